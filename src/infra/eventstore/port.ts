@@ -1,0 +1,94 @@
+/**
+ * The event store port. Two adapters implement it: SQLite (embedded) and EventStoreDB.
+ * Positions are global, strictly increasing numbers (SQLite rowid, ESDB commit position);
+ * revisions are per stream and start at 0.
+ */
+
+export type ActorType = 'user' | 'api_key' | 'embed' | 'system';
+
+export interface EventMetadata {
+  actorId: string | null;
+  actorType: ActorType;
+  correlationId: string;
+  causationId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  schemaVersion: number;
+}
+
+export interface EventToAppend<Type extends string = string, Data = unknown> {
+  id: string; // uuid; deterministic ids make retries idempotent
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = any> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+  streamName: string;
+  revision: number;
+  position: number;
+  createdAt: Date;
+}
+
+/** `no_stream`: the stream must not exist; a number: its current revision must be exactly that;
+ * `any`: no check — for bookkeeping streams only, never on command paths. */
+export type ExpectedRevision = 'no_stream' | 'any' | number;
+
+export interface AppendResult {
+  nextExpectedRevision: number; // revision of the last event in the stream
+  position: number; // global position of the last appended event
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  fromRevision?: number; // inclusive; defaults to the start (or the end going backwards)
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  after?: number; // exclusive; 0 or absent reads from the beginning
+  maxCount?: number;
+  types?: readonly string[]; // only these event types
+}
+
+export interface SubscribeOptions {
+  after?: number; // exclusive
+  types?: readonly string[];
+}
+
+/** Handles one batch at a time; the next batch is not delivered before the promise settles. */
+export type BatchHandler = (events: RecordedEvent[]) => Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  /** Returns [] for a stream that does not exist. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch-up then live, strictly in order, batch by batch. A handler error ends the subscription
+   * and is reported to onError; a dropped connection is retried with backoff by the adapter. */
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription;
+  /** Global position of the newest event (0 when empty). */
+  headPosition(): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The stream's revision did not match the expected one. */
+export class ConcurrencyError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`Wrong expected revision on ${stream}: expected ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'ConcurrencyError';
+  }
+}

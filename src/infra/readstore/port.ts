@@ -1,0 +1,50 @@
+/**
+ * The read store port, shaped like MongoDB: filters, sorts and update operators are MongoDB
+ * documents. Adapters: embedded (@seald-io/nedb) and MongoDB. Supported filter operators:
+ * equality, $eq $ne $gt $gte $lt $lte $in $nin $exists $regex $and $or. Update operators:
+ * $set $unset $inc $push $pull $addToSet. Documents are keyed by a string `_id`.
+ */
+
+export type Doc = { _id: string } & Record<string, any>;
+export type Filter = Record<string, any>;
+export type Update = Record<string, any>;
+export type Sort = Record<string, 1 | -1>;
+
+export interface FindOptions {
+  sort?: Sort;
+  skip?: number;
+  limit?: number;
+}
+
+export interface Collection<T extends Doc = Doc> {
+  readonly name: string;
+  findOne(filter: Filter): Promise<T | null>;
+  find(filter: Filter, options?: FindOptions): Promise<T[]>;
+  count(filter: Filter): Promise<number>;
+  insertOne(doc: T): Promise<void>;
+  /** Returns how many documents matched (0 or 1); with upsert, inserts when none matched. */
+  updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number; upserted: boolean }>;
+  updateMany(filter: Filter, update: Update): Promise<{ matched: number }>;
+  deleteOne(filter: Filter): Promise<{ deleted: number }>;
+  deleteMany(filter: Filter): Promise<{ deleted: number }>;
+  ensureIndex(fields: string[], options?: { unique?: boolean }): Promise<void>;
+}
+
+export interface ReadStore {
+  collection<T extends Doc = Doc>(name: string): Collection<T>;
+  /** Removes a collection and its documents. */
+  drop(name: string): Promise<void>;
+  /** Replaces `to` with `from` (used by replay to switch to freshly built collections). */
+  rename(from: string, to: string): Promise<void>;
+  listCollections(): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A unique index was violated. */
+export class DuplicateKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DuplicateKeyError';
+  }
+}
