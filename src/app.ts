@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { TokenService } from './commands/identity/tokens.js';
+import type { Config } from './config.js';
+import { buildChronicleSchema } from './graphql/schema.js';
+import { type GraphQLEndpoint, graphqlEndpoint } from './graphql/server.js';
+import { EsdbEventStore } from './infra/eventstore/esdb.js';
+import type { EventStore } from './infra/eventstore/port.js';
+import { SqliteEventStore } from './infra/eventstore/sqlite.js';
+import { OutboxMailer } from './infra/mail/outbox.js';
+import type { Mailer } from './infra/mail/port.js';
+import { SmtpMailer } from './infra/mail/smtp.js';
+import { MemoryPubSub } from './infra/pubsub/memory.js';
+import type { PubSub } from './infra/pubsub/port.js';
+import { RedisPubSub } from './infra/pubsub/redis.js';
+import { MongoReadStore } from './infra/readstore/mongo.js';
+import { NedbReadStore } from './infra/readstore/nedb.js';
+import type { ReadStore } from './infra/readstore/port.js';
+import { mailReactor } from './jobs/mail-reactor.js';
+import { ALL_PROJECTIONS } from './projections/all.js';
+import { type ProgressNotice, PROJECTIONS_CHANNEL } from './projections/shared/notices.js';
+import { ProjectionProgress } from './projections/shared/progress.js';
+import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
+import type { RestDeps } from './rest/deps.js';
+import { httpApp } from './rest/http-app.js';
+import { routeUpgrades } from './realtime/upgrades.js';
+
+export interface Stores { store: EventStore; db: ReadStore; pubsub: PubSub }
+
+/** The only place that knows which adapters are in use: production ones when their URLs are set. */
+export async function openStores(config: Config): Promise<Stores> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const store = config.esdbUrl
+    ? EsdbEventStore.connect(config.esdbUrl)
+    : SqliteEventStore.open(path.join(config.dataDir, 'events.sqlite'), { synchronous: config.sqliteSynchronous });
+  const db = config.mongodbUrl ? await MongoReadStore.connect(config.mongodbUrl) : await NedbReadStore.open(path.join(config.dataDir, 'readmodels'));
+  const pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
+  return { store, db, pubsub };
+}
+
+export interface Chronicle {
+  server: http.Server | null;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:8000 */
+  url: string | null;
+  deps: RestDeps;
+  close(): Promise<void>;
+}
+
+export async function startChronicle(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Chronicle> {
+  const { store, db, pubsub } = await openStores(config);
+  const tokens = new TokenService(config.jwtSecret, {
+    accessSeconds: config.accessTokenTtlSeconds,
+    refreshSeconds: config.refreshTokenTtlSeconds,
+    passwordResetSeconds: config.passwordResetTtlSeconds,
+  });
+  const progress = new ProjectionProgress();
+  const deps: RestDeps = { store, db, tokens, progress, rateLimits: { authPerMinute: config.rateLimitAuthPerMinute } };
+  const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
+  const stops: (() => Promise<unknown>)[] = [];
+
+  // Processes without the projector learn how far the read models are from the projector's notices.
+  const unsubscribe = await pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => progress.advance((m as ProgressNotice).position));
+  stops.push(unsubscribe);
+  const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
+  progress.advance((stored?.position as number | undefined) ?? 0);
+
+  if (config.roles.has('projector')) {
+    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, logError('projection failed; retrying'));
+    await runner.start();
+    stops.push(() => runner.stop());
+  } else {
+    const poll = setInterval(() => {
+      db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT })
+        .then((d) => progress.advance((d?.position as number | undefined) ?? 0), logError('checkpoint poll failed'));
+    }, 1000);
+    stops.push(async () => clearInterval(poll));
+  }
+
+  if (config.roles.has('worker')) {
+    const mailer: Mailer = config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom ?? undefined }) : new OutboxMailer(config.mailOutboxDir);
+    const reactor = mailReactor(store, db.collection(CHECKPOINTS), tokens, mailer, logError('mail reactor failed; retrying'));
+    await reactor.start();
+    stops.push(() => reactor.stop());
+  }
+
+  let server: http.Server | null = null;
+  let url: string | null = null;
+  let graphql: GraphQLEndpoint | null = null;
+  if (config.roles.has('api')) {
+    server = http.createServer();
+    graphql = await graphqlEndpoint(await buildChronicleSchema(), deps, server, logError('graphql resolver failed'));
+    server.on('request', httpApp(deps, logger, graphql.http));
+    routeUpgrades(server, { '/graphql': graphql.ws });
+    await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    logger.info({ url }, 'chronicle listening');
+  }
+
+  return {
+    server,
+    url,
+    deps,
+    async close() {
+      if (graphql) await graphql.stop();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      for (const stop of stops.reverse()) await stop();
+      await pubsub.close();
+      await db.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { ROLES } from '../../domain/identity/roles.js';
+
+const required = (name: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'This field is required.' : `${name} must be a string.`) });
+
+export const usernameSchema = z.string(required('Username'))
+  .min(1, 'This field may not be blank.')
+  .max(150, 'Ensure this field has no more than 150 characters.')
+  .regex(/^[\w.@+-]+$/, 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.');
+
+const password = z.string(required('Password')).min(1, 'This field may not be blank.').max(256, 'Ensure this field has no more than 256 characters.');
+
+export const registerInput = z.object({
+  username: usernameSchema,
+  email: z.string(required('Email')).max(254).email('Enter a valid email address.'),
+  password,
+  password_confirm: password,
+}).refine((v) => v.password === v.password_confirm, { path: ['password_confirm'], message: 'Passwords do not match.' });
+
+export const loginInput = z.object({ username: z.string(required('Username')).min(1, 'This field may not be blank.'), password });
+
+export const refreshInput = z.object({ refresh: z.string(required('Refresh token')).min(1, 'This field may not be blank.') });
+
+export const changePasswordInput = z.object({
+  old_password: password,
+  new_password: password,
+  new_password_confirm: password,
+}).refine((v) => v.new_password === v.new_password_confirm, { path: ['new_password_confirm'], message: 'Passwords do not match.' });
+
+export const requestResetInput = z.object({ username: z.string(required('Username')).min(1, 'This field may not be blank.') });
+
+export const resetPasswordInput = z.object({
+  token: z.string(required('Token')).min(1, 'This field may not be blank.'),
+  new_password: password,
+  new_password_confirm: password,
+}).refine((v) => v.new_password === v.new_password_confirm, { path: ['new_password_confirm'], message: 'Passwords do not match.' });
+
+export const updateUserInput = z.strictObject({
+  role: z.enum(ROLES, { error: `Must be one of: ${ROLES.join(', ')}.` }).optional(),
+  suspended: z.boolean({ error: 'Must be a boolean.' }).optional(),
+  daily_message_limit: z.number({ error: 'Must be a whole number or null.' }).int('Must be a whole number or null.')
+    .min(0, 'Must be zero or more.').max(1_000_000).nullable().optional(),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}.` : 'Expected an object.') });

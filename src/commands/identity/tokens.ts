@@ -1,0 +1,63 @@
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+export interface AccessClaims { userId: number; tokenVersion: number }
+export interface RefreshClaims extends AccessClaims { sessionId: string; tokenId: string }
+
+export interface TokenTtls { accessSeconds: number; refreshSeconds: number; passwordResetSeconds: number }
+
+/** Signs and checks the JWTs the API hands out, and derives password-reset tokens. */
+export class TokenService {
+  constructor(private readonly secret: string, readonly ttls: TokenTtls) {}
+
+  issue(userId: number, tokenVersion: number, sessionId: string, refreshTokenId: string) {
+    const sub = String(userId);
+    const access = jwt.sign({ typ: 'access', ver: tokenVersion }, this.secret, {
+      subject: sub, expiresIn: this.ttls.accessSeconds, jwtid: randomUUID(), algorithm: 'HS256',
+    });
+    const refresh = jwt.sign({ typ: 'refresh', ver: tokenVersion, sid: sessionId }, this.secret, {
+      subject: sub, expiresIn: this.ttls.refreshSeconds, jwtid: refreshTokenId, algorithm: 'HS256',
+    });
+    return { access, refresh };
+  }
+
+  verifyAccess(token: string): AccessClaims | null {
+    const claims = this.verify(token, 'access');
+    return claims && { userId: Number(claims.sub), tokenVersion: claims.ver };
+  }
+
+  /** Access claims from a payload whose signature was already checked (by passport-jwt). */
+  static accessClaims(payload: unknown): AccessClaims | null {
+    const p = payload as { typ?: unknown; sub?: unknown; ver?: unknown } | null;
+    if (!p || p.typ !== 'access' || !Number.isInteger(Number(p.sub)) || !Number.isInteger(p.ver)) return null;
+    return { userId: Number(p.sub), tokenVersion: p.ver as number };
+  }
+
+  get verificationSecret(): string {
+    return this.secret;
+  }
+
+  verifyRefresh(token: string): RefreshClaims | null {
+    const claims = this.verify(token, 'refresh');
+    if (!claims || typeof claims.sid !== 'string' || typeof claims.jti !== 'string') return null;
+    return { userId: Number(claims.sub), tokenVersion: claims.ver, sessionId: claims.sid, tokenId: claims.jti };
+  }
+
+  /** The reset token is derived from the id of the event that records it, so the event holds only its hash
+   * and the mail reactor can re-derive it; `<userId>.` in front tells the reset which user it is for. */
+  passwordResetToken(userId: number, eventId: string): string {
+    return `${userId}.${createHmac('sha256', this.secret).update(`password-reset|${eventId}`).digest('base64url')}`;
+  }
+
+  private verify(token: string, typ: 'access' | 'refresh'): (jwt.JwtPayload & { ver: number }) | null {
+    try {
+      const claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+      if (typeof claims !== 'object' || claims.typ !== typ || !Number.isInteger(Number(claims.sub)) || !Number.isInteger(claims.ver)) return null;
+      return claims as jwt.JwtPayload & { ver: number };
+    } catch {
+      return null;
+    }
+  }
+}
+
+export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');

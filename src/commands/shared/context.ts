@@ -1,0 +1,41 @@
+import type { ActorType, EventMetadata } from '../../infra/eventstore/port.js';
+import type { Role } from '../../domain/identity/roles.js';
+
+/** Who is acting. API keys act as the user who created them, with that user's role. */
+export interface Actor {
+  type: Extract<ActorType, 'user' | 'api_key'>;
+  userId: number;
+  role: Role;
+}
+
+/** Everything a command needs to know about the request that carries it. */
+export interface CommandContext {
+  actor: Actor | null;
+  /** The Idempotency-Key when the client sent one, else random: event ids derive from it. */
+  commandId: string;
+  idempotencyKey: string | null;
+  correlationId: string;
+  causationId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  now: Date;
+}
+
+export const SCHEMA_VERSION = 1;
+
+export function metadataFor(ctx: CommandContext, actorOverride?: { actorId: string | null; actorType: ActorType }): EventMetadata {
+  return {
+    actorId: actorOverride ? actorOverride.actorId : ctx.actor ? String(ctx.actor.userId) : null,
+    actorType: actorOverride ? actorOverride.actorType : ctx.actor?.type ?? 'user',
+    correlationId: ctx.correlationId,
+    causationId: ctx.causationId ?? ctx.commandId,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    schemaVersion: SCHEMA_VERSION,
+  };
+}
+
+/** Requests made before anyone is authenticated (login, password reset) are attributed to the user they concern. */
+export function attributedTo(ctx: CommandContext, userId: number): CommandContext {
+  return ctx.actor ? ctx : { ...ctx, actor: { type: 'user', userId, role: 'default' } };
+}

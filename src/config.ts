@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type ProcessRole = 'api' | 'projector' | 'worker';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  esdbUrl: string | null;
+  mongodbUrl: string | null;
+  redisUrl: string | null;
+  roles: Set<ProcessRole>;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  passwordResetTtlSeconds: number;
+  rateLimitAuthPerMinute: number;
+  smtpUrl: string | null;
+  mailFrom: string | null;
+  mailOutboxDir: string;
+  sqliteSynchronous: 'NORMAL' | 'FULL';
+  logLevel: string;
+  environment: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+/** Kept in DATA_DIR when JWT_SECRET is unset, so tokens survive a restart of an embedded server. */
+function persistedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const secret = randomBytes(48).toString('base64url');
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    return fs.readFileSync(file, 'utf8').trim();
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const roles = new Set((env.ROLE || 'api,projector,worker').split(',').map((r) => r.trim()) as ProcessRole[]);
+  for (const r of roles) if (!['api', 'projector', 'worker'].includes(r)) throw new Error(`Unknown ROLE "${r}"`);
+  const synchronous = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new Error('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  return {
+    port: int(env, 'PORT', 8000),
+    host: env.HOST || '0.0.0.0',
+    dataDir,
+    esdbUrl: env.ESDB_URL || null,
+    mongodbUrl: env.MONGODB_URL || null,
+    redisUrl: env.REDIS_URL || null,
+    roles,
+    jwtSecret: env.JWT_SECRET || persistedSecret(dataDir),
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 15 * 60),
+    refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 7 * 24 * 3600),
+    passwordResetTtlSeconds: int(env, 'PASSWORD_RESET_TTL_SECONDS', 3600),
+    rateLimitAuthPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MIN', 5),
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM || null,
+    mailOutboxDir: path.resolve(env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox')),
+    sqliteSynchronous: synchronous,
+    logLevel: env.LOG_LEVEL || 'info',
+    environment: env.NODE_ENV || 'development',
+  };
+}

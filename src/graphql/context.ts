@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor, CommandContext } from '../commands/shared/context.js';
+import { NO_CREDENTIALS } from '../commands/identity/authenticate.js';
+import { unauthorized } from '../domain/shared/errors.js';
+import type { RestDeps } from '../rest/deps.js';
+
+/** What every resolver gets: the acting user (if any), the services, and where the request came from. */
+export interface GraphQLContext {
+  actor: Actor | null;
+  deps: RestDeps;
+  request: { id: string; ip: string | null; userAgent: string | null; idempotencyKey: string | null };
+}
+
+export function commandContextOf(ctx: GraphQLContext): CommandContext {
+  return {
+    actor: ctx.actor,
+    commandId: ctx.request.idempotencyKey ?? randomUUID(),
+    idempotencyKey: ctx.request.idempotencyKey,
+    correlationId: ctx.request.id,
+    causationId: null,
+    ip: ctx.request.ip,
+    userAgent: ctx.request.userAgent,
+    now: new Date(),
+  };
+}
+
+export function requireActor(ctx: GraphQLContext): Actor {
+  if (!ctx.actor) throw unauthorized(NO_CREDENTIALS);
+  return ctx.actor;
+}

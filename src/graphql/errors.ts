@@ -1,0 +1,33 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { DomainError } from '../domain/shared/errors.js';
+import { INTERNAL_ERROR } from '../rest/errors.js';
+
+const CODES: Record<DomainError['kind'], string> = {
+  validation: 'BAD_USER_INPUT',
+  unauthorized: 'UNAUTHENTICATED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  rate_limited: 'RATE_LIMITED',
+};
+
+/** Domain errors keep their message and get a code (plus field errors); anything unexpected is masked. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof DomainError) {
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: CODES[original.kind], ...(original.fieldErrors ? { fieldErrors: original.fieldErrors } : {}) },
+    };
+  }
+  const code = formatted.extensions?.code;
+  // Errors graphql-js or Apollo raise about the request itself (syntax, validation, bad variables).
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+  }
+  log(original);
+  return { message: INTERNAL_ERROR, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

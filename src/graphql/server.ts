@@ -1,0 +1,85 @@
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import type { RequestHandler } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../commands/identity/authenticate.js';
+import type { Actor } from '../commands/shared/context.js';
+import type { RestDeps } from '../rest/deps.js';
+import type { GraphQLContext } from './context.js';
+import { formatError } from './errors.js';
+
+export interface GraphQLEndpoint {
+  http: RequestHandler;
+  /** Takes WebSocket upgrades for /graphql (graphql-ws protocol). */
+  ws: WebSocketServer;
+  stop(): Promise<void>;
+}
+
+function bearerFrom(params: Record<string, unknown> | undefined): string | null {
+  const header = params?.Authorization ?? params?.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/** Apollo over HTTP and graphql-ws over WebSocket on the same path, with the same schema and context. */
+export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, httpServer: Server, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
+  const ws = new WebSocketServer({ noServer: true });
+  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
+    schema,
+    // The JWT comes in connection_init: { "Authorization": "Bearer ..." }; a bad one closes the socket (4403).
+    onConnect: async (ctx) => {
+      const token = bearerFrom(ctx.connectionParams);
+      if (!token) {
+        ctx.extra.actor = null;
+        return true;
+      }
+      try {
+        ctx.extra.actor = await authenticate(deps.db, deps.tokens, token);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    context: (ctx): GraphQLContext => ({
+      actor: ctx.extra.actor ?? null,
+      deps,
+      request: {
+        id: `ws-${Date.now().toString(36)}`,
+        ip: ctx.extra.request.socket.remoteAddress ?? null,
+        userAgent: ctx.extra.request.headers['user-agent'] ?? null,
+        idempotencyKey: null,
+      },
+    }),
+  }, ws);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatError(formatted, error, log),
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  const http = expressMiddleware(apollo, {
+    context: async ({ req }) => ({
+      actor: req.actor ?? null,
+      deps,
+      request: { id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null },
+    }),
+  });
+
+  return {
+    http,
+    ws,
+    async stop() {
+      await wsCleanup.dispose();
+      await apollo.stop();
+    },
+  };
+}

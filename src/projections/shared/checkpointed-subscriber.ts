@@ -1,0 +1,69 @@
+import type { EventStore, RecordedEvent, Subscription } from '../../infra/eventstore/port.js';
+import type { Collection } from '../../infra/readstore/port.js';
+
+export interface SubscriberOptions {
+  /** Key of this subscriber's checkpoint. */
+  name: string;
+  store: EventStore;
+  checkpoints: Collection;
+  types?: readonly string[];
+  handle(events: RecordedEvent[]): Promise<void>;
+  /** Called after a batch is handled and its checkpoint stored. */
+  afterBatch?(position: number, events: RecordedEvent[]): void | Promise<void>;
+  onError?(err: Error): void;
+}
+
+const MAX_BACKOFF_MS = 5000;
+
+/**
+ * Consumes the event log from its stored checkpoint, batch by batch and strictly in order, storing the
+ * checkpoint after each batch. Projections and side-effect reactors both run on it; after a crash the
+ * last batch may come again, which is why everything it feeds must be idempotent.
+ */
+export class CheckpointedSubscriber {
+  private subscription: Subscription | null = null;
+  private stopped = false;
+  private failures = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: SubscriberOptions) {}
+
+  async checkpoint(): Promise<number> {
+    const doc = await this.options.checkpoints.findOne({ _id: this.options.name });
+    return (doc?.position as number | undefined) ?? 0;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    const after = await this.checkpoint();
+    const { store, types } = this.options;
+    this.subscription = store.subscribeToAll({ after, types }, (events) => this.handleBatch(events), (err) => this.restartAfter(err));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.subscription?.close();
+    this.subscription = null;
+  }
+
+  private async handleBatch(events: RecordedEvent[]): Promise<void> {
+    if (!events.length) return;
+    const { handle, checkpoints, name, afterBatch } = this.options;
+    await handle(events);
+    const position = events[events.length - 1].position;
+    await checkpoints.updateOne({ _id: name }, { $set: { position } }, { upsert: true });
+    this.failures = 0;
+    await afterBatch?.(position, events);
+  }
+
+  private restartAfter(err: Error): void {
+    this.options.onError?.(err);
+    if (this.stopped) return;
+    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.failures++);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopped) this.start().catch((e) => this.restartAfter(e));
+    }, delay);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Read-your-writes: how far the read models have got, and a way to wait until they pass a position.
+ * Fed by the projection runner in this process, or by its notifications from another process.
+ */
+export class ProjectionProgress {
+  private current = 0;
+  private waiters: { position: number; resolve: (caughtUp: boolean) => void }[] = [];
+
+  get position(): number {
+    return this.current;
+  }
+
+  advance(position: number): void {
+    if (position <= this.current) return;
+    this.current = position;
+    const ready = this.waiters.filter((w) => w.position <= position);
+    if (!ready.length) return;
+    this.waiters = this.waiters.filter((w) => w.position > position);
+    for (const w of ready) w.resolve(true);
+  }
+
+  /** Resolves true once the read models include `position`, or false after `timeoutMs`. */
+  waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
+    if (position <= this.current) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        position,
+        resolve: (caughtUp: boolean) => {
+          clearTimeout(timer);
+          resolve(caughtUp);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import type { RecordedEvent } from '../../infra/eventstore/port.js';
+import { type Collection, DuplicateKeyError, type ReadStore, type Update } from '../../infra/readstore/port.js';
+
+/** Turns events into read-model documents. Must be idempotent: applying an event twice changes nothing. */
+export interface Projection {
+  name: string;
+  /** Collections this projection owns; replay rebuilds them from scratch. */
+  collections: readonly string[];
+  handles: readonly string[];
+  apply(event: RecordedEvent, db: ReadStore): Promise<void>;
+  /** Indexes the collections need, created at start-up and before a rebuild. */
+  setup?(db: ReadStore): Promise<void>;
+}
+
+/**
+ * Every document remembers the position of the last event applied to it (`_pos`); an update only
+ * lands on a document that has not seen this event yet, so redelivery after a crash is harmless.
+ */
+export async function applyGuarded(coll: Collection, id: string, position: number, update: Update, upsert = true): Promise<void> {
+  const guarded = { ...update, $set: { ...(update.$set ?? {}), _pos: position } };
+  try {
+    await coll.updateOne({ _id: id, _pos: { $lt: position } }, guarded, { upsert });
+  } catch (err) {
+    // The upsert collided with the document itself: it already holds this event or a later one.
+    if (!(err instanceof DuplicateKeyError)) throw err;
+  }
+}
+
+export async function deleteGuarded(coll: Collection, id: string, position: number): Promise<void> {
+  await coll.deleteOne({ _id: id, _pos: { $lt: position } });
+}

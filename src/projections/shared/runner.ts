@@ -1,0 +1,66 @@
+import type { EventStore, RecordedEvent } from '../../infra/eventstore/port.js';
+import type { PubSub } from '../../infra/pubsub/port.js';
+import type { ReadStore } from '../../infra/readstore/port.js';
+import { CheckpointedSubscriber } from './checkpointed-subscriber.js';
+import { type ProgressNotice, PROJECTIONS_CHANNEL } from './notices.js';
+import type { ProjectionProgress } from './progress.js';
+import type { Projection } from './projection.js';
+
+export const CHECKPOINTS = 'checkpoints';
+export const PROJECTIONS_CHECKPOINT = 'projections';
+
+/** Routes each event to the projections that handle its type, in log order. */
+export function projectionApplier(projections: readonly Projection[]) {
+  const byType = new Map<string, Projection[]>();
+  for (const p of projections) for (const t of p.handles) byType.set(t, [...(byType.get(t) ?? []), p]);
+  return async (events: readonly RecordedEvent[], db: ReadStore) => {
+    for (const event of events) {
+      const targets = byType.get(event.type);
+      if (targets) for (const p of targets) await p.apply(event, db);
+    }
+  };
+}
+
+/** Keeps the read models up to date, then tells this process and the others (pub/sub) how far they got. */
+export class ProjectionRunner {
+  private readonly subscriber: CheckpointedSubscriber;
+
+  constructor(
+    store: EventStore,
+    private readonly db: ReadStore,
+    private readonly projections: readonly Projection[],
+    progress: ProjectionProgress,
+    pubsub: PubSub,
+    onError: (err: Error) => void,
+  ) {
+    const apply = projectionApplier(projections);
+    this.subscriber = new CheckpointedSubscriber({
+      name: PROJECTIONS_CHECKPOINT,
+      store,
+      checkpoints: db.collection(CHECKPOINTS),
+      handle: (events) => apply(events, db),
+      afterBatch: async (position, events) => {
+        progress.advance(position);
+        const notice: ProgressNotice = {
+          position,
+          events: events.map((e) => ({ position: e.position, type: e.type, stream: e.streamName, actorId: e.metadata.actorId })),
+        };
+        await pubsub.publish(PROJECTIONS_CHANNEL, notice);
+      },
+      onError,
+    });
+  }
+
+  async start(): Promise<void> {
+    for (const p of this.projections) await p.setup?.(this.db);
+    await this.subscriber.start();
+  }
+
+  checkpoint(): Promise<number> {
+    return this.subscriber.checkpoint();
+  }
+
+  stop(): Promise<void> {
+    return this.subscriber.stop();
+  }
+}

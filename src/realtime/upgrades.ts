@@ -1,0 +1,15 @@
+import type { Server } from 'node:http';
+import type { WebSocketServer } from 'ws';
+
+/** Hands each WebSocket upgrade to the server registered for its path; anything else is refused. */
+export function routeUpgrades(server: Server, routes: Record<string, WebSocketServer>): void {
+  server.on('upgrade', (req, socket, head) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    const wss = routes[pathname] ?? routes[pathname.replace(/\/$/, '')];
+    if (!wss) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+}

@@ -1,0 +1,44 @@
+import type { RequestHandler } from 'express';
+import passport from 'passport';
+import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { actorFromClaims, NO_CREDENTIALS } from '../commands/identity/authenticate.js';
+import { TokenService } from '../commands/identity/tokens.js';
+import type { Actor } from '../commands/shared/context.js';
+import { INVALID_TOKEN } from '../domain/identity/user.js';
+import { DomainError, forbidden, unauthorized } from '../domain/shared/errors.js';
+import type { ReadStore } from '../infra/readstore/port.js';
+import type { Role } from '../domain/identity/roles.js';
+
+/** passport-jwt checks signature and expiry; the claims then have to name a user who may still act. */
+export function authenticator(db: ReadStore, tokens: TokenService): RequestHandler {
+  const strategy = new JwtStrategy(
+    { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: tokens.verificationSecret, algorithms: ['HS256'] },
+    (payload: unknown, done: (err: unknown, actor?: Actor | false) => void) => {
+      const claims = TokenService.accessClaims(payload);
+      if (!claims) return done(null, false);
+      actorFromClaims(db, claims).then((actor) => done(null, actor), (err) => (err instanceof DomainError ? done(null, false) : done(err)));
+    },
+  );
+  const instance = new passport.Passport();
+  instance.use('jwt', strategy);
+
+  // Resolves req.actor when an Authorization header is present; a bad one is refused, none is left to the route.
+  return (req, res, next) => {
+    const header = req.get('Authorization');
+    if (!header) return next();
+    if (!/^Bearer\s+\S+$/i.test(header)) return next(unauthorized(INVALID_TOKEN));
+    instance.authenticate('jwt', { session: false }, (err: unknown, actor: Actor | false) => {
+      if (err) return next(err);
+      if (!actor) return next(unauthorized(INVALID_TOKEN));
+      req.actor = actor;
+      next();
+    })(req, res, next);
+  };
+}
+
+export const requireAuth: RequestHandler = (req, _res, next) => next(req.actor ? undefined : unauthorized(NO_CREDENTIALS));
+
+export const requireRole = (...roles: Role[]): RequestHandler => (req, _res, next) => {
+  if (!req.actor) return next(unauthorized(NO_CREDENTIALS));
+  next(roles.includes(req.actor.role) ? undefined : forbidden());
+};

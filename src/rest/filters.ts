@@ -1,0 +1,62 @@
+import type { Request } from 'express';
+import { type FieldErrors, invalid } from '../domain/shared/errors.js';
+import type { Filter } from '../infra/readstore/port.js';
+
+export type FieldType = 'string' | 'number' | 'boolean' | 'date';
+const LOOKUPS = new Set(['exact', 'gte', 'lte', 'gt', 'lt', 'in', 'icontains']);
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function convert(type: FieldType, raw: string): unknown {
+  switch (type) {
+    case 'string':
+      return raw;
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new Error('Enter a number.');
+      return n;
+    }
+    case 'boolean':
+      if (['true', '1', 'True'].includes(raw)) return true;
+      if (['false', '0', 'False'].includes(raw)) return false;
+      throw new Error('Enter true or false.');
+    case 'date': {
+      const d = new Date(raw);
+      if (Number.isNaN(d.getTime())) throw new Error('Enter a valid date/time.');
+      return d.toISOString(); // read models keep ISO strings, which sort like the instants they name
+    }
+  }
+}
+
+/**
+ * Django-style filters from the query string: `field=value`, `field__gte`, `__lte`, `__gt`, `__lt`,
+ * `__in` (comma list) and `__icontains`, for the fields a list allows. Other parameters are ignored.
+ */
+export function lookupFilter(req: Request, fields: Record<string, FieldType>, rename: Record<string, string> = {}): Filter {
+  const filter: Filter = {};
+  const errors: FieldErrors = {};
+  for (const [param, rawValue] of Object.entries(req.query)) {
+    const [field, lookup = 'exact', ...rest] = param.split('__');
+    const type = fields[field];
+    if (!type || rest.length || !LOOKUPS.has(lookup) || typeof rawValue !== 'string') continue;
+    const target = rename[field] ?? field;
+    try {
+      const clause = (filter[target] ??= {}) as Record<string, unknown>;
+      if (lookup === 'exact') clause.$eq = convert(type, rawValue);
+      else if (lookup === 'in') clause.$in = rawValue.split(',').map((v) => convert(type, v));
+      else if (lookup === 'icontains') clause.$regex = new RegExp(escapeRegex(rawValue), 'i');
+      else clause[`$${lookup}`] = convert(type, rawValue);
+    } catch (err) {
+      (errors[param] ??= []).push((err as Error).message);
+    }
+  }
+  if (Object.keys(errors).length) throw invalid('Validation failed.', errors);
+  return filter;
+}
+
+/** `search`, `q` or `query`: a case-insensitive match in any of the given fields. */
+export function textSearch(req: Request, fields: string[]): Filter {
+  const term = [req.query.search, req.query.q, req.query.query].find((v) => typeof v === 'string' && v !== '') as string | undefined;
+  if (!term) return {};
+  const pattern = new RegExp(escapeRegex(term), 'i');
+  return { $or: fields.map((f) => ({ [f]: { $regex: pattern } })) };
+}
