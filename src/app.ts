@@ -26,6 +26,7 @@ import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './project
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
 import { routeUpgrades } from './realtime/upgrades.js';
+import { holdServerLock } from './server-lock.js';
 
 export interface Stores { store: EventStore; db: ReadStore; pubsub: PubSub }
 
@@ -50,6 +51,7 @@ export interface Chronicle {
 
 export async function startChronicle(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Chronicle> {
   const { store, db, pubsub } = await openStores(config);
+  const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,
     refreshSeconds: config.refreshTokenTtlSeconds,
@@ -114,6 +116,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
       await pubsub.close();
       await db.close();
       await store.close();
+      releaseLock();
     },
   };
 }

@@ -1,0 +1,36 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { Command } from 'commander';
+import { openStores } from './app.js';
+import { loadConfig } from './config.js';
+import { ALL_PROJECTIONS } from './projections/all.js';
+import { rebuildReadModels } from './projections/replay.js';
+import { assertServerStopped } from './server-lock.js';
+
+const program = new Command('chronicle').description('Chronicle operations');
+
+program
+  .command('replay')
+  .description('Rebuild every read model from the event log, then switch over to the rebuilt ones')
+  .action(async () => {
+    const config = loadConfig();
+    if (!config.mongodbUrl) assertServerStopped(config.dataDir);
+    const { store, db, pubsub } = await openStores(config);
+    const bar = new SingleBar({ format: 'replay [{bar}] {percentage}% | position {value}/{total} | {eta_formatted} left' }, Presets.shades_classic);
+    const started = Date.now();
+    bar.start(Math.max(1, await store.headPosition()), 0);
+    const { events, position } = await rebuildReadModels(store, db, ALL_PROJECTIONS, (p, head) => {
+      bar.setTotal(head);
+      bar.update(p);
+    });
+    bar.stop();
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`Replayed ${events} events up to position ${position} in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 0.001))} events/s).`);
+    await pubsub.close();
+    await db.close();
+    await store.close();
+  });
+
+program.parseAsync(process.argv).catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

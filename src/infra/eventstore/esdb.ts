@@ -1,0 +1,363 @@
+/**
+ * Event store on EventStoreDB / KurrentDB through @eventstore/db-client 6.x.
+ * Global positions are the events' commit positions in $all. System events and streams
+ * (names starting with `$`) are invisible through this port.
+ */
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  eventTypeFilter,
+  excludeSystemEvents,
+  jsonEvent,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type AppendExpectedRevision,
+  type JSONType,
+  type Position,
+  type ResolvedEvent,
+  type StreamingRead,
+} from '@eventstore/db-client';
+import {
+  ConcurrencyError,
+  type AppendResult,
+  type BatchHandler,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from './port.js';
+
+const PAGE_SIZE = 1000;
+const MAX_BATCH = 1000;
+const MAX_BACKOFF_MS = 5000;
+// Servers before 22.6 answer stream reads with "no position" as the largest uint64.
+const NO_POSITION = 2n ** 63n;
+
+type EsdbRecorded = NonNullable<ResolvedEvent['event']>;
+
+function isSystem(event: EsdbRecorded): boolean {
+  return event.type.startsWith('$') || event.streamId.startsWith('$');
+}
+
+function hasPosition(position: Position | undefined): position is Position {
+  return position !== undefined && position.commit >= 0n && position.commit < NO_POSITION;
+}
+
+/** True when `position` comes strictly after `bound` in $all. */
+function isAfter(position: Position, bound: Position): boolean {
+  return position.commit > bound.commit || (position.commit === bound.commit && position.prepare > bound.prepare);
+}
+
+function fromNumber(after: number): Position {
+  // Our positions are commit positions; for single-stream appends ESDB gives each event commit == prepare.
+  return { commit: BigInt(after), prepare: BigInt(after) };
+}
+
+/** Our events are JSON; anything else (foreign binary events, system records) is skipped. */
+function toRecorded(event: EsdbRecorded): RecordedEvent | undefined {
+  if (!event.isJson || isSystem(event)) return undefined;
+  return {
+    id: event.id,
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata as unknown as EventMetadata,
+    streamName: event.streamId,
+    revision: Number(event.revision),
+    position: hasPosition(event.position) ? Number(event.position.commit) : -1,
+    createdAt: event.created,
+  };
+}
+
+/** Leaving a read early: cancel the gRPC call too, not only the readable. */
+async function cancelled<T>(read: StreamingRead<unknown>, value: T): Promise<T> {
+  await read.cancel().catch(() => undefined);
+  return value;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function toExpected(expected: ExpectedRevision): AppendExpectedRevision {
+  if (expected === 'no_stream') return NO_STREAM;
+  if (expected === 'any') return ANY;
+  return BigInt(expected);
+}
+
+export class EsdbEventStore implements EventStore {
+  private readonly subscriptions = new Set<EsdbSubscription>();
+  private closed = false;
+
+  constructor(private readonly client: EventStoreDBClient) {}
+
+  /** e.g. `esdb://localhost:2113?tls=false` */
+  static connect(url: string): EsdbEventStore {
+    return new EsdbEventStore(EventStoreDBClient.connectionString(url));
+  }
+
+  // No retries here: a retry is only safe with the same explicit expected revision, which callers own.
+  async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    const data = events.map((e) =>
+      jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: e.metadata as unknown as JSONType }),
+    );
+    try {
+      const result = await this.client.appendToStream(stream, data, { expectedRevision: toExpected(expectedRevision) });
+      const nextExpectedRevision = Number(result.nextExpectedRevision);
+      const position = hasPosition(result.position)
+        ? Number(result.position.commit)
+        : await this.positionOf(stream, nextExpectedRevision);
+      return { nextExpectedRevision, position };
+    } catch (err) {
+      if (err instanceof WrongExpectedVersionError) {
+        const actual = err.actualVersion === NO_STREAM ? 'no_stream' : Number(err.actualVersion);
+        throw new ConcurrencyError(stream, expectedRevision, actual);
+      }
+      throw err;
+    }
+  }
+
+  /** Some servers answer an idempotent (already written) append without a position: look it up. */
+  private async positionOf(stream: string, revision: number): Promise<number> {
+    if (revision < 0) return 0;
+    const [event] = await this.readStream(stream, { fromRevision: revision, maxCount: 1 });
+    return event?.position ?? -1;
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    if (options.maxCount === 0) return [];
+    const backwards = options.direction === 'backwards';
+    const out: RecordedEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, {
+        direction: backwards ? BACKWARDS : FORWARDS,
+        fromRevision: options.fromRevision !== undefined ? BigInt(options.fromRevision) : backwards ? END : START,
+        ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
+      });
+      for await (const resolved of read) {
+        const event = resolved.event && toRecorded(resolved.event);
+        if (event) out.push(event);
+      }
+    } catch (err) {
+      if (err instanceof StreamNotFoundError) return [];
+      throw err;
+    }
+    return out;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const types = options.types ? new Set(options.types) : undefined;
+    const out: RecordedEvent[] = [];
+    if (maxCount <= 0) return out;
+    // readAll has no server-side filter in this client: page through $all and filter here.
+    let bound: Position | undefined = options.after ? fromNumber(options.after) : undefined;
+    for (;;) {
+      let raw = 0;
+      let last: Position | undefined;
+      const read = this.client.readAll({ fromPosition: bound ?? START, maxCount: PAGE_SIZE });
+      for await (const resolved of read) {
+        raw += 1;
+        const event = resolved.event;
+        if (!event || (bound && !isAfter(event.position, bound))) continue; // `after` and page starts are exclusive
+        last = event.position;
+        const recorded = toRecorded(event);
+        if (recorded && (!types || types.has(recorded.type))) {
+          out.push(recorded);
+          if (out.length >= maxCount) return cancelled(read, out);
+        }
+      }
+      if (raw < PAGE_SIZE || !last) return out;
+      bound = last;
+    }
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {
+    if (this.closed) throw new Error('EsdbEventStore is closed');
+    const subscription = new EsdbSubscription(this.client, options, handler, onError, () =>
+      this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Newest non-system event: ESDB writes its own ($stats, $scavenges...) records that projections never see. */
+  async headPosition(): Promise<number> {
+    let from: Position | typeof END = END;
+    for (;;) {
+      let raw = 0;
+      let last: Position | undefined;
+      const read = this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: PAGE_SIZE });
+      for await (const resolved of read) {
+        raw += 1;
+        const event = resolved.event;
+        if (!event) continue;
+        if (toRecorded(event)) return cancelled(read, Number(event.position.commit));
+        last = event.position;
+      }
+      if (raw < PAGE_SIZE || !last) return 0;
+      from = last; // inclusive, but that record is a system one and is skipped again
+    }
+  }
+
+  async ping(): Promise<void> {
+    for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
+      // reaching the server is all we need
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.client.dispose();
+  }
+}
+
+/**
+ * Catch-up + live through the client's subscription. Events are taken from the readable in batches
+ * (whatever is buffered, up to MAX_BATCH) and the next batch is read only after the handler settles,
+ * so the readable's backpressure holds the server back meanwhile. After a drop it resubscribes from
+ * the last handled event, with exponential backoff.
+ */
+class EsdbSubscription implements Subscription {
+  private closed = false;
+  private current: AllStreamSubscription | undefined;
+  private wake: (() => void) | undefined;
+  private readonly done: Promise<void>;
+  private last: Position | undefined;
+  private readonly types: Set<string> | undefined;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    options: SubscribeOptions,
+    private readonly handler: BatchHandler,
+    private readonly onError: ((err: Error) => void) | undefined,
+    onEnd: () => void,
+  ) {
+    this.last = options.after ? fromNumber(options.after) : undefined;
+    this.types = options.types ? new Set(options.types) : undefined;
+    this.done = this.run().finally(onEnd);
+  }
+
+  private subscribe(): AllStreamSubscription {
+    const filter = this.types
+      ? eventTypeFilter({ regex: this.types.size ? `^(?:${[...this.types].map(escapeRegex).join('|')})$` : '^(?!)' })
+      : excludeSystemEvents();
+    // fromPosition is exclusive for subscriptions; events at or before `last` are skipped in accept() anyway.
+    return this.client.subscribeToAll({ fromPosition: this.last ?? START, filter }, { highWaterMark: MAX_BATCH });
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.closed) {
+      const sub = (this.current = this.subscribe());
+      const reader = new BatchReader(sub);
+      try {
+        for (let batch = await reader.next(); batch && !this.closed; batch = await reader.next()) {
+          const { events, last } = this.accept(batch);
+          if (events.length === 0) continue;
+          attempt = 0;
+          try {
+            await this.handler(events);
+          } catch (err) {
+            this.closed = true;
+            this.onError?.(err instanceof Error ? err : new Error(String(err)));
+            break;
+          }
+          this.last = last;
+        }
+      } catch {
+        // dropped (connection lost, server restart, ...): resubscribe below
+      } finally {
+        this.current = undefined;
+        await sub.unsubscribe().catch(() => undefined);
+        sub.destroy();
+      }
+      if (this.closed) return;
+      attempt += 1;
+      await this.sleep(Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS));
+    }
+  }
+
+  /** Drops system records, other types, and anything at or before the last handled position. */
+  private accept(batch: AllStreamResolvedEvent[]): { events: RecordedEvent[]; last: Position | undefined } {
+    const events: RecordedEvent[] = [];
+    let last = this.last;
+    for (const { event } of batch) {
+      if (!event || (last && !isAfter(event.position, last))) continue;
+      last = event.position; // advance over skipped records too, so a resubscription does not rescan them
+      const recorded = toRecorded(event);
+      if (recorded && (!this.types || this.types.has(recorded.type))) events.push(recorded);
+    }
+    return { events, last };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    // Destroying the readable ends a pending read; an in-flight handler is awaited through `done`.
+    this.current?.destroy();
+    await this.done;
+  }
+}
+
+/** Pulls whatever the subscription has buffered; listens for errors all the time so none goes unhandled. */
+class BatchReader {
+  private error: Error | undefined;
+  private ended = false;
+  private notify: (() => void) | undefined;
+
+  constructor(private readonly sub: AllStreamSubscription) {
+    const wake = () => this.notify?.();
+    sub.on('error', (err) => {
+      this.error ??= err;
+      wake();
+    });
+    sub.on('end', () => {
+      this.ended = true;
+      wake();
+    });
+    sub.on('close', () => {
+      this.ended = true;
+      wake();
+    });
+    sub.on('readable', wake);
+  }
+
+  /** At least one event (at most MAX_BATCH); undefined once the stream ended or was closed; throws on a drop. */
+  async next(): Promise<AllStreamResolvedEvent[] | undefined> {
+    for (;;) {
+      const batch: AllStreamResolvedEvent[] = [];
+      let item: AllStreamResolvedEvent | null;
+      while (batch.length < MAX_BATCH && (item = this.sub.read() as AllStreamResolvedEvent | null) !== null) batch.push(item);
+      if (batch.length > 0) return batch;
+      if (this.error) throw this.error;
+      if (this.ended) return undefined;
+      await new Promise<void>((resolve) => (this.notify = resolve));
+      this.notify = undefined;
+    }
+  }
+}

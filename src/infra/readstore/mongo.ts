@@ -1,0 +1,109 @@
+/** Production read store on MongoDB. The port is shaped like MongoDB, so this is a thin mapping. */
+import { MongoClient, MongoServerError, type Collection as MongoCollection, type Db } from 'mongodb';
+import { DuplicateKeyError, type Collection, type Doc, type Filter, type FindOptions, type ReadStore, type Update } from './port.js';
+
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
+
+export class MongoReadStore implements ReadStore {
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+  ) {}
+
+  /** `dbName` defaults to the database named in the URL (or the driver's default, `test`). */
+  static async connect(url: string, dbName?: string): Promise<MongoReadStore> {
+    const client = await new MongoClient(url).connect();
+    return new MongoReadStore(client, client.db(dbName));
+  }
+
+  collection<T extends Doc = Doc>(name: string): Collection<T> {
+    return new MongoReadCollection<T>(this.db.collection<Doc>(name));
+  }
+
+  async drop(name: string): Promise<void> {
+    try {
+      await this.db.dropCollection(name);
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND)) throw err;
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await this.db.renameCollection(from, to, { dropTarget: true });
+  }
+
+  async listCollections(): Promise<string[]> {
+    const infos = await this.db.listCollections({}, { nameOnly: true }).toArray();
+    return infos.map((info) => info.name).filter((name) => !name.startsWith('system.')).sort();
+  }
+
+  async ping(): Promise<void> {
+    await this.db.command({ ping: 1 });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+class MongoReadCollection<T extends Doc> implements Collection<T> {
+  constructor(private readonly coll: MongoCollection<Doc>) {}
+
+  get name(): string {
+    return this.coll.collectionName;
+  }
+
+  async findOne(filter: Filter): Promise<T | null> {
+    return (await this.coll.findOne(filter)) as T | null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    let cursor = this.coll.find(filter);
+    if (options.sort) cursor = cursor.sort(options.sort);
+    if (options.skip) cursor = cursor.skip(options.skip);
+    if (options.limit) cursor = cursor.limit(options.limit);
+    return (await cursor.toArray()) as unknown as T[];
+  }
+
+  async count(filter: Filter): Promise<number> {
+    return this.coll.countDocuments(filter);
+  }
+
+  async insertOne(doc: T): Promise<void> {
+    await duplicateKeys(() => this.coll.insertOne(doc));
+  }
+
+  async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+    const res = await duplicateKeys(() => this.coll.updateOne(filter, update, { upsert: options.upsert === true }));
+    return { matched: res.matchedCount, upserted: res.upsertedCount > 0 };
+  }
+
+  async updateMany(filter: Filter, update: Update): Promise<{ matched: number }> {
+    const res = await duplicateKeys(() => this.coll.updateMany(filter, update));
+    return { matched: res.matchedCount };
+  }
+
+  async deleteOne(filter: Filter): Promise<{ deleted: number }> {
+    return { deleted: (await this.coll.deleteOne(filter)).deletedCount };
+  }
+
+  async deleteMany(filter: Filter): Promise<{ deleted: number }> {
+    return { deleted: (await this.coll.deleteMany(filter)).deletedCount };
+  }
+
+  async ensureIndex(fields: string[], options: { unique?: boolean } = {}): Promise<void> {
+    const keys = Object.fromEntries(fields.map((field) => [field, 1 as const]));
+    await duplicateKeys(() => this.coll.createIndex(keys, { unique: options.unique === true }));
+  }
+}
+
+/** E11000 (also raised by a guarded upsert whose `_id` exists) → the port's DuplicateKeyError. */
+async function duplicateKeys<R>(op: () => Promise<R>): Promise<R> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) throw new DuplicateKeyError(err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+import type { EventStore } from '../infra/eventstore/port.js';
+import type { Collection, Doc, ReadStore } from '../infra/readstore/port.js';
+import type { Projection } from './shared/projection.js';
+import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, projectionApplier } from './shared/runner.js';
+
+const BATCH = 5000;
+const REBUILD_SUFFIX = '__rebuild';
+
+/** The read store seen through other collection names: projections write into fresh collections unaware. */
+function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
+  return {
+    collection: <T extends Doc>(name: string): Collection<T> => db.collection<T>(names.get(name) ?? name),
+    drop: (name) => db.drop(names.get(name) ?? name),
+    rename: (from, to) => db.rename(names.get(from) ?? from, names.get(to) ?? to),
+    listCollections: () => db.listCollections(),
+    ping: () => db.ping(),
+    close: () => db.close(),
+  };
+}
+
+export interface ReplayResult { events: number; position: number }
+
+/**
+ * Rebuilds every read model from the whole event log into fresh collections, then switches them in
+ * and moves the projection checkpoint to where the rebuild stopped. Projectors must not run meanwhile.
+ */
+export async function rebuildReadModels(
+  store: EventStore,
+  db: ReadStore,
+  projections: readonly Projection[],
+  onProgress: (position: number, head: number) => void = () => {},
+): Promise<ReplayResult> {
+  const head = await store.headPosition();
+  const names = new Map(projections.flatMap((p) => p.collections).map((c) => [c, `${c}${REBUILD_SUFFIX}`]));
+  for (const fresh of names.values()) await db.drop(fresh);
+  const target = renamed(db, names);
+  for (const p of projections) await p.setup?.(target);
+
+  const apply = projectionApplier(projections);
+  let position = 0;
+  let events = 0;
+  for (;;) {
+    const batch = await store.readAll({ after: position, maxCount: BATCH });
+    if (!batch.length) break;
+    await apply(batch, target);
+    position = batch[batch.length - 1].position;
+    events += batch.length;
+    onProgress(position, Math.max(head, position));
+  }
+
+  for (const [name, fresh] of names) await db.rename(fresh, name);
+  await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position } }, { upsert: true });
+  return { events, position };
+}

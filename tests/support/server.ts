@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { type Chronicle, startChronicle } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+
+export interface TestServer extends Chronicle {
+  url: string;
+  dataDir: string;
+  /** Global position of the newest event: unchanged across a request means it appended nothing. */
+  head(): Promise<number>;
+}
+
+/** A real server on an ephemeral port with embedded adapters in a fresh temporary DATA_DIR. */
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-test-'));
+  const config = loadConfig({
+    DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'test-secret-test-secret-test-secret',
+    RATE_LIMIT_AUTH_PER_MIN: '1000', LOG_LEVEL: 'silent', ...env,
+  });
+  const chronicle = await startChronicle(config, pino({ level: 'silent' }));
+  return Object.assign(chronicle, { url: chronicle.url!, dataDir: dir, head: () => chronicle.deps.store.headPosition() });
+}
+
+/** JSON over real HTTP; answers status and parsed body. */
+export async function api(server: { url: string }, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(server.url + urlPath, {
+    method,
+    headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+export const STRONG_PASSWORD = 'Correct-Horse-42';
+
+/** Registers and logs in; answers the user and its tokens. */
+export async function registerAndLogin(server: { url: string }, username: string, password = STRONG_PASSWORD) {
+  const reg = await api(server, 'POST', '/api/users/', { username, email: `${username}@example.com`, password, password_confirm: password });
+  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const login = await api(server, 'POST', '/api/auth/login/', { username, password });
+  if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${JSON.stringify(login.body)}`);
+  return { user: reg.body, access: login.body.access as string, refresh: login.body.refresh as string };
+}
