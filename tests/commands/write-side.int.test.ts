@@ -1,0 +1,79 @@
+import { updateUser } from '../../src/commands/identity/admin.js';
+import { registerUser } from '../../src/commands/identity/register.js';
+import { DomainError } from '../../src/domain/shared/errors.js';
+import { withIdempotency } from '../../src/commands/shared/idempotency.js';
+import { reserve } from '../../src/commands/shared/reservation.js';
+import { nextId } from '../../src/commands/shared/sequence.js';
+import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
+import { admin, commandCtx } from '../support/context.js';
+
+const password = 'Correct-Horse-42';
+const registration = (name: string) => ({ username: name, email: `${name}@example.com`, password, password_confirm: password });
+
+describe('write side', () => {
+  let store: SqliteEventStore;
+  beforeEach(() => {
+    store = SqliteEventStore.open(':memory:');
+  });
+  afterEach(() => store.close());
+
+  it('given 30 concurrent id requests, when allocated, then every id is distinct', async () => {
+    const ids = await Promise.all(Array.from({ length: 30 }, () => nextId(store, 'thing', commandCtx())));
+    expect(new Set(ids).size).toBe(30);
+    expect(Math.min(...ids)).toBe(1);
+  });
+
+  it('given 10 concurrent claims on one username, then exactly one wins', async () => {
+    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => reserve(store, 'username-zed', `owner-${i}`, commandCtx())));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('given the first registration, then that user is admin and the next is default', async () => {
+    await registerUser(store, registration('first'), commandCtx());
+    const { userId } = await registerUser(store, registration('second'), commandCtx());
+    const [registered] = await store.readStream(`user-${userId}`);
+    expect(registered.data.role).toBe('default');
+  });
+
+  it('given concurrent updates of one user, then each is applied or refused with 409, and none is lost', async () => {
+    const { userId } = await registerUser(store, registration('target'), commandCtx());
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) =>
+      updateUser(store, userId, { daily_message_limit: i + 1 }, commandCtx(admin))));
+    const applied = outcomes.filter((o) => o.status === 'fulfilled');
+    for (const o of outcomes) {
+      if (o.status === 'rejected') expect((o.reason as DomainError).kind).toBe('conflict');
+    }
+    const updates = (await store.readStream(`user-${userId}`)).filter((e) => e.type === 'UserUpdated');
+    expect(updates).toHaveLength(applied.length);
+    expect(applied.length).toBeGreaterThan(0);
+  });
+
+  it('given the same command id twice, then the second run appends nothing and answers the same position', async () => {
+    const { userId } = await registerUser(store, registration('twice'), commandCtx());
+    const ctx = commandCtx(admin, 'key-1');
+    const first = await updateUser(store, userId, { daily_message_limit: 3 }, ctx);
+    const head = await store.headPosition();
+    const second = await updateUser(store, userId, { daily_message_limit: 3 }, { ...ctx, now: new Date() });
+    expect(second.position).toBe(first.position);
+    expect(await store.headPosition()).toBe(head);
+  });
+
+  it('given an Idempotency-Key, then a retried registration returns the first user and registers no one else', async () => {
+    const ctx = commandCtx(null, 'register-once');
+    const run = () => withIdempotency(store, ctx, 'register|a', () => registerUser(store, registration('once'), ctx));
+    const first = await run();
+    const head = await store.headPosition();
+    const again = await run();
+    expect(again).toEqual(first);
+    expect(await store.headPosition()).toBe(head);
+    await expect(withIdempotency(store, ctx, 'register|b', () => registerUser(store, registration('other'), ctx)))
+      .rejects.toMatchObject({ kind: 'validation' });
+  });
+
+  it('given a refused command under a key, then the key can be used again for the corrected request', async () => {
+    const ctx = commandCtx(null, 'fix-and-retry');
+    await expect(withIdempotency(store, ctx, 'x', () => registerUser(store, { ...registration('weak'), password: '123', password_confirm: '123' }, ctx)))
+      .rejects.toBeInstanceOf(DomainError);
+    await expect(withIdempotency(store, ctx, 'x', () => registerUser(store, registration('weak'), ctx))).resolves.toMatchObject({ userId: expect.any(Number) });
+  });
+});
