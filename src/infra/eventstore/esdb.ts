@@ -61,7 +61,8 @@ function isAfter(position: Position, bound: Position): boolean {
 }
 
 function fromNumber(after: number): Position {
-  // Our positions are commit positions; for single-stream appends ESDB gives each event commit == prepare.
+  // Only the commit position is known here; using it as prepare too assumes commit == prepare, which holds for
+  // events appended without explicit transactions (all of ours). Callers skip records at or before it anyway.
   return { commit: BigInt(after), prepare: BigInt(after) };
 }
 
