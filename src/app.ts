@@ -25,6 +25,7 @@ import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
+import { authRateLimit } from './rest/rate-limit.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 
@@ -58,7 +59,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     passwordResetSeconds: config.passwordResetTtlSeconds,
   });
   const progress = new ProjectionProgress();
-  const deps: RestDeps = { store, db, tokens, progress, rateLimits: { authPerMinute: config.rateLimitAuthPerMinute } };
+  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute) };
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
 
@@ -93,7 +94,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
   if (config.roles.has('api')) {
     server = http.createServer();
     graphql = await graphqlEndpoint(await buildChronicleSchema(), deps, server, logError('graphql resolver failed'));
-    server.on('request', httpApp(deps, logger, graphql.http));
+    server.on('request', httpApp(deps, logger, graphql.http, config.environment));
     routeUpgrades(server, { '/graphql': graphql.ws });
     await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
     const address = server.address();

@@ -32,6 +32,10 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, htt
   const ws = new WebSocketServer({ noServer: true });
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
     schema,
+    // The same error shapes and masking as over HTTP.
+    onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length
+      ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, log)) } as unknown as typeof result
+      : result),
     // The JWT comes in connection_init: { "Authorization": "Bearer ..." }; a bad one closes the socket (4403).
     onConnect: async (ctx) => {
       const token = bearerFrom(ctx.connectionParams);

@@ -1,9 +1,10 @@
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
+import type { AuthRateLimit } from './rate-limit.js';
 
 export interface RestDeps extends CommandDeps {
   progress: ProjectionProgress;
-  rateLimits: { authPerMinute: number };
+  authRateLimit: AuthRateLimit;
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote. */

@@ -12,9 +12,10 @@ import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
+import { workspaceRoutes } from './routes/workspaces.js';
 
 /** The HTTP face: REST under /api and /api/v1, GraphQL and its explorer on /graphql, health and metrics. */
-export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler) {
+export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler, environment: string) {
   const app = express();
   const metrics = createMetrics();
   app.set('trust proxy', 'loopback');
@@ -37,7 +38,8 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler)
   app.use(authenticator(deps.db, deps.tokens));
 
   const api = express.Router();
-  for (const routes of [authRoutes, userRoutes, systemRoutes]) api.use(routes(deps));
+  for (const routes of [authRoutes, userRoutes, workspaceRoutes]) api.use(routes(deps));
+  api.use(systemRoutes(deps, environment));
   app.use(['/api/v1', '/api'], api);
 
   app.use(explorerRouter());

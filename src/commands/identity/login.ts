@@ -34,8 +34,10 @@ export async function logIn(store: EventStore, tokens: TokenService, rawInput: u
     passwordMatches: state.status === 'active' && (await verifyPassword(state.passwordHash, password)),
     sessionId, refreshTokenId, now: ctx.now,
   }), attributedTo(ctx, userId));
-  if (result.events[0]?.type !== 'UserLoggedIn' || result.state.status !== 'active') throw unauthorized(INVALID_CREDENTIALS);
-  const issued = tokens.issue(userId, result.state.tokenVersion, sessionId, refreshTokenId);
+  const [event] = result.events;
+  if (event?.type !== 'UserLoggedIn' || result.state.status !== 'active') throw unauthorized(INVALID_CREDENTIALS);
+  // From the recorded event: a retry under the same Idempotency-Key gets the session it opened then.
+  const issued = tokens.issue(userId, result.state.tokenVersion, event.data.sessionId, event.data.refreshTokenId);
   return { ...issued, userId, position: result.position };
 }
 
@@ -47,7 +49,11 @@ export async function refreshSession(store: EventStore, tokens: TokenService, ra
   const newTokenId = randomUUID();
   const result = await handleCommand(store, userStream(claims.userId), userDecider, {
     type: 'RefreshSession', sessionId: claims.sessionId, tokenId: claims.tokenId, tokenVersion: claims.tokenVersion, newTokenId, now: ctx.now,
-  }, attributedTo(ctx, claims.userId));
-  if (result.events[0]?.type !== 'SessionRefreshed' || result.state.status !== 'active') throw unauthorized(INVALID_TOKEN);
-  return tokens.issue(claims.userId, result.state.tokenVersion, claims.sessionId, newTokenId);
+  }, attributedTo(ctx, claims.userId)).catch((err) => {
+    // The token's user is gone: to the client that is just a token that no longer works.
+    throw err?.kind === 'not_found' ? unauthorized(INVALID_TOKEN) : err;
+  });
+  const [event] = result.events;
+  if (event?.type !== 'SessionRefreshed' || result.state.status !== 'active') throw unauthorized(INVALID_TOKEN);
+  return tokens.issue(claims.userId, result.state.tokenVersion, claims.sessionId, event.data.refreshTokenId);
 }

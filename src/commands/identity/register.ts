@@ -5,7 +5,7 @@ import { fieldError, forbidden, invalid } from '../../domain/shared/errors.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { CommandContext } from '../shared/context.js';
 import { handleCommand } from '../shared/handle.js';
-import { release, reservationStream, reserve } from '../shared/reservation.js';
+import { ownerOf, release, reservationStream, reserve } from '../shared/reservation.js';
 import { nextId } from '../shared/sequence.js';
 import { parseInput } from '../shared/validation.js';
 import { currentSetting } from '../system/settings.js';
@@ -34,11 +34,16 @@ export async function registerUser(
   const byAdmin = ctx.actor?.role === 'admin';
   if (!byAdmin && !options.role && !(await currentSetting(store, 'allow_registration'))) throw forbidden();
 
+  const names = usernameStream(input.username);
+  const emails = emailStream(input.email);
+  // Checked before anything is written, so a duplicate appends nothing; the reservations below still
+  // decide when two registrations race for the same name.
+  if (await ownerOf(store, names)) throw fieldError('username', 'A user with that username already exists.');
+  if (await ownerOf(store, emails)) throw fieldError('email', 'A user with that email already exists.');
+
   const passwordHash = await hashPassword(input.password);
   const userId = await nextId(store, 'user', ctx);
   const owner = String(userId);
-  const names = usernameStream(input.username);
-  const emails = emailStream(input.email);
   if (!(await reserve(store, names, owner, ctx))) throw fieldError('username', 'A user with that username already exists.');
   try {
     if (!(await reserve(store, emails, owner, ctx))) throw fieldError('email', 'A user with that email already exists.');

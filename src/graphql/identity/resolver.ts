@@ -41,6 +41,7 @@ export class IdentityResolver {
 
   @Mutation(() => AuthPayload)
   async login(@Ctx() ctx: GraphQLContext, @Arg('username') username: string, @Arg('password') password: string): Promise<AuthPayload> {
+    await ctx.deps.authRateLimit.consume(ctx.request.ip);
     const { access, refresh, userId, position } = await logIn(ctx.deps.store, ctx.deps.tokens, { username, password }, commandContextOf(ctx));
     return { access, refresh, user: await this.user(ctx, userId, position) };
   }
@@ -75,6 +76,7 @@ export class IdentityResolver {
 
   @Mutation(() => Boolean, { description: 'Always true, whether or not the user exists.' })
   async requestPasswordReset(@Ctx() ctx: GraphQLContext, @Arg('username') username: string): Promise<boolean> {
+    await ctx.deps.authRateLimit.consume(ctx.request.ip);
     await requestPasswordReset(ctx.deps.store, ctx.deps.tokens, { username }, commandContextOf(ctx));
     return true;
   }
@@ -86,6 +88,7 @@ export class IdentityResolver {
     @Arg('newPassword') newPassword: string,
     @Arg('newPasswordConfirm') newPasswordConfirm: string,
   ): Promise<boolean> {
+    await ctx.deps.authRateLimit.consume(ctx.request.ip);
     const raw = { token, new_password: newPassword, new_password_confirm: newPasswordConfirm };
     const { position } = await resetPassword(ctx.deps.store, raw, commandContextOf(ctx));
     await ctx.deps.progress.waitFor(position);

@@ -6,7 +6,8 @@ export interface Projection {
   name: string;
   /** Collections this projection owns; replay rebuilds them from scratch. */
   collections: readonly string[];
-  handles: readonly string[];
+  /** Event types it applies, or 'all' for every event in the log. */
+  handles: readonly string[] | 'all';
   apply(event: RecordedEvent, db: ReadStore): Promise<void>;
   /** Indexes the collections need, created at start-up and before a rebuild. */
   setup?(db: ReadStore): Promise<void>;

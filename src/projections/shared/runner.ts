@@ -11,12 +11,16 @@ export const PROJECTIONS_CHECKPOINT = 'projections';
 
 /** Routes each event to the projections that handle its type, in log order. */
 export function projectionApplier(projections: readonly Projection[]) {
+  const everything = projections.filter((p) => p.handles === 'all');
   const byType = new Map<string, Projection[]>();
-  for (const p of projections) for (const t of p.handles) byType.set(t, [...(byType.get(t) ?? []), p]);
+  for (const p of projections) {
+    if (p.handles !== 'all') for (const t of p.handles) byType.set(t, [...(byType.get(t) ?? []), p]);
+  }
   return async (events: readonly RecordedEvent[], db: ReadStore) => {
     for (const event of events) {
       const targets = byType.get(event.type);
       if (targets) for (const p of targets) await p.apply(event, db);
+      for (const p of everything) await p.apply(event, db);
     }
   };
 }

@@ -28,3 +28,5 @@ export const publicUser = (u: UserView) => ({
   id: u.id, username: u.username, email: u.email, role: u.role, suspended: u.suspended,
   daily_message_limit: u.daily_message_limit, created_at: u.created_at, last_login_at: u.last_login_at,
 });
+
+export const countUsers = (db: ReadStore) => db.collection(USERS).count({});

@@ -3,12 +3,11 @@ import { logIn, refreshSession } from '../../commands/identity/login.js';
 import { findUser, publicUser } from '../../projections/users/queries.js';
 import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
-import { authRateLimit } from '../rate-limit.js';
 
 /** POST /auth/login/ and /auth/refresh/ (JWT pair; the refresh token rotates on every use). */
 export function authRoutes(deps: RestDeps): Router {
   const router = Router();
-  const limit = authRateLimit(deps.rateLimits.authPerMinute);
+  const limit = deps.authRateLimit.middleware;
 
   router.post('/auth/login/', limit, async (req, res) => {
     const { access, refresh, userId, position } = await logIn(deps.store, deps.tokens, req.body, commandContext(req));

@@ -11,7 +11,6 @@ import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
 import { lookupFilter, textSearch } from '../filters.js';
 import { findWindow, pageOf, sendPage } from '../pagination.js';
-import { authRateLimit } from '../rate-limit.js';
 import { idParam } from '../params.js';
 
 const USER_FILTERS = { id: 'number', username: 'string', email: 'string', role: 'string', suspended: 'boolean', created_at: 'date' } as const;
@@ -19,7 +18,7 @@ const USER_FILTERS = { id: 'number', username: 'string', email: 'string', role: 
 /** The spec's Authentication App plus user administration (list, update, delete). */
 export function userRoutes(deps: RestDeps): Router {
   const router = Router();
-  const limit = authRateLimit(deps.rateLimits.authPerMinute);
+  const limit = deps.authRateLimit.middleware;
 
   async function userResponse(userId: number, position: number) {
     await settled(deps, position);

@@ -1,0 +1,1 @@
+export { DateTimeResolver as DateTime, JSONObjectResolver as JSONObject, JSONResolver as JSON } from 'graphql-scalars';

@@ -1,0 +1,44 @@
+import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
+import type { RecordedEvent } from '../../infra/eventstore/port.js';
+import type { ReadStore } from '../../infra/readstore/port.js';
+import { applyGuarded, type Projection } from '../shared/projection.js';
+import { eventLogName, snakeCase } from './names.js';
+
+export const EVENT_LOGS = 'event_logs';
+
+// Hashes stay out of the log too: a hash of a short secret can be guessed offline.
+const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'keyHash', 'secret', 'key', 'token', 'password']);
+
+function publicData(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(data ?? {})) if (!SECRET_FIELDS.has(k)) out[snakeCase(k)] = v;
+  return out;
+}
+
+/** Every domain event, under its AnythingLLM name, with who did it and from where. */
+export const eventLogsProjection: Projection = {
+  name: 'event_logs',
+  collections: [EVENT_LOGS],
+  handles: 'all',
+  async setup(db) {
+    const logs = db.collection(EVENT_LOGS);
+    await logs.ensureIndex(['id']);
+    await logs.ensureIndex(['event']);
+    await logs.ensureIndex(['user_id']);
+  },
+  async apply(event: RecordedEvent, db: ReadStore) {
+    if (isBookkeepingStream(event.streamName)) return;
+    const actorId = event.metadata?.actorId;
+    await applyGuarded(db.collection(EVENT_LOGS), String(event.position), event.position, {
+      $set: {
+        id: event.position,
+        event: eventLogName(event.type),
+        type: event.type,
+        metadata: { ...publicData(event.data), ip: event.metadata?.ip ?? null, user_agent: event.metadata?.userAgent ?? null },
+        user_id: actorId != null && /^\d+$/.test(actorId) ? Number(actorId) : null,
+        actor_type: event.metadata?.actorType ?? null,
+        occurred_at: event.createdAt.toISOString(),
+      },
+    });
+  },
+};

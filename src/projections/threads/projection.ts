@@ -1,0 +1,34 @@
+import type { ThreadEvent, WorkspaceDeleted } from '../../domain/workspaces/events.js';
+import type { RecordedEvent } from '../../infra/eventstore/port.js';
+import type { ReadStore } from '../../infra/readstore/port.js';
+import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
+
+export const THREADS = 'threads';
+
+export const threadsProjection: Projection = {
+  name: 'threads',
+  collections: [THREADS],
+  handles: ['ThreadCreated', 'ThreadRenamed', 'ThreadDeleted', 'WorkspaceDeleted'],
+  async setup(db) {
+    await db.collection(THREADS).ensureIndex(['workspace']);
+  },
+  async apply(recorded: RecordedEvent, db: ReadStore) {
+    const threads = db.collection(THREADS);
+    const pos = recorded.position;
+    const event = recorded as unknown as ThreadEvent | WorkspaceDeleted;
+    switch (event.type) {
+      case 'ThreadCreated': {
+        const d = event.data;
+        return applyGuarded(threads, String(d.threadId), pos, {
+          $set: { id: d.threadId, name: d.name, slug: d.slug, workspace: d.workspaceId, user: d.userId, created_at: d.at },
+        });
+      }
+      case 'ThreadRenamed':
+        return applyGuarded(threads, String(event.data.threadId), pos, { $set: { name: event.data.name } }, false);
+      case 'ThreadDeleted':
+        return deleteGuarded(threads, String(event.data.threadId), pos);
+      case 'WorkspaceDeleted':
+        await threads.deleteMany({ workspace: event.data.workspaceId });
+    }
+  },
+};
