@@ -14,6 +14,9 @@ module.exports = {
     }],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Starts redis-server for the Redis adapter tests unless REDIS_URL is set.
+  globalSetup: '<rootDir>/tests/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
   testTimeout: 30000,
   maxWorkers: 2,
 };

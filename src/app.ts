@@ -36,8 +36,8 @@ export async function openStores(config: Config): Promise<Stores> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = config.esdbUrl
     ? EsdbEventStore.connect(config.esdbUrl)
-    : SqliteEventStore.open(path.join(config.dataDir, 'events.sqlite'), { synchronous: config.sqliteSynchronous });
-  const db = config.mongodbUrl ? await MongoReadStore.connect(config.mongodbUrl) : await NedbReadStore.open(path.join(config.dataDir, 'readmodels'));
+    : SqliteEventStore.open(config.sqlitePath, { synchronous: config.sqliteSynchronous });
+  const db = config.mongodbUrl ? await MongoReadStore.connect(config.mongodbUrl) : await NedbReadStore.open(config.readModelsDir);
   const pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
   return { store, db, pubsub };
 }
@@ -59,13 +59,10 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     passwordResetSeconds: config.passwordResetTtlSeconds,
   });
   const progress = new ProjectionProgress();
-  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute) };
+  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub };
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
 
-  // Processes without the projector learn how far the read models are from the projector's notices.
-  const unsubscribe = await pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => progress.advance((m as ProgressNotice).position));
-  stops.push(unsubscribe);
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
   progress.advance((stored?.position as number | undefined) ?? 0);
 
@@ -74,6 +71,9 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     await runner.start();
     stops.push(() => runner.stop());
   } else {
+    // Without a projector of its own, this process shares the projector's read store and learns how
+    // far it got from its notices, and from its checkpoint should a notice be missed.
+    stops.push(await pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => progress.advance((m as ProgressNotice).position)));
     const poll = setInterval(() => {
       db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT })
         .then((d) => progress.advance((d?.position as number | undefined) ?? 0), logError('checkpoint poll failed'));
@@ -93,7 +93,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
   let graphql: GraphQLEndpoint | null = null;
   if (config.roles.has('api')) {
     server = http.createServer();
-    graphql = await graphqlEndpoint(await buildChronicleSchema(), deps, server, logError('graphql resolver failed'));
+    graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
     server.on('request', httpApp(deps, logger, graphql.http, config.environment));
     routeUpgrades(server, { '/graphql': graphql.ws });
     await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
@@ -108,11 +108,12 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     url,
     deps,
     async close() {
-      if (graphql) await graphql.stop();
       if (server) {
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeAllConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
+        await closed;
       }
+      if (graphql) await graphql.stop();
       for (const stop of stops.reverse()) await stop();
       await pubsub.close();
       await db.close();

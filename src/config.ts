@@ -8,6 +8,10 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** The embedded event store file; processes that share it share the event log. */
+  sqlitePath: string;
+  /** The embedded read store's directory; one per process, never shared. */
+  readModelsDir: string;
   esdbUrl: string | null;
   mongodbUrl: string | null;
   redisUrl: string | null;
@@ -58,6 +62,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: int(env, 'PORT', 8000),
     host: env.HOST || '0.0.0.0',
     dataDir,
+    sqlitePath: path.resolve(env.SQLITE_PATH || path.join(dataDir, 'events.sqlite')),
+    readModelsDir: path.resolve(env.READ_MODELS_DIR || path.join(dataDir, 'readmodels')),
     esdbUrl: env.ESDB_URL || null,
     mongodbUrl: env.MONGODB_URL || null,
     redisUrl: env.REDIS_URL || null,

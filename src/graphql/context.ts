@@ -3,11 +3,13 @@ import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { NO_CREDENTIALS } from '../commands/identity/authenticate.js';
 import { unauthorized } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
+import type { Loaders } from './shared/loaders.js';
 
 /** What every resolver gets: the acting user (if any), the services, and where the request came from. */
 export interface GraphQLContext {
   actor: Actor | null;
   deps: RestDeps;
+  loaders: Loaders;
   request: { id: string; ip: string | null; userAgent: string | null; idempotencyKey: string | null };
 }
 

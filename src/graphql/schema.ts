@@ -1,8 +1,12 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
+import type { PubSub } from '../infra/pubsub/port.js';
+import { typeGraphqlPubSub } from './shared/channel-iterator.js';
 import { IdentityResolver } from './identity/resolver.js';
+import { SystemResolver } from './system/resolver.js';
+import { WorkspaceResolver } from './workspaces/resolver.js';
 
-export function buildChronicleSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [IdentityResolver], validate: false });
+export function buildChronicleSchema(pubsub: PubSub): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
 }

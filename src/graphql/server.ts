@@ -1,6 +1,4 @@
-import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
@@ -12,6 +10,7 @@ import type { Actor } from '../commands/shared/context.js';
 import type { RestDeps } from '../rest/deps.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
+import { createLoaders } from './shared/loaders.js';
 
 export interface GraphQLEndpoint {
   http: RequestHandler;
@@ -28,7 +27,7 @@ function bearerFrom(params: Record<string, unknown> | undefined): string | null 
 }
 
 /** Apollo over HTTP and graphql-ws over WebSocket on the same path, with the same schema and context. */
-export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, httpServer: Server, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
+export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
   const ws = new WebSocketServer({ noServer: true });
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
     schema,
@@ -53,6 +52,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, htt
     context: (ctx): GraphQLContext => ({
       actor: ctx.extra.actor ?? null,
       deps,
+      loaders: createLoaders(deps.db),
       request: {
         id: `ws-${Date.now().toString(36)}`,
         ip: ctx.extra.request.socket.remoteAddress ?? null,
@@ -66,7 +66,8 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, htt
     schema,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, log),
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginDrainHttpServer({ httpServer })],
+    // The HTTP server is closed by its owner (app.ts) before this endpoint stops.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
 
@@ -74,6 +75,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, htt
     context: async ({ req }) => ({
       actor: req.actor ?? null,
       deps,
+      loaders: createLoaders(deps.db),
       request: { id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null },
     }),
   });

@@ -1,10 +1,13 @@
 import type { CommandDeps } from '../commands/shared/deps.js';
+import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
 import type { AuthRateLimit } from './rate-limit.js';
 
 export interface RestDeps extends CommandDeps {
   progress: ProjectionProgress;
   authRateLimit: AuthRateLimit;
+  /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */
+  pubsub: PubSub;
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote. */

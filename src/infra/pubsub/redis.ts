@@ -113,7 +113,8 @@ async function connectOnce(url: string, onError: ErrorReporter): Promise<Redis> 
   try {
     await redis.connect();
   } catch (err) {
-    redis.disconnect();
+    // With no retry the client has already ended; disconnect() on it would arm a stray timer.
+    if (redis.status !== 'end') redis.disconnect();
     throw startupError ?? err;
   }
   connected = true;

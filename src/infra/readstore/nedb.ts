@@ -29,6 +29,8 @@ interface Entry {
 
 export class NedbReadStore implements ReadStore {
   private readonly entries = new Map<string, Entry>();
+  /** Names being renamed or dropped, with a promise that settles when that is done. */
+  private readonly gates = new Map<string, Promise<void>>();
   private closed = false;
 
   private constructor(private readonly dir: string | null) {}
@@ -47,40 +49,44 @@ export class NedbReadStore implements ReadStore {
 
   async drop(name: string): Promise<void> {
     checkName(name);
-    const entry = this.entries.get(name);
-    this.entries.delete(name);
-    if (entry) {
-      await entry.loaded.catch(() => undefined);
-      await entry.ds.dropDatabaseAsync(); // waits for queued operations, then deletes the file
-    }
-    if (this.dir !== null) {
-      await rm(this.file(name), { force: true });
-      await rm(`${this.file(name)}~`, { force: true });
-    }
+    await this.swapping([name], async () => {
+      const entry = this.entries.get(name);
+      this.entries.delete(name);
+      if (entry) {
+        await entry.loaded.catch(() => undefined);
+        await entry.ds.dropDatabaseAsync(); // waits for queued operations, then deletes the file
+      }
+      if (this.dir !== null) {
+        await rm(this.file(name), { force: true });
+        await rm(`${this.file(name)}~`, { force: true });
+      }
+    });
   }
 
   async rename(from: string, to: string): Promise<void> {
     checkName(from);
     checkName(to);
     if (from === to) throw new Error(`Cannot rename collection ${from} onto itself`);
-    const source = await this.entry(from);
-    const target = this.entries.get(to);
-    this.entries.delete(from);
-    this.entries.delete(to);
-    if (target) {
-      await target.loaded.catch(() => undefined);
-      // A read goes through nedb's queue, so once it answers no write of `to` is pending.
-      await target.ds.findOneAsync({ _id: '\u0000' });
-    }
-    if (this.dir === null) {
-      this.entries.set(to, source);
-      return;
-    }
-    // Rewrite `from` in full (fsynced, crash-safe), then atomically rename it over `to`.
-    await source.ds.compactDatafileAsync();
-    await rename(this.file(from), this.file(to));
-    await syncDir(this.dir);
-    // nedb keeps its filename privately, so `to` is reloaded from the renamed file on next use.
+    await this.swapping([from, to], async () => {
+      const source = await this.load(from);
+      const target = this.entries.get(to);
+      this.entries.delete(from);
+      this.entries.delete(to);
+      if (target) {
+        await target.loaded.catch(() => undefined);
+        // A read goes through nedb's queue, so once it answers no write of `to` is pending.
+        await target.ds.findOneAsync({ _id: '\u0000' });
+      }
+      if (this.dir === null) {
+        this.entries.set(to, source);
+        return;
+      }
+      // Rewrite `from` in full (fsynced, crash-safe), then atomically rename it over `to`.
+      await source.ds.compactDatafileAsync();
+      await rename(this.file(from), this.file(to));
+      await syncDir(this.dir);
+      // nedb keeps its filename privately, so `to` is reloaded from the renamed file on next use.
+    });
   }
 
   async listCollections(): Promise<string[]> {
@@ -111,7 +117,14 @@ export class NedbReadStore implements ReadStore {
     );
   }
 
+  /** Waits out a rename or drop of this name, so no caller sees a half-swapped collection. */
   private async entry(name: string): Promise<Entry> {
+    for (let gate = this.gates.get(name); gate; gate = this.gates.get(name)) await gate;
+    return this.load(name);
+  }
+
+  /** Loads the collection's datastore on first use; later calls share the same load. */
+  private async load(name: string): Promise<Entry> {
     if (this.closed) throw new Error('NedbReadStore is closed');
     let entry = this.entries.get(name);
     if (!entry) {
@@ -126,6 +139,20 @@ export class NedbReadStore implements ReadStore {
     }
     await entry.loaded;
     return entry;
+  }
+
+  /** Runs `swap` while calls on these names wait (see entry()); swaps of the same names queue up. */
+  private async swapping(names: string[], swap: () => Promise<void>): Promise<void> {
+    while (names.some((name) => this.gates.has(name))) await Promise.all(names.map((name) => this.gates.get(name)));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    for (const name of names) this.gates.set(name, gate);
+    try {
+      await swap();
+    } finally {
+      for (const name of names) if (this.gates.get(name) === gate) this.gates.delete(name);
+      open();
+    }
   }
 
   private file(name: string): string {

@@ -9,9 +9,13 @@ export const EVENT_LOGS = 'event_logs';
 // Hashes stay out of the log too: a hash of a short secret can be guessed offline.
 const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'keyHash', 'secret', 'key', 'token', 'password']);
 
+/** The event's data with secrets left out and keys in the API's snake_case, nested objects too. */
 function publicData(data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data ?? {})) if (!SECRET_FIELDS.has(k)) out[snakeCase(k)] = v;
+  for (const [k, v] of Object.entries(data ?? {})) {
+    if (SECRET_FIELDS.has(k)) continue;
+    out[snakeCase(k)] = v !== null && typeof v === 'object' && !Array.isArray(v) ? publicData(v as Record<string, unknown>) : v;
+  }
   return out;
 }
 

@@ -3,5 +3,5 @@ export const PROJECTIONS_CHANNEL = 'chronicle.projections';
 
 export interface ProgressNotice {
   position: number;
-  events: { position: number; type: string; stream: string; actorId: string | null }[];
+  events: { position: number; type: string; stream: string; actorId: string | null; occurredAt: string }[];
 }

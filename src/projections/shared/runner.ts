@@ -47,7 +47,9 @@ export class ProjectionRunner {
         progress.advance(position);
         const notice: ProgressNotice = {
           position,
-          events: events.map((e) => ({ position: e.position, type: e.type, stream: e.streamName, actorId: e.metadata.actorId })),
+          events: events.map((e) => ({
+            position: e.position, type: e.type, stream: e.streamName, actorId: e.metadata.actorId, occurredAt: e.createdAt.toISOString(),
+          })),
         };
         await pubsub.publish(PROJECTIONS_CHANNEL, notice);
       },

@@ -1,0 +1,158 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { withIdempotency } from '../../commands/shared/idempotency.js';
+import { createThread, deleteThread, renameThread } from '../../commands/workspaces/threads.js';
+import {
+  addWorkspaceMember, createWorkspace, deleteWorkspace, removeWorkspaceMember, updateWorkspace,
+} from '../../commands/workspaces/workspaces.js';
+import { notFound } from '../../domain/shared/errors.js';
+import { findThread, threadsOfWorkspace } from '../../projections/threads/queries.js';
+import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces } from '../../projections/workspaces/queries.js';
+import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
+import { User } from '../identity/types.js';
+import { noticeStream } from '../shared/notice-stream.js';
+import { CreateWorkspaceInput, Thread, toWireInput, UpdateWorkspaceInput, Workspace, WorkspaceEvent } from './types.js';
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** GraphQL twin of the Workspaces App, and live workspace events. */
+@Resolver(() => Workspace)
+export class WorkspaceResolver {
+  private async byId(ctx: GraphQLContext, id: number, position: number): Promise<Workspace> {
+    await ctx.deps.progress.waitFor(position);
+    const ws = await findWorkspaceById(ctx.deps.db, requireActor(ctx), id);
+    if (!ws) throw notFound();
+    return Workspace.from(ws);
+  }
+
+  @Query(() => [Workspace])
+  async workspaces(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('search', () => String, { nullable: true }) search?: string,
+    @Arg('limit', () => Int, { nullable: true }) limit?: number,
+    @Arg('offset', () => Int, { nullable: true }) offset?: number,
+  ): Promise<Workspace[]> {
+    const pattern = search ? new RegExp(escapeRegex(search), 'i') : null;
+    const filter = pattern ? { $or: [{ name: { $regex: pattern } }, { slug: { $regex: pattern } }] } : {};
+    const window = { skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}) };
+    const { results } = await listWorkspaces(ctx.deps.db, requireActor(ctx), filter, window);
+    return results.map(Workspace.from);
+  }
+
+  @Query(() => Workspace, { nullable: true })
+  async workspace(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string): Promise<Workspace | null> {
+    const ws = await findWorkspaceBySlug(ctx.deps.db, requireActor(ctx), slug);
+    return ws && Workspace.from(ws);
+  }
+
+  @FieldResolver(() => [Thread])
+  async threads(@Root() ws: Workspace, @Ctx() ctx: GraphQLContext): Promise<Thread[]> {
+    return (await ctx.loaders.threadsByWorkspace.load(ws.id)).map(Thread.from);
+  }
+
+  @FieldResolver(() => [User])
+  async users(@Root() ws: Workspace, @Ctx() ctx: GraphQLContext): Promise<User[]> {
+    const users = await ctx.loaders.users.loadMany(ws.memberIds);
+    return users.flatMap((u) => (u && !(u instanceof Error) ? [User.from(u)] : []));
+  }
+
+  @Mutation(() => Workspace)
+  async createWorkspace(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateWorkspaceInput) input: CreateWorkspaceInput): Promise<Workspace> {
+    const cmd = commandContextOf(ctx);
+    const wire = toWireInput(input);
+    const { workspaceId, position } = await withIdempotency(ctx.deps.store, cmd, `create-workspace|${JSON.stringify(wire)}`, () =>
+      createWorkspace(ctx.deps.store, wire, cmd));
+    return this.byId(ctx, workspaceId, position);
+  }
+
+  @Mutation(() => Workspace)
+  async updateWorkspace(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('slug') slug: string,
+    @Arg('input', () => UpdateWorkspaceInput) input: UpdateWorkspaceInput,
+  ): Promise<Workspace> {
+    const { workspaceId, position } = await updateWorkspace(ctx.deps.store, slug, toWireInput(input), commandContextOf(ctx));
+    return this.byId(ctx, workspaceId, position);
+  }
+
+  @Mutation(() => Boolean)
+  async deleteWorkspace(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string): Promise<boolean> {
+    const { position } = await deleteWorkspace(ctx.deps.store, slug, commandContextOf(ctx));
+    await ctx.deps.progress.waitFor(position);
+    return true;
+  }
+
+  @Mutation(() => Workspace)
+  async addWorkspaceUser(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string, @Arg('userId', () => ID) userId: string): Promise<Workspace> {
+    const { workspaceId, position } = await addWorkspaceMember(ctx.deps.store, slug, { user_id: Number(userId) }, commandContextOf(ctx));
+    return this.byId(ctx, workspaceId, position);
+  }
+
+  @Mutation(() => Workspace)
+  async removeWorkspaceUser(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string, @Arg('userId', () => ID) userId: string): Promise<Workspace> {
+    const { workspaceId, position } = await removeWorkspaceMember(ctx.deps.store, slug, { user_id: Number(userId) }, commandContextOf(ctx));
+    return this.byId(ctx, workspaceId, position);
+  }
+
+  @Query(() => [Thread])
+  async threadsOf(@Ctx() ctx: GraphQLContext, @Arg('workspaceSlug') workspaceSlug: string): Promise<Thread[]> {
+    const ws = await findWorkspaceBySlug(ctx.deps.db, requireActor(ctx), workspaceSlug);
+    if (!ws) throw notFound();
+    return (await threadsOfWorkspace(ctx.deps.db, ws.id)).map(Thread.from);
+  }
+
+  @Mutation(() => Thread)
+  async createThread(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('workspaceSlug') workspaceSlug: string,
+    @Arg('name', () => String, { nullable: true }) name?: string,
+  ): Promise<Thread> {
+    const { threadId, position } = await createThread(ctx.deps.store, workspaceSlug, name === undefined ? {} : { name }, commandContextOf(ctx));
+    return this.thread(ctx, threadId, position);
+  }
+
+  @Mutation(() => Thread)
+  async renameThread(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('workspaceSlug') workspaceSlug: string,
+    @Arg('id', () => ID) id: string,
+    @Arg('name') name: string,
+  ): Promise<Thread> {
+    const { threadId, position } = await renameThread(ctx.deps.store, workspaceSlug, Number(id), { name }, commandContextOf(ctx));
+    return this.thread(ctx, threadId, position);
+  }
+
+  @Mutation(() => Boolean)
+  async deleteThread(@Ctx() ctx: GraphQLContext, @Arg('workspaceSlug') workspaceSlug: string, @Arg('id', () => ID) id: string): Promise<boolean> {
+    const { position } = await deleteThread(ctx.deps.store, workspaceSlug, Number(id), commandContextOf(ctx));
+    await ctx.deps.progress.waitFor(position);
+    return true;
+  }
+
+  private async thread(ctx: GraphQLContext, id: number, position: number): Promise<Thread> {
+    await ctx.deps.progress.waitFor(position);
+    const thread = await findThread(ctx.deps.db, id);
+    if (!thread) throw notFound();
+    return Thread.from(thread);
+  }
+
+  @Subscription(() => WorkspaceEvent, {
+    description: 'Changes to one workspace, for those who may see it.',
+    subscribe: async ({ args, context }) => {
+      const ctx = context as GraphQLContext;
+      const actor = requireActor(ctx);
+      const ws = await findWorkspaceBySlug(ctx.deps.db, actor, args.slug as string);
+      if (!ws) throw notFound();
+      const stream = `workspace-${ws.id}`;
+      return noticeStream(ctx.deps.pubsub, (p) => ctx.deps.progress.waitFor(p), async (event) => {
+        if (event.stream !== stream) return null;
+        const now = await findWorkspaceById(ctx.deps.db, actor, ws.id);
+        // Someone removed from the workspace hears nothing more about it, except that it is gone.
+        if (!now && event.type !== 'WorkspaceDeleted') return null;
+        return { type: event.type, position: event.position, occurredAt: event.occurredAt, workspace: now && Workspace.from(now) };
+      });
+    },
+  })
+  workspaceEvents(@Root() event: WorkspaceEvent, @Arg('slug') _slug: string): WorkspaceEvent {
+    return event;
+  }
+}
