@@ -16,7 +16,7 @@ import { MemoryPubSub } from './infra/pubsub/memory.js';
 import type { PubSub } from './infra/pubsub/port.js';
 import { RedisPubSub } from './infra/pubsub/redis.js';
 import { MongoReadStore } from './infra/readstore/mongo.js';
-import { NedbReadStore } from './infra/readstore/nedb.js';
+import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
 import { mailReactor } from './jobs/mail-reactor.js';
 import { ALL_PROJECTIONS } from './projections/all.js';
@@ -37,7 +37,9 @@ export async function openStores(config: Config): Promise<Stores> {
   const store = config.esdbUrl
     ? EsdbEventStore.connect(config.esdbUrl)
     : SqliteEventStore.open(config.sqlitePath, { synchronous: config.sqliteSynchronous });
-  const db = config.mongodbUrl ? await MongoReadStore.connect(config.mongodbUrl) : await NedbReadStore.open(config.readModelsDir);
+  const db = config.mongodbUrl
+    ? await MongoReadStore.connect(config.mongodbUrl)
+    : SqliteReadStore.open(config.readModelsPath, { synchronous: config.sqliteSynchronous });
   const pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
   return { store, db, pubsub };
 }

@@ -10,8 +10,8 @@ export interface Config {
   dataDir: string;
   /** The embedded event store file; processes that share it share the event log. */
   sqlitePath: string;
-  /** The embedded read store's directory; one per process, never shared. */
-  readModelsDir: string;
+  /** The embedded read store's file; one per process, never shared (it is served from memory). */
+  readModelsPath: string;
   esdbUrl: string | null;
   mongodbUrl: string | null;
   redisUrl: string | null;
@@ -63,7 +63,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST || '0.0.0.0',
     dataDir,
     sqlitePath: path.resolve(env.SQLITE_PATH || path.join(dataDir, 'events.sqlite')),
-    readModelsDir: path.resolve(env.READ_MODELS_DIR || path.join(dataDir, 'readmodels')),
+    readModelsPath: path.resolve(env.READ_MODELS_PATH || path.join(dataDir, 'readmodels.sqlite')),
     esdbUrl: env.ESDB_URL || null,
     mongodbUrl: env.MONGODB_URL || null,
     redisUrl: env.REDIS_URL || null,

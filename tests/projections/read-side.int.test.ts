@@ -4,7 +4,7 @@ import { registerUser } from '../../src/commands/identity/register.js';
 import { updateSetting } from '../../src/commands/system/settings.js';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { MemoryPubSub } from '../../src/infra/pubsub/memory.js';
-import { NedbReadStore } from '../../src/infra/readstore/nedb.js';
+import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import type { ReadStore } from '../../src/infra/readstore/port.js';
 import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { rebuildReadModels } from '../../src/projections/replay.js';
@@ -25,7 +25,7 @@ async function dump(db: ReadStore) {
 
 describe('read side', () => {
   let store: SqliteEventStore;
-  let db: NedbReadStore;
+  let db: SqliteReadStore;
   let pubsub: MemoryPubSub;
   const started: ProjectionRunner[] = [];
 
@@ -37,7 +37,7 @@ describe('read side', () => {
 
   beforeEach(async () => {
     store = SqliteEventStore.open(':memory:');
-    db = await NedbReadStore.open(null);
+    db = SqliteReadStore.open(':memory:');
     pubsub = new MemoryPubSub();
   });
   afterEach(async () => {

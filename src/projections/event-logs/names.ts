@@ -11,9 +11,19 @@ const ANYTHINGLLM_NAMES: Record<string, string> = {
   SettingUpdated: 'update_system_setting',
 };
 
-export const snakeCase = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+/** Memoised: the same few names come back for every event, and replay converts millions. */
+function memo(fn: (s: string) => string): (s: string) => string {
+  const cache = new Map<string, string>();
+  return (s) => {
+    let out = cache.get(s);
+    if (out === undefined) cache.set(s, (out = fn(s)));
+    return out;
+  };
+}
 
-export const eventLogName = (type: string) => ANYTHINGLLM_NAMES[type] ?? snakeCase(type);
+export const snakeCase = memo((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase());
+
+export const eventLogName = memo((type) => ANYTHINGLLM_NAMES[type] ?? snakeCase(type));
 
 /** Event types whose log name is `name` (the reverse lookup, for filtering by name). */
 export function typesNamed(name: string, knownTypes: Iterable<string>): string[] {

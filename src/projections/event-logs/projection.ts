@@ -1,7 +1,7 @@
 import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
-import { applyGuarded, type Projection } from '../shared/projection.js';
+import { DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
+import type { Projection } from '../shared/projection.js';
 import { eventLogName, snakeCase } from './names.js';
 
 export const EVENT_LOGS = 'event_logs';
@@ -26,15 +26,16 @@ export const eventLogsProjection: Projection = {
   handles: 'all',
   async setup(db) {
     const logs = db.collection(EVENT_LOGS);
-    await logs.ensureIndex(['id']);
     await logs.ensureIndex(['event']);
     await logs.ensureIndex(['user_id']);
   },
   async apply(event: RecordedEvent, db: ReadStore) {
     if (isBookkeepingStream(event.streamName)) return;
     const actorId = event.metadata?.actorId;
-    await applyGuarded(db.collection(EVENT_LOGS), String(event.position), event.position, {
-      $set: {
+    try {
+      // One entry per event, never changed: the position is the key, so redelivery is refused as a duplicate.
+      await db.collection(EVENT_LOGS).insertOne({
+        _id: String(event.position),
         id: event.position,
         event: eventLogName(event.type),
         type: event.type,
@@ -42,7 +43,9 @@ export const eventLogsProjection: Projection = {
         user_id: actorId != null && /^\d+$/.test(actorId) ? Number(actorId) : null,
         actor_type: event.metadata?.actorType ?? null,
         occurred_at: event.createdAt.toISOString(),
-      },
-    });
+      });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
   },
 };

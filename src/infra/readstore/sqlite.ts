@@ -1,0 +1,333 @@
+/**
+ * Embedded read store: documents live in memory (matched and modified by nedb's model, through the
+ * MongoDB dialect shared with the nedb adapter) and are written behind to SQLite, one table per
+ * collection. Every write made in
+ * one turn of the event loop lands in one transaction, so a projection batch and its checkpoint reach
+ * the disk together or not at all. Chosen over nedb on measured replay speed (see bench/README.md).
+ */
+import Database from 'better-sqlite3';
+import { checkObject, compareThings, deepCopy, getDotValue, match, modify } from '@seald-io/nedb/lib/model.js';
+import { isOperatorObject, toQuery, toUpdate } from './mongo-dialect.js';
+import {
+  type Collection, type Doc, DuplicateKeyError, type Filter, type FindOptions, type ReadStore, type Update,
+} from './port.js';
+
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,100}$/;
+const table = (name: string) => `doc_${name}`;
+/** Flush inside the write once this many documents wait, to bound memory in long synchronous runs. */
+const MAX_PENDING = 20_000;
+
+interface Index { fields: string[]; unique: boolean; entries: Map<string, Set<string>> }
+
+class MemCollection {
+  readonly docs = new Map<string, Doc>();
+  readonly indexes: Index[] = [];
+
+  addIndex(fields: string[], unique: boolean): void {
+    if (this.indexes.some((i) => i.fields.join() === fields.join())) return;
+    const index: Index = { fields, unique, entries: new Map() };
+    for (const doc of this.docs.values()) indexAdd(index, doc);
+    this.indexes.push(index);
+  }
+}
+
+function indexAdd(index: Index, doc: Doc): void {
+  for (const key of indexKey(doc, index.fields)) {
+    let ids = index.entries.get(key);
+    if (!ids) index.entries.set(key, (ids = new Set()));
+    ids.add(doc._id);
+  }
+}
+
+function indexRemove(index: Index, doc: Doc): void {
+  for (const key of indexKey(doc, index.fields)) index.entries.get(key)?.delete(doc._id);
+}
+
+export class SqliteReadStore implements ReadStore {
+  private readonly collections = new Map<string, MemCollection>();
+  /** collection → _id → the document to write, or null to delete. */
+  private pending = new Map<string, Map<string, Doc | null>>();
+  private pendingCount = 0;
+  private flushScheduled = false;
+
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(file: string, options: { synchronous?: 'NORMAL' | 'FULL' } = {}): SqliteReadStore {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    // Index definitions outlive the process; the indexes themselves are rebuilt in memory on load.
+    db.exec('CREATE TABLE IF NOT EXISTS indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, fields))');
+    return new SqliteReadStore(db);
+  }
+
+  collection<T extends Doc = Doc>(name: string): Collection<T> {
+    if (!NAME.test(name)) throw new Error(`Invalid collection name: ${name}`);
+    return new SqliteCollection<T>(name, this);
+  }
+
+  /** The in-memory collection, loaded from its table on first use. */
+  mem(name: string): MemCollection {
+    let coll = this.collections.get(name);
+    if (!coll) {
+      coll = new MemCollection();
+      if (this.tableExists(name)) {
+        for (const row of this.db.prepare(`SELECT doc FROM "${table(name)}"`).iterate() as Iterable<{ doc: string }>) {
+          const doc = JSON.parse(row.doc) as Doc;
+          coll.docs.set(doc._id, doc);
+        }
+      }
+      const defined = this.db.prepare('SELECT fields, is_unique FROM indexes WHERE collection = ?').all(name) as { fields: string; is_unique: number }[];
+      for (const d of defined) coll.addIndex(JSON.parse(d.fields), d.is_unique === 1);
+      this.collections.set(name, coll);
+    }
+    return coll;
+  }
+
+  defineIndex(name: string, fields: string[], unique: boolean): void {
+    this.db.prepare('INSERT OR REPLACE INTO indexes (collection, fields, is_unique) VALUES (?, ?, ?)').run(name, JSON.stringify(fields), unique ? 1 : 0);
+  }
+
+  /** Records a write to persist; `doc` null deletes. */
+  written(name: string, id: string, doc: Doc | null): void {
+    let writes = this.pending.get(name);
+    if (!writes) this.pending.set(name, (writes = new Map()));
+    if (!writes.has(id)) this.pendingCount++;
+    writes.set(id, doc);
+    if (this.pendingCount >= MAX_PENDING) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes everything pending in one transaction. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (!this.pendingCount) return;
+    const pending = this.pending;
+    this.pending = new Map();
+    this.pendingCount = 0;
+    this.db.transaction(() => {
+      for (const [name, writes] of pending) {
+        this.createTable(name);
+        const upsert = this.db.prepare(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
+        const remove = this.db.prepare(`DELETE FROM "${table(name)}" WHERE id = ?`);
+        for (const [id, doc] of writes) {
+          if (doc) upsert.run(id, JSON.stringify(doc));
+          else remove.run(id);
+        }
+      }
+    })();
+  }
+
+  async drop(name: string): Promise<void> {
+    this.flush();
+    this.db.transaction(() => {
+      this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
+      this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(name);
+    })();
+    this.collections.delete(name);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    this.flush();
+    this.db.transaction(() => {
+      this.createTable(from);
+      this.db.exec(`DROP TABLE IF EXISTS "${table(to)}"`);
+      this.db.exec(`ALTER TABLE "${table(from)}" RENAME TO "${table(to)}"`);
+      this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(to);
+      this.db.prepare('UPDATE indexes SET collection = ? WHERE collection = ?').run(to, from);
+    })();
+    const moved = this.mem(from);
+    this.collections.delete(from);
+    this.collections.set(to, moved);
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.flush();
+    const rows = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'doc\\_%' ESCAPE '\\'`).all() as { name: string }[];
+    return rows.map((r) => r.name.slice(4));
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    this.db.close();
+  }
+
+  private tableExists(name: string): boolean {
+    return !!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table(name));
+  }
+
+  private createTable(name: string): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS "${table(name)}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
+  }
+}
+
+/** A comparator for a MongoDB sort document. */
+const comparator = (sort: Record<string, 1 | -1>) => (a: Doc, b: Doc) => {
+  for (const [field, direction] of Object.entries(sort)) {
+    const c = compareThings(getDotValue(a, field), getDotValue(b, field));
+    if (c !== 0) return c * direction;
+  }
+  return 0;
+};
+
+/** Index keys keep types apart (1 is not '1'); scalars are the common case and skip JSON. */
+const keyOf = (v: unknown) => (typeof v === 'string' ? `s${v}` : typeof v === 'number' ? `n${v}` : `j${JSON.stringify(v)}`);
+
+function indexKey(doc: Doc, fields: string[]): string[] {
+  if (fields.length !== 1) return [keyOf(fields.map((f) => doc[f] ?? null))];
+  const value = doc[fields[0]] ?? null;
+  // An array field is indexed under each of its elements, as MongoDB's multikey indexes are.
+  return Array.isArray(value) ? value.map(keyOf) : [keyOf(value)];
+}
+
+class SqliteCollection<T extends Doc> implements Collection<T> {
+  constructor(readonly name: string, private readonly store: SqliteReadStore) {}
+
+  private get mem() {
+    return this.store.mem(this.name);
+  }
+
+  /** The documents a filter can match: by _id or an indexed field when it pins one, else all. */
+  private candidates(filter: Filter): Iterable<Doc> {
+    const { docs, indexes } = this.mem;
+    const id = filter._id;
+    if (typeof id === 'string') {
+      const doc = docs.get(id);
+      return doc ? [doc] : [];
+    }
+    for (const index of indexes) {
+      if (index.fields.length !== 1) continue;
+      const value = filter[index.fields[0]];
+      if (value === undefined || isOperatorObject(value) || value instanceof RegExp) continue;
+      const ids = index.entries.get(keyOf(value)) ?? new Set<string>();
+      return [...ids].map((i) => docs.get(i)!);
+    }
+    return docs.values();
+  }
+
+  private matching(filter: Filter, first = false): Doc[] {
+    const query = toQuery(filter);
+    const out: Doc[] = [];
+    for (const doc of this.candidates(filter)) {
+      if (!match(doc, query)) continue;
+      out.push(doc);
+      if (first) break;
+    }
+    return out;
+  }
+
+  async findOne(filter: Filter): Promise<T | null> {
+    const [doc] = this.matching(filter, true);
+    return doc ? (structuredClone(doc) as T) : null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    const docs = this.matching(filter);
+    if (options.sort) docs.sort(comparator(options.sort));
+    const start = options.skip ?? 0;
+    const end = options.limit ? start + options.limit : undefined;
+    return structuredClone(docs.slice(start, end)) as T[];
+  }
+
+  async count(filter: Filter): Promise<number> {
+    return Object.keys(filter).length ? this.matching(filter).length : this.mem.docs.size;
+  }
+
+  async insertOne(doc: T): Promise<void> {
+    if (typeof doc._id !== 'string') throw new Error('Documents need a string _id');
+    if (this.mem.docs.has(doc._id)) throw new DuplicateKeyError(`Duplicate _id ${doc._id} in ${this.name}`);
+    checkObject(doc); // keys MongoDB would refuse are refused here too
+    this.put(null, deepCopy(doc));
+  }
+
+  async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+    const [doc] = this.matching(filter, true);
+    if (doc) {
+      this.put(doc, this.updated(doc, update));
+      return { matched: 1, upserted: false };
+    }
+    if (!options.upsert) return { matched: 0, upserted: false };
+    // As MongoDB does: the filter's plain equality fields, then the update applied to them.
+    const seed: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(filter)) {
+      if (k.startsWith('$') || v instanceof RegExp || v === null) continue;
+      if (!isOperatorObject(v)) seed[k] = v;
+      else if (Object.keys(v).length === 1 && '$eq' in v) seed[k] = v.$eq;
+    }
+    const created = this.updated(seed as Doc, update);
+    if (typeof created._id !== 'string' || !created._id) throw new Error('An upsert needs a string _id in its filter or update');
+    if (this.mem.docs.has(created._id)) throw new DuplicateKeyError(`Duplicate _id ${created._id} in ${this.name}`);
+    this.put(null, created);
+    return { matched: 0, upserted: true };
+  }
+
+  async updateMany(filter: Filter, update: Update) {
+    const matched = this.matching(filter);
+    for (const doc of matched) this.put(doc, this.updated(doc, update));
+    return { matched: matched.length };
+  }
+
+  async deleteOne(filter: Filter) {
+    const [doc] = this.matching(filter, true);
+    if (!doc) return { deleted: 0 };
+    this.remove(doc);
+    return { deleted: 1 };
+  }
+
+  async deleteMany(filter: Filter) {
+    const docs = this.matching(filter);
+    for (const doc of docs) this.remove(doc);
+    return { deleted: docs.length };
+  }
+
+  async ensureIndex(fields: string[], options: { unique?: boolean } = {}): Promise<void> {
+    const unique = !!options.unique;
+    if (unique) {
+      const seen = new Set<string>();
+      for (const doc of this.mem.docs.values()) {
+        for (const key of indexKey(doc, fields)) {
+          if (seen.has(key)) throw new DuplicateKeyError(`Cannot create unique index on ${fields.join(',')} in ${this.name}: duplicate ${key}`);
+          seen.add(key);
+        }
+      }
+    }
+    this.mem.addIndex(fields, unique);
+    this.store.defineIndex(this.name, fields, unique);
+  }
+
+  /** A changed copy (nedb's modify copies): stored documents are replaced, never mutated in place. */
+  private updated(doc: Doc, update: Update): Doc {
+    return modify(doc, toUpdate(update));
+  }
+
+  private put(previous: Doc | null, next: Doc): void {
+    const { docs, indexes } = this.mem;
+    for (const index of indexes) {
+      if (!index.unique) continue;
+      for (const key of indexKey(next, index.fields)) {
+        const owners = index.entries.get(key);
+        if (owners && [...owners].some((o) => o !== next._id)) {
+          throw new DuplicateKeyError(`Duplicate key ${key} for unique index on ${index.fields.join(',')} in ${this.name}`);
+        }
+      }
+    }
+    if (previous) for (const index of indexes) indexRemove(index, previous);
+    for (const index of indexes) indexAdd(index, next);
+    docs.set(next._id, next);
+    this.store.written(this.name, next._id, next);
+  }
+
+  private remove(doc: Doc): void {
+    const { docs, indexes } = this.mem;
+    for (const index of indexes) indexRemove(index, doc);
+    docs.delete(doc._id);
+    this.store.written(this.name, doc._id, null);
+  }
+}

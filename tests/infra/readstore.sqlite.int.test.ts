@@ -1,0 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuplicateKeyError } from '../../src/infra/readstore/port.js';
+import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
+import { describeReadStoreContract, uniqueName } from './readstore.contract.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'chronicle-sqlite-readstore-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const file = () => join(dir, `${uniqueName('rs')}.sqlite`);
+const flushed = () => new Promise((r) => setImmediate(r));
+
+describeReadStoreContract('sqlite in memory', async () => SqliteReadStore.open(':memory:'));
+describeReadStoreContract('sqlite on disk', async () => SqliteReadStore.open(file()));
+
+describe('sqlite read store: durability', () => {
+  it('keeps documents, updates, deletes and unique indexes across close and reopen', async () => {
+    const path = file();
+    const first = SqliteReadStore.open(path);
+    const coll = first.collection('people');
+    await coll.ensureIndex(['email'], { unique: true });
+    await coll.insertOne({ _id: 'a', email: 'a@x', n: 1 });
+    await coll.insertOne({ _id: 'b', email: 'b@x', n: 1 });
+    await coll.updateOne({ _id: 'a' }, { $inc: { n: 1 } });
+    await coll.updateOne({ _id: 'c' }, { $set: { email: 'c@x' } }, { upsert: true });
+    await coll.deleteOne({ _id: 'b' });
+    await first.close();
+
+    const second = SqliteReadStore.open(path);
+    const again = second.collection('people');
+    await expect(again.find({}, { sort: { _id: 1 } })).resolves.toEqual([{ _id: 'a', email: 'a@x', n: 2 }, { _id: 'c', email: 'c@x' }]);
+    await expect(again.insertOne({ _id: 'd', email: 'a@x' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    await second.close();
+  });
+
+  it('writes everything from one turn of the event loop in one transaction, without waiting for close', async () => {
+    const path = file();
+    const first = SqliteReadStore.open(path);
+    await first.collection('projected').insertOne({ _id: 'doc', n: 1 });
+    await first.collection('checkpoints').updateOne({ _id: 'p' }, { $set: { position: 9 } }, { upsert: true });
+    await flushed();
+
+    const other = SqliteReadStore.open(path); // as a process restarted after a crash would
+    await expect(other.collection('projected').findOne({ _id: 'doc' })).resolves.toEqual({ _id: 'doc', n: 1 });
+    await expect(other.collection('checkpoints').findOne({ _id: 'p' })).resolves.toEqual({ _id: 'p', position: 9 });
+    await other.close();
+    await first.close();
+  });
+
+  it('a rename survives reopening, keeps the source indexes, and the source is gone', async () => {
+    const path = file();
+    const first = SqliteReadStore.open(path);
+    await first.collection('live').insertOne({ _id: 'old' });
+    await first.collection('fresh').insertOne({ _id: 'new' });
+    await first.collection('fresh').ensureIndex(['k'], { unique: true });
+    await first.rename('fresh', 'live');
+    await first.collection('live').insertOne({ _id: 'after', k: 1 });
+    await first.close();
+
+    const second = SqliteReadStore.open(path);
+    await expect(second.collection('live').find({}, { sort: { _id: 1 } })).resolves.toEqual([{ _id: 'after', k: 1 }, { _id: 'new' }]);
+    await expect(second.collection('live').insertOne({ _id: 'x', k: 1 })).rejects.toBeInstanceOf(DuplicateKeyError);
+    await expect(second.listCollections()).resolves.toEqual(['live']);
+    await second.close();
+  });
+
+  it('documents handed to a reader do not change under it', async () => {
+    const store = SqliteReadStore.open(':memory:');
+    const coll = store.collection('things');
+    await coll.insertOne({ _id: 'a', tags: ['x'] });
+    const before = await coll.findOne({ _id: 'a' });
+    await coll.updateOne({ _id: 'a' }, { $push: { tags: 'y' } });
+    expect(before).toEqual({ _id: 'a', tags: ['x'] });
+    await expect(coll.findOne({ _id: 'a' })).resolves.toEqual({ _id: 'a', tags: ['x', 'y'] });
+    await store.close();
+  });
+
+  it('finds by an indexed array field element', async () => {
+    const store = SqliteReadStore.open(':memory:');
+    const coll = store.collection('workspaces');
+    await coll.ensureIndex(['members']);
+    await coll.insertOne({ _id: '1', members: [1, 2] });
+    await coll.insertOne({ _id: '2', members: [2] });
+    await coll.updateOne({ _id: '1' }, { $pull: { members: 2 } });
+    await expect(coll.find({ members: 2 })).resolves.toEqual([{ _id: '2', members: [2] }]);
+    await expect(coll.find({ members: 1 })).resolves.toEqual([{ _id: '1', members: [1] }]);
+    await store.close();
+  });
+});
