@@ -75,11 +75,17 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
   } else {
     // Without a projector of its own, this process shares the projector's read store and learns how
     // far it got from its notices, and from its checkpoint should a notice be missed.
-    stops.push(await pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => progress.advance((m as ProgressNotice).position)));
-    const poll = setInterval(() => {
-      db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT })
-        .then((d) => progress.advance((d?.position as number | undefined) ?? 0), logError('checkpoint poll failed'));
-    }, 1000);
+    const catchUp = async (announced = 0) => {
+      await db.sync();
+      const checkpoint = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
+      progress.advance(Math.max(announced, (checkpoint?.position as number | undefined) ?? 0));
+    };
+    let syncing = Promise.resolve();
+    const queueCatchUp = (announced?: number) => {
+      syncing = syncing.then(() => catchUp(announced)).catch(logError('read model sync failed'));
+    };
+    stops.push(await pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => queueCatchUp((m as ProgressNotice).position)));
+    const poll = setInterval(() => queueCatchUp(), 1000);
     stops.push(async () => clearInterval(poll));
   }
 

@@ -10,6 +10,7 @@ import type { Actor } from '../commands/shared/context.js';
 import type { RestDeps } from '../rest/deps.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
+import { complexityPlugin, depthRule, validateWithLimits } from './limits.js';
 import { createLoaders } from './shared/loaders.js';
 
 export interface GraphQLEndpoint {
@@ -31,6 +32,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
   const ws = new WebSocketServer({ noServer: true });
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
     schema,
+    validate: validateWithLimits,
     // The same error shapes and masking as over HTTP.
     onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length
       ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, log)) } as unknown as typeof result
@@ -67,7 +69,8 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, log),
     // The HTTP server is closed by its owner (app.ts) before this endpoint stops.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), complexityPlugin(schema)],
+    validationRules: [depthRule],
   });
   await apollo.start();
 

@@ -13,6 +13,8 @@ function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
     drop: (name) => db.drop(names.get(name) ?? name),
     rename: (from, to) => db.rename(names.get(from) ?? from, names.get(to) ?? to),
     listCollections: () => db.listCollections(),
+    flush: () => db.flush(),
+    sync: () => db.sync(),
     ping: () => db.ping(),
     close: () => db.close(),
   };

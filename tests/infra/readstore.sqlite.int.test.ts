@@ -91,3 +91,43 @@ describe('sqlite read store: durability', () => {
     await store.close();
   });
 });
+
+describe('sqlite read store shared by processes', () => {
+  it('a reader sees what the writer flushed once it syncs: updates, deletes and whole-collection switches', async () => {
+    const path = file();
+    const writer = SqliteReadStore.open(path);
+    const reader = SqliteReadStore.open(path);
+    await writer.collection('users').insertOne({ _id: '1', name: 'ann' });
+    await writer.collection('users').insertOne({ _id: '2', name: 'bob' });
+    await writer.flush();
+    await expect(reader.collection('users').count({})).resolves.toBe(2); // first use loads the table
+
+    await writer.collection('users').updateOne({ _id: '1' }, { $set: { name: 'ada' } });
+    await writer.collection('users').deleteOne({ _id: '2' });
+    await writer.flush();
+    await expect(reader.collection('users').findOne({ _id: '1' })).resolves.toEqual({ _id: '1', name: 'ann' }); // not synced yet
+    await reader.sync();
+    await expect(reader.collection('users').find({})).resolves.toEqual([{ _id: '1', name: 'ada' }]);
+
+    await writer.collection('users_next').insertOne({ _id: '9', name: 'new' });
+    await writer.rename('users_next', 'users');
+    await reader.sync();
+    await expect(reader.collection('users').find({})).resolves.toEqual([{ _id: '9', name: 'new' }]);
+
+    await writer.close();
+    await reader.close();
+  });
+
+  it('a bulk change is logged once for its collection, and the reader reloads it whole', async () => {
+    const path = file();
+    const writer = SqliteReadStore.open(path);
+    const reader = SqliteReadStore.open(path);
+    await expect(reader.collection('logs').count({})).resolves.toBe(0);
+    for (let i = 0; i < 1500; i++) await writer.collection('logs').insertOne({ _id: String(i), i });
+    await writer.flush();
+    await reader.sync();
+    await expect(reader.collection('logs').count({})).resolves.toBe(1500);
+    await writer.close();
+    await reader.close();
+  });
+});

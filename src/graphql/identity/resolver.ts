@@ -7,6 +7,7 @@ import { withIdempotency } from '../../commands/shared/idempotency.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { forbidden, notFound } from '../../domain/shared/errors.js';
 import { findUser, listUsers } from '../../projections/users/queries.js';
+import { listComplexity } from '../limits.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { AuthPayload, RegisterInput, TokenPair, UpdateUserInput, User } from './types.js';
 
@@ -25,7 +26,7 @@ export class IdentityResolver {
     return this.user(ctx, requireActor(ctx).userId, 0);
   }
 
-  @Query(() => [User])
+  @Query(() => [User], { complexity: listComplexity(50) })
   async users(
     @Ctx() ctx: GraphQLContext,
     @Arg('search', () => String, { nullable: true }) search?: string,

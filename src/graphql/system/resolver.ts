@@ -9,6 +9,7 @@ import { listSettings } from '../../projections/settings/queries.js';
 import { countUsers } from '../../projections/users/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { DateTime, JSON } from '../shared/scalars.js';
+import { listComplexity } from '../limits.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { AuditEvent, EventLog, Setting, SetupState } from './types.js';
 
@@ -41,7 +42,7 @@ export class SystemResolver {
     return toSetting((await listSettings(ctx.deps.db)).find((s) => s.label === label)!);
   }
 
-  @Query(() => [EventLog])
+  @Query(() => [EventLog], { complexity: listComplexity(100) })
   async eventLogs(
     @Ctx() ctx: GraphQLContext,
     @Arg('event', () => String, { nullable: true }) event?: string,

@@ -9,6 +9,7 @@ import { findThread, threadsOfWorkspace } from '../../projections/threads/querie
 import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces } from '../../projections/workspaces/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { User } from '../identity/types.js';
+import { listComplexity } from '../limits.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { CreateWorkspaceInput, Thread, toWireInput, UpdateWorkspaceInput, Workspace, WorkspaceEvent } from './types.js';
 
@@ -24,7 +25,7 @@ export class WorkspaceResolver {
     return Workspace.from(ws);
   }
 
-  @Query(() => [Workspace])
+  @Query(() => [Workspace], { complexity: listComplexity(50) })
   async workspaces(
     @Ctx() ctx: GraphQLContext,
     @Arg('search', () => String, { nullable: true }) search?: string,
@@ -44,12 +45,12 @@ export class WorkspaceResolver {
     return ws && Workspace.from(ws);
   }
 
-  @FieldResolver(() => [Thread])
+  @FieldResolver(() => [Thread], { complexity: listComplexity(20) })
   async threads(@Root() ws: Workspace, @Ctx() ctx: GraphQLContext): Promise<Thread[]> {
     return (await ctx.loaders.threadsByWorkspace.load(ws.id)).map(Thread.from);
   }
 
-  @FieldResolver(() => [User])
+  @FieldResolver(() => [User], { complexity: listComplexity(20) })
   async users(@Root() ws: Workspace, @Ctx() ctx: GraphQLContext): Promise<User[]> {
     const users = await ctx.loaders.users.loadMany(ws.memberIds);
     return users.flatMap((u) => (u && !(u instanceof Error) ? [User.from(u)] : []));

@@ -38,6 +38,11 @@ export class MongoReadStore implements ReadStore {
     return infos.map((info) => info.name).filter((name) => !name.startsWith('system.')).sort();
   }
 
+  /** Every write is already durable and visible to every process. */
+  async flush(): Promise<void> {}
+
+  async sync(): Promise<void> {}
+
   async ping(): Promise<void> {
     await this.db.command({ ping: 1 });
   }

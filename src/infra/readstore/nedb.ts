@@ -100,6 +100,12 @@ export class NedbReadStore implements ReadStore {
     return [...names].sort();
   }
 
+  /** nedb appends each write as it happens. */
+  async flush(): Promise<void> {}
+
+  /** One process per nedb directory: there is nothing written elsewhere to see. */
+  async sync(): Promise<void> {}
+
   async ping(): Promise<void> {
     if (this.closed) throw new Error('NedbReadStore is closed');
   }

@@ -37,6 +37,10 @@ export interface ReadStore {
   /** Replaces `to` with `from` (used by replay to switch to freshly built collections). */
   rename(from: string, to: string): Promise<void>;
   listCollections(): Promise<string[]>;
+  /** Makes everything written so far durable and visible to other processes (before announcing it). */
+  flush(): Promise<void>;
+  /** Brings this process's view up to date with what other processes wrote (stores that cache). */
+  sync(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

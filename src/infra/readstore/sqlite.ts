@@ -1,9 +1,11 @@
 /**
  * Embedded read store: documents live in memory (matched and modified by nedb's model, through the
  * MongoDB dialect shared with the nedb adapter) and are written behind to SQLite, one table per
- * collection. Every write made in
- * one turn of the event loop lands in one transaction, so a projection batch and its checkpoint reach
- * the disk together or not at all. Chosen over nedb on measured replay speed (see bench/README.md).
+ * collection. Every write made in one turn of the event loop lands in one transaction, so a
+ * projection batch and its checkpoint reach the disk together or not at all. Each transaction also
+ * notes what it changed in a `changes` log, from which other processes that share the file (API
+ * processes without a projector) refresh their in-memory view. Chosen over nedb on measured replay
+ * speed (see bench/README.md).
  */
 import Database from 'better-sqlite3';
 import { checkObject, compareThings, deepCopy, getDotValue, match, modify } from '@seald-io/nedb/lib/model.js';
@@ -16,12 +18,28 @@ const NAME = /^[A-Za-z][A-Za-z0-9_]{0,100}$/;
 const table = (name: string) => `doc_${name}`;
 /** Flush inside the write once this many documents wait, to bound memory in long synchronous runs. */
 const MAX_PENDING = 20_000;
+/** The change log keeps this many entries; a reader further behind reloads everything. */
+const CHANGES_KEPT = 100_000;
+/** A flush that changes more documents of a collection than this logs the collection as a whole. */
+const BULK_CHANGE = 1000;
 
 interface Index { fields: string[]; unique: boolean; entries: Map<string, Set<string>> }
 
 class MemCollection {
   readonly docs = new Map<string, Doc>();
   readonly indexes: Index[] = [];
+
+  /** Takes another process's version of a document (null: it was deleted). */
+  replace(id: string, doc: Doc | null): void {
+    const previous = this.docs.get(id);
+    if (previous) for (const index of this.indexes) indexRemove(index, previous);
+    if (!doc) {
+      this.docs.delete(id);
+      return;
+    }
+    for (const index of this.indexes) indexAdd(index, doc);
+    this.docs.set(id, doc);
+  }
 
   addIndex(fields: string[], unique: boolean): void {
     if (this.indexes.some((i) => i.fields.join() === fields.join())) return;
@@ -58,7 +76,18 @@ export class SqliteReadStore implements ReadStore {
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     // Index definitions outlive the process; the indexes themselves are rebuilt in memory on load.
     db.exec('CREATE TABLE IF NOT EXISTS indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, fields))');
-    return new SqliteReadStore(db);
+    // id NULL: the whole collection changed (renamed over or dropped).
+    db.exec('CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT)');
+    const store = new SqliteReadStore(db);
+    store.seenSeq = store.maxSeq();
+    return store;
+  }
+
+  /** The last entry of the change log this process's view includes. */
+  private seenSeq = 0;
+
+  private maxSeq(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
   }
 
   collection<T extends Doc = Doc>(name: string): Collection<T> {
@@ -94,50 +123,91 @@ export class SqliteReadStore implements ReadStore {
     if (!writes) this.pending.set(name, (writes = new Map()));
     if (!writes.has(id)) this.pendingCount++;
     writes.set(id, doc);
-    if (this.pendingCount >= MAX_PENDING) this.flush();
+    if (this.pendingCount >= MAX_PENDING) this.flushNow();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => this.flushNow());
     }
   }
 
-  /** Writes everything pending in one transaction. */
-  flush(): void {
+  async flush(): Promise<void> {
+    this.flushNow();
+  }
+
+  /** Writes everything pending, and notes it in the change log, in one transaction. */
+  private flushNow(): void {
     this.flushScheduled = false;
     if (!this.pendingCount) return;
     const pending = this.pending;
     this.pending = new Map();
     this.pendingCount = 0;
+    const noteChange = this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const [name, writes] of pending) {
         this.createTable(name);
         const upsert = this.db.prepare(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
         const remove = this.db.prepare(`DELETE FROM "${table(name)}" WHERE id = ?`);
+        const bulk = writes.size > BULK_CHANGE;
         for (const [id, doc] of writes) {
           if (doc) upsert.run(id, JSON.stringify(doc));
           else remove.run(id);
+          if (!bulk) noteChange.run(name, id);
         }
+        if (bulk) noteChange.run(name, null); // readers reload it whole (a replay, for one)
       }
+      const max = this.maxSeq();
+      this.db.prepare('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
+      this.seenSeq = max;
     })();
   }
 
+  /** Reloads what other processes changed since this view was last brought up to date. */
+  async sync(): Promise<void> {
+    const oldest = (this.db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
+    if (oldest > this.seenSeq + 1) {
+      this.collections.clear(); // too far behind for the log: reload lazily from the tables
+      this.seenSeq = this.maxSeq();
+      return;
+    }
+    const rows = this.db.prepare('SELECT seq, collection, id FROM changes WHERE seq > ? ORDER BY seq').all(this.seenSeq) as
+      { seq: number; collection: string; id: string | null }[];
+    for (const { seq, collection, id } of rows) {
+      this.seenSeq = seq;
+      const cached = this.collections.get(collection);
+      if (!cached) continue;
+      if (id === null) {
+        this.collections.delete(collection);
+        continue;
+      }
+      const row = this.tableExists(collection)
+        ? (this.db.prepare(`SELECT doc FROM "${table(collection)}" WHERE id = ?`).get(id) as { doc: string } | undefined)
+        : undefined;
+      cached.replace(id, row ? (JSON.parse(row.doc) as Doc) : null);
+    }
+  }
+
   async drop(name: string): Promise<void> {
-    this.flush();
+    this.flushNow();
     this.db.transaction(() => {
       this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
       this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(name);
+      this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(name);
+      this.seenSeq = this.maxSeq();
     })();
     this.collections.delete(name);
   }
 
   async rename(from: string, to: string): Promise<void> {
-    this.flush();
+    this.flushNow();
     this.db.transaction(() => {
+      this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(to);
+      this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(from);
       this.createTable(from);
       this.db.exec(`DROP TABLE IF EXISTS "${table(to)}"`);
       this.db.exec(`ALTER TABLE "${table(from)}" RENAME TO "${table(to)}"`);
       this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(to);
       this.db.prepare('UPDATE indexes SET collection = ? WHERE collection = ?').run(to, from);
+      this.seenSeq = this.maxSeq();
     })();
     const moved = this.mem(from);
     this.collections.delete(from);
@@ -145,7 +215,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async listCollections(): Promise<string[]> {
-    this.flush();
+    this.flushNow();
     const rows = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'doc\\_%' ESCAPE '\\'`).all() as { name: string }[];
     return rows.map((r) => r.name.slice(4));
   }
@@ -155,7 +225,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async close(): Promise<void> {
-    this.flush();
+    this.flushNow();
     this.db.close();
   }
 

@@ -44,6 +44,7 @@ export class ProjectionRunner {
       checkpoints: db.collection(CHECKPOINTS),
       handle: (events) => apply(events, db),
       afterBatch: async (position, events) => {
+        await db.flush(); // processes told about this batch must find it in the store
         progress.advance(position);
         const notice: ProgressNotice = {
           position,
