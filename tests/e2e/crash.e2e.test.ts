@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { api, bearer, registerAndLogin } from '../support/server.js';
-import { buildDist, exited, spawnServer } from '../support/process.js';
+import { exited, spawnServer } from '../support/process.js';
 
 /**
  * The durability promise: a write the API acknowledged survives the server being killed with SIGKILL
@@ -11,8 +11,6 @@ import { buildDist, exited, spawnServer } from '../support/process.js';
 describe('SIGKILL under load', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-crash-'));
   const env = { DATA_DIR: dataDir, JWT_SECRET: 'crash-test-secret-crash-test-secret', RATE_LIMIT_AUTH_PER_MIN: '1000' };
-
-  beforeAll(() => buildDist(), 120_000);
 
   it('loses no acknowledged write', async () => {
     const first = await spawnServer(env);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { api, bearer, registerAndLogin } from '../support/server.js';
-import { buildDist, exited, spawnServer } from '../support/process.js';
+import { exited, spawnServer } from '../support/process.js';
 
 /**
  * The production topology in miniature: process A runs the projector, process B only the API and
@@ -19,7 +19,6 @@ describe('two server processes over Redis', () => {
 
   beforeAll(async () => {
     if (!process.env.REDIS_URL) throw new Error('REDIS_URL must be set (the global setup starts redis-server)');
-    buildDist();
     a = await spawnServer({ ...shared, ROLE: 'api,projector,worker' });
     b = await spawnServer({ ...shared, ROLE: 'api' });
   }, 120_000);
