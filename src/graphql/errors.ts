@@ -12,6 +12,10 @@ const CODES: Record<DomainError['kind'], string> = {
   rate_limited: 'RATE_LIMITED',
 };
 
+/** Field errors under the GraphQL names of the fields (`top_n` → `topN`). */
+const camelKeys = (errors: Record<string, string[]>) =>
+  Object.fromEntries(Object.entries(errors).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+
 /** Domain errors keep their message and get a code (plus field errors); anything unexpected is masked. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
   const original = unwrapResolverError(error);
@@ -20,7 +24,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       message: original.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: CODES[original.kind], ...(original.fieldErrors ? { fieldErrors: original.fieldErrors } : {}) },
+      extensions: { code: CODES[original.kind], ...(original.fieldErrors ? { fieldErrors: camelKeys(original.fieldErrors) } : {}) },
     };
   }
   const code = formatted.extensions?.code;

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLSchema, specifiedRules, validate, type ValidationRule } from 'graphql';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, specifiedRules, validate, type ValidationRule } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
-import { type ComplexityEstimator, createComplexityRule, fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { type ComplexityEstimator, fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 
 /** `workspaces { threads { ... } users { ... } }` is depth 3; nothing the API offers needs more than 8. */
 export const MAX_DEPTH = 8;
@@ -21,18 +21,32 @@ export const listComplexity = (typicalSize: number) =>
 /** Depth is a static property of the query: checked with the other validation rules. */
 export const depthRule: ValidationRule = depthLimit(MAX_DEPTH);
 
-/** Complexity depends on variables, so over HTTP it is checked once the operation is resolved. */
+/**
+ * The complexity error for an operation, or null. It depends on the variables, so it is computed once
+ * they are known; variables that do not fit the operation are left for execution to report as bad input.
+ */
+export function complexityError(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null) {
+  let complexity: number;
+  try {
+    complexity = getComplexity({ schema, query, variables: variables ?? {}, operationName: operationName ?? undefined, estimators });
+  } catch {
+    return null;
+  }
+  return complexity > MAX_COMPLEXITY ? tooComplex(MAX_COMPLEXITY, complexity) : null;
+}
+
+/** Over HTTP: checked once Apollo has resolved the operation. */
 export const complexityPlugin = (schema: GraphQLSchema): ApolloServerPlugin => ({
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document }) {
-        const complexity = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName, estimators });
-        if (complexity > MAX_COMPLEXITY) throw tooComplex(MAX_COMPLEXITY, complexity);
+        const error = complexityError(schema, document, request.variables, request.operationName);
+        if (error) throw error;
       },
     };
   },
 });
 
-/** For graphql-ws, whose validate hook sees no variables: list sizes fall back to their typical size. */
-export const validateWithLimits: typeof validate = (schema, document, rules = specifiedRules, options, typeInfo) =>
-  validate(schema, document, [...rules, depthRule, createComplexityRule({ maximumComplexity: MAX_COMPLEXITY, estimators, createError: tooComplex })], options, typeInfo);
+/** Over graphql-ws: the depth rule joins graphql's own validation rules. */
+export const validateWithDepth: typeof validate = (schema, document, rules = specifiedRules, options, typeInfo) =>
+  validate(schema, document, [...rules, depthRule], options, typeInfo);

@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
-import type { GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../commands/identity/authenticate.js';
@@ -10,7 +10,7 @@ import type { Actor } from '../commands/shared/context.js';
 import type { RestDeps } from '../rest/deps.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
-import { complexityPlugin, depthRule, validateWithLimits } from './limits.js';
+import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';
 import { createLoaders } from './shared/loaders.js';
 
 export interface GraphQLEndpoint {
@@ -32,7 +32,18 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
   const ws = new WebSocketServer({ noServer: true });
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
     schema,
-    validate: validateWithLimits,
+    validate: validateWithDepth,
+    // Complexity needs the variables, which only onSubscribe sees; anything unparsable is left to graphql-ws.
+    onSubscribe: (_ctx, _id, payload) => {
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch {
+        return;
+      }
+      const error = complexityError(schema, document, payload.variables ?? undefined, payload.operationName);
+      return error ? [error] : undefined;
+    },
     // The same error shapes and masking as over HTTP.
     onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length
       ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, log)) } as unknown as typeof result

@@ -134,7 +134,7 @@ describe('over HTTP POST /graphql', () => {
     input.input.passwordConfirm = 'Correct-Horse-43';
     const res = await expectAppendsNothing(server, () => gql(REGISTER, input));
     expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect(Object.keys(res.body.errors[0].extensions.fieldErrors)).toEqual(['password_confirm']);
+    expect(Object.keys(res.body.errors[0].extensions.fieldErrors)).toEqual(['passwordConfirm']);
   });
 
   it('given a syntax error in the query, then a GRAPHQL_PARSE_FAILED error, and nothing appended', async () => {

@@ -36,7 +36,14 @@ export const SETTING_RULES = {
   },
   footer_data: text(10_000),
   default_system_prompt: text(20_000, 'Given the following conversation, relevant context, and a follow up question, reply with an answer to the current question the user is asking.'),
-  text_splitter_chunk_size: integer(100, 8000, 1000),
+  text_splitter_chunk_size: {
+    defaultValue: 1000,
+    parse: (v: unknown, current: (label: SettingLabel) => SettingValue) => {
+      const overlap = current('text_splitter_chunk_overlap') as number;
+      return Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 8000 && (v as number) > overlap
+        ? (v as number) : { error: `Must be an integer from 100 to 8000, above the chunk overlap (${overlap}).` };
+    },
+  },
   text_splitter_chunk_overlap: {
     defaultValue: 20,
     parse: (v: unknown, current: (label: SettingLabel) => SettingValue) => {

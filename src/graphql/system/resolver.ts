@@ -1,4 +1,4 @@
-import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { currentSetting, updateSetting } from '../../commands/system/settings.js';
 import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
 import { forbidden } from '../../domain/shared/errors.js';
@@ -46,7 +46,7 @@ export class SystemResolver {
   async eventLogs(
     @Ctx() ctx: GraphQLContext,
     @Arg('event', () => String, { nullable: true }) event?: string,
-    @Arg('userId', () => Int, { nullable: true }) userId?: number,
+    @Arg('userId', () => ID, { nullable: true }) userId?: string,
     @Arg('fromDate', () => DateTime, { nullable: true }) fromDate?: Date,
     @Arg('toDate', () => DateTime, { nullable: true }) toDate?: Date,
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
@@ -55,7 +55,7 @@ export class SystemResolver {
     requireAdmin(ctx);
     const filter: Filter = {};
     if (event) filter.event = event;
-    if (userId != null) filter.user_id = userId;
+    if (userId != null) filter.user_id = Number(userId);
     if (fromDate || toDate) {
       filter.occurred_at = { ...(fromDate ? { $gte: fromDate.toISOString() } : {}), ...(toDate ? { $lte: toDate.toISOString() } : {}) };
     }

@@ -10,6 +10,7 @@ import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces } from '../../pr
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { User } from '../identity/types.js';
 import { listComplexity } from '../limits.js';
+import { createLoaders } from '../shared/loaders.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { CreateWorkspaceInput, Thread, toWireInput, UpdateWorkspaceInput, Workspace, WorkspaceEvent } from './types.js';
 
@@ -94,8 +95,8 @@ export class WorkspaceResolver {
     return this.byId(ctx, workspaceId, position);
   }
 
-  @Query(() => [Thread])
-  async threadsOf(@Ctx() ctx: GraphQLContext, @Arg('workspaceSlug') workspaceSlug: string): Promise<Thread[]> {
+  @Query(() => [Thread], { name: 'threads' })
+  async workspaceThreads(@Ctx() ctx: GraphQLContext, @Arg('workspaceSlug') workspaceSlug: string): Promise<Thread[]> {
     const ws = await findWorkspaceBySlug(ctx.deps.db, requireActor(ctx), workspaceSlug);
     if (!ws) throw notFound();
     return (await threadsOfWorkspace(ctx.deps.db, ws.id)).map(Thread.from);
@@ -153,7 +154,9 @@ export class WorkspaceResolver {
       });
     },
   })
-  workspaceEvents(@Root() event: WorkspaceEvent, @Arg('slug') _slug: string): WorkspaceEvent {
+  workspaceEvents(@Root() event: WorkspaceEvent, @Arg('slug') _slug: string, @Ctx() ctx: GraphQLContext): WorkspaceEvent {
+    // A subscription's context lives as long as it does: each pushed event is read afresh, not from the last one's cache.
+    ctx.loaders = createLoaders(ctx.deps.db);
     return event;
   }
 }

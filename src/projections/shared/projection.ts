@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import { type Collection, DuplicateKeyError, type ReadStore, type Update } from '../../infra/readstore/port.js';
+import { type Collection, DuplicateKeyError, type Filter, type ReadStore, type Update } from '../../infra/readstore/port.js';
 
 /** Turns events into read-model documents. Must be idempotent: applying an event twice changes nothing. */
 export interface Projection {
@@ -17,10 +17,10 @@ export interface Projection {
  * Every document remembers the position of the last event applied to it (`_pos`); an update only
  * lands on a document that has not seen this event yet, so redelivery after a crash is harmless.
  */
-export async function applyGuarded(coll: Collection, id: string, position: number, update: Update, upsert = true): Promise<void> {
+export async function applyGuarded(coll: Collection, id: string, position: number, update: Update, upsert = true, when: Filter = {}): Promise<void> {
   const guarded = { ...update, $set: { ...(update.$set ?? {}), _pos: position } };
   try {
-    await coll.updateOne({ _id: id, _pos: { $lt: position } }, guarded, { upsert });
+    await coll.updateOne({ ...when, _id: id, _pos: { $lt: position } }, guarded, { upsert });
   } catch (err) {
     // The upsert collided with the document itself: it already holds this event or a later one.
     if (!(err instanceof DuplicateKeyError)) throw err;

@@ -54,10 +54,11 @@ export const workspacesProjection: Projection = {
       }
       case 'WorkspaceDeleted':
         return deleteGuarded(workspaces, id, pos);
+      // Counted only when membership really changes: a deleted user has already left every workspace.
       case 'WorkspaceMemberAdded':
-        return applyGuarded(workspaces, id, pos, { $push: { members: event.data.userId }, $inc: { user_count: 1 } }, false);
+        return applyGuarded(workspaces, id, pos, { $push: { members: event.data.userId }, $inc: { user_count: 1 } }, false, { members: { $ne: event.data.userId } });
       case 'WorkspaceMemberRemoved':
-        return applyGuarded(workspaces, id, pos, { $pull: { members: event.data.userId }, $inc: { user_count: -1 } }, false);
+        return applyGuarded(workspaces, id, pos, { $pull: { members: event.data.userId }, $inc: { user_count: -1 } }, false, { members: event.data.userId });
     }
   },
 };

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { currentSetting, updateSetting } from '../../commands/system/settings.js';
-import { invalid } from '../../domain/shared/errors.js';
+import { invalid, notFound } from '../../domain/shared/errors.js';
 import { hostFigures } from '../../infra/host.js';
 import { listEventLogs, publicEventLog } from '../../projections/event-logs/queries.js';
 import { listSettings } from '../../projections/settings/queries.js';
@@ -45,6 +45,12 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
 
   router.get('/system/settings/', requireRole('admin'), async (_req, res) => {
     res.json(await listSettings(deps.db));
+  });
+
+  router.get('/system/settings/:label/', requireRole('admin'), async (req, res) => {
+    const setting = (await listSettings(deps.db)).find((s) => s.label === req.params.label);
+    if (!setting) throw notFound();
+    res.json(setting);
   });
 
   router.patch('/system/settings/:label/', requireRole('admin'), async (req, res) => {

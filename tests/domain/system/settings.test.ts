@@ -31,3 +31,12 @@ describe('settings decider', () => {
       .then([{ type: 'SettingUpdated', data: { label: 'text_splitter_chunk_overlap', value: 399, previous: 20, at } }]);
   });
 });
+
+describe('chunk size and overlap', () => {
+  it('keeps the chunk size above the current overlap', () => {
+    const overlap499 = (label: keyof typeof SETTING_RULES) => (label === 'text_splitter_chunk_overlap' ? 499 : defaults(label));
+    given([]).when(set('text_splitter_chunk_size', 400, overlap499)).thenThrows('validation', 'value');
+    given([]).when(set('text_splitter_chunk_size', 500, overlap499))
+      .then([{ type: 'SettingUpdated', data: { label: 'text_splitter_chunk_size', value: 500, previous: 1000, at } }]);
+  });
+});
