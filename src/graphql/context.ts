@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor, CommandContext } from '../commands/shared/context.js';
-import { NO_CREDENTIALS } from '../commands/identity/authenticate.js';
+import { type Actor, type CommandContext, NO_CREDENTIALS } from '../commands/shared/context.js';
 import { unauthorized } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
 import type { Loaders } from './shared/loaders.js';

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
-import { actorFromClaims, NO_CREDENTIALS } from '../commands/identity/authenticate.js';
+import { actorFromClaims } from '../commands/identity/authenticate.js';
 import { TokenService } from '../commands/identity/tokens.js';
-import type { Actor } from '../commands/shared/context.js';
+import { type Actor, NO_CREDENTIALS } from '../commands/shared/context.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError, forbidden, unauthorized } from '../domain/shared/errors.js';
 import type { ReadStore } from '../infra/readstore/port.js';

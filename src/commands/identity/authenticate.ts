@@ -5,8 +5,6 @@ import { findUser } from '../../projections/users/queries.js';
 import type { Actor } from '../shared/context.js';
 import type { AccessClaims, TokenService } from './tokens.js';
 
-export const NO_CREDENTIALS = 'Authentication credentials were not provided.';
-
 /**
  * The acting user for verified access-token claims. A token stops working when its user is suspended
  * or deleted, or changed or reset their password after it was issued.

@@ -1,8 +1,8 @@
 import { passwordProblems } from '../../domain/identity/password-policy.js';
 import { userDecider } from '../../domain/identity/user.js';
-import { fieldError, invalid, unauthorized } from '../../domain/shared/errors.js';
+import { fieldError, invalid } from '../../domain/shared/errors.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
-import { attributedTo, type CommandContext } from '../shared/context.js';
+import { attributedTo, type CommandContext, requireActor } from '../shared/context.js';
 import { eventId } from '../shared/event-ids.js';
 import { handleCommand } from '../shared/handle.js';
 import { ownerOf } from '../shared/reservation.js';
@@ -19,9 +19,9 @@ function checkPolicy(password: string, username: string) {
 
 /** Changing the password ends every session and invalidates every token issued before. */
 export async function changePassword(store: EventStore, rawInput: unknown, ctx: CommandContext) {
-  if (!ctx.actor) throw unauthorized('Authentication credentials were not provided.');
+  const actor = requireActor(ctx);
   const input = parseInput(changePasswordInput, rawInput);
-  return handleCommand(store, userStream(ctx.actor.userId), userDecider, async (state) => {
+  return handleCommand(store, userStream(actor.userId), userDecider, async (state) => {
     if (state.status === 'active') checkPolicy(input.new_password, state.username);
     return {
       type: 'ChangePassword' as const,

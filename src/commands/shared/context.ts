@@ -1,5 +1,6 @@
 import type { ActorType, EventMetadata } from '../../infra/eventstore/port.js';
 import type { Role } from '../../domain/identity/roles.js';
+import { unauthorized } from '../../domain/shared/errors.js';
 
 /** Who is acting. API keys act as the user who created them, with that user's role. */
 export interface Actor {
@@ -38,4 +39,12 @@ export function metadataFor(ctx: CommandContext, actorOverride?: { actorId: stri
 /** Requests made before anyone is authenticated (login, password reset) are attributed to the user they concern. */
 export function attributedTo(ctx: CommandContext, userId: number): CommandContext {
   return ctx.actor ? ctx : { ...ctx, actor: { type: 'user', userId, role: 'default' } };
+}
+
+export const NO_CREDENTIALS = 'Authentication credentials were not provided.';
+
+/** The acting user of a command that needs one. */
+export function requireActor(ctx: CommandContext): Actor {
+  if (!ctx.actor) throw unauthorized(NO_CREDENTIALS);
+  return ctx.actor;
 }

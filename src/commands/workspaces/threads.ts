@@ -2,12 +2,12 @@ import { slugify } from '../../domain/workspaces/settings.js';
 import { threadDecider } from '../../domain/workspaces/thread.js';
 import { notFound } from '../../domain/shared/errors.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
-import type { CommandContext } from '../shared/context.js';
+import { type CommandContext, requireActor } from '../shared/context.js';
 import { handleCommand } from '../shared/handle.js';
 import { nextId } from '../shared/sequence.js';
 import { parseInput } from '../shared/validation.js';
 import { renameThreadInput, threadInput } from './inputs.js';
-import { loadWorkspace, requireActor } from './workspaces.js';
+import { loadWorkspace } from './workspaces.js';
 
 export const threadStream = (id: number) => `thread-${id}`;
 

@@ -1,13 +1,12 @@
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { userDecider } from '../../domain/identity/user.js';
 import { fold } from '../../domain/shared/decider.js';
-import { fieldError, forbidden, notFound, unauthorized } from '../../domain/shared/errors.js';
+import { fieldError, forbidden, notFound } from '../../domain/shared/errors.js';
 import { DEFAULT_WORKSPACE_SETTINGS, slugCandidate, slugify } from '../../domain/workspaces/settings.js';
 import { canSeeWorkspace, workspaceDecider, type WorkspaceState } from '../../domain/workspaces/workspace.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
-import { NO_CREDENTIALS } from '../identity/authenticate.js';
 import { userStream } from '../identity/register.js';
-import type { Actor, CommandContext } from '../shared/context.js';
+import { type Actor, type CommandContext, requireActor } from '../shared/context.js';
 import { handleCommand } from '../shared/handle.js';
 import { ownerOf, release, reservationStream, reserve } from '../shared/reservation.js';
 import { nextId } from '../shared/sequence.js';
@@ -17,11 +16,6 @@ import { createWorkspaceInput, memberInput, toChanges, updateWorkspaceInput } fr
 export const workspaceStream = (id: number) => `workspace-${id}`;
 const slugStream = (slug: string) => reservationStream('slug', slug);
 const MAX_SLUG_ATTEMPTS = 100;
-
-export function requireActor(ctx: CommandContext): Actor {
-  if (!ctx.actor) throw unauthorized(NO_CREDENTIALS);
-  return ctx.actor;
-}
 
 /** The workspace a slug names, read from the write side, and whether the actor may see it (404 if not). */
 export async function loadWorkspace(store: EventStore, slug: string, actor: Actor) {
