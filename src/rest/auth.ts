@@ -12,7 +12,11 @@ import type { Role } from '../domain/identity/roles.js';
 /** passport-jwt checks signature and expiry; the claims then have to name a user who may still act. */
 export function authenticator(db: ReadStore, tokens: TokenService): RequestHandler {
   const strategy = new JwtStrategy(
-    { jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey: tokens.verificationSecret, algorithms: ['HS256'] },
+    {
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: tokens.verificationKey as unknown as string, // a KeyObject: jsonwebtoken takes one, the typings do not say so
+      algorithms: ['HS256'],
+    },
     (payload: unknown, done: (err: unknown, actor?: Actor | false) => void) => {
       const claims = TokenService.accessClaims(payload);
       if (!claims) return done(null, false);

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export interface AccessClaims { userId: number; tokenVersion: number }
@@ -8,14 +8,19 @@ export interface TokenTtls { accessSeconds: number; refreshSeconds: number; pass
 
 /** Signs and checks the JWTs the API hands out, and derives password-reset tokens. */
 export class TokenService {
-  constructor(private readonly secret: string, readonly ttls: TokenTtls) {}
+  /** As a KeyObject: given a string, jsonwebtoken first tries (and fails) to read it as a public key, every time. */
+  private readonly key: KeyObject;
+
+  constructor(private readonly secret: string, readonly ttls: TokenTtls) {
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+  }
 
   issue(userId: number, tokenVersion: number, sessionId: string, refreshTokenId: string) {
     const sub = String(userId);
-    const access = jwt.sign({ typ: 'access', ver: tokenVersion }, this.secret, {
+    const access = jwt.sign({ typ: 'access', ver: tokenVersion }, this.key, {
       subject: sub, expiresIn: this.ttls.accessSeconds, jwtid: randomUUID(), algorithm: 'HS256',
     });
-    const refresh = jwt.sign({ typ: 'refresh', ver: tokenVersion, sid: sessionId }, this.secret, {
+    const refresh = jwt.sign({ typ: 'refresh', ver: tokenVersion, sid: sessionId }, this.key, {
       subject: sub, expiresIn: this.ttls.refreshSeconds, jwtid: refreshTokenId, algorithm: 'HS256',
     });
     return { access, refresh };
@@ -33,8 +38,8 @@ export class TokenService {
     return { userId: Number(p.sub), tokenVersion: p.ver as number };
   }
 
-  get verificationSecret(): string {
-    return this.secret;
+  get verificationKey(): KeyObject {
+    return this.key;
   }
 
   verifyRefresh(token: string): RefreshClaims | null {
@@ -51,7 +56,7 @@ export class TokenService {
 
   private verify(token: string, typ: 'access' | 'refresh'): (jwt.JwtPayload & { ver: number }) | null {
     try {
-      const claims = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+      const claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });
       if (typeof claims !== 'object' || claims.typ !== typ || !Number.isInteger(Number(claims.sub)) || !Number.isInteger(claims.ver)) return null;
       return claims as jwt.JwtPayload & { ver: number };
     } catch {

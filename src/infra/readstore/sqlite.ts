@@ -68,7 +68,23 @@ export class SqliteReadStore implements ReadStore {
   private pendingCount = 0;
   private flushScheduled = false;
 
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly tables = new Set<string>();
+
   private constructor(private readonly db: Database.Database) {}
+
+  /** Prepared once: preparing is a large part of a small write's cost. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
+  }
+
+  /** Forgets statements and table knowledge for a collection whose table was dropped or renamed. */
+  private forgetTable(name: string): void {
+    this.tables.delete(name);
+    for (const sql of this.statements.keys()) if (sql.includes(`"${table(name)}"`)) this.statements.delete(sql);
+  }
 
   static open(file: string, options: { synchronous?: 'NORMAL' | 'FULL' } = {}): SqliteReadStore {
     const db = new Database(file);
@@ -87,7 +103,7 @@ export class SqliteReadStore implements ReadStore {
   private seenSeq = 0;
 
   private maxSeq(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
+    return (this.stmt('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
   }
 
   collection<T extends Doc = Doc>(name: string): Collection<T> {
@@ -101,12 +117,12 @@ export class SqliteReadStore implements ReadStore {
     if (!coll) {
       coll = new MemCollection();
       if (this.tableExists(name)) {
-        for (const row of this.db.prepare(`SELECT doc FROM "${table(name)}"`).iterate() as Iterable<{ doc: string }>) {
+        for (const row of this.stmt(`SELECT doc FROM "${table(name)}"`).iterate() as Iterable<{ doc: string }>) {
           const doc = JSON.parse(row.doc) as Doc;
           coll.docs.set(doc._id, doc);
         }
       }
-      const defined = this.db.prepare('SELECT fields, is_unique FROM indexes WHERE collection = ?').all(name) as { fields: string; is_unique: number }[];
+      const defined = this.stmt('SELECT fields, is_unique FROM indexes WHERE collection = ?').all(name) as { fields: string; is_unique: number }[];
       for (const d of defined) coll.addIndex(JSON.parse(d.fields), d.is_unique === 1);
       this.collections.set(name, coll);
     }
@@ -114,7 +130,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   defineIndex(name: string, fields: string[], unique: boolean): void {
-    this.db.prepare('INSERT OR REPLACE INTO indexes (collection, fields, is_unique) VALUES (?, ?, ?)').run(name, JSON.stringify(fields), unique ? 1 : 0);
+    this.stmt('INSERT OR REPLACE INTO indexes (collection, fields, is_unique) VALUES (?, ?, ?)').run(name, JSON.stringify(fields), unique ? 1 : 0);
   }
 
   /** Records a write to persist; `doc` null deletes. */
@@ -141,12 +157,12 @@ export class SqliteReadStore implements ReadStore {
     const pending = this.pending;
     this.pending = new Map();
     this.pendingCount = 0;
-    const noteChange = this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, ?)');
+    const noteChange = this.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const [name, writes] of pending) {
         this.createTable(name);
-        const upsert = this.db.prepare(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
-        const remove = this.db.prepare(`DELETE FROM "${table(name)}" WHERE id = ?`);
+        const upsert = this.stmt(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
+        const remove = this.stmt(`DELETE FROM "${table(name)}" WHERE id = ?`);
         const bulk = writes.size > BULK_CHANGE;
         for (const [id, doc] of writes) {
           if (doc) upsert.run(id, JSON.stringify(doc));
@@ -156,20 +172,20 @@ export class SqliteReadStore implements ReadStore {
         if (bulk) noteChange.run(name, null); // readers reload it whole (a replay, for one)
       }
       const max = this.maxSeq();
-      this.db.prepare('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
+      this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
       this.seenSeq = max;
     })();
   }
 
   /** Reloads what other processes changed since this view was last brought up to date. */
   async sync(): Promise<void> {
-    const oldest = (this.db.prepare('SELECT COALESCE(MIN(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
+    const oldest = (this.stmt('SELECT COALESCE(MIN(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
     if (oldest > this.seenSeq + 1) {
       this.collections.clear(); // too far behind for the log: reload lazily from the tables
       this.seenSeq = this.maxSeq();
       return;
     }
-    const rows = this.db.prepare('SELECT seq, collection, id FROM changes WHERE seq > ? ORDER BY seq').all(this.seenSeq) as
+    const rows = this.stmt('SELECT seq, collection, id FROM changes WHERE seq > ? ORDER BY seq').all(this.seenSeq) as
       { seq: number; collection: string; id: string | null }[];
     for (const { seq, collection, id } of rows) {
       this.seenSeq = seq;
@@ -180,7 +196,7 @@ export class SqliteReadStore implements ReadStore {
         continue;
       }
       const row = this.tableExists(collection)
-        ? (this.db.prepare(`SELECT doc FROM "${table(collection)}" WHERE id = ?`).get(id) as { doc: string } | undefined)
+        ? (this.stmt(`SELECT doc FROM "${table(collection)}" WHERE id = ?`).get(id) as { doc: string } | undefined)
         : undefined;
       cached.replace(id, row ? (JSON.parse(row.doc) as Doc) : null);
     }
@@ -188,10 +204,11 @@ export class SqliteReadStore implements ReadStore {
 
   async drop(name: string): Promise<void> {
     this.flushNow();
+    this.forgetTable(name);
     this.db.transaction(() => {
       this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
-      this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(name);
-      this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(name);
+      this.stmt('DELETE FROM indexes WHERE collection = ?').run(name);
+      this.stmt('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(name);
       this.seenSeq = this.maxSeq();
     })();
     this.collections.delete(name);
@@ -199,14 +216,16 @@ export class SqliteReadStore implements ReadStore {
 
   async rename(from: string, to: string): Promise<void> {
     this.flushNow();
+    this.forgetTable(from);
+    this.forgetTable(to);
     this.db.transaction(() => {
-      this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(to);
-      this.db.prepare('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(from);
+      this.stmt('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(to);
+      this.stmt('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(from);
       this.createTable(from);
       this.db.exec(`DROP TABLE IF EXISTS "${table(to)}"`);
       this.db.exec(`ALTER TABLE "${table(from)}" RENAME TO "${table(to)}"`);
-      this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(to);
-      this.db.prepare('UPDATE indexes SET collection = ? WHERE collection = ?').run(to, from);
+      this.stmt('DELETE FROM indexes WHERE collection = ?').run(to);
+      this.stmt('UPDATE indexes SET collection = ? WHERE collection = ?').run(to, from);
       this.seenSeq = this.maxSeq();
     })();
     const moved = this.mem(from);
@@ -216,12 +235,12 @@ export class SqliteReadStore implements ReadStore {
 
   async listCollections(): Promise<string[]> {
     this.flushNow();
-    const rows = this.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'doc\\_%' ESCAPE '\\'`).all() as { name: string }[];
+    const rows = this.stmt(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'doc\\_%' ESCAPE '\\'`).all() as { name: string }[];
     return rows.map((r) => r.name.slice(4));
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.stmt('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -230,11 +249,13 @@ export class SqliteReadStore implements ReadStore {
   }
 
   private tableExists(name: string): boolean {
-    return !!this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table(name));
+    return !!this.stmt(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table(name));
   }
 
   private createTable(name: string): void {
+    if (this.tables.has(name)) return;
     this.db.exec(`CREATE TABLE IF NOT EXISTS "${table(name)}" (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID`);
+    this.tables.add(name);
   }
 }
 
