@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { updateUser } from '../../src/commands/identity/admin.js';
 import { registerUser } from '../../src/commands/identity/register.js';
 import { DomainError } from '../../src/domain/shared/errors.js';
@@ -46,6 +49,27 @@ describe('write side', () => {
     const updates = (await store.readStream(`user-${userId}`)).filter((e) => e.type === 'UserUpdated');
     expect(updates).toHaveLength(applied.length);
     expect(applied.length).toBeGreaterThan(0);
+  });
+
+  it('given a stream folded before, when another process appends to it, then the next command decides on everything', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-cache-'));
+    const file = path.join(dir, 'events.sqlite');
+    const here = SqliteEventStore.open(file);
+    const there = SqliteEventStore.open(file); // another process: its own cache
+    try {
+      const otherAdmin = { type: 'user' as const, userId: 999, role: 'admin' as const };
+      const { userId } = await registerUser(here, registration('shared'), commandCtx());
+      await updateUser(here, userId, { daily_message_limit: 1 }, commandCtx(otherAdmin)); // folded and cached here
+      await updateUser(there, userId, { role: 'manager' }, commandCtx(otherAdmin));
+      // A manager cannot be managed by a manager: only the event appended elsewhere says it is one now.
+      await expect(updateUser(here, userId, { daily_message_limit: 2 }, commandCtx({ type: 'user', userId: 99, role: 'manager' })))
+        .rejects.toMatchObject({ kind: 'forbidden' });
+      const result = await updateUser(here, userId, { daily_message_limit: 2 }, commandCtx(otherAdmin));
+      expect(result.state).toMatchObject({ role: 'manager', dailyMessageLimit: 2 });
+    } finally {
+      await here.close();
+      await there.close();
+    }
   });
 
   it('given the same command id twice, then the second run appends nothing and answers the same position', async () => {

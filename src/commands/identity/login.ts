@@ -32,7 +32,7 @@ export async function logIn(store: EventStore, tokens: TokenService, rawInput: u
   const result = await handleCommand(store, userStream(userId), userDecider, async (state) => ({
     type: 'LogIn' as const,
     passwordMatches: state.status === 'active' && (await verifyPassword(state.passwordHash, password)),
-    sessionId, refreshTokenId, now: ctx.now,
+    sessionId, refreshTokenId, expiresAt: refreshExpiry(tokens, ctx.now), now: ctx.now,
   }), attributedTo(ctx, userId));
   const [event] = result.events;
   if (event?.type !== 'UserLoggedIn' || result.state.status !== 'active') throw unauthorized(INVALID_CREDENTIALS);
@@ -48,7 +48,8 @@ export async function refreshSession(store: EventStore, tokens: TokenService, ra
   if (!claims) throw unauthorized(INVALID_TOKEN);
   const newTokenId = randomUUID();
   const result = await handleCommand(store, userStream(claims.userId), userDecider, {
-    type: 'RefreshSession', sessionId: claims.sessionId, tokenId: claims.tokenId, tokenVersion: claims.tokenVersion, newTokenId, now: ctx.now,
+    type: 'RefreshSession', sessionId: claims.sessionId, tokenId: claims.tokenId, tokenVersion: claims.tokenVersion, newTokenId,
+    expiresAt: refreshExpiry(tokens, ctx.now), now: ctx.now,
   }, attributedTo(ctx, claims.userId)).catch((err) => {
     // The token's user is gone: to the client that is just a token that no longer works.
     throw err?.kind === 'not_found' ? unauthorized(INVALID_TOKEN) : err;
@@ -57,3 +58,5 @@ export async function refreshSession(store: EventStore, tokens: TokenService, ra
   if (event?.type !== 'SessionRefreshed' || result.state.status !== 'active') throw unauthorized(INVALID_TOKEN);
   return tokens.issue(claims.userId, result.state.tokenVersion, claims.sessionId, event.data.refreshTokenId);
 }
+
+const refreshExpiry = (tokens: TokenService, now: Date) => new Date(now.getTime() + tokens.ttls.refreshSeconds * 1000);

@@ -3,6 +3,7 @@ import type { EventStore, RecordedEvent } from '../../infra/eventstore/port.js';
 import { type CommandContext, metadataFor } from './context.js';
 import { eventId } from './event-ids.js';
 import { retryOnConflict } from './retry.js';
+import { stateCacheFor } from './state-cache.js';
 
 export interface CommandResult<State, Event extends DomainEvent> {
   state: State;
@@ -25,26 +26,35 @@ export function handleCommand<State, Command, Event extends DomainEvent>(
   command: CommandFactory<State, Command>,
   ctx: CommandContext,
 ): Promise<CommandResult<State, Event>> {
+  const cache = stateCacheFor(store);
   return retryOnConflict(async () => {
-    const recorded = await store.readStream(stream);
+    // A client-chosen command id may have run long ago: only the whole stream can tell, so skip the cache.
+    const cached = ctx.idempotencyKey ? undefined : cache.get(stream);
+    const recorded = await store.readStream(stream, cached ? { fromRevision: cached.revision + 1 } : {});
     const firstId = eventId(ctx.commandId, stream, 0);
     const already = recorded.findIndex((e) => e.id === firstId);
-    if (already >= 0) return replayedResult(decider, recorded, already, ctx.commandId, stream);
+    if (already >= 0 && !cached) return replayedResult(decider, recorded, already, ctx.commandId, stream);
 
-    let state = decider.initialState();
+    let state = cached ? (cached.state as State) : decider.initialState();
     for (const e of recorded) state = decider.evolve(state, e as unknown as Event);
+    const last = recorded.at(-1);
+    const revision = last?.revision ?? cached?.revision;
+    const headPosition = last?.position ?? cached?.position ?? 0;
+    if (revision !== undefined) cache.set(stream, { state, revision, position: headPosition });
+
     const resolved = typeof command === 'function' ? await (command as (s: State) => Command | Promise<Command>)(state) : command;
     const events = decider.decide(resolved, state);
-    const last = recorded.at(-1);
-    if (events.length === 0) return { state, events, position: last?.position ?? 0 };
+    if (events.length === 0) return { state, events, position: headPosition };
 
     const metadata = metadataFor(ctx);
-    const { position } = await store.appendToStream(
+    const appended = await store.appendToStream(
       stream,
       events.map((e, i) => ({ id: eventId(ctx.commandId, stream, i), type: e.type, data: e.data, metadata })),
-      last ? last.revision : 'no_stream',
+      revision ?? 'no_stream',
     );
-    return { state: events.reduce(decider.evolve, state), events, position };
+    const next = events.reduce(decider.evolve, state);
+    cache.set(stream, { state: next, revision: appended.nextExpectedRevision, position: appended.position });
+    return { state: next, events, position: appended.position };
   });
 }
 

@@ -4,10 +4,11 @@ import type { Role } from './roles.js';
 export type UserRegistered = DomainEvent<'UserRegistered', {
   userId: number; username: string; email: string; passwordHash: string; role: Role; registeredAt: string;
 }>;
-export type UserLoggedIn = DomainEvent<'UserLoggedIn', { userId: number; sessionId: string; refreshTokenId: string; at: string }>;
+/** `expiresAt`: when the session's refresh token runs out, after which the session is forgotten. */
+export type UserLoggedIn = DomainEvent<'UserLoggedIn', { userId: number; sessionId: string; refreshTokenId: string; expiresAt: string; at: string }>;
 export type LoginFailedInvalidPassword = DomainEvent<'LoginFailedInvalidPassword', { userId: number; at: string }>;
 export type SessionRefreshed = DomainEvent<'SessionRefreshed', {
-  userId: number; sessionId: string; previousTokenId: string; refreshTokenId: string; at: string;
+  userId: number; sessionId: string; previousTokenId: string; refreshTokenId: string; expiresAt: string; at: string;
 }>;
 export type SessionRevoked = DomainEvent<'SessionRevoked', { userId: number; sessionId: string; reason: 'refresh_token_reused'; at: string }>;
 export type PasswordChanged = DomainEvent<'PasswordChanged', { userId: number; passwordHash: string; at: string }>;

@@ -14,8 +14,8 @@ export interface RegisteredUser {
       dailyMessageLimit: number | null;
       /** Bumped whenever earlier tokens must stop working (password change or reset). */
       tokenVersion: number;
-      /** sessionId → id of the only refresh token that may still be used in that session. */
-      sessions: Record<string, string>;
+      /** sessionId → the only refresh token that may still be used in that session, and when it expires. */
+      sessions: Record<string, { tokenId: string; expiresAt: string }>;
       /** sha256 of outstanding reset tokens → expiry (ISO). */
       resetTokens: Record<string, string>;
 }
@@ -25,8 +25,8 @@ export type ActiveUser = RegisteredUser & { status: 'active' };
 
 export type UserCommand =
   | { type: 'RegisterUser'; userId: number; username: string; email: string; passwordHash: string; role: Role; now: Date }
-  | { type: 'LogIn'; passwordMatches: boolean; sessionId: string; refreshTokenId: string; now: Date }
-  | { type: 'RefreshSession'; sessionId: string; tokenId: string; tokenVersion: number; newTokenId: string; now: Date }
+  | { type: 'LogIn'; passwordMatches: boolean; sessionId: string; refreshTokenId: string; expiresAt: Date; now: Date }
+  | { type: 'RefreshSession'; sessionId: string; tokenId: string; tokenVersion: number; newTokenId: string; expiresAt: Date; now: Date }
   | { type: 'ChangePassword'; oldPasswordMatches: boolean; passwordHash: string; now: Date }
   | { type: 'RequestPasswordReset'; tokenHash: string; expiresAt: Date; now: Date }
   | { type: 'ResetPassword'; tokenHash: string; passwordHash: string; now: Date }
@@ -54,19 +54,25 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     case 'LogIn':
       if (user.suspended) throw unauthorized(INVALID_CREDENTIALS);
       if (!command.passwordMatches) return [{ type: 'LoginFailedInvalidPassword', data: { userId, at } }];
-      return [{ type: 'UserLoggedIn', data: { userId, sessionId: command.sessionId, refreshTokenId: command.refreshTokenId, at } }];
+      return [{
+        type: 'UserLoggedIn',
+        data: { userId, sessionId: command.sessionId, refreshTokenId: command.refreshTokenId, expiresAt: command.expiresAt.toISOString(), at },
+      }];
 
     case 'RefreshSession': {
       if (user.suspended || command.tokenVersion !== user.tokenVersion) throw unauthorized(INVALID_TOKEN);
       const current = user.sessions[command.sessionId];
-      if (current === undefined) throw unauthorized(INVALID_TOKEN);
+      if (current === undefined || new Date(current.expiresAt) <= command.now) throw unauthorized(INVALID_TOKEN);
       // A refresh token that was already rotated away is being replayed: end the whole session.
-      if (current !== command.tokenId) {
+      if (current.tokenId !== command.tokenId) {
         return [{ type: 'SessionRevoked', data: { userId, sessionId: command.sessionId, reason: 'refresh_token_reused', at } }];
       }
       return [{
         type: 'SessionRefreshed',
-        data: { userId, sessionId: command.sessionId, previousTokenId: command.tokenId, refreshTokenId: command.newTokenId, at },
+        data: {
+          userId, sessionId: command.sessionId, previousTokenId: command.tokenId, refreshTokenId: command.newTokenId,
+          expiresAt: command.expiresAt.toISOString(), at,
+        },
       }];
     }
 
@@ -127,9 +133,11 @@ export function evolve(state: UserState, event: UserEvent): UserState {
   if (state.status === 'none') return state;
   switch (event.type) {
     case 'UserLoggedIn':
-      return { ...state, sessions: { ...state.sessions, [event.data.sessionId]: event.data.refreshTokenId } };
     case 'SessionRefreshed':
-      return { ...state, sessions: { ...state.sessions, [event.data.sessionId]: event.data.refreshTokenId } };
+      return {
+        ...state,
+        sessions: { ...liveSessions(state.sessions, event.data.at), [event.data.sessionId]: { tokenId: event.data.refreshTokenId, expiresAt: event.data.expiresAt } },
+      };
     case 'SessionRevoked': {
       const { [event.data.sessionId]: _revoked, ...sessions } = state.sessions;
       return { ...state, sessions };
@@ -156,6 +164,13 @@ export function evolve(state: UserState, event: UserEvent): UserState {
     default:
       return state;
   }
+}
+
+/** Expired sessions are dropped as time passes, so a user's state does not grow with every login ever made. */
+function liveSessions(sessions: RegisteredUser['sessions'], at: string): RegisteredUser['sessions'] {
+  const live: RegisteredUser['sessions'] = {};
+  for (const [id, session] of Object.entries(sessions)) if (session.expiresAt > at) live[id] = session;
+  return live;
 }
 
 export const userDecider: Decider<UserState, UserCommand, UserEvent> = {

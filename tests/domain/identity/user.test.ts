@@ -5,12 +5,14 @@ import { specFor } from '../given-when-then.js';
 const given = specFor(userDecider);
 const now = new Date('2026-01-02T03:04:05.000Z');
 const at = now.toISOString();
+const later = new Date('2026-01-09T03:04:05.000Z');
+const expiresAt = later.toISOString();
 
 const registered = (role: 'admin' | 'manager' | 'default' = 'default'): UserEvent => ({
   type: 'UserRegistered',
   data: { userId: 7, username: 'ada', email: 'ada@example.com', passwordHash: 'hash-1', role, registeredAt: '2026-01-01T00:00:00.000Z' },
 });
-const loggedIn = (sessionId = 's1', refreshTokenId = 'r1'): UserEvent => ({ type: 'UserLoggedIn', data: { userId: 7, sessionId, refreshTokenId, at } });
+const loggedIn = (sessionId = 's1', refreshTokenId = 'r1'): UserEvent => ({ type: 'UserLoggedIn', data: { userId: 7, sessionId, refreshTokenId, expiresAt, at } });
 
 describe('user decider', () => {
   describe('registration', () => {
@@ -25,36 +27,45 @@ describe('user decider', () => {
 
   describe('login', () => {
     it('opens a session when the password matches', () =>
-      given([registered()]).when({ type: 'LogIn', passwordMatches: true, sessionId: 's1', refreshTokenId: 'r1', now }).then([loggedIn()]));
+      given([registered()]).when({ type: 'LogIn', passwordMatches: true, sessionId: 's1', refreshTokenId: 'r1', expiresAt: later, now }).then([loggedIn()]));
 
     it('records a failed login when the password does not match', () =>
-      given([registered()]).when({ type: 'LogIn', passwordMatches: false, sessionId: 's1', refreshTokenId: 'r1', now })
+      given([registered()]).when({ type: 'LogIn', passwordMatches: false, sessionId: 's1', refreshTokenId: 'r1', expiresAt: later, now })
         .then([{ type: 'LoginFailedInvalidPassword', data: { userId: 7, at } }]));
 
     it('refuses a suspended user even with the right password', () =>
       given([registered(), { type: 'UserUpdated', data: { userId: 7, changes: { suspended: true }, at } }])
-        .when({ type: 'LogIn', passwordMatches: true, sessionId: 's1', refreshTokenId: 'r1', now }).thenThrows('unauthorized'));
+        .when({ type: 'LogIn', passwordMatches: true, sessionId: 's1', refreshTokenId: 'r1', expiresAt: later, now }).thenThrows('unauthorized'));
 
     it('knows no deleted user', () =>
       given([registered(), { type: 'UserDeleted', data: { userId: 7, username: 'ada', email: 'ada@example.com', at } }])
-        .when({ type: 'LogIn', passwordMatches: true, sessionId: 's1', refreshTokenId: 'r1', now }).thenThrows('not_found'));
+        .when({ type: 'LogIn', passwordMatches: true, sessionId: 's1', refreshTokenId: 'r1', expiresAt: later, now }).thenThrows('not_found'));
   });
 
   describe('refresh token rotation', () => {
-    const refresh = (tokenId: string, tokenVersion = 0) => ({ type: 'RefreshSession' as const, sessionId: 's1', tokenId, tokenVersion, newTokenId: 'r2', now });
+    const refresh = (tokenId: string, tokenVersion = 0, at = now) => ({ type: 'RefreshSession' as const, sessionId: 's1', tokenId, tokenVersion, newTokenId: 'r2', expiresAt: later, now: at });
 
     it('rotates the current refresh token', () =>
       given([registered(), loggedIn()]).when(refresh('r1'))
-        .then([{ type: 'SessionRefreshed', data: { userId: 7, sessionId: 's1', previousTokenId: 'r1', refreshTokenId: 'r2', at } }]));
+        .then([{ type: 'SessionRefreshed', data: { userId: 7, sessionId: 's1', previousTokenId: 'r1', refreshTokenId: 'r2', expiresAt, at } }]));
 
     it('revokes the session when an already rotated token is presented again', () =>
-      given([registered(), loggedIn(), { type: 'SessionRefreshed', data: { userId: 7, sessionId: 's1', previousTokenId: 'r1', refreshTokenId: 'r2', at } }])
+      given([registered(), loggedIn(), { type: 'SessionRefreshed', data: { userId: 7, sessionId: 's1', previousTokenId: 'r1', refreshTokenId: 'r2', expiresAt, at } }])
         .when(refresh('r1'))
         .then([{ type: 'SessionRevoked', data: { userId: 7, sessionId: 's1', reason: 'refresh_token_reused', at } }]));
 
     it('refuses a revoked session', () =>
       given([registered(), loggedIn(), { type: 'SessionRevoked', data: { userId: 7, sessionId: 's1', reason: 'refresh_token_reused', at } }])
         .when(refresh('r1')).thenThrows('unauthorized'));
+
+    it('refuses a session whose refresh token has expired', () =>
+      given([registered(), loggedIn()]).when(refresh('r1', 0, new Date('2026-01-10T00:00:00.000Z'))).thenThrows('unauthorized'));
+
+    it('forgets expired sessions as later logins are recorded, so the state stays small', () => {
+      const old: UserEvent = { type: 'UserLoggedIn', data: { userId: 7, sessionId: 'old', refreshTokenId: 'r0', expiresAt: '2026-01-01T12:00:00.000Z', at: '2026-01-01T06:00:00.000Z' } };
+      const state = [registered(), old, loggedIn()].reduce(userDecider.evolve, userDecider.initialState());
+      expect(state.status === 'active' && Object.keys(state.sessions)).toEqual(['s1']);
+    });
 
     it('refuses tokens issued before a password change', () =>
       given([registered(), loggedIn(), { type: 'PasswordChanged', data: { userId: 7, passwordHash: 'hash-2', at } }])
