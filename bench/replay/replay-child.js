@@ -1,0 +1,224 @@
+'use strict';
+/**
+ * Child process for the replay bench: one mode per process, so each has its own RSS.
+ *   node replay-child.js <mode> <events.sqlite> <readmodels dir>
+ * Modes:
+ *   rebuild      the real thing: dist rebuildReadModels(ALL_PROJECTIONS) from SqliteEventStore into an
+ *                on-disk NedbReadStore (what `chronicle replay` did with nedb), then db.close()
+ *   rebuild-sqlite  the same into dist's SqliteReadStore (<dir>/readmodels.sqlite), when dist has it
+ *   rebuild-sqlite-deferred  experiment: the same, rebuilt collections flushed once at the switch-over
+ *   scan         baseline: raw better-sqlite3 .iterate() over events + JSON.parse(data, metadata)
+ *   readall      diagnosis: the adapter's readAll in pages of 5000 (toRecorded, Date), nothing applied
+ *   apply-noop   diagnosis: readAll + projectionApplier + applyGuarded into a ReadStore that does nothing
+ *   apply-memory diagnosis: rebuildReadModels into an in-memory NedbReadStore (nedb without persistence)
+ *   mapbuffer    experiment: rebuild through replay-buffer.js (Map write-behind with nedb's match/modify,
+ *                no per-event index maintenance or I/O), flushed once per collection at the switch-over
+ * BENCH_WITHOUT=name,... leaves those projections out (to measure what one costs).
+ * BENCH_READ_PAGE=n caps readAll pages at n events (experiment: replay.ts BATCH = n).
+ * Answers {result} over IPC with seconds, events and VmHWM of this process.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { dist, childMain, procMem } = require('../lib/common.js');
+
+const BATCH = 5000; // same page size as projections/replay.ts
+
+/** ALL_PROJECTIONS, minus those named in BENCH_WITHOUT (comma list), for "what does this one cost" runs. */
+function projections() {
+  const { ALL_PROJECTIONS } = dist('projections/all.js');
+  const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
+  return ALL_PROJECTIONS.filter((p) => !without.has(p.name));
+}
+
+function hwm() {
+  const m = procMem(process.pid);
+  return m ? m.hwm : process.memoryUsage().rss / 1048576;
+}
+
+async function scan(file) {
+  const Database = require('better-sqlite3');
+  const db = new Database(file, { readonly: true });
+  const t0 = performance.now();
+  let events = 0;
+  let check = 0;
+  for (const row of db.prepare('SELECT position, id, stream, revision, type, data, metadata, created_at FROM events ORDER BY position').iterate()) {
+    const data = JSON.parse(row.data);
+    const metadata = JSON.parse(row.metadata);
+    check += data.userId + metadata.schemaVersion;
+    events++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  db.close();
+  return { events, seconds, check };
+}
+
+async function readall(file) {
+  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
+  const store = SqliteEventStore.open(file);
+  const t0 = performance.now();
+  let after = 0;
+  let events = 0;
+  for (;;) {
+    const batch = await store.readAll({ after, maxCount: BATCH });
+    if (!batch.length) break;
+    after = batch[batch.length - 1].position;
+    events += batch.length;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await store.close();
+  return { events, seconds };
+}
+
+/** A ReadStore whose collections accept everything and keep nothing: cost of the projection code itself. */
+function noopStore() {
+  const coll = (name) => ({
+    name,
+    findOne: async () => null, find: async () => [], count: async () => 0, insertOne: async () => {},
+    updateOne: async () => ({ matched: 1, upserted: false }), updateMany: async () => ({ matched: 0 }),
+    deleteOne: async () => ({ deleted: 0 }), deleteMany: async () => ({ deleted: 0 }), ensureIndex: async () => {},
+  });
+  return {
+    collection: coll, drop: async () => {}, rename: async () => {}, listCollections: async () => [], flush: async () => {}, sync: async () => {},
+    ping: async () => {}, close: async () => {},
+  };
+}
+
+async function applyNoop(file) {
+  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
+  const ALL_PROJECTIONS = projections();
+  const { rebuildReadModels } = dist('projections/replay.js');
+  const store = SqliteEventStore.open(file);
+  const t0 = performance.now();
+  const r = await rebuildReadModels(store, noopStore(), ALL_PROJECTIONS);
+  const seconds = (performance.now() - t0) / 1000;
+  await store.close();
+  return { events: r.events, seconds };
+}
+
+/** The read store a rebuild writes into: nedb on disk (as the brief asks), nedb in memory, or the SqliteReadStore. */
+async function openReadStore(kind, dir) {
+  if (kind === 'sqlite') {
+    const { SqliteReadStore } = dist('infra/readstore/sqlite.js');
+    fs.mkdirSync(dir, { recursive: true });
+    return SqliteReadStore.open(path.join(dir, 'readmodels.sqlite'));
+  }
+  const { NedbReadStore } = dist('infra/readstore/nedb.js');
+  return NedbReadStore.open(kind === 'nedb-memory' ? null : dir);
+}
+
+/**
+ * EXPERIMENT for SqliteReadStore: collections being rebuilt (`*__rebuild`) are not flushed every
+ * 20,000 pending writes but once, at the switch-over (rename flushes first). Their documents are
+ * in memory anyway; flushing mid-replay rewrites a document once per flush it was touched in.
+ */
+function deferRebuildFlushes() {
+  const { SqliteReadStore } = dist('infra/readstore/sqlite.js');
+  const P = SqliteReadStore.prototype;
+  const written = P.written;
+  P.written = function (name, id, doc) {
+    if (!name.endsWith('__rebuild')) return written.call(this, name, id, doc);
+    let writes = this.pending.get(name);
+    if (!writes) this.pending.set(name, (writes = new Map()));
+    if (!writes.has(id)) this.pendingCount++; // counted (flushNow skips when 0), but no flush at 20,000
+    writes.set(id, doc);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushNow());
+    }
+  };
+}
+
+/** rebuildReadModels as `chronicle replay` runs it; timed up to the read store's close (its last flush). */
+async function rebuild(file, dir, kind) {
+  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
+  const ALL_PROJECTIONS = projections();
+  const { rebuildReadModels } = dist('projections/replay.js');
+  const store = SqliteEventStore.open(file);
+  const db = await openReadStore(kind, dir);
+  const progress = [];
+  const t0 = performance.now();
+  let lastMark = t0;
+  const cpu0 = process.cpuUsage();
+  const r = await rebuildReadModels(store, db, ALL_PROJECTIONS, (position) => {
+    const t = performance.now();
+    if (t - lastMark >= 1000) {
+      const cpu = process.cpuUsage(cpu0);
+      const mark = { atSeconds: (t - t0) / 1000, position, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+      progress.push(mark);
+      // The parent may stop a rebuild that overruns its time budget: it then reports this rate.
+      if (process.send) process.send({ progress: { ...mark, hwmMiB: hwm() } });
+      lastMark = t;
+    }
+  });
+  const t1 = performance.now();
+  await db.close(); // nedb: compacts what is still loaded; SqliteReadStore: flushes what is pending
+  const t2 = performance.now();
+  await store.close();
+  return {
+    store: kind, events: r.events, position: r.position, seconds: (t2 - t0) / 1000, rebuildSeconds: (t1 - t0) / 1000, closeSeconds: (t2 - t1) / 1000, progress,
+  };
+}
+
+/** Experiment: the proposed fix — rebuild through an in-memory write-behind buffer, one write per collection. */
+async function mapbuffer(file, dir) {
+  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
+  const { NedbReadStore } = dist('infra/readstore/nedb.js');
+  const ALL_PROJECTIONS = projections();
+  const { rebuildReadModels } = dist('projections/replay.js');
+  const { replayBuffer } = require('./replay-buffer.js');
+  const store = SqliteEventStore.open(file);
+  const real = await NedbReadStore.open(dir);
+  const t0 = performance.now();
+  const buffer = replayBuffer(real, dir);
+  const r = await rebuildReadModels(store, buffer, ALL_PROJECTIONS);
+  const t1 = performance.now();
+  await real.close();
+  await store.close();
+  const t2 = performance.now();
+  return { events: r.events, position: r.position, seconds: (t1 - t0) / 1000, closeSeconds: (t2 - t1) / 1000, ...buffer.stats };
+}
+
+/**
+ * EXPERIMENT: BENCH_READ_PAGE=n caps every readAll page at n events, which for rebuildReadModels is
+ * the same as its BATCH (5000) set to n: it asks for 5000, gets n, and reads on until a page is empty.
+ */
+function capReadPages() {
+  const cap = Number(process.env.BENCH_READ_PAGE || 0);
+  if (!cap) return;
+  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
+  const readAll = SqliteEventStore.prototype.readAll;
+  SqliteEventStore.prototype.readAll = function (options = {}) {
+    return readAll.call(this, { ...options, maxCount: Math.min(options.maxCount ?? cap, cap) });
+  };
+}
+
+childMain(async () => {
+  const [mode, file, dir] = process.argv.slice(2);
+  capReadPages();
+  // CPU of the whole process (main thread, GC and libuv threads) over the mode's run: on a shared,
+  // noisy machine events per CPU-second is steadier than events per wall-second.
+  const cpu0 = process.cpuUsage();
+  let result;
+  switch (mode) {
+    case 'scan': result = await scan(file); break;
+    case 'readall': result = await readall(file); break;
+    case 'apply-noop': result = await applyNoop(file); break;
+    case 'apply-memory': result = await rebuild(file, dir, 'nedb-memory'); break;
+    case 'rebuild': result = await rebuild(file, dir, 'nedb'); break;
+    case 'rebuild-sqlite': result = await rebuild(file, dir, 'sqlite'); break;
+    case 'rebuild-sqlite-deferred':
+      deferRebuildFlushes();
+      result = await rebuild(file, dir, 'sqlite');
+      break;
+    case 'mapbuffer': result = await mapbuffer(file, dir); break;
+    default: throw new Error(`unknown mode ${mode}`);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  result.mode = mode;
+  result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  result.eventsPerSec = result.events / result.seconds;
+  result.eventsPerCpuSec = result.events / result.cpuSeconds;
+  result.hwmMiB = hwm();
+  result.memory = process.memoryUsage();
+  process.send({ result }, () => process.exit(0));
+});

@@ -1,0 +1,116 @@
+'use strict';
+/**
+ * Checks rebuilt read models from disk, through a fresh store as a restarted server would load
+ * them (NedbReadStore on <dir>, or SqliteReadStore on <dir>/readmodels.sqlite):
+ * - `users` holds exactly one doc per generated user with the final daily_message_limit, the right
+ *   username/role, and `_pos` at the position of the user's last event;
+ * - the projections checkpoint is at the head of the log; no `__rebuild` collection is left;
+ * - when the event_logs projection took part: exactly one entry per event, ids 1..N, under the
+ *   names the API uses, no password hash. Those are streamed from the file / table rather than
+ *   loaded into the store (a million documents).
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const readline = require('node:readline');
+const Database = require('better-sqlite3');
+const { dist } = require('../lib/common.js');
+const { expectedFinal } = require('./generate.js');
+
+/** Raw event_logs documents as stored: nedb's append-only file, or the SQLite table. */
+async function* eventLogDocs(store, dir, problems) {
+  if (store === 'sqlite') {
+    const db = new Database(path.join(dir, 'readmodels.sqlite'), { readonly: true });
+    try {
+      const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'doc_event_logs'").get();
+      if (!exists) {
+        problems.push('table doc_event_logs is missing');
+        return;
+      }
+      for (const row of db.prepare('SELECT doc FROM doc_event_logs').iterate()) yield JSON.parse(row.doc);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const file = path.join(dir, 'event_logs.db');
+  if (!fs.existsSync(file)) {
+    problems.push('event_logs.db is missing');
+    return;
+  }
+  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line) continue;
+    const doc = JSON.parse(line);
+    if (doc.$$indexCreated) continue;
+    if (doc.$$deleted) {
+      problems.push('event_logs file holds a deletion (not compacted)');
+      continue;
+    }
+    yield doc;
+  }
+}
+
+async function verifyEventLogs(docs, total, users, problems) {
+  const seen = new Uint8Array(total + 1);
+  let count = 0;
+  for await (const doc of docs) {
+    count++;
+    if (!(doc.id >= 1 && doc.id <= total) || seen[doc.id]) {
+      if (problems.length < 10) problems.push(`event_logs: unexpected or duplicate id ${doc.id}`);
+      continue;
+    }
+    seen[doc.id] = 1;
+    // Registrations hold positions 1..users, updates the rest.
+    const [type, name] = doc.id <= users ? ['UserRegistered', 'user_created'] : ['UserUpdated', 'user_updated'];
+    if ((doc.type !== type || doc.event !== name) && problems.length < 10) problems.push(`event_logs ${doc.id}: ${doc.type}/${doc.event}, expected ${type}/${name}`);
+    if (doc.metadata && 'password_hash' in doc.metadata && problems.length < 10) problems.push(`event_logs ${doc.id}: holds a password hash`);
+  }
+  if (count !== total) problems.push(`event_logs has ${count} entries, expected ${total}`);
+  return count;
+}
+
+async function openStore(store, dir) {
+  if (store === 'sqlite') return dist('infra/readstore/sqlite.js').SqliteReadStore.open(path.join(dir, 'readmodels.sqlite'));
+  return dist('infra/readstore/nedb.js').NedbReadStore.open(dir);
+}
+
+async function verifyReadModels(dir, { users, updates }, { eventLogs = false, store = 'nedb' } = {}) {
+  const { CHECKPOINTS, PROJECTIONS_CHECKPOINT } = dist('projections/shared/runner.js');
+  const problems = [];
+  const final = expectedFinal(users, updates);
+  const db = await openStore(store, dir);
+  let usersDocs = 0;
+  let checkpoint = null;
+  try {
+    const docs = await db.collection('users').find({});
+    usersDocs = docs.length;
+    if (docs.length !== users) problems.push(`users has ${docs.length} docs, expected ${users}`);
+    const seen = new Set();
+    for (const d of docs) {
+      const u = d.id - 1;
+      seen.add(d.id);
+      // Position of the user's last event: registrations are 1..users, update k sits at users + k + 1.
+      const rounds = Math.floor(updates / users) + (u < updates % users ? 1 : 0);
+      const lastPos = rounds === 0 ? u + 1 : users + (rounds - 1) * users + u + 1;
+      const want = {
+        _id: String(d.id), username: `user${d.id}`, role: d.id === 1 ? 'admin' : 'default', daily_message_limit: final(u), _pos: lastPos,
+        suspended: false, token_version: 0,
+      };
+      for (const [k, v] of Object.entries(want)) {
+        if (d[k] !== v && problems.length < 10) problems.push(`user ${d.id}: ${k} = ${JSON.stringify(d[k])}, expected ${JSON.stringify(v)}`);
+      }
+    }
+    if (seen.size !== docs.length) problems.push(`duplicate user ids: ${docs.length - seen.size}`);
+    const cp = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
+    checkpoint = cp ? cp.position : null;
+    if (checkpoint !== users + updates) problems.push(`checkpoint at ${checkpoint}, expected ${users + updates}`);
+    const leftovers = (await db.listCollections()).filter((n) => n.endsWith('__rebuild'));
+    if (leftovers.length) problems.push(`left-over collections: ${leftovers.join(', ')}`);
+  } finally {
+    await db.close();
+  }
+  const eventLogEntries = eventLogs ? await verifyEventLogs(eventLogDocs(store, dir, problems), users + updates, users, problems) : null;
+  return { ok: problems.length === 0, store, usersDocs, eventLogEntries, checkpoint, problems };
+}
+
+module.exports = { verifyReadModels };
