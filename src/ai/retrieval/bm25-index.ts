@@ -1,4 +1,4 @@
-import MiniSearch from 'minisearch';
+import MiniSearch, { type SearchResult } from 'minisearch';
 
 /** A stored chunk as the index receives it (from the documents read model, or straight from an ingestion job). */
 export interface IndexedChunk {
@@ -37,52 +37,76 @@ with would you your yours yourself yourselves s t d ll m re ve don doesn didn is
 
 const MAX_TERM_LENGTH = 64; // longer "words" are base64, hashes or minified code: noise that costs memory
 const NON_WORD = /[^\p{L}\p{M}\p{N}]+/u;
+const ASCII_NON_WORD = /[^a-z0-9]+/; // the same split for lower-cased ASCII text, several times faster
 const NON_ASCII = /[^\x00-\x7f]/;
-const COMBINING_MARKS = /\p{M}+/gu;
+const LATIN_DIACRITICS = /[\u0300-\u036f]/g; // only these: marks of other scripts (Devanagari vowels...) are parts of letters
 
-function tokenize(text: string): string[] {
-  return text.split(NON_WORD);
+/** Accents folded (résumé → resume); the text is already lower-cased. */
+function fold(lower: string): string {
+  return NON_ASCII.test(lower) ? lower.normalize('NFD').replace(LATIN_DIACRITICS, '').normalize('NFC') : lower;
 }
 
-/**
- * Lower-case, accents folded (résumé finds resume), stop words and single
- * letters dropped, English plurals folded. Nothing more aggressive: precision first.
- */
-export function processTerm(term: string): string | null {
-  if (term.length === 0 || term.length > MAX_TERM_LENGTH) return null;
-  let t = term.toLowerCase();
-  if (NON_ASCII.test(t)) t = t.normalize('NFD').replace(COMBINING_MARKS, '').normalize('NFC');
-  if (STOP_WORDS.has(t) || (t.length === 1 && !/\d/.test(t))) return null;
-  return singular(t);
+/** A folded token kept as a term, or null: stop words, single letters and over-long tokens go; plurals are folded. */
+function keep(token: string): string | null {
+  if (token.length === 0 || token.length > MAX_TERM_LENGTH || STOP_WORDS.has(token)) return null;
+  if (token.length === 1 && !(token >= '0' && token <= '9')) return null;
+  return singular(token);
 }
 
 /** Harman's "S" stemmer (policies → policy, periods → period, boxes → boxe); it leaves -ss, -us and -is words alone. */
 function singular(t: string): string {
-  if (t.length < 4 || !/^[a-z]+s$/.test(t)) return t;
+  if (t.length < 4 || t.charCodeAt(t.length - 1) !== 115 /* s */ || !/^[a-z]+$/.test(t)) return t;
   if (t.endsWith('ies') && !t.endsWith('eies') && !t.endsWith('aies')) return `${t.slice(0, -3)}y`;
   if (t.endsWith('es') && !t.endsWith('aes') && !t.endsWith('ees') && !t.endsWith('oes')) return t.slice(0, -1);
   if (!t.endsWith('us') && !t.endsWith('ss') && !t.endsWith('is')) return t.slice(0, -1);
   return t;
 }
 
+/**
+ * One word as the index sees it: lower-cased, accents folded, English
+ * plural folded; null for stop words and single letters. Nothing more
+ * aggressive (no stemming beyond plurals): precision first.
+ */
+export function processTerm(term: string): string | null {
+  return keep(fold(term.toLowerCase()));
+}
+
+/** The terms of a text, in order and with repeats (term frequencies count). Lower-cases and folds once per text, not per word. */
+export function analyze(text: string): string[] {
+  const folded = fold(text.toLowerCase());
+  const terms: string[] = [];
+  for (const token of folded.split(NON_ASCII.test(folded) ? NON_WORD : ASCII_NON_WORD)) {
+    const term = keep(token);
+    if (term) terms.push(term);
+  }
+  return terms;
+}
+
 /** The distinct terms of a query, processed exactly as indexed text is. */
 export function queryTerms(query: string): string[] {
-  const terms = new Set<string>();
-  for (const token of tokenize(query)) {
-    const term = processTerm(token);
-    if (term) terms.add(term);
-  }
-  return [...terms];
+  return [...new Set(analyze(query))];
 }
 
 // minisearch's defaults (BM25+), stated here because the score normalisation depends on them.
 const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
 const MAX_TERM_WEIGHT = BM25.d + BM25.k + 1; // the BM25+ term-frequency factor as term frequency grows without bound
 
+/**
+ * How many postings (chunk entries of the query's terms) one search may walk.
+ * minisearch spends about a microsecond or two per posting, so a query made
+ * of words found in a quarter of a 50,000-chunk workspace would take tens of
+ * milliseconds; the commonest query terms are set aside instead (see search).
+ */
+const POSTINGS_BUDGET = 5_000;
+
+const idf = (total: number, df: number) => Math.log(1 + (total - df + 0.5) / (df + 0.5));
+
 interface Workspace {
-  search: MiniSearch<IndexedChunk>;
+  search: MiniSearch<{ id: string; terms: string }>;
   chunks: Map<string, IndexedChunk>;
   byDocument: Map<number, Set<string>>;
+  /** Document frequency: in how many chunks each term occurs. */
+  df: Map<string, number>;
 }
 
 /**
@@ -97,7 +121,7 @@ export class RetrievalIndex {
   add(workspaceId: number, chunks: readonly IndexedChunk[]): void {
     if (chunks.length === 0) return;
     const ws = this.workspace(workspaceId);
-    const fresh: IndexedChunk[] = [];
+    const fresh: { id: string; terms: string }[] = [];
     const seen = new Set<string>();
     for (const chunk of chunks) {
       if (seen.has(chunk.id)) continue; // the same id twice in one call: the first wins
@@ -107,7 +131,10 @@ export class RetrievalIndex {
       let ids = ws.byDocument.get(chunk.documentId);
       if (!ids) ws.byDocument.set(chunk.documentId, (ids = new Set()));
       ids.add(chunk.id);
-      fresh.push(chunk);
+      // Analysed once here, for the document frequencies and for minisearch (which then only splits on spaces).
+      const terms = analyze(chunk.text);
+      for (const term of new Set(terms)) ws.df.set(term, (ws.df.get(term) ?? 0) + 1);
+      fresh.push({ id: chunk.id, terms: terms.join(' ') });
     }
     ws.search.addAll(fresh);
   }
@@ -121,13 +148,11 @@ export class RetrievalIndex {
     const ws = this.workspaces.get(workspaceId);
     const ids = ws?.byDocument.get(documentId);
     if (!ws || !ids) return;
-    ws.byDocument.delete(documentId);
-    if (ws.byDocument.size === 0) {
-      this.workspaces.delete(workspaceId); // nothing left: let the whole index go at once
+    if (ws.byDocument.size === 1) {
+      this.workspaces.delete(workspaceId); // nothing would be left: let the whole index go at once
       return;
     }
-    ws.search.discardAll([...ids]);
-    for (const id of ids) ws.chunks.delete(id);
+    for (const id of [...ids]) this.forget(ws, id);
   }
 
   clearWorkspace(workspaceId: number): void {
@@ -142,38 +167,49 @@ export class RetrievalIndex {
   /**
    * The topN chunks best matching the query, best first, each scored 0..1.
    *
-   * Raw BM25 scores are unbounded and depend on the query, so they are
-   * divided by the most this query could score: the sum, over its distinct
-   * terms, of each term's IDF times the BM25+ term-frequency factor's upper
-   * bound (d + k + 1). A score is thus the IDF-weighted share of the query a
-   * chunk satisfies, saturated by term frequency: every term present once in
-   * a chunk of average length gives about 0.55, a chunk holding only half of
-   * the query's information about half that, only its common words little. Query terms absent from
-   * the workspace count in the bound with the highest IDF, so a query about
-   * things the documents never mention scores low. The workspace's
-   * similarity_threshold is compared with this normalised score.
+   * Terms: the query's distinct terms, rarest first, as long as their
+   * postings fit POSTINGS_BUDGET (the rarest is always kept). The terms set
+   * aside are the workspace's commonest words, whose IDF is low: they would
+   * cost the most time and move the ranking the least (the idea of
+   * Elasticsearch's old common-terms query). When the query's terms occur in
+   * fewer than 5,000 chunks all told (most queries on workspaces of a few
+   * thousand chunks), nothing is set aside and the ranking is plain BM25+.
+   *
+   * Score: raw BM25+ over the kept terms, divided by the most those terms
+   * could score: the sum of each term's IDF times the BM25+ term-frequency
+   * factor's upper bound (d + k + 1). So a score is the IDF-weighted share of
+   * the query a chunk satisfies, saturated by term frequency: every term
+   * present once in a chunk of average length gives about 0.55, a chunk
+   * holding half of the query's information about half that, one holding
+   * only its common words little. Terms that occur nowhere in the workspace
+   * count in the bound with the highest IDF, so a query about things the
+   * documents never mention scores low. The workspace's similarity_threshold
+   * is compared with this normalised score.
    */
   search(workspaceId: number, query: string, { topN, threshold }: SearchOptions): SearchHit[] {
     const ws = this.workspaces.get(workspaceId);
-    const terms = queryTerms(query);
-    if (!ws || terms.length === 0 || topN <= 0) return [];
-    const results = ws.search.search(terms.join(' '));
-    if (results.length === 0) return [];
-
-    // Document frequency of each query term among the chunks, counted from the results themselves (OR query).
-    const matching = new Map<string, number>(terms.map((t) => [t, 0]));
-    for (const result of results) for (const term of result.queryTerms) matching.set(term, (matching.get(term) ?? 0) + 1);
+    if (!ws || topN <= 0) return [];
     const total = ws.chunks.size;
+    const byRarity = queryTerms(query)
+      .map((term) => ({ term, df: ws.df.get(term) ?? 0 }))
+      .sort((a, b) => a.df - b.df || (a.term < b.term ? -1 : 1));
+    const kept: string[] = [];
+    let postings = 0;
     let bound = 0;
-    for (const count of matching.values()) bound += Math.log(1 + (total - count + 0.5) / (count + 0.5)) * MAX_TERM_WEIGHT;
-
-    const scored: { id: string; score: number }[] = [];
-    for (const result of results) {
-      // minisearch multiplies by the number of query terms matched (a coordination factor); undone to keep plain BM25+,
-      // which saturates by itself and gives a score that the bound above can normalise.
-      const score = Math.min(1, result.score / result.queryTerms.length / bound);
-      if (score >= threshold) scored.push({ id: result.id as string, score });
+    for (const { term, df } of byRarity) {
+      if (kept.length > 0 && postings + df > POSTINGS_BUDGET) break;
+      kept.push(term);
+      postings += df;
+      bound += idf(total, df) * MAX_TERM_WEIGHT;
     }
+    if (kept.every((term) => !ws.df.has(term))) return [];
+
+    // minisearch multiplies by the number of query terms matched (a coordination factor); undone to keep plain BM25+,
+    // which saturates by itself and is what the bound above bounds.
+    const normalised = (result: SearchResult) => Math.min(1, result.score / result.queryTerms.length / bound);
+    // Filtering inside minisearch spares it building and sorting the results below the threshold.
+    const results = ws.search.search(kept.join(' '), { filter: (result) => normalised(result) >= threshold });
+    const scored = results.map((result) => ({ id: result.id as string, score: normalised(result) }));
     scored.sort((a, b) => b.score - a.score); // stable: ties keep minisearch's order
 
     const hits: SearchHit[] = [];
@@ -187,27 +223,35 @@ export class RetrievalIndex {
   private workspace(workspaceId: number): Workspace {
     let ws = this.workspaces.get(workspaceId);
     if (!ws) {
+      const split = (text: string) => text.split(' ');
+      const asIs = (term: string) => term;
       ws = {
-        search: new MiniSearch<IndexedChunk>({
-          fields: ['text'],
+        search: new MiniSearch<{ id: string; terms: string }>({
+          fields: ['terms'],
           storeFields: [], // the chunks live in `chunks`; storing them twice would double the memory
-          tokenize,
-          processTerm,
-          searchOptions: { combineWith: 'OR', prefix: false, fuzzy: false, bm25: BM25 },
+          tokenize: split, // the text arrives analysed (see add)
+          processTerm: asIs,
+          searchOptions: { tokenize: split, processTerm: asIs, combineWith: 'OR', prefix: false, fuzzy: false, bm25: BM25 },
         }),
         chunks: new Map(),
         byDocument: new Map(),
+        df: new Map(),
       };
       this.workspaces.set(workspaceId, ws);
     }
     return ws;
   }
 
-  /** Replacing a chunk: discard its old version from the index and the maps. */
+  /** Takes a chunk out: discarded from minisearch, its terms' document frequencies lowered. */
   private forget(ws: Workspace, chunkId: string): void {
     const old = ws.chunks.get(chunkId)!;
     ws.search.discard(chunkId);
     ws.chunks.delete(chunkId);
+    for (const term of new Set(analyze(old.text))) {
+      const n = (ws.df.get(term) ?? 1) - 1;
+      if (n > 0) ws.df.set(term, n);
+      else ws.df.delete(term);
+    }
     const ids = ws.byDocument.get(old.documentId);
     ids?.delete(chunkId);
     if (ids?.size === 0) ws.byDocument.delete(old.documentId);
