@@ -1,5 +1,6 @@
 /** Pub/sub over Redis, so notifications cross processes (API, projector, worker). */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis/connect.js';
 import type { MessageHandler, PubSub } from './port.js';
 
 interface Channel {
@@ -22,9 +23,9 @@ export class RedisPubSub implements PubSub {
 
   /** `onError` hears handler failures (context: the channel) and connection drops after startup. */
   static async connect(url: string, onError: ErrorReporter = reportError): Promise<RedisPubSub> {
-    const publisher = await connectOnce(url, onError);
+    const publisher = await connectRedis(url, onError);
     try {
-      return new RedisPubSub(publisher, await connectOnce(url, onError), onError);
+      return new RedisPubSub(publisher, await connectRedis(url, onError), onError);
     } catch (err) {
       publisher.disconnect();
       throw err;
@@ -93,30 +94,4 @@ type ErrorReporter = (err: unknown, context: string) => void;
 
 function reportError(err: unknown, context: string): void {
   console.error(`redis pubsub (${context}):`, err);
-}
-
-/**
- * An unreachable Redis fails here with its real error, instead of ioredis retrying in the
- * background; once connected, drops are retried with backoff and ioredis resubscribes.
- */
-async function connectOnce(url: string, onError: ErrorReporter): Promise<Redis> {
-  let connected = false;
-  let startupError: unknown;
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    retryStrategy: (attempt) => (connected ? Math.min(attempt * 100, 2000) : null),
-  });
-  redis.on('error', (err) => {
-    if (connected) onError(err, 'connection');
-    else startupError = err;
-  });
-  try {
-    await redis.connect();
-  } catch (err) {
-    // With no retry the client has already ended; disconnect() on it would arm a stray timer.
-    if (redis.status !== 'end') redis.disconnect();
-    throw startupError ?? err;
-  }
-  connected = true;
-  return redis;
 }

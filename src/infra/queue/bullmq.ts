@@ -6,7 +6,8 @@
  * concurrency could not be set per name.
  */
 import { Queue, Worker, type Job as BullJob, type KeepJobs } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis/connect.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
@@ -51,7 +52,8 @@ export class BullMqJobQueue implements JobQueue {
 
   static async connect(url: string, options: BullMqOptions = {}): Promise<BullMqJobQueue> {
     const onError = options.onError ?? reportError;
-    return new BullMqJobQueue(await connectOnce(url, onError), options.prefix ?? 'chronicle', onError);
+    // BullMQ workers need maxRetriesPerRequest: null.
+    return new BullMqJobQueue(await connectRedis(url, onError, { maxRetriesPerRequest: null }), options.prefix ?? 'chronicle', onError);
   }
 
   async enqueue(name: string, data: unknown, options: EnqueueOptions): Promise<void> {
@@ -175,30 +177,4 @@ export function fromBullId(id: string): string {
 
 function reportError(err: unknown, context: string): void {
   console.error(`bullmq job queue (${context}):`, err);
-}
-
-/**
- * An unreachable Redis fails here with its real error instead of being retried in the background;
- * once connected, drops are retried with backoff. BullMQ workers need maxRetriesPerRequest: null.
- */
-async function connectOnce(url: string, onError: (err: unknown, context: string) => void): Promise<Redis> {
-  let connected = false;
-  let startupError: unknown;
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => (connected ? Math.min(attempt * 100, 2000) : null),
-  });
-  redis.on('error', (err) => {
-    if (connected) onError(err, 'connection');
-    else startupError = err;
-  });
-  try {
-    await redis.connect();
-  } catch (err) {
-    if (redis.status !== 'end') redis.disconnect();
-    throw startupError ?? err;
-  }
-  connected = true;
-  return redis;
 }
