@@ -1,0 +1,496 @@
+'use strict';
+/**
+ * (c) Subscription fan-out: SUBSCRIBERS graphql-ws subscriptions to `workspaceEvents(slug)` of one
+ * workspace, held as its members by one or two client processes (api/subscribers.js, raw protocol
+ * over `ws`), then UPDATES `PATCH /api/workspaces/{slug}/ {"top_n": n}` sent at RATE per second.
+ *
+ * For each update t0 = when its PATCH response arrived; for each (subscriber, update) the delivery
+ * latency is the arrival of that update's frame minus t0 (process.hrtime, CLOCK_MONOTONIC: the same
+ * clock in every process). Frames are matched to updates by the event `position` they carry
+ * (Chronicle: read back from the workspace's stream; baseline: answered by its publish endpoint),
+ * so every subscriber is checked for every update: missing, duplicated, unexpected frames.
+ *
+ * Baseline, same run, same subscriber processes' code, same counts and rate: api/ws-baseline.js,
+ * graphql-ws `useServer` + a tiny schema + in-memory pub/sub, published through POST /publish.
+ *
+ * Set-up: admin, WORKSPACES workspaces, MEMBERS default users registered, logged in and added to the
+ * first workspace (subscriber i connects as member i % MEMBERS). Registration uses the set-up patch
+ * `setup-cheap-argon2` (api/patches.js): argon2 at 1 MiB / 1 pass, so a thousand members take
+ * seconds; hashing is on no measured path.
+ *
+ * Before the measured updates, warm-up updates are sent until every subscriber has received one
+ * (which also proves every subscription is live), then the counters are reset.
+ *
+ *   node bench/fanout.js [--quick] [--diagnose] [--patches=a,b] [--subscribers=N] [--members=N]
+ *                        [--updates=N] [--rate=N] [--client-procs=N] [--json out.json]
+ */
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { flags, tmpDir, rmrf, rssSampler, procCpuSeconds, summarize, sleep, fmt, table } = require('./lib/common.js');
+const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
+const { startChild, json, bearer, seedAdmin, seedWorkspaces, seedMembers, environment } = require('./api/setup.js');
+const { FIX_SETS } = require('./api/patches.js');
+
+const TARGET_P99_RATIO = 2;
+const SUBSCRIPTION = `subscription ($slug: String!) {
+  workspaceEvents(slug: $slug) { type position occurredAt workspace { id slug name chatMode topN userCount documentCount createdAt } }
+}`;
+const WORKSPACE_QUERY = 'query ($slug: String!) { workspace(slug: $slug) { id slug name chatMode topN userCount documentCount createdAt } }';
+
+function settings(f) {
+  const base = f.quick
+    ? { subscribers: 200, members: 100, updates: 20, rate: 10, clientProcs: 1, workspaces: 20 }
+    : { subscribers: 1000, members: 1000, updates: 100, rate: 10, clientProcs: 2, workspaces: 20 };
+  const n = (k, flag) => (f[flag] !== undefined ? Number(f[flag]) : base[k]);
+  return {
+    subscribers: n('subscribers', 'subscribers'),
+    members: n('members', 'members'),
+    updates: Math.min(100, n('updates', 'updates')), // top_n takes 100 distinct values: one per update
+    rate: n('rate', 'rate'),
+    clientProcs: n('clientProcs', 'client-procs'),
+    workspaces: base.workspaces,
+  };
+}
+
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** The subscriber processes: `tokens` spread over `procs` children, connected and subscribed. */
+async function startSubscribers(wsUrl, tokens, procs, slug, log) {
+  const children = [];
+  try {
+    for (let p = 0; p < procs; p++) children.push(await startChild('subscribers.js', { label: 'subscribers' }));
+    const shares = children.map((_, p) => tokens.filter((_, i) => i % procs === p));
+    const t0 = Date.now();
+    const answers = await Promise.all(children.map((c, p) => c.ask('connect', 'connected', {
+      url: wsUrl, tokens: shares[p], query: SUBSCRIPTION, variables: { slug }, concurrency: 25,
+    }, 300_000)));
+    const connected = answers.reduce((a, x) => a + x.connected, 0);
+    const failed = answers.reduce((a, x) => a + x.failed, 0);
+    log(`[fanout]   ${connected} subscribers connected in ${((Date.now() - t0) / 1000).toFixed(1)} s over ${procs} process(es)${failed ? `, ${failed} FAILED: ${JSON.stringify(answers.flatMap((x) => x.errors)).slice(0, 400)}` : ''}`);
+    if (failed) throw new Error(`${failed} subscribers failed to connect`);
+    return {
+      children,
+      /** Frames received since the last reset, and the fewest any one subscriber got. */
+      async count() {
+        const xs = await Promise.all(children.map((c) => c.ask('count', 'count')));
+        return { total: xs.reduce((a, x) => a + x.count, 0), min: Math.min(...xs.map((x) => x.perConnectionMin)) };
+      },
+      reset: () => Promise.all(children.map((c) => c.ask('reset', 'reset'))),
+      /** Every frame as [subscriber (global index), position, arrival ms]. */
+      async collect() {
+        const xs = await Promise.all(children.map((c) => c.ask('collect', 'frames', {}, 120_000)));
+        const frames = [];
+        xs.forEach((x, p) => {
+          for (const [i, pos, at] of x.frames) frames.push([i * procs + p, pos, at]);
+        });
+        return { frames, errors: xs.flatMap((x) => x.errors), errorCount: xs.reduce((a, x) => a + x.errorCount, 0), closed: xs.reduce((a, x) => a + x.closed, 0) };
+      },
+      /** CPU seconds the subscriber processes have used so far (the load generator's own cost). */
+      cpuSeconds: () => children.reduce((a, c) => a + (procCpuSeconds(c.pid) ?? 0), 0),
+      stop: () => Promise.all(children.map((c) => c.stop().catch(() => c.kill()))),
+    };
+  } catch (err) {
+    for (const c of children) c.kill();
+    throw err;
+  }
+}
+
+/** Waits until the total frame count reaches `expected`, or stops growing for `quietMs`. */
+async function settle(subs, expected, { quietMs = 3000, maxMs = 60_000 } = {}) {
+  const start = Date.now();
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const { total, min } = await subs.count();
+    if (total >= expected) return { total, min, complete: true };
+    if (total !== last) {
+      last = total;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange >= quietMs || Date.now() - start >= maxMs) {
+      return { total, min, complete: false };
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * Warm-up updates until every subscriber has received at least one (each subscription is live),
+ * then quiet, then the counters are reset. Answers the last top_n value sent.
+ */
+async function prime(subs, send, log) {
+  let value = 1;
+  for (let attempt = 1; attempt <= 40; attempt++) {
+    value = (value % 100) + 1;
+    await send(value);
+    const deadline = Date.now() + 2000;
+    let c;
+    do {
+      await sleep(100);
+      c = await subs.count();
+    } while (c.min < 1 && Date.now() < deadline);
+    if (c.min >= 1 && attempt >= 3) {
+      await sleep(1000);
+      await subs.reset();
+      return value;
+    }
+  }
+  const c = await subs.count();
+  throw new Error(`warm-up: after 40 updates some subscriber has received nothing (fewest frames ${c.min}, total ${c.total})`);
+}
+
+/**
+ * The measured phase: `updates` sends at `rate`/s on a fixed schedule (a slow one does not delay the
+ * next), each send answering {status, position?}; t0 = arrival of the answer. Server CPU and RSS over
+ * the phase, from the first send until every frame arrived (or stopped arriving).
+ */
+async function measure(server, subs, s, send, firstValue, log, { profileFile = null } = {}) {
+  const expected = s.subscribers * s.updates;
+  const values = Array.from({ length: s.updates }, (_, k) => ((firstValue + k - 1) % 100) + 1);
+  const acks = new Array(s.updates);
+  const interval = 1000 / s.rate;
+  if (profileFile) await server.ask('profile-start', 'profiling');
+  const rss = rssSampler(server.pid, 50);
+  const cpu0 = procCpuSeconds(server.pid);
+  const clientCpu0 = subs.cpuSeconds();
+  const started = performance.now() + 50;
+  const sends = [];
+  for (let k = 0; k < s.updates; k++) {
+    const wait = started + k * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    const sentAt = nowMs();
+    sends.push(send(values[k]).then((r) => {
+      const at = nowMs();
+      acks[k] = { k, value: values[k], sentAt, t0: at, ackMs: at - sentAt, status: r.status, position: r.position ?? null, body: r.status >= 300 ? r.text : undefined };
+    }));
+  }
+  await Promise.all(sends);
+  const sendSeconds = (performance.now() - started) / 1000;
+  const settled = await settle(subs, expected);
+  const cpu1 = procCpuSeconds(server.pid);
+  const clientCpuSeconds = subs.cpuSeconds() - clientCpu0;
+  const wallSeconds = (performance.now() - started) / 1000;
+  const mem = rss.stop();
+  if (profileFile) await server.ask('profile-stop', 'profiled', { file: profileFile });
+  const collected = await subs.collect();
+  return {
+    acks, values, collected, settled, sendSeconds, wallSeconds,
+    serverCpuSeconds: cpu1 - cpu0, clientCpuSeconds, peakRssMiB: mem.peakSampledMiB, hwmMiB: mem.hwmMiB,
+  };
+}
+
+/** Latency over every (subscriber, update) pair, and exactly-once accounting. */
+function analyse(s, run, positionOf) {
+  const kOfPosition = new Map();
+  for (const a of run.acks) {
+    const pos = positionOf(a);
+    if (pos !== null && pos !== undefined) kOfPosition.set(pos, a.k);
+  }
+  const seen = new Uint8Array(s.subscribers * s.updates);
+  const latencies = [];
+  const fromSend = [];
+  const perUpdateLast = new Array(s.updates).fill(-Infinity);
+  let duplicates = 0;
+  let unexpected = 0;
+  let negative = 0;
+  for (const [sub, pos, at] of run.collected.frames) {
+    const k = kOfPosition.get(pos);
+    if (k === undefined) {
+      unexpected++;
+      continue;
+    }
+    const key = sub * s.updates + k;
+    if (seen[key]) {
+      duplicates++;
+      continue;
+    }
+    seen[key] = 1;
+    const ms = at - run.acks[k].t0;
+    if (ms < 0) negative++;
+    latencies.push(ms);
+    fromSend.push(at - run.acks[k].sentAt);
+    if (ms > perUpdateLast[k]) perUpdateLast[k] = ms;
+  }
+  const received = latencies.length;
+  const expected = s.subscribers * s.updates;
+  const subscribersMissingSome = new Set();
+  for (let i = 0; i < seen.length; i++) if (!seen[i]) subscribersMissingSome.add(Math.floor(i / s.updates));
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    expected,
+    received,
+    missing: expected - received,
+    duplicates,
+    unexpected,
+    subscribersMissingSome: subscribersMissingSome.size,
+    unmappedUpdates: run.acks.filter((a) => positionOf(a) === null || positionOf(a) === undefined).length,
+    latencyMs: { ...summarize(sorted), min: sorted.length ? sorted[0] : NaN, negative },
+    lastDeliveryPerUpdateMs: summarize(perUpdateLast.filter(Number.isFinite)),
+    // From the moment the update was sent: shows the backlog when the server cannot keep up with the rate.
+    fromSendMs: summarize(fromSend),
+    ackMs: summarize(run.acks.map((a) => a.ackMs)),
+    ackErrors: run.acks.filter((a) => a.status < 200 || a.status >= 300).length,
+    ackErrorSamples: run.acks.filter((a) => a.status < 200 || a.status >= 300).slice(0, 3).map((a) => `${a.status} ${String(a.body).slice(0, 200)}`),
+    serverCpuSeconds: run.serverCpuSeconds,
+    serverCpuMsPerUpdate: (run.serverCpuSeconds * 1000) / s.updates,
+    subscriberProcsCpuSeconds: run.clientCpuSeconds,
+    peakRssMiB: run.peakRssMiB,
+    sendSeconds: run.sendSeconds,
+    wallSeconds: run.wallSeconds,
+    settledComplete: run.settled.complete,
+    clientErrors: run.collected.errorCount,
+    clientErrorSamples: run.collected.errors.slice(0, 5),
+    closedUnexpectedly: run.collected.closed,
+  };
+}
+
+/** Chronicle: seeded, subscribed, primed, measured; the update positions come from the workspace's stream. */
+async function runChronicle(s, log, { patches = [], profileFile = null, trace = false } = {}) {
+  const server = await startChild('chronicle-server.js', {
+    label: 'chronicle',
+    env: { CHRONICLE_BENCH_PATCHES: ['setup-cheap-argon2', ...patches].join(','), CHRONICLE_BENCH_TRACE: trace ? '1' : '0' },
+  });
+  let subs = null;
+  try {
+    const t0 = Date.now();
+    const { token } = await seedAdmin(server.url);
+    const [ws] = await seedWorkspaces(server.url, token, s.workspaces);
+    const members = await seedMembers(server.url, token, ws.slug, s.members, {
+      concurrency: 4, onProgress: (n) => n % 250 === 0 && log(`[fanout]   ${n}/${s.members} members registered`),
+    });
+    const snapshot = await json(server.url, 'POST', '/graphql', { query: WORKSPACE_QUERY, variables: { slug: ws.slug } }, bearer(token));
+    if (snapshot.status !== 200 || !snapshot.body?.data?.workspace) throw new Error(`workspace query: ${snapshot.status} ${snapshot.text.slice(0, 200)}`);
+    log(`[fanout] chronicle seeded (admin, ${s.workspaces} workspaces, ${s.members} members of ${ws.slug}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    const tokens = Array.from({ length: s.subscribers }, (_, i) => members[i % members.length].token);
+    subs = await startSubscribers(`${server.url.replace(/^http/, 'ws')}/graphql`, tokens, s.clientProcs, ws.slug, log);
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
+    const send = (value) => new Promise((resolve) => {
+      const body = JSON.stringify({ top_n: value });
+      const req = http.request(`${server.url}/api/workspaces/${ws.slug}/`, { method: 'PATCH', agent, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', (err) => resolve({ status: 0, text: err.message }));
+      req.end(body);
+    });
+    const last = await prime(subs, async (v) => {
+      const r = await send(v);
+      if (r.status !== 200) throw new Error(`warm-up PATCH: ${r.status} ${r.text.slice(0, 200)}`);
+    }, log);
+    if (trace) await server.ask('trace-reset', 'traceReset');
+    const run = await measure(server, subs, s, send, (last % 100) + 1, log, { profileFile });
+    agent.destroy();
+
+    // The measured updates' events: the stream's last `updates` WorkspaceUpdated, matched by top_n.
+    const { events } = await server.ask('stream', 'events', { name: `workspace-${ws.id}` });
+    const updated = events.filter((e) => e.type === 'WorkspaceUpdated').slice(-s.updates);
+    const positionOfValue = new Map(updated.map((e) => [e.data.changes?.topN, e.position]));
+    const analysis = analyse(s, run, (a) => positionOfValue.get(a.value) ?? null);
+    analysis.trace = trace ? (await server.ask('trace-stats', 'trace')).trace : undefined;
+    await subs.stop();
+    subs = null;
+    const life = await server.stop();
+    analysis.hwmMiB = life?.hwmMiB ?? null;
+    return { analysis, workspace: snapshot.body.data.workspace, slug: ws.slug };
+  } catch (err) {
+    if (subs) await subs.stop();
+    server.kill();
+    throw err;
+  }
+}
+
+/** The bare graphql-ws server: same subscribers, same payload shape, publishes on POST /publish. */
+async function runBaseline(s, log, workspace, slug) {
+  const dir = tmpDir('fanout-data');
+  const file = path.join(dir, 'workspace.json');
+  fs.writeFileSync(file, JSON.stringify(workspace));
+  const server = await startChild('ws-baseline.js', { args: [file], label: 'ws-baseline' });
+  let subs = null;
+  try {
+    const tokens = Array.from({ length: s.subscribers }, () => 'baseline-takes-any-token');
+    subs = await startSubscribers(`${server.url.replace(/^http/, 'ws')}/graphql`, tokens, s.clientProcs, slug, log);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const send = (value) => new Promise((resolve) => {
+      const body = JSON.stringify({ slug, topN: value });
+      const req = http.request(`${server.url}/publish`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let position = null;
+          try {
+            position = JSON.parse(text).position;
+          } catch {
+            // left null: counted as unmapped
+          }
+          resolve({ status: res.statusCode, text, position });
+        });
+      });
+      req.on('error', (err) => resolve({ status: 0, text: err.message }));
+      req.end(body);
+    });
+    const last = await prime(subs, (v) => send(v), log);
+    const run = await measure(server, subs, s, send, (last % 100) + 1, log);
+    agent.destroy();
+    const analysis = analyse(s, run, (a) => a.position);
+    await subs.stop();
+    subs = null;
+    const life = await server.stop();
+    analysis.hwmMiB = life?.hwmMiB ?? null;
+    return { analysis };
+  } catch (err) {
+    if (subs) await subs.stop();
+    server.kill();
+    throw err;
+  } finally {
+    rmrf(dir);
+  }
+}
+
+function line(name, a) {
+  return `[fanout] ${name}: delivery p50 ${fmt.ms(a.latencyMs.p50)}, p99 ${fmt.ms(a.latencyMs.p99)}, max ${fmt.ms(a.latencyMs.max)}; received ${fmt.int(a.received)}/${fmt.int(a.expected)}, missing ${a.missing}, duplicated ${a.duplicates}, unexpected ${a.unexpected}; ack p50 ${fmt.ms(a.ackMs.p50)}; server CPU ${a.serverCpuSeconds.toFixed(2)} s; peak RSS ${fmt.mib(a.peakRssMiB)}`;
+}
+
+async function runFanout(opts = {}) {
+  const s = settings(opts);
+  const log = opts.log ?? console.log;
+  const patches = typeof opts.patches === 'string' ? opts.patches.split(',').filter(Boolean) : [];
+  log(`[fanout] ${s.subscribers} subscribers (${s.members} members) in ${s.clientProcs} client process(es), ${s.updates} updates at ${s.rate}/s${patches.length ? `, patches ${patches.join('+')}` : ''}`);
+  const chronicle = await runChronicle(s, log, { patches });
+  log(line('chronicle', chronicle.analysis));
+  const baseline = await runBaseline(s, log, chronicle.workspace, chronicle.slug);
+  log(line('baseline ', baseline.analysis));
+  const c = chronicle.analysis;
+  const b = baseline.analysis;
+  const p99Ratio = c.latencyMs.p99 / b.latencyMs.p99;
+  const result = {
+    settings: { ...s, patches },
+    chronicle: c,
+    baseline: b,
+    p99Ratio,
+    p50Ratio: c.latencyMs.p50 / b.latencyMs.p50,
+    targets: {
+      'every update to every subscriber': { target: '0 missing, 0 dup', actual: `${c.missing} missing, ${c.duplicates} dup`, met: c.missing === 0 && c.duplicates === 0 && c.ackErrors === 0 },
+      'p99 ratio': { target: `<= ${TARGET_P99_RATIO}`, actual: p99Ratio, met: p99Ratio <= TARGET_P99_RATIO },
+    },
+  };
+  if (opts.diagnose) result.diagnosis = await diagnose(s, log);
+  return result;
+}
+
+/** A profiled run, a traced run, and the candidate fixes of api/patches.js, each a full Chronicle run. */
+async function diagnose(s, log) {
+  const out = { variants: [] };
+  const profDir = tmpDir('fanout-prof');
+  try {
+    const file = path.join(profDir, 'fanout.cpuprofile');
+    const profiled = await runChronicle(s, log, { profileFile: file });
+    out.profile = {
+      analysis: profiled.analysis,
+      profile: summarizeProfile(file, {
+        top: 30,
+        inclusive: ['noticeStream', 'toPayload', 'findWorkspaceById', 'findOne', 'matching', 'structuredClone', 'from', 'execute', 'executeSubscriptionEvent', 'mapSourceToResponse', 'subscribe', 'onNext', 'formatError', 'createLoaders', 'send', 'sendFrame', 'stringify', 'publish', 'handleBatch', 'flushNow'],
+      }),
+    };
+    log(`[fanout:diagnose] profiled: ${line('chronicle', profiled.analysis)}`);
+  } finally {
+    rmrf(profDir);
+  }
+  const traced = await runChronicle(s, log, { trace: true });
+  out.trace = traced.analysis;
+  log(`[fanout:diagnose] traced: ${line('chronicle', traced.analysis)}`);
+  for (const patches of FIX_SETS.fanout) {
+    try {
+      const v = await runChronicle(s, log, { patches });
+      out.variants.push({ patches, analysis: v.analysis });
+      log(`[fanout:diagnose] ${patches.join(' + ')}: ${line('chronicle', v.analysis)}`);
+    } catch (err) {
+      out.variants.push({ patches, error: String(err.message ?? err).split('\n')[0] });
+      log(`[fanout:diagnose] ${patches.join(' + ')}: FAILED ${out.variants.at(-1).error}`);
+    }
+  }
+  return out;
+}
+
+function report(r) {
+  const st = r.settings;
+  const lines = [];
+  lines.push(`(c) Subscription fan-out — ${fmt.int(st.subscribers)} graphql-ws subscribers of workspaceEvents(slug) (${fmt.int(st.members)} distinct members), ${st.updates} PATCH /api/workspaces/{slug}/ at ${st.rate}/s; latency = frame arrival − PATCH response arrival, over every (subscriber, update)${st.patches.length ? `; patches ${st.patches.join('+')}` : ''}`);
+  const row = (name, a) => [name, fmt.ms(a.latencyMs.p50), fmt.ms(a.latencyMs.p90), fmt.ms(a.latencyMs.p99), fmt.ms(a.latencyMs.max), fmt.ms(a.lastDeliveryPerUpdateMs.p50), `${fmt.int(a.received)}/${fmt.int(a.expected)}`, a.missing, a.duplicates, a.unexpected, fmt.ms(a.ackMs.p50), fmt.ms(a.ackMs.p99), `${a.serverCpuSeconds.toFixed(2)} s`, fmt.mib(a.peakRssMiB)];
+  lines.push(table([
+    ['', 'p50', 'p90', 'p99', 'max', 'last frame/update p50', 'received', 'missing', 'dup', 'unexpected', 'ack p50', 'ack p99', 'server CPU', 'peak RSS'],
+    row('chronicle', r.chronicle),
+    row('bare graphql-ws', r.baseline),
+    ['ratio', fmt.ratio(r.p50Ratio), fmt.ratio(r.chronicle.latencyMs.p90 / r.baseline.latencyMs.p90), fmt.ratio(r.p99Ratio), '', fmt.ratio(r.chronicle.lastDeliveryPerUpdateMs.p50 / r.baseline.lastDeliveryPerUpdateMs.p50), '', '', '', '', fmt.ratio(r.chronicle.ackMs.p50 / r.baseline.ackMs.p50), '', fmt.ratio(r.chronicle.serverCpuSeconds / r.baseline.serverCpuSeconds), fmt.ratio(r.chronicle.peakRssMiB / r.baseline.peakRssMiB)],
+  ]).replace(/^/gm, '  '));
+  for (const [name, a] of [['chronicle', r.chronicle], ['baseline', r.baseline]]) {
+    const notes = [];
+    if (a.latencyMs.negative) notes.push(`${a.latencyMs.negative} frames arrived before their PATCH/publish response (min ${fmt.ms(a.latencyMs.min)})`);
+    if (a.ackErrors) notes.push(`${a.ackErrors} update requests failed: ${a.ackErrorSamples.join(' | ')}`);
+    if (a.unmappedUpdates) notes.push(`${a.unmappedUpdates} updates without a known position`);
+    if (a.clientErrors) notes.push(`${a.clientErrors} client errors: ${a.clientErrorSamples.join(' | ')}`);
+    if (a.closedUnexpectedly) notes.push(`${a.closedUnexpectedly} sockets closed`);
+    if (!a.settledComplete) notes.push('frames stopped arriving before all were received');
+    if (a.subscribersMissingSome) notes.push(`${a.subscribersMissingSome} subscribers missed at least one update`);
+    if (notes.length) lines.push(`  ${name}: ${notes.join('; ')}`);
+  }
+  lines.push(`  latency from the update's send instead of its response: chronicle p50 ${fmt.ms(r.chronicle.fromSendMs.p50)} p99 ${fmt.ms(r.chronicle.fromSendMs.p99)}; baseline p50 ${fmt.ms(r.baseline.fromSendMs.p50)} p99 ${fmt.ms(r.baseline.fromSendMs.p99)}`);
+  lines.push(`  server CPU per update: chronicle ${fmt.ms(r.chronicle.serverCpuMsPerUpdate)}, baseline ${fmt.ms(r.baseline.serverCpuMsPerUpdate)} (whole phase, ${r.chronicle.wallSeconds.toFixed(1)} s / ${r.baseline.wallSeconds.toFixed(1)} s); subscriber processes' CPU ${r.chronicle.subscriberProcsCpuSeconds.toFixed(1)} s / ${r.baseline.subscriberProcsCpuSeconds.toFixed(1)} s`);
+  for (const [k, t] of Object.entries(r.targets)) {
+    lines.push(`  target ${k.padEnd(33)} ${t.target.padEnd(17)} actual ${typeof t.actual === 'number' ? t.actual.toFixed(3) : t.actual}  ${t.met ? 'MET' : 'MISSED'}`);
+  }
+  if (r.diagnosis) {
+    const d = r.diagnosis;
+    lines.push('');
+    lines.push(`  diagnose: CPU profile of Chronicle over the measured phase (${fmt.ms(d.profile.analysis.latencyMs.p99)} p99 under the profiler)`);
+    lines.push(formatProfile(d.profile.profile, { cats: 16, fns: 30 }).replace(/^/gm, '    '));
+    if (d.trace?.trace) {
+      lines.push(`  diagnose: stage timers over the measured phase (latency figures of this run are not comparable: the wall timers' promise hops move the PATCH answer relative to the fan-out; p99 ${fmt.ms(d.trace.latencyMs.p99)}, server CPU ${fmt.ms(d.trace.serverCpuMsPerUpdate)}/update)`);
+      const rows = [['stage', 'count', 'total', 'mean', 'max']];
+      for (const [k, v] of Object.entries(d.trace.trace).sort((a, b) => b[1].totalMs - a[1].totalMs)) rows.push([k, v.count, fmt.ms(v.totalMs), fmt.ms(v.meanMs), fmt.ms(v.maxMs)]);
+      lines.push(table(rows).replace(/^/gm, '    '));
+    }
+    if (d.variants.length) {
+      lines.push('  diagnose: candidate fixes applied from outside src/ (full Chronicle runs; compare with the main run and its baseline)');
+      const vr = [['variant', 'p50', 'p99', 'p99 vs bare', 'missing', 'dup', 'server CPU', 'CPU/update']];
+      vr.push(['as built (main run)', fmt.ms(r.chronicle.latencyMs.p50), fmt.ms(r.chronicle.latencyMs.p99), fmt.ratio(r.p99Ratio), r.chronicle.missing, r.chronicle.duplicates, `${r.chronicle.serverCpuSeconds.toFixed(2)} s`, fmt.ms(r.chronicle.serverCpuMsPerUpdate)]);
+      for (const v of d.variants) {
+        if (v.error) {
+          vr.push([v.patches.join(' + '), `failed: ${v.error.slice(0, 80)}`, '', '', '', '', '', '']);
+          continue;
+        }
+        const a = v.analysis;
+        vr.push([v.patches.join(' + '), fmt.ms(a.latencyMs.p50), fmt.ms(a.latencyMs.p99), fmt.ratio(a.latencyMs.p99 / r.baseline.latencyMs.p99), a.missing, a.duplicates, `${a.serverCpuSeconds.toFixed(2)} s`, fmt.ms(a.serverCpuMsPerUpdate)]);
+      }
+      lines.push(table(vr).replace(/^/gm, '    '));
+    }
+  }
+  return lines.join('\n');
+}
+
+module.exports = { runFanout, runChronicle, runBaseline, report, settings };
+
+if (require.main === module) {
+  require('./lib/common.js').snapshotDist();
+  const f = flags();
+  const env = environment();
+  console.log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}; ${env.commit}${env.srcDirty.length ? ` + ${env.srcDirty.length} uncommitted src/ paths` : ''}; dist built ${env.distBuiltAt}`);
+  runFanout(f).then(
+    (r) => {
+      r.env = env;
+      r.envAfter = environment();
+      console.log('');
+      console.log(report(r));
+      console.log(`load before ${env.loadavg}, after ${r.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`);
+      if (f.json) fs.writeFileSync(f.json, JSON.stringify(r, null, 2));
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
