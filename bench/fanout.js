@@ -449,7 +449,7 @@ function report(r) {
     lines.push(`  diagnose: CPU profile of Chronicle over the measured phase (${fmt.ms(d.profile.analysis.latencyMs.p99)} p99 under the profiler)`);
     lines.push(formatProfile(d.profile.profile, { cats: 16, fns: 30 }).replace(/^/gm, '    '));
     if (d.trace?.trace) {
-      lines.push(`  diagnose: stage timers over the measured phase (latency figures of this run are not comparable: the wall timers' promise hops move the PATCH answer relative to the fan-out; p99 ${fmt.ms(d.trace.latencyMs.p99)}, server CPU ${fmt.ms(d.trace.serverCpuMsPerUpdate)}/update)`);
+      lines.push(`  diagnose: stage timers over the measured phase (the wall timers add promise hops to the PATCH path, which can move its answer relative to the fan-out: compare this run's latencies with care; p99 ${fmt.ms(d.trace.latencyMs.p99)}, server CPU ${fmt.ms(d.trace.serverCpuMsPerUpdate)}/update)`);
       const rows = [['stage', 'count', 'total', 'mean', 'max']];
       for (const [k, v] of Object.entries(d.trace.trace).sort((a, b) => b[1].totalMs - a[1].totalMs)) rows.push([k, v.count, fmt.ms(v.totalMs), fmt.ms(v.meanMs), fmt.ms(v.maxMs)]);
       lines.push(table(rows).replace(/^/gm, '    '));
