@@ -1,6 +1,6 @@
 'use strict';
 /**
- * (c) Subscription fan-out: SUBSCRIBERS graphql-ws subscriptions to `workspaceEvents(slug)` of one
+ * (e) Subscription fan-out: SUBSCRIBERS graphql-ws subscriptions to `workspaceEvents(slug)` of one
  * workspace, held as its members by one or two client processes (api/subscribers.js, raw protocol
  * over `ws`), then UPDATES `PATCH /api/workspaces/{slug}/ {"top_n": n}` sent at RATE per second.
  *
@@ -419,7 +419,7 @@ async function diagnose(s, log) {
 function report(r) {
   const st = r.settings;
   const lines = [];
-  lines.push(`(c) Subscription fan-out — ${fmt.int(st.subscribers)} graphql-ws subscribers of workspaceEvents(slug) (${fmt.int(st.members)} distinct members), ${st.updates} PATCH /api/workspaces/{slug}/ at ${st.rate}/s; latency = frame arrival − PATCH response arrival, over every (subscriber, update)${st.patches.length ? `; patches ${st.patches.join('+')}` : ''}`);
+  lines.push(`(e) Subscription fan-out — ${fmt.int(st.subscribers)} graphql-ws subscribers of workspaceEvents(slug) (${fmt.int(st.members)} distinct members), ${st.updates} PATCH /api/workspaces/{slug}/ at ${st.rate}/s; latency = frame arrival − PATCH response arrival, over every (subscriber, update)${st.patches.length ? `; patches ${st.patches.join('+')}` : ''}`);
   const row = (name, a) => [name, fmt.ms(a.latencyMs.p50), fmt.ms(a.latencyMs.p90), fmt.ms(a.latencyMs.p99), fmt.ms(a.latencyMs.max), fmt.ms(a.lastDeliveryPerUpdateMs.p50), `${fmt.int(a.received)}/${fmt.int(a.expected)}`, a.missing, a.duplicates, a.unexpected, fmt.ms(a.ackMs.p50), fmt.ms(a.ackMs.p99), `${a.serverCpuSeconds.toFixed(2)} s`, fmt.mib(a.peakRssMiB)];
   lines.push(table([
     ['', 'p50', 'p90', 'p99', 'max', 'last frame/update p50', 'received', 'missing', 'dup', 'unexpected', 'ack p50', 'ack p99', 'server CPU', 'peak RSS'],

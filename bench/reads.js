@@ -1,24 +1,25 @@
 'use strict';
 /**
- * List reads: (a) REST `GET /api/workspaces/` and (b) GraphQL `{ workspaces { ... } }` over HTTP
+ * List reads (d): REST `GET /api/workspaces/` and GraphQL `{ workspaces { ... } }` over HTTP
  * POST /graphql, each against a bare baseline measured in the same run, plus the servers' peak RSS.
  *
  * Chronicle (dist/, child process api/chronicle-server.js) holds an admin and WORKSPACES workspaces;
  * every request carries the admin's Bearer access token. Load: lib/loadgen, CLIENTS closed-loop
  * keep-alive clients, warm-up then a measured window. Baselines (children too), sent the same
  * request bytes by the same client at the same concurrency:
- *   (a) api/rest-baseline.js   bare Express 5 route, res.json() of the exact list Chronicle answered
- *   (b) api/apollo-baseline.js bare Apollo Server 5 (expressMiddleware) over a tiny schema with the
+ *   REST    api/rest-baseline.js   bare Express 5 route, res.json() of the exact list Chronicle answered
+ *   GraphQL api/apollo-baseline.js bare Apollo Server 5 (expressMiddleware) over a tiny schema with the
  *                              same fields, answering the same items from memory
  * Each baseline runs right before its Chronicle counterpart; with --rounds=N the pairs are repeated
  * and means reported (each round's figures are kept).
  *
  *   node bench/reads.js [--quick] [--rounds=N] [--diagnose [--no-variants]] [--patches=a,b] [--json out.json]
  *
- * --diagnose: the pieces of a list read timed in-process, one more Chronicle window per face under
- * the CPU profiler (lib/cpuprofile summary), then the candidate fixes of api/patches.js applied from
- * outside src/, each against the baselines (skipped when --patches is given: then the profile is of
- * the patched server).
+ * --diagnose: the pieces of a list read timed in-process; one more window per face for Chronicle and
+ * for its baseline under the CPU profiler, compared by package as CPU µs per request; then the
+ * candidate fixes of api/patches.js applied from outside src/, in rotation with "as built" (2 rounds
+ * in a full run), each face next to a fresh baseline window (skipped with --no-variants, or when
+ * --patches is given: then the profile is of the patched server).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -282,8 +283,8 @@ function report(r) {
   const row = (name, x) => [name, fmt.int(x.reqPerSec), fmt.ms(x.latencyMs.p50), fmt.ms(x.latencyMs.p99), `${x.errors} ${JSON.stringify(x.statuses)}`, `${x.serverCpuCores?.toFixed(2)} cores`, fmt.ms(x.serverCpuMsPerRequest), fmt.mib(x.peakRssMiB)];
   const head = ['', 'req/s', 'p50', 'p99', 'non-2xx/errors', 'server CPU', 'CPU/req', 'peak RSS'];
   const titles = {
-    rest: `(a) REST GET /api/workspaces/ (${st.workspaces} items, ${fmt.int(r.bodies.restBytes)} B), ${st.clients} clients, ${st.durationMs / 1000} s window after ${st.warmupMs / 1000} s warm-up${st.rounds > 1 ? `, mean of ${st.rounds} rounds` : ''}`,
-    graphql: `(b) GraphQL POST /graphql ${GRAPHQL_QUERY} (${fmt.int(r.bodies.graphqlBytes)} B), same load`,
+    rest: `(d) REST GET /api/workspaces/ (${st.workspaces} items, ${fmt.int(r.bodies.restBytes)} B), ${st.clients} clients, ${st.durationMs / 1000} s window after ${st.warmupMs / 1000} s warm-up${st.rounds > 1 ? `, mean of ${st.rounds} rounds` : ''}`,
+    graphql: `(d) GraphQL POST /graphql ${GRAPHQL_QUERY} (${fmt.int(r.bodies.graphqlBytes)} B), same load`,
   };
   const names = { rest: 'bare Express 5', graphql: 'bare Apollo 5' };
   for (const face of ['rest', 'graphql']) {
