@@ -71,6 +71,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
         ip: ctx.extra.request.socket.remoteAddress ?? null,
         userAgent: ctx.extra.request.headers['user-agent'] ?? null,
         idempotencyKey: null,
+        baseUrl: `http://${ctx.extra.request.headers.host ?? 'localhost'}`,
       },
     }),
   }, ws);
@@ -90,7 +91,10 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
       actor: req.actor ?? null,
       deps,
       loaders: createLoaders(deps.db),
-      request: { id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null },
+      request: {
+        id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null,
+        baseUrl: `${req.protocol}://${req.get('host')}`,
+      },
     }),
   });
 
