@@ -25,7 +25,9 @@ import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
-import { authRateLimit } from './rest/rate-limit.js';
+import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
+import { connectRedis } from './infra/redis/connect.js';
+import { apiRateLimit, authRateLimit } from './rest/rate-limit.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 
@@ -61,9 +63,19 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     passwordResetSeconds: config.passwordResetTtlSeconds,
   });
   const progress = new ProjectionProgress();
-  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub };
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
+  // With Redis, every process counts against one budget per client; a command fails fast rather than
+  // queueing while Redis is away (the limiter then lets requests through uncounted).
+  const limiterRedis = config.redisUrl
+    ? await connectRedis(config.redisUrl, logError('rate-limit redis'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : null;
+  if (limiterRedis) stops.push(async () => limiterRedis.quit());
+  const deps: RestDeps = {
+    store, db, tokens, progress, pubsub,
+    authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
+    apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined),
+  };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
   progress.advance((stored?.position as number | undefined) ?? 0);

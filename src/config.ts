@@ -21,6 +21,10 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   passwordResetTtlSeconds: number;
   rateLimitAuthPerMinute: number;
+  /** The general REST and GraphQL limit per user or client. */
+  rateLimitApiPerMinute: number;
+  /** Key prefix of the API limit's counters in Redis: processes with the same prefix share budgets. */
+  rateLimitRedisPrefix: string;
   smtpUrl: string | null;
   mailFrom: string | null;
   mailOutboxDir: string;
@@ -73,6 +77,8 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 7 * 24 * 3600),
     passwordResetTtlSeconds: int(env, 'PASSWORD_RESET_TTL_SECONDS', 3600),
     rateLimitAuthPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MIN', 5),
+    rateLimitApiPerMinute: int(env, 'RATE_LIMIT_API_PER_MIN', 100),
+    rateLimitRedisPrefix: env.RATE_LIMIT_REDIS_PREFIX || 'chronicle:ratelimit:',
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM || null,
     mailOutboxDir: path.resolve(env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox')),

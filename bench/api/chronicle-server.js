@@ -70,7 +70,7 @@ childMain(async () => {
   const pino = require('pino');
   const config = loadConfig({
     DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent',
-    RATE_LIMIT_AUTH_PER_MIN: '1000000',
+    RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_API_PER_MIN: '100000000',
   });
   const chronicle = await startChronicle(config, pino({ level: 'silent' }));
   let prof = null;

@@ -9,7 +9,7 @@ export interface GraphQLContext {
   actor: Actor | null;
   deps: RestDeps;
   loaders: Loaders;
-  request: { id: string; ip: string | null; userAgent: string | null; idempotencyKey: string | null };
+  request: { id: string; ip: string | null; userAgent: string | null; idempotencyKey: string | null; baseUrl: string };
 }
 
 export function commandContextOf(ctx: GraphQLContext): CommandContext {

@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
 import { type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticate } from '../commands/identity/authenticate.js';
+import { authenticateBearer } from '../commands/access/authenticate.js';
 import type { Actor } from '../commands/shared/context.js';
 import type { RestDeps } from '../rest/deps.js';
 import type { GraphQLContext } from './context.js';
@@ -48,7 +48,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
     onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length
       ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, log)) } as unknown as typeof result
       : result),
-    // The JWT comes in connection_init: { "Authorization": "Bearer ..." }; a bad one closes the socket (4403).
+    // The JWT or API key comes in connection_init: { "Authorization": "Bearer ..." }; a bad one closes the socket (4403).
     onConnect: async (ctx) => {
       const token = bearerFrom(ctx.connectionParams);
       if (!token) {
@@ -56,7 +56,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
         return true;
       }
       try {
-        ctx.extra.actor = await authenticate(deps.db, deps.tokens, token);
+        ctx.extra.actor = await authenticateBearer(deps, token);
         return true;
       } catch {
         return false;
@@ -71,6 +71,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
         ip: ctx.extra.request.socket.remoteAddress ?? null,
         userAgent: ctx.extra.request.headers['user-agent'] ?? null,
         idempotencyKey: null,
+        baseUrl: `http://${ctx.extra.request.headers.host ?? 'localhost'}`,
       },
     }),
   }, ws);
@@ -90,7 +91,10 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
       actor: req.actor ?? null,
       deps,
       loaders: createLoaders(deps.db),
-      request: { id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null },
+      request: {
+        id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null,
+        baseUrl: `${req.protocol}://${req.get('host')}`,
+      },
     }),
   });
 

@@ -1,16 +1,22 @@
 import type { RequestHandler } from 'express';
 import passport from 'passport';
 import { ExtractJwt, Strategy as JwtStrategy } from 'passport-jwt';
+import { actorFromApiKey } from '../commands/access/api-keys.js';
+import { isKeyToken } from '../commands/access/secrets.js';
 import { actorFromClaims } from '../commands/identity/authenticate.js';
+import type { CommandDeps } from '../commands/shared/deps.js';
 import { TokenService } from '../commands/identity/tokens.js';
 import { type Actor, NO_CREDENTIALS } from '../commands/shared/context.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError, forbidden, unauthorized } from '../domain/shared/errors.js';
-import type { ReadStore } from '../infra/readstore/port.js';
 import type { Role } from '../domain/identity/roles.js';
 
-/** passport-jwt checks signature and expiry; the claims then have to name a user who may still act. */
-export function authenticator(db: ReadStore, tokens: TokenService): RequestHandler {
+/**
+ * passport-jwt checks signature and expiry; the claims then have to name a user who may still act.
+ * An API key (`Bearer sk_live_...`) is checked against the event store instead, so revoking it or
+ * suspending its user takes effect on the very next request.
+ */
+export function authenticator({ store, db, tokens }: CommandDeps): RequestHandler {
   const strategy = new JwtStrategy(
     {
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -30,7 +36,15 @@ export function authenticator(db: ReadStore, tokens: TokenService): RequestHandl
   return (req, res, next) => {
     const header = req.get('Authorization');
     if (!header) return next();
-    if (!/^Bearer\s+\S+$/i.test(header)) return next(unauthorized(INVALID_TOKEN));
+    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    if (!bearer) return next(unauthorized(INVALID_TOKEN));
+    if (isKeyToken(bearer)) {
+      actorFromApiKey(store, bearer).then(({ keyId: _keyId, ...actor }) => {
+        req.actor = actor;
+        next();
+      }, next);
+      return;
+    }
     instance.authenticate('jwt', { session: false }, (err: unknown, actor: Actor | false) => {
       if (err) return next(err);
       if (!actor) return next(unauthorized(INVALID_TOKEN));

@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
@@ -6,6 +7,8 @@ import type { AuthRateLimit } from './rate-limit.js';
 export interface RestDeps extends CommandDeps {
   progress: ProjectionProgress;
   authRateLimit: AuthRateLimit;
+  /** The general per-user (or per-client) limit on REST and GraphQL requests. */
+  apiRateLimit: RequestHandler;
   /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */
   pubsub: PubSub;
 }

@@ -9,7 +9,9 @@ import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
+import { embeddingRoutes } from './routes/embeddings.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -35,10 +37,12 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRoutes(deps, metrics.registry));
-  app.use(authenticator(deps.db, deps.tokens));
+  app.use(authenticator(deps));
+  // After authentication, so the budget is the user's whichever token they use.
+  app.use(['/api/v1', '/api', '/graphql'], deps.apiRateLimit);
 
   const api = express.Router();
-  for (const routes of [authRoutes, userRoutes, workspaceRoutes]) api.use(routes(deps));
+  for (const routes of [authRoutes, userRoutes, workspaceRoutes, keyRoutes, embeddingRoutes]) api.use(routes(deps));
   api.use(systemRoutes(deps, environment));
   app.use(['/api/v1', '/api'], api);
 

@@ -10,7 +10,7 @@ import { exited, spawnServer } from '../support/process.js';
  */
 describe('SIGKILL under load', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-crash-'));
-  const env = { DATA_DIR: dataDir, JWT_SECRET: 'crash-test-secret-crash-test-secret', RATE_LIMIT_AUTH_PER_MIN: '1000' };
+  const env = { DATA_DIR: dataDir, JWT_SECRET: 'crash-test-secret-crash-test-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000' };
 
   it('loses no acknowledged write', async () => {
     const first = await spawnServer(env);

@@ -13,7 +13,7 @@ import { exited, spawnServer } from '../support/process.js';
  */
 describe('two server processes over Redis', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-two-'));
-  const shared = { DATA_DIR: dataDir, JWT_SECRET: 'two-process-secret-two-process-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', REDIS_URL: process.env.REDIS_URL! };
+  const shared = { DATA_DIR: dataDir, JWT_SECRET: 'two-process-secret-two-process-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000', REDIS_URL: process.env.REDIS_URL! };
   let a: Awaited<ReturnType<typeof spawnServer>>;
   let b: Awaited<ReturnType<typeof spawnServer>>;
 

@@ -17,7 +17,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-test-'));
   const config = loadConfig({
     DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'test-secret-test-secret-test-secret',
-    RATE_LIMIT_AUTH_PER_MIN: '1000', LOG_LEVEL: 'silent', ...env,
+    RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000', LOG_LEVEL: 'silent', ...env,
   });
   const chronicle = await startChronicle(config, pino({ level: 'silent' }));
   return Object.assign(chronicle, { url: chronicle.url!, dataDir: dir, head: () => chronicle.deps.store.headPosition() });

@@ -1,0 +1,109 @@
+/**
+ * The general API limit (RATE_LIMIT_API_PER_MIN) over real HTTP: per user whatever the token, per client
+ * address for anonymous requests, GraphQL included, auth endpoints left to their own limit; and, with
+ * REDIS_URL, one budget across two server processes.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expectAppendsNothing } from '../support/e2e.js';
+import { exited, spawnServer } from '../support/process.js';
+import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
+
+const LIMITED = { error: 'Request limit exceeded. Please try again in a minute.' };
+
+function expectStandardHeaders(headers: Headers, limit: number) {
+  expect(headers.get('ratelimit-policy')).toBe(`${limit};w=60`);
+  expect(headers.get('ratelimit')).toMatch(new RegExp(`^limit=${limit}, remaining=\\d+, reset=\\d+$`));
+}
+
+describe('API rate limit in one process', () => {
+  let server: TestServer;
+  const LIMIT = 5;
+
+  beforeAll(async () => {
+    server = await startTestServer({ RATE_LIMIT_API_PER_MIN: String(LIMIT) });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('gives each user LIMIT requests a minute across REST, GraphQL and their API keys, then 429 {error} with RateLimit headers', async () => {
+    // Registration and login: registration counts against the client address, login only against the auth limit.
+    const admin = await registerAndLogin(server, 'limited');
+    const key = (await api(server, 'POST', '/api/keys/api-keys/generate/', undefined, bearer(admin.access))).body.key; // 1
+    for (let i = 0; i < 10; i++) expect((await api(server, 'POST', '/api/auth/login/', { username: 'limited', password: 'Correct-Horse-42' })).status).toBe(200);
+
+    const first = await api(server, 'GET', '/api/users/me/', undefined, bearer(admin.access)); // 2
+    expect(first.status).toBe(200);
+    expectStandardHeaders(first.headers, LIMIT);
+    expect(first.headers.get('ratelimit')).toContain('remaining=3');
+    expect((await api(server, 'POST', '/graphql', { query: '{ me { id } }' }, bearer(admin.access))).status).toBe(200); // 3
+    expect((await api(server, 'GET', '/api/users/me/', undefined, bearer(key))).status).toBe(200); // 4
+    expect((await api(server, 'GET', '/api/v1/workspaces/', undefined, bearer(admin.access))).status).toBe(200); // 5
+
+    const refused = await expectAppendsNothing(server, () => api(server, 'POST', '/api/workspaces/', { name: 'Too many' }, bearer(key)));
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual(LIMITED);
+    expectStandardHeaders(refused.headers, LIMIT);
+    expect(refused.headers.get('ratelimit')).toContain('remaining=0');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const overGraphql = await api(server, 'POST', '/graphql', { query: '{ me { id } }' }, bearer(admin.access));
+    expect(overGraphql).toMatchObject({ status: 429, body: LIMITED });
+
+    // Auth endpoints keep their own limit; another user has a budget of their own.
+    expect((await api(server, 'POST', '/api/auth/login/', { username: 'limited', password: 'Correct-Horse-42' })).status).toBe(200);
+    const other = await registerAndLogin(server, 'other').catch(() => null);
+    // This client address spent one request registering 'limited' and one now: still under the limit.
+    expect(other).not.toBeNull();
+    expect((await api(server, 'GET', '/api/users/me/', undefined, bearer(other!.access))).status).toBe(200);
+  });
+
+  it('counts anonymous requests per client address', async () => {
+    const fresh = await startTestServer({ RATE_LIMIT_API_PER_MIN: '3' });
+    try {
+      for (let i = 0; i < 3; i++) expect((await api(fresh, 'GET', '/api/system/setup-complete/')).status).toBe(200);
+      expect(await api(fresh, 'GET', '/api/system/setup-complete/')).toMatchObject({ status: 429, body: LIMITED });
+      expect((await api(fresh, 'GET', '/healthz')).status).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('API rate limit across two server processes over Redis', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-limit-'));
+  const LIMIT = 6;
+  const shared = {
+    DATA_DIR: dataDir, JWT_SECRET: 'limit-process-secret-limit-process-secret', RATE_LIMIT_AUTH_PER_MIN: '1000',
+    RATE_LIMIT_API_PER_MIN: String(LIMIT), RATE_LIMIT_REDIS_PREFIX: `test:${randomUUID()}:`, REDIS_URL: process.env.REDIS_URL!,
+  };
+  let a: Awaited<ReturnType<typeof spawnServer>>;
+  let b: Awaited<ReturnType<typeof spawnServer>>;
+
+  beforeAll(async () => {
+    if (!process.env.REDIS_URL) throw new Error('REDIS_URL must be set (the global setup starts redis-server)');
+    a = await spawnServer({ ...shared, ROLE: 'api,projector,worker' });
+    b = await spawnServer({ ...shared, ROLE: 'api' });
+  }, 120_000);
+  afterAll(async () => {
+    for (const p of [a, b]) {
+      p?.child.kill('SIGTERM');
+      if (p) await exited(p.child);
+    }
+  });
+
+  it('a user spends one budget whichever process answers', async () => {
+    const admin = await registerAndLogin(a, 'root'); // registration: the client address's budget, not the user's
+    const answers: number[] = [];
+    for (let i = 0; i < LIMIT; i++) answers.push((await api(i % 2 ? b : a, 'GET', '/api/users/me/', undefined, bearer(admin.access))).status);
+    expect(answers).toEqual(Array(LIMIT).fill(200));
+    // Each process alone has seen only half: only a shared counter refuses now, on both.
+    for (const server of [a, b]) {
+      const refused = await api(server, 'GET', '/api/users/me/', undefined, bearer(admin.access));
+      expect(refused).toMatchObject({ status: 429, body: LIMITED });
+      expectStandardHeaders(refused.headers, LIMIT);
+    }
+  });
+});
