@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
 import type { PubSub } from '../../infra/pubsub/port.js';
 import type { Doc, ReadStore } from '../../infra/readstore/port.js';
+import { DOCUMENT_CHUNKS, DOCUMENTS } from '../../projections/documents/projection.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from '../../projections/shared/notices.js';
 import { type IndexedChunk, RetrievalIndex, type SearchHit, type SearchOptions } from './bm25-index.js';
 import { type Embedder, normalize, vectorFromBase64, vectorToBase64 } from './embeddings.js';
 import type { PinnedDocument, WorkspaceKnowledge } from './port.js';
 import { VectorIndex } from './vector-index.js';
 
-const DOCUMENTS = 'documents';
-const DOCUMENT_CHUNKS = 'document_chunks';
 /** Cached vectors, `{_id: '<model>|<chunk id>', model, chunkId, documentId, workspaceId, textHash, vector}`: derived, recomputable. */
 export const CHUNK_EMBEDDINGS = 'chunk_embeddings';
 
 /** Events after which a document's searchable chunks may differ: only finished ingestions are searched. */
 const DOCUMENT_CHANGES = new Set(['DocumentProcessed', 'DocumentFailed', 'DocumentSourceChanged', 'DocumentDeleted']);
 const DOCUMENT_STREAM = /^document-(\d+)$/;
+const WORKSPACE_STREAM = /^workspace-(\d+)$/;
 
 export interface KnowledgeOptions {
   db: ReadStore;
@@ -46,6 +46,9 @@ export class KnowledgeService implements WorkspaceKnowledge {
   private changes: Promise<void> = Promise.resolve();
   private embeddings: Promise<void> = Promise.resolve();
   private unsubscribe: (() => Promise<void>) | null = null;
+  /** The newest projection batch heard of, and who waits to hear of a later one. */
+  private heard = 0;
+  private listeners = new Set<() => void>();
   private readonly embedder: Embedder | null;
   private readonly onError: (err: unknown, what: string) => void;
 
@@ -75,6 +78,28 @@ export class KnowledgeService implements WorkspaceKnowledge {
       await embeddings;
       if (changes === this.changes && embeddings === this.embeddings) return;
     }
+  }
+
+  /**
+   * Resolves true once the notice of the projection batch holding `position` has been heard and its
+   * index changes made (read-your-writes for search), false after `timeoutMs`.
+   */
+  async caughtUp(position: number, timeoutMs = 10_000): Promise<boolean> {
+    if (this.heard < position) {
+      const heard = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => done(false), timeoutMs);
+        const check = () => { if (this.heard >= position) done(true); };
+        const done = (result: boolean) => {
+          clearTimeout(timer);
+          this.listeners.delete(check);
+          resolve(result);
+        };
+        this.listeners.add(check);
+      });
+      if (!heard) return false;
+    }
+    await this.settled();
+    return true;
   }
 
   async search(workspaceId: number, query: string, options: SearchOptions): Promise<SearchHit[]> {
@@ -115,12 +140,27 @@ export class KnowledgeService implements WorkspaceKnowledge {
   }
 
   private noticed(notice: ProgressNotice): void {
+    this.hear(notice);
     const ids = new Set<number>();
+    const goneWorkspaces = new Set<number>();
     for (const event of notice.events ?? []) {
       const match = DOCUMENT_CHANGES.has(event.type) ? DOCUMENT_STREAM.exec(event.stream) : null;
       if (match) ids.add(Number(match[1]));
+      const workspace = event.type === 'WorkspaceDeleted' ? WORKSPACE_STREAM.exec(event.stream) : null;
+      if (workspace) goneWorkspaces.add(Number(workspace[1]));
     }
     if (ids.size > 0) void this.queueChange(() => this.refresh([...ids])).catch(() => {});
+    // The projection drops a deleted workspace's documents and chunks without a document event each.
+    for (const workspaceId of goneWorkspaces) void this.queueChange(async () => this.forgetWorkspace(workspaceId)).catch(() => {});
+  }
+
+  private hear(notice: ProgressNotice): void {
+    if (!(notice.position > this.heard)) return;
+    // After this notice's changes are queued (noticed runs on synchronously), so caughtUp's settled() covers them.
+    queueMicrotask(() => {
+      this.heard = Math.max(this.heard, notice.position);
+      for (const listener of [...this.listeners]) listener();
+    });
   }
 
   /** Runs index changes one at a time, in the order they were asked for. */
@@ -138,6 +178,16 @@ export class KnowledgeService implements WorkspaceKnowledge {
       this.bm25.clearWorkspace(workspaceId);
       throw err;
     });
+  }
+
+  private forgetWorkspace(workspaceId: number): void {
+    this.built.delete(workspaceId);
+    this.bm25.clearWorkspace(workspaceId);
+    for (const [documentId, entry] of this.indexed) {
+      if (entry.workspaceId !== workspaceId) continue;
+      this.vectors.removeDocument(workspaceId, documentId);
+      this.indexed.delete(documentId);
+    }
   }
 
   private async build(workspaceId: number): Promise<void> {

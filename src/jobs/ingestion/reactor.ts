@@ -2,6 +2,7 @@ import type { DocumentSourceChanged, DocumentUploaded } from '../../domain/docum
 import type { EventStore, RecordedEvent } from '../../infra/eventstore/port.js';
 import type { JobQueue } from '../../infra/queue/port.js';
 import type { Collection, ReadStore } from '../../infra/readstore/port.js';
+import { DOCUMENTS } from '../../projections/documents/projection.js';
 import { CheckpointedSubscriber } from '../../projections/shared/checkpointed-subscriber.js';
 import { INGEST_DOCUMENT, type IngestJobData } from './ingest-document.js';
 import type { DocumentFormat } from './formats.js';
@@ -69,7 +70,6 @@ export async function resumeUnfinished(store: EventStore, db: ReadStore, queue: 
   return resumed;
 }
 
-const DOCUMENTS = 'documents';
 const PAGE = 100;
 
 /** The event that started ingestion number `ingestion`, found from the end of the stream (it is usually near). */

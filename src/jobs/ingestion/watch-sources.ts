@@ -2,6 +2,7 @@ import { contentHashOf, recordSourceChange } from '../../commands/documents/inge
 import type { EventStore } from '../../infra/eventstore/port.js';
 import { FileNotFoundError, type FileStore } from '../../infra/files/port.js';
 import type { ReadStore } from '../../infra/readstore/port.js';
+import { DOCUMENTS } from '../../projections/documents/projection.js';
 
 /** The repeatable job that re-reads watched documents' sources. */
 export const WATCH_DOCUMENTS = 'watch-documents';
@@ -29,7 +30,7 @@ export interface WatchDeps {
 export async function syncWatchedDocuments(deps: WatchDeps): Promise<number[]> {
   const now = deps.now ?? (() => new Date());
   const seen = deps.db.collection(WATCHED_SOURCES);
-  const watched = await deps.db.collection('documents').find({ watched: true, status: { $in: ['ready', 'failed'] } });
+  const watched = await deps.db.collection(DOCUMENTS).find({ watched: true, status: { $in: ['ready', 'failed'] } });
   const changed: number[] = [];
   for (const doc of watched) {
     let bytes: Buffer;
