@@ -33,7 +33,7 @@ import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
-import { authRateLimit } from './rest/rate-limit.js';
+import { authRateLimit, UPLOAD_RATE_LIMITED, userRateLimit } from './rest/rate-limit.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 
@@ -71,7 +71,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
   const progress = new ProjectionProgress();
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
-  const files: FileStore = new LocalFileStore(path.join(config.dataDir, 'files'));
+  const files: FileStore = new LocalFileStore(config.filesDir);
   // Retrieval over the documents read models, kept current by projection notices; vectors beside BM25 when configured.
   const knowledge = await KnowledgeService.start({
     db,
@@ -82,7 +82,8 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     onError: (err, what) => logger.error({ err }, what),
   });
   stops.push(() => knowledge.stop());
-  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub, knowledge };
+  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub, knowledge, files,
+    uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: userRateLimit(config.rateLimitUploadPerMinute, UPLOAD_RATE_LIMITED) } };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
   progress.advance((stored?.position as number | undefined) ?? 0);

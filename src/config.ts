@@ -21,6 +21,12 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   passwordResetTtlSeconds: number;
   rateLimitAuthPerMinute: number;
+  /** Uploads per user per minute (REST upload endpoint). */
+  rateLimitUploadPerMinute: number;
+  /** Largest upload accepted, in MB (1 MB = 1024 * 1024 bytes); larger is a 413. */
+  uploadMaxMb: number;
+  /** Where uploaded files are kept (`<DATA_DIR>/files`): a volume in compose, shared by api and worker. */
+  filesDir: string;
   smtpUrl: string | null;
   mailFrom: string | null;
   mailOutboxDir: string;
@@ -97,6 +103,9 @@ export function loadConfig(env: Env = process.env): Config {
     refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 7 * 24 * 3600),
     passwordResetTtlSeconds: int(env, 'PASSWORD_RESET_TTL_SECONDS', 3600),
     rateLimitAuthPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MIN', 5),
+    rateLimitUploadPerMinute: int(env, 'RATE_LIMIT_UPLOAD_PER_MIN', 10),
+    uploadMaxMb: int(env, 'UPLOAD_MAX_MB', 25),
+    filesDir: path.resolve(env.FILES_DIR || path.join(dataDir, 'files')),
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM || null,
     mailOutboxDir: path.resolve(env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox')),

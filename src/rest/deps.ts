@@ -2,6 +2,7 @@ import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
+import type { RequestHandler } from 'express';
 import type { AuthRateLimit } from './rate-limit.js';
 
 export interface RestDeps extends CommandDeps {
@@ -11,6 +12,8 @@ export interface RestDeps extends CommandDeps {
   pubsub: PubSub;
   /** Search over the workspaces' documents and their pinned texts (chat stands on it). */
   knowledge: WorkspaceKnowledge;
+  /** Document uploads: the largest accepted (bytes) and the per-user rate limit middleware. */
+  uploads: { maxBytes: number; rateLimit: RequestHandler };
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote. */

@@ -33,3 +33,24 @@ export function authRateLimit(perMinute: number): AuthRateLimit {
     },
   };
 }
+
+export const UPLOAD_RATE_LIMITED = 'Too many uploads. Please try again in a minute.';
+
+/**
+ * A per-user budget per minute (uploads): the same mechanism as the auth limit, keyed by the
+ * authenticated user instead of the address, so users behind one proxy do not share it. Mount after
+ * authentication and before the body is parsed, so a refused request costs no upload.
+ */
+export function userRateLimit(perMinute: number, message: string): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    store: new MemoryStore(),
+    keyGenerator: (req) => (req.actor ? `user:${req.actor.userId}` : `ip:${ipKeyGenerator(req.ip ?? '')}`),
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, res) => {
+      res.status(429).json({ error: message });
+    },
+  });
+}
