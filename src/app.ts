@@ -117,7 +117,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
 
     // Ingestion jobs on BullMQ when Redis is there (they survive restarts, any worker takes them), else in-process.
     const queue: JobQueue = config.redisUrl
-      ? await BullMqJobQueue.connect(config.redisUrl, { onError: (err, context) => logger.error({ err, context }, 'job queue error') })
+      ? await BullMqJobQueue.connect(config.redisUrl, { prefix: config.queuePrefix, onError: (err, context) => logger.error({ err, context }, 'job queue error') })
       : new InlineJobQueue((err, context) => logger.error({ err, context }, 'job queue error'));
     stops.push(() => queue.close());
     stops.push(await startIngestionWorker({

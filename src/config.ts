@@ -45,6 +45,8 @@ export interface Config {
   embeddingsModel: string;
   embeddingsBaseUrl: string | null;
   embeddingsApiKey: string | null;
+  /** Namespaces the job queues' Redis keys, so deployments (or test servers) sharing a Redis keep their jobs apart. */
+  queuePrefix: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -120,5 +122,6 @@ export function loadConfig(env: Env = process.env): Config {
     embeddingsModel: env.EMBEDDINGS_MODEL || 'text-embedding-3-small',
     embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,
     embeddingsApiKey: env.EMBEDDINGS_API_KEY || env.OPENAI_API_KEY || null,
+    queuePrefix: env.QUEUE_PREFIX || 'chronicle',
   };
 }
