@@ -19,6 +19,14 @@ import { MongoReadStore } from './infra/readstore/mongo.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
 import { mailReactor } from './jobs/mail-reactor.js';
+import { startIngestionWorker } from './jobs/ingestion/worker.js';
+import { OpenAIEmbedder } from './ai/retrieval/embeddings.js';
+import { KnowledgeService } from './ai/retrieval/knowledge.js';
+import { LocalFileStore } from './infra/files/local.js';
+import type { FileStore } from './infra/files/port.js';
+import { BullMqJobQueue } from './infra/queue/bullmq.js';
+import { InlineJobQueue } from './infra/queue/inline.js';
+import type { JobQueue } from './infra/queue/port.js';
 import { ALL_PROJECTIONS } from './projections/all.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from './projections/shared/notices.js';
 import { ProjectionProgress } from './projections/shared/progress.js';
@@ -27,7 +35,7 @@ import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
 import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
 import { connectRedis } from './infra/redis/connect.js';
-import { apiRateLimit, authRateLimit } from './rest/rate-limit.js';
+import { apiRateLimit, authRateLimit, uploadRateLimit } from './rest/rate-limit.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 
@@ -65,6 +73,17 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
   const progress = new ProjectionProgress();
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
+  const files: FileStore = new LocalFileStore(config.filesDir);
+  // Retrieval over the documents read models, kept current by projection notices; vectors beside BM25 when configured.
+  const knowledge = await KnowledgeService.start({
+    db,
+    pubsub,
+    embedder: config.embeddingsProvider === 'openai'
+      ? new OpenAIEmbedder({ model: config.embeddingsModel, baseUrl: config.embeddingsBaseUrl, apiKey: config.embeddingsApiKey })
+      : null,
+    onError: (err, what) => logger.error({ err }, what),
+  });
+  stops.push(() => knowledge.stop());
   // With Redis, every process counts against one budget per client; a command fails fast rather than
   // queueing while Redis is away (the limiter then lets requests through uncounted).
   const limiterRedis = config.redisUrl
@@ -74,6 +93,8 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
   const deps: RestDeps = {
     store, db, tokens, progress, pubsub,
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
+    knowledge, files,
+    uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
     apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined),
   };
 
@@ -106,6 +127,19 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     const reactor = mailReactor(store, db.collection(CHECKPOINTS), tokens, mailer, logError('mail reactor failed; retrying'));
     await reactor.start();
     stops.push(() => reactor.stop());
+
+    // Ingestion jobs on BullMQ when Redis is there (they survive restarts, any worker takes them), else in-process.
+    const queue: JobQueue = config.redisUrl
+      ? await BullMqJobQueue.connect(config.redisUrl, { prefix: config.queuePrefix, onError: (err, context) => logger.error({ err, context }, 'job queue error') })
+      : new InlineJobQueue((err, context) => logger.error({ err, context }, 'job queue error'));
+    stops.push(() => queue.close());
+    stops.push(await startIngestionWorker({
+      store, db, files, queue, progress,
+      concurrency: config.ingestionConcurrency,
+      retry: { attempts: config.ingestionAttempts, backoffMs: config.ingestionBackoffMs },
+      watchIntervalMs: config.watchIntervalMs,
+      onError: (err, what) => logger.error({ err }, what),
+    }));
   }
 
   let server: http.Server | null = null;

@@ -25,12 +25,32 @@ export interface Config {
   rateLimitApiPerMinute: number;
   /** Key prefix of the API limit's counters in Redis: processes with the same prefix share budgets. */
   rateLimitRedisPrefix: string;
+  /** Uploads per user per minute (REST upload endpoint). */
+  rateLimitUploadPerMinute: number;
+  /** Largest upload accepted, in MB (1 MB = 1024 * 1024 bytes); larger is a 413. */
+  uploadMaxMb: number;
+  /** Where uploaded files are kept (`<DATA_DIR>/files`): a volume in compose, shared by api and worker. */
+  filesDir: string;
   smtpUrl: string | null;
   mailFrom: string | null;
   mailOutboxDir: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
   logLevel: string;
   environment: string;
+  /** How often watched documents' stored sources are re-read and compared with their last ingestion. */
+  watchIntervalMs: number;
+  /** Ingestion jobs run at once per worker process. */
+  ingestionConcurrency: number;
+  /** Tries per ingestion job before its document ends failed, and the wait before the first retry (doubled after). */
+  ingestionAttempts: number;
+  ingestionBackoffMs: number;
+  /** Vector search beside BM25 when 'openai' (any OpenAI-compatible /v1/embeddings endpoint). */
+  embeddingsProvider: 'none' | 'openai';
+  embeddingsModel: string;
+  embeddingsBaseUrl: string | null;
+  embeddingsApiKey: string | null;
+  /** Namespaces the job queues' Redis keys, so deployments (or test servers) sharing a Redis keep their jobs apart. */
+  queuePrefix: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -41,6 +61,18 @@ function int(env: Env, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const n = int(env, name, fallback);
+  if (n < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
+  return n;
+}
+
+function embeddingsProvider(raw: string | undefined): 'none' | 'openai' {
+  const value = (raw || 'none').toLowerCase();
+  if (value !== 'none' && value !== 'openai') throw new Error(`EMBEDDINGS_PROVIDER must be none or openai, got "${raw}"`);
+  return value;
 }
 
 /** Kept in DATA_DIR when JWT_SECRET is unset, so tokens survive a restart of an embedded server. */
@@ -79,11 +111,23 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitAuthPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MIN', 5),
     rateLimitApiPerMinute: int(env, 'RATE_LIMIT_API_PER_MIN', 100),
     rateLimitRedisPrefix: env.RATE_LIMIT_REDIS_PREFIX || 'chronicle:ratelimit:',
+    rateLimitUploadPerMinute: int(env, 'RATE_LIMIT_UPLOAD_PER_MIN', 10),
+    uploadMaxMb: int(env, 'UPLOAD_MAX_MB', 25),
+    filesDir: path.resolve(env.FILES_DIR || path.join(dataDir, 'files')),
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM || null,
     mailOutboxDir: path.resolve(env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox')),
     sqliteSynchronous: synchronous,
     logLevel: env.LOG_LEVEL || 'info',
     environment: env.NODE_ENV || 'development',
+    watchIntervalMs: positive(env, 'WATCH_INTERVAL_MS', 5 * 60 * 1000),
+    ingestionConcurrency: positive(env, 'INGESTION_CONCURRENCY', 2),
+    ingestionAttempts: positive(env, 'INGESTION_ATTEMPTS', 3),
+    ingestionBackoffMs: int(env, 'INGESTION_BACKOFF_MS', 2000),
+    embeddingsProvider: embeddingsProvider(env.EMBEDDINGS_PROVIDER),
+    embeddingsModel: env.EMBEDDINGS_MODEL || 'text-embedding-3-small',
+    embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,
+    embeddingsApiKey: env.EMBEDDINGS_API_KEY || env.OPENAI_API_KEY || null,
+    queuePrefix: env.QUEUE_PREFIX || 'chronicle',
   };
 }

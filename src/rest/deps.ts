@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
@@ -11,6 +12,10 @@ export interface RestDeps extends CommandDeps {
   apiRateLimit: RequestHandler;
   /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */
   pubsub: PubSub;
+  /** Search over the workspaces' documents and their pinned texts (chat stands on it). */
+  knowledge: WorkspaceKnowledge;
+  /** Document uploads: the largest accepted (bytes) and the per-user rate limit middleware. */
+  uploads: { maxBytes: number; rateLimit: RequestHandler };
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote. */

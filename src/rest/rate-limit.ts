@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type Store } from 'express-rate-limit';
 import { DomainError } from '../domain/shared/errors.js';
 
@@ -35,27 +35,43 @@ export function authRateLimit(perMinute: number): AuthRateLimit {
 }
 
 export const API_RATE_LIMITED = 'Request limit exceeded. Please try again in a minute.';
+export const UPLOAD_RATE_LIMITED = 'Too many uploads. Please try again in a minute.';
 
 /** Paths (below /api and /api/v1) that the authentication limit governs instead. */
 const AUTH_LIMITED_PATHS = new Set(['/auth/login/', '/auth/refresh/', '/users/request_password_reset/', '/users/reset_password/']);
 
+interface UserRateLimitOptions {
+  /** Keeps the counters of different limits apart in a shared store. */
+  name: string;
+  /** Where the counters live: Redis makes processes share one budget. */
+  store?: Store;
+  skip?: (req: Request) => boolean;
+}
+
 /**
- * The general limit for REST and GraphQL: a budget per user (however they authenticate) or, for
- * anonymous requests, per client address. `store` decides whether processes share it (Redis) or not.
+ * A budget per minute per user (however they authenticate) or, for anonymous requests, per client
+ * address, so users behind one proxy do not share it. Mount after authentication.
  */
-export function apiRateLimit(perMinute: number, store: Store = new MemoryStore()): RequestHandler {
+export function userRateLimit(perMinute: number, message: string, { name, store = new MemoryStore(), skip }: UserRateLimitOptions): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     store,
-    keyGenerator: (req) => (req.actor ? `api:user:${req.actor.userId}` : `api:ip:${ipKeyGenerator(req.ip ?? '')}`),
-    skip: (req) => req.baseUrl.startsWith('/api') && AUTH_LIMITED_PATHS.has(req.path),
+    keyGenerator: (req) => (req.actor ? `${name}:user:${req.actor.userId}` : `${name}:ip:${ipKeyGenerator(req.ip ?? '')}`),
+    skip,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     // A Redis outage should not take the API down with it: requests pass uncounted until it is back.
     passOnStoreError: true,
     handler: (_req, res) => {
-      res.status(429).json({ error: API_RATE_LIMITED });
+      res.status(429).json({ error: message });
     },
   });
 }
+
+/** The general limit for REST and GraphQL; the authentication endpoints have their own. */
+export const apiRateLimit = (perMinute: number, store?: Store) =>
+  userRateLimit(perMinute, API_RATE_LIMITED, { name: 'api', store, skip: (req) => req.baseUrl.startsWith('/api') && AUTH_LIMITED_PATHS.has(req.path) });
+
+/** Uploads per user; mounted before the body is parsed, so a refused request costs no upload. */
+export const uploadRateLimit = (perMinute: number) => userRateLimit(perMinute, UPLOAD_RATE_LIMITED, { name: 'upload' });

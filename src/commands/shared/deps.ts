@@ -1,4 +1,5 @@
 import type { EventStore } from '../../infra/eventstore/port.js';
+import type { FileStore } from '../../infra/files/port.js';
 import type { ReadStore } from '../../infra/readstore/port.js';
 import type { TokenService } from '../identity/tokens.js';
 
@@ -7,4 +8,6 @@ export interface CommandDeps {
   store: EventStore;
   db: ReadStore;
   tokens: TokenService;
+  /** Uploaded files (`<DATA_DIR>/files`). */
+  files: FileStore;
 }

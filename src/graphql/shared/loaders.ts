@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import type { ReadStore } from '../../infra/readstore/port.js';
+import { type DocumentView, documentsOfWorkspaces } from '../../projections/documents/queries.js';
 import { type ThreadView, threadsOfWorkspaces } from '../../projections/threads/queries.js';
 import { USERS } from '../../projections/users/projection.js';
 import type { UserView } from '../../projections/users/queries.js';
@@ -15,6 +16,10 @@ export function createLoaders(db: ReadStore) {
     threadsByWorkspace: new DataLoader<number, ThreadView[]>(async (workspaceIds) => {
       const threads = await threadsOfWorkspaces(db, workspaceIds);
       return workspaceIds.map((id) => threads.filter((t) => t.workspace === id));
+    }),
+    documentsByWorkspace: new DataLoader<number, DocumentView[]>(async (workspaceIds) => {
+      const documents = await documentsOfWorkspaces(db, workspaceIds);
+      return workspaceIds.map((id) => documents.filter((d) => d.workspaceId === id));
     }),
   };
 }

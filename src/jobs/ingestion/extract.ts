@@ -183,8 +183,10 @@ export function normalizeWhitespace(text: string): string {
     .replace(/\r\n?/g, '\n')
     .replace(/[\f\v\u2028\u2029]/g, '\n\n')
     .replace(/[\u0000-\u0008\u000e-\u001f\u007f\u200b\u2060\ufeff]/g, '')
-    .replace(/[^\S\n]+/g, ' ')
-    .replace(/ *\n */g, '\n')
+    // Only runs that change: a lone space or a bare line break matches nothing, so ordinary prose is
+    // scanned without being rebuilt (replacing every space with itself cost ~7x more on plain text).
+    .replace(/[^\S\n ][^\S\n]*| [^\S\n]+/g, ' ')
+    .replace(/ +\n *|\n +/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
