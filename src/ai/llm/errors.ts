@@ -39,6 +39,9 @@ function upstreamMessage(body: unknown): string | null {
   return clean.length <= 200 ? clean : `${clean.slice(0, 197)}...`;
 }
 
+/** "The X endpoint" inside a sentence. */
+const lower = (label: string) => label.replace(/^The /, 'the ');
+
 function networkCode(err: unknown): string | undefined {
   let cause: unknown = err;
   for (let depth = 0; depth < 5 && cause; depth++) {
@@ -59,7 +62,7 @@ export function toLlmError(err: unknown, sdk: SdkErrorClasses, up: UpstreamDescr
     const why = code === 'ECONNREFUSED' ? ' (connection refused)'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ' (host not found)'
         : code === 'ECONNRESET' ? ' (connection reset)' : '';
-    return new LlmError(`Could not connect to ${up.label} at ${up.origin}${why}.`, err);
+    return new LlmError(`Could not connect to ${lower(up.label)} at ${up.origin}${why}.`, err);
   }
   if (err instanceof sdk.APIError) {
     const status = err.status;
@@ -70,12 +73,12 @@ export function toLlmError(err: unknown, sdk: SdkErrorClasses, up: UpstreamDescr
     if (status === 401) return new LlmError(`${up.label} rejected the API key (HTTP 401).`, err);
     if (status === 403) return new LlmError(`${up.label} refused the request (HTTP 403): the key may not have access to model "${up.model}".`, err);
     if (status === 404) {
-      return new LlmError(`Model "${up.model}" was not found at ${up.label.replace(/^The /, 'the ')} (HTTP 404): check the model name and the base URL.`, err);
+      return new LlmError(`Model "${up.model}" was not found at ${lower(up.label)} (HTTP 404): check the model name and the base URL.`, err);
     }
     if (status === 429) return new LlmError(`${up.label} is rate limiting requests or is out of quota (HTTP 429); try again later.`, err);
     if (status >= 500) return new LlmError(`${up.label} failed (HTTP ${status}); try again later.`, err);
     return new LlmError(`${up.label} rejected the request (HTTP ${status})${detail ? `: ${detail}` : '.'}`, err);
   }
-  if (startedStreaming) return new LlmError(`The connection to ${up.label.replace(/^The /, 'the ')} was lost mid-answer.`, err);
+  if (startedStreaming) return new LlmError(`The connection to ${lower(up.label)} was lost mid-answer.`, err);
   return new LlmError(`${up.label} failed unexpectedly.`, err);
 }
