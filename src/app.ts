@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { LlmProviders } from './ai/llm/select.js';
+import type { WorkspaceKnowledge } from './ai/retrieval/port.js';
 import { TokenService } from './commands/identity/tokens.js';
 import type { Config } from './config.js';
 import { buildChronicleSchema } from './graphql/schema.js';
@@ -52,7 +54,21 @@ export interface Chronicle {
   close(): Promise<void>;
 }
 
-export async function startChronicle(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Chronicle> {
+/** Adapters a caller may supply instead of the defaults (tests, benchmarks). */
+export interface ChronicleOptions {
+  knowledge?: WorkspaceKnowledge;
+}
+
+// This branch has no documents yet: uploads, the chunks read model and the WorkspaceKnowledge over it
+// arrive with the documents branch, which replaces this at merge. Until then every workspace truly
+// has nothing to search and nothing pinned (query mode refuses, chat mode answers without context).
+const NO_DOCUMENTS: WorkspaceKnowledge = { search: async () => [], pinned: async () => [] };
+
+export async function startChronicle(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+  options: ChronicleOptions = {},
+): Promise<Chronicle> {
   const { store, db, pubsub } = await openStores(config);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
@@ -61,7 +77,12 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     passwordResetSeconds: config.passwordResetTtlSeconds,
   });
   const progress = new ProjectionProgress();
-  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub };
+  const deps: RestDeps = {
+    store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub,
+    knowledge: options.knowledge ?? NO_DOCUMENTS,
+    llm: new LlmProviders(config.llm),
+    promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
+  };
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
 

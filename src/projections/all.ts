@@ -1,3 +1,4 @@
+import { chatsProjection } from './chats/projection.js';
 import { eventLogsProjection } from './event-logs/projection.js';
 import { settingsProjection } from './settings/projection.js';
 import type { Projection } from './shared/projection.js';
@@ -7,5 +8,5 @@ import { workspacesProjection } from './workspaces/projection.js';
 
 /** Every read model, in the order they are applied. Replay rebuilds exactly these. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
-  usersProjection, settingsProjection, workspacesProjection, threadsProjection, eventLogsProjection,
+  usersProjection, settingsProjection, workspacesProjection, threadsProjection, chatsProjection, eventLogsProjection,
 ];

@@ -1,9 +1,10 @@
+import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
 import type { AuthRateLimit } from './rate-limit.js';
 
-export interface RestDeps extends CommandDeps {
+export interface RestDeps extends CommandDeps, ChatDeps {
   progress: ProjectionProgress;
   authRateLimit: AuthRateLimit;
   /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */

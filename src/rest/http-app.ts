@@ -9,6 +9,7 @@ import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
+import { chatRoutes } from './routes/chats.js';
 import { healthRoutes } from './routes/health.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -38,7 +39,7 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   app.use(authenticator(deps.db, deps.tokens));
 
   const api = express.Router();
-  for (const routes of [authRoutes, userRoutes, workspaceRoutes]) api.use(routes(deps));
+  for (const routes of [authRoutes, userRoutes, workspaceRoutes, chatRoutes]) api.use(routes(deps));
   api.use(systemRoutes(deps, environment));
   app.use(['/api/v1', '/api'], api);
 
