@@ -28,6 +28,7 @@ import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './project
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
 import { authRateLimit } from './rest/rate-limit.js';
+import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 
@@ -124,7 +125,9 @@ export async function startChronicle(
     server = http.createServer();
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
     server.on('request', httpApp(deps, logger, graphql.http, config.environment));
-    routeUpgrades(server, { '/graphql': graphql.ws });
+    const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
+    stops.push(() => chatSocket.close());
+    routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });
     await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

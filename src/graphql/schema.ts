@@ -3,10 +3,11 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import type { PubSub } from '../infra/pubsub/port.js';
 import { typeGraphqlPubSub } from './shared/channel-iterator.js';
+import { ChatResolver } from './chats/resolver.js';
 import { IdentityResolver } from './identity/resolver.js';
 import { SystemResolver } from './system/resolver.js';
 import { WorkspaceResolver } from './workspaces/resolver.js';
 
 export function buildChronicleSchema(pubsub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
+  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver, ChatResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
 }
