@@ -36,7 +36,8 @@ type Verified = IncomingMessage & { chronicle?: { actor: Actor; workspace: { id:
  * refused at the handshake (401 / 404).
  */
 export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: string) => void) {
-  const rooms = new Map<number, { connections: Set<Connection>; unsubscribe: Promise<() => Promise<void>> }>();
+  /** Per workspace with sockets here: its connections, those still in the handshake, and the typing subscription. */
+  const rooms = new Map<number, { connections: Set<Connection>; joining: number; unsubscribe: Promise<() => Promise<void>> }>();
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -53,6 +54,10 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
           const ws = await findWorkspaceBySlug(deps.db, actor, decodeURIComponent(slug));
           if (!ws) return done(false, 404, 'Not Found');
           req.chronicle = { actor, workspace: { id: ws.id, slug: ws.slug } };
+          // The typing relay listens before the socket opens, so nothing sent right after "open" is missed.
+          const room = enterRoom(ws.id);
+          room.joining += 1;
+          await room.unsubscribe;
           done(true);
         })
         .catch((err) => {
@@ -62,18 +67,24 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
     },
   });
 
-  function join(conn: Connection) {
-    let room = rooms.get(conn.workspace.id);
+  function enterRoom(workspaceId: number) {
+    let room = rooms.get(workspaceId);
     if (!room) {
       const connections = new Set<Connection>();
-      const unsubscribe = deps.pubsub.subscribe(typingChannel(conn.workspace.id), (message) => {
+      const unsubscribe = deps.pubsub.subscribe(typingChannel(workspaceId), (message) => {
         const notice = message as TypingNotice;
         for (const other of connections) {
           if (other.actor.userId !== notice.userId) send(other, { type: 'typing', user_id: notice.userId, typing: notice.typing });
         }
       });
-      rooms.set(conn.workspace.id, (room = { connections, unsubscribe }));
+      rooms.set(workspaceId, (room = { connections, joining: 0, unsubscribe }));
     }
+    return room;
+  }
+
+  function join(conn: Connection) {
+    const room = enterRoom(conn.workspace.id);
+    room.joining = Math.max(0, room.joining - 1);
     room.connections.add(conn);
   }
 
@@ -82,7 +93,7 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
     const room = rooms.get(conn.workspace.id);
     if (!room) return;
     room.connections.delete(conn);
-    if (room.connections.size === 0) {
+    if (room.connections.size === 0 && room.joining === 0) {
       rooms.delete(conn.workspace.id);
       room.unsubscribe.then((stop) => stop()).catch((err) => log(err, 'typing unsubscribe failed'));
     }
