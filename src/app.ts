@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { LlmProviders } from './ai/llm/select.js';
+import type { WorkspaceKnowledge } from './ai/retrieval/port.js';
 import { TokenService } from './commands/identity/tokens.js';
 import type { Config } from './config.js';
 import { buildChronicleSchema } from './graphql/schema.js';
@@ -36,6 +38,7 @@ import { httpApp } from './rest/http-app.js';
 import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
 import { connectRedis } from './infra/redis/connect.js';
 import { apiRateLimit, authRateLimit, uploadRateLimit } from './rest/rate-limit.js';
+import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 
@@ -62,7 +65,16 @@ export interface Chronicle {
   close(): Promise<void>;
 }
 
-export async function startChronicle(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Chronicle> {
+/** Adapters a caller may supply instead of the defaults (tests, benchmarks). */
+export interface ChronicleOptions {
+  knowledge?: WorkspaceKnowledge;
+}
+
+export async function startChronicle(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+  options: ChronicleOptions = {},
+): Promise<Chronicle> {
   const { store, db, pubsub } = await openStores(config);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
@@ -75,7 +87,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
   const stops: (() => Promise<unknown>)[] = [];
   const files: FileStore = new LocalFileStore(config.filesDir);
   // Retrieval over the documents read models, kept current by projection notices; vectors beside BM25 when configured.
-  const knowledge = await KnowledgeService.start({
+  const knowledge = options.knowledge ?? await KnowledgeService.start({
     db,
     pubsub,
     embedder: config.embeddingsProvider === 'openai'
@@ -83,7 +95,7 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
       : null,
     onError: (err, what) => logger.error({ err }, what),
   });
-  stops.push(() => knowledge.stop());
+  if (knowledge instanceof KnowledgeService) stops.push(() => knowledge.stop());
   // With Redis, every process counts against one budget per client; a command fails fast rather than
   // queueing while Redis is away (the limiter then lets requests through uncounted).
   const limiterRedis = config.redisUrl
@@ -94,6 +106,8 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     store, db, tokens, progress, pubsub,
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
     knowledge, files,
+    llm: new LlmProviders(config.llm),
+    promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
     uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
     apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined),
   };
@@ -149,7 +163,9 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     server = http.createServer();
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
     server.on('request', httpApp(deps, logger, graphql.http, config.environment));
-    routeUpgrades(server, { '/graphql': graphql.ws });
+    const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
+    stops.push(() => chatSocket.close());
+    routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });
     await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { type LlmConfig, loadLlmConfig } from './ai/llm/config.js';
 
 export type ProcessRole = 'api' | 'projector' | 'worker';
 
@@ -51,6 +52,8 @@ export interface Config {
   embeddingsApiKey: string | null;
   /** Namespaces the job queues' Redis keys, so deployments (or test servers) sharing a Redis keep their jobs apart. */
   queuePrefix: string;
+  /** LLM_PROVIDER and the providers' keys, endpoints and models; prompt token budgets. */
+  llm: LlmConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -129,5 +132,6 @@ export function loadConfig(env: Env = process.env): Config {
     embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,
     embeddingsApiKey: env.EMBEDDINGS_API_KEY || env.OPENAI_API_KEY || null,
     queuePrefix: env.QUEUE_PREFIX || 'chronicle',
+    llm: loadLlmConfig(env),
   };
 }

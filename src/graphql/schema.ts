@@ -6,10 +6,11 @@ import { AccessResolver } from './access/resolver.js';
 import { EmbedResolver } from './embeds/resolver.js';
 import { typeGraphqlPubSub } from './shared/channel-iterator.js';
 import { DocumentResolver, WorkspaceDocumentsResolver } from './documents/resolver.js';
+import { ChatResolver } from './chats/resolver.js';
 import { IdentityResolver } from './identity/resolver.js';
 import { SystemResolver } from './system/resolver.js';
 import { WorkspaceResolver } from './workspaces/resolver.js';
 
 export function buildChronicleSchema(pubsub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver, AccessResolver, EmbedResolver, DocumentResolver, WorkspaceDocumentsResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
+  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver, AccessResolver, EmbedResolver, DocumentResolver, WorkspaceDocumentsResolver, ChatResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
 }

@@ -2,6 +2,7 @@ import { apiKeysProjection } from './api-keys/projection.js';
 import { embedChatsProjection } from './embeds/chats-projection.js';
 import { embedConfigsProjection } from './embeds/projection.js';
 import { documentsProjection } from './documents/projection.js';
+import { chatsProjection } from './chats/projection.js';
 import { eventLogsProjection } from './event-logs/projection.js';
 import { invitesProjection } from './invites/projection.js';
 import { settingsProjection } from './settings/projection.js';
@@ -12,6 +13,6 @@ import { workspacesProjection } from './workspaces/projection.js';
 
 /** Every read model, in the order they are applied. Replay rebuilds exactly these. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
-  usersProjection, settingsProjection, workspacesProjection, threadsProjection, documentsProjection,
+  usersProjection, settingsProjection, workspacesProjection, threadsProjection, documentsProjection, chatsProjection,
   apiKeysProjection, invitesProjection, embedConfigsProjection, embedChatsProjection, eventLogsProjection,
 ];

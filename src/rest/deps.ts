@@ -1,11 +1,12 @@
 import type { RequestHandler } from 'express';
 import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
+import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
 import type { AuthRateLimit } from './rate-limit.js';
 
-export interface RestDeps extends CommandDeps {
+export interface RestDeps extends CommandDeps, ChatDeps {
   progress: ProjectionProgress;
   authRateLimit: AuthRateLimit;
   /** The general per-user (or per-client) limit on REST and GraphQL requests. */

@@ -11,6 +11,7 @@ import { createMetrics } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { documentRoutes } from './routes/documents.js';
+import { chatRoutes } from './routes/chats.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { systemRoutes } from './routes/system.js';
@@ -43,7 +44,7 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   app.use(['/api/v1', '/api', '/graphql'], deps.apiRateLimit);
 
   const api = express.Router();
-  for (const routes of [authRoutes, userRoutes, workspaceRoutes, keyRoutes, embeddingRoutes, documentRoutes]) api.use(routes(deps));
+  for (const routes of [authRoutes, userRoutes, workspaceRoutes, keyRoutes, embeddingRoutes, documentRoutes, chatRoutes]) api.use(routes(deps));
   api.use(systemRoutes(deps, environment));
   app.use(['/api/v1', '/api'], api);
 

@@ -1,0 +1,220 @@
+'use strict';
+/**
+ * Chat streaming overhead: Chronicle between a client and an OpenAI-compatible endpoint, against the
+ * client reading that endpoint directly, in the same run.
+ *
+ *   node bench/chat.js [--quick] [--iterations=N] [--concurrency=200] [--json FILE]
+ *
+ * 1. upstream (child): streams 500 numbered tokens as fast as it can per request.
+ * 2. Chronicle (child): LLM_PROVIDER=openai at that upstream; workspace 1 holds 5,000 chunks in the
+ *    BM25 index, so each chat pays for retrieval (top_n 4), prompt assembly, history (chat_history
+ *    20, the default), the quota and chat events, and read-your-writes before `complete`.
+ * 3. This process: sequential chats, interleaved direct / SSE / WebSocket, then N concurrent SSE
+ *    streams and N concurrent WebSocket chats, each checked for all 500 tokens in order.
+ *
+ * TTFT: request written → first token parsed. Per token: (last token − first token) / 499.
+ * Added = Chronicle's figure − direct figure, per percentile of the per-run values.
+ */
+const http = require('node:http');
+const path = require('node:path');
+const { fork } = require('node:child_process');
+const { snapshotDist, flags, tmpDir, rmrf, summarize, nextMessage, table } = require('./lib/common.js');
+
+const opts = flags();
+const ITER = Number(opts.iterations || (opts.quick ? 10 : 40));
+const WARMUP = opts.quick ? 5 : 25; // past chat_history (20): the prompt's history is full in the measured window
+const CONCURRENCY = Number(opts.concurrency || 200);
+const TOKENS = 500;
+const MESSAGE = 'What is the refund policy for a delivery returned to the warehouse?';
+const WebSocket = require('ws');
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+/** POSTs JSON and feeds parsed SSE `data:` payloads to onData(json, tMs); resolves at the end of the response. */
+function postSse(url, headers, body, onData) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const payload = Buffer.from(JSON.stringify(body));
+    const t0 = performance.now();
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': payload.length, ...headers } }, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        const t = performance.now();
+        buffer += d;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const line = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (!line.startsWith('data: ')) continue;
+          const data = line.slice(6);
+          if (data === '[DONE]') continue;
+          onData(JSON.parse(data), t - t0);
+        }
+      });
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** One stream's timings and whether it carried t0..t499 in order. */
+function tracker() {
+  const s = { first: null, last: null, count: 0, ordered: true, complete: false, error: null };
+  s.token = (token, t) => {
+    if (token !== `t${s.count} `) s.ordered = false;
+    s.count++;
+    if (s.first === null) s.first = t;
+    s.last = t;
+  };
+  s.ok = () => s.count === TOKENS && s.ordered && s.error === null;
+  return s;
+}
+
+
+async function viaSse(url, access) {
+  const s = tracker();
+  const start = performance.now();
+  await postSse(`${url}/api/chats/stream_chat/`, { Authorization: `Bearer ${access}` }, { message: MESSAGE, workspace_slug: 'bench' }, (frame, t) => {
+    if (frame.type === 'stream') s.token(frame.token, t);
+    else if (frame.type === 'complete') s.complete = true;
+    else if (frame.type === 'error') s.error = frame.error;
+  });
+  s.total = performance.now() - start;
+  return s;
+}
+
+function openSocket(url, access) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/ws/chat/bench/?token=${access}`);
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+function viaSocket(ws) {
+  return new Promise((resolve) => {
+    const s = tracker();
+    const t0 = performance.now();
+    const onMessage = (data) => {
+      const t = performance.now() - t0;
+      const frame = JSON.parse(data.toString());
+      if (frame.type === 'chat_token') s.token(frame.token, t);
+      else if (frame.type === 'chat_complete' || frame.type === 'error') {
+        if (frame.type === 'error') s.error = frame.error;
+        else s.complete = true;
+        ws.off('message', onMessage);
+        resolve(s);
+      }
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ type: 'chat', message: MESSAGE }));
+  });
+}
+
+async function json(url, method, urlPath, body, headers = {}) {
+  const res = await fetch(url + urlPath, { method, headers: { 'Content-Type': 'application/json', ...headers }, body: body && JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+const perToken = (s) => (s.last - s.first) / (s.count - 1);
+const round = (v) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v);
+
+async function main() {
+  snapshotDist();
+  const dataDir = tmpDir('chat');
+  const upstreamChild = fork(path.join(__dirname, 'chat/upstream.js'), { env: { ...process.env, TOKENS: String(TOKENS) } });
+  const { url: upstream } = await nextMessage(upstreamChild, (m) => m.ready);
+  const server = fork(path.join(__dirname, 'chat/chronicle-server.js'), [dataDir, upstream], { env: process.env });
+  const ready = await nextMessage(server, (m) => m.ready);
+  const { url } = ready;
+  try {
+    const password = 'Correct-Horse-42';
+    await json(url, 'POST', '/api/users/', { username: 'bench', email: 'bench@example.com', password, password_confirm: password });
+    const { access } = (await json(url, 'POST', '/api/auth/login/', { username: 'bench', password })).body;
+    const ws = (await json(url, 'POST', '/api/workspaces/', { name: 'Bench' }, { Authorization: `Bearer ${access}` })).body;
+    if (ws.id !== 1 || ws.slug !== 'bench') throw new Error(`expected workspace 1 "bench", got ${JSON.stringify(ws)}`);
+    // --history=N / --top-n=N: what the prompt's history and retrieval cost (diagnosis; defaults 20 and 4).
+    const changes = { ...(opts.history !== undefined ? { chat_history: Number(opts.history) } : {}), ...(opts['top-n'] !== undefined ? { top_n: Number(opts['top-n']) } : {}) };
+    if (Object.keys(changes).length) await json(url, 'PATCH', '/api/workspaces/bench/', changes, { Authorization: `Bearer ${access}` });
+
+    // Direct runs measure from when the request is written, like the others.
+    const directRun = async () => {
+      const s = tracker();
+      const t0 = performance.now();
+      await postSse(`${upstream}/chat/completions`, { Authorization: 'Bearer bench' }, { model: 'bench', stream: true, messages: [{ role: 'user', content: MESSAGE }] }, (j, t) => {
+        const c = j.choices?.[0]?.delta?.content;
+        if (c) s.token(c, t);
+      });
+      s.total = performance.now() - t0;
+      return s;
+    };
+    const socket = await openSocket(url, access);
+    const runs = { direct: [], sse: [], ws: [] };
+    for (let i = 0; i < WARMUP + ITER; i++) {
+      const d = await directRun();
+      const e = await viaSse(url, access);
+      const w = await viaSocket(socket);
+      for (const [name, s] of [['direct', d], ['sse', e], ['ws', w]]) {
+        if (!s.ok() || (name !== 'direct' && !s.complete)) throw new Error(`${name} run ${i} failed: ${JSON.stringify({ count: s.count, ordered: s.ordered, error: s.error })}`);
+        if (i >= WARMUP) runs[name].push(s);
+      }
+    }
+    socket.close();
+
+    const stat = (list, f) => summarize(list.map(f));
+    const d = { ttft: stat(runs.direct, (s) => s.first), tok: stat(runs.direct, perToken) };
+    const rows = [['path', 'TTFT p50', 'TTFT p90', 'added TTFT p50', 'per-token p50 (ms)', 'added per-token p50 (ms)', 'stream total p50']];
+    const result = { iterations: ITER, warmup: WARMUP, chunks: ready.chunks, tokens: TOKENS, changes };
+    rows.push(['direct', round(d.ttft.p50), round(d.ttft.p90), '-', round(d.tok.p50), '-', round(stat(runs.direct, (s) => s.total).p50)]);
+    result.direct = { ttft: d.ttft, perToken: d.tok };
+    for (const name of ['sse', 'ws']) {
+      const ttft = stat(runs[name], (s) => s.first);
+      const tok = stat(runs[name], perToken);
+      const total = stat(runs[name], (s) => s.last);
+      rows.push([name, round(ttft.p50), round(ttft.p90), round(ttft.p50 - d.ttft.p50), round(tok.p50), round(tok.p50 - d.tok.p50), round(total.p50)]);
+      result[name] = { ttft, perToken: tok, addedTtftP50: ttft.p50 - d.ttft.p50, addedPerTokenP50: tok.p50 - d.tok.p50 };
+    }
+    console.log(`\nChat streaming, ${ITER} runs per path after ${WARMUP} warm-up, ${TOKENS} tokens, ${ready.chunks} chunks in the workspace ${JSON.stringify(changes)} (ms)\n`);
+    console.log(table(rows));
+
+    // Concurrency: N streams at once over SSE, then N WebSocket chats at once; every token in order.
+    const concurrent = {};
+    {
+      const t0 = performance.now();
+      const all = await Promise.all(Array.from({ length: CONCURRENCY }, () => viaSse(url, access).catch((err) => ({ ok: () => false, complete: false, error: String(err) }))));
+      const ok = all.filter((s) => s.ok() && s.complete).length;
+      concurrent.sse = { streams: CONCURRENCY, succeeded: ok, wallMs: performance.now() - t0, ttft: summarize(all.filter((s) => s.first !== undefined && s.first !== null).map((s) => s.first)) };
+    }
+    {
+      const sockets = await Promise.all(Array.from({ length: CONCURRENCY }, () => openSocket(url, access)));
+      const t0 = performance.now();
+      const all = await Promise.all(sockets.map((s) => viaSocket(s)));
+      const ok = all.filter((s) => s.ok() && s.complete).length;
+      concurrent.ws = { streams: CONCURRENCY, succeeded: ok, wallMs: performance.now() - t0, ttft: summarize(all.map((s) => s.first)) };
+      for (const s of sockets) s.close();
+    }
+    result.concurrent = concurrent;
+    console.log(`\nConcurrent streams (${TOKENS} tokens each, all in order required)\n`);
+    console.log(table([
+      ['path', 'streams', 'succeeded', 'success %', 'wall (ms)', 'TTFT p50', 'TTFT p99'],
+      ...['sse', 'ws'].map((k) => [k, concurrent[k].streams, concurrent[k].succeeded, round((100 * concurrent[k].succeeded) / concurrent[k].streams),
+        round(concurrent[k].wallMs), round(concurrent[k].ttft.p50), round(concurrent[k].ttft.p99)]),
+    ]));
+    console.log('\nTargets: added TTFT p50 < 15 ms, added per-token p50 < 0.2 ms, 200 concurrent streams at 100 %.');
+    if (opts.json) require('node:fs').writeFileSync(opts.json, JSON.stringify(result, null, 2));
+  } finally {
+    server.send({ cmd: 'stop' });
+    upstreamChild.send({ cmd: 'stop' });
+    await Promise.all([new Promise((r) => server.once('exit', r)), new Promise((r) => upstreamChild.once('exit', r))]);
+    agent.destroy();
+    rmrf(dataDir);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+import { assemblePrompt } from '../../ai/prompt/assemble.js';
+import { LlmError } from '../../ai/llm/port.js';
+import { chatDecider } from '../../domain/chats/chat.js';
+import type { ChatMode, ChatSource } from '../../domain/chats/events.js';
+import { fold } from '../../domain/shared/decider.js';
+import { fieldError, notFound } from '../../domain/shared/errors.js';
+import { threadDecider } from '../../domain/workspaces/thread.js';
+import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
+import { lastExchanges } from '../../projections/chats/queries.js';
+import { type Actor, type CommandContext, requireActor } from '../shared/context.js';
+import { scopedId } from '../shared/event-ids.js';
+import { handleCommand } from '../shared/handle.js';
+import { nextId } from '../shared/sequence.js';
+import { parseInput } from '../shared/validation.js';
+import { currentSetting } from '../system/settings.js';
+import { threadStream } from '../workspaces/threads.js';
+import { loadWorkspace } from '../workspaces/workspaces.js';
+import type { ChatDeps } from './deps.js';
+import { type SendChatInput, sendChatInput } from './inputs.js';
+import { useChatQuota } from './quota.js';
+
+export const chatStreamName = (chatId: number) => `chat-${chatId}`;
+
+export const CANCELLED = 'Cancelled: the client went away before the answer was complete.';
+export const INTERNAL_FAILURE = 'The answer could not be completed. Please try again later.';
+
+/** Why an answer stopped, in words fit for the client (the original error, if any, is `cause`, for the log). */
+export class ChatFailure extends Error {
+  constructor(message: string, readonly chatId: number, readonly cause?: unknown) {
+    super(message);
+    this.name = 'ChatFailure';
+  }
+}
+
+export interface ChatAnswer {
+  chatId: number;
+  response: string;
+  sources: ChatSource[];
+  /** Global position of ChatCompleted: read models include the chat once they pass it. */
+  position: number;
+}
+
+export interface StartedChat {
+  chatId: number;
+  workspaceId: number;
+  threadId: number | null;
+  mode: ChatMode;
+  /**
+   * Streams the answer token by token into `onToken` and records it whole; rejects with a ChatFailure
+   * (recorded as ChatFailed) when the model fails or `signal` aborts, which also cancels the model call.
+   */
+  answer(onToken: (token: string) => void, signal: AbortSignal): Promise<ChatAnswer>;
+}
+
+/** Each step of a chat writes under its own command id: the same stream is appended to more than once. */
+const step = (ctx: CommandContext, name: string): CommandContext => ({ ...ctx, commandId: scopedId(ctx.commandId, name), idempotencyKey: null });
+
+/**
+ * Everything that may refuse a chat, before any answer streams: input, membership of the workspace,
+ * the thread's place in it, the daily limit. A refused chat writes nothing. Then ChatRequested.
+ */
+export async function startChat(deps: ChatDeps, rawInput: unknown, ctx: CommandContext): Promise<StartedChat> {
+  const actor = requireActor(ctx);
+  const input = parseInput(sendChatInput, rawInput);
+  const { workspaceId, state } = await loadWorkspace(deps.store, input.workspace_slug, actor);
+  if (state.status !== 'active') throw notFound();
+  const threadId = input.thread_id ?? null;
+  if (threadId !== null) {
+    const thread = fold(threadDecider, (await deps.store.readStream(threadStream(threadId))) as never);
+    if (thread.status !== 'active' || thread.workspaceId !== workspaceId) throw fieldError('thread_id', 'No such thread in this workspace.');
+  }
+  const mode = input.mode ?? state.settings.chatMode;
+
+  await useChatQuota(deps.store, actor, step(ctx, 'quota'));
+  const chatId = await nextId(deps.store, 'chat', ctx);
+  await handleCommand(deps.store, chatStreamName(chatId), chatDecider, {
+    type: 'RequestChat', actor, chatId, workspaceId, threadId, prompt: input.message, mode, now: ctx.now,
+  }, step(ctx, 'request'));
+
+  const settings: WorkspaceSettings = { ...state.settings, chatMode: mode };
+  return {
+    chatId, workspaceId, threadId, mode,
+    answer: (onToken, signal) => answerChat(deps, { actor, chatId, workspaceId, threadId, settings, input }, onToken, signal, ctx),
+  };
+}
+
+interface ChatToAnswer {
+  actor: Actor;
+  chatId: number;
+  workspaceId: number;
+  threadId: number | null;
+  settings: WorkspaceSettings;
+  input: SendChatInput;
+}
+
+async function answerChat(
+  deps: ChatDeps, chat: ChatToAnswer, onToken: (token: string) => void, signal: AbortSignal, ctx: CommandContext,
+): Promise<ChatAnswer> {
+  const { chatId, workspaceId, threadId, settings } = chat;
+  const stream = chatStreamName(chatId);
+  let response = '';
+  const emit = (token: string) => {
+    response += token;
+    onToken(token);
+  };
+  try {
+    const [history, defaultSystemPrompt] = await Promise.all([
+      lastExchanges(deps.db, workspaceId, threadId, chat.actor.userId, settings.chatHistory),
+      currentSetting(deps.store, 'default_system_prompt'),
+    ]);
+    const prompt = await assemblePrompt({
+      settings, message: withAttachments(chat.input), history, knowledge: deps.knowledge, workspaceId,
+      defaultSystemPrompt: String(defaultSystemPrompt), budget: deps.promptBudget,
+    });
+    let sources: ChatSource[] = [];
+    if (prompt.refusal !== null) {
+      // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
+      for (const token of prompt.refusal.match(/\s*\S+\s*/g) ?? []) emit(token);
+    } else {
+      const { provider, model } = deps.llm.select(settings);
+      for await (const token of provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })) {
+        if (signal.aborted) break;
+        emit(token);
+      }
+      sources = prompt.context.map(({ documentId, filename, chunk, score }) => ({ documentId, filename, chunk, score }));
+    }
+    if (signal.aborted) throw new ChatFailure(CANCELLED, chatId);
+    const completed = await handleCommand(deps.store, stream, chatDecider, { type: 'CompleteChat', response, sources, now: new Date() }, step(ctx, 'complete'));
+    return { chatId, response, sources, position: completed.position };
+  } catch (err) {
+    const reason = signal.aborted ? CANCELLED : err instanceof LlmError ? err.message : INTERNAL_FAILURE;
+    await handleCommand(deps.store, stream, chatDecider, { type: 'FailChat', reason, now: new Date() }, step(ctx, 'fail')).catch(() => {});
+    throw err instanceof ChatFailure ? err : new ChatFailure(reason, chatId, err);
+  }
+}
+
+/** The message as the model reads it: the user's words, then each attached text file. */
+function withAttachments(input: SendChatInput): string {
+  const files = input.attachments ?? [];
+  if (!files.length) return input.message;
+  return [input.message, ...files.map((f) => `Attached file "${f.name}":\n${f.contentString}`)].join('\n\n');
+}

@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { authenticate } from '../commands/identity/authenticate.js';
+import { giveFeedback } from '../commands/chats/feedback.js';
+import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send.js';
+import type { Actor, CommandContext } from '../commands/shared/context.js';
+import { DomainError } from '../domain/shared/errors.js';
+import { findWorkspaceBySlug } from '../projections/workspaces/queries.js';
+import { type RestDeps, settled } from '../rest/deps.js';
+import { INTERNAL_ERROR } from '../rest/errors.js';
+
+export const CHAT_SOCKET_PREFIX = '/ws/chat/';
+const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
+const typingChannel = (workspaceId: number) => `chronicle.chat-typing.${workspaceId}`;
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+interface TypingNotice { userId: number; typing: boolean }
+
+interface Connection {
+  ws: WebSocket;
+  actor: Actor;
+  workspace: { id: number; slug: string };
+  ip: string | null;
+  userAgent: string | null;
+  /** Answers still streaming on this socket: closing it cancels them. */
+  running: Set<AbortController>;
+}
+
+type Verified = IncomingMessage & { chronicle?: { actor: Actor; workspace: { id: number; slug: string } } };
+
+/**
+ * The chat WebSocket, `/ws/chat/{slug}/?token=<access JWT>`: the same commands as stream_chat and
+ * feedback, and typing indicators relayed to the workspace's other members through pub/sub (so they
+ * cross processes when Redis is configured). A bad token or a workspace the user may not see is
+ * refused at the handshake (401 / 404).
+ */
+export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: string) => void) {
+  /** Per workspace with sockets here: its connections, those still in the handshake, and the typing subscription. */
+  const rooms = new Map<number, { connections: Set<Connection>; joining: number; unsubscribe: Promise<() => Promise<void>> }>();
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    verifyClient: (info, done) => {
+      const req = info.req as Verified;
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const slug = PATH.exec(url.pathname)?.[1];
+      const token = url.searchParams.get('token');
+      if (!slug) return done(false, 404, 'Not Found');
+      if (!token) return done(false, 401, 'Unauthorized');
+      authenticate(deps.db, deps.tokens, token)
+        .then(async (actor) => {
+          const ws = await findWorkspaceBySlug(deps.db, actor, decodeURIComponent(slug));
+          if (!ws) return done(false, 404, 'Not Found');
+          req.chronicle = { actor, workspace: { id: ws.id, slug: ws.slug } };
+          // The typing relay listens before the socket opens, so nothing sent right after "open" is missed.
+          const room = enterRoom(ws.id);
+          room.joining += 1;
+          await room.unsubscribe;
+          done(true);
+        })
+        .catch((err) => {
+          if (!(err instanceof DomainError)) log(err, 'chat socket handshake failed');
+          done(false, err instanceof DomainError ? 401 : 500, err instanceof DomainError ? 'Unauthorized' : 'Internal Server Error');
+        });
+    },
+  });
+
+  function enterRoom(workspaceId: number) {
+    let room = rooms.get(workspaceId);
+    if (!room) {
+      const connections = new Set<Connection>();
+      const unsubscribe = deps.pubsub.subscribe(typingChannel(workspaceId), (message) => {
+        const notice = message as TypingNotice;
+        for (const other of connections) {
+          if (other.actor.userId !== notice.userId) send(other, { type: 'typing', user_id: notice.userId, typing: notice.typing });
+        }
+      });
+      rooms.set(workspaceId, (room = { connections, joining: 0, unsubscribe }));
+    }
+    return room;
+  }
+
+  function join(conn: Connection) {
+    const room = enterRoom(conn.workspace.id);
+    room.joining = Math.max(0, room.joining - 1);
+    room.connections.add(conn);
+  }
+
+  function leave(conn: Connection) {
+    for (const controller of conn.running) controller.abort();
+    const room = rooms.get(conn.workspace.id);
+    if (!room) return;
+    room.connections.delete(conn);
+    if (room.connections.size === 0 && room.joining === 0) {
+      rooms.delete(conn.workspace.id);
+      room.unsubscribe.then((stop) => stop()).catch((err) => log(err, 'typing unsubscribe failed'));
+    }
+  }
+
+  wss.on('connection', (ws: WebSocket, req: Verified) => {
+    const conn: Connection = {
+      ws, actor: req.chronicle!.actor, workspace: req.chronicle!.workspace,
+      ip: req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null, running: new Set(),
+    };
+    join(conn);
+    ws.on('close', () => leave(conn));
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data, isBinary) => {
+      let message: any;
+      try {
+        message = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString() : data.toString());
+      } catch {
+        return send(conn, { type: 'error', error: 'Messages must be JSON objects.' });
+      }
+      handle(conn, message).catch((err) => {
+        log(err, 'chat socket message failed');
+        send(conn, { type: 'error', error: INTERNAL_ERROR });
+      });
+    });
+  });
+
+  async function handle(conn: Connection, message: any) {
+    switch (message?.type) {
+      case 'chat':
+        return chat(conn, message);
+      case 'typing':
+        if (typeof message.typing !== 'boolean') return send(conn, { type: 'error', error: 'typing must be true or false.' });
+        return deps.pubsub.publish(typingChannel(conn.workspace.id), { userId: conn.actor.userId, typing: message.typing } satisfies TypingNotice);
+      case 'feedback':
+        try {
+          const { chatId, position } = await giveFeedback(deps.store, { chat_id: message.chat_id, feedback: message.feedback, comment: message.comment }, contextOf(conn));
+          await settled(deps, position);
+          return send(conn, { type: 'feedback_saved', chat_id: chatId, feedback: message.feedback, comment: message.comment ?? null });
+        } catch (err) {
+          return refuse(conn, err);
+        }
+      default:
+        return send(conn, { type: 'error', error: 'Unknown message type: use chat, typing or feedback.' });
+    }
+  }
+
+  async function chat(conn: Connection, message: any) {
+    const id = randomUUID();
+    let started;
+    try {
+      started = await startChat(deps, {
+        message: message.message, workspace_slug: conn.workspace.slug, mode: message.mode, thread_id: message.thread_id, attachments: message.attachments,
+      }, contextOf(conn));
+    } catch (err) {
+      return refuse(conn, err, id);
+    }
+    const controller = new AbortController();
+    conn.running.add(controller);
+    send(conn, { type: 'chat_start', id });
+    try {
+      const answer = await started.answer((token) => send(conn, { type: 'chat_token', id, token }), controller.signal);
+      await settled(deps, answer.position);
+      send(conn, { type: 'chat_complete', id, chat_id: answer.chatId });
+    } catch (err) {
+      const failure = err instanceof ChatFailure ? err : new ChatFailure(INTERNAL_FAILURE, started.chatId, err);
+      if (failure.cause) log(failure.cause, 'chat failed');
+      send(conn, { type: 'error', id, error: failure.message });
+    } finally {
+      conn.running.delete(controller);
+    }
+  }
+
+  /** A refusal (validation, limit, permission) as an error frame; anything unexpected is logged and masked. */
+  function refuse(conn: Connection, err: unknown, id?: string) {
+    if (!(err instanceof DomainError)) {
+      log(err, 'chat socket command failed');
+      return send(conn, { type: 'error', ...(id ? { id } : {}), error: INTERNAL_ERROR });
+    }
+    send(conn, { type: 'error', ...(id ? { id } : {}), error: err.message, ...(err.fieldErrors ? { field_errors: err.fieldErrors } : {}) });
+  }
+
+  function contextOf(conn: Connection): CommandContext {
+    return {
+      actor: conn.actor, commandId: randomUUID(), idempotencyKey: null, correlationId: `ws-${randomUUID()}`, causationId: null,
+      ip: conn.ip, userAgent: conn.userAgent, now: new Date(),
+    };
+  }
+
+  return {
+    wss,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await Promise.all([...rooms.values()].map((room) => room.unsubscribe.then((stop) => stop())));
+      rooms.clear();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+function send(conn: Connection, frame: object): void {
+  if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(frame));
+}

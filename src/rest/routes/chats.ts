@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { type Request, Router } from 'express';
+import { giveFeedback } from '../../commands/chats/feedback.js';
+import { ChatFailure, startChat } from '../../commands/chats/send.js';
+import { invalid, notFound } from '../../domain/shared/errors.js';
+import {
+  chatHistory, exportChats, findVisibleChat, listChats, publicChat, SEARCH_FIELDS, type SearchField, searchChats,
+} from '../../projections/chats/queries.js';
+import { requireAuth } from '../auth.js';
+import { commandContext } from '../context.js';
+import { type RestDeps, settled } from '../deps.js';
+import { lookupFilter, textSearch } from '../filters.js';
+import { findWindow, pageOf, sendPage } from '../pagination.js';
+import { openEventStream } from '../sse.js';
+
+const CHAT_FILTERS = {
+  id: 'number', workspace: 'number', workspace_id: 'number', thread: 'number', thread_id: 'number', user: 'number', user_id: 'number',
+  mode: 'string', feedback: 'boolean', prompt: 'string', response: 'string', created_at: 'date',
+} as const;
+const RENAMED = { workspace_id: 'workspace', thread_id: 'thread', user_id: 'user' };
+
+function intParam(req: Request, name: string, required: true): number;
+function intParam(req: Request, name: string, required?: false): number | null;
+function intParam(req: Request, name: string, required = false): number | null {
+  const raw = req.query[name];
+  if (raw === undefined || raw === '') {
+    if (required) throw invalid('Validation failed.', { [name]: ['This field is required.'] });
+    return null;
+  }
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw invalid('Validation failed.', { [name]: ['A valid integer is required.'] });
+  return Number(raw);
+}
+
+/** `search_in=prompt`, `response`, `prompt,response` or `both` (the default). */
+function searchFields(req: Request): SearchField[] {
+  const raw = req.query.search_in;
+  if (raw === undefined || raw === '' || raw === 'both') return [...SEARCH_FIELDS];
+  const fields = typeof raw === 'string' ? raw.split(',').map((f) => f.trim()) : [];
+  if (!fields.length || fields.some((f) => !(SEARCH_FIELDS as readonly string[]).includes(f))) {
+    throw invalid('Validation failed.', { search_in: ['Use prompt, response, or both.'] });
+  }
+  return fields as SearchField[];
+}
+
+/** The spec's Chats App: streamed answers over SSE, history, lists, feedback, search and export. */
+export function chatRoutes(deps: RestDeps): Router {
+  const router = Router();
+  router.use('/chats', requireAuth);
+
+  router.post('/chats/stream_chat/', async (req, res) => {
+    // Anything that refuses the chat (input, membership, limit) is thrown here, before the stream opens: plain JSON.
+    const chat = await startChat(deps, req.body, commandContext(req));
+    const id = randomUUID();
+    const send = openEventStream(res);
+    const cancel = new AbortController();
+    // The client went away: stop the model, whose tokens no one would read.
+    res.on('close', () => cancel.abort());
+    send({ id, type: 'start', message: 'Processing...' });
+    try {
+      const answer = await chat.answer((token) => send({ id, type: 'stream', token }), cancel.signal);
+      await settled(deps, answer.position); // history asked right after "complete" includes this chat
+      send({ id, type: 'complete', chat_id: answer.chatId });
+    } catch (err) {
+      const failure = err instanceof ChatFailure ? err : new ChatFailure('The answer could not be completed. Please try again later.', chat.chatId, err);
+      if (failure.cause) req.log.warn({ err: failure.cause, chatId: chat.chatId }, 'chat failed');
+      send({ id, type: 'error', error: failure.message });
+    } finally {
+      res.end();
+    }
+  });
+
+  router.get('/chats/history/', async (req, res) => {
+    const page = pageOf(req);
+    const workspaceId = intParam(req, 'workspace_id', true);
+    const { results, count } = await chatHistory(deps.db, req.actor!, { workspaceId, threadId: intParam(req, 'thread_id') }, findWindow(page));
+    sendPage(req, res, page, results.map(publicChat), count);
+  });
+
+  router.get('/chats/search/', async (req, res) => {
+    const query = [req.query.query, req.query.q, req.query.search].find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
+    if (!query) throw invalid('Validation failed.', { query: ['This field is required.'] });
+    const page = pageOf(req);
+    const { results, count } = await searchChats(deps.db, req.actor!, {
+      query: query.trim(), workspaceId: intParam(req, 'workspace_id'), searchIn: searchFields(req),
+    }, findWindow(page));
+    sendPage(req, res, page, results.map(publicChat), count);
+  });
+
+  router.get('/chats/', async (req, res) => {
+    const page = pageOf(req);
+    const filter = { ...lookupFilter(req, CHAT_FILTERS, RENAMED), ...textSearch(req, ['prompt', 'response']) };
+    const { results, count } = await listChats(deps.db, req.actor!, filter, findWindow(page));
+    sendPage(req, res, page, results.map(publicChat), count);
+  });
+
+  router.get('/chats/:id/', async (req, res) => {
+    const raw = req.params.id;
+    if (!/^\d{1,15}$/.test(raw)) throw notFound();
+    const chat = await findVisibleChat(deps.db, req.actor!, Number(raw));
+    if (!chat) throw notFound();
+    res.json(publicChat(chat));
+  });
+
+  router.post('/chats/feedback/', async (req, res) => {
+    const { chatId, position } = await giveFeedback(deps.store, req.body, commandContext(req));
+    await settled(deps, position);
+    const chat = await findVisibleChat(deps.db, req.actor!, chatId);
+    if (!chat) throw notFound();
+    res.json(publicChat(chat));
+  });
+
+  router.post('/chats/export/', async (req, res) => {
+    const file = await exportChats(deps.db, req.actor!, req.body);
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+    res.send(file.body);
+  });
+
+  return router;
+}
