@@ -117,6 +117,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
     // Archives are read from disk, one point lookup per insert among them: mapped pages spare a read() call each.
     db.pragma('mmap_size = 268435456');
+    db.pragma('busy_timeout = 5000'); // an API process declaring an archive waits for the projector's write lock
     // Index definitions outlive the process; the indexes themselves are rebuilt in memory on load.
     db.exec('CREATE TABLE IF NOT EXISTS indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, fields))');
     // id NULL: the whole collection changed (renamed over or dropped).
