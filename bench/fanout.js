@@ -30,7 +30,6 @@ const path = require('node:path');
 const { flags, tmpDir, rmrf, rssSampler, procCpuSeconds, summarize, sleep, fmt, table } = require('./lib/common.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { startChild, json, bearer, seedAdmin, seedWorkspaces, seedMembers, environment } = require('./api/setup.js');
-const { FIX_SETS } = require('./api/patches.js');
 
 const TARGET_P99_RATIO = 2;
 const SUBSCRIPTION = `subscription ($slug: String!) {
@@ -245,10 +244,10 @@ function analyse(s, run, positionOf) {
 }
 
 /** Chronicle: seeded, subscribed, primed, measured; the update positions come from the workspace's stream. */
-async function runChronicle(s, log, { patches = [], profileFile = null, trace = false } = {}) {
-  const server = await startChild('chronicle-server.js', {
+async function runChronicle(s, log, { profileFile = null, trace = false } = {}) {
+  const server = await startChild('../lib/chronicle-server.js', {
     label: 'chronicle',
-    env: { CHRONICLE_BENCH_PATCHES: ['setup-cheap-argon2', ...patches].join(','), CHRONICLE_BENCH_TRACE: trace ? '1' : '0' },
+    env: { CHRONICLE_BENCH_CHEAP_ARGON2: '1', CHRONICLE_BENCH_TRACE: trace ? '1' : '0' },
   });
   let subs = null;
   try {
@@ -281,7 +280,7 @@ async function runChronicle(s, log, { patches = [], profileFile = null, trace = 
       const r = await send(v);
       if (r.status !== 200) throw new Error(`warm-up PATCH: ${r.status} ${r.text.slice(0, 200)}`);
     }, log);
-    if (trace) await server.ask('trace-reset', 'traceReset');
+    if (trace) await server.ask('reset', 'reset');
     const run = await measure(server, subs, s, send, (last % 100) + 1, log, { profileFile });
     agent.destroy();
 
@@ -290,7 +289,7 @@ async function runChronicle(s, log, { patches = [], profileFile = null, trace = 
     const updated = events.filter((e) => e.type === 'WorkspaceUpdated').slice(-s.updates);
     const positionOfValue = new Map(updated.map((e) => [e.data.changes?.topN, e.position]));
     const analysis = analyse(s, run, (a) => positionOfValue.get(a.value) ?? null);
-    analysis.trace = trace ? (await server.ask('trace-stats', 'trace')).trace : undefined;
+    analysis.trace = trace ? (await server.ask('stats', 'stats')).stats.stages : undefined;
     await subs.stop();
     subs = null;
     const life = await server.stop();
@@ -358,9 +357,8 @@ function line(name, a) {
 async function runFanout(opts = {}) {
   const s = settings(opts);
   const log = opts.log ?? console.log;
-  const patches = typeof opts.patches === 'string' ? opts.patches.split(',').filter(Boolean) : [];
-  log(`[fanout] ${s.subscribers} subscribers (${s.members} members) in ${s.clientProcs} client process(es), ${s.updates} updates at ${s.rate}/s${patches.length ? `, patches ${patches.join('+')}` : ''}`);
-  const chronicle = await runChronicle(s, log, { patches });
+  log(`[fanout] ${s.subscribers} subscribers (${s.members} members) in ${s.clientProcs} client process(es), ${s.updates} updates at ${s.rate}/s`);
+  const chronicle = await runChronicle(s, log);
   log(line('chronicle', chronicle.analysis));
   const baseline = await runBaseline(s, log, chronicle.workspace, chronicle.slug);
   log(line('baseline ', baseline.analysis));
@@ -368,7 +366,7 @@ async function runFanout(opts = {}) {
   const b = baseline.analysis;
   const p99Ratio = c.latencyMs.p99 / b.latencyMs.p99;
   const result = {
-    settings: { ...s, patches },
+    settings: { ...s },
     chronicle: c,
     baseline: b,
     p99Ratio,
@@ -382,9 +380,9 @@ async function runFanout(opts = {}) {
   return result;
 }
 
-/** A profiled run, a traced run, and the candidate fixes of api/patches.js, each a full Chronicle run. */
+/** A profiled run and a traced run, each a full Chronicle run. */
 async function diagnose(s, log) {
-  const out = { variants: [] };
+  const out = {};
   const profDir = tmpDir('fanout-prof');
   try {
     const file = path.join(profDir, 'fanout.cpuprofile');
@@ -393,7 +391,7 @@ async function diagnose(s, log) {
       analysis: profiled.analysis,
       profile: summarizeProfile(file, {
         top: 30,
-        inclusive: ['noticeStream', 'toPayload', 'findWorkspaceById', 'findOne', 'matching', 'structuredClone', 'from', 'execute', 'executeSubscriptionEvent', 'mapSourceToResponse', 'subscribe', 'onNext', 'formatError', 'createLoaders', 'send', 'sendFrame', 'stringify', 'publish', 'handleBatch', 'flushNow'],
+        inclusive: ['noticeStream', 'toPayload', 'workspaceAfter', 'seenBy', 'findOne', 'matching', 'from', 'execute', 'executeSubscriptionEvent', 'mapSourceToResponse', 'subscribe', 'onNext', 'formatError', 'createLoaders', 'send', 'sendFrame', 'stringify', 'publish', 'handleBatch', 'flushNow'],
       }),
     };
     log(`[fanout:diagnose] profiled: ${line('chronicle', profiled.analysis)}`);
@@ -403,23 +401,13 @@ async function diagnose(s, log) {
   const traced = await runChronicle(s, log, { trace: true });
   out.trace = traced.analysis;
   log(`[fanout:diagnose] traced: ${line('chronicle', traced.analysis)}`);
-  for (const patches of FIX_SETS.fanout) {
-    try {
-      const v = await runChronicle(s, log, { patches });
-      out.variants.push({ patches, analysis: v.analysis });
-      log(`[fanout:diagnose] ${patches.join(' + ')}: ${line('chronicle', v.analysis)}`);
-    } catch (err) {
-      out.variants.push({ patches, error: String(err.message ?? err).split('\n')[0] });
-      log(`[fanout:diagnose] ${patches.join(' + ')}: FAILED ${out.variants.at(-1).error}`);
-    }
-  }
   return out;
 }
 
 function report(r) {
   const st = r.settings;
   const lines = [];
-  lines.push(`(e) Subscription fan-out — ${fmt.int(st.subscribers)} graphql-ws subscribers of workspaceEvents(slug) (${fmt.int(st.members)} distinct members), ${st.updates} PATCH /api/workspaces/{slug}/ at ${st.rate}/s; latency = frame arrival − PATCH response arrival, over every (subscriber, update)${st.patches.length ? `; patches ${st.patches.join('+')}` : ''}`);
+  lines.push(`(e) Subscription fan-out — ${fmt.int(st.subscribers)} graphql-ws subscribers of workspaceEvents(slug) (${fmt.int(st.members)} distinct members), ${st.updates} PATCH /api/workspaces/{slug}/ at ${st.rate}/s; latency = frame arrival − PATCH response arrival, over every (subscriber, update)`);
   const row = (name, a) => [name, fmt.ms(a.latencyMs.p50), fmt.ms(a.latencyMs.p90), fmt.ms(a.latencyMs.p99), fmt.ms(a.latencyMs.max), fmt.ms(a.lastDeliveryPerUpdateMs.p50), `${fmt.int(a.received)}/${fmt.int(a.expected)}`, a.missing, a.duplicates, a.unexpected, fmt.ms(a.ackMs.p50), fmt.ms(a.ackMs.p99), `${a.serverCpuSeconds.toFixed(2)} s`, fmt.mib(a.peakRssMiB)];
   lines.push(table([
     ['', 'p50', 'p90', 'p99', 'max', 'last frame/update p50', 'received', 'missing', 'dup', 'unexpected', 'ack p50', 'ack p99', 'server CPU', 'peak RSS'],
@@ -454,43 +442,10 @@ function report(r) {
       for (const [k, v] of Object.entries(d.trace.trace).sort((a, b) => b[1].totalMs - a[1].totalMs)) rows.push([k, v.count, fmt.ms(v.totalMs), fmt.ms(v.meanMs), fmt.ms(v.maxMs)]);
       lines.push(table(rows).replace(/^/gm, '    '));
     }
-    if (d.variants.length) {
-      lines.push('  diagnose: candidate fixes applied from outside src/ (full Chronicle runs; compare with the main run and its baseline)');
-      const vr = [['variant', 'p50', 'p99', 'p99 vs bare', 'missing', 'dup', 'server CPU', 'CPU/update']];
-      vr.push(['as built (main run)', fmt.ms(r.chronicle.latencyMs.p50), fmt.ms(r.chronicle.latencyMs.p99), fmt.ratio(r.p99Ratio), r.chronicle.missing, r.chronicle.duplicates, `${r.chronicle.serverCpuSeconds.toFixed(2)} s`, fmt.ms(r.chronicle.serverCpuMsPerUpdate)]);
-      for (const v of d.variants) {
-        if (v.error) {
-          vr.push([v.patches.join(' + '), `failed: ${v.error.slice(0, 80)}`, '', '', '', '', '', '']);
-          continue;
-        }
-        const a = v.analysis;
-        vr.push([v.patches.join(' + '), fmt.ms(a.latencyMs.p50), fmt.ms(a.latencyMs.p99), fmt.ratio(a.latencyMs.p99 / r.baseline.latencyMs.p99), a.missing, a.duplicates, `${a.serverCpuSeconds.toFixed(2)} s`, fmt.ms(a.serverCpuMsPerUpdate)]);
-      }
-      lines.push(table(vr).replace(/^/gm, '    '));
-    }
   }
   return lines.join('\n');
 }
 
 module.exports = { runFanout, runChronicle, runBaseline, report, settings };
 
-if (require.main === module) {
-  require('./lib/common.js').snapshotDist();
-  const f = flags();
-  const env = environment();
-  console.log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}; ${env.commit}${env.srcDirty.length ? ` + ${env.srcDirty.length} uncommitted src/ paths` : ''}; dist built ${env.distBuiltAt}`);
-  runFanout(f).then(
-    (r) => {
-      r.env = env;
-      r.envAfter = environment();
-      console.log('');
-      console.log(report(r));
-      console.log(`load before ${env.loadavg}, after ${r.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`);
-      if (f.json) fs.writeFileSync(f.json, JSON.stringify(r, null, 2));
-    },
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) require('./lib/common.js').runAsMain(runFanout, report, { environment });

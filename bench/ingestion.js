@@ -118,7 +118,7 @@ async function startServer(dataDir, profile) {
   const child = spawn(process.execPath, [...args, path.join(process.env.CHRONICLE_BENCH_DIST, 'server.js')], {
     env: {
       ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'x'.repeat(32),
-      RATE_LIMIT_AUTH_PER_MIN: '100000', RATE_LIMIT_UPLOAD_PER_MIN: '1000000', REDIS_URL: '', ...(opts.env ? Object.fromEntries(String(opts.env).split(',').map((kv) => kv.split('='))) : {}),
+      RATE_LIMIT_AUTH_PER_MIN: '100000', RATE_LIMIT_API_PER_MIN: '1000000000', RATE_LIMIT_UPLOAD_PER_MIN: '1000000', REDIS_URL: '', ...(opts.env ? Object.fromEntries(String(opts.env).split(',').map((kv) => kv.split('='))) : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -13,7 +13,7 @@
  * Each baseline runs right before its Chronicle counterpart; with --rounds=N the pairs are repeated
  * and means reported (each round's figures are kept).
  *
- *   node bench/reads.js [--quick] [--rounds=N] [--diagnose [--no-variants]] [--patches=a,b] [--json out.json]
+ *   node bench/reads.js [--quick] [--rounds=N] [--diagnose] [--json out.json]
  *
  * --diagnose: the pieces of a list read timed in-process; one more window per face for Chronicle and
  * for its baseline under the CPU profiler, compared by package as CPU µs per request; then the
@@ -26,7 +26,6 @@ const path = require('node:path');
 const { flags, tmpDir, rmrf, fmt, table } = require('./lib/common.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { startChild, json, bearer, seedAdmin, seedWorkspaces, loadWithServerStats, environment } = require('./api/setup.js');
-const { FIX_SETS } = require('./api/patches.js');
 
 const TARGET_REST = 0.5;
 const TARGET_GRAPHQL = 0.8;
@@ -39,8 +38,8 @@ function settings(f) {
 }
 
 /** Chronicle with an admin and the workspaces; answers the server, the token and both faces' exact answers. */
-async function startSeededChronicle(s, patches = []) {
-  const server = await startChild('chronicle-server.js', { label: 'chronicle', env: { CHRONICLE_BENCH_PATCHES: patches.join(',') } });
+async function startSeededChronicle(s) {
+  const server = await startChild('../lib/chronicle-server.js', { label: 'chronicle' });
   try {
     const { admin, token } = await seedAdmin(server.url);
     await seedWorkspaces(server.url, token, s.workspaces);
@@ -125,10 +124,9 @@ function combine(runs) {
 async function runReads(opts = {}) {
   const s = settings(opts);
   const log = opts.log ?? console.log;
-  const patches = typeof opts.patches === 'string' ? opts.patches.split(',').filter(Boolean) : [];
-  log(`[reads] ${s.clients} clients, ${s.workspaces} workspaces, warm-up ${s.warmupMs / 1000} s, window ${s.durationMs / 1000} s, ${s.rounds} round(s)${patches.length ? `, patches ${patches.join('+')}` : ''}`);
+  log(`[reads] ${s.clients} clients, ${s.workspaces} workspaces, warm-up ${s.warmupMs / 1000} s, window ${s.durationMs / 1000} s, ${s.rounds} round(s)`);
 
-  const chronicle = await startSeededChronicle(s, patches);
+  const chronicle = await startSeededChronicle(s);
   const dataDir = tmpDir('reads-data');
   const servers = [chronicle.server];
   try {
@@ -160,7 +158,7 @@ async function runReads(opts = {}) {
       }
     }
 
-    const result = { settings: { ...s, patches }, bodies: { restBytes, graphqlBytes: gqlBytes } };
+    const result = { settings: { ...s }, bodies: { restBytes, graphqlBytes: gqlBytes } };
     for (const face of ['rest', 'graphql']) {
       const c = combine(runs[face].chronicle);
       const b = combine(runs[face].baseline);
@@ -173,7 +171,7 @@ async function runReads(opts = {}) {
       'graphql errors': { target: '0', actual: result.graphql.chronicle.errors, met: result.graphql.chronicle.errors === 0 && result.graphql.baseline.errors === 0 },
     };
 
-    if (opts.diagnose) result.diagnosis = await diagnose(s, chronicle, result, { express, apollo }, log, { variants: !patches.length && !opts['no-variants'] });
+    if (opts.diagnose) result.diagnosis = await diagnose(s, chronicle, result, { express, apollo }, log);
     return result;
   } finally {
     for (const srv of servers) await srv.stop().catch(() => srv.kill());
@@ -181,12 +179,9 @@ async function runReads(opts = {}) {
   }
 }
 
-/**
- * Where Chronicle's time goes: a profiled window per face on the seeded server, then each candidate
- * fix set of api/patches.js on a fresh server, each face next to a fresh baseline window.
- */
-async function diagnose(s, chronicle, result, baselines, log, { variants = true } = {}) {
-  const out = { profiles: {}, variants: [] };
+/** Where Chronicle's time goes: in-process pieces, and a profiled window per face beside its baseline's. */
+async function diagnose(s, chronicle, result, baselines, log) {
+  const out = { profiles: {} };
   const load = { clients: s.clients, warmupMs: s.warmupMs, durationMs: s.durationMs };
   out.micro = (await chronicle.server.ask('micro-reads', 'micro', { token: chronicle.token, userId: chronicle.adminId, n: s.durationMs >= 8000 ? 3000 : 1000 })).micro;
   log(`[reads:diagnose] in-process costs measured (${Object.keys(out.micro).length} pieces)`);
@@ -203,8 +198,8 @@ async function diagnose(s, chronicle, result, baselines, log, { variants = true 
           profile: summarizeProfile(file, {
             top: 30,
             inclusive: face === 'rest'
-              ? ['loggingMiddleware', 'helmetMiddleware', 'authenticate', 'verify', 'findOne', 'find', 'count', 'matching', 'json', 'send']
-              : ['loggingMiddleware', 'helmetMiddleware', 'authenticate', 'verify', 'getComplexity', 'execute', 'find', 'matching', 'completeValue', 'from'],
+              ? ['authenticate', 'verify', 'findOne', 'find', 'count', 'matching', 'json', 'send']
+              : ['authenticate', 'verify', 'getComplexity', 'execute', 'find', 'matching', 'completeValue', 'from'],
           }),
         };
       }
@@ -214,50 +209,6 @@ async function diagnose(s, chronicle, result, baselines, log, { variants = true 
   } finally {
     rmrf(profDir);
   }
-  // Variants in rotation, "as built" first, ROUNDS times (2 in a full run), so slow minutes on the
-  // shared machine hit them all alike; each is reported with the means of its rounds.
-  const sets = variants ? [[], ...FIX_SETS.reads] : [];
-  const rounds = s.durationMs >= 8000 ? 2 : 1;
-  const runs = sets.map(() => []);
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, patches] of sets.entries()) {
-      const name = patches.join(' + ') || 'as built';
-      let variant;
-      try {
-        variant = await startSeededChronicle(s, patches);
-      } catch (err) {
-        runs[i].push({ error: String(err.message ?? err).split('\n')[0] });
-        log(`[reads:diagnose] round ${round + 1} ${name}: FAILED ${runs[i].at(-1).error}`);
-        continue;
-      }
-      try {
-        const v = {};
-        for (const [face, request, ok, baseline] of [['rest', restRequest, restOk, baselines.express], ['graphql', graphqlRequest, graphqlOk, baselines.apollo]]) {
-          const b = await loadWithServerStats(baseline, { ...load, request: request(variant.token), ok });
-          const c = await loadWithServerStats(variant.server, { ...load, request: request(variant.token), ok });
-          v[face] = { reqPerSec: c.reqPerSec, baselineReqPerSec: b.reqPerSec, ratio: c.reqPerSec / b.reqPerSec, p99: c.latencyMs.p99, cpuMsPerRequest: c.serverCpuMsPerRequest, baselineCpuMsPerRequest: b.serverCpuMsPerRequest, errors: c.errors };
-          log(`[reads:diagnose] round ${round + 1} ${name} ${face}: ${fmt.int(c.reqPerSec)} req/s vs baseline ${fmt.int(b.reqPerSec)} (${fmt.pct(c.reqPerSec / b.reqPerSec)}), CPU ${fmt.ms(c.serverCpuMsPerRequest)}/req vs ${fmt.ms(b.serverCpuMsPerRequest)}, errors ${c.errors}`);
-        }
-        runs[i].push(v);
-      } finally {
-        await variant.server.stop().catch(() => variant.server.kill());
-      }
-    }
-  }
-  out.variants = sets.map((patches, i) => {
-    const ok = runs[i].filter((v) => !v.error);
-    if (!ok.length) return { patches, error: runs[i][0]?.error ?? 'no run' };
-    const face = (f) => ({
-      reqPerSec: mean(ok.map((v) => v[f].reqPerSec)),
-      ratio: mean(ok.map((v) => v[f].ratio)),
-      ratioEach: ok.map((v) => v[f].ratio),
-      cpuMsPerRequest: mean(ok.map((v) => v[f].cpuMsPerRequest)),
-      baselineCpuMsPerRequest: mean(ok.map((v) => v[f].baselineCpuMsPerRequest)),
-      p99: mean(ok.map((v) => v[f].p99)),
-      errors: ok.reduce((a, v) => a + v[f].errors, 0),
-    });
-    return { patches, rounds: ok.length, rest: face('rest'), graphql: face('graphql') };
-  });
   return out;
 }
 
@@ -292,7 +243,7 @@ function report(r) {
     lines.push(titles[face]);
     lines.push(table([
       head,
-      row(`chronicle${st.patches.length ? ` (+${st.patches.join('+')})` : ''}`, x.chronicle),
+      row('chronicle', x.chronicle),
       row(names[face], x.baseline),
       ['ratio', fmt.ratio(x.ratio), fmt.ratio(x.chronicle.latencyMs.p50 / x.baseline.latencyMs.p50), fmt.ratio(x.chronicle.latencyMs.p99 / x.baseline.latencyMs.p99), '', '', fmt.ratio(x.cpuRatio), fmt.ratio(x.chronicle.peakRssMiB / x.baseline.peakRssMiB)],
     ]).replace(/^/gm, '  '));
@@ -314,48 +265,10 @@ function report(r) {
       lines.push(`  diagnose: ${face} — Chronicle's profile`);
       lines.push(formatProfile(p.chronicle.profile, { cats: 16, fns: 25 }).replace(/^/gm, '    '));
     }
-    if (r.diagnosis.variants.length) {
-      lines.push('');
-      const n = r.diagnosis.variants[0].rounds ?? 1;
-      lines.push(`  diagnose: candidate fixes applied from outside src/ (fresh server each, in rotation, ${n} round(s), means; each face next to a fresh baseline window; CPU/req is the steadier figure)`);
-      const vr = [['variant', 'REST req/s', 'vs Express', 'each round', 'CPU/req', '(Express)', 'GraphQL req/s', 'vs Apollo', 'each round', 'CPU/req', '(Apollo)', 'errors']];
-      for (const v of r.diagnosis.variants) {
-        if (v.error) {
-          vr.push([v.patches.join(' + ') || 'as built', `failed: ${v.error.slice(0, 80)}`, '', '', '', '', '', '', '', '', '', '']);
-          continue;
-        }
-        vr.push([
-          v.patches.join(' + ') || 'as built',
-          fmt.int(v.rest.reqPerSec), fmt.pct(v.rest.ratio), v.rest.ratioEach.map(fmt.pct).join(' / '), fmt.ms(v.rest.cpuMsPerRequest), fmt.ms(v.rest.baselineCpuMsPerRequest),
-          fmt.int(v.graphql.reqPerSec), fmt.pct(v.graphql.ratio), v.graphql.ratioEach.map(fmt.pct).join(' / '), fmt.ms(v.graphql.cpuMsPerRequest), fmt.ms(v.graphql.baselineCpuMsPerRequest),
-          v.rest.errors + v.graphql.errors,
-        ]);
-      }
-      lines.push(table(vr).replace(/^/gm, '    '));
-    }
   }
   return lines.join('\n');
 }
 
 module.exports = { runReads, report, settings };
 
-if (require.main === module) {
-  require('./lib/common.js').snapshotDist();
-  const f = flags();
-  const env = environment();
-  console.log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}; ${env.commit}${env.srcDirty.length ? ` + ${env.srcDirty.length} uncommitted src/ paths` : ''}; dist built ${env.distBuiltAt}`);
-  runReads(f).then(
-    (r) => {
-      r.env = env;
-      r.envAfter = environment();
-      console.log('');
-      console.log(report(r));
-      console.log(`load before ${env.loadavg}, after ${r.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`);
-      if (f.json) fs.writeFileSync(f.json, JSON.stringify(r, null, 2));
-    },
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) require('./lib/common.js').runAsMain(runReads, report, { environment });

@@ -261,17 +261,4 @@ function report(r) {
 
 module.exports = { runReplay, report, runMode };
 
-if (require.main === module) {
-  require('./lib/common.js').snapshotDist();
-  const f = flags();
-  runReplay(f).then(
-    (r) => {
-      console.log(report(r));
-      if (f.json) fs.writeFileSync(f.json, JSON.stringify(r, null, 2));
-    },
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) require('./lib/common.js').runAsMain(runReplay, report);

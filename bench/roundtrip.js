@@ -30,11 +30,11 @@ function settings(quick) {
     : { clients: 10, users: 50, warmupMs: 2000, durationMs: 10000 };
 }
 
-async function startServer(kind, { trace = false, patches = [] } = {}) {
+async function startServer(kind, { trace = false } = {}) {
   const dir = tmpDir(kind);
-  const script = path.join(__dirname, 'roundtrip', `${kind}-server.js`);
+  const script = kind === 'chronicle' ? path.join(__dirname, 'lib', 'chronicle-server.js') : path.join(__dirname, 'roundtrip', `${kind}-server.js`);
   const child = fork(script, [dir], {
-    env: { ...process.env, CHRONICLE_BENCH_TRACE: trace ? '1' : '0', CHRONICLE_BENCH_PATCHES: patches.join(',') },
+    env: { ...process.env, CHRONICLE_BENCH_TRACE: trace ? '1' : '0' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const hwm = rssSampler(child.pid, 100); // whole life of the process, set-up included
@@ -208,8 +208,8 @@ async function runRoundtrip(opts = {}) {
 }
 
 /** One Chronicle server through set-up and a measured load; answers the load figures. */
-async function chronicleRun(s, { patches = [], trace = false, clients = s.clients, profileFile = null } = {}) {
-  const server = await startServer('chronicle', { trace, patches });
+async function chronicleRun(s, { trace = false, clients = s.clients, profileFile = null } = {}) {
+  const server = await startServer('chronicle', { trace });
   try {
     const seedData = await seed(server.url, s.users);
     const plan = requestPlan(seedData.ids, s.clients, seedData.token);
@@ -229,8 +229,7 @@ async function chronicleRun(s, { patches = [], trace = false, clients = s.client
 
 /**
  * Where a request's time goes: per-stage timers at 1 client (no queueing), a CPU profile of the
- * server over a 10-client window, then candidate fixes applied from the outside (see
- * roundtrip/chronicle-server.js CHRONICLE_BENCH_PATCHES) at 10 clients, each beside the baseline.
+ * server over a 10-client window.
  */
 async function diagnose(s, baseline, log) {
   const out = {};
@@ -245,7 +244,7 @@ async function diagnose(s, baseline, log) {
     out.cpuProfile10Clients = {
       reqPerSec: profiled.reqPerSec,
       profile: summarizeProfile(file, {
-        inclusive: ['verify', 'createPublicKey', 'persistNewStateAsync', 'flushNow', 'appendInTx', 'readStream', 'handleBatch', 'loggingMiddleware', 'helmetMiddleware', 'jsonParser', 'send'],
+        inclusive: ['verify', 'authenticate', 'flushNow', 'appendInTx', 'readStream', 'handleBatch', 'loggingMiddleware', 'helmetMiddleware', 'jsonParser', 'send'],
       }),
     };
     log(`[roundtrip:diagnose] profiled 10-client window: ${fmt.int(profiled.reqPerSec)} req/s under the profiler`);
@@ -253,38 +252,6 @@ async function diagnose(s, baseline, log) {
     rmrf(profDir);
   }
 
-  // Variants in rotation (as built first), ROUNDS times, so slow minutes on the shared machine hit
-  // them all alike; each is reported with the mean of its rounds.
-  // nedb-fd only matters while app.ts opens a NedbReadStore.
-  const nedbShipped = /NedbReadStore\.open/.test(fs.readFileSync(path.join(distDir(), 'app.js'), 'utf8'));
-  const fixes = nedbShipped ? ['jwt-keyobject', 'nedb-fd'] : ['jwt-keyobject'];
-  const sets = [[], ...fixes.map((_, i) => fixes.slice(0, i + 1)), [...fixes, 'no-pino-http']];
-  if (dist('projections/all.js').ALL_PROJECTIONS.some((p) => p.name === 'event_logs')) sets.push([...fixes, 'no-pino-http', 'no-event-logs']);
-  const rounds = s.durationMs >= 10000 ? 2 : 1;
-  const runs = sets.map(() => []);
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, patches] of sets.entries()) {
-      const v = await chronicleRun(s, { patches });
-      runs[i].push(v);
-      log(`[roundtrip:diagnose] round ${round + 1} ${patches.join(' + ') || 'as built'}: ${fmt.int(v.reqPerSec)} req/s, p99 ${fmt.ms(v.latencyMs.p99)}, CPU ${fmt.ms(v.serverCpuMsPerRequest)}/req, errors ${v.errors}, ${v.verified.wrong} wrong`);
-    }
-  }
-  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  out.variants = sets.map((patches, i) => {
-    const rs = runs[i];
-    return {
-      patches,
-      rounds: rs.length,
-      reqPerSec: mean(rs.map((v) => v.reqPerSec)),
-      reqPerSecEach: rs.map((v) => v.reqPerSec),
-      ratio: mean(rs.map((v) => v.reqPerSec)) / baseline.reqPerSec,
-      p50: mean(rs.map((v) => v.latencyMs.p50)),
-      p99: mean(rs.map((v) => v.latencyMs.p99)),
-      serverCpuMsPerRequest: mean(rs.map((v) => v.serverCpuMsPerRequest)),
-      errors: rs.reduce((a, v) => a + v.errors, 0),
-      wrong: rs.reduce((a, v) => a + v.verified.wrong, 0),
-    };
-  });
   return out;
 }
 
@@ -316,30 +283,10 @@ function report(r) {
     const p = r.diagnosis.cpuProfile10Clients;
     lines.push(`  diagnose: CPU profile of the server over a 10-client window (${fmt.int(p.reqPerSec)} req/s under the profiler)`);
     lines.push(formatProfile(p.profile).replace(/^/gm, '    '));
-    const n = r.diagnosis.variants[0].rounds;
-    lines.push(`  diagnose: candidate fixes applied from outside src/ (10 clients, ${n} rotation round(s), means; vs the main run's baseline)`);
-    const vr = [['variant', 'req/s', 'each round', 'vs baseline', 'p50', 'p99', 'CPU/req', 'errors', 'state check']];
-    for (const v of r.diagnosis.variants) {
-      vr.push([v.patches.join(' + ') || 'as built', fmt.int(v.reqPerSec), v.reqPerSecEach.map(fmt.int).join(' / '), fmt.ratio(v.ratio), fmt.ms(v.p50), fmt.ms(v.p99), fmt.ms(v.serverCpuMsPerRequest), v.errors, `${v.wrong} wrong`]);
-    }
-    lines.push(table(vr).replace(/^/gm, '    '));
   }
   return lines.join('\n');
 }
 
 module.exports = { runRoundtrip, report, chronicleRun, settings };
 
-if (require.main === module) {
-  require('./lib/common.js').snapshotDist();
-  const f = flags();
-  runRoundtrip(f).then(
-    (r) => {
-      console.log(report(r));
-      if (f.json) fs.writeFileSync(f.json, JSON.stringify(r, null, 2));
-    },
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) require('./lib/common.js').runAsMain(runRoundtrip, report);

@@ -18,7 +18,7 @@ childMain(async () => {
   const server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  require('./profiler.js').install(); // profile-start / profile-stop, for --diagnose
+  require('../lib/profiler.js').install(); // profile-start / profile-stop, for --diagnose
   process.on('message', (m) => {
     if (m.cmd === 'stop') {
       server.closeAllConnections();

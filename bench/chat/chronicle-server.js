@@ -39,7 +39,7 @@ childMain(async () => {
   index.add(1, chunks);
   const knowledge = { search: async (ws, q, o) => index.search(ws, q, o), pinned: async () => [] };
   const config = loadConfig({
-    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent', RATE_LIMIT_AUTH_PER_MIN: '100000',
+    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent', RATE_LIMIT_AUTH_PER_MIN: '100000', RATE_LIMIT_API_PER_MIN: '1000000000',
     LLM_PROVIDER: 'openai', OPENAI_BASE_URL: upstream, OPENAI_API_KEY: 'bench',
   });
   const app = await startChronicle(config, pino({ level: 'silent' }), { knowledge });

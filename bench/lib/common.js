@@ -218,7 +218,35 @@ function childMain(fn) {
   );
 }
 
+/**
+ * The tail every bench entry script shares: snapshot dist/, parse flags, run, print the report (and
+ * `--json` the result). `environment` (optional) is printed before and recorded after the run, for
+ * benches whose figures need the machine's load beside them.
+ */
+function runAsMain(run, report, { environment } = {}) {
+  snapshotDist();
+  const f = flags();
+  const env = environment?.();
+  if (env) console.log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}; ${env.commit}${env.srcDirty.length ? ` + ${env.srcDirty.length} uncommitted src/ paths` : ''}; dist built ${env.distBuiltAt}`);
+  run(f).then(
+    (r) => {
+      if (env) {
+        r.env = env;
+        r.envAfter = environment();
+        console.log('');
+      }
+      console.log(report(r));
+      if (env) console.log(`load before ${env.loadavg}, after ${r.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`);
+      if (f.json) fs.writeFileSync(f.json, JSON.stringify(r, null, 2));
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
 module.exports = {
   ROOT, distDir, dist, snapshotDist, flags, tmpDir, rmrf, percentile, summarize, procMem, procCpuSeconds, rssSampler, fmt, table, sleep,
-  nextMessage, runChild, childMain,
+  nextMessage, runChild, childMain, runAsMain,
 };

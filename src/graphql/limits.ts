@@ -35,12 +35,28 @@ export function complexityError(schema: GraphQLSchema, query: DocumentNode, vari
   return complexity > MAX_COMPLEXITY ? tooComplex(MAX_COMPLEXITY, complexity) : null;
 }
 
+/**
+ * Without variables an operation's complexity depends on its document alone, and Apollo hands out the
+ * same parsed document for a query text it has seen: worked out once per document and operation.
+ */
+const byDocument = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
+
+export function cachedComplexityError(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null) {
+  if (variables && Object.keys(variables).length) return complexityError(schema, query, variables, operationName);
+  let byOperation = byDocument.get(query);
+  if (!byOperation) byDocument.set(query, (byOperation = new Map()));
+  const key = operationName ?? '';
+  let error = byOperation.get(key);
+  if (error === undefined) byOperation.set(key, (error = complexityError(schema, query, variables, operationName)));
+  return error;
+}
+
 /** Over HTTP: checked once Apollo has resolved the operation. */
 export const complexityPlugin = (schema: GraphQLSchema): ApolloServerPlugin => ({
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document }) {
-        const error = complexityError(schema, document, request.variables, request.operationName);
+        const error = cachedComplexityError(schema, document, request.variables, request.operationName);
         if (error) throw error;
       },
     };

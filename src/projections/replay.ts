@@ -1,5 +1,5 @@
 import type { EventStore } from '../infra/eventstore/port.js';
-import type { Collection, Doc, ReadStore } from '../infra/readstore/port.js';
+import type { Collection, CollectionOptions, Doc, ReadStore } from '../infra/readstore/port.js';
 import type { Projection } from './shared/projection.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, projectionApplier } from './shared/runner.js';
 
@@ -9,7 +9,7 @@ const REBUILD_SUFFIX = '__rebuild';
 /** The read store seen through other collection names: projections write into fresh collections unaware. */
 function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
   return {
-    collection: <T extends Doc>(name: string): Collection<T> => db.collection<T>(names.get(name) ?? name),
+    collection: <T extends Doc>(name: string, options?: CollectionOptions): Collection<T> => db.collection<T>(names.get(name) ?? name, options),
     drop: (name) => db.drop(names.get(name) ?? name),
     rename: (from, to) => db.rename(names.get(from) ?? from, names.get(to) ?? to),
     listCollections: () => db.listCollections(),

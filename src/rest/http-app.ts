@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { explorerRouter } from '../graphql/explorer.js';
 import { authenticator } from './auth.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { requestLogging } from './request-ids.js';
+import { staticHeaders } from './static-headers.js';
 import { createMetrics } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { embeddingRoutes } from './routes/embeddings.js';
@@ -25,18 +25,9 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
 
-  app.use(pinoHttp({
-    logger,
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && given.length <= 128 ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
-  }));
+  app.use(requestLogging(logger));
   app.use(metrics.timer);
-  app.use(helmet({ contentSecurityPolicy: false }));
+  app.use(staticHeaders(helmet({ contentSecurityPolicy: false })));
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRoutes(deps, metrics.registry));
   app.use(authenticator(deps));

@@ -1,13 +1,12 @@
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { userDecider } from '../../domain/identity/user.js';
-import { fold } from '../../domain/shared/decider.js';
 import { fieldError, forbidden, notFound } from '../../domain/shared/errors.js';
 import { DEFAULT_WORKSPACE_SETTINGS, slugCandidate, slugify } from '../../domain/workspaces/settings.js';
 import { canSeeWorkspace, workspaceDecider, type WorkspaceState } from '../../domain/workspaces/workspace.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import { userStream } from '../identity/register.js';
 import { type Actor, type CommandContext, requireActor } from '../shared/context.js';
-import { handleCommand } from '../shared/handle.js';
+import { currentState, handleCommand } from '../shared/handle.js';
 import { ownerOf, release, reservationStream, reserve } from '../shared/reservation.js';
 import { nextId } from '../shared/sequence.js';
 import { parseInput } from '../shared/validation.js';
@@ -22,7 +21,7 @@ export async function loadWorkspace(store: EventStore, slug: string, actor: Acto
   const owner = await ownerOf(store, slugStream(slug));
   if (!owner) throw notFound();
   const workspaceId = Number(owner);
-  const state: WorkspaceState = fold(workspaceDecider, (await store.readStream(workspaceStream(workspaceId))) as never);
+  const state: WorkspaceState = await currentState(store, workspaceStream(workspaceId), workspaceDecider);
   if (!canSeeWorkspace(actor, state)) throw notFound();
   return { workspaceId, state: state as Extract<WorkspaceState, { status: 'active' | 'deleted' }> };
 }
@@ -75,7 +74,7 @@ export async function addWorkspaceMember(store: EventStore, slug: string, rawInp
   const { workspaceId } = await loadWorkspace(store, slug, actor);
   const { user_id: userId } = parseInput(memberInput, rawInput);
   if (!isPrivileged(actor.role)) throw forbidden();
-  const user = fold(userDecider, (await store.readStream(userStream(userId))) as never);
+  const user = await currentState(store, userStream(userId), userDecider);
   if (user.status !== 'active') throw fieldError('user_id', `User ${userId} does not exist.`);
   const result = await handleCommand(store, workspaceStream(workspaceId), workspaceDecider, { type: 'AddMember', actor, userId, now: ctx.now }, ctx);
   return { workspaceId, position: result.position };

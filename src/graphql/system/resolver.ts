@@ -3,8 +3,7 @@ import { currentSetting, updateSetting } from '../../commands/system/settings.js
 import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
 import { forbidden } from '../../domain/shared/errors.js';
 import type { Filter } from '../../infra/readstore/port.js';
-import { EVENT_LOGS } from '../../projections/event-logs/projection.js';
-import { type EventLogView, listEventLogs } from '../../projections/event-logs/queries.js';
+import { findEventLog, listEventLogs } from '../../projections/event-logs/queries.js';
 import { listSettings } from '../../projections/settings/queries.js';
 import { countUsers } from '../../projections/users/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
@@ -69,10 +68,9 @@ export class SystemResolver {
       const ctx = context as GraphQLContext;
       requireAdmin(ctx);
       const types = (args.types as string[] | null | undefined) ?? null;
-      const logs = ctx.deps.db.collection<EventLogView>(EVENT_LOGS);
       return noticeStream(ctx.deps.pubsub, (p) => ctx.deps.progress.waitFor(p), async (event) => {
         if (isBookkeepingStream(event.stream)) return null;
-        const entry = await logs.findOne({ _id: String(event.position) });
+        const entry = await findEventLog(ctx.deps.db, event.position);
         if (!entry || (types && !types.includes(entry.event) && !types.includes(entry.type))) return null;
         return AuditEvent.from(entry);
       });

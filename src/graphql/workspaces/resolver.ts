@@ -6,7 +6,7 @@ import {
 } from '../../commands/workspaces/workspaces.js';
 import { notFound } from '../../domain/shared/errors.js';
 import { findThread, threadsOfWorkspace } from '../../projections/threads/queries.js';
-import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces } from '../../projections/workspaces/queries.js';
+import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces, seenBy, workspaceAfter } from '../../projections/workspaces/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { User } from '../identity/types.js';
 import { listComplexity } from '../limits.js';
@@ -147,7 +147,7 @@ export class WorkspaceResolver {
       const stream = `workspace-${ws.id}`;
       return noticeStream(ctx.deps.pubsub, (p) => ctx.deps.progress.waitFor(p), async (event) => {
         if (event.stream !== stream) return null;
-        const now = await findWorkspaceById(ctx.deps.db, actor, ws.id);
+        const now = seenBy(actor, await workspaceAfter(ctx.deps.db, ws.id, event.position));
         // Someone removed from the workspace hears nothing more about it, except that it is gone.
         if (!now && event.type !== 'WorkspaceDeleted') return null;
         return { type: event.type, position: event.position, occurredAt: event.occurredAt, workspace: now && Workspace.from(now) };

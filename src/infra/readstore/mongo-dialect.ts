@@ -3,7 +3,8 @@
  * module) serve both embedded stores, and these rewrites close the gaps where nedb reads a
  * MongoDB document differently.
  */
-import type { Filter, Update } from './port.js';
+import { compareThings, getDotValue } from '@seald-io/nedb/lib/model.js';
+import type { Doc, Filter, Sort, Update } from './port.js';
 
 /**
  * MongoDB filter → nedb query. Plain equality fields stay at the top level (nedb uses them for
@@ -105,6 +106,17 @@ export function isOperatorObject(value: unknown): value is Record<string, unknow
   return keys.length > 0 && keys.every((k) => k.startsWith('$'));
 }
 
+/** What an upsert starts from, as MongoDB does: the filter's plain equality fields (the update then applies). */
+export function upsertSeed(filter: Filter): Record<string, unknown> {
+  const seed: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(filter)) {
+    if (k.startsWith('$') || v instanceof RegExp || v === null) continue;
+    if (!isOperatorObject(v)) seed[k] = v;
+    else if (Object.keys(v).length === 1 && '$eq' in v) seed[k] = v.$eq;
+  }
+  return seed;
+}
+
 /**
  * MongoDB treats `$pull` on a missing field as a no-op; nedb throws. An empty `$addToSet`
  * applied first creates the array (left empty, where MongoDB leaves the field absent).
@@ -119,3 +131,12 @@ export function toUpdate(update: Update): Update {
   const { $addToSet: _ignored, ...rest } = update;
   return { $addToSet: addToSet, ...rest };
 }
+
+/** A comparator for a MongoDB sort document, ordering values as nedb (and MongoDB) do. */
+export const comparator = (sort: Sort) => (a: Doc, b: Doc) => {
+  for (const [field, direction] of Object.entries(sort)) {
+    const c = compareThings(getDotValue(a, field), getDotValue(b, field));
+    if (c !== 0) return c * direction;
+  }
+  return 0;
+};

@@ -16,6 +16,14 @@ export interface FindOptions {
   limit?: number;
 }
 
+/**
+ * `archive`: a large, append-mostly collection read a page at a time (the event log). A store that
+ * serves collections from memory keeps an archive on disk only and answers it from its indexes there.
+ * A store remembers the declaration (across processes and renames), so later calls need not repeat it.
+ * Every document of an archive holds a string, a number or null under each indexed field.
+ */
+export interface CollectionOptions { archive?: boolean }
+
 export interface Collection<T extends Doc = Doc> {
   readonly name: string;
   findOne(filter: Filter): Promise<T | null>;
@@ -31,7 +39,7 @@ export interface Collection<T extends Doc = Doc> {
 }
 
 export interface ReadStore {
-  collection<T extends Doc = Doc>(name: string): Collection<T>;
+  collection<T extends Doc = Doc>(name: string, options?: CollectionOptions): Collection<T>;
   /** Removes a collection and its documents. */
   drop(name: string): Promise<void>;
   /** Replaces `to` with `from` (used by replay to switch to freshly built collections). */

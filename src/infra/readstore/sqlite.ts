@@ -6,18 +6,28 @@
  * notes what it changed in a `changes` log, from which other processes that share the file (API
  * processes without a projector) refresh their in-memory view. Chosen over nedb on measured replay
  * speed (see bench/README.md).
+ *
+ * Stored documents are deep-frozen and handed to readers as they are (no copy per read): a write
+ * replaces a document, never changes it in place. Archive collections (the event log) stay on disk
+ * only (sqlite-archive.ts).
  */
 import Database from 'better-sqlite3';
-import { checkObject, compareThings, deepCopy, getDotValue, match, modify } from '@seald-io/nedb/lib/model.js';
-import { isOperatorObject, toQuery, toUpdate } from './mongo-dialect.js';
+import { randomUUID } from 'node:crypto';
+import { checkObject, deepCopy, match, modify } from '@seald-io/nedb/lib/model.js';
+import { comparator, isOperatorObject, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
+import { type ArchiveHost, ArchiveCollection } from './sqlite-archive.js';
 import {
-  type Collection, type Doc, DuplicateKeyError, type Filter, type FindOptions, type ReadStore, type Update,
+  type Collection, type CollectionOptions, type Doc, DuplicateKeyError, type Filter, type FindOptions, type ReadStore, type Update,
 } from './port.js';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,100}$/;
 const table = (name: string) => `doc_${name}`;
-/** Flush inside the write once this many documents wait, to bound memory in long synchronous runs. */
-const MAX_PENDING = 20_000;
+/**
+ * Flush archive writes inside the write once this many wait, to bound memory in long synchronous runs
+ * (a replay). Pending writes of in-memory collections only point at documents memory holds anyway, so
+ * they wait for the end of the turn, and a replay writes each such document once, not once per event.
+ */
+const MAX_PENDING_ARCHIVED = 20_000;
 /** The change log keeps this many entries; a reader further behind reloads everything. */
 const CHANGES_KEPT = 100_000;
 /** A flush that changes more documents of a collection than this logs the collection as a whole. */
@@ -31,6 +41,7 @@ class MemCollection {
 
   /** Takes another process's version of a document (null: it was deleted). */
   replace(id: string, doc: Doc | null): void {
+    if (doc) deepFreeze(doc);
     const previous = this.docs.get(id);
     if (previous) for (const index of this.indexes) indexRemove(index, previous);
     if (!doc) {
@@ -61,12 +72,25 @@ function indexRemove(index: Index, doc: Doc): void {
   for (const key of indexKey(doc, index.fields)) index.entries.get(key)?.delete(doc._id);
 }
 
-export class SqliteReadStore implements ReadStore {
+/** Frozen documents can be shared with every reader: nobody can change one under another. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
+}
+
+export class SqliteReadStore implements ReadStore, ArchiveHost {
   private readonly collections = new Map<string, MemCollection>();
   /** collection → _id → the document to write, or null to delete. */
   private pending = new Map<string, Map<string, Doc | null>>();
+  /** Archive collection → _id → the serialised document to write, or null to delete. */
+  private pendingArchive = new Map<string, Map<string, string | null>>();
   private pendingCount = 0;
+  private pendingArchivedCount = 0;
   private flushScheduled = false;
+  /** Names of archive collections (kept on disk only), as recorded in the file. */
+  private archives = new Set<string>();
+  private readonly archiveFields = new Map<string, Set<string>>();
 
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tables = new Set<string>();
@@ -74,7 +98,7 @@ export class SqliteReadStore implements ReadStore {
   private constructor(private readonly db: Database.Database) {}
 
   /** Prepared once: preparing is a large part of a small write's cost. */
-  private stmt(sql: string): Database.Statement {
+  stmt(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
     return statement;
@@ -83,6 +107,7 @@ export class SqliteReadStore implements ReadStore {
   /** Forgets statements and table knowledge for a collection whose table was dropped or renamed. */
   private forgetTable(name: string): void {
     this.tables.delete(name);
+    this.archiveFields.delete(name);
     for (const sql of this.statements.keys()) if (sql.includes(`"${table(name)}"`)) this.statements.delete(sql);
   }
 
@@ -90,13 +115,22 @@ export class SqliteReadStore implements ReadStore {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+    // Archives are read from disk, one point lookup per insert among them: mapped pages spare a read() call each.
+    db.pragma('mmap_size = 268435456');
+    db.pragma('busy_timeout = 5000'); // an API process declaring an archive waits for the projector's write lock
     // Index definitions outlive the process; the indexes themselves are rebuilt in memory on load.
     db.exec('CREATE TABLE IF NOT EXISTS indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, fields))');
     // id NULL: the whole collection changed (renamed over or dropped).
     db.exec('CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT)');
+    db.exec('CREATE TABLE IF NOT EXISTS archives (collection TEXT PRIMARY KEY)');
     const store = new SqliteReadStore(db);
     store.seenSeq = store.maxSeq();
+    store.loadArchives();
     return store;
+  }
+
+  private loadArchives(): void {
+    this.archives = new Set((this.stmt('SELECT collection FROM archives').all() as { collection: string }[]).map((r) => r.collection));
   }
 
   /** The last entry of the change log this process's view includes. */
@@ -106,19 +140,72 @@ export class SqliteReadStore implements ReadStore {
     return (this.stmt('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
   }
 
-  collection<T extends Doc = Doc>(name: string): Collection<T> {
+  collection<T extends Doc = Doc>(name: string, options: CollectionOptions = {}): Collection<T> {
     if (!NAME.test(name)) throw new Error(`Invalid collection name: ${name}`);
-    return new SqliteCollection<T>(name, this);
+    if (options.archive && !this.archives.has(name)) {
+      if (this.collections.has(name)) throw new Error(`${name} is already held in memory; it cannot become an archive`);
+      this.stmt('INSERT OR IGNORE INTO archives (collection) VALUES (?)').run(name);
+      this.archives.add(name);
+    }
+    return this.archives.has(name) ? new ArchiveCollection<T>(name, this) : new SqliteCollection<T>(name, this);
+  }
+
+  tableName(name: string): string {
+    return table(name);
+  }
+
+  ensureTable(name: string): void {
+    this.createTable(name);
+  }
+
+  indexedFields(name: string): ReadonlySet<string> {
+    let fields = this.archiveFields.get(name);
+    if (!fields) {
+      const defined = this.stmt('SELECT fields FROM indexes WHERE collection = ?').all(name) as { fields: string }[];
+      fields = new Set(defined.flatMap((d) => JSON.parse(d.fields) as string[]));
+      this.archiveFields.set(name, fields);
+    }
+    return fields;
+  }
+
+  /** An expression index over the JSON documents; named uniquely, since a rename carries it to another table. */
+  defineArchiveIndex(name: string, fields: string[]): void {
+    const columns = fields.map((f) => `json_extract(doc, '$.${f}')`).join(', ');
+    this.db.transaction(() => {
+      this.db.exec(`CREATE INDEX "ix_${randomUUID().replace(/-/g, '')}" ON "${table(name)}" (${columns})`);
+      this.defineIndex(name, fields, false);
+    })();
+    this.archiveFields.delete(name);
+  }
+
+  pendingArchived(name: string, id: string): string | null | undefined {
+    return this.pendingArchive.get(name)?.get(id);
+  }
+
+  archived(name: string, id: string, json: string | null): void {
+    let writes = this.pendingArchive.get(name);
+    if (!writes) this.pendingArchive.set(name, (writes = new Map()));
+    if (!writes.has(id)) this.pendingArchivedCount++;
+    writes.set(id, json);
+    if (this.pendingArchivedCount >= MAX_PENDING_ARCHIVED) this.flushArchives();
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushNow());
   }
 
   /** The in-memory collection, loaded from its table on first use. */
   mem(name: string): MemCollection {
     let coll = this.collections.get(name);
     if (!coll) {
+      if (this.archives.has(name)) throw new Error(`${name} is an archive, kept on disk only`);
       coll = new MemCollection();
       if (this.tableExists(name)) {
         for (const row of this.stmt(`SELECT doc FROM "${table(name)}"`).iterate() as Iterable<{ doc: string }>) {
-          const doc = JSON.parse(row.doc) as Doc;
+          const doc = deepFreeze(JSON.parse(row.doc) as Doc);
           coll.docs.set(doc._id, doc);
         }
       }
@@ -139,11 +226,7 @@ export class SqliteReadStore implements ReadStore {
     if (!writes) this.pending.set(name, (writes = new Map()));
     if (!writes.has(id)) this.pendingCount++;
     writes.set(id, doc);
-    if (this.pendingCount >= MAX_PENDING) this.flushNow();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushNow());
-    }
+    this.scheduleFlush();
   }
 
   async flush(): Promise<void> {
@@ -151,14 +234,15 @@ export class SqliteReadStore implements ReadStore {
   }
 
   /** Writes everything pending, and notes it in the change log, in one transaction. */
-  private flushNow(): void {
+  flushNow(): void {
     this.flushScheduled = false;
-    if (!this.pendingCount) return;
+    if (!this.pendingCount && !this.pendingArchivedCount) return;
     const pending = this.pending;
     this.pending = new Map();
     this.pendingCount = 0;
     const noteChange = this.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)');
     this.db.transaction(() => {
+      this.writeArchives();
       for (const [name, writes] of pending) {
         this.createTable(name);
         const upsert = this.stmt(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
@@ -177,8 +261,31 @@ export class SqliteReadStore implements ReadStore {
     })();
   }
 
+  /** Archive writes alone, when too many wait in a long synchronous run. */
+  private flushArchives(): void {
+    this.db.transaction(() => this.writeArchives())();
+  }
+
+  /** No change-log entries: no process holds an archive in memory. */
+  private writeArchives(): void {
+    if (!this.pendingArchivedCount) return;
+    const pending = this.pendingArchive;
+    this.pendingArchive = new Map();
+    this.pendingArchivedCount = 0;
+    for (const [name, writes] of pending) {
+      this.createTable(name);
+      const upsert = this.stmt(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
+      const remove = this.stmt(`DELETE FROM "${table(name)}" WHERE id = ?`);
+      for (const [id, json] of writes) {
+        if (json !== null) upsert.run(id, json);
+        else remove.run(id);
+      }
+    }
+  }
+
   /** Reloads what other processes changed since this view was last brought up to date. */
   async sync(): Promise<void> {
+    this.loadArchives(); // another process may have declared one
     const oldest = (this.stmt('SELECT COALESCE(MIN(seq), 0) AS seq FROM changes').get() as { seq: number }).seq;
     if (oldest > this.seenSeq + 1) {
       this.collections.clear(); // too far behind for the log: reload lazily from the tables
@@ -208,10 +315,12 @@ export class SqliteReadStore implements ReadStore {
     this.db.transaction(() => {
       this.db.exec(`DROP TABLE IF EXISTS "${table(name)}"`);
       this.stmt('DELETE FROM indexes WHERE collection = ?').run(name);
+      this.stmt('DELETE FROM archives WHERE collection = ?').run(name);
       this.stmt('INSERT INTO changes (collection, id) VALUES (?, NULL)').run(name);
       this.seenSeq = this.maxSeq();
     })();
     this.collections.delete(name);
+    this.archives.delete(name);
   }
 
   async rename(from: string, to: string): Promise<void> {
@@ -226,8 +335,16 @@ export class SqliteReadStore implements ReadStore {
       this.db.exec(`ALTER TABLE "${table(from)}" RENAME TO "${table(to)}"`);
       this.stmt('DELETE FROM indexes WHERE collection = ?').run(to);
       this.stmt('UPDATE indexes SET collection = ? WHERE collection = ?').run(to, from);
+      this.stmt('DELETE FROM archives WHERE collection = ?').run(to);
+      this.stmt('UPDATE archives SET collection = ? WHERE collection = ?').run(to, from);
       this.seenSeq = this.maxSeq();
     })();
+    if (this.archives.delete(from)) {
+      this.archives.add(to);
+      this.collections.delete(to);
+      return;
+    }
+    this.archives.delete(to);
     const moved = this.mem(from);
     this.collections.delete(from);
     this.collections.set(to, moved);
@@ -258,15 +375,6 @@ export class SqliteReadStore implements ReadStore {
     this.tables.add(name);
   }
 }
-
-/** A comparator for a MongoDB sort document. */
-const comparator = (sort: Record<string, 1 | -1>) => (a: Doc, b: Doc) => {
-  for (const [field, direction] of Object.entries(sort)) {
-    const c = compareThings(getDotValue(a, field), getDotValue(b, field));
-    if (c !== 0) return c * direction;
-  }
-  return 0;
-};
 
 /** Index keys keep types apart (1 is not '1'); scalars are the common case and skip JSON. */
 const keyOf = (v: unknown) => (typeof v === 'string' ? `s${v}` : typeof v === 'number' ? `n${v}` : `j${JSON.stringify(v)}`);
@@ -316,7 +424,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async findOne(filter: Filter): Promise<T | null> {
     const [doc] = this.matching(filter, true);
-    return doc ? (structuredClone(doc) as T) : null;
+    return (doc as T | undefined) ?? null;
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
@@ -324,7 +432,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     if (options.sort) docs.sort(comparator(options.sort));
     const start = options.skip ?? 0;
     const end = options.limit ? start + options.limit : undefined;
-    return structuredClone(docs.slice(start, end)) as T[];
+    return docs.slice(start, end) as T[];
   }
 
   async count(filter: Filter): Promise<number> {
@@ -335,7 +443,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     if (typeof doc._id !== 'string') throw new Error('Documents need a string _id');
     if (this.mem.docs.has(doc._id)) throw new DuplicateKeyError(`Duplicate _id ${doc._id} in ${this.name}`);
     checkObject(doc); // keys MongoDB would refuse are refused here too
-    this.put(null, deepCopy(doc));
+    this.put(null, deepFreeze(deepCopy(doc)));
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
@@ -345,14 +453,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       return { matched: 1, upserted: false };
     }
     if (!options.upsert) return { matched: 0, upserted: false };
-    // As MongoDB does: the filter's plain equality fields, then the update applied to them.
-    const seed: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(filter)) {
-      if (k.startsWith('$') || v instanceof RegExp || v === null) continue;
-      if (!isOperatorObject(v)) seed[k] = v;
-      else if (Object.keys(v).length === 1 && '$eq' in v) seed[k] = v.$eq;
-    }
-    const created = this.updated(seed as Doc, update);
+    const created = this.updated(upsertSeed(filter) as Doc, update);
     if (typeof created._id !== 'string' || !created._id) throw new Error('An upsert needs a string _id in its filter or update');
     if (this.mem.docs.has(created._id)) throw new DuplicateKeyError(`Duplicate _id ${created._id} in ${this.name}`);
     this.put(null, created);
@@ -393,9 +494,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     this.store.defineIndex(this.name, fields, unique);
   }
 
-  /** A changed copy (nedb's modify copies): stored documents are replaced, never mutated in place. */
+  /** A changed copy (nedb's modify copies), frozen: stored documents are replaced, never mutated in place. */
   private updated(doc: Doc, update: Update): Doc {
-    return modify(doc, toUpdate(update));
+    return deepFreeze(modify(doc, toUpdate(update)));
   }
 
   private put(previous: Doc | null, next: Doc): void {

@@ -1,10 +1,19 @@
 import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import { DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
+import { type Doc, DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
 import type { Projection } from '../shared/projection.js';
 import { eventLogName, snakeCase } from './names.js';
 
 export const EVENT_LOGS = 'event_logs';
+
+/**
+ * One entry per event makes this the largest read model by far: an archive, which an embedded store
+ * keeps on disk only and serves a page at a time through these indexes (the event-log API's filters,
+ * and `id` for its newest-first order). Each index costs every replayed event a few microseconds, so the
+ * rarely used `type` filter goes without one (answered by scanning, still right).
+ */
+export const eventLogCollection = <T extends Doc = Doc>(db: ReadStore) => db.collection<T>(EVENT_LOGS, { archive: true });
+const INDEXED = ['id', 'event', 'user_id', 'occurred_at'];
 
 // Hashes stay out of the log too: a hash of a short secret can be guessed offline.
 // An invite code is a credential until used: the invites list shows it to those who may hand it out.
@@ -33,16 +42,15 @@ export const eventLogsProjection: Projection = {
   collections: [EVENT_LOGS],
   handles: 'all',
   async setup(db) {
-    const logs = db.collection(EVENT_LOGS);
-    await logs.ensureIndex(['event']);
-    await logs.ensureIndex(['user_id']);
+    const logs = eventLogCollection(db);
+    for (const field of INDEXED) await logs.ensureIndex([field]);
   },
   async apply(event: RecordedEvent, db: ReadStore) {
     if (isBookkeepingStream(event.streamName)) return;
     const actorId = event.metadata?.actorId;
     try {
       // One entry per event, never changed: the position is the key, so redelivery is refused as a duplicate.
-      await db.collection(EVENT_LOGS).insertOne({
+      await eventLogCollection(db).insertOne({
         _id: String(event.position),
         id: event.position,
         event: eventLogName(event.type),

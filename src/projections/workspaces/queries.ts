@@ -37,8 +37,34 @@ export async function listWorkspaces(db: ReadStore, actor: Actor, filter: Filter
 export const findWorkspaceBySlug = (db: ReadStore, actor: Actor, slug: string) =>
   db.collection<WorkspaceView>(WORKSPACES).findOne({ $and: [visibleTo(actor), { slug }] });
 
-export const findWorkspaceById = (db: ReadStore, actor: Actor, id: number) =>
-  db.collection<WorkspaceView>(WORKSPACES).findOne({ $and: [visibleTo(actor), { _id: String(id) }] });
+/** `ws` if the actor may see it (the same rule as `visibleTo`, checked on a document in hand). */
+export const seenBy = (actor: Actor, ws: WorkspaceView | null) =>
+  (ws && (isPrivileged(actor.role) || ws.members.includes(actor.userId)) ? ws : null);
+
+/** By key, then the visibility rule in memory: a scoped filter would test membership document by document. */
+export const findWorkspaceById = async (db: ReadStore, actor: Actor, id: number) =>
+  seenBy(actor, await db.collection<WorkspaceView>(WORKSPACES).findOne({ _id: String(id) }));
+
+const RECENT_READS = 64;
+const recentReads = new WeakMap<ReadStore, Map<string, Promise<WorkspaceView | null>>>();
+
+/**
+ * The workspace as projected once `position` is reached, read once however many subscribers one notice
+ * wakes (a thousand members each asking for the same document was most of a fan-out's cost). Callers
+ * check visibility with `seenBy`; the documents are shared, so nobody may change them.
+ */
+export function workspaceAfter(db: ReadStore, id: number, position: number): Promise<WorkspaceView | null> {
+  let reads = recentReads.get(db);
+  if (!reads) recentReads.set(db, (reads = new Map()));
+  const key = `${id}@${position}`;
+  let read = reads.get(key);
+  if (!read) {
+    read = db.collection<WorkspaceView>(WORKSPACES).findOne({ _id: String(id) });
+    reads.set(key, read);
+    if (reads.size > RECENT_READS) reads.delete(reads.keys().next().value!);
+  }
+  return read;
+}
 
 /** Batch lookup for GraphQL fields that resolve many workspaces at once. */
 export const workspacesByIds = (db: ReadStore, ids: readonly number[]) =>

@@ -1,0 +1,177 @@
+'use strict';
+/**
+ * Child process shared by every HTTP bench (roundtrip, reads, fanout): Chronicle from the dist
+ * snapshot (startChronicle) on an ephemeral port with embedded adapters (SQLite event store, SQLite
+ * read store, in-process pub/sub), all roles. argv[2] = DATA_DIR (temporary, removed by the parent).
+ *
+ * Config: PORT 0, HOST 127.0.0.1, JWT_SECRET 'x'×32, LOG_LEVEL silent, RATE_LIMIT_AUTH_PER_MIN 1e6
+ * (set-ups register and log in hundreds of users from one address).
+ *
+ * Env:
+ *   CHRONICLE_BENCH_TRACE=1          stage timers (see installTrace), read with {cmd: 'stats'}
+ *   CHRONICLE_BENCH_CHEAP_ARGON2=1   set-up aid for the fan-out: argon2id at 1 MiB / 1 pass, so seeding
+ *                                    a thousand members takes seconds; hashing is on no measured path
+ *
+ * IPC in:  {cmd: 'stats'} | {cmd: 'reset'} | {cmd: 'profile-start'} | {cmd: 'profile-stop', file}
+ *          | {cmd: 'stream', name} | {cmd: 'micro-reads', token, userId} | {cmd: 'stop'}
+ * IPC out: {ready, url, pid} | {stats} | {reset} | {profiling} | {profiled} | {events} | {micro} | {stopped}
+ */
+const { dist, childMain } = require('./common.js');
+const { profiler } = require('./profiler.js');
+
+function tracer() {
+  const stages = new Map();
+  return {
+    record(name, ms) {
+      let s = stages.get(name);
+      if (!s) stages.set(name, (s = { count: 0, totalMs: 0, maxMs: 0 }));
+      s.count++;
+      s.totalMs += ms;
+      if (ms > s.maxMs) s.maxMs = ms;
+    },
+    reset: () => stages.clear(),
+    stats: () => Object.fromEntries([...stages].map(([k, v]) => [k, { ...v, meanMs: v.totalMs / v.count }])),
+  };
+}
+
+/** Wall time of an async method, recorded under `name` (a string, or a function of this and the arguments). */
+function timeAsync(trace, obj, key, name) {
+  const orig = obj[key];
+  obj[key] = function (...args) {
+    const t0 = performance.now();
+    return Promise.resolve(orig.apply(this, args)).finally(() => trace.record(typeof name === 'function' ? name(this, args) : name, performance.now() - t0));
+  };
+}
+
+/**
+ * Time inside a call until it returns (its synchronous part); the result passes through untouched. The
+ * embedded read store does its work before returning a settled promise, so for its queries this is the cost.
+ */
+function timeSync(trace, obj, key, name) {
+  const orig = obj[key];
+  obj[key] = function (...args) {
+    const t0 = performance.now();
+    try {
+      return orig.apply(this, args);
+    } finally {
+      trace.record(name, performance.now() - t0);
+    }
+  };
+}
+
+/** Stage timers wrapped around exported functions and prototypes before the app is wired (src/ untouched). */
+function installTrace(trace) {
+  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
+  const { SqliteReadStore } = dist('infra/readstore/sqlite.js');
+  const { ProjectionProgress } = dist('projections/shared/progress.js');
+  const { CheckpointedSubscriber } = dist('projections/shared/checkpointed-subscriber.js');
+  const { MemoryPubSub } = dist('infra/pubsub/memory.js');
+  timeAsync(trace, dist('commands/identity/admin.js'), 'updateUser', 'command updateUser (zod + readStream + fold + decide + append)');
+  timeAsync(trace, dist('commands/workspaces/workspaces.js'), 'updateWorkspace', 'command updateWorkspace (load + fold + decide + append)');
+  timeAsync(trace, SqliteEventStore.prototype, 'readStream', (_s, [stream]) => `  eventstore.readStream(${stream.split('-')[0]}-*)`);
+  timeAsync(trace, SqliteEventStore.prototype, 'appendToStream', '  eventstore.appendToStream (IMMEDIATE tx, WAL commit)');
+  timeSync(trace, SqliteEventStore.prototype, 'readAllSync', 'projection: readAllSync (subscription read)');
+  timeAsync(trace, CheckpointedSubscriber.prototype, 'handleBatch', 'projection: handleBatch (apply, checkpoint, flush, publish; spans a fan-out)');
+  timeSync(trace, SqliteReadStore.prototype, 'flushNow', '  read store flush (sync)');
+  timeAsync(trace, ProjectionProgress.prototype, 'waitFor', 'read-your-writes: progress.waitFor (wall)');
+  timeSync(trace, dist('projections/workspaces/queries.js'), 'workspaceAfter', 'sync: workspaceAfter (once per subscriber per event; one read shared)');
+  timeSync(trace, MemoryPubSub.prototype, 'publish', 'sync: pubsub.publish');
+  timeSync(trace, dist('commands/identity/tokens.js').TokenService.prototype, 'verifyAccess', '  TokenService.verifyAccess');
+}
+
+/** Set-up aid, not a fix: cheap argon2id parameters (verify reads them from the hash, so logins get cheap too). */
+function cheapArgon2() {
+  const argon2 = require('argon2');
+  const hash = argon2.hash;
+  argon2.hash = (password, options = {}) => hash(password, { ...options, memoryCost: 1024, timeCost: 1 });
+}
+
+/**
+ * The pieces of a list read timed in-process, without HTTP (µs per call, best of 3 runs of `n`):
+ * token check, user lookup, the list query and its parts, the mapping and JSON of the answer.
+ */
+async function microReads(chronicle, { token, userId, n = 2000 }) {
+  const { deps } = chronicle;
+  const { findUser } = dist('projections/users/queries.js');
+  const { listWorkspaces, publicWorkspace } = dist('projections/workspaces/queries.js');
+  const { TokenService } = dist('commands/identity/tokens.js');
+  const actor = { type: 'user', userId, role: 'admin' };
+  const tokens = new TokenService('x'.repeat(32), { accessSeconds: 60, refreshSeconds: 60, passwordResetSeconds: 60 });
+  const coll = deps.db.collection('workspaces');
+  const list = (await listWorkspaces(deps.db, actor, {}, { skip: 0 })).results;
+  const cases = {
+    'TokenService.verifyAccess (jwt.verify, KeyObject)': () => tokens.verifyAccess(token),
+    'findUser (findOne by _id)': () => findUser(deps.db, userId),
+    'listWorkspaces (find + count, 20 docs)': () => listWorkspaces(deps.db, actor, {}, { skip: 0 }),
+    '  find({$and:[{},{}]}, sort id)': () => coll.find({ $and: [{}, {}] }, { sort: { id: 1 }, skip: 0 }),
+    '  count({$and:[{},{}]})': () => coll.count({ $and: [{}, {}] }),
+    'results.map(publicWorkspace)': () => list.map(publicWorkspace),
+    'JSON.stringify(list)': () => JSON.stringify(list.map(publicWorkspace)),
+  };
+  const out = {};
+  for (const [name, fn] of Object.entries(cases)) {
+    let best = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await fn();
+      best = Math.min(best, ((performance.now() - t0) * 1000) / n);
+    }
+    out[name] = best;
+  }
+  return out;
+}
+
+childMain(async () => {
+  const dataDir = process.argv[2];
+  const trace = process.env.CHRONICLE_BENCH_TRACE === '1' ? tracer() : null;
+  if (process.env.CHRONICLE_BENCH_CHEAP_ARGON2 === '1') cheapArgon2();
+  if (trace) installTrace(trace);
+  const { loadConfig } = dist('config.js');
+  const { startChronicle } = dist('app.js');
+  const pino = require('pino');
+  const config = loadConfig({
+    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent',
+    RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_API_PER_MIN: '1000000000',
+  });
+  const chronicle = await startChronicle(config, pino({ level: 'silent' }));
+  if (trace) {
+    chronicle.server.prependListener('request', (req, res) => {
+      const t0 = performance.now();
+      const key = `${req.method} ${req.url.replace(/\/\d+\//, '/{id}/')}`;
+      res.on('finish', () => trace.record(`HTTP ${key} (server side, total)`, performance.now() - t0));
+    });
+  }
+  let prof = null;
+
+  process.on('message', async (m) => {
+    try {
+      if (m.cmd === 'stats') {
+        process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: trace ? trace.stats() : {} } });
+      } else if (m.cmd === 'reset') {
+        trace?.reset();
+        process.send({ reset: true });
+      } else if (m.cmd === 'profile-start') {
+        prof = profiler();
+        await prof.start();
+        process.send({ profiling: true });
+      } else if (m.cmd === 'profile-stop') {
+        await prof.stop(m.file);
+        prof = null;
+        process.send({ profiled: m.file });
+      } else if (m.cmd === 'stream') {
+        // Positions and data of one stream's events, straight from the event store (the fan-out maps the
+        // positions pushed to subscribers back to the updates it sent).
+        const events = await chronicle.deps.store.readStream(m.name);
+        process.send({ events: events.map((e) => ({ position: e.position, type: e.type, data: e.data })) });
+      } else if (m.cmd === 'micro-reads') {
+        process.send({ micro: await microReads(chronicle, m) });
+      } else if (m.cmd === 'stop') {
+        await chronicle.close();
+        process.send({ stopped: true }, () => process.exit(0));
+      }
+    } catch (err) {
+      process.send({ error: err && err.stack ? err.stack : String(err) });
+    }
+  });
+  process.send({ ready: true, url: chronicle.url, pid: process.pid });
+});
