@@ -9,10 +9,12 @@ export const usernameSchema = z.string(required('Username'))
   .regex(/^[\w.@+-]+$/, 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.');
 
 const password = z.string(required('Password')).min(1, 'This field may not be blank.').max(256, 'Ensure this field has no more than 256 characters.');
+export const passwordSchema = password;
+export const emailSchema = z.string(required('Email')).max(254).email('Enter a valid email address.');
 
 export const registerInput = z.object({
   username: usernameSchema,
-  email: z.string(required('Email')).max(254).email('Enter a valid email address.'),
+  email: emailSchema,
   password,
   password_confirm: password,
 }).refine((v) => v.password === v.password_confirm, { path: ['password_confirm'], message: 'Passwords do not match.' });

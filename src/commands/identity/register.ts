@@ -33,7 +33,23 @@ export async function registerUser(
   if (problems.length) throw invalid('Validation failed.', { password: problems });
   const byAdmin = ctx.actor?.role === 'admin';
   if (!byAdmin && !options.role && !(await currentSetting(store, 'allow_registration'))) throw forbidden();
+  return openAccount(store, input, ctx, options);
+}
 
+export interface NewAccount { username: string; email: string; password: string }
+
+export interface AccountOptions {
+  /** Without one, the first account becomes admin and later ones default. */
+  role?: Role;
+  /**
+   * Runs once the username and email are held for the new id and before the user exists (an invite is
+   * used here). If it throws, the reservations are released and no user is recorded.
+   */
+  beforeRecord?: (userId: number) => Promise<void>;
+}
+
+/** Reserves the username and email, then records the user; the checks the registration rules share. */
+export async function openAccount(store: EventStore, input: NewAccount, ctx: CommandContext, options: AccountOptions = {}): Promise<Registration> {
   const names = usernameStream(input.username);
   const emails = emailStream(input.email);
   // Checked before anything is written, so a duplicate appends nothing; the reservations below still
@@ -47,6 +63,7 @@ export async function registerUser(
   if (!(await reserve(store, names, owner, ctx))) throw fieldError('username', 'A user with that username already exists.');
   try {
     if (!(await reserve(store, emails, owner, ctx))) throw fieldError('email', 'A user with that email already exists.');
+    await options.beforeRecord?.(userId);
     const role = options.role ?? ((await reserve(store, 'bootstrap-admin', owner, ctx)) ? 'admin' : 'default');
     const { position } = await handleCommand(store, userStream(userId), userDecider, {
       type: 'RegisterUser', userId, username: input.username, email: input.email, passwordHash, role, now: ctx.now,

@@ -7,7 +7,8 @@ import { eventLogName, snakeCase } from './names.js';
 export const EVENT_LOGS = 'event_logs';
 
 // Hashes stay out of the log too: a hash of a short secret can be guessed offline.
-const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'keyHash', 'secret', 'key', 'token', 'password']);
+// An invite code is a credential until used: the invites list shows it to those who may hand it out.
+const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'keyHash', 'secret', 'key', 'token', 'password', 'code']);
 
 /** The event's data with secrets left out and keys in the API's snake_case, nested objects too. */
 function publicData(data: Record<string, unknown>): Record<string, unknown> {
