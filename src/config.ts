@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { type LlmConfig, loadLlmConfig } from './ai/llm/config.js';
 
 export type ProcessRole = 'api' | 'projector' | 'worker';
 
@@ -27,6 +28,8 @@ export interface Config {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   logLevel: string;
   environment: string;
+  /** LLM_PROVIDER and the providers' keys, endpoints and models; prompt token budgets. */
+  llm: LlmConfig;
 }
 
 type Env = Record<string, string | undefined>;
@@ -79,5 +82,6 @@ export function loadConfig(env: Env = process.env): Config {
     sqliteSynchronous: synchronous,
     logLevel: env.LOG_LEVEL || 'info',
     environment: env.NODE_ENV || 'development',
+    llm: loadLlmConfig(env),
   };
 }

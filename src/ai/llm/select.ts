@@ -1,0 +1,55 @@
+import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
+import { LLM_PROVIDERS } from '../../domain/system/settings.js';
+import { AnthropicProvider } from './anthropic.js';
+import { isConfigured, type LlmConfig, type LlmProviderName, missingConfiguration } from './config.js';
+import { ExtractiveAnswerer } from './extractive.js';
+import { OpenAiProvider } from './openai.js';
+import { LlmError, type LlmProvider } from './port.js';
+
+export interface ProviderChoice {
+  provider: LlmProvider;
+  /** For CompletionRequest.model: the workspace's chat_model, or null for the provider's default. */
+  model: string | null;
+}
+
+/**
+ * Which provider answers a workspace's chats: its chat_provider, else the server's LLM_PROVIDER.
+ * One instance per provider for the process (each holds an HTTP client with its connection pool).
+ */
+export class LlmProviders {
+  private readonly instances = new Map<LlmProviderName, LlmProvider>();
+
+  constructor(readonly config: LlmConfig) {}
+
+  /** Throws LlmError for an unknown provider or one whose key is not configured. */
+  select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>): ProviderChoice {
+    const wanted = settings.chatProvider?.trim().toLowerCase() || this.config.provider;
+    if (!(LLM_PROVIDERS as readonly string[]).includes(wanted)) {
+      throw new LlmError(`Unknown LLM provider "${settings.chatProvider}": use one of ${LLM_PROVIDERS.join(', ')}.`);
+    }
+    const name = wanted as LlmProviderName;
+    if (!isConfigured(this.config, name)) throw new LlmError(missingConfiguration(name));
+    return { provider: this.instance(name), model: settings.chatModel?.trim() || null };
+  }
+
+  private instance(name: LlmProviderName): LlmProvider {
+    let provider = this.instances.get(name);
+    if (!provider) {
+      provider = this.create(name);
+      this.instances.set(name, provider);
+    }
+    return provider;
+  }
+
+  private create(name: LlmProviderName): LlmProvider {
+    const { timeoutMs, maxRetries } = this.config;
+    switch (name) {
+      case 'openai':
+        return new OpenAiProvider({ ...this.config.openai, timeoutMs, maxRetries });
+      case 'anthropic':
+        return new AnthropicProvider({ ...this.config.anthropic, timeoutMs, maxRetries });
+      case 'extractive':
+        return new ExtractiveAnswerer();
+    }
+  }
+}
