@@ -19,6 +19,14 @@ import { MongoReadStore } from './infra/readstore/mongo.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
 import { mailReactor } from './jobs/mail-reactor.js';
+import { startIngestionWorker } from './jobs/ingestion/worker.js';
+import { OpenAIEmbedder } from './ai/retrieval/embeddings.js';
+import { KnowledgeService } from './ai/retrieval/knowledge.js';
+import { LocalFileStore } from './infra/files/local.js';
+import type { FileStore } from './infra/files/port.js';
+import { BullMqJobQueue } from './infra/queue/bullmq.js';
+import { InlineJobQueue } from './infra/queue/inline.js';
+import type { JobQueue } from './infra/queue/port.js';
 import { ALL_PROJECTIONS } from './projections/all.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from './projections/shared/notices.js';
 import { ProjectionProgress } from './projections/shared/progress.js';
@@ -61,9 +69,20 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     passwordResetSeconds: config.passwordResetTtlSeconds,
   });
   const progress = new ProjectionProgress();
-  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub };
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
+  const files: FileStore = new LocalFileStore(path.join(config.dataDir, 'files'));
+  // Retrieval over the documents read models, kept current by projection notices; vectors beside BM25 when configured.
+  const knowledge = await KnowledgeService.start({
+    db,
+    pubsub,
+    embedder: config.embeddingsProvider === 'openai'
+      ? new OpenAIEmbedder({ model: config.embeddingsModel, baseUrl: config.embeddingsBaseUrl, apiKey: config.embeddingsApiKey })
+      : null,
+    onError: (err, what) => logger.error({ err }, what),
+  });
+  stops.push(() => knowledge.stop());
+  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub, knowledge };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
   progress.advance((stored?.position as number | undefined) ?? 0);
@@ -94,6 +113,19 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     const reactor = mailReactor(store, db.collection(CHECKPOINTS), tokens, mailer, logError('mail reactor failed; retrying'));
     await reactor.start();
     stops.push(() => reactor.stop());
+
+    // Ingestion jobs on BullMQ when Redis is there (they survive restarts, any worker takes them), else in-process.
+    const queue: JobQueue = config.redisUrl
+      ? await BullMqJobQueue.connect(config.redisUrl, { onError: (err, context) => logger.error({ err, context }, 'job queue error') })
+      : new InlineJobQueue((err, context) => logger.error({ err, context }, 'job queue error'));
+    stops.push(() => queue.close());
+    stops.push(await startIngestionWorker({
+      store, db, files, queue, progress,
+      concurrency: config.ingestionConcurrency,
+      retry: { attempts: config.ingestionAttempts, backoffMs: config.ingestionBackoffMs },
+      watchIntervalMs: config.watchIntervalMs,
+      onError: (err, what) => logger.error({ err }, what),
+    }));
   }
 
   let server: http.Server | null = null;

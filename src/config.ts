@@ -30,6 +30,18 @@ export interface Config {
   environment: string;
   /** LLM_PROVIDER and the providers' keys, endpoints and models; prompt token budgets. */
   llm: LlmConfig;
+  /** How often watched documents' stored sources are re-read and compared with their last ingestion. */
+  watchIntervalMs: number;
+  /** Ingestion jobs run at once per worker process. */
+  ingestionConcurrency: number;
+  /** Tries per ingestion job before its document ends failed, and the wait before the first retry (doubled after). */
+  ingestionAttempts: number;
+  ingestionBackoffMs: number;
+  /** Vector search beside BM25 when 'openai' (any OpenAI-compatible /v1/embeddings endpoint). */
+  embeddingsProvider: 'none' | 'openai';
+  embeddingsModel: string;
+  embeddingsBaseUrl: string | null;
+  embeddingsApiKey: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -40,6 +52,18 @@ function int(env: Env, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+function positive(env: Env, name: string, fallback: number): number {
+  const n = int(env, name, fallback);
+  if (n < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
+  return n;
+}
+
+function embeddingsProvider(raw: string | undefined): 'none' | 'openai' {
+  const value = (raw || 'none').toLowerCase();
+  if (value !== 'none' && value !== 'openai') throw new Error(`EMBEDDINGS_PROVIDER must be none or openai, got "${raw}"`);
+  return value;
 }
 
 /** Kept in DATA_DIR when JWT_SECRET is unset, so tokens survive a restart of an embedded server. */
@@ -83,5 +107,13 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     environment: env.NODE_ENV || 'development',
     llm: loadLlmConfig(env),
+    watchIntervalMs: positive(env, 'WATCH_INTERVAL_MS', 5 * 60 * 1000),
+    ingestionConcurrency: positive(env, 'INGESTION_CONCURRENCY', 2),
+    ingestionAttempts: positive(env, 'INGESTION_ATTEMPTS', 3),
+    ingestionBackoffMs: int(env, 'INGESTION_BACKOFF_MS', 2000),
+    embeddingsProvider: embeddingsProvider(env.EMBEDDINGS_PROVIDER),
+    embeddingsModel: env.EMBEDDINGS_MODEL || 'text-embedding-3-small',
+    embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,
+    embeddingsApiKey: env.EMBEDDINGS_API_KEY || env.OPENAI_API_KEY || null,
   };
 }

@@ -1,3 +1,4 @@
+import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
@@ -8,6 +9,8 @@ export interface RestDeps extends CommandDeps {
   authRateLimit: AuthRateLimit;
   /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */
   pubsub: PubSub;
+  /** Search over the workspaces' documents and their pinned texts (chat stands on it). */
+  knowledge: WorkspaceKnowledge;
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote. */

@@ -20,6 +20,8 @@ export interface CommandContext {
   ip: string | null;
   userAgent: string | null;
   now: Date;
+  /** A background job acting on its own (ingestion, watched-document sync): recorded as actorType 'system'. */
+  system?: boolean;
 }
 
 export const SCHEMA_VERSION = 1;
@@ -27,7 +29,7 @@ export const SCHEMA_VERSION = 1;
 export function metadataFor(ctx: CommandContext, actorOverride?: { actorId: string | null; actorType: ActorType }): EventMetadata {
   return {
     actorId: actorOverride ? actorOverride.actorId : ctx.actor ? String(ctx.actor.userId) : null,
-    actorType: actorOverride ? actorOverride.actorType : ctx.actor?.type ?? 'user',
+    actorType: actorOverride ? actorOverride.actorType : ctx.system ? 'system' : ctx.actor?.type ?? 'user',
     correlationId: ctx.correlationId,
     causationId: ctx.causationId ?? ctx.commandId,
     ip: ctx.ip,

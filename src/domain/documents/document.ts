@@ -76,11 +76,15 @@ export function decide(command: DocumentCommand, state: DocumentState): Document
       if (command.watch === doc.watched) return [];
       return [{ type: command.watch ? 'DocumentWatched' : 'DocumentUnwatched', data: { documentId, workspaceId, at } }];
     }
-    case 'RecordChunks':
-      // Chunks come in order; a batch already recorded (a retried job) is skipped, a gap is a bug upstream.
-      if (!isCurrentIngestion(doc, command.ingestion) || command.from < doc.chunksRecorded) return [];
+    case 'RecordChunks': {
+      // Chunks come in order; what a retried job already recorded is skipped (a batch cut differently on
+      // the retry overlaps: only its unrecorded tail is new), a gap is a bug upstream.
+      if (!isCurrentIngestion(doc, command.ingestion)) return [];
       if (command.from > doc.chunksRecorded) throw conflict(`Chunk ${doc.chunksRecorded} must come before chunk ${command.from}.`);
-      return [{ type: 'DocumentChunksAdded', data: { documentId, workspaceId, ingestion: command.ingestion, from: command.from, chunks: command.chunks } }];
+      const fresh = command.chunks.slice(doc.chunksRecorded - command.from);
+      if (!fresh.length) return [];
+      return [{ type: 'DocumentChunksAdded', data: { documentId, workspaceId, ingestion: command.ingestion, from: doc.chunksRecorded, chunks: fresh } }];
+    }
     case 'MarkProcessed': {
       if (!isCurrentIngestion(doc, command.ingestion)) return [];
       if (command.chunkCount !== doc.chunksRecorded) throw conflict(`Recorded ${doc.chunksRecorded} chunks, not ${command.chunkCount}.`);

@@ -10,6 +10,9 @@ const ANYTHINGLLM_NAMES: Record<string, string> = {
   ChatCompleted: 'sent_chat',
   EmbedChatCompleted: 'sent_chat',
   ApiKeyRevoked: 'api_key_deleted',
+  // An upload here always lands in a workspace, yet it is AnythingLLM's upload, not its
+  // `workspace_documents_added` (attaching an already uploaded document to a workspace), which has no twin here.
+  DocumentUploaded: 'document_uploaded',
   DocumentProcessed: 'document_embedded',
   SettingUpdated: 'update_system_setting',
 };

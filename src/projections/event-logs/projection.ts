@@ -9,12 +9,19 @@ export const EVENT_LOGS = 'event_logs';
 // Hashes stay out of the log too: a hash of a short secret can be guessed offline.
 // An invite code is a credential until used: the invites list shows it to those who may hand it out.
 const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'keyHash', 'secret', 'key', 'token', 'password', 'code']);
+// Bulky payloads are logged by their size only: chunk texts would copy every document into the log.
+const COUNTED_FIELDS = new Map([['chunks', 'chunk_count']]);
 
 /** The event's data with secrets left out and keys in the API's snake_case, nested objects too. */
 function publicData(data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(data ?? {})) {
     if (SECRET_FIELDS.has(k)) continue;
+    const counted = COUNTED_FIELDS.get(k);
+    if (counted && Array.isArray(v)) {
+      out[counted] = v.length;
+      continue;
+    }
     out[snakeCase(k)] = v !== null && typeof v === 'object' && !Array.isArray(v) ? publicData(v as Record<string, unknown>) : v;
   }
   return out;

@@ -1,3 +1,4 @@
+import type { DocumentDeleted, DocumentUploaded } from '../../domain/documents/events.js';
 import type { UserDeleted } from '../../domain/identity/events.js';
 import type { WorkspaceEvent } from '../../domain/workspaces/events.js';
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
@@ -22,7 +23,8 @@ export function settingsFields(s: Partial<WorkspaceSettings>): Record<string, un
 export const workspacesProjection: Projection = {
   name: 'workspaces',
   collections: [WORKSPACES],
-  handles: ['WorkspaceCreated', 'WorkspaceUpdated', 'WorkspaceDeleted', 'WorkspaceMemberAdded', 'WorkspaceMemberRemoved', 'UserDeleted'],
+  handles: ['WorkspaceCreated', 'WorkspaceUpdated', 'WorkspaceDeleted', 'WorkspaceMemberAdded', 'WorkspaceMemberRemoved', 'UserDeleted',
+    'DocumentUploaded', 'DocumentDeleted'],
   async setup(db) {
     await db.collection(WORKSPACES).ensureIndex(['slug']);
     await db.collection(WORKSPACES).ensureIndex(['members']);
@@ -30,7 +32,7 @@ export const workspacesProjection: Projection = {
   async apply(recorded: RecordedEvent, db: ReadStore) {
     const workspaces = db.collection(WORKSPACES);
     const pos = recorded.position;
-    const event = recorded as unknown as WorkspaceEvent | UserDeleted;
+    const event = recorded as unknown as WorkspaceEvent | UserDeleted | DocumentUploaded | DocumentDeleted;
     if (event.type === 'UserDeleted') {
       const userId = event.data.userId;
       await workspaces.updateMany({ members: userId, _pos: { $lt: pos } }, { $pull: { members: userId }, $inc: { user_count: -1 }, $set: { _pos: pos } });
@@ -59,6 +61,11 @@ export const workspacesProjection: Projection = {
         return applyGuarded(workspaces, id, pos, { $push: { members: event.data.userId }, $inc: { user_count: 1 } }, false, { members: { $ne: event.data.userId } });
       case 'WorkspaceMemberRemoved':
         return applyGuarded(workspaces, id, pos, { $pull: { members: event.data.userId }, $inc: { user_count: -1 } }, false, { members: event.data.userId });
+      // Each document is uploaded once and deleted at most once, so counting its two events counts the documents.
+      case 'DocumentUploaded':
+        return applyGuarded(workspaces, id, pos, { $inc: { document_count: 1 } }, false);
+      case 'DocumentDeleted':
+        return applyGuarded(workspaces, id, pos, { $inc: { document_count: -1 } }, false);
     }
   },
 };

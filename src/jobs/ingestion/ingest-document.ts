@@ -1,0 +1,82 @@
+import {
+  contentHashOf, documentState, type IngestionRef, markFailed, markProcessed, recordChunks,
+} from '../../commands/documents/ingestion.js';
+import type { EventStore } from '../../infra/eventstore/port.js';
+import { FileNotFoundError, type FileStore } from '../../infra/files/port.js';
+import type { FailedJob, Job } from '../../infra/queue/port.js';
+import type { ReadStore } from '../../infra/readstore/port.js';
+import { listSettings } from '../../projections/settings/queries.js';
+import { type ChunkOptions, splitSpans } from './chunk.js';
+import { extractText } from './extract.js';
+import type { DocumentFormat } from './formats.js';
+
+export const INGEST_DOCUMENT = 'ingest-document';
+
+/** What the reactor puts in a job: enough to read and split the source without another lookup. */
+export interface IngestJobData {
+  documentId: number;
+  workspaceId: number;
+  ingestion: number;
+  storedName: string;
+  format: DocumentFormat;
+  filename: string;
+}
+
+export interface IngestDeps {
+  store: EventStore;
+  db: ReadStore;
+  files: Pick<FileStore, 'get'>;
+  now?: () => Date;
+}
+
+/** The chunking settings as the settings read model has them now. */
+export async function chunkOptions(db: ReadStore): Promise<ChunkOptions> {
+  const settings = new Map((await listSettings(db)).map((s) => [s.label, s.value]));
+  const chunkSize = Number(settings.get('text_splitter_chunk_size'));
+  const chunkOverlap = Number(settings.get('text_splitter_chunk_overlap'));
+  // The settings' rules keep the overlap below the size; a read model caught between two updates might not.
+  return { chunkSize, chunkOverlap: Math.min(chunkOverlap, chunkSize - 1) };
+}
+
+/**
+ * One ingestion: read the stored source, extract its text, split it, record the chunks, mark the
+ * document processed. An unreadable source marks it failed at once; anything else (store or disk
+ * trouble) throws, so the queue retries with backoff and, out of attempts, onIngestionFailed marks it.
+ * Skips a job whose ingestion is no longer under way (already finished, superseded, or deleted).
+ */
+export async function ingestDocument(deps: IngestDeps, job: Job<IngestJobData>): Promise<void> {
+  const { documentId, ingestion, storedName, format } = job.data;
+  const now = deps.now ?? (() => new Date());
+  const ref: IngestionRef = { jobId: job.id, documentId, ingestion };
+  const state = await documentState(deps.store, documentId);
+  if (state.status !== 'processing' || state.ingestion !== ingestion) return;
+
+  let bytes: Buffer;
+  try {
+    bytes = await deps.files.get(storedName);
+  } catch (err) {
+    if (!(err instanceof FileNotFoundError)) throw err;
+    await markFailed(deps.store, ref, 'The stored file is missing.', now());
+    return;
+  }
+
+  let text: string;
+  try {
+    text = await extractText(format, bytes);
+  } catch (err) {
+    await markFailed(deps.store, ref, (err as Error).message || 'The file could not be read.', now());
+    return;
+  }
+
+  const spans = splitSpans(text, await chunkOptions(deps.db));
+  const chunks = spans.map(({ text: chunkText, start }) => ({ text: chunkText, start }));
+  await recordChunks(deps.store, ref, chunks, now());
+  await markProcessed(deps.store, ref, { chunkCount: chunks.length, characters: text.length, contentHash: contentHashOf(bytes) }, now());
+}
+
+/** A job out of attempts: its document ends failed with the last error (a late one changes nothing). */
+export async function onIngestionFailed(store: EventStore, failure: FailedJob, now = new Date()): Promise<void> {
+  if (failure.name !== INGEST_DOCUMENT) return;
+  const { documentId, ingestion } = failure.data as IngestJobData;
+  await markFailed(store, { jobId: failure.id, documentId, ingestion }, `Ingestion failed after ${failure.attempts} attempts: ${failure.error}`, now);
+}

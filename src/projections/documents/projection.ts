@@ -1,0 +1,98 @@
+import type { DocumentEvent } from '../../domain/documents/events.js';
+import type { WorkspaceDeleted } from '../../domain/workspaces/events.js';
+import type { RecordedEvent } from '../../infra/eventstore/port.js';
+import type { Collection, ReadStore } from '../../infra/readstore/port.js';
+import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
+
+export const DOCUMENTS = 'documents';
+export const DOCUMENT_CHUNKS = 'document_chunks';
+
+export const DOCUMENT_EVENT_TYPES = [
+  'DocumentUploaded', 'DocumentChunksAdded', 'DocumentProcessed', 'DocumentFailed', 'DocumentSourceChanged',
+  'DocumentPinned', 'DocumentUnpinned', 'DocumentWatched', 'DocumentUnwatched', 'DocumentDeleted',
+] as const satisfies readonly DocumentEvent['type'][];
+
+export const chunkId = (documentId: number, index: number) => `${documentId}:${index}`;
+
+/** A document's chunks are those of its latest ingestion: older ones go once the new one records its first chunks or ends. */
+const dropOlderIngestions = (chunks: Collection, documentId: number, ingestion: number) =>
+  chunks.deleteMany({ documentId, ingestion: { $lt: ingestion } });
+
+/**
+ * Documents as the API lists them, and their chunks (the text retrieval searches), both rebuilt from
+ * events alone. A deleted document, or one whose workspace was deleted, leaves with all its chunks.
+ */
+export const documentsProjection: Projection = {
+  name: 'documents',
+  collections: [DOCUMENTS, DOCUMENT_CHUNKS],
+  handles: [...DOCUMENT_EVENT_TYPES, 'WorkspaceDeleted'],
+  async setup(db) {
+    await db.collection(DOCUMENTS).ensureIndex(['workspaceId']);
+    await db.collection(DOCUMENT_CHUNKS).ensureIndex(['documentId']);
+    await db.collection(DOCUMENT_CHUNKS).ensureIndex(['workspaceId']);
+  },
+  async apply(recorded: RecordedEvent, db: ReadStore) {
+    const documents = db.collection(DOCUMENTS);
+    const chunks = db.collection(DOCUMENT_CHUNKS);
+    const pos = recorded.position;
+    const event = recorded as unknown as DocumentEvent | WorkspaceDeleted;
+    if (event.type === 'WorkspaceDeleted') {
+      const workspaceId = event.data.workspaceId;
+      await documents.deleteMany({ workspaceId });
+      await chunks.deleteMany({ workspaceId });
+      return;
+    }
+    const documentId = event.data.documentId;
+    const id = String(documentId);
+    switch (event.type) {
+      case 'DocumentUploaded': {
+        const d = event.data;
+        return applyGuarded(documents, id, pos, {
+          $set: {
+            id: documentId, filename: d.filename, workspaceId: d.workspaceId, status: 'processing', pinned: false, watched: false,
+            metadata: d.metadata, size: d.size, mimeType: d.mimeType, format: d.format, storedName: d.storedName, chunkCount: 0,
+            characters: 0, contentHash: null, ingestion: d.ingestion, error: null, uploadedBy: d.uploadedBy, createdAt: d.at, updatedAt: d.at,
+          },
+        });
+      }
+      case 'DocumentChunksAdded': {
+        const d = event.data;
+        const doc = await documents.findOne({ _id: id });
+        if (d.from === 0) await dropOlderIngestions(chunks, documentId, d.ingestion);
+        for (const [i, chunk] of d.chunks.entries()) {
+          const index = d.from + i;
+          await applyGuarded(chunks, chunkId(documentId, index), pos, {
+            $set: {
+              documentId, workspaceId: d.workspaceId, ingestion: d.ingestion, index, text: chunk.text, start: chunk.start,
+              filename: doc?.filename ?? null,
+            },
+          });
+        }
+        return;
+      }
+      case 'DocumentProcessed': {
+        const d = event.data;
+        await dropOlderIngestions(chunks, documentId, d.ingestion);
+        return applyGuarded(documents, id, pos, {
+          $set: {
+            status: 'ready', chunkCount: d.chunkCount, characters: d.characters, contentHash: d.contentHash, ingestion: d.ingestion,
+            error: null, updatedAt: d.at,
+          },
+        }, false);
+      }
+      case 'DocumentFailed':
+        return applyGuarded(documents, id, pos, { $set: { status: 'failed', error: event.data.reason, ingestion: event.data.ingestion, updatedAt: event.data.at } }, false);
+      case 'DocumentSourceChanged':
+        return applyGuarded(documents, id, pos, { $set: { status: 'processing', error: null, ingestion: event.data.ingestion, updatedAt: event.data.at } }, false);
+      case 'DocumentPinned':
+      case 'DocumentUnpinned':
+        return applyGuarded(documents, id, pos, { $set: { pinned: event.type === 'DocumentPinned', updatedAt: event.data.at } }, false);
+      case 'DocumentWatched':
+      case 'DocumentUnwatched':
+        return applyGuarded(documents, id, pos, { $set: { watched: event.type === 'DocumentWatched', updatedAt: event.data.at } }, false);
+      case 'DocumentDeleted':
+        await deleteGuarded(documents, id, pos);
+        await chunks.deleteMany({ documentId });
+    }
+  },
+};
