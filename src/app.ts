@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { LlmProviders } from './ai/llm/select.js';
 import { TokenService } from './commands/identity/tokens.js';
 import type { Config } from './config.js';
 import { buildChronicleSchema } from './graphql/schema.js';
@@ -82,7 +83,11 @@ export async function startChronicle(config: Config, logger: Logger = pino({ lev
     onError: (err, what) => logger.error({ err }, what),
   });
   stops.push(() => knowledge.stop());
-  const deps: RestDeps = { store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub, knowledge };
+  const deps: RestDeps = {
+    store, db, tokens, progress, authRateLimit: authRateLimit(config.rateLimitAuthPerMinute), pubsub, knowledge,
+    llm: new LlmProviders(config.llm),
+    promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
+  };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
   progress.advance((stored?.position as number | undefined) ?? 0);

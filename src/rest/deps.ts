@@ -1,3 +1,5 @@
+import type { LlmProviders } from '../ai/llm/select.js';
+import type { PromptBudget } from '../ai/prompt/assemble.js';
 import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
@@ -11,6 +13,9 @@ export interface RestDeps extends CommandDeps {
   pubsub: PubSub;
   /** Search over the workspaces' documents and their pinned texts (chat stands on it). */
   knowledge: WorkspaceKnowledge;
+  /** The language models, picked per workspace (chat and the embed widget answer with them). */
+  llm: Pick<LlmProviders, 'select'>;
+  promptBudget: PromptBudget;
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote. */

@@ -9,6 +9,7 @@ import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { authRoutes } from './routes/auth.js';
+import { embedPublicRoutes, embedWidgetRoutes } from './routes/embed-public.js';
 import { healthRoutes } from './routes/health.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -40,8 +41,10 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   const api = express.Router();
   for (const routes of [authRoutes, userRoutes, workspaceRoutes]) api.use(routes(deps));
   api.use(systemRoutes(deps, environment));
+  api.use(embedPublicRoutes(deps));
   app.use(['/api/v1', '/api'], api);
 
+  app.use(embedWidgetRoutes());
   app.use(explorerRouter());
   app.use('/graphql', graphql);
 
