@@ -55,7 +55,7 @@ const kinds = (frames: any[]) => [...new Set(frames.map((f) => f.type))];
 describe('answering', () => {
   it('streams start, tokens and complete with a chat_id, in the config chat_mode, quoting the workspace documents', async () => {
     const config = await embed({ chat_mode: 'query' });
-    const res = await chat(config.uuid, { session_id: 'visitor-1', message: 'How many days do I have to return an item for a refund?' });
+    const res = await chat(config.uuid, { session_id: 'visitor-1', message: 'Can I return an unused item for a full refund?' });
 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
