@@ -94,6 +94,11 @@ describe('answering', () => {
     const sessions = (await embedSessions(server, owner, config.uuid)) ?? (await sessionsOf(server.deps.db, config.uuid)).map(publicSession);
     expect(sessions).toEqual([{ session_id: 'listed', embed_config: config.uuid, chat_count: 1, last_activity: completed[0].data.at }]);
 
+    // In the event logs as AnythingLLM's sent_chat; the quota stream's bookkeeping stays out.
+    const logs = await api(server, 'GET', `/api/system/event-logs/?id__gt=${before}`, undefined, { Authorization: `Bearer ${owner.access}` });
+    expect(logs.body.map((l: any) => l.event)).toEqual(['sent_chat']);
+    expect(logs.body[0]).toMatchObject({ user_id: null, metadata: { embed_uuid: config.uuid, session_id: 'listed' } });
+
     const listed = await history(config.uuid, 'listed');
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual([{ id: completed[0].position, session_id: 'listed', prompt: 'Is shipping free?', response: answerOf(res.frames), created_at: completed[0].data.at }]);
