@@ -13,6 +13,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bin ./bin
+COPY public ./public
 RUN npm run build \
  && npm prune --omit=dev
 
@@ -26,6 +27,8 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+# Static files served as they are (the embed widget's script).
+COPY --from=build /app/public ./public
 # Created before VOLUME so a fresh named volume inherits the node user's ownership.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

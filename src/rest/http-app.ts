@@ -12,6 +12,7 @@ import { authRoutes } from './routes/auth.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { documentRoutes } from './routes/documents.js';
 import { chatRoutes } from './routes/chats.js';
+import { embedPublicRoutes, embedWidgetRoutes } from './routes/embed-public.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { systemRoutes } from './routes/system.js';
@@ -37,8 +38,10 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   const api = express.Router();
   for (const routes of [authRoutes, userRoutes, workspaceRoutes, keyRoutes, embeddingRoutes, documentRoutes, chatRoutes]) api.use(routes(deps));
   api.use(systemRoutes(deps, environment));
+  api.use(embedPublicRoutes(deps));
   app.use(['/api/v1', '/api'], api);
 
+  app.use(embedWidgetRoutes());
   app.use(explorerRouter());
   app.use('/graphql', graphql);
 

@@ -22,11 +22,14 @@ export interface CommandContext {
   now: Date;
   /** A background job acting on its own (ingestion, watched-document sync): recorded as actorType 'system'. */
   system?: boolean;
+  /** Someone who is no user, such as an embed widget's visitor: recorded with this actor id and type. */
+  actingAs?: { actorId: string | null; actorType: ActorType };
 }
 
 export const SCHEMA_VERSION = 1;
 
-export function metadataFor(ctx: CommandContext, actorOverride?: { actorId: string | null; actorType: ActorType }): EventMetadata {
+export function metadataFor(ctx: CommandContext, explicitActor?: { actorId: string | null; actorType: ActorType }): EventMetadata {
+  const actorOverride = explicitActor ?? ctx.actingAs;
   return {
     actorId: actorOverride ? actorOverride.actorId : ctx.actor ? String(ctx.actor.userId) : null,
     actorType: actorOverride ? actorOverride.actorType : ctx.system ? 'system' : ctx.actor?.type ?? 'user',

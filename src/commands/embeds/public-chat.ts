@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { LlmError } from '../../ai/llm/port.js';
+import type { ProviderChoice } from '../../ai/llm/select.js';
+import { assemblePrompt, type PromptBudget } from '../../ai/prompt/assemble.js';
+import type { WorkspaceKnowledge } from '../../ai/retrieval/port.js';
+import { originAllowed } from '../../domain/embeds/allowlist.js';
+import { embedConfigDecider } from '../../domain/embeds/embed-config.js';
+import type { EmbedSettings } from '../../domain/embeds/events.js';
+import { embedExchangeDecider, embedQuotaDecider } from '../../domain/embeds/public-chat.js';
+import { forbidden, notFound } from '../../domain/shared/errors.js';
+import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
+import { workspaceDecider } from '../../domain/workspaces/workspace.js';
+import type { EventStore } from '../../infra/eventstore/port.js';
+import type { ReadStore } from '../../infra/readstore/port.js';
+import { chatsOfSession } from '../../projections/embeds/queries.js';
+import type { CommandContext } from '../shared/context.js';
+import { currentState } from '../shared/current-state.js';
+import { scopedId } from '../shared/event-ids.js';
+import { handleCommand } from '../shared/handle.js';
+import { KeyedMutex } from '../shared/keyed-mutex.js';
+import { parseInput } from '../shared/validation.js';
+import { currentSetting } from '../system/settings.js';
+import { workspaceStream } from '../workspaces/workspaces.js';
+import { embedStream, embedUuid } from './embed-configs.js';
+
+export const embedQuotaStream = (uuid: string) => `embedquota-${uuid}`;
+export const embedChatStream = (chatUuid: string) => `embedchat-${chatUuid}`;
+
+export const CANCELLED = 'Cancelled: the client went away before the answer was complete.';
+export const INTERNAL_FAILURE = 'The answer could not be completed. Please try again later.';
+
+/** What answering a widget's question needs: the stores, the workspace's documents, the models. */
+export interface EmbedChatDeps {
+  store: EventStore;
+  db: ReadStore;
+  knowledge: WorkspaceKnowledge;
+  llm: { select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>): ProviderChoice };
+  promptBudget: PromptBudget;
+  /** Read-your-writes: resolves once the read models include `position`. */
+  progress: { waitFor(position: number): Promise<boolean> };
+}
+
+/** Session ids are chosen by the widget (a UUID in localStorage): short, and plain enough to be a key. */
+const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const sessionId = z.string({ error: 'This field is required.' }).regex(SESSION_ID, 'Use 1 to 128 letters, digits, dots, dashes, underscores or colons.');
+
+export const embedChatInput = z.object({
+  session_id: sessionId,
+  message: z.string({ error: 'This field is required.' }).trim().min(1, 'This field may not be blank.')
+    .max(10_000, 'Ensure this field has no more than 10000 characters.'),
+});
+
+/** Why an answer stopped, in words fit for the widget (the original error, if any, is `cause`, for the log). */
+export class EmbedChatFailure extends Error {
+  constructor(message: string, readonly cause?: unknown) {
+    super(message);
+    this.name = 'EmbedChatFailure';
+  }
+}
+
+export interface EmbedAnswer {
+  /** The read model's id of this exchange: the global position of its EmbedChatCompleted. */
+  chatId: number;
+  response: string;
+  position: number;
+}
+
+export interface StartedEmbedChat {
+  chatUuid: string;
+  /** Streams the answer into `onToken` and records it; rejects with an EmbedChatFailure (recorded) on failure or abort. */
+  answer(onToken: (token: string) => void, signal: AbortSignal): Promise<EmbedAnswer>;
+}
+
+interface UsableConfig { uuid: string; settings: EmbedSettings; workspace: WorkspaceSettings }
+
+/**
+ * The first two checks, in DESIGN.md's order, from the write side: an unknown, deleted or disabled
+ * config (or one whose workspace is gone) is 404; an Origin outside its non-empty allowlist is 403.
+ */
+export async function usableEmbedConfig(store: EventStore, rawUuid: unknown, origin: string | null): Promise<UsableConfig> {
+  const uuid = embedUuid(rawUuid);
+  const config = await currentState(store, embedStream(uuid), embedConfigDecider);
+  if (config.status !== 'active' || !config.settings.enabled) throw notFound();
+  const workspace = await currentState(store, workspaceStream(config.settings.workspaceId), workspaceDecider);
+  if (workspace.status !== 'active') throw notFound();
+  if (!originAllowed(origin, config.settings.allowlistDomains)) throw forbidden();
+  return { uuid, settings: config.settings, workspace: workspace.settings };
+}
+
+/** Whether a browser page at `origin` may call this config's public endpoints (for CORS); false for unknown configs. */
+export async function embedOriginAllowed(store: EventStore, rawUuid: unknown, origin: string): Promise<boolean> {
+  try {
+    await usableEmbedConfig(store, rawUuid, origin);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// One config's questions are counted one at a time in this process, so simultaneous requests queue
+// instead of racing into conflict retries; across processes the stream's expected revision decides.
+const counting = new KeyedMutex();
+
+/** Each step of a chat writes under its own command id. */
+const step = (ctx: CommandContext, name: string): CommandContext => ({ ...ctx, commandId: scopedId(ctx.commandId, name), idempotencyKey: null });
+
+/**
+ * Everything that may refuse a widget's question, before any answer streams (404, 403, 400, then the
+ * daily and the session limit, 429); a refused question writes nothing. Then EmbedChatStarted.
+ */
+export async function startEmbedChat(deps: EmbedChatDeps, rawUuid: unknown, origin: string | null, rawInput: unknown, ctx: CommandContext): Promise<StartedEmbedChat> {
+  const config = await usableEmbedConfig(deps.store, rawUuid, origin);
+  const input = parseInput(embedChatInput, rawInput);
+  const actingAs = { actorId: config.uuid, actorType: 'embed' as const };
+  const asWidget: CommandContext = { ...ctx, actor: null, actingAs };
+  const chatUuid = scopedId(ctx.commandId, 'embed-chat');
+  const { uuid } = config;
+
+  const started = await counting.run(uuid, () => handleCommand(deps.store, embedQuotaStream(uuid), embedQuotaDecider, {
+    type: 'StartEmbedChat', embedUuid: uuid, sessionId: input.session_id, chatUuid,
+    maxChatsPerDay: config.settings.maxChatsPerDay, messageLimit: config.settings.messageLimit, now: ctx.now,
+  }, step(asWidget, 'quota')));
+
+  return {
+    chatUuid,
+    answer: (onToken, signal) => answerEmbedChat(deps, { config, chatUuid, sessionId: input.session_id, message: input.message, after: started.position }, onToken, signal, asWidget),
+  };
+}
+
+interface EmbedQuestion { config: UsableConfig; chatUuid: string; sessionId: string; message: string; after: number }
+
+async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (token: string) => void, signal: AbortSignal, ctx: CommandContext): Promise<EmbedAnswer> {
+  const { config, chatUuid, sessionId, message } = q;
+  const asked = { embedUuid: config.uuid, sessionId, chatUuid, prompt: message };
+  // The config's chat_mode, over its workspace's other settings (prompt, model, topN, history length).
+  const settings: WorkspaceSettings = { ...config.workspace, chatMode: config.settings.chatMode };
+  let response = '';
+  const emit = (token: string) => {
+    response += token;
+    onToken(token);
+  };
+  try {
+    // This session's earlier exchanges: every one completed before this question was counted.
+    await deps.progress.waitFor(q.after);
+    const [history, defaultSystemPrompt] = await Promise.all([
+      chatsOfSession(deps.db, config.uuid, sessionId),
+      currentSetting(deps.store, 'default_system_prompt'),
+    ]);
+    const prompt = await assemblePrompt({
+      settings, message, knowledge: deps.knowledge, workspaceId: config.settings.workspaceId,
+      history: history.map(({ prompt: p, response: r }) => ({ prompt: p, response: r })),
+      defaultSystemPrompt: defaultSystemPrompt == null ? null : String(defaultSystemPrompt), budget: deps.promptBudget,
+    });
+    if (prompt.refusal !== null) {
+      // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
+      for (const token of prompt.refusal.match(/\s*\S+\s*/g) ?? []) emit(token);
+    } else {
+      const { provider, model } = deps.llm.select(settings);
+      for await (const token of provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })) {
+        if (signal.aborted) break;
+        emit(token);
+      }
+    }
+    if (signal.aborted) throw new EmbedChatFailure(CANCELLED);
+    const completed = await handleCommand(deps.store, embedChatStream(chatUuid), embedExchangeDecider,
+      { type: 'CompleteEmbedChat', response, ...asked, now: new Date() }, step(ctx, 'complete'));
+    return { chatId: completed.position, response, position: completed.position };
+  } catch (err) {
+    const reason = signal.aborted ? CANCELLED : err instanceof EmbedChatFailure ? err.message : err instanceof LlmError ? err.message : INTERNAL_FAILURE;
+    await handleCommand(deps.store, embedChatStream(chatUuid), embedExchangeDecider,
+      { type: 'FailEmbedChat', reason, ...asked, now: new Date() }, step(ctx, 'fail')).catch(() => {});
+    throw err instanceof EmbedChatFailure ? err : new EmbedChatFailure(reason, err);
+  }
+}
+
+/** A session's history for the widget, after the same 404 and 403 checks; never another session's. */
+export async function embedSessionHistory(deps: Pick<EmbedChatDeps, 'store' | 'db'>, rawUuid: unknown, origin: string | null, rawSessionId: unknown) {
+  const { uuid } = await usableEmbedConfig(deps.store, rawUuid, origin);
+  if (typeof rawSessionId !== 'string' || !SESSION_ID.test(rawSessionId)) throw notFound();
+  return chatsOfSession(deps.db, uuid, rawSessionId);
+}
