@@ -2,6 +2,7 @@ import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { explorerRouter } from '../graphql/explorer.js';
+import { apiDocsRouter } from './api-docs.js';
 import { authenticator } from './auth.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -31,6 +32,8 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   app.use(staticHeaders(helmet({ contentSecurityPolicy: false })));
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRoutes(deps, metrics.registry));
+  // Public and before authentication: the API description and Swagger UI need no token.
+  app.use(['/api/v1', '/api'], apiDocsRouter());
   app.use(authenticator(deps));
   // After authentication, so the budget is the user's whichever token they use.
   app.use(['/api/v1', '/api', '/graphql'], deps.apiRateLimit);

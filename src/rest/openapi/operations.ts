@@ -1,0 +1,59 @@
+import { ok } from './components.js';
+import type { ApiSection } from './types.js';
+
+const TAG = 'Operations';
+const PUBLIC: never[] = [];
+
+/** DESIGN.md's operational endpoints (outside /api) and this document itself. */
+export const operationsSection: ApiSection = {
+  tags: [{ name: TAG, description: 'Liveness, readiness, metrics, and this API description.' }],
+  schemas: {
+    Readiness: {
+      type: 'object', required: ['status', 'eventStore', 'readStore', 'headPosition', 'projectedPosition', 'projectionLag'],
+      properties: {
+        status: { type: 'string', enum: ['ready', 'not ready'] },
+        eventStore: { type: 'string', enum: ['healthy', 'unavailable'] },
+        readStore: { type: 'string', enum: ['healthy', 'unavailable'] },
+        headPosition: { type: ['integer', 'null'] },
+        projectedPosition: { type: 'integer' },
+        projectionLag: { type: ['integer', 'null'], description: 'Positions the read models trail the event log by.' },
+      },
+    },
+  },
+  paths: {
+    '/healthz': {
+      get: {
+        operationId: 'healthz', tags: [TAG], security: PUBLIC, summary: 'The process answers',
+        responses: { 200: ok('Alive.', { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } }) },
+      },
+    },
+    '/readyz': {
+      get: {
+        operationId: 'readyz', tags: [TAG], security: PUBLIC, summary: 'Stores reachable and read models caught up',
+        responses: {
+          200: ok('Ready.', { $ref: '#/components/schemas/Readiness' }),
+          503: ok('Not ready (a store is unreachable or projections lag).', { $ref: '#/components/schemas/Readiness' }),
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        operationId: 'metrics', tags: [TAG], security: PUBLIC, summary: 'Prometheus metrics',
+        responses: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
+    },
+    '/api/schema/': {
+      get: {
+        operationId: 'openApiSchema', tags: [TAG], security: PUBLIC, summary: 'This OpenAPI 3.1 document',
+        description: 'JSON by default; `?format=yaml` for YAML. The server URL is the one the request came in on. Swagger UI at `/api/docs/`.',
+        parameters: [{ name: 'format', in: 'query', description: 'Serialisation.', schema: { type: 'string', enum: ['json', 'yaml'], default: 'json' } }],
+        responses: {
+          200: {
+            description: 'The document.',
+            content: { 'application/json': { schema: { type: 'object' } }, 'application/yaml': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+  },
+};
