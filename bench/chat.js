@@ -3,12 +3,16 @@
  * Chat streaming overhead: Chronicle between a client and an OpenAI-compatible endpoint, against the
  * client reading that endpoint directly, in the same run.
  *
- *   node bench/chat.js [--quick] [--iterations=N] [--concurrency=200] [--json FILE]
+ *   node bench/chat.js [--quick] [--iterations=N] [--concurrency=200] [--chunks=5000] [--diagnose] [--json FILE]
  *
  * 1. upstream (child): streams 500 numbered tokens as fast as it can per request.
- * 2. Chronicle (child): LLM_PROVIDER=openai at that upstream; workspace 1 holds 5,000 chunks in the
- *    BM25 index, so each chat pays for retrieval (top_n 4), prompt assembly, history (chat_history
- *    20, the default), the quota and chat events, and read-your-writes before `complete`.
+ * 2. Chronicle (child, the shared lib/chronicle-server.js): LLM_PROVIDER=openai at that upstream. The
+ *    workspace gets ~5,000 chunks the real way: text documents uploaded over HTTP, ingested, `ready`;
+ *    so each chat pays for retrieval through the real KnowledgeService (top_n 4), prompt assembly,
+ *    history (chat_history 20, the default), the quota and chat events, and read-your-writes before
+ *    `complete`.
+ *    --diagnose: stage timers inside the server (CHRONICLE_BENCH_TRACE) and a CPU profile of the
+ *    sequential window, by package and function.
  * 3. This process: sequential chats, interleaved direct / SSE / WebSocket, then N concurrent SSE
  *    streams and N concurrent WebSocket chats, each checked for all 500 tokens in order.
  *
@@ -19,11 +23,14 @@ const http = require('node:http');
 const path = require('node:path');
 const { fork } = require('node:child_process');
 const { snapshotDist, flags, tmpDir, rmrf, summarize, nextMessage, table } = require('./lib/common.js');
+const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 
 const opts = flags();
 const ITER = Number(opts.iterations || (opts.quick ? 10 : 40));
 const WARMUP = opts.quick ? 5 : 25; // past chat_history (20): the prompt's history is full in the measured window
 const CONCURRENCY = Number(opts.concurrency || 200);
+const CHUNKS = Number(opts.chunks || 5000);
+const CHUNKS_PER_DOC = 50;
 const TOKENS = 500;
 const MESSAGE = 'What is the refund policy for a delivery returned to the warehouse?';
 const WebSocket = require('ws');
@@ -119,6 +126,48 @@ async function json(url, method, urlPath, body, headers = {}) {
   return { status: res.status, body: await res.json() };
 }
 
+const TOPIC = ('refund delivery warehouse invoice policy shipping parcel customer return payment carrier address order ' +
+  'discount voucher account password login report quarter revenue budget forecast contract supplier pallet stock').split(' ');
+// A vocabulary shaped like prose: a few thousand words drawn with a Zipf-like skew, the topic words among them.
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'be', 'do', 'fu', 'ga', 'hi', 'jo', 'pe', 'zu'];
+const VOCAB = [...TOPIC];
+for (let i = 0; VOCAB.length < 4000; i++) VOCAB.push(SYLLABLES[i % 16] + SYLLABLES[(i >> 4) % 16] + SYLLABLES[(i >> 8) % 16]);
+
+/** Deterministic pseudo-random prose, one paragraph of ~900 characters per intended chunk. */
+function paragraph(i) {
+  let x = ((i + 1) * 2654435761) % 4294967296;
+  const next = () => (x = (x * 1664525 + 1013904223) % 4294967296) / 4294967296;
+  let text = '';
+  while (text.length < 880) {
+    const words = Array.from({ length: 10 + Math.floor(next() * 8) }, () => VOCAB[Math.floor(VOCAB.length * next() ** 2.5)]);
+    text += `${words.join(' ')} number ${i}. `;
+  }
+  return text.trim();
+}
+
+/** Uploads text documents (CHUNKS_PER_DOC paragraphs each) to workspace 1 and waits until all are ready; answers the chunk count. */
+async function seedDocuments(url, access) {
+  const auth = { authorization: `Bearer ${access}` };
+  const docs = Math.ceil(CHUNKS / CHUNKS_PER_DOC);
+  for (let d = 0; d < docs; d += 8) {
+    await Promise.all(Array.from({ length: Math.min(8, docs - d) }, async (_, j) => {
+      const n = d + j;
+      const text = Array.from({ length: CHUNKS_PER_DOC }, (_, c) => paragraph(n * CHUNKS_PER_DOC + c)).join('\n\n');
+      const form = new FormData();
+      form.set('workspace_id', '1');
+      form.set('file', new Blob([text]), `doc-${n + 1}.txt`);
+      const res = await fetch(`${url}/api/documents/upload/`, { method: 'POST', headers: auth, body: form });
+      if (res.status !== 201) throw new Error(`upload doc-${n + 1}.txt: ${res.status} ${await res.text()}`);
+    }));
+  }
+  for (;;) {
+    const all = (await json(url, 'GET', '/api/documents/', undefined, auth)).body;
+    if (all.some((doc) => doc.status === 'failed')) throw new Error('a seeded document failed');
+    if (all.every((doc) => doc.status === 'ready')) return all.reduce((n, doc) => n + doc.chunk_count, 0);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const perToken = (s) => (s.last - s.first) / (s.count - 1);
 const round = (v) => (Number.isFinite(v) ? Math.round(v * 1000) / 1000 : v);
 
@@ -127,15 +176,20 @@ async function main() {
   const dataDir = tmpDir('chat');
   const upstreamChild = fork(path.join(__dirname, 'chat/upstream.js'), { env: { ...process.env, TOKENS: String(TOKENS) } });
   const { url: upstream } = await nextMessage(upstreamChild, (m) => m.ready);
-  const server = fork(path.join(__dirname, 'chat/chronicle-server.js'), [dataDir, upstream], { env: process.env });
-  const ready = await nextMessage(server, (m) => m.ready);
-  const { url } = ready;
+  const server = fork(path.join(__dirname, 'lib/chronicle-server.js'), [dataDir], {
+    env: { ...process.env, CHRONICLE_BENCH_LLM_UPSTREAM: upstream, ...(opts.diagnose ? { CHRONICLE_BENCH_TRACE: '1' } : {}) },
+  });
+  const { url } = await nextMessage(server, (m) => m.ready);
+  const ask = (cmd, key, extra = {}) => { server.send({ cmd, ...extra }); return nextMessage(server, (m) => m[key] !== undefined || m.error); };
   try {
     const password = 'Correct-Horse-42';
     await json(url, 'POST', '/api/users/', { username: 'bench', email: 'bench@example.com', password, password_confirm: password });
     const { access } = (await json(url, 'POST', '/api/auth/login/', { username: 'bench', password })).body;
     const ws = (await json(url, 'POST', '/api/workspaces/', { name: 'Bench' }, { Authorization: `Bearer ${access}` })).body;
     if (ws.id !== 1 || ws.slug !== 'bench') throw new Error(`expected workspace 1 "bench", got ${JSON.stringify(ws)}`);
+    const seedStart = performance.now();
+    const chunks = await seedDocuments(url, access);
+    console.log(`seeded ${chunks} chunks in ${Math.ceil(CHUNKS / CHUNKS_PER_DOC)} documents over HTTP in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
     // --history=N / --top-n=N: what the prompt's history and retrieval cost (diagnosis; defaults 20 and 4).
     const changes = { ...(opts.history !== undefined ? { chat_history: Number(opts.history) } : {}), ...(opts['top-n'] !== undefined ? { top_n: Number(opts['top-n']) } : {}) };
     if (Object.keys(changes).length) await json(url, 'PATCH', '/api/workspaces/bench/', changes, { Authorization: `Bearer ${access}` });
@@ -153,7 +207,9 @@ async function main() {
     };
     const socket = await openSocket(url, access);
     const runs = { direct: [], sse: [], ws: [] };
+    const profileFile = path.join(dataDir, 'chat-window.cpuprofile');
     for (let i = 0; i < WARMUP + ITER; i++) {
+      if (i === WARMUP && opts.diagnose) { await ask('reset', 'reset'); await ask('profile-start', 'profiling'); }
       const d = await directRun();
       const e = await viaSse(url, access);
       const w = await viaSocket(socket);
@@ -163,11 +219,24 @@ async function main() {
       }
     }
     socket.close();
+    let diagnosis = null;
+    if (opts.diagnose) {
+      await ask('profile-stop', 'profiled', { file: profileFile });
+      const { stats } = await ask('stats', 'stats');
+      const perChat = ITER * 2; // SSE + WebSocket chats in the window
+      console.log(`\nStage timers in the server over the measured window (${perChat} chats; wall ms):\n`);
+      console.log(table([['stage', 'calls', 'p50', 'mean', 'max', 'total per chat'],
+        ...Object.entries(stats.stages).sort((a, b) => (a[0].startsWith('timeline') && b[0].startsWith('timeline') ? (a[0] < b[0] ? -1 : 1) : b[1].totalMs - a[1].totalMs))
+          .map(([k, v]) => [k, v.count, round(v.p50Ms), round(v.meanMs), round(v.maxMs), round(v.totalMs / perChat)])]));
+      const profile = summarizeProfile(profileFile, { top: 30 });
+      console.log(`\nServer CPU profile of the measured window (sampled wall time on the main thread):\n${formatProfile(profile, { cats: 14, fns: 30 })}`);
+      diagnosis = { stages: stats.stages, profile };
+    }
 
     const stat = (list, f) => summarize(list.map(f));
     const d = { ttft: stat(runs.direct, (s) => s.first), tok: stat(runs.direct, perToken) };
     const rows = [['path', 'TTFT p50', 'TTFT p90', 'added TTFT p50', 'per-token p50 (ms)', 'added per-token p50 (ms)', 'stream total p50']];
-    const result = { iterations: ITER, warmup: WARMUP, chunks: ready.chunks, tokens: TOKENS, changes };
+    const result = { iterations: ITER, warmup: WARMUP, chunks, tokens: TOKENS, changes, loadavg: require('node:os').loadavg() };
     rows.push(['direct', round(d.ttft.p50), round(d.ttft.p90), '-', round(d.tok.p50), '-', round(stat(runs.direct, (s) => s.total).p50)]);
     result.direct = { ttft: d.ttft, perToken: d.tok };
     for (const name of ['sse', 'ws']) {
@@ -177,7 +246,7 @@ async function main() {
       rows.push([name, round(ttft.p50), round(ttft.p90), round(ttft.p50 - d.ttft.p50), round(tok.p50), round(tok.p50 - d.tok.p50), round(total.p50)]);
       result[name] = { ttft, perToken: tok, addedTtftP50: ttft.p50 - d.ttft.p50, addedPerTokenP50: tok.p50 - d.tok.p50 };
     }
-    console.log(`\nChat streaming, ${ITER} runs per path after ${WARMUP} warm-up, ${TOKENS} tokens, ${ready.chunks} chunks in the workspace ${JSON.stringify(changes)} (ms)\n`);
+    console.log(`\nChat streaming, ${ITER} runs per path after ${WARMUP} warm-up, ${TOKENS} tokens, ${chunks} chunks in the workspace ${JSON.stringify(changes)} (ms)\n`);
     console.log(table(rows));
 
     // Concurrency: N streams at once over SSE, then N WebSocket chats at once; every token in order.
@@ -197,6 +266,7 @@ async function main() {
       for (const s of sockets) s.close();
     }
     result.concurrent = concurrent;
+    if (diagnosis) result.diagnosis = diagnosis;
     console.log(`\nConcurrent streams (${TOKENS} tokens each, all in order required)\n`);
     console.log(table([
       ['path', 'streams', 'succeeded', 'success %', 'wall (ms)', 'TTFT p50', 'TTFT p99'],
@@ -204,6 +274,7 @@ async function main() {
         round(concurrent[k].wallMs), round(concurrent[k].ttft.p50), round(concurrent[k].ttft.p99)]),
     ]));
     console.log('\nTargets: added TTFT p50 < 15 ms, added per-token p50 < 0.2 ms, 200 concurrent streams at 100 %.');
+    console.log(`load average at the end: ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     if (opts.json) require('node:fs').writeFileSync(opts.json, JSON.stringify(result, null, 2));
   } finally {
     server.send({ cmd: 'stop' });

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Child process shared by every HTTP bench (roundtrip, reads, fanout): Chronicle from the dist
+ * Child process shared by every HTTP bench (roundtrip, reads, fanout, chat): Chronicle from the dist
  * snapshot (startChronicle) on an ephemeral port with embedded adapters (SQLite event store, SQLite
  * read store, in-process pub/sub), all roles. argv[2] = DATA_DIR (temporary, removed by the parent).
  *
@@ -11,6 +11,7 @@
  *   CHRONICLE_BENCH_TRACE=1          stage timers (see installTrace), read with {cmd: 'stats'}
  *   CHRONICLE_BENCH_CHEAP_ARGON2=1   set-up aid for the fan-out: argon2id at 1 MiB / 1 pass, so seeding
  *                                    a thousand members takes seconds; hashing is on no measured path
+ *   CHRONICLE_BENCH_LLM_UPSTREAM=url LLM_PROVIDER=openai at that OpenAI-compatible endpoint (the chat bench)
  *
  * IPC in:  {cmd: 'stats'} | {cmd: 'reset'} | {cmd: 'profile-start'} | {cmd: 'profile-stop', file}
  *          | {cmd: 'stream', name} | {cmd: 'micro-reads', token, userId} | {cmd: 'stop'}
@@ -21,16 +22,25 @@ const { profiler } = require('./profiler.js');
 
 function tracer() {
   const stages = new Map();
+  let t0 = null; // arrival of the current stream_chat request (the chat bench sends one at a time)
   return {
+    /** Starts a request's timeline; mark() then records the time since, under "timeline: <name>". */
+    begin() { t0 = performance.now(); },
+    mark(name) { if (t0 !== null) this.record(`timeline: ${name}`, performance.now() - t0); },
+    end() { t0 = null; },
     record(name, ms) {
       let s = stages.get(name);
-      if (!s) stages.set(name, (s = { count: 0, totalMs: 0, maxMs: 0 }));
+      if (!s) stages.set(name, (s = { count: 0, totalMs: 0, maxMs: 0, samples: [] }));
       s.count++;
+      if (s.samples.length < 10_000) s.samples.push(ms);
       s.totalMs += ms;
       if (ms > s.maxMs) s.maxMs = ms;
     },
     reset: () => stages.clear(),
-    stats: () => Object.fromEntries([...stages].map(([k, v]) => [k, { ...v, meanMs: v.totalMs / v.count }])),
+    stats: () => Object.fromEntries([...stages].map(([k, { samples, ...v }]) => {
+      const sorted = [...samples].sort((a, b) => a - b);
+      return [k, { ...v, meanMs: v.totalMs / v.count, p50Ms: sorted[Math.floor(sorted.length / 2)] }];
+    })),
   };
 }
 
@@ -77,6 +87,40 @@ function installTrace(trace) {
   timeSync(trace, dist('projections/workspaces/queries.js'), 'workspaceAfter', 'sync: workspaceAfter (once per subscriber per event; one read shared)');
   timeSync(trace, MemoryPubSub.prototype, 'publish', 'sync: pubsub.publish');
   timeSync(trace, dist('commands/identity/tokens.js').TokenService.prototype, 'verifyAccess', '  TokenService.verifyAccess');
+  // The chat path up to the model call (bench/chat.js --diagnose).
+  timeAsync(trace, dist('commands/chats/send.js'), 'startChat', 'chat: startChat (input, membership, quota, nextId, ChatRequested)');
+  timeAsync(trace, dist('commands/workspaces/workspaces.js'), 'loadWorkspace', '  chat: loadWorkspace');
+  timeAsync(trace, dist('commands/chats/quota.js'), 'useChatQuota', '  chat: useChatQuota');
+  timeAsync(trace, dist('commands/shared/sequence.js'), 'nextId', '  chat: nextId');
+  timeAsync(trace, dist('projections/chats/queries.js'), 'lastExchanges', 'chat: lastExchanges (history)');
+  timeAsync(trace, dist('commands/system/settings.js'), 'currentSetting', 'chat: currentSetting');
+  timeAsync(trace, dist('ai/prompt/assemble.js'), 'assemblePrompt', 'chat: assemblePrompt (retrieval, pinned, token counts)');
+  timeAsync(trace, dist('ai/retrieval/knowledge.js').KnowledgeService.prototype, 'search', '  chat: KnowledgeService.search');
+  timeAsync(trace, dist('ai/retrieval/knowledge.js').KnowledgeService.prototype, 'pinned', '  chat: KnowledgeService.pinned');
+  // The timeline of one SSE chat, from the request's arrival: where its time to first token goes.
+  const markAfter = (obj, key, name) => {
+    const orig = obj[key];
+    obj[key] = function (...args) { return Promise.resolve(orig.apply(this, args)).finally(() => trace.mark(name)); };
+  };
+  markAfter(dist('commands/workspaces/workspaces.js'), 'loadWorkspace', '0a membership checked');
+  markAfter(dist('commands/chats/quota.js'), 'useChatQuota', '0b quota counted');
+  markAfter(dist('commands/chats/send.js'), 'startChat', '1 startChat done');
+  markAfter(dist('projections/chats/queries.js'), 'lastExchanges', '2 history read');
+  markAfter(dist('ai/prompt/assemble.js'), 'assemblePrompt', '3 prompt assembled');
+  const fetch = globalThis.fetch;
+  globalThis.fetch = function (...args) {
+    trace.mark('4 upstream fetch called');
+    return fetch.apply(this, args).finally(() => trace.mark('5 upstream headers in'));
+  };
+  const { OpenAiProvider } = dist('ai/llm/openai.js');
+  const stream = OpenAiProvider.prototype.stream;
+  OpenAiProvider.prototype.stream = async function* (...args) {
+    let first = true;
+    for await (const token of stream.apply(this, args)) {
+      if (first) { trace.mark('6 first token from the provider'); first = false; }
+      yield token;
+    }
+  };
 }
 
 /** Set-up aid, not a fix: cheap argon2id parameters (verify reads them from the hash, so logins get cheap too). */
@@ -131,12 +175,25 @@ childMain(async () => {
   const pino = require('pino');
   const config = loadConfig({
     DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent',
-    RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_API_PER_MIN: '1000000000',
+    RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_API_PER_MIN: '1000000000', RATE_LIMIT_UPLOAD_PER_MIN: '1000000',
+    ...(process.env.CHRONICLE_BENCH_LLM_UPSTREAM
+      ? { LLM_PROVIDER: 'openai', OPENAI_BASE_URL: process.env.CHRONICLE_BENCH_LLM_UPSTREAM, OPENAI_API_KEY: 'bench' }
+      : {}),
   });
   const chronicle = await startChronicle(config, pino({ level: 'silent' }));
   if (trace) {
     chronicle.server.prependListener('request', (req, res) => {
       const t0 = performance.now();
+      if (req.url.includes('stream_chat')) {
+        trace.begin();
+        const write = res.write;
+        let first = true;
+        res.write = function (chunk, ...rest) {
+          if (first && String(chunk).includes('"stream"')) { trace.mark('7 first token written'); first = false; }
+          return write.call(this, chunk, ...rest);
+        };
+        res.on('finish', () => trace.end());
+      }
       const key = `${req.method} ${req.url.replace(/\/\d+\//, '/{id}/')}`;
       res.on('finish', () => trace.record(`HTTP ${key} (server side, total)`, performance.now() - t0));
     });

@@ -57,7 +57,12 @@ const step = (ctx: CommandContext, name: string): CommandContext => ({ ...ctx, c
 
 /**
  * Everything that may refuse a chat, before any answer streams: input, membership of the workspace,
- * the thread's place in it, the daily limit. A refused chat writes nothing. Then ChatRequested.
+ * the thread's place in it, the daily limit. A refused chat writes nothing and asks no model.
+ *
+ * Once the limit has counted it, the chat is accepted: its prompt is assembled and the model asked
+ * while its id is drawn and ChatRequested recorded, so the model's latency overlaps those appends
+ * instead of following them. No token reaches the caller before ChatRequested is recorded (the
+ * caller receives the chat only then); if recording fails, the model call is aborted.
  */
 export async function startChat(deps: ChatDeps, rawInput: unknown, ctx: CommandContext): Promise<StartedChat> {
   const actor = requireActor(ctx);
@@ -72,57 +77,91 @@ export async function startChat(deps: ChatDeps, rawInput: unknown, ctx: CommandC
   const mode = input.mode ?? state.settings.chatMode;
 
   await useChatQuota(deps.store, actor, step(ctx, 'quota'));
-  const chatId = await nextId(deps.store, 'chat', ctx);
-  await handleCommand(deps.store, chatStreamName(chatId), chatDecider, {
-    type: 'RequestChat', actor, chatId, workspaceId, threadId, prompt: input.message, mode, now: ctx.now,
-  }, step(ctx, 'request'));
-
   const settings: WorkspaceSettings = { ...state.settings, chatMode: mode };
+  const upstream = new AbortController();
+  const prepared = prepareAnswer(deps, { actor, workspaceId, threadId, settings, input }, upstream.signal);
+  prepared.catch(() => {}); // observed by answer(); this keeps an early failure from going unhandled meanwhile
+  let chatId: number;
+  try {
+    chatId = await nextId(deps.store, 'chat', ctx);
+    await handleCommand(deps.store, chatStreamName(chatId), chatDecider, {
+      type: 'RequestChat', actor, chatId, workspaceId, threadId, prompt: input.message, mode, now: ctx.now,
+    }, step(ctx, 'request'));
+  } catch (err) {
+    upstream.abort();
+    throw err;
+  }
+
   return {
     chatId, workspaceId, threadId, mode,
-    answer: (onToken, signal) => answerChat(deps, { actor, chatId, workspaceId, threadId, settings, input }, onToken, signal, ctx),
+    answer: (onToken, signal) => answerChat(deps, chatId, prepared, upstream, onToken, signal, ctx),
   };
 }
 
 interface ChatToAnswer {
   actor: Actor;
-  chatId: number;
   workspaceId: number;
   threadId: number | null;
   settings: WorkspaceSettings;
   input: SendChatInput;
 }
 
+/** The prompt, and either the refusal to answer instead or the model's token stream, already started. */
+interface PreparedAnswer {
+  sources: ChatSource[];
+  refusal: string | null;
+  tokens: AsyncIterator<string> | null;
+  /** The stream's first step, asked for at once so the request is on its way. */
+  first: Promise<IteratorResult<string>> | null;
+}
+
+async function prepareAnswer(deps: ChatDeps, chat: ChatToAnswer, signal: AbortSignal): Promise<PreparedAnswer> {
+  const { workspaceId, threadId, settings } = chat;
+  const [history, defaultSystemPrompt] = await Promise.all([
+    lastExchanges(deps.db, workspaceId, threadId, chat.actor.userId, settings.chatHistory),
+    currentSetting(deps.store, 'default_system_prompt'),
+  ]);
+  const prompt = await assemblePrompt({
+    settings, message: withAttachments(chat.input), history, knowledge: deps.knowledge, workspaceId,
+    defaultSystemPrompt: String(defaultSystemPrompt), budget: deps.promptBudget,
+  });
+  // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
+  if (prompt.refusal !== null) return { sources: [], refusal: prompt.refusal, tokens: null, first: null };
+  const { provider, model } = deps.llm.select(settings);
+  const tokens = provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })[Symbol.asyncIterator]();
+  const first = tokens.next();
+  first.catch(() => {}); // observed by answer()
+  const sources = prompt.context.map(({ documentId, filename, chunk, score }) => ({ documentId, filename, chunk, score }));
+  return { sources, refusal: null, tokens, first };
+}
+
 async function answerChat(
-  deps: ChatDeps, chat: ChatToAnswer, onToken: (token: string) => void, signal: AbortSignal, ctx: CommandContext,
+  deps: ChatDeps, chatId: number, prepared: Promise<PreparedAnswer>, upstream: AbortController,
+  onToken: (token: string) => void, signal: AbortSignal, ctx: CommandContext,
 ): Promise<ChatAnswer> {
-  const { chatId, workspaceId, threadId, settings } = chat;
   const stream = chatStreamName(chatId);
+  // The caller going away stops the model, whose tokens no one would read.
+  const stop = () => upstream.abort();
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
   let response = '';
   const emit = (token: string) => {
     response += token;
     onToken(token);
   };
+  let tokens: AsyncIterator<string> | null = null;
   try {
-    const [history, defaultSystemPrompt] = await Promise.all([
-      lastExchanges(deps.db, workspaceId, threadId, chat.actor.userId, settings.chatHistory),
-      currentSetting(deps.store, 'default_system_prompt'),
-    ]);
-    const prompt = await assemblePrompt({
-      settings, message: withAttachments(chat.input), history, knowledge: deps.knowledge, workspaceId,
-      defaultSystemPrompt: String(defaultSystemPrompt), budget: deps.promptBudget,
-    });
+    const answer = await prepared;
     let sources: ChatSource[] = [];
-    if (prompt.refusal !== null) {
-      // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
-      for (const token of prompt.refusal.match(/\s*\S+\s*/g) ?? []) emit(token);
+    if (answer.refusal !== null) {
+      for (const token of answer.refusal.match(/\s*\S+\s*/g) ?? []) emit(token);
     } else {
-      const { provider, model } = deps.llm.select(settings);
-      for await (const token of provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })) {
+      tokens = answer.tokens!;
+      for (let next = await answer.first!; !next.done; next = await tokens.next()) {
         if (signal.aborted) break;
-        emit(token);
+        emit(next.value);
       }
-      sources = prompt.context.map(({ documentId, filename, chunk, score }) => ({ documentId, filename, chunk, score }));
+      sources = answer.sources;
     }
     if (signal.aborted) throw new ChatFailure(CANCELLED, chatId);
     const completed = await handleCommand(deps.store, stream, chatDecider, { type: 'CompleteChat', response, sources, now: new Date() }, step(ctx, 'complete'));
@@ -131,6 +170,10 @@ async function answerChat(
     const reason = signal.aborted ? CANCELLED : err instanceof LlmError ? err.message : INTERNAL_FAILURE;
     await handleCommand(deps.store, stream, chatDecider, { type: 'FailChat', reason, now: new Date() }, step(ctx, 'fail')).catch(() => {});
     throw err instanceof ChatFailure ? err : new ChatFailure(reason, chatId, err);
+  } finally {
+    signal.removeEventListener('abort', stop);
+    upstream.abort(); // done or failed: nothing more is read from the model
+    void tokens?.return?.(undefined)?.catch(() => {}); // lets the provider clean up after an early stop
   }
 }
 

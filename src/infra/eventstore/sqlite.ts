@@ -236,10 +236,21 @@ class SqliteSubscription implements Subscription {
   private closed = false;
   private dirty = false; // an append happened since the last read
   private wake: (() => void) | undefined;
+  private wakeQueued = false;
   private readonly done: Promise<void>;
+  /**
+   * Woken on the next turn of the event loop, not at once: the appends a request makes in one go
+   * (a chat's quota, id and ChatRequested) then reach the handler as one batch, after the request
+   * has reached its first real wait (e.g. the model call), instead of each interleaving with it.
+   */
   private readonly onAppended = () => {
     this.dirty = true;
-    this.wake?.();
+    if (this.wakeQueued) return;
+    this.wakeQueued = true;
+    setImmediate(() => {
+      this.wakeQueued = false;
+      this.wake?.();
+    });
   };
 
   constructor(
