@@ -1,3 +1,5 @@
+import MiniSearch, { type SearchResult } from 'minisearch';
+
 /** A stored chunk as the index receives it (from the documents read model, or straight from an ingestion job). */
 export interface IndexedChunk {
   id: string;
@@ -85,90 +87,63 @@ export function queryTerms(query: string): string[] {
   return [...new Set(analyze(query))];
 }
 
-// BM25+ (Lv & Zhai) with the parameters minisearch uses by default; the score normalisation depends on them.
+// minisearch's defaults (BM25+), stated here because the score normalisation depends on them.
 const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
 const MAX_TERM_WEIGHT = BM25.d + BM25.k + 1; // the BM25+ term-frequency factor as term frequency grows without bound
 
 /**
- * How many postings (chunk entries of the query's terms) one search may walk. A posting costs a
- * few tens of nanoseconds here, but a query made of words found in a quarter of a 50,000-chunk
- * workspace would still walk tens of thousands of them for little gain in ranking: the commonest
- * query terms are set aside instead (see search).
+ * How many postings (chunk entries of the query's terms) one search may walk.
+ * minisearch spends about a microsecond or two per posting, so a query made
+ * of words found in a quarter of a 50,000-chunk workspace would take tens of
+ * milliseconds; the commonest query terms are set aside instead (see search).
  */
 const POSTINGS_BUDGET = 5_000;
 
 const idf = (total: number, df: number) => Math.log(1 + (total - df + 0.5) / (df + 0.5));
 
-/** Where a term occurs: chunk slots in increasing order, with the term's frequency in each. */
-interface Postings {
-  slots: number[];
-  tfs: number[];
-  /** Live entries (document frequency); `slots` may still hold removed chunks until the next compaction. */
-  df: number;
-}
-
 interface Workspace {
-  postings: Map<string, Postings>;
-  /** Chunk by slot; undefined once removed. Slots are handed out in increasing order. */
-  chunks: (IndexedChunk | undefined)[];
-  /** Distinct terms per slot: the length BM25 normalises by (as minisearch counts a field's length). */
-  lengths: number[];
-  slotOf: Map<string, number>;
+  search: MiniSearch<{ id: string; terms: string }>;
+  chunks: Map<string, IndexedChunk>;
   byDocument: Map<number, Set<string>>;
-  totalLength: number;
-  /** Removed slots still present in postings. */
-  dead: number;
+  /** Document frequency: in how many chunks each term occurs. */
+  df: Map<string, number>;
 }
 
 /**
- * In-memory BM25+ retrieval over chunks: one inverted index per workspace, term → postings held
- * in plain arrays. Written for this use instead of minisearch, which spent ~0.35 ms of CPU per
- * 1,000-character chunk in `add` (a radix tree of Maps walked per token, one Map of postings per
- * term) and several microseconds per posting in search; here a build is dominated by the text
- * analysis and a search by a tight loop over arrays. Scores are those minisearch computed with
- * the same parameters. Derived data: whoever owns it rebuilds it from the read models after a
+ * In-memory BM25 retrieval over chunks, one minisearch index per workspace.
+ * Derived data: whoever owns it rebuilds it from the read models after a
  * replay or a restart; nothing here is persisted.
  */
 export class RetrievalIndex {
   private readonly workspaces = new Map<number, Workspace>();
-  /** Per-search score accumulator, by slot, reused (zeroed again after each search). */
-  private scratch = new Float64Array(0);
 
   /** Adds chunks; a chunk id already present is replaced, so redelivery and rebuilds are harmless. */
   add(workspaceId: number, chunks: readonly IndexedChunk[]): void {
     if (chunks.length === 0) return;
     const ws = this.workspace(workspaceId);
+    const fresh: { id: string; terms: string }[] = [];
     const seen = new Set<string>();
     for (const chunk of chunks) {
       if (seen.has(chunk.id)) continue; // the same id twice in one call: the first wins
       seen.add(chunk.id);
-      if (ws.slotOf.has(chunk.id)) this.forget(ws, chunk.id);
-      const slot = ws.chunks.length;
-      ws.chunks.push(chunk);
-      ws.slotOf.set(chunk.id, slot);
+      if (ws.chunks.has(chunk.id)) this.forget(ws, chunk.id);
+      ws.chunks.set(chunk.id, chunk);
       let ids = ws.byDocument.get(chunk.documentId);
       if (!ids) ws.byDocument.set(chunk.documentId, (ids = new Set()));
       ids.add(chunk.id);
-      let distinct = 0;
-      for (const term of analyze(chunk.text)) {
-        let p = ws.postings.get(term);
-        if (!p) ws.postings.set(term, (p = { slots: [], tfs: [], df: 0 }));
-        const last = p.slots.length - 1;
-        // Slots only grow, so the term was already seen in this chunk exactly when its last posting is this slot.
-        if (last >= 0 && p.slots[last] === slot) p.tfs[last]!++;
-        else {
-          p.slots.push(slot);
-          p.tfs.push(1);
-          p.df++;
-          distinct++;
-        }
-      }
-      ws.lengths.push(distinct);
-      ws.totalLength += distinct;
+      // Analysed once here, for the document frequencies and for minisearch (which then only splits on spaces).
+      const terms = analyze(chunk.text);
+      for (const term of new Set(terms)) ws.df.set(term, (ws.df.get(term) ?? 0) + 1);
+      fresh.push({ id: chunk.id, terms: terms.join(' ') });
     }
+    ws.search.addAll(fresh);
   }
 
-  /** Drops a document's chunks. Their postings are skipped by searches and dropped at the next compaction. */
+  /**
+   * Drops a document's chunks. Uses minisearch's discard, which needs only
+   * the ids (remove would need each chunk's full text again); the index
+   * cleans up the discarded postings in the background (auto-vacuum).
+   */
   removeDocument(workspaceId: number, documentId: number): void {
     const ws = this.workspaces.get(workspaceId);
     const ids = ws?.byDocument.get(documentId);
@@ -178,7 +153,6 @@ export class RetrievalIndex {
       return;
     }
     for (const id of [...ids]) this.forget(ws, id);
-    if (ws.dead > 1_000 && ws.dead > ws.slotOf.size) this.compact(ws);
   }
 
   clearWorkspace(workspaceId: number): void {
@@ -187,7 +161,7 @@ export class RetrievalIndex {
 
   /** Number of chunks indexed for the workspace. */
   size(workspaceId: number): number {
-    return this.workspaces.get(workspaceId)?.slotOf.size ?? 0;
+    return this.workspaces.get(workspaceId)?.chunks.size ?? 0;
   }
 
   /**
@@ -215,110 +189,71 @@ export class RetrievalIndex {
   search(workspaceId: number, query: string, { topN, threshold }: SearchOptions): SearchHit[] {
     const ws = this.workspaces.get(workspaceId);
     if (!ws || topN <= 0) return [];
-    const total = ws.slotOf.size;
+    const total = ws.chunks.size;
     const byRarity = queryTerms(query)
-      .map((term) => ({ term, postings: ws.postings.get(term), df: ws.postings.get(term)?.df ?? 0 }))
+      .map((term) => ({ term, df: ws.df.get(term) ?? 0 }))
       .sort((a, b) => a.df - b.df || (a.term < b.term ? -1 : 1));
-    const kept: typeof byRarity = [];
-    let walked = 0;
+    const kept: string[] = [];
+    let postings = 0;
     let bound = 0;
-    for (const entry of byRarity) {
-      if (kept.length > 0 && walked + entry.df > POSTINGS_BUDGET) break;
-      kept.push(entry);
-      walked += entry.df;
-      bound += idf(total, entry.df) * MAX_TERM_WEIGHT;
+    for (const { term, df } of byRarity) {
+      if (kept.length > 0 && postings + df > POSTINGS_BUDGET) break;
+      kept.push(term);
+      postings += df;
+      bound += idf(total, df) * MAX_TERM_WEIGHT;
     }
-    if (kept.every(({ df }) => df === 0)) return [];
+    if (kept.every((term) => !ws.df.has(term))) return [];
 
-    if (this.scratch.length < ws.chunks.length) this.scratch = new Float64Array(Math.max(ws.chunks.length, this.scratch.length * 2));
-    const scores = this.scratch;
-    const touched: number[] = []; // in order of first match: rarest term first, then slot order
-    const { k, b, d } = BM25;
-    const avgLength = ws.totalLength / total;
-    for (const { postings, df } of kept) {
-      if (!postings || df === 0) continue;
-      const weight = idf(total, df);
-      const { slots, tfs } = postings;
-      for (let i = 0; i < slots.length; i++) {
-        const slot = slots[i]!;
-        if (ws.chunks[slot] === undefined) continue; // removed, not yet compacted
-        const tf = tfs[i]!;
-        const score = weight * (d + (tf * (k + 1)) / (tf + k * (1 - b + (b * ws.lengths[slot]!) / avgLength)));
-        if (scores[slot] === 0) touched.push(slot);
-        scores[slot] += score;
-      }
+    // minisearch multiplies by the number of query terms matched (a coordination factor); undone to keep plain BM25+,
+    // which saturates by itself and is what the bound above bounds.
+    const normalised = (result: SearchResult) => Math.min(1, result.score / result.queryTerms.length / bound);
+    // Filtering inside minisearch spares it building and sorting the results below the threshold.
+    const results = ws.search.search(kept.join(' '), { filter: (result) => normalised(result) >= threshold });
+    const scored = results.map((result) => ({ id: result.id as string, score: normalised(result) }));
+    scored.sort((a, b) => b.score - a.score); // stable: ties keep minisearch's order
+
+    const hits: SearchHit[] = [];
+    for (const { id, score } of scored.slice(0, topN)) {
+      const chunk = ws.chunks.get(id);
+      if (chunk) hits.push({ chunkId: id, documentId: chunk.documentId, filename: chunk.filename, chunkIndex: chunk.chunkIndex, text: chunk.text, score });
     }
-
-    const scored: { slot: number; score: number }[] = [];
-    for (const slot of touched) {
-      const score = Math.min(1, scores[slot]! / bound);
-      scores[slot] = 0;
-      if (score >= threshold) scored.push({ slot, score });
-    }
-    scored.sort((x, y) => y.score - x.score); // stable: ties keep the order of first match
-
-    return scored.slice(0, topN).map(({ slot, score }) => {
-      const chunk = ws.chunks[slot]!;
-      return { chunkId: chunk.id, documentId: chunk.documentId, filename: chunk.filename, chunkIndex: chunk.chunkIndex, text: chunk.text, score };
-    });
+    return hits;
   }
 
   private workspace(workspaceId: number): Workspace {
     let ws = this.workspaces.get(workspaceId);
     if (!ws) {
-      ws = { postings: new Map(), chunks: [], lengths: [], slotOf: new Map(), byDocument: new Map(), totalLength: 0, dead: 0 };
+      const split = (text: string) => text.split(' ');
+      const asIs = (term: string) => term;
+      ws = {
+        search: new MiniSearch<{ id: string; terms: string }>({
+          fields: ['terms'],
+          storeFields: [], // the chunks live in `chunks`; storing them twice would double the memory
+          tokenize: split, // the text arrives analysed (see add)
+          processTerm: asIs,
+          searchOptions: { tokenize: split, processTerm: asIs, combineWith: 'OR', prefix: false, fuzzy: false, bm25: BM25 },
+        }),
+        chunks: new Map(),
+        byDocument: new Map(),
+        df: new Map(),
+      };
       this.workspaces.set(workspaceId, ws);
     }
     return ws;
   }
 
-  /** Takes a chunk out: its slot emptied, its terms' document frequencies lowered (postings stay until compact). */
+  /** Takes a chunk out: discarded from minisearch, its terms' document frequencies lowered. */
   private forget(ws: Workspace, chunkId: string): void {
-    const slot = ws.slotOf.get(chunkId)!;
-    const old = ws.chunks[slot]!;
-    ws.chunks[slot] = undefined;
-    ws.slotOf.delete(chunkId);
-    ws.totalLength -= ws.lengths[slot]!;
-    ws.dead++;
+    const old = ws.chunks.get(chunkId)!;
+    ws.search.discard(chunkId);
+    ws.chunks.delete(chunkId);
     for (const term of new Set(analyze(old.text))) {
-      const p = ws.postings.get(term);
-      if (p) p.df--;
+      const n = (ws.df.get(term) ?? 1) - 1;
+      if (n > 0) ws.df.set(term, n);
+      else ws.df.delete(term);
     }
     const ids = ws.byDocument.get(old.documentId);
     ids?.delete(chunkId);
     if (ids?.size === 0) ws.byDocument.delete(old.documentId);
-  }
-
-  /** Drops removed chunks' postings and renumbers the slots densely (keeping their order). */
-  private compact(ws: Workspace): void {
-    const renumbered = new Int32Array(ws.chunks.length).fill(-1);
-    const chunks: IndexedChunk[] = [];
-    const lengths: number[] = [];
-    ws.chunks.forEach((chunk, slot) => {
-      if (chunk === undefined) return;
-      renumbered[slot] = chunks.length;
-      ws.slotOf.set(chunk.id, chunks.length);
-      chunks.push(chunk);
-      lengths.push(ws.lengths[slot]!);
-    });
-    for (const [term, p] of ws.postings) {
-      if (p.df === 0) {
-        ws.postings.delete(term);
-        continue;
-      }
-      const slots: number[] = [];
-      const tfs: number[] = [];
-      for (let i = 0; i < p.slots.length; i++) {
-        const slot = renumbered[p.slots[i]!]!;
-        if (slot < 0) continue;
-        slots.push(slot);
-        tfs.push(p.tfs[i]!);
-      }
-      p.slots = slots;
-      p.tfs = tfs;
-    }
-    ws.chunks = chunks;
-    ws.lengths = lengths;
-    ws.dead = 0;
   }
 }

@@ -1,5 +1,4 @@
-import MiniSearch from 'minisearch';
-import { analyze, type IndexedChunk, processTerm, queryTerms, RetrievalIndex } from '../../../src/ai/retrieval/bm25-index.js';
+import { type IndexedChunk, processTerm, queryTerms, RetrievalIndex } from '../../../src/ai/retrieval/bm25-index.js';
 
 const FILLER = [
   'The quarterly report covers revenue, costs and the outlook for the coming year.',
@@ -147,38 +146,6 @@ describe('RetrievalIndex', () => {
     expect(hits.map((h) => h.text).sort()).toEqual(['narwhal tusks are teeth', 'ubiquitous narwhal sighting']);
     // Alone, even the commonest term is searched.
     expect(index.search(1, 'ubiquitous', { topN: 3, threshold: 0 })).toHaveLength(3);
-  });
-
-  it('keeps answering right after many removals (removed chunks are compacted away)', () => {
-    const index = new RetrievalIndex();
-    for (let d = 1; d <= 30; d++) index.add(1, chunksOf(d, `d${d}.txt`, Array.from({ length: 100 }, (_, i) => `common filler ${d}x${i} ${d === 30 && i === 7 ? 'okapi' : ''}`)));
-    for (let d = 1; d <= 25; d++) index.removeDocument(1, d); // 2,500 removed chunks, 500 left
-    expect(index.size(1)).toBe(500);
-    expect(index.search(1, 'okapi', ALL).map((h) => h.chunkId)).toEqual(['30:7']);
-    const common = index.search(1, 'common filler', { topN: 1_000, threshold: 0 });
-    expect(common).toHaveLength(500);
-    expect(common.every((h) => h.documentId > 25)).toBe(true);
-    index.add(1, chunksOf(2, 'again.txt', ['an okapi again']));
-    expect(index.search(1, 'okapi', ALL).map((h) => h.chunkId).sort()).toEqual(['2:0', '30:7']);
-  });
-
-  it("scores as minisearch's BM25+ does with the same parameters (the formula it replaced)", () => {
-    const texts = [...FILLER, 'The lighthouse keeper logs every passing freighter at midnight.', 'budget budget budget for the lighthouse'];
-    const index = new RetrievalIndex();
-    index.add(1, chunksOf(1, 'a.txt', texts));
-    const split = (t: string) => t.split(' ');
-    const reference = new MiniSearch<{ id: string; terms: string }>({ fields: ['terms'], storeFields: [], tokenize: split, processTerm: (t) => t });
-    reference.addAll(texts.map((text, i) => ({ id: `1:${i}`, terms: analyze(text).join(' ') })));
-    for (const query of ['budget lighthouse', 'passing freighter', 'travel budget tooling']) {
-      const terms = queryTerms(query);
-      const expected = reference.search(terms.join(' '), { combineWith: 'OR', tokenize: split, processTerm: (t) => t, bm25: { k: 1.2, b: 0.7, d: 0.5 } });
-      const hits = index.search(1, query, ALL);
-      expect(hits.map((h) => h.chunkId).sort()).toEqual(expected.map((r) => r.id as string).sort());
-      // Our score is the raw BM25+ sum over a bound; minisearch's is that sum times the number of terms matched.
-      const ratio = (id: string) => hits.find((h) => h.chunkId === id)!.score / (expected.find((r) => r.id === id)!.score / expected.find((r) => r.id === id)!.queryTerms.length);
-      const ratios = expected.map((r) => ratio(r.id as string));
-      for (const r of ratios) expect(r).toBeCloseTo(ratios[0]!, 9);
-    }
   });
 
   it('answers nothing for a query of stop words or punctuation only', () => {
