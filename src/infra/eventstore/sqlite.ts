@@ -121,7 +121,7 @@ export class SqliteEventStore implements EventStore {
   async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     // IMMEDIATE takes the write lock up front, so the revision check and the inserts see the same state.
     const result = this.appendTx.immediate(stream, events, expectedRevision);
-    if (result.appended) this.appended.emit('appended');
+    if (result.appended) this.appended.emit('appended', events);
     return result.result;
   }
 
@@ -237,7 +237,14 @@ class SqliteSubscription implements Subscription {
   private dirty = false; // an append happened since the last read
   private wake: (() => void) | undefined;
   private readonly done: Promise<void>;
-  private readonly onAppended = () => {
+  /** Types this subscription reads, or null for all. */
+  private readonly types: ReadonlySet<string> | null;
+  /**
+   * A local append of types this subscription does not read cannot give it anything new: no read.
+   * (Appends by other processes, whatever this process appended, are found by the poll timer.)
+   */
+  private readonly onAppended = (events: readonly EventToAppend[]) => {
+    if (this.types && !events.some((e) => this.types!.has(e.type))) return;
     this.dirty = true;
     this.wake?.();
   };
@@ -250,6 +257,7 @@ class SqliteSubscription implements Subscription {
     private readonly onError: ((err: Error) => void) | undefined,
     private readonly onEnd: () => void,
   ) {
+    this.types = options.types ? new Set(options.types) : null;
     appended.on('appended', this.onAppended);
     this.done = this.run().finally(() => {
       appended.off('appended', this.onAppended);

@@ -30,6 +30,7 @@ const table = (name: string) => `doc_${name}`;
 const MAX_PENDING_ARCHIVED = 20_000;
 /** The change log keeps this many entries; a reader further behind reloads everything. */
 const CHANGES_KEPT = 100_000;
+const TRIM_EVERY = 1000;
 /** A flush that changes more documents of a collection than this logs the collection as a whole. */
 const BULK_CHANGE = 1000;
 
@@ -241,6 +242,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     this.pending = new Map();
     this.pendingCount = 0;
     const noteChange = this.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)');
+    let last: number | bigint | undefined;
     this.db.transaction(() => {
       this.writeArchives();
       for (const [name, writes] of pending) {
@@ -251,12 +253,14 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
         for (const [id, doc] of writes) {
           if (doc) upsert.run(id, JSON.stringify(doc));
           else remove.run(id);
-          if (!bulk) noteChange.run(name, id);
+          if (!bulk) last = noteChange.run(name, id).lastInsertRowid;
         }
-        if (bulk) noteChange.run(name, null); // readers reload it whole (a replay, for one)
+        if (bulk) last = noteChange.run(name, null).lastInsertRowid; // readers reload it whole (a replay, for one)
       }
-      const max = this.maxSeq();
-      this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
+      if (last === undefined) return;
+      const max = Number(last);
+      // The log is trimmed now and then, not on every flush: a reader far behind reloads anyway.
+      if (Math.floor(max / TRIM_EVERY) !== Math.floor(this.seenSeq / TRIM_EVERY)) this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
       this.seenSeq = max;
     })();
   }
