@@ -1,5 +1,5 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
 import { type GraphQLSchema, parse } from 'graphql';
@@ -26,6 +26,17 @@ function bearerFrom(params: Record<string, unknown> | undefined): string | null 
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   return match ? match[1] : null;
 }
+
+/** GraphQL answers hold per-user data: never cached (what Apollo's cache-control plugin answers without hints). */
+const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        response.http.headers.set('cache-control', 'no-store');
+      },
+    };
+  },
+};
 
 /** Apollo over HTTP and graphql-ws over WebSocket on the same path, with the same schema and context. */
 export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
@@ -81,7 +92,9 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
     includeStacktraceInErrorResponses: false,
     formatError: (formatted, error) => formatError(formatted, error, log),
     // The HTTP server is closed by its owner (app.ts) before this endpoint stops.
-    plugins: [ApolloServerPluginLandingPageDisabled(), complexityPlugin(schema)],
+    // Apollo's cache-control plugin wraps every field's resolver to collect cache hints, which this
+    // schema never gives: off, with the header it would send (`no-store`) sent by noStorePlugin.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), noStorePlugin, complexityPlugin(schema)],
     validationRules: [depthRule],
   });
   await apollo.start();

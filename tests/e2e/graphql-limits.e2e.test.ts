@@ -16,6 +16,7 @@ describe('GraphQL limits', () => {
     const res = await gql('{ workspaces { id threads { id } users { username } } }');
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.workspaces).toEqual([]);
+    expect(res.headers.get('cache-control')).toBe('no-store'); // per-user answers are never cached
   });
 
   it('refuses a query whose lists multiply past the complexity limit', async () => {

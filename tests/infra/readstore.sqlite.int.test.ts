@@ -131,3 +131,39 @@ describe('sqlite read store shared by processes', () => {
     await reader.close();
   });
 });
+
+describe('sqlite read store: the guarded update projections make, taken directly', () => {
+  // applyGuarded's shape: {_id, _pos: {$lt: n}} with $set/$inc of top-level fields. The store answers it
+  // without nedb's matcher and modifier; every case must end exactly as the general path (nedb) ends it.
+  const seed = [
+    { _id: 'u1', _pos: 5, name: 'ann', n: 1, tags: ['a'] },
+    { _id: 'u2', name: 'bob', n: 2 }, // no _pos: never matches a $lt guard
+    { _id: 'u3', _pos: '5', name: 'cy', n: 'x' }, // _pos of another type: never matches either
+  ];
+  const cases: [string, Record<string, any>, Record<string, any>, { upsert?: boolean }][] = [
+    ['newer event', { _id: 'u1', _pos: { $lt: 6 } }, { $set: { name: 'ann2', _pos: 6 } }, {}],
+    ['same event again', { _id: 'u1', _pos: { $lt: 5 } }, { $set: { name: 'zz', _pos: 5 } }, {}],
+    ['$inc and $set', { _id: 'u1', _pos: { $lt: 9 } }, { $inc: { n: 2, fresh: 3 }, $set: { _pos: 9 } }, {}],
+    ['no _pos', { _id: 'u2', _pos: { $lt: 9 } }, { $set: { name: 'b2', _pos: 9 } }, {}],
+    ['string _pos', { _id: 'u3', _pos: { $lt: 9 } }, { $set: { name: 'c2', _pos: 9 } }, {}],
+    ['$inc of a string', { _id: 'u1', _pos: { $lt: 9 } }, { $inc: { name: 1 }, $set: { _pos: 9 } }, {}],
+    ['missing, upserted', { _id: 'u4', _pos: { $lt: 9 } }, { $set: { name: 'dee', _pos: 9 } }, { upsert: true }],
+    ['present and newer, upsert collides', { _id: 'u1', _pos: { $lt: 2 } }, { $set: { name: 'old', _pos: 2 } }, { upsert: true }],
+    ['missing, no upsert', { _id: 'u9', _pos: { $lt: 9 } }, { $set: { name: 'x', _pos: 9 } }, {}],
+    ['object value (general path)', { _id: 'u1', _pos: { $lt: 9 } }, { $set: { meta: { a: 1 }, _pos: 9 } }, {}],
+  ];
+
+  it.each(cases)('%s: same answer and same documents as nedb', async (_label, filter, update, options) => {
+    const { NedbReadStore } = await import('../../src/infra/readstore/nedb.js');
+    const outcomes = [];
+    for (const store of [SqliteReadStore.open(':memory:'), await NedbReadStore.open(null)]) {
+      const coll = store.collection('users');
+      await coll.ensureIndex(['name']);
+      for (const doc of seed) await coll.insertOne(doc);
+      const answer = await coll.updateOne(filter, update, options).then((r) => r, (err: Error) => `${err.name}`);
+      outcomes.push({ answer, docs: await coll.find({}, { sort: { _id: 1 } }), byName: await coll.find({ name: 'ann2' }) });
+      await store.close();
+    }
+    expect(outcomes[0]).toEqual(outcomes[1]);
+  });
+});

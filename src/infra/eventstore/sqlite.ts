@@ -121,7 +121,7 @@ export class SqliteEventStore implements EventStore {
   async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     // IMMEDIATE takes the write lock up front, so the revision check and the inserts see the same state.
     const result = this.appendTx.immediate(stream, events, expectedRevision);
-    if (result.appended) this.appended.emit('appended');
+    if (result.appended) this.appended.emit('appended', events);
     return result.result;
   }
 
@@ -238,12 +238,17 @@ class SqliteSubscription implements Subscription {
   private wake: (() => void) | undefined;
   private wakeQueued = false;
   private readonly done: Promise<void>;
+  /** Types this subscription reads, or null for all. */
+  private readonly types: ReadonlySet<string> | null;
   /**
+   * A local append of types this subscription does not read cannot give it anything new: no read.
+   * (Appends by other processes, whatever this process appended, are found by the poll timer.)
    * Woken on the next turn of the event loop, not at once: the appends a request makes in one go
    * (a chat's quota, id and ChatRequested) then reach the handler as one batch, after the request
    * has reached its first real wait (e.g. the model call), instead of each interleaving with it.
    */
-  private readonly onAppended = () => {
+  private readonly onAppended = (events: readonly EventToAppend[]) => {
+    if (this.types && !events.some((e) => this.types!.has(e.type))) return;
     this.dirty = true;
     if (this.wakeQueued) return;
     this.wakeQueued = true;
@@ -261,6 +266,7 @@ class SqliteSubscription implements Subscription {
     private readonly onError: ((err: Error) => void) | undefined,
     private readonly onEnd: () => void,
   ) {
+    this.types = options.types ? new Set(options.types) : null;
     appended.on('appended', this.onAppended);
     this.done = this.run().finally(() => {
       appended.off('appended', this.onAppended);

@@ -30,6 +30,7 @@ const table = (name: string) => `doc_${name}`;
 const MAX_PENDING_ARCHIVED = 20_000;
 /** The change log keeps this many entries; a reader further behind reloads everything. */
 const CHANGES_KEPT = 100_000;
+const TRIM_EVERY = 1000;
 /** A flush that changes more documents of a collection than this logs the collection as a whole. */
 const BULK_CHANGE = 1000;
 
@@ -241,6 +242,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     this.pending = new Map();
     this.pendingCount = 0;
     const noteChange = this.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)');
+    let last: number | bigint | undefined;
     this.db.transaction(() => {
       this.writeArchives();
       for (const [name, writes] of pending) {
@@ -251,12 +253,14 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
         for (const [id, doc] of writes) {
           if (doc) upsert.run(id, JSON.stringify(doc));
           else remove.run(id);
-          if (!bulk) noteChange.run(name, id);
+          if (!bulk) last = noteChange.run(name, id).lastInsertRowid;
         }
-        if (bulk) noteChange.run(name, null); // readers reload it whole (a replay, for one)
+        if (bulk) last = noteChange.run(name, null).lastInsertRowid; // readers reload it whole (a replay, for one)
       }
-      const max = this.maxSeq();
-      this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
+      if (last === undefined) return;
+      const max = Number(last);
+      // The log is trimmed now and then, not on every flush: a reader far behind reloads anyway.
+      if (Math.floor(max / TRIM_EVERY) !== Math.floor(this.seenSeq / TRIM_EVERY)) this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
       this.seenSeq = max;
     })();
   }
@@ -451,7 +455,15 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
-    const [doc] = this.matching(filter, true);
+    const guarded = guardedUpdate(this.mem.docs, filter, update);
+    if (guarded !== undefined) {
+      if (guarded) {
+        this.put(guarded.previous, guarded.next);
+        return { matched: 1, upserted: false };
+      }
+      if (!options.upsert) return { matched: 0, upserted: false };
+    }
+    const [doc] = guarded === undefined ? this.matching(filter, true) : [];
     if (doc) {
       this.put(doc, this.updated(doc, update));
       return { matched: 1, upserted: false };
@@ -506,7 +518,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   private put(previous: Doc | null, next: Doc): void {
     const { docs, indexes } = this.mem;
     for (const index of indexes) {
-      if (!index.unique) continue;
+      if (!index.unique || unchangedFor(index, previous, next)) continue;
       for (const key of indexKey(next, index.fields)) {
         const owners = index.entries.get(key);
         if (owners && [...owners].some((o) => o !== next._id)) {
@@ -514,8 +526,11 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
         }
       }
     }
-    if (previous) for (const index of indexes) indexRemove(index, previous);
-    for (const index of indexes) indexAdd(index, next);
+    for (const index of indexes) {
+      if (unchangedFor(index, previous, next)) continue;
+      if (previous) indexRemove(index, previous);
+      indexAdd(index, next);
+    }
     docs.set(next._id, next);
     this.store.written(this.name, next._id, next);
   }
@@ -526,4 +541,53 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     docs.delete(doc._id);
     this.store.written(this.name, doc._id, null);
   }
+}
+
+/** The document keeps the very values its index holds (a replaced document carries unchanged fields over). */
+const unchangedFor = (index: Index, previous: Doc | null, next: Doc) => !!previous && index.fields.every((f) => previous[f] === next[f]);
+
+const PLAIN_FIELD = /^[^$.][^.]*$/;
+const isPrimitive = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * The projections' guarded update (`applyGuarded`: `{_id, _pos: {$lt: n}}` with `$set`/`$inc` of
+ * top-level fields to plain values), the one write a replay makes per event, done directly instead of
+ * through nedb's matcher and modifier, with the same result. Answers undefined for anything else (the
+ * general path decides), null when the guard does not match, else the document before and after.
+ */
+function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): { previous: Doc; next: Doc } | null | undefined {
+  const id = filter._id;
+  const guard = filter._pos;
+  if (typeof id !== 'string' || guard === null || typeof guard !== 'object' || typeof guard.$lt !== 'number') return undefined;
+  let keys = 0;
+  for (const k in filter) keys++;
+  if (keys !== 2) return undefined;
+  keys = 0;
+  for (const k in guard) keys++;
+  if (keys !== 1) return undefined;
+  const { $set, $inc } = update;
+  keys = 0;
+  for (const k in update) keys++;
+  if (keys !== ($set === undefined ? 0 : 1) + ($inc === undefined ? 0 : 1)) return undefined;
+  if ($set !== undefined) {
+    if ($set === null || typeof $set !== 'object') return undefined;
+    for (const [field, value] of Object.entries($set)) if (field === '_id' || !PLAIN_FIELD.test(field) || !isPrimitive(value)) return undefined;
+  }
+  if ($inc !== undefined) {
+    if ($inc === null || typeof $inc !== 'object') return undefined;
+    for (const [field, value] of Object.entries($inc)) if (field === '_id' || !PLAIN_FIELD.test(field) || typeof value !== 'number' || ($set && field in $set)) return undefined;
+  }
+  const previous = docs.get(id);
+  // nedb compares numbers with numbers only: a document without a numeric _pos never matches $lt.
+  if (!previous || typeof previous._pos !== 'number' || !(previous._pos < guard.$lt)) return null;
+  const next: Doc = { ...previous, ...$set };
+  if ($inc) {
+    for (const [field, by] of Object.entries($inc as Record<string, number>)) {
+      const current = previous[field];
+      if (current === undefined) next[field] = by;
+      else if (typeof current === 'number') next[field] = current + by;
+      else return undefined; // nedb refuses it: let the general path say so
+    }
+  }
+  return { previous, next: Object.freeze(next) };
 }
