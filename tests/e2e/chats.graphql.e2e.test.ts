@@ -6,7 +6,7 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startFakeOpenAi, type FakeLlmServer } from '../support/fake-openai.js';
 import { expectAppendsNothing } from '../support/e2e.js';
-import { TestKnowledge } from '../support/knowledge.js';
+import { uploadReadyDocument } from '../support/documents.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
 const REFUNDS = 'Refund policy. Customers may return any item within thirty days of delivery for a full refund.';
@@ -17,7 +17,7 @@ const SEND = `mutation Send($input: SendChatInput!) { sendChat(input: $input) { 
 describe('Chats over GraphQL', () => {
   let server: TestServer;
   let fake: FakeLlmServer;
-  const knowledge = new TestKnowledge();
+  let handbookRefunds: number; // the id of refunds.md in `handbook`
   let admin: Awaited<ReturnType<typeof registerAndLogin>>;
   let member: Awaited<ReturnType<typeof registerAndLogin>>;
   let outsider: Awaited<ReturnType<typeof registerAndLogin>>;
@@ -51,7 +51,7 @@ describe('Chats over GraphQL', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
-    server = await startTestServer({ OPENAI_BASE_URL: fake.url }, undefined, { knowledge });
+    server = await startTestServer({ OPENAI_BASE_URL: fake.url, RATE_LIMIT_UPLOAD_PER_MIN: '1000' });
     admin = await registerAndLogin(server, 'gql_admin');
     member = await registerAndLogin(server, 'gql_member');
     outsider = await registerAndLogin(server, 'gql_outsider');
@@ -59,9 +59,11 @@ describe('Chats over GraphQL', () => {
     bot = (await api(server, 'POST', '/api/workspaces/', { name: 'GQL Bot', chat_provider: 'openai', chat_model: 'gql-model', openai_temp: 0.1 }, bearer(admin.access))).body;
     for (const ws of [handbook, bot]) {
       await api(server, 'POST', `/api/workspaces/${ws.slug}/add_user/`, { user_id: member.user.id }, bearer(admin.access));
-      knowledge.add(ws.id, { documentId: 1, filename: 'refunds.md', text: REFUNDS }).add(ws.id, { documentId: 2, filename: 'shipping.md', text: SHIPPING });
+      const refunds = await uploadReadyDocument(server, admin.access, ws.id, 'refunds.md', REFUNDS);
+      if (ws === handbook) handbookRefunds = refunds;
+      await uploadReadyDocument(server, admin.access, ws.id, 'shipping.md', SHIPPING);
     }
-  });
+  }, 60_000);
 
   afterAll(async () => {
     for (const c of clients) await c.dispose();
@@ -77,7 +79,7 @@ describe('Chats over GraphQL', () => {
     const chat = sent.body.data.sendChat;
     expect(chat).toMatchObject({
       prompt: 'How many days do I have to return an item?', workspaceId: String(handbook.id), threadId: null, userId: String(member.user.id),
-      mode: 'chat', feedback: null, comment: null, sources: [{ documentId: '1', filename: 'refunds.md', chunk: 0, score: expect.any(Number) }],
+      mode: 'chat', feedback: null, comment: null, sources: [{ documentId: String(handbookRefunds), filename: 'refunds.md', chunk: 0, score: expect.any(Number) }],
     });
     expect(chat.response).toContain('within thirty days of delivery');
     await stream.until(() => stream.events.some((e) => e.type === 'complete'));

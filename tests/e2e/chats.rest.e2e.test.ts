@@ -1,6 +1,6 @@
 import { startFakeOpenAi, type FakeLlmServer } from '../support/fake-openai.js';
 import { appendedSince, expectAppendsNothing } from '../support/e2e.js';
-import { TestKnowledge } from '../support/knowledge.js';
+import { pinDocument, uploadReadyDocument } from '../support/documents.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 import { answerOf, postSse } from '../support/sse.js';
 
@@ -13,7 +13,9 @@ const STACK = /\bat\s+\S*?[/\\][^\s:()]+\.(?:[cm]?[jt]s)(?::\d+)?/;
 describe('Chats over REST and SSE', () => {
   let server: TestServer;
   let fake: FakeLlmServer;
-  const knowledge = new TestKnowledge();
+  /** The ids of the documents uploaded into each workspace, by workspace id. */
+  const docs = new Map<number, { refunds: number; shipping: number }>();
+  let style: number; // pinned in `bot`
   let admin: Awaited<ReturnType<typeof registerAndLogin>>;
   let member: Awaited<ReturnType<typeof registerAndLogin>>;
   let outsider: Awaited<ReturnType<typeof registerAndLogin>>;
@@ -26,7 +28,7 @@ describe('Chats over REST and SSE', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
-    server = await startTestServer({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-not-real' }, undefined, { knowledge });
+    server = await startTestServer({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-not-real', RATE_LIMIT_UPLOAD_PER_MIN: '1000' });
     admin = await registerAndLogin(server, 'chat_admin');
     member = await registerAndLogin(server, 'chat_member');
     outsider = await registerAndLogin(server, 'chat_outsider');
@@ -37,10 +39,14 @@ describe('Chats over REST and SSE', () => {
     faq = (await api(server, 'POST', '/api/workspaces/', { name: 'FAQ', chat_provider: 'openai', chat_mode: 'query' }, bearer(admin.access))).body;
     for (const ws of [handbook, bot, faq]) {
       expect((await api(server, 'POST', `/api/workspaces/${ws.slug}/add_user/`, { user_id: member.user.id }, bearer(admin.access))).status).toBe(200);
-      knowledge.add(ws.id, { documentId: 1, filename: 'refunds.md', text: REFUNDS }).add(ws.id, { documentId: 2, filename: 'shipping.md', text: SHIPPING });
+      docs.set(ws.id, {
+        refunds: await uploadReadyDocument(server, admin.access, ws.id, 'refunds.md', REFUNDS),
+        shipping: await uploadReadyDocument(server, admin.access, ws.id, 'shipping.md', SHIPPING),
+      });
     }
-    knowledge.add(bot.id, { documentId: 3, filename: 'style.md', text: PINNED, pinned: true });
-  });
+    style = await uploadReadyDocument(server, admin.access, bot.id, 'style.md', PINNED);
+    await pinDocument(server, admin.access, style);
+  }, 60_000);
 
   afterAll(async () => {
     await server?.close();
@@ -67,7 +73,7 @@ describe('Chats over REST and SSE', () => {
       expect(chat).toEqual({
         id: complete.chat_id, prompt: 'How many days do I have to return an item?', response: answerOf(res.frames), workspace: handbook.id,
         thread: null, user: member.user.id, mode: 'chat', feedback: null, comment: null,
-        sources: [expect.objectContaining({ document_id: 1, filename: 'refunds.md', chunk: 0, score: expect.any(Number) })], created_at: expect.stringMatching(/Z$/),
+        sources: [expect.objectContaining({ document_id: docs.get(handbook.id)!.refunds, filename: 'refunds.md', chunk: 0, score: expect.any(Number) })], created_at: expect.stringMatching(/Z$/),
       });
     });
 
@@ -121,7 +127,7 @@ describe('Chats over REST and SSE', () => {
       const chat = (await api(server, 'GET', `/api/chats/${second.frames.at(-1).chat_id}/`, undefined, bearer(member.access))).body;
       expect(chat.response).toBe('Five business days.');
       expect(chat.sources.map((s: any) => s.filename)).toEqual(expect.arrayContaining(['style.md', 'refunds.md']));
-      expect(chat.sources.find((s: any) => s.filename === 'style.md')).toEqual({ document_id: 3, filename: 'style.md', chunk: null, score: 1 });
+      expect(chat.sources.find((s: any) => s.filename === 'style.md')).toEqual({ document_id: style, filename: 'style.md', chunk: null, score: 1 });
       fake.set({ tokens: ['Hello', ',', ' world', '!'] });
     });
 

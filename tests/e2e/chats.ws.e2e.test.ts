@@ -1,7 +1,7 @@
 import { ChatSocketClient } from '../support/chat-socket.js';
 import { startFakeOpenAi, type FakeLlmServer } from '../support/fake-openai.js';
 import { appendedSince } from '../support/e2e.js';
-import { TestKnowledge } from '../support/knowledge.js';
+import { uploadReadyDocument } from '../support/documents.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
 const REFUNDS = 'Refund policy. Customers may return any item within thirty days of delivery for a full refund.';
@@ -10,7 +10,6 @@ const SHIPPING = 'Shipping. Orders leave our warehouse in Rotterdam every weekda
 describe('Chat WebSocket /ws/chat/{slug}/', () => {
   let server: TestServer;
   let fake: FakeLlmServer;
-  const knowledge = new TestKnowledge();
   let admin: Awaited<ReturnType<typeof registerAndLogin>>;
   let member: Awaited<ReturnType<typeof registerAndLogin>>;
   let colleague: Awaited<ReturnType<typeof registerAndLogin>>;
@@ -26,7 +25,7 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
 
   beforeAll(async () => {
     fake = await startFakeOpenAi();
-    server = await startTestServer({ OPENAI_BASE_URL: fake.url }, undefined, { knowledge });
+    server = await startTestServer({ OPENAI_BASE_URL: fake.url, RATE_LIMIT_UPLOAD_PER_MIN: '1000' });
     admin = await registerAndLogin(server, 'ws_admin');
     member = await registerAndLogin(server, 'ws_member');
     colleague = await registerAndLogin(server, 'ws_colleague');
@@ -35,9 +34,10 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     bot = (await api(server, 'POST', '/api/workspaces/', { name: 'WS Bot', chat_provider: 'openai', chat_model: 'ws-model' }, bearer(admin.access))).body;
     for (const ws of [handbook, bot]) {
       for (const user of [member, colleague]) await api(server, 'POST', `/api/workspaces/${ws.slug}/add_user/`, { user_id: user.user.id }, bearer(admin.access));
-      knowledge.add(ws.id, { documentId: 1, filename: 'refunds.md', text: REFUNDS }).add(ws.id, { documentId: 2, filename: 'shipping.md', text: SHIPPING });
+      await uploadReadyDocument(server, admin.access, ws.id, 'refunds.md', REFUNDS);
+      await uploadReadyDocument(server, admin.access, ws.id, 'shipping.md', SHIPPING);
     }
-  });
+  }, 60_000);
 
   afterAll(async () => {
     for (const s of sockets) await s.close();

@@ -5,6 +5,7 @@
  */
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { uploadDocument } from '../support/documents.js';
 import { recordingApi, uniqueName } from '../support/e2e.js';
 import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
@@ -59,16 +60,8 @@ async function restWorkspace() {
 }
 
 /** The REST hand-off: a multipart upload, answering the document's REST body. */
-async function restUpload(workspaceId: number, name = `${uniqueName('doc')}.md`, text = '# Heading\n\nSome words.') {
-  const body = new FormData();
-  body.set('workspace_id', String(workspaceId));
-  body.set('metadata', JSON.stringify({ source: 'graphql-test' }));
-  body.append('file', new Blob([text], { type: 'text/markdown' }), name);
-  const res = await fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: as(admin), body });
-  const json: any = await res.json();
-  if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const restUpload = (workspaceId: number, name = `${uniqueName('doc')}.md`, text = '# Heading\n\nSome words.') =>
+  uploadDocument(server, admin.access, workspaceId, name, text, { type: 'text/markdown', metadata: JSON.stringify({ source: 'graphql-test' }) });
 
 function wsClient(session?: Session): Client {
   const client = createClient({

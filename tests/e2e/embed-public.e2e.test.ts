@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { sessionsOf, publicSession } from '../../src/projections/embeds/queries.js';
 import { appendedSince, expectAppendsNothing } from '../support/e2e.js';
 import {
-  createEmbed, createWorkspace, type EmbedConfigBody, type EmbedOwner, embedSessions, registerAdmin, toggleEmbed, uploadReadyDocument,
+  createEmbed, createWorkspace, type EmbedConfigBody, type EmbedOwner, embedSessions, registerAdmin, toggleEmbed,
 } from '../support/embed.js';
+import { uploadReadyDocument } from '../support/documents.js';
 import { type FakeLlmServer, startFakeOpenAi } from '../support/fake-openai.js';
 import { api, startTestServer, type TestServer } from '../support/server.js';
 import { answerOf, postSse } from '../support/sse.js';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   server = await startTestServer({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-not-a-real-key' });
   owner = await registerAdmin(server);
   workspaceId = (await createWorkspace(server, owner)).id;
-  await uploadReadyDocument(server, owner, workspaceId, 'handbook.txt', HANDBOOK);
+  await uploadReadyDocument(server, owner.access, workspaceId, 'handbook.txt', HANDBOOK);
   modelWorkspaceId = (await createWorkspace(server, owner, { chat_provider: 'openai', chat_model: 'fake-model' })).id;
 }, 60_000);
 
@@ -91,7 +91,7 @@ describe('answering', () => {
     expect(completed[0].position).toBe(res.frames.at(-1).chat_id);
     expect(events.filter((e) => e.type === 'EmbedChatStarted')).toHaveLength(1);
 
-    const sessions = (await embedSessions(server, owner, config.uuid)) ?? (await sessionsOf(server.deps.db, config.uuid)).map(publicSession);
+    const sessions = await embedSessions(server, owner, config.uuid);
     expect(sessions).toEqual([{ session_id: 'listed', embed_config: config.uuid, chat_count: 1, last_activity: completed[0].data.at }]);
 
     // In the event logs as AnythingLLM's sent_chat; the quota stream's bookkeeping stays out.

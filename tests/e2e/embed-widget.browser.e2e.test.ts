@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { appendedSince } from '../support/e2e.js';
-import { createEmbed, createWorkspace, embedCode, type EmbedOwner, registerAdmin, uploadReadyDocument } from '../support/embed.js';
+import { uploadReadyDocument } from '../support/documents.js';
+import { createEmbed, createWorkspace, embedCode, type EmbedOwner, registerAdmin } from '../support/embed.js';
 import { api, startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -59,7 +60,7 @@ beforeAll(async () => {
   server = await startTestServer();
   owner = await registerAdmin(server);
   workspaceId = (await createWorkspace(server, owner)).id;
-  await uploadReadyDocument(server, owner, workspaceId, 'returns-policy.txt', HANDBOOK);
+  await uploadReadyDocument(server, owner.access, workspaceId, 'returns-policy.txt', HANDBOOK);
   shop = await startSite();
   stranger = await startSite();
   userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-chromium-'));

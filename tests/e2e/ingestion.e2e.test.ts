@@ -4,31 +4,10 @@ import path from 'node:path';
 import type { KnowledgeService } from '../../src/ai/retrieval/knowledge.js';
 import { splitSpans } from '../../src/jobs/ingestion/chunk.js';
 import { normalizeWhitespace } from '../../src/jobs/ingestion/extract.js';
+import { settledDocument, uploadDocument as upload } from '../support/documents.js';
 import { corruptPdf, makeDocx, makePdf } from '../support/fixtures.js';
 import { exited, spawnServer } from '../support/process.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
-
-/** A file upload over real multipart HTTP, as a browser form sends it. */
-async function upload(server: { url: string }, token: string, workspaceId: number, filename: string, bytes: Buffer | string) {
-  const form = new FormData();
-  form.set('workspace_id', String(workspaceId));
-  form.set('file', new Blob([bytes]), filename);
-  const res = await fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: bearer(token), body: form });
-  const body = await res.json();
-  if (res.status !== 201) throw new Error(`upload ${filename}: ${res.status} ${JSON.stringify(body)}`);
-  return body as { id: number; status: string };
-}
-
-/** Polls the document until its status is no longer `processing`. */
-async function settledDocument(server: { url: string }, token: string, id: number, deadlineMs = 60_000) {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const res = await api(server, 'GET', `/api/documents/${id}/`, undefined, bearer(token));
-    if (res.status === 200 && res.body.status !== 'processing') return res.body;
-    if (Date.now() > deadline) throw new Error(`document ${id} still ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function until(ready: () => Promise<boolean>, what: string, deadlineMs = 30_000) {
   const deadline = Date.now() + deadlineMs;
