@@ -131,6 +131,27 @@ describe('Chats over REST and SSE', () => {
       fake.set({ tokens: ['Hello', ',', ' world', '!'] });
     });
 
+    it('answers a workspace that names no provider with the admins\' llm_provider setting, and with LLM_PROVIDER once it is reset to null', async () => {
+      const set = (value: unknown) => api(server, 'PATCH', '/api/system/settings/llm_provider/', { value }, bearer(admin.access));
+      fake.set({ tokens: ['From', ' the', ' endpoint', '.'] });
+      try {
+        expect((await set('openai')).status).toBe(200);
+        const asked = fake.requests.length;
+        const viaSetting = await stream(member, { message: 'How long is the refund period?', workspace_slug: handbook.slug });
+        expect(answerOf(viaSetting.frames)).toBe('From the endpoint.');
+        expect(fake.requests.length).toBe(asked + 1);
+        expect((await api(server, 'GET', '/api/system/status/', undefined, bearer(admin.access))).body.settings.llm_provider).toBe('openai');
+      } finally {
+        expect((await set(null)).status).toBe(200);
+        fake.set({ tokens: ['Hello', ',', ' world', '!'] });
+      }
+      const asked = fake.requests.length;
+      const viaServer = await stream(member, { message: 'When do orders leave the warehouse?', workspace_slug: handbook.slug });
+      expect(answerOf(viaServer.frames)).toContain('shipping.md'); // the extractive answerer, LLM_PROVIDER's default here
+      expect(fake.requests.length).toBe(asked);
+      expect((await api(server, 'GET', '/api/system/status/', undefined, bearer(admin.access))).body.settings.llm_provider).toBe('extractive');
+    });
+
     it('keeps a thread\'s history to itself', async () => {
       const thread = (await api(server, 'POST', `/api/workspaces/${bot.slug}/threads/`, { name: 'Returns' }, bearer(member.access))).body;
       const res = await stream(member, { message: 'Is shipping free?', workspace_slug: bot.slug, thread_id: thread.id });

@@ -13,7 +13,8 @@ export interface ProviderChoice {
 }
 
 /**
- * Which provider answers a workspace's chats: its chat_provider, else the server's LLM_PROVIDER.
+ * Which provider answers a workspace's chats: its chat_provider, else the admins' llm_provider
+ * setting, else the server's LLM_PROVIDER.
  * One instance per provider for the process (each holds an HTTP client with its connection pool).
  */
 export class LlmProviders {
@@ -21,11 +22,16 @@ export class LlmProviders {
 
   constructor(readonly config: LlmConfig) {}
 
+  /** The provider chats use when their workspace names none: the llm_provider setting when set, else LLM_PROVIDER. */
+  serverWide(setting: unknown): string {
+    return typeof setting === 'string' && setting ? setting : this.config.provider;
+  }
+
   /** Throws LlmError for an unknown provider or one whose key is not configured. */
-  select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>): ProviderChoice {
-    const wanted = settings.chatProvider?.trim().toLowerCase() || this.config.provider;
+  select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>, providerSetting: unknown = null): ProviderChoice {
+    const wanted = settings.chatProvider?.trim().toLowerCase() || this.serverWide(providerSetting);
     if (!(LLM_PROVIDERS as readonly string[]).includes(wanted)) {
-      throw new LlmError(`Unknown LLM provider "${settings.chatProvider}": use one of ${LLM_PROVIDERS.join(', ')}.`);
+      throw new LlmError(`Unknown LLM provider "${wanted}": use one of ${LLM_PROVIDERS.join(', ')}.`);
     }
     const name = wanted as LlmProviderName;
     if (!isConfigured(this.config, name)) throw new LlmError(missingConfiguration(name));

@@ -1,7 +1,6 @@
-import type { ProviderChoice } from '../../ai/llm/select.js';
+import type { LlmProviders } from '../../ai/llm/select.js';
 import type { PromptBudget } from '../../ai/prompt/assemble.js';
 import type { WorkspaceKnowledge } from '../../ai/retrieval/port.js';
-import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { ReadStore } from '../../infra/readstore/port.js';
 
@@ -10,6 +9,6 @@ export interface ChatDeps {
   store: EventStore;
   db: ReadStore;
   knowledge: WorkspaceKnowledge;
-  llm: { select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>): ProviderChoice };
+  llm: Pick<LlmProviders, 'select' | 'serverWide'>;
   promptBudget: PromptBudget;
 }

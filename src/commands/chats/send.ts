@@ -117,9 +117,10 @@ interface PreparedAnswer {
 
 async function prepareAnswer(deps: ChatDeps, chat: ChatToAnswer, signal: AbortSignal): Promise<PreparedAnswer> {
   const { workspaceId, threadId, settings } = chat;
-  const [history, defaultSystemPrompt] = await Promise.all([
+  const [history, defaultSystemPrompt, providerSetting] = await Promise.all([
     lastExchanges(deps.db, workspaceId, threadId, chat.actor.userId, settings.chatHistory),
     currentSetting(deps.store, 'default_system_prompt'),
+    currentSetting(deps.store, 'llm_provider'),
   ]);
   const prompt = await assemblePrompt({
     settings, message: withAttachments(chat.input), history, knowledge: deps.knowledge, workspaceId,
@@ -127,7 +128,7 @@ async function prepareAnswer(deps: ChatDeps, chat: ChatToAnswer, signal: AbortSi
   });
   // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
   if (prompt.refusal !== null) return { sources: [], refusal: prompt.refusal, tokens: null, first: null };
-  const { provider, model } = deps.llm.select(settings);
+  const { provider, model } = deps.llm.select(settings, providerSetting);
   const tokens = provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })[Symbol.asyncIterator]();
   const first = tokens.next();
   first.catch(() => {}); // observed by answer()

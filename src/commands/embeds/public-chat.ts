@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { LlmError } from '../../ai/llm/port.js';
-import type { ProviderChoice } from '../../ai/llm/select.js';
-import { assemblePrompt, type PromptBudget } from '../../ai/prompt/assemble.js';
-import type { WorkspaceKnowledge } from '../../ai/retrieval/port.js';
+import { assemblePrompt } from '../../ai/prompt/assemble.js';
 import { originAllowed } from '../../domain/embeds/allowlist.js';
 import { embedConfigDecider } from '../../domain/embeds/embed-config.js';
 import type { EmbedSettings } from '../../domain/embeds/events.js';
@@ -11,8 +9,8 @@ import { forbidden, notFound } from '../../domain/shared/errors.js';
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import { workspaceDecider } from '../../domain/workspaces/workspace.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { chatsOfSession } from '../../projections/embeds/queries.js';
+import type { ChatDeps } from '../chats/deps.js';
 import type { CommandContext } from '../shared/context.js';
 import { currentState } from '../shared/current-state.js';
 import { scopedId } from '../shared/event-ids.js';
@@ -29,13 +27,8 @@ export const embedChatStream = (chatUuid: string) => `embedchat-${chatUuid}`;
 export const CANCELLED = 'Cancelled: the client went away before the answer was complete.';
 export const INTERNAL_FAILURE = 'The answer could not be completed. Please try again later.';
 
-/** What answering a widget's question needs: the stores, the workspace's documents, the models. */
-export interface EmbedChatDeps {
-  store: EventStore;
-  db: ReadStore;
-  knowledge: WorkspaceKnowledge;
-  llm: { select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>): ProviderChoice };
-  promptBudget: PromptBudget;
+/** What answering a widget's question needs: what a chat needs, and read-your-writes. */
+export interface EmbedChatDeps extends ChatDeps {
   /** Read-your-writes: resolves once the read models include `position`. */
   progress: { waitFor(position: number): Promise<boolean> };
 }
@@ -142,9 +135,10 @@ async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (
   try {
     // This session's earlier exchanges: every one completed before this question was counted.
     await deps.progress.waitFor(q.after);
-    const [history, defaultSystemPrompt] = await Promise.all([
+    const [history, defaultSystemPrompt, providerSetting] = await Promise.all([
       chatsOfSession(deps.db, config.uuid, sessionId),
       currentSetting(deps.store, 'default_system_prompt'),
+      currentSetting(deps.store, 'llm_provider'),
     ]);
     const prompt = await assemblePrompt({
       settings, message, knowledge: deps.knowledge, workspaceId: config.settings.workspaceId,
@@ -155,7 +149,7 @@ async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (
       // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
       for (const token of prompt.refusal.match(/\s*\S+\s*/g) ?? []) emit(token);
     } else {
-      const { provider, model } = deps.llm.select(settings);
+      const { provider, model } = deps.llm.select(settings, providerSetting);
       for await (const token of provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })) {
         if (signal.aborted) break;
         emit(token);

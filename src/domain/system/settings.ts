@@ -6,7 +6,8 @@ export const SETTING_LABELS = [
   'text_splitter_chunk_size', 'text_splitter_chunk_overlap', 'allow_registration', 'llm_provider',
 ] as const;
 export type SettingLabel = (typeof SETTING_LABELS)[number];
-export type SettingValue = string | number | boolean;
+/** null: not set here, the server's configuration decides (llm_provider falls back to LLM_PROVIDER). */
+export type SettingValue = string | number | boolean | null;
 
 interface SettingRule {
   defaultValue: SettingValue;
@@ -56,9 +57,10 @@ export const SETTING_RULES = {
     defaultValue: true,
     parse: (v: unknown) => (typeof v === 'boolean' ? v : { error: 'Must be true or false.' }),
   },
+  // Unset (null) until an admin picks one: the server's LLM_PROVIDER answers; null goes back to it.
   llm_provider: {
-    defaultValue: 'extractive',
-    parse: (v: unknown) => ((LLM_PROVIDERS as readonly unknown[]).includes(v) ? (v as string) : { error: `Must be one of: ${LLM_PROVIDERS.join(', ')}.` }),
+    defaultValue: null,
+    parse: (v: unknown) => (v === null || (LLM_PROVIDERS as readonly unknown[]).includes(v) ? (v as string | null) : { error: `Must be one of: ${LLM_PROVIDERS.join(', ')}, or null for the server's LLM_PROVIDER.` }),
   },
 } satisfies Record<SettingLabel, SettingRule>;
 
@@ -80,7 +82,7 @@ export const settingDecider: Decider<SettingState, UpdateSetting, SettingUpdated
     if (!isSettingLabel(command.label)) throw notFound();
     const label = command.label;
     const parsed = SETTING_RULES[label].parse(command.value, command.current);
-    if (typeof parsed === 'object') throw fieldError('value', parsed.error);
+    if (parsed !== null && typeof parsed === 'object') throw fieldError('value', parsed.error);
     const previous = state.value ?? SETTING_RULES[label].defaultValue;
     if (parsed === previous) return [];
     return [{ type: 'SettingUpdated', data: { label, value: parsed, previous, at: command.now.toISOString() } }];

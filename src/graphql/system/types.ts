@@ -26,7 +26,8 @@ export class AuditEvent extends EventLog {
 @ObjectType()
 export class Setting {
   @Field() label!: string;
-  @Field(() => JSON) value!: unknown;
+  /** null for a setting left to the server's configuration (llm_provider). */
+  @Field(() => JSON, { nullable: true }) value!: unknown;
   @Field(() => DateTime, { nullable: true }) updatedAt!: string | null;
 }
 

@@ -6,7 +6,7 @@ const TAG = 'System';
 const ADMIN = 'Admins only.';
 const label = pathParam('label', { type: 'string', enum: [...SETTING_LABELS] }, 'The setting; any other label is a 404.');
 const SETTING_RULES = 'Rules: `text_splitter_chunk_size` integer 100..8000 above the overlap; `text_splitter_chunk_overlap` integer ≥ 0 '
-  + 'below the size; `allow_registration` boolean; `llm_provider` one of extractive, openai, anthropic; `support_email` an email or empty; '
+  + 'below the size; `allow_registration` boolean; `llm_provider` one of extractive, openai, anthropic, or null for the server\'s `LLM_PROVIDER` (its default); `support_email` an email or empty; '
   + 'the rest strings.';
 
 /** The spec's System Settings App: status, setup state, settings and event logs. */
@@ -50,7 +50,7 @@ export const systemSection: ApiSection = {
       type: 'object', required: ['label', 'value', 'updated_at'],
       properties: {
         label: { type: 'string', enum: [...SETTING_LABELS] },
-        value: { type: ['string', 'integer', 'boolean'] },
+        value: { type: ['string', 'integer', 'boolean', 'null'] },
         updated_at: NULLABLE_TIMESTAMP,
       },
     },
@@ -92,7 +92,7 @@ export const systemSection: ApiSection = {
       patch: {
         operationId: 'updateSetting', tags: [TAG], summary: 'Change a setting', description: `${ADMIN} ${SETTING_RULES}`, parameters: [label],
         requestBody: jsonBody({
-          type: 'object', required: ['value'], properties: { value: { type: ['string', 'integer', 'boolean'] } },
+          type: 'object', required: ['value'], properties: { value: { type: ['string', 'integer', 'boolean', 'null'] } },
         }, { value: 'new_value' }),
         responses: { 200: ok('The setting.', ref('Setting')), ...errors(400, 403, 404, 409) },
       },

@@ -32,7 +32,7 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
       system,
       database: { status: healthy ? 'healthy' : 'unhealthy', event_store: h.eventStore, read_store: h.readStore },
       projections: { head_position: h.headPosition, projected_position: h.projectedPosition, lag: h.projectionLag },
-      settings: { multi_user_mode: true, llm_provider: llmProvider },
+      settings: { multi_user_mode: true, llm_provider: deps.llm.serverWide(llmProvider) },
     });
   });
 

@@ -22,7 +22,16 @@ describe('settings decider', () => {
   it.each([
     ['text_splitter_chunk_size', 99], ['text_splitter_chunk_size', 8001], ['text_splitter_chunk_size', 1.5], ['text_splitter_chunk_size', '500'],
     ['text_splitter_chunk_overlap', -1], ['allow_registration', 'yes'], ['support_email', 'not-an-email'], ['llm_provider', 'skynet'],
+    ['custom_app_name', null], ['allow_registration', null],
   ])('refuses %s = %p', (label, value) => given([]).when(set(label, value)).thenThrows('validation', 'value'));
+
+  it('leaves llm_provider unset (null: the server\'s LLM_PROVIDER) until chosen, and takes null to go back to it', () => {
+    const chosen: SettingUpdated = { type: 'SettingUpdated', data: { label: 'llm_provider', value: 'openai', previous: null, at } };
+    given([]).when(set('llm_provider', 'openai')).then([chosen]);
+    given([chosen]).when(set('llm_provider', null))
+      .then([{ type: 'SettingUpdated', data: { label: 'llm_provider', value: null, previous: 'openai', at } }]);
+    given([]).when(set('llm_provider', null)).then([]);
+  });
 
   it('keeps the overlap below the current chunk size', () => {
     const chunkSize400 = (label: keyof typeof SETTING_RULES) => (label === 'text_splitter_chunk_size' ? 400 : defaults(label));
