@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import type { WebSocketServer } from 'ws';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { LlmProviders } from './ai/llm/select.js';
@@ -159,6 +160,7 @@ export async function startChronicle(
   let server: http.Server | null = null;
   let url: string | null = null;
   let graphql: GraphQLEndpoint | null = null;
+  const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
     server = http.createServer();
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
@@ -166,6 +168,7 @@ export async function startChronicle(
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });
+    socketServers.push(graphql.ws, chatSocket.wss);
     await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -181,6 +184,8 @@ export async function startChronicle(
       if (server) {
         const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
         server.closeAllConnections();
+        // Upgraded sockets are no HTTP connections: the server's close would wait for every client to leave.
+        for (const wss of socketServers) for (const client of wss.clients) client.terminate();
         await closed;
       }
       if (graphql) await graphql.stop();

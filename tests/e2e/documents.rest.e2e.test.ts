@@ -7,9 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import JSZip from 'jszip';
-import PDFDocument from 'pdfkit';
 import { recordingApi, uniqueName } from '../support/e2e.js';
+import { makeDocx, makePdf } from '../support/fixtures.js';
 import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
@@ -48,30 +47,6 @@ async function expectAppendsNothing<T>(on: TestServer, request: () => Promise<T>
   const result = await request();
   expect(await appendedSince(on, before)).toEqual([]);
   return result;
-}
-
-function pdf(text: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const doc = new PDFDocument();
-    const parts: Buffer[] = [];
-    doc.on('data', (p: Buffer) => parts.push(p));
-    doc.on('end', () => resolve(Buffer.concat(parts)));
-    doc.on('error', reject);
-    doc.text(text);
-    doc.end();
-  });
-}
-
-async function docx(text: string): Promise<Buffer> {
-  const zip = new JSZip();
-  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    + '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-    + '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
-  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    + '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-  zip.file('word/document.xml', '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-    + `<w:body><w:p><w:r><w:t>${text}</w:t></w:r></w:p></w:body></w:document>`);
-  return zip.generateAsync({ type: 'nodebuffer' });
 }
 
 interface UploadForm { workspaceId?: unknown; name?: string; bytes?: Buffer; metadata?: string; type?: string; extra?: Record<string, string>; secondFile?: boolean }
@@ -142,8 +117,8 @@ describe('POST /api/documents/upload/', () => {
     ['csv', 'table.csv', () => Buffer.from('name,age\nada,36\nalan,41\n'), 'text/csv'],
     ['json', 'data.json', () => Buffer.from('{"lighthouse": {"height": 42}}'), 'application/json'],
     ['html', 'page.html', () => Buffer.from('<!doctype html><html><body><p>Hello page</p><script>x()</script></body></html>'), 'text/html'],
-    ['pdf', 'paper.pdf', () => pdf('A phrase inside a portable document.'), 'application/pdf'],
-    ['docx', 'letter.docx', () => docx('A phrase inside a word document.'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+    ['pdf', 'paper.pdf', () => makePdf('a phrase inside a portable document'), 'application/pdf'],
+    ['docx', 'letter.docx', () => makeDocx(['A phrase inside a word document.']), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
   ];
 
   it.each(formats)('given an admin, when it uploads a %s file, then 201 with the document as GET shows it, and the file is kept', async (_format, name, make, mime) => {

@@ -19,7 +19,11 @@ export class ChatSocketClient {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
       ws.once('open', () => resolve(new ChatSocketClient(ws)));
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`refused: ${res.statusCode}`), { status: res.statusCode })));
+      // With this listener ws leaves the refused request open: end it, so no socket outlives the test.
+      ws.once('unexpected-response', (req, res) => {
+        req.destroy();
+        reject(Object.assign(new Error(`refused: ${res.statusCode}`), { status: res.statusCode }));
+      });
       ws.once('error', reject);
     });
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type Request, Router } from 'express';
 import { giveFeedback } from '../../commands/chats/feedback.js';
 import { ChatFailure, startChat } from '../../commands/chats/send.js';
@@ -11,7 +10,7 @@ import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
 import { lookupFilter, textSearch } from '../filters.js';
 import { findWindow, pageOf, sendPage } from '../pagination.js';
-import { openEventStream } from '../sse.js';
+import { streamChatFrames } from '../sse.js';
 
 const CHAT_FILTERS = {
   id: 'number', workspace: 'number', workspace_id: 'number', thread: 'number', thread_id: 'number', user: 'number', user_id: 'number',
@@ -50,23 +49,12 @@ export function chatRoutes(deps: RestDeps): Router {
   router.post('/chats/stream_chat/', async (req, res) => {
     // Anything that refuses the chat (input, membership, limit) is thrown here, before the stream opens: plain JSON.
     const chat = await startChat(deps, req.body, commandContext(req));
-    const id = randomUUID();
-    const send = openEventStream(res);
-    const cancel = new AbortController();
-    // The client went away: stop the model, whose tokens no one would read.
-    res.on('close', () => cancel.abort());
-    send({ id, type: 'start', message: 'Processing...' });
-    try {
-      const answer = await chat.answer((token) => send({ id, type: 'stream', token }), cancel.signal);
-      await settled(deps, answer.position); // history asked right after "complete" includes this chat
-      send({ id, type: 'complete', chat_id: answer.chatId });
-    } catch (err) {
-      const failure = err instanceof ChatFailure ? err : new ChatFailure('The answer could not be completed. Please try again later.', chat.chatId, err);
-      if (failure.cause) req.log.warn({ err: failure.cause, chatId: chat.chatId }, 'chat failed');
-      send({ id, type: 'error', error: failure.message });
-    } finally {
-      res.end();
-    }
+    await streamChatFrames(res, {
+      answer: chat.answer,
+      settled: (position) => settled(deps, position),
+      failure: (err) => (err instanceof ChatFailure ? err : new ChatFailure('The answer could not be completed. Please try again later.', chat.chatId, err)),
+      log: (cause) => req.log.warn({ err: cause, chatId: chat.chatId }, 'chat failed'),
+    });
   });
 
   router.get('/chats/history/', async (req, res) => {

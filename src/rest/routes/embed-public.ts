@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { type Request, type RequestHandler, Router } from 'express';
 import {
   EmbedChatFailure, embedOriginAllowed, embedSessionHistory, INTERNAL_FAILURE, startEmbedChat, usableEmbedConfig,
 } from '../../commands/embeds/public-chat.js';
@@ -8,7 +7,7 @@ import type { EmbedChatView } from '../../projections/embeds/queries.js';
 import { commandContext } from '../context.js';
 import type { RestDeps } from '../deps.js';
 import { pageOf, sendPage } from '../pagination.js';
-import { openEventStream } from '../sse.js';
+import { streamChatFrames } from '../sse.js';
 
 /** The widget script, shipped beside src/ and dist/ (both are three levels above this file's folder). */
 export const WIDGET_FILE = path.resolve(__dirname, '../../../public/embed/chronicle-chat-widget.js');
@@ -55,7 +54,12 @@ export function embedPublicRoutes(deps: RestDeps): Router {
   router.post('/embed/:uuid/stream-chat/', async (req, res) => {
     // Every refusal (404, 403, 400, 429) is thrown here, before the stream opens: plain JSON.
     const chat = await startEmbedChat(deps, req.params.uuid, originOf(req), req.body, widgetContext(req));
-    await streamAnswer(deps, req, res, chat.answer);
+    await streamChatFrames(res, {
+      answer: chat.answer,
+      settled: (position) => deps.progress.waitFor(position),
+      failure: (err) => (err instanceof EmbedChatFailure ? err : new EmbedChatFailure(INTERNAL_FAILURE, err)),
+      log: (cause) => req.log?.warn({ err: cause }, 'embed chat failed'),
+    });
   });
 
   router.get('/embed/:uuid/:sessionId/', async (req, res) => {
@@ -66,29 +70,6 @@ export function embedPublicRoutes(deps: RestDeps): Router {
   });
 
   return router;
-}
-
-type Answer = Awaited<ReturnType<typeof startEmbedChat>>['answer'];
-
-/** The same frames as stream_chat: start, stream tokens, then complete with chat_id, or error. */
-async function streamAnswer(deps: RestDeps, req: Request, res: Response, answer: Answer) {
-  const id = randomUUID();
-  const send = openEventStream(res);
-  const cancel = new AbortController();
-  // The visitor went away: stop the model, whose tokens no one would read.
-  res.on('close', () => cancel.abort());
-  send({ id, type: 'start', message: 'Processing...' });
-  try {
-    const done = await answer((token) => send({ id, type: 'stream', token }), cancel.signal);
-    await deps.progress.waitFor(done.position); // the session's history asked right after "complete" includes it
-    send({ id, type: 'complete', chat_id: done.chatId });
-  } catch (err) {
-    const failure = err instanceof EmbedChatFailure ? err : new EmbedChatFailure(INTERNAL_FAILURE, err);
-    if (failure.cause) req.log?.warn({ err: failure.cause }, 'embed chat failed');
-    send({ id, type: 'error', error: failure.message });
-  } finally {
-    res.end();
-  }
 }
 
 /** `GET /embed/chronicle-chat-widget.js`: the script a customer's page loads, from any origin. */
