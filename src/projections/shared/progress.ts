@@ -34,6 +34,7 @@ export class ProjectionProgress {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         resolve(false);
       }, timeoutMs);
+      timer.unref(); // a wait (the worker's can be minutes long) never keeps a closed server's process alive
       this.waiters.push(waiter);
     });
   }
