@@ -17,6 +17,7 @@ import { checkObject, deepCopy, match, modify } from '@seald-io/nedb/lib/model.j
 import { comparator, isOperatorObject, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
 import { type ArchiveHost, ArchiveCollection } from './sqlite-archive.js';
 import { upsertOf } from './upsert-many.js';
+import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   type Collection, type CollectionOptions, type Doc, DuplicateKeyError, type Filter, type FindOptions, type ReadStore, type Update,
 } from './port.js';
@@ -34,6 +35,8 @@ const CHANGES_KEPT = 100_000;
 const TRIM_EVERY = 1000;
 /** A flush that changes more documents of a collection than this logs the collection as a whole. */
 const BULK_CHANGE = 1000;
+/** A written row's share of pages, index entries and the change log, roughly, beyond its document. */
+const ROW_OVERHEAD_BYTES = 200;
 
 interface Index { fields: string[]; unique: boolean; entries: Map<string, Set<string>> }
 
@@ -97,6 +100,10 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tables = new Set<string>();
 
+  private checkpointer: BackgroundCheckpointer | null = null;
+  /** About how many bytes the transaction being written holds (for the checkpointer). */
+  private bytesWritten = 0;
+
   private constructor(private readonly db: Database.Database) {}
 
   /** Prepared once: preparing is a large part of a small write's cost. */
@@ -126,6 +133,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     db.exec('CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT)');
     db.exec('CREATE TABLE IF NOT EXISTS archives (collection TEXT PRIMARY KEY)');
     const store = new SqliteReadStore(db);
+    store.checkpointer = BackgroundCheckpointer.start(db, file);
     store.seenSeq = store.maxSeq();
     store.loadArchives();
     return store;
@@ -253,9 +261,13 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
         const upsert = this.stmt(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
         const remove = this.stmt(`DELETE FROM "${table(name)}" WHERE id = ?`);
         for (const [id, doc] of writes) {
-          if (doc) upsert.run(id, JSON.stringify(doc));
-          else remove.run(id);
+          if (doc) {
+            const json = JSON.stringify(doc);
+            upsert.run(id, json);
+            this.bytesWritten += json.length;
+          } else remove.run(id);
         }
+        this.bytesWritten += writes.size * ROW_OVERHEAD_BYTES;
         if (writes.size > BULK_CHANGE) last = noteChange.run(name, null).lastInsertRowid; // readers reload it whole (a replay, for one)
         else if (writes.size === 1) last = noteChange.run(name, writes.keys().next().value!).lastInsertRowid;
         else last = noteChanges.run(name, JSON.stringify([...writes.keys()])).lastInsertRowid;
@@ -266,11 +278,18 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
       if (Math.floor(max / TRIM_EVERY) !== Math.floor(this.seenSeq / TRIM_EVERY)) this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
       this.seenSeq = max;
     })();
+    this.noteWritten();
+  }
+
+  private noteWritten(): void {
+    this.checkpointer?.wrote(this.bytesWritten);
+    this.bytesWritten = 0;
   }
 
   /** Archive writes alone, when too many wait in a long synchronous run. */
   private flushArchives(): void {
     this.db.transaction(() => this.writeArchives())();
+    this.noteWritten();
   }
 
   /** No change-log entries: no process holds an archive in memory. */
@@ -284,9 +303,12 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
       const upsert = this.stmt(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
       const remove = this.stmt(`DELETE FROM "${table(name)}" WHERE id = ?`);
       for (const [id, json] of writes) {
-        if (json !== null) upsert.run(id, json);
-        else remove.run(id);
+        if (json !== null) {
+          upsert.run(id, json);
+          this.bytesWritten += json.length;
+        } else remove.run(id);
       }
+      this.bytesWritten += writes.size * ROW_OVERHEAD_BYTES;
     }
   }
 
@@ -369,6 +391,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
 
   async close(): Promise<void> {
     this.flushNow();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
