@@ -269,6 +269,52 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       });
     });
 
+    describe('upsertMany', () => {
+      it('inserts missing documents and sets the given fields of existing ones, keeping their others', async () => {
+        const coll = await seeded('umany_plain', [{ _id: 'a', n: 1, keep: 'k' }]);
+        await expect(coll.upsertMany([{ _id: 'a', n: 2 }, { _id: 'b', n: 3, tags: ['x'], meta: { m: 1 } }])).resolves.toEqual({ written: 2 });
+        await expect(coll.find({}, { sort: { _id: 1 } })).resolves.toEqual([
+          { _id: 'a', n: 2, keep: 'k' },
+          { _id: 'b', n: 3, tags: ['x'], meta: { m: 1 } },
+        ]);
+        await expect(coll.upsertMany([])).resolves.toEqual({ written: 0 });
+      });
+
+      it('with a guard writes only over documents holding a lower position: a redelivered batch changes nothing', async () => {
+        const coll = await seeded('umany_guard', [
+          { _id: 'older', pos: 3, v: 'old' },
+          { _id: 'newer', pos: 9, v: 'current' },
+          { _id: 'same', pos: 5, v: 'applied' },
+        ]);
+        const batch = ['older', 'newer', 'same', 'fresh'].map((_id) => ({ _id, pos: 5, v: 'batch' }));
+        await expect(coll.upsertMany(batch, { guard: 'pos' })).resolves.toEqual({ written: 2 });
+        const after = [
+          { _id: 'fresh', pos: 5, v: 'batch' },
+          { _id: 'newer', pos: 9, v: 'current' },
+          { _id: 'older', pos: 5, v: 'batch' },
+          { _id: 'same', pos: 5, v: 'applied' },
+        ];
+        await expect(coll.find({}, { sort: { _id: 1 } })).resolves.toEqual(after);
+        await expect(coll.upsertMany(batch, { guard: 'pos' })).resolves.toEqual({ written: 0 });
+        await expect(coll.find({}, { sort: { _id: 1 } })).resolves.toEqual(after);
+      });
+
+      it('keeps indexed lookups right for the documents it writes', async () => {
+        const coll = await seeded('umany_index', [{ _id: 'a', g: 1, pos: 1 }]);
+        await coll.ensureIndex(['g']);
+        await coll.upsertMany([{ _id: 'a', g: 2, pos: 2 }, { _id: 'b', g: 2, pos: 2 }], { guard: 'pos' });
+        await expect(coll.count({ g: 1 })).resolves.toBe(0);
+        expect(ids(await coll.find({ g: 2 }))).toEqual(['a', 'b']);
+      });
+
+      it('refuses a batch with a document lacking a string _id or the guard number, writing none of it', async () => {
+        const coll = await seeded('umany_bad');
+        await expect(coll.upsertMany([{ _id: 'a', pos: 1 }, { pos: 2 } as unknown as Doc], { guard: 'pos' })).rejects.toThrow();
+        await expect(coll.upsertMany([{ _id: 'a', pos: 1 }, { _id: 'b', pos: '2' }], { guard: 'pos' })).rejects.toThrow();
+        await expect(coll.count({})).resolves.toBe(0);
+      });
+    });
+
     describe('updateMany, deleteOne, deleteMany', () => {
       it('updateMany updates every match and reports how many', async () => {
         const coll = await seeded('umany', [

@@ -118,6 +118,24 @@ describe('sqlite read store shared by processes', () => {
     await reader.close();
   });
 
+  it('a reader already holding a collection sees each document of an upsertMany batch once it syncs', async () => {
+    const path = file();
+    const writer = SqliteReadStore.open(path);
+    const reader = SqliteReadStore.open(path);
+    await writer.collection('chunks').insertOne({ _id: 'old', pos: 1, text: 'before' });
+    await writer.flush();
+    await expect(reader.collection('chunks').count({})).resolves.toBe(1);
+    await writer.collection('chunks').upsertMany([{ _id: 'old', pos: 2, text: 'after' }, { _id: 'new', pos: 2, text: 'added' }], { guard: 'pos' });
+    await writer.flush();
+    await reader.sync();
+    await expect(reader.collection('chunks').find({}, { sort: { _id: 1 } })).resolves.toEqual([
+      { _id: 'new', pos: 2, text: 'added' },
+      { _id: 'old', pos: 2, text: 'after' },
+    ]);
+    await writer.close();
+    await reader.close();
+  });
+
   it('a bulk change is logged once for its collection, and the reader reloads it whole', async () => {
     const path = file();
     const writer = SqliteReadStore.open(path);

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
+import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   ConcurrencyError,
   type AppendResult,
@@ -52,6 +53,8 @@ const SCHEMA = `
 const CATCH_UP_BATCH = 1000;
 const MAX_RETRY_DELAY_MS = 5000;
 const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
+/** An event row's share of pages and index entries, roughly, beyond its JSON (for the checkpointer). */
+const ROW_OVERHEAD_BYTES = 300;
 
 function toRecorded(row: EventRow): RecordedEvent {
   return {
@@ -73,6 +76,9 @@ export class SqliteEventStore implements EventStore {
 
   private readonly stmt;
   private readonly appendTx;
+  private checkpointer: BackgroundCheckpointer | null = null;
+  /** About how many bytes the append being written holds. */
+  private bytesWritten = 0;
 
   private constructor(
     private readonly db: Database.Database,
@@ -115,12 +121,16 @@ export class SqliteEventStore implements EventStore {
     db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000'); // wait for another process's write lock instead of failing
     db.exec(SCHEMA);
-    return new SqliteEventStore(db, opts.pollIntervalMs ?? 100);
+    const store = new SqliteEventStore(db, opts.pollIntervalMs ?? 100);
+    store.checkpointer = BackgroundCheckpointer.start(db, file);
+    return store;
   }
 
   async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     // IMMEDIATE takes the write lock up front, so the revision check and the inserts see the same state.
     const result = this.appendTx.immediate(stream, events, expectedRevision);
+    this.checkpointer?.wrote(this.bytesWritten);
+    this.bytesWritten = 0;
     if (result.appended) this.appended.emit('appended', events);
     return result.result;
   }
@@ -130,6 +140,7 @@ export class SqliteEventStore implements EventStore {
     events: readonly EventToAppend[],
     expected: ExpectedRevision,
   ): { result: AppendResult; appended: boolean } {
+    this.bytesWritten = 0;
     const current = this.stmt.streamHead.get(stream)?.revision;
     const actual = current ?? 'no_stream';
 
@@ -145,16 +156,11 @@ export class SqliteEventStore implements EventStore {
     for (const event of events) {
       revision += 1;
       try {
-        const info = this.stmt.insert.run(
-          event.id,
-          stream,
-          revision,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-          createdAt,
-        );
+        const data = JSON.stringify(event.data);
+        const metadata = JSON.stringify(event.metadata);
+        const info = this.stmt.insert.run(event.id, stream, revision, event.type, data, metadata, createdAt);
         position = Number(info.lastInsertRowid);
+        this.bytesWritten += data.length + metadata.length + ROW_OVERHEAD_BYTES;
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new Error(`Event id ${event.id} already exists; appending it to ${stream} again is not idempotent`);
@@ -227,6 +233,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.checkpointer?.stop();
     this.db.close();
   }
 }

@@ -1,6 +1,7 @@
 /** Production read store on MongoDB. The port is shaped like MongoDB, so this is a thin mapping. */
-import { MongoClient, MongoServerError, type Collection as MongoCollection, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection as MongoCollection, type Db } from 'mongodb';
 import { DuplicateKeyError, type Collection, type Doc, type Filter, type FindOptions, type ReadStore, type Update } from './port.js';
+import { upsertOf } from './upsert-many.js';
 
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
@@ -87,6 +88,29 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
   async updateMany(filter: Filter, update: Update): Promise<{ matched: number }> {
     const res = await duplicateKeys(() => this.coll.updateMany(filter, update));
     return { matched: res.matchedCount };
+  }
+
+  /**
+   * One unordered bulkWrite of guarded upserts. A duplicate key there is the guard at work (the stored
+   * document already holds this position or a later one): skipped, as applyGuarded skips it.
+   */
+  async upsertMany(docs: readonly T[], options: { guard?: string } = {}): Promise<{ written: number }> {
+    if (docs.length === 0) return { written: 0 };
+    const ops = docs.map((doc) => {
+      const { filter, update } = upsertOf(doc, options.guard);
+      return { updateOne: { filter, update, upsert: true } };
+    });
+    try {
+      const res = await this.coll.bulkWrite(ops, { ordered: false });
+      return { written: res.matchedCount + res.upsertedCount };
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) throw err;
+      const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+      const onId = (e: (typeof errors)[number]) => e.code === DUPLICATE_KEY && /index: _id_ /.test(e.errmsg ?? '');
+      const guarded = options.guard !== undefined && errors.every(onId);
+      if (!guarded) throw errors.some((e) => e.code === DUPLICATE_KEY) ? new DuplicateKeyError(err.message) : err;
+      return { written: err.result.matchedCount + err.result.upsertedCount };
+    }
   }
 
   async deleteOne(filter: Filter): Promise<{ deleted: number }> {

@@ -17,6 +17,7 @@ import {
   type Update,
 } from './port.js';
 import { isOperatorObject, toQuery, toUpdate } from './mongo-dialect.js';
+import { upsertOneByOne } from './upsert-many.js';
 
 /** Rewrite a file once it holds this many superseded lines (and at least as many as live docs). */
 const MIN_WRITES_BEFORE_COMPACTION = 10_000;
@@ -213,6 +214,10 @@ class NedbCollection<T extends Doc> implements Collection<T> {
     const res = await this.write(entry, 0, () => entry.ds.updateAsync(toQuery(filter), toUpdate(update), { multi: true }));
     this.noteWrites(entry, res.numAffected);
     return { matched: res.numAffected };
+  }
+
+  async upsertMany(docs: readonly T[], options: { guard?: string } = {}): Promise<{ written: number }> {
+    return upsertOneByOne(this, docs, options.guard);
   }
 
   async deleteOne(filter: Filter): Promise<{ deleted: number }> {

@@ -33,6 +33,14 @@ export interface Collection<T extends Doc = Doc> {
   /** Returns how many documents matched (0 or 1); with upsert, inserts when none matched. */
   updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number; upserted: boolean }>;
   updateMany(filter: Filter, update: Update): Promise<{ matched: number }>;
+  /**
+   * Upserts many documents by `_id` in one call: each document's fields are set as `$set` would set
+   * them, inserting the document when none has its `_id`. With `guard` (a numeric field every given
+   * document holds, such as a projection's `_pos`), a stored document is changed only while its own
+   * value of that field is a number lower than the new one (the bulk form of `applyGuarded`, so a
+   * redelivered batch changes nothing). Answers how many documents were written.
+   */
+  upsertMany(docs: readonly T[], options?: { guard?: string }): Promise<{ written: number }>;
   deleteOne(filter: Filter): Promise<{ deleted: number }>;
   deleteMany(filter: Filter): Promise<{ deleted: number }>;
   ensureIndex(fields: string[], options?: { unique?: boolean }): Promise<void>;

@@ -9,6 +9,7 @@
 import { checkObject, match, modify } from '@seald-io/nedb/lib/model.js';
 import { comparator, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
 import { type Collection, type Doc, DuplicateKeyError, type Filter, type FindOptions, type Update } from './port.js';
+import { upsertOneByOne } from './upsert-many.js';
 
 /** What an archive needs from its store: statements, its indexed fields, and the write-behind queue. */
 export interface ArchiveHost {
@@ -158,6 +159,10 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
     const docs = await this.find(filter);
     for (const doc of docs) this.write(modify(doc, toUpdate(update)));
     return { matched: docs.length };
+  }
+
+  async upsertMany(docs: readonly T[], options: { guard?: string } = {}): Promise<{ written: number }> {
+    return upsertOneByOne(this, docs, options.guard);
   }
 
   async deleteOne(filter: Filter) {

@@ -16,6 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { checkObject, deepCopy, match, modify } from '@seald-io/nedb/lib/model.js';
 import { comparator, isOperatorObject, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
 import { type ArchiveHost, ArchiveCollection } from './sqlite-archive.js';
+import { upsertOf } from './upsert-many.js';
+import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   type Collection, type CollectionOptions, type Doc, DuplicateKeyError, type Filter, type FindOptions, type ReadStore, type Update,
 } from './port.js';
@@ -33,6 +35,8 @@ const CHANGES_KEPT = 100_000;
 const TRIM_EVERY = 1000;
 /** A flush that changes more documents of a collection than this logs the collection as a whole. */
 const BULK_CHANGE = 1000;
+/** A written row's share of pages, index entries and the change log, roughly, beyond its document. */
+const ROW_OVERHEAD_BYTES = 200;
 
 interface Index { fields: string[]; unique: boolean; entries: Map<string, Set<string>> }
 
@@ -96,6 +100,10 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly tables = new Set<string>();
 
+  private checkpointer: BackgroundCheckpointer | null = null;
+  /** About how many bytes the transaction being written holds (for the checkpointer). */
+  private bytesWritten = 0;
+
   private constructor(private readonly db: Database.Database) {}
 
   /** Prepared once: preparing is a large part of a small write's cost. */
@@ -125,6 +133,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     db.exec('CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT)');
     db.exec('CREATE TABLE IF NOT EXISTS archives (collection TEXT PRIMARY KEY)');
     const store = new SqliteReadStore(db);
+    store.checkpointer = BackgroundCheckpointer.start(db, file);
     store.seenSeq = store.maxSeq();
     store.loadArchives();
     return store;
@@ -242,6 +251,8 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     this.pending = new Map();
     this.pendingCount = 0;
     const noteChange = this.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)');
+    // One statement logs all of a collection's changed ids: a statement per id cost ~5 % of a chunk's write.
+    const noteChanges = this.stmt('INSERT INTO changes (collection, id) SELECT ?, value FROM json_each(?)');
     let last: number | bigint | undefined;
     this.db.transaction(() => {
       this.writeArchives();
@@ -249,13 +260,17 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
         this.createTable(name);
         const upsert = this.stmt(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
         const remove = this.stmt(`DELETE FROM "${table(name)}" WHERE id = ?`);
-        const bulk = writes.size > BULK_CHANGE;
         for (const [id, doc] of writes) {
-          if (doc) upsert.run(id, JSON.stringify(doc));
-          else remove.run(id);
-          if (!bulk) last = noteChange.run(name, id).lastInsertRowid;
+          if (doc) {
+            const json = JSON.stringify(doc);
+            upsert.run(id, json);
+            this.bytesWritten += json.length;
+          } else remove.run(id);
         }
-        if (bulk) last = noteChange.run(name, null).lastInsertRowid; // readers reload it whole (a replay, for one)
+        this.bytesWritten += writes.size * ROW_OVERHEAD_BYTES;
+        if (writes.size > BULK_CHANGE) last = noteChange.run(name, null).lastInsertRowid; // readers reload it whole (a replay, for one)
+        else if (writes.size === 1) last = noteChange.run(name, writes.keys().next().value!).lastInsertRowid;
+        else last = noteChanges.run(name, JSON.stringify([...writes.keys()])).lastInsertRowid;
       }
       if (last === undefined) return;
       const max = Number(last);
@@ -263,11 +278,18 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
       if (Math.floor(max / TRIM_EVERY) !== Math.floor(this.seenSeq / TRIM_EVERY)) this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
       this.seenSeq = max;
     })();
+    this.noteWritten();
+  }
+
+  private noteWritten(): void {
+    this.checkpointer?.wrote(this.bytesWritten);
+    this.bytesWritten = 0;
   }
 
   /** Archive writes alone, when too many wait in a long synchronous run. */
   private flushArchives(): void {
     this.db.transaction(() => this.writeArchives())();
+    this.noteWritten();
   }
 
   /** No change-log entries: no process holds an archive in memory. */
@@ -281,9 +303,12 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
       const upsert = this.stmt(`INSERT OR REPLACE INTO "${table(name)}" (id, doc) VALUES (?, ?)`);
       const remove = this.stmt(`DELETE FROM "${table(name)}" WHERE id = ?`);
       for (const [id, json] of writes) {
-        if (json !== null) upsert.run(id, json);
-        else remove.run(id);
+        if (json !== null) {
+          upsert.run(id, json);
+          this.bytesWritten += json.length;
+        } else remove.run(id);
       }
+      this.bytesWritten += writes.size * ROW_OVERHEAD_BYTES;
     }
   }
 
@@ -366,6 +391,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
 
   async close(): Promise<void> {
     this.flushNow();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
@@ -480,6 +506,33 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const matched = this.matching(filter);
     for (const doc of matched) this.put(doc, this.updated(doc, update));
     return { matched: matched.length };
+  }
+
+  /**
+   * Straight into memory, no matcher or modifier per document: the same result as one guarded
+   * `updateOne` upsert each (upsertOneByOne). The whole batch is checked before any of it is written.
+   */
+  async upsertMany(docs: readonly T[], options: { guard?: string } = {}): Promise<{ written: number }> {
+    const { guard } = options;
+    for (const doc of docs) {
+      upsertOf(doc, guard); // a bad batch is refused before any of it lands
+      checkObject(doc); // keys MongoDB would refuse are refused here too
+    }
+    const { docs: stored } = this.mem;
+    let written = 0;
+    for (const doc of docs) {
+      const previous = stored.get(doc._id) ?? null;
+      // Like the guarded upsert: a stored document without a lower number there is left alone.
+      if (guard !== undefined && previous && !(typeof previous[guard] === 'number' && previous[guard] < doc[guard])) continue;
+      const next: Doc = previous ? { ...previous } : { _id: doc._id };
+      for (const key in doc) {
+        const value = doc[key];
+        next[key] = value !== null && typeof value === 'object' ? deepCopy(value) : value;
+      }
+      this.put(previous, deepFreeze(next));
+      written++;
+    }
+    return { written };
   }
 
   async deleteOne(filter: Filter) {

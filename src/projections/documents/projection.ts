@@ -59,15 +59,15 @@ export const documentsProjection: Projection = {
         const d = event.data;
         const doc = await documents.findOne({ _id: id });
         if (d.from === 0) await dropOlderIngestions(chunks, documentId, d.ingestion);
-        for (const [i, chunk] of d.chunks.entries()) {
+        const filename = doc?.filename ?? null;
+        // One bulk write for the batch, guarded by position per chunk as applyGuarded would be.
+        await chunks.upsertMany(d.chunks.map((chunk, i) => {
           const index = d.from + i;
-          await applyGuarded(chunks, chunkId(documentId, index), pos, {
-            $set: {
-              documentId, workspaceId: d.workspaceId, ingestion: d.ingestion, index, text: chunk.text, start: chunk.start,
-              filename: doc?.filename ?? null,
-            },
-          });
-        }
+          return {
+            _id: chunkId(documentId, index), documentId, workspaceId: d.workspaceId, ingestion: d.ingestion, index, text: chunk.text,
+            start: chunk.start, filename, _pos: pos,
+          };
+        }), { guard: '_pos' });
         return;
       }
       case 'DocumentProcessed': {

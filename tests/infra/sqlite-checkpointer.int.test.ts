@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BackgroundCheckpointer } from '../../src/infra/sqlite-checkpointer.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chronicle-checkpointer-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function until(check: () => boolean, ms = 10_000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (check()) return true;
+  return check();
+}
+
+describe('background WAL checkpoints', () => {
+  it('moves committed pages into the database file from its worker while the writer stays under its own threshold', async () => {
+    const file = join(dir, 'a.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+    const checkpointer = BackgroundCheckpointer.start(db, file)!;
+    const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+    const body = 'x'.repeat(100_000);
+    for (let i = 0; i < 60; i++) {
+      db.transaction(() => insert.run(body))(); // 6 MB in all: below the writer's fallback of ~40 MB
+      checkpointer.wrote(body.length);
+    }
+    expect(statSync(file).size).toBeLessThan(1_000_000); // all of it still in the WAL
+    await expect(until(() => statSync(file).size > 4_000_000)).resolves.toBe(true);
+
+    await checkpointer.stop();
+    db.close();
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 60 });
+    reader.close();
+  });
+
+  it('is not started for an in-memory database, and stops twice without harm', async () => {
+    const memory = new Database(':memory:');
+    expect(BackgroundCheckpointer.start(memory, ':memory:')).toBeNull();
+    memory.close();
+    const file = join(dir, 'b.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    const checkpointer = BackgroundCheckpointer.start(db, file)!;
+    await checkpointer.stop();
+    await checkpointer.stop();
+    db.close();
+  });
+});
