@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -14,13 +15,29 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `node dist/server.js` as its own process, resolved once /healthz answers. */
+/**
+ * Keys of a spawned server in the shared test Redis: servers of one DATA_DIR (one deployment) share
+ * their job queues and rate-limit budgets; servers of other tests never take each other's jobs.
+ */
+function redisPrefixes(dataDir: string | undefined) {
+  const deployment = createHash('sha256').update(dataDir ?? randomUUID()).digest('hex').slice(0, 12);
+  return { QUEUE_PREFIX: `test-${deployment}`, RATE_LIMIT_REDIS_PREFIX: `test:${deployment}:ratelimit:` };
+}
+
+/**
+ * `node dist/server.js` as its own process, resolved once /healthz answers. It uses Redis only when
+ * the test passes REDIS_URL (the jest global setup's is in process.env, but not every test wants it).
+ */
 export async function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const port = await freePort();
   let output = '';
+  const { REDIS_URL: _inherited, ...inherited } = process.env;
   const child = spawn(process.execPath, ['dist/server.js'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000', ...env },
+    env: {
+      ...inherited, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000',
+      ...redisPrefixes(env.DATA_DIR), ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
