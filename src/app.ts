@@ -4,7 +4,6 @@ import type { WebSocketServer } from 'ws';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { LlmProviders } from './ai/llm/select.js';
-import type { WorkspaceKnowledge } from './ai/retrieval/port.js';
 import { TokenService } from './commands/identity/tokens.js';
 import type { Config } from './config.js';
 import { buildChronicleSchema } from './graphql/schema.js';
@@ -66,15 +65,9 @@ export interface Chronicle {
   close(): Promise<void>;
 }
 
-/** Adapters a caller may supply instead of the defaults (tests, benchmarks). */
-export interface ChronicleOptions {
-  knowledge?: WorkspaceKnowledge;
-}
-
 export async function startChronicle(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
-  options: ChronicleOptions = {},
 ): Promise<Chronicle> {
   const { store, db, pubsub } = await openStores(config);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
@@ -88,7 +81,7 @@ export async function startChronicle(
   const stops: (() => Promise<unknown>)[] = [];
   const files: FileStore = new LocalFileStore(config.filesDir);
   // Retrieval over the documents read models, kept current by projection notices; vectors beside BM25 when configured.
-  const knowledge = options.knowledge ?? await KnowledgeService.start({
+  const knowledge = await KnowledgeService.start({
     db,
     pubsub,
     embedder: config.embeddingsProvider === 'openai'
@@ -96,7 +89,7 @@ export async function startChronicle(
       : null,
     onError: (err, what) => logger.error({ err }, what),
   });
-  if (knowledge instanceof KnowledgeService) stops.push(() => knowledge.stop());
+  stops.push(() => knowledge.stop());
   // With Redis, every process counts against one budget per client; a command fails fast rather than
   // queueing while Redis is away (the limiter then lets requests through uncounted).
   const limiterRedis = config.redisUrl

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { type Chronicle, type ChronicleOptions, startChronicle } from '../../src/app.js';
+import { type Chronicle, startChronicle } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
 export interface TestServer extends Chronicle {
@@ -13,13 +13,13 @@ export interface TestServer extends Chronicle {
 }
 
 /** A real server on an ephemeral port with embedded adapters in a fresh temporary DATA_DIR. */
-export async function startTestServer(env: Record<string, string> = {}, dataDir?: string, options: ChronicleOptions = {}): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-test-'));
   const config = loadConfig({
     DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'test-secret-test-secret-test-secret',
     RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000', LOG_LEVEL: 'silent', ...env,
   });
-  const chronicle = await startChronicle(config, pino({ level: 'silent' }), options);
+  const chronicle = await startChronicle(config, pino({ level: 'silent' }));
   return Object.assign(chronicle, { url: chronicle.url!, dataDir: dir, head: () => chronicle.deps.store.headPosition() });
 }
 
