@@ -99,6 +99,23 @@ describe('revocation reaches open connections', () => {
     await suspend(member.user.id, false);
   });
 
+  it("a member removed from the workspace stops receiving its chats on an open chatStream subscription", async () => {
+    const member = await registerAndLogin(server, 'rv_removed');
+    await api(server, 'POST', `/api/workspaces/${handbook.slug}/add_user/`, { user_id: member.user.id }, bearer(admin.access));
+    const { events } = await subscribeAs(member.access);
+    expect(events[0]).toEqual({ data: { chatStream: { type: 'ready', token: null } } });
+
+    const removed = await api(server, 'POST', `/api/workspaces/${handbook.slug}/remove_user/`, { user_id: member.user.id }, bearer(admin.access));
+    expect(removed.status).toBe(200);
+    const watcher = await subscribeAs(admin.access);
+    const sent = await api(server, 'POST', '/graphql', {
+      query: `mutation { sendChat(input: { workspaceSlug: "${handbook.slug}", message: "How long do I have to return an item?" }) { id } }`,
+    }, bearer(admin.access));
+    expect(sent.body.errors).toBeUndefined();
+    await watcher.completed;
+    expect(events.slice(1).filter((m) => m.data?.chatStream)).toEqual([]);
+  });
+
   it('a user suspended while connected to /ws/chat/ can no longer chat on that socket, and nothing is appended', async () => {
     const member = await registerAndLogin(server, 'rv_chatter');
     await api(server, 'POST', `/api/workspaces/${handbook.slug}/add_user/`, { user_id: member.user.id }, bearer(admin.access));
