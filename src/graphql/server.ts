@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
-import { GraphQLError, type GraphQLSchema, parse } from 'graphql';
+import { getOperationAST, GraphQLError, type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticateSession, type BearerSession } from '../commands/access/authenticate.js';
@@ -77,8 +77,11 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
       return error ? [error] : undefined;
     },
     // The same error shapes and masking as over HTTP.
-    onNext: async (ctx, _id, _payload, _args, result) => {
-      if (!(await stillActing(ctx))) return { errors: [{ message: INVALID_TOKEN, extensions: { code: 'UNAUTHENTICATED' } }] };
+    onNext: async (ctx, _id, _payload, args, result) => {
+      // A subscription's events are checked; a query's or mutation's one answer was authorised when it started
+      // (and a mutation that revoked the connection's own credentials still gets its answer).
+      const streaming = getOperationAST(args.document, args.operationName)?.operation === 'subscription';
+      if (streaming && !(await stillActing(ctx))) return { errors: [{ message: INVALID_TOKEN, extensions: { code: 'UNAUTHENTICATED' } }] };
       return 'errors' in result && result.errors?.length
         ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, log)) } as unknown as typeof result
         : result;

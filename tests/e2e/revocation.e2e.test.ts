@@ -81,6 +81,14 @@ describe('revocation reaches open connections', () => {
     expect(after?.data?.me).toBeUndefined();
   });
 
+  it('revoking the connection\'s own key over graphql-ws gets its answer; the next operation is refused', async () => {
+    const { key, id } = (await api(server, 'POST', '/api/keys/api-keys/generate/', undefined, bearer(admin.access))).body;
+    const client = graphqlWs(key);
+    expect(await run(client, `mutation { revokeApiKey(id: "${id}") }`)).toEqual({ data: { revokeApiKey: true } });
+    const after = await run(client, '{ me { id } }');
+    expect(after?.data?.me).toBeUndefined();
+  });
+
   it("a suspended user's open chatStream subscription receives no more tokens", async () => {
     const member = await registerAndLogin(server, 'rv_listener');
     await api(server, 'POST', `/api/workspaces/${handbook.slug}/add_user/`, { user_id: member.user.id }, bearer(admin.access));
