@@ -2,11 +2,13 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler } from 'express';
-import { type GraphQLSchema, parse } from 'graphql';
+import { getOperationAST, GraphQLError, type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticateBearer } from '../commands/access/authenticate.js';
+import { authenticateSession, type BearerSession } from '../commands/access/authenticate.js';
 import type { Actor } from '../commands/shared/context.js';
+import { INVALID_TOKEN } from '../domain/identity/user.js';
+import { DomainError } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
@@ -41,11 +43,30 @@ const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
 /** Apollo over HTTP and graphql-ws over WebSocket on the same path, with the same schema and context. */
 export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
   const ws = new WebSocketServer({ noServer: true });
-  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null }>({
+  type Connection = { extra: { actor?: Actor | null; session?: BearerSession | null; socket: { close(code: number, reason: string): void } } };
+  /**
+   * A connection acts only while its credentials would still be accepted: a revoked key, or a user
+   * suspended (or whose password changed) since connection_init, is cut off before its next operation
+   * or its next subscription event, as REST would refuse its next request. The actor's role is refreshed.
+   */
+  const stillActing = async (ctx: Connection): Promise<boolean> => {
+    const session = ctx.extra.session;
+    if (!session) return true;
+    try {
+      ctx.extra.actor = await session.current();
+      return true;
+    } catch (err) {
+      if (!(err instanceof DomainError)) log(err);
+      ctx.extra.socket.close(4403, 'Forbidden');
+      return false;
+    }
+  };
+  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null; session?: BearerSession | null }>({
     schema,
     validate: validateWithDepth,
     // Complexity needs the variables, which only onSubscribe sees; anything unparsable is left to graphql-ws.
-    onSubscribe: (_ctx, _id, payload) => {
+    onSubscribe: async (ctx, _id, payload) => {
+      if (!(await stillActing(ctx))) return [new GraphQLError(INVALID_TOKEN, { extensions: { code: 'UNAUTHENTICATED' } })];
       let document;
       try {
         document = parse(payload.query);
@@ -56,18 +77,26 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
       return error ? [error] : undefined;
     },
     // The same error shapes and masking as over HTTP.
-    onNext: (_ctx, _id, _payload, _args, result) => ('errors' in result && result.errors?.length
-      ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, log)) } as unknown as typeof result
-      : result),
+    onNext: async (ctx, _id, _payload, args, result) => {
+      // A subscription's events are checked; a query's or mutation's one answer was authorised when it started
+      // (and a mutation that revoked the connection's own credentials still gets its answer).
+      const streaming = getOperationAST(args.document, args.operationName)?.operation === 'subscription';
+      if (streaming && !(await stillActing(ctx))) return { errors: [{ message: INVALID_TOKEN, extensions: { code: 'UNAUTHENTICATED' } }] };
+      return 'errors' in result && result.errors?.length
+        ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e, log)) } as unknown as typeof result
+        : result;
+    },
     // The JWT or API key comes in connection_init: { "Authorization": "Bearer ..." }; a bad one closes the socket (4403).
     onConnect: async (ctx) => {
       const token = bearerFrom(ctx.connectionParams);
       if (!token) {
         ctx.extra.actor = null;
+        ctx.extra.session = null;
         return true;
       }
       try {
-        ctx.extra.actor = await authenticateBearer(deps, token);
+        ctx.extra.session = await authenticateSession(deps, token);
+        ctx.extra.actor = ctx.extra.session.actor;
         return true;
       } catch {
         return false;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { authenticate } from '../commands/identity/authenticate.js';
+import { authenticateSession, type BearerSession } from '../commands/access/authenticate.js';
 import { giveFeedback } from '../commands/chats/feedback.js';
 import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send.js';
 import type { Actor, CommandContext } from '../commands/shared/context.js';
@@ -20,6 +20,8 @@ interface TypingNotice { userId: number; typing: boolean }
 interface Connection {
   ws: WebSocket;
   actor: Actor;
+  /** Asked again before each message: a user suspended (or re-passworded) since the handshake is cut off. */
+  session: BearerSession;
   workspace: { id: number; slug: string };
   ip: string | null;
   userAgent: string | null;
@@ -27,7 +29,7 @@ interface Connection {
   running: Set<AbortController>;
 }
 
-type Verified = IncomingMessage & { chronicle?: { actor: Actor; workspace: { id: number; slug: string } } };
+type Verified = IncomingMessage & { chronicle?: { session: BearerSession; workspace: { id: number; slug: string } } };
 
 /**
  * The chat WebSocket, `/ws/chat/{slug}/?token=<access JWT>`: the same commands as stream_chat and
@@ -49,11 +51,11 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
       const token = url.searchParams.get('token');
       if (!slug) return done(false, 404, 'Not Found');
       if (!token) return done(false, 401, 'Unauthorized');
-      authenticate(deps.db, deps.tokens, token)
-        .then(async (actor) => {
-          const ws = await findWorkspaceBySlug(deps.db, actor, decodeURIComponent(slug));
+      authenticateSession(deps, token, { apiKeys: false })
+        .then(async (session) => {
+          const ws = await findWorkspaceBySlug(deps.db, session.actor, decodeURIComponent(slug));
           if (!ws) return done(false, 404, 'Not Found');
-          req.chronicle = { actor, workspace: { id: ws.id, slug: ws.slug } };
+          req.chronicle = { session, workspace: { id: ws.id, slug: ws.slug } };
           // The typing relay listens before the socket opens, so nothing sent right after "open" is missed.
           const room = enterRoom(ws.id);
           room.joining += 1;
@@ -101,7 +103,7 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
 
   wss.on('connection', (ws: WebSocket, req: Verified) => {
     const conn: Connection = {
-      ws, actor: req.chronicle!.actor, workspace: req.chronicle!.workspace,
+      ws, actor: req.chronicle!.session.actor, session: req.chronicle!.session, workspace: req.chronicle!.workspace,
       ip: req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null, running: new Set(),
     };
     join(conn);
@@ -122,6 +124,13 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
   });
 
   async function handle(conn: Connection, message: any) {
+    try {
+      conn.actor = await conn.session.current();
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      conn.ws.close(4401, 'Unauthorized');
+      return;
+    }
     switch (message?.type) {
       case 'chat':
         return chat(conn, message);

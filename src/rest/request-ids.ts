@@ -12,6 +12,15 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+/** Headers that carry credentials (bearer JWTs, API keys, cookies): never written to a log. */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+
+function withoutCredentials(req: { headers?: Record<string, unknown> }) {
+  if (!req?.headers) return req;
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, CREDENTIAL_HEADERS.has(k.toLowerCase()) ? '[redacted]' : v]));
+  return { ...req, headers };
+}
+
 /**
  * Request ids on every request, and pino-http's request logging unless the logger is silent: then it
  * would log nothing, yet cost a child logger and a response listener per request.
@@ -28,5 +37,6 @@ export function requestLogging(logger: Logger): RequestHandler {
     logger,
     genReqId: requestId,
     autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    serializers: { req: withoutCredentials },
   });
 }

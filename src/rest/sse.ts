@@ -34,6 +34,8 @@ export async function streamChatFrames(res: Response, options: {
   const send = openEventStream(res);
   const cancel = new AbortController();
   res.on('close', () => cancel.abort());
+  // A client that left while the chat was being accepted closed the connection before this listener: cancel now.
+  if (res.closed || res.destroyed || !res.socket || res.socket.destroyed) cancel.abort();
   send({ id, type: 'start', message: 'Processing...' });
   try {
     const done = await options.answer((token) => send({ id, type: 'stream', token }), cancel.signal);

@@ -216,6 +216,22 @@ describe('invites', () => {
     expect(JSON.stringify(logs.body)).not.toContain(invite.code);
   });
 
+  it('a claim retried under an Idempotency-Key leaves no fast hash of its password in the event store', async () => {
+    const invite = await createInvite();
+    const username = uniqueName('keyed');
+    const body = { code: invite.code, username, password: 'Rare-Passphrase-77', email: `${username}@example.com` };
+    const first = await http.call('POST', '/api/keys/invites/claim/', body, { 'Idempotency-Key': `claim-${username}` });
+    expect(first.status).toBe(201);
+    const retried = await http.call('POST', '/api/keys/invites/claim/', body, { 'Idempotency-Key': `claim-${username}` });
+    expect(retried).toMatchObject({ status: 201, body: { id: first.body.id } });
+    // The code and username are in other events: a plain SHA-256 over them and the password could be
+    // brute-forced offline at GPU speed, bypassing the slow password hash.
+    const fastHash = createHash('sha256').update(`claim-invite|${JSON.stringify(body)}`).digest('hex');
+    const stored = await everywhereStored();
+    expect(stored).not.toContain(fastHash);
+    expect(stored).not.toContain(body.password);
+  });
+
   it('claimed ten times at once, an invite makes exactly one default user, in its workspaces', async () => {
     const invite = await createInvite();
     const names = Array.from({ length: 10 }, () => uniqueName('claimer'));

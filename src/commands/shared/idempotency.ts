@@ -8,6 +8,20 @@ import { KeyedMutex } from './keyed-mutex.js';
 
 const running = new KeyedMutex();
 
+const PASSWORD_FIELDS = new Set(['password', 'password_confirm', 'passwordConfirm', 'new_password', 'old_password', 'current_password']);
+
+/**
+ * The request as withIdempotency compares it, passwords left out: the fingerprint is a fast, unsalted
+ * SHA-256 kept in the event store, and over a body whose other fields (code, username, email) are in
+ * other events it would let a password be guessed offline at hash speed, around its slow hash.
+ */
+export function requestFingerprint(name: string, body: unknown): string {
+  const fields = body !== null && typeof body === 'object' && !Array.isArray(body)
+    ? Object.fromEntries(Object.entries(body).filter(([k]) => !PASSWORD_FIELDS.has(k)))
+    : body;
+  return `${name}|${JSON.stringify(fields)}`;
+}
+
 /**
  * Runs a command at most once per (actor, Idempotency-Key): a retry answers the first run's result.
  * Only a completed run is recorded, so a refused request still appends nothing. Concurrent requests
@@ -22,7 +36,7 @@ export async function withIdempotency<R>(
 ): Promise<R> {
   if (!ctx.idempotencyKey) return run();
   const stream = `idempotency-${scopedId(ctx.actor?.userId ?? 'anonymous', ctx.idempotencyKey)}`;
-  const fingerprint = sha256(request); // the request itself may hold a password
+  const fingerprint = sha256(request); // passwords are left out by requestFingerprint
   return running.run(stream, async () => {
     const earlier = await recorded<R>(store, stream, fingerprint);
     if (earlier) return earlier.result;

@@ -1,7 +1,7 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { generateKey, KEY_SHOWN_ONCE, revokeKey, verifyKey } from '../../commands/access/api-keys.js';
 import { claimInvite, createInvite, disableInvite } from '../../commands/access/invites.js';
-import { withIdempotency } from '../../commands/shared/idempotency.js';
+import { requestFingerprint, withIdempotency } from '../../commands/shared/idempotency.js';
 import type { ApiKeyKind } from '../../domain/access/events.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { forbidden, notFound } from '../../domain/shared/errors.js';
@@ -99,7 +99,7 @@ export class AccessResolver {
   async claimInvite(@Ctx() ctx: GraphQLContext, @Arg('input', () => ClaimInviteInput) input: ClaimInviteInput): Promise<User> {
     const raw = { code: input.code, username: input.username, password: input.password, email: input.email };
     const cmd = commandContextOf(ctx);
-    const { userId, position } = await withIdempotency(ctx.deps.store, cmd, `claim-invite|${JSON.stringify(raw)}`, () =>
+    const { userId, position } = await withIdempotency(ctx.deps.store, cmd, requestFingerprint('claim-invite', raw), () =>
       claimInvite(ctx.deps.store, raw, cmd));
     await ctx.deps.progress.waitFor(position);
     const user = await findUser(ctx.deps.db, userId);

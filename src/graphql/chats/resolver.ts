@@ -7,7 +7,7 @@ import type { Filter } from '../../infra/readstore/port.js';
 import {
   chatHistory, exportChats, findVisibleChat, listChats, SEARCH_FIELDS, type SearchField, searchChats,
 } from '../../projections/chats/queries.js';
-import { findWorkspaceBySlug } from '../../projections/workspaces/queries.js';
+import { findWorkspaceById, findWorkspaceBySlug } from '../../projections/workspaces/queries.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { listComplexity } from '../limits.js';
@@ -20,6 +20,26 @@ const window = (limit?: number | null, offset?: number | null) => ({
 });
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const optionalId = (id: string | null | undefined) => (id === null || id === undefined ? undefined : Number(id));
+
+/**
+ * The stream's messages while `visible()` holds, asked at each answer's `start`; once it fails the
+ * subscription completes (a plain iterator, so ending a subscription unsubscribes at once).
+ */
+function whileVisible(stream: AsyncIterableIterator<unknown>, visible: () => Promise<boolean>): AsyncIterableIterator<unknown> {
+  const iterator: AsyncIterableIterator<unknown> = {
+    async next() {
+      const result = await stream.next();
+      if (!result.done && (result.value as { type?: string }).type === 'start' && !(await visible())) {
+        await stream.return?.();
+        return { value: undefined, done: true };
+      }
+      return result;
+    },
+    return: () => stream.return!(),
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
 
 /** GraphQL twin of the Chats App: sendChat streams its tokens to chatStream subscribers and returns the completed chat. */
 @Resolver(() => Chat)
@@ -55,9 +75,11 @@ export class ChatResolver {
     description: 'Tokens of the answers being streamed in a workspace, for its members.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
-      const ws = await findWorkspaceBySlug(ctx.deps.db, requireActor(ctx), args.workspaceSlug as string);
+      const actor = requireActor(ctx);
+      const ws = await findWorkspaceBySlug(ctx.deps.db, actor, args.workspaceSlug as string);
       if (!ws) throw notFound();
-      return openChatStream(ctx.deps.pubsub, ws.id);
+      // Asked again at each answer's start: someone removed from the workspace hears no more of its chats.
+      return whileVisible(await openChatStream(ctx.deps.pubsub, ws.id), async () => !!(await findWorkspaceById(ctx.deps.db, actor, ws.id)));
     },
   })
   chatStream(@Root() message: Partial<ChatStreamMessage> & { type: string }, @Arg('workspaceSlug') _workspaceSlug: string): ChatStreamEvent {

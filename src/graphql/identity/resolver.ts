@@ -3,7 +3,7 @@ import { deleteUser, updateUser } from '../../commands/identity/admin.js';
 import { logIn, refreshSession } from '../../commands/identity/login.js';
 import { changePassword, requestPasswordReset, resetPassword } from '../../commands/identity/passwords.js';
 import { registerUser } from '../../commands/identity/register.js';
-import { withIdempotency } from '../../commands/shared/idempotency.js';
+import { requestFingerprint, withIdempotency } from '../../commands/shared/idempotency.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { forbidden, notFound } from '../../domain/shared/errors.js';
 import { findUser, listUsers } from '../../projections/users/queries.js';
@@ -56,7 +56,7 @@ export class IdentityResolver {
   async register(@Ctx() ctx: GraphQLContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
     const raw = { username: input.username, email: input.email, password: input.password, password_confirm: input.passwordConfirm };
     const cmd = commandContextOf(ctx);
-    const { userId, position } = await withIdempotency(ctx.deps.store, cmd, `register|${JSON.stringify(raw)}`, () =>
+    const { userId, position } = await withIdempotency(ctx.deps.store, cmd, requestFingerprint('register', raw), () =>
       registerUser(ctx.deps.store, raw, cmd));
     return this.user(ctx, userId, position);
   }

@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import { generateKey, KEY_SHOWN_ONCE, revokeKey, verifyKey } from '../../commands/access/api-keys.js';
 import { claimInvite, createInvite, disableInvite } from '../../commands/access/invites.js';
-import { withIdempotency } from '../../commands/shared/idempotency.js';
+import { requestFingerprint, withIdempotency } from '../../commands/shared/idempotency.js';
 import type { ApiKeyKind } from '../../domain/access/events.js';
 import { notFound } from '../../domain/shared/errors.js';
 import { listKeys, publicKey } from '../../projections/api-keys/queries.js';
@@ -77,7 +77,7 @@ export function keyRoutes(deps: RestDeps): Router {
 
   router.post('/keys/invites/claim/', async (req, res) => {
     const ctx = commandContext(req);
-    const { userId, position } = await withIdempotency(deps.store, ctx, `claim-invite|${JSON.stringify(req.body)}`, () =>
+    const { userId, position } = await withIdempotency(deps.store, ctx, requestFingerprint('claim-invite', req.body), () =>
       claimInvite(deps.store, req.body, ctx));
     await settled(deps, position);
     const user = await findUser(deps.db, userId);

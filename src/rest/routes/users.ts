@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { deleteUser, updateUser } from '../../commands/identity/admin.js';
 import { changePassword, requestPasswordReset, resetPassword } from '../../commands/identity/passwords.js';
 import { registerUser } from '../../commands/identity/register.js';
-import { withIdempotency } from '../../commands/shared/idempotency.js';
+import { requestFingerprint, withIdempotency } from '../../commands/shared/idempotency.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { forbidden, notFound } from '../../domain/shared/errors.js';
 import { findUser, listUsers, publicUser } from '../../projections/users/queries.js';
@@ -29,7 +29,7 @@ export function userRoutes(deps: RestDeps): Router {
 
   router.post('/users/', async (req, res) => {
     const ctx = commandContext(req);
-    const { userId, position } = await withIdempotency(deps.store, ctx, `register|${JSON.stringify(req.body)}`, () =>
+    const { userId, position } = await withIdempotency(deps.store, ctx, requestFingerprint('register', req.body), () =>
       registerUser(deps.store, req.body, ctx));
     res.status(201).json(await userResponse(userId, position));
   });
