@@ -160,10 +160,13 @@ async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (
       { type: 'CompleteEmbedChat', response, ...asked, now: new Date() }, step(ctx, 'complete'));
     return { chatId: completed.position, response, position: completed.position };
   } catch (err) {
-    const reason = signal.aborted ? CANCELLED : err instanceof EmbedChatFailure ? err.message : err instanceof LlmError ? err.message : INTERNAL_FAILURE;
+    // The event keeps the provider's clean message for the workspace's admins; an anonymous visitor
+    // learns only that the answer failed (a provider message can name internal hosts).
+    const shown = signal.aborted ? CANCELLED : err instanceof EmbedChatFailure ? err.message : INTERNAL_FAILURE;
+    const reason = err instanceof LlmError && !signal.aborted ? err.message : shown;
     await handleCommand(deps.store, embedChatStream(chatUuid), embedExchangeDecider,
       { type: 'FailEmbedChat', reason, ...asked, now: new Date() }, step(ctx, 'fail')).catch(() => {});
-    throw err instanceof EmbedChatFailure ? err : new EmbedChatFailure(reason, err);
+    throw err instanceof EmbedChatFailure ? err : new EmbedChatFailure(shown, err);
   }
 }
 
