@@ -30,8 +30,9 @@ export function decide(command: InviteCommand, state: InviteState): InviteEvent[
       if (state.status !== 'pending') throw fieldError('code', INVITE_UNUSABLE);
       return [{ type: 'InviteAccepted', data: { inviteId: state.inviteId, userId: command.userId, username: command.username, at } }];
     case 'DisableInvite':
-      if (state.status === 'none') throw notFound();
+      // The role first: someone who may not disable invites learns nothing of which ones exist.
       if (!isPrivileged(command.actor.role)) throw forbidden();
+      if (state.status === 'none') throw notFound();
       if (state.status === 'accepted') throw invalid('This invite was already used and cannot be disabled.');
       return state.status === 'disabled' ? [] : [{ type: 'InviteDisabled', data: { inviteId: state.inviteId, disabledBy: command.actor.userId, at } }];
   }

@@ -42,5 +42,6 @@ describe('invite decider', () => {
     given([created, accepted]).when({ type: 'DisableInvite', actor: admin, now }).thenThrows('validation');
     given([created]).when({ type: 'DisableInvite', actor: member, now }).thenThrows('forbidden');
     given([]).when({ type: 'DisableInvite', actor: admin, now }).thenThrows('not_found');
+    given([]).when({ type: 'DisableInvite', actor: member, now }).thenThrows('forbidden'); // not not_found: no probing for ids
   });
 });
