@@ -37,6 +37,15 @@ type Verified = IncomingMessage & { chronicle?: { session: BearerSession; worksp
  * cross processes when Redis is configured). A bad token or a workspace the user may not see is
  * refused at the handshake (401 / 404).
  */
+/** The slug of the path, or null for a malformed escape (`%zz`): no workspace has that name. */
+function decodedSlug(slug: string): string | null {
+  try {
+    return decodeURIComponent(slug);
+  } catch {
+    return null;
+  }
+}
+
 export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: string) => void) {
   /** Per workspace with sockets here: its connections, those still in the handshake, and the typing subscription. */
   const rooms = new Map<number, { connections: Set<Connection>; joining: number; unsubscribe: Promise<() => Promise<void>> }>();
@@ -49,11 +58,12 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
       const url = new URL(req.url ?? '/', 'http://localhost');
       const slug = PATH.exec(url.pathname)?.[1];
       const token = url.searchParams.get('token');
-      if (!slug) return done(false, 404, 'Not Found');
+      const decoded = slug && decodedSlug(slug);
+      if (!decoded) return done(false, 404, 'Not Found');
       if (!token) return done(false, 401, 'Unauthorized');
       authenticateSession(deps, token, { apiKeys: false })
         .then(async (session) => {
-          const ws = await findWorkspaceBySlug(deps.db, session.actor, decodeURIComponent(slug));
+          const ws = await findWorkspaceBySlug(deps.db, session.actor, decoded);
           if (!ws) return done(false, 404, 'Not Found');
           req.chronicle = { session, workspace: { id: ws.id, slug: ws.slug } };
           // The typing relay listens before the socket opens, so nothing sent right after "open" is missed.

@@ -61,6 +61,7 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     await expect(ChatSocketClient.connect(server.url, handbook.slug, null)).rejects.toMatchObject({ status: 401 });
     await expect(ChatSocketClient.connect(server.url, handbook.slug, outsider.access)).rejects.toMatchObject({ status: 404 });
     await expect(ChatSocketClient.connect(server.url, 'no-such-workspace', member.access)).rejects.toMatchObject({ status: 404 });
+    await expect(ChatSocketClient.connect(server.url, '%zz', member.access)).rejects.toMatchObject({ status: 404 }); // a malformed escape names no workspace
   });
 
   it('relays typing to the other members connected to the workspace, not back to the typist', async () => {
