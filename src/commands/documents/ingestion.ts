@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { type DocumentState, documentDecider } from '../../domain/documents/document.js';
-import type { Chunk, DocumentEvent } from '../../domain/documents/events.js';
+import type { Chunk } from '../../domain/documents/events.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { CommandContext } from '../shared/context.js';
 import { scopedId } from '../shared/event-ids.js';
+import { currentState } from '../shared/current-state.js';
 import { handleCommand } from '../shared/handle.js';
-import { stateCacheFor } from '../shared/state-cache.js';
 
 const documentStream = (documentId: number) => `document-${documentId}`;
 
@@ -30,17 +30,8 @@ export function jobContext(jobId: string, step: string, now: Date): CommandConte
  * The document's state straight from its stream (a job decides on the log, never on a read model),
  * folding only what the shared state cache has not seen yet.
  */
-export async function documentState(store: EventStore, documentId: number): Promise<DocumentState> {
-  const stream = documentStream(documentId);
-  const cache = stateCacheFor(store);
-  const cached = cache.get(stream);
-  const recorded = await store.readStream(stream, cached ? { fromRevision: cached.revision + 1 } : {});
-  let state = cached ? (cached.state as DocumentState) : documentDecider.initialState();
-  for (const event of recorded) state = documentDecider.evolve(state, event as unknown as DocumentEvent);
-  const last = recorded.at(-1);
-  if (last) cache.set(stream, { state, revision: last.revision, position: last.position });
-  return state;
-}
+export const documentState = (store: EventStore, documentId: number): Promise<DocumentState> =>
+  currentState(store, documentStream(documentId), documentDecider);
 
 /** Cuts chunks into batches of about `maxChars` characters of text (a chunk larger than that goes alone). */
 export function batches(chunks: readonly Chunk[], maxChars = CHUNK_BATCH_CHARS): { from: number; chunks: Chunk[] }[] {

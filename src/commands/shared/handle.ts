@@ -58,22 +58,6 @@ export function handleCommand<State, Command, Event extends DomainEvent>(
   });
 }
 
-/** A stream's current state for reading (no command): folds only what was appended since the state cache last saw it. */
-export async function currentState<State, Event extends DomainEvent>(
-  store: EventStore,
-  stream: string,
-  decider: Decider<State, unknown, Event>,
-): Promise<State> {
-  const cache = stateCacheFor(store);
-  const cached = cache.get(stream);
-  const recorded = await store.readStream(stream, cached ? { fromRevision: cached.revision + 1 } : {});
-  let state = cached ? (cached.state as State) : decider.initialState();
-  for (const e of recorded) state = decider.evolve(state, e as unknown as Event);
-  const last = recorded.at(-1);
-  if (last) cache.set(stream, { state, revision: last.revision, position: last.position });
-  return state;
-}
-
 /** The command already ran under this id: answer what it did then instead of deciding again. */
 function replayedResult<State, Event extends DomainEvent>(
   decider: Decider<State, unknown, Event>,

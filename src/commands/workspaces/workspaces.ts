@@ -6,7 +6,8 @@ import { canSeeWorkspace, workspaceDecider, type WorkspaceState } from '../../do
 import type { EventStore } from '../../infra/eventstore/port.js';
 import { userStream } from '../identity/register.js';
 import { type Actor, type CommandContext, requireActor } from '../shared/context.js';
-import { currentState, handleCommand } from '../shared/handle.js';
+import { currentState } from '../shared/current-state.js';
+import { handleCommand } from '../shared/handle.js';
 import { ownerOf, release, reservationStream, reserve } from '../shared/reservation.js';
 import { nextId } from '../shared/sequence.js';
 import { parseInput } from '../shared/validation.js';
