@@ -1,4 +1,5 @@
 import type { PubSub } from '../../infra/pubsub/port.js';
+import { channelIterator } from '../shared/channel-iterator.js';
 
 /** Where an answer's tokens are published for chatStream subscribers (over Redis, to every process). */
 export const chatStreamChannel = (workspaceId: number) => `chronicle.chat-stream.${workspaceId}`;
@@ -16,33 +17,7 @@ export interface ChatStreamMessage {
  * `ready` message telling the subscriber it may start sending.
  */
 export async function openChatStream(pubsub: PubSub, workspaceId: number): Promise<AsyncIterableIterator<unknown>> {
-  const queue: unknown[] = [{ type: 'ready', chatId: null, userId: null }];
-  let wake: (() => void) | null = null;
-  let done = false;
-  const unsubscribe = await pubsub.subscribe(chatStreamChannel(workspaceId), (message) => {
-    queue.push(message);
-    wake?.();
-  });
-  const iterator: AsyncIterableIterator<unknown> = {
-    async next() {
-      while (!done) {
-        if (queue.length) return { value: queue.shift(), done: false };
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = null;
-      }
-      return { value: undefined, done: true };
-    },
-    async return() {
-      if (!done) {
-        done = true;
-        wake?.();
-        await unsubscribe();
-      }
-      return { value: undefined, done: true };
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  const messages = channelIterator(pubsub, chatStreamChannel(workspaceId), [{ type: 'ready', chatId: null, userId: null }]);
+  await messages.subscribed;
+  return messages;
 }

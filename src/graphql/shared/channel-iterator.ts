@@ -1,8 +1,11 @@
 import type { PubSub } from '../../infra/pubsub/port.js';
 
-/** The messages of one pub/sub channel as an async iterator; return() unsubscribes. */
-export function channelIterator(pubsub: PubSub, channel: string): AsyncIterableIterator<unknown> {
-  const queue: unknown[] = [];
+/**
+ * The messages of one pub/sub channel as an async iterator, after any `lead` messages; return()
+ * unsubscribes. `subscribed` resolves once the channel listens (nothing published after is missed).
+ */
+export function channelIterator(pubsub: PubSub, channel: string, lead: unknown[] = []): AsyncIterableIterator<unknown> & { subscribed: Promise<unknown> } {
+  const queue: unknown[] = [...lead];
   let wake: (() => void) | null = null;
   let done = false;
   const subscribed = pubsub.subscribe(channel, (message) => {
@@ -10,8 +13,9 @@ export function channelIterator(pubsub: PubSub, channel: string): AsyncIterableI
     wake?.();
   });
 
-  const iterator: AsyncIterableIterator<unknown> = {
-    async next() {
+  const iterator = {
+    subscribed,
+    async next(): Promise<IteratorResult<unknown>> {
       await subscribed;
       while (!done) {
         if (queue.length) return { value: queue.shift(), done: false };
@@ -20,10 +24,12 @@ export function channelIterator(pubsub: PubSub, channel: string): AsyncIterableI
       }
       return { value: undefined, done: true };
     },
-    async return() {
-      done = true;
-      wake?.();
-      await (await subscribed)();
+    async return(): Promise<IteratorResult<unknown>> {
+      if (!done) {
+        done = true;
+        wake?.();
+        await (await subscribed)();
+      }
       return { value: undefined, done: true };
     },
     [Symbol.asyncIterator]() {
