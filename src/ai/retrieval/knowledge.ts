@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PubSub } from '../../infra/pubsub/port.js';
 import type { Doc, ReadStore } from '../../infra/readstore/port.js';
 import { DOCUMENT_CHUNKS, DOCUMENTS } from '../../projections/documents/projection.js';
+import type { ChunkView } from '../../projections/documents/queries.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from '../../projections/shared/notices.js';
 import { type IndexedChunk, RetrievalIndex, type SearchHit, type SearchOptions } from './bm25-index.js';
 import { type Embedder, normalize, vectorFromBase64, vectorToBase64 } from './embeddings.js';
@@ -113,7 +114,7 @@ export class KnowledgeService implements WorkspaceKnowledge {
     const out: PinnedDocument[] = [];
     for (const doc of docs) {
       const chunks = await this.db.collection(DOCUMENT_CHUNKS).find({ documentId: doc.id, ingestion: doc.ingestion }, { sort: { index: 1 } });
-      out.push({ documentId: doc.id as number, filename: doc.filename as string, text: joinChunks(chunks as unknown as StoredChunk[]) });
+      out.push({ documentId: doc.id as number, filename: doc.filename as string, text: joinChunks(chunks as unknown as ChunkView[]) });
     }
     return out;
   }
@@ -193,8 +194,8 @@ export class KnowledgeService implements WorkspaceKnowledge {
   private async build(workspaceId: number): Promise<void> {
     const ready = new Map<number, Doc>();
     for (const doc of await this.db.collection(DOCUMENTS).find({ workspaceId, status: 'ready' })) ready.set(doc.id as number, doc);
-    const byDocument = new Map<number, StoredChunk[]>();
-    for (const chunk of (await this.db.collection(DOCUMENT_CHUNKS).find({ workspaceId })) as unknown as StoredChunk[]) {
+    const byDocument = new Map<number, ChunkView[]>();
+    for (const chunk of (await this.db.collection(DOCUMENT_CHUNKS).find({ workspaceId })) as unknown as ChunkView[]) {
       if (ready.get(chunk.documentId)?.ingestion !== chunk.ingestion) continue; // an ingestion under way, or a stale one
       let list = byDocument.get(chunk.documentId);
       if (!list) byDocument.set(chunk.documentId, (list = []));
@@ -217,11 +218,11 @@ export class KnowledgeService implements WorkspaceKnowledge {
       this.indexed.delete(documentId);
       if (doc?.status !== 'ready') continue;
       const chunks = await this.db.collection(DOCUMENT_CHUNKS).find({ documentId, ingestion: doc.ingestion });
-      this.index(workspaceId, doc, chunks as unknown as StoredChunk[]);
+      this.index(workspaceId, doc, chunks as unknown as ChunkView[]);
     }
   }
 
-  private index(workspaceId: number, doc: Doc, stored: StoredChunk[]): void {
+  private index(workspaceId: number, doc: Doc, stored: ChunkView[]): void {
     const chunks: IndexedChunk[] = stored.map((c) => ({
       id: c._id, documentId: c.documentId, text: c.text, chunkIndex: c.index, filename: (doc.filename as string) ?? c.filename,
     }));
@@ -265,17 +266,6 @@ export class KnowledgeService implements WorkspaceKnowledge {
 const EMBED_BATCH = 64;
 
 const textHash = (text: string) => createHash('sha1').update(text).digest('base64');
-
-interface StoredChunk {
-  _id: string;
-  documentId: number;
-  workspaceId: number;
-  ingestion: number;
-  index: number;
-  text: string;
-  start: number;
-  filename: string;
-}
 
 /**
  * A document's text from its chunks, without the overlaps: each chunk contributes what lies past
