@@ -148,9 +148,11 @@ describe('a server killed with SIGKILL during ingestion', () => {
     const first = await spawnServer(env);
     const token = (await registerAndLogin(first, 'root')).access;
     const ws = await workspace(first, token, 'Crash');
-    // Large enough documents that ingestion is still under way when the process dies.
+    // Large enough documents that ingestion is still under way when the process dies: on a quiet
+    // machine the first ones finish during the later uploads, so the last is ~11 MB, seconds of work
+    // that cannot be done in the moment between its upload's answer and the kill.
     const texts = Array.from({ length: 8 }, (_, d) =>
-      Array.from({ length: 30_000 }, (_, s) => `Document ${d} sentence ${s} mentions item ${(s * 7919 + d) % 100_003}.`).join(' '));
+      Array.from({ length: d === 7 ? 240_000 : 30_000 }, (_, s) => `Document ${d} sentence ${s} mentions item ${(s * 7919 + d) % 100_003}.`).join(' '));
     const ids: number[] = [];
     for (const [d, text] of texts.entries()) ids.push((await upload(first, token, ws, `big-${d}.txt`, text)).id);
     const listing = await api(first, 'GET', '/api/documents/', undefined, bearer(token));
