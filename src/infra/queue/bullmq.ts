@@ -8,6 +8,7 @@
 import { Queue, Worker, type Job as BullJob, type KeepJobs } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectRedis } from '../redis/connect.js';
+import { notifyFailed } from './failed-listeners.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
@@ -146,13 +147,7 @@ export class BullMqJobQueue implements JobQueue {
 
   private notifyFailed(job: BullJob, err: Error): void {
     const failure = { id: fromBullId(job.id ?? ''), name: job.name, data: job.data, error: err.message, attempts: job.attemptsMade };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(failure);
-      } catch (listenerErr) {
-        this.onError(listenerErr, job.name);
-      }
-    }
+    notifyFailed(this.listeners, failure, (listenerErr, name) => this.onError(listenerErr, name));
   }
 
   private assertOpen(): void {

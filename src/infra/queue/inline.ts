@@ -2,6 +2,7 @@
  * In-process job queue for the embedded mode: no broker, nothing survives a restart (the reactor
  * that enqueues re-derives lost jobs from its checkpoint).
  */
+import { notifyFailed } from './failed-listeners.js';
 import {
   DEFAULT_ATTEMPTS,
   DEFAULT_BACKOFF_MS,
@@ -166,13 +167,7 @@ export class InlineJobQueue implements JobQueue {
     }
     entry.state = 'failed';
     const failure = { id: entry.id, name: entry.name, data: JSON.parse(entry.json), error: messageOf(err), attempts: entry.started };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(failure);
-      } catch (listenerErr) {
-        this.onError(listenerErr, entry.name);
-      }
-    }
+    notifyFailed(this.listeners, failure, (listenerErr, name) => this.onError(listenerErr, name));
   }
 
   private assertOpen(): void {
