@@ -1,6 +1,7 @@
 import { AnthropicProvider, toMessagesApi } from '../../../src/ai/llm/anthropic.js';
-import { type CompletionRequest, LlmError } from '../../../src/ai/llm/port.js';
+import type { CompletionRequest } from '../../../src/ai/llm/port.js';
 import { type FakeLlmServer, startFakeAnthropic } from '../../support/fake-anthropic.js';
+import { collect, failure } from '../../support/llm-streams.js';
 
 const KEY = 'sk-ant-test-0123456789abcdefghij';
 
@@ -22,22 +23,6 @@ function request(overrides: Partial<CompletionRequest> = {}): CompletionRequest 
     signal: new AbortController().signal,
     ...overrides,
   };
-}
-
-async function collect(stream: AsyncIterable<string>): Promise<string[]> {
-  const tokens: string[] = [];
-  for await (const token of stream) tokens.push(token);
-  return tokens;
-}
-
-async function failure(stream: AsyncIterable<string>): Promise<LlmError> {
-  try {
-    await collect(stream);
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlmError);
-    return err as LlmError;
-  }
-  throw new Error('expected the stream to fail');
 }
 
 describe('Anthropic provider against a local Messages API server', () => {

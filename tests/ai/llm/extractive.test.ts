@@ -1,5 +1,6 @@
 import { composeAnswer, ExtractiveAnswerer, NOTHING_FOUND } from '../../../src/ai/llm/extractive.js';
 import type { CompletionRequest, ContextPassage } from '../../../src/ai/llm/port.js';
+import { collect } from '../../support/llm-streams.js';
 
 const HANDBOOK: ContextPassage = {
   documentId: 1, filename: 'handbook.md', chunk: 2, score: 0.8,
@@ -12,12 +13,6 @@ const MENU: ContextPassage = {
 
 function request(question: string, context: ContextPassage[], signal = new AbortController().signal): CompletionRequest {
   return { model: null, temperature: 0, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: question }], context, signal };
-}
-
-async function collect(stream: AsyncIterable<string>): Promise<string[]> {
-  const tokens: string[] = [];
-  for await (const token of stream) tokens.push(token);
-  return tokens;
 }
 
 describe('extractive answerer', () => {

@@ -1,6 +1,7 @@
 import { OpenAiProvider } from '../../../src/ai/llm/openai.js';
 import { type CompletionRequest, LlmError } from '../../../src/ai/llm/port.js';
 import { type FakeLlmServer, startFakeOpenAi } from '../../support/fake-openai.js';
+import { collect, failure } from '../../support/llm-streams.js';
 
 const KEY = 'sk-test-0123456789abcdefghijklmnop';
 
@@ -22,22 +23,6 @@ function request(overrides: Partial<CompletionRequest> = {}): CompletionRequest 
     signal: new AbortController().signal,
     ...overrides,
   };
-}
-
-async function collect(stream: AsyncIterable<string>): Promise<string[]> {
-  const tokens: string[] = [];
-  for await (const token of stream) tokens.push(token);
-  return tokens;
-}
-
-async function failure(stream: AsyncIterable<string>): Promise<LlmError> {
-  try {
-    await collect(stream);
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlmError);
-    return err as LlmError;
-  }
-  throw new Error('expected the stream to fail');
 }
 
 function expectClean(error: LlmError) {
