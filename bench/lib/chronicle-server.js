@@ -20,14 +20,48 @@
 const { dist, childMain } = require('./common.js');
 const { profiler } = require('./profiler.js');
 
+/** The main thread's [ns on a CPU, ns runnable but waiting], from /proc (Linux); null elsewhere. */
+const { readFileSync } = require('node:fs');
+function schedstat() {
+  try {
+    return readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+  } catch {
+    return null;
+  }
+}
+
 function tracer() {
   const stages = new Map();
-  let t0 = null; // arrival of the current stream_chat request (the chat bench sends one at a time)
+  let t0 = null; // arrival of the current chat (the chat bench sends one at a time)
+  let path = '';
+  let cpu0 = null;
+  let sched0 = null;
+  let us0 = 0;
+  let arrivals = []; // per chat: path, arrival and first token written (µs, monotonic: comparable with the client's)
+  let windows = []; // each chat's arrival → first token, µs on the monotonic clock (for the CPU profile)
   return {
-    /** Starts a request's timeline; mark() then records the time since, under "timeline: <name>". */
-    begin() { t0 = performance.now(); },
-    mark(name) { if (t0 !== null) this.record(`timeline: ${name}`, performance.now() - t0); },
+    /** Starts a chat's timeline; mark() then records the time since, under "timeline <path>: <name>". */
+    begin(label) { t0 = performance.now(); us0 = Number(process.hrtime.bigint() / 1000n); cpu0 = process.cpuUsage(); sched0 = schedstat(); path = label; },
+    mark(name) {
+      if (t0 === null) return;
+      this.record(`timeline ${path}: ${name}`, performance.now() - t0);
+      // CPU the whole process spent from the chat's arrival to its first token: wall time without the waits for a core.
+      if (name.startsWith('7 ')) {
+        const usNow = Number(process.hrtime.bigint() / 1000n);
+        windows.push([us0, usNow]);
+        arrivals.push({ path, arrivedUs: us0, firstTokenUs: usNow });
+        const c = process.cpuUsage(cpu0);
+        this.record(`timeline ${path}: 8 process CPU to first token (all threads)`, (c.user + c.system) / 1000);
+        // The main thread alone (Linux schedstat): time on a CPU, and time runnable but waiting for one.
+        const now = schedstat();
+        if (now && sched0) {
+          this.record(`timeline ${path}: 9a main thread on CPU to first token`, (now[0] - sched0[0]) / 1e6);
+          this.record(`timeline ${path}: 9b main thread waiting for a CPU to first token`, (now[1] - sched0[1]) / 1e6);
+        }
+      }
+    },
     end() { t0 = null; },
+    get path() { return t0 === null ? null : path; },
     record(name, ms) {
       let s = stages.get(name);
       if (!s) stages.set(name, (s = { count: 0, totalMs: 0, maxMs: 0, samples: [] }));
@@ -36,7 +70,9 @@ function tracer() {
       s.totalMs += ms;
       if (ms > s.maxMs) s.maxMs = ms;
     },
-    reset: () => stages.clear(),
+    reset: () => { stages.clear(); windows = []; arrivals = []; },
+    windows: () => windows,
+    arrivals: () => arrivals,
     stats: () => Object.fromEntries([...stages].map(([k, { samples, ...v }]) => {
       const sorted = [...samples].sort((a, b) => a - b);
       return [k, { ...v, meanMs: v.totalMs / v.count, p50Ms: sorted[Math.floor(sorted.length / 2)] }];
@@ -97,11 +133,16 @@ function installTrace(trace) {
   timeAsync(trace, dist('ai/prompt/assemble.js'), 'assemblePrompt', 'chat: assemblePrompt (retrieval, pinned, token counts)');
   timeAsync(trace, dist('ai/retrieval/knowledge.js').KnowledgeService.prototype, 'search', '  chat: KnowledgeService.search');
   timeAsync(trace, dist('ai/retrieval/knowledge.js').KnowledgeService.prototype, 'pinned', '  chat: KnowledgeService.pinned');
-  // The timeline of one SSE chat, from the request's arrival: where its time to first token goes.
+  // The timeline of one chat, from the SSE request's or the WebSocket message's arrival: where its time to first token goes.
   const markAfter = (obj, key, name) => {
     const orig = obj[key];
     obj[key] = function (...args) { return Promise.resolve(orig.apply(this, args)).finally(() => trace.mark(name)); };
   };
+  const markBefore = (obj, key, name) => {
+    const orig = obj[key];
+    obj[key] = function (...args) { trace.mark(name); return orig.apply(this, args); };
+  };
+  markBefore(dist('commands/chats/send.js'), 'startChat', '00 startChat called (transport done)');
   markAfter(dist('commands/workspaces/workspaces.js'), 'loadWorkspace', '0a membership checked');
   markAfter(dist('commands/chats/quota.js'), 'useChatQuota', '0b quota counted');
   markAfter(dist('commands/chats/send.js'), 'startChat', '1 startChat done');
@@ -111,6 +152,20 @@ function installTrace(trace) {
   globalThis.fetch = function (...args) {
     trace.mark('4 upstream fetch called');
     return fetch.apply(this, args).finally(() => trace.mark('5 upstream headers in'));
+  };
+  // WebSocket chats: the timeline starts when a chat message is emitted and ends with chat_complete.
+  const { WebSocket } = require('ws');
+  const emit = WebSocket.prototype.emit;
+  WebSocket.prototype.emit = function (event, data, ...rest) {
+    if (event === 'message' && this._isServer && String(data).includes('"type":"chat"')) { trace.begin('ws'); this._benchFirst = true; }
+    return emit.call(this, event, data, ...rest);
+  };
+  const wsSend = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data, ...rest) {
+    if (trace.path === 'ws' && this._benchFirst && String(data).includes('"chat_token"')) { trace.mark('7 first token written'); this._benchFirst = false; }
+    const sent = wsSend.call(this, data, ...rest);
+    if (trace.path === 'ws' && String(data).includes('"chat_complete"')) trace.end();
+    return sent;
   };
   const { OpenAiProvider } = dist('ai/llm/openai.js');
   const stream = OpenAiProvider.prototype.stream;
@@ -185,7 +240,7 @@ childMain(async () => {
     chronicle.server.prependListener('request', (req, res) => {
       const t0 = performance.now();
       if (req.url.includes('stream_chat')) {
-        trace.begin();
+        trace.begin('sse');
         const write = res.write;
         let first = true;
         res.write = function (chunk, ...rest) {
@@ -203,7 +258,7 @@ childMain(async () => {
   process.on('message', async (m) => {
     try {
       if (m.cmd === 'stats') {
-        process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: trace ? trace.stats() : {} } });
+        process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: trace ? trace.stats() : {}, windows: trace ? trace.windows() : [], arrivals: trace ? trace.arrivals() : [] } });
       } else if (m.cmd === 'reset') {
         trace?.reset();
         process.send({ reset: true });

@@ -21,8 +21,25 @@ function category(url) {
   return url;
 }
 
-function summarizeProfile(file, { top = 25, inclusive = [] } = {}) {
+/**
+ * `windows`: [[startUs, endUs], ...] on the monotonic clock (process.hrtime, as V8 stamps samples):
+ * only samples inside one of them count (e.g. each chat from its arrival to its first token).
+ */
+function summarizeProfile(file, { top = 25, inclusive = [], windows = null } = {}) {
   const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (windows) {
+    const sorted = [...windows].sort((a, b) => a[0] - b[0]);
+    let t = prof.startTime;
+    const samples = [];
+    const deltas = [];
+    for (let i = 0, w = 0; i < prof.samples.length; i++) {
+      t += prof.timeDeltas[i] ?? 0;
+      while (w < sorted.length && sorted[w][1] < t) w++;
+      if (w < sorted.length && sorted[w][0] <= t) { samples.push(prof.samples[i]); deltas.push(prof.timeDeltas[i] ?? 0); }
+    }
+    prof.samples = samples;
+    prof.timeDeltas = deltas;
+  }
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
