@@ -265,7 +265,11 @@ async function main() {
         // The same samples, only those from each chat's arrival to its first token: what the first token waits behind.
         const beforeFirst = opts.diagnose ? summarizeProfile(profileFile(b), { top: 40, windows: stats.windows }) : null;
         if (beforeFirst) console.log(`\nServer${b.label} CPU profile, arrival → first token of each chat (${stats.windows.length} windows):\n${formatProfile(beforeFirst, { cats: 16, fns: 40 })}`);
-        diagnosis[b.label.trim() || 'current'] = { stages: stats.stages, profile, beforeFirst };
+        const transport = opts.diagnose ? summarizeProfile(profileFile(b), { top: 25, windows: stats.transportWindows }) : null;
+        if (transport) console.log(`\nServer${b.label} CPU profile, SSE request's arrival → startChat called (${stats.transportWindows.length} windows):\n${formatProfile(transport, { cats: 12, fns: 25 })}`);
+        const asking = opts.diagnose ? summarizeProfile(profileFile(b), { top: 25, windows: stats.askWindows }) : null;
+        if (asking) console.log(`\nServer${b.label} CPU profile, prompt assembled → upstream fetch called (${stats.askWindows.length} windows):\n${formatProfile(asking, { cats: 12, fns: 25 })}`);
+        diagnosis[b.label.trim() || 'current'] = { stages: stats.stages, profile, beforeFirst, transport, asking };
         // Chats are sequential: the n-th measured chat of a path here is the n-th one the server saw on it.
         const transit = [['path', 'client → server arrival', 'server: arrival → first token written', 'written → client parsed it', 'client TTFT']];
         for (const kind of ['sse', 'ws']) {

@@ -38,6 +38,9 @@ function tracer() {
   let sched0 = null;
   let us0 = 0;
   let arrivals = []; // per chat: path, arrival and first token written (µs, monotonic: comparable with the client's)
+  let transportWindows = []; // each SSE chat's arrival → startChat called (HTTP, express, auth)
+  let askWindows = []; // prompt assembled → upstream fetch called
+  let askedAt = 0;
   let windows = []; // each chat's arrival → first token, µs on the monotonic clock (for the CPU profile)
   return {
     /** Starts a chat's timeline; mark() then records the time since, under "timeline <path>: <name>". */
@@ -45,6 +48,9 @@ function tracer() {
     mark(name) {
       if (t0 === null) return;
       this.record(`timeline ${path}: ${name}`, performance.now() - t0);
+      if (name.startsWith('00 ') && path === 'sse') transportWindows.push([us0, Number(process.hrtime.bigint() / 1000n)]);
+      if (name.startsWith('3 ')) askedAt = Number(process.hrtime.bigint() / 1000n);
+      if (name.startsWith('4 ') && askedAt) { askWindows.push([askedAt, Number(process.hrtime.bigint() / 1000n)]); askedAt = 0; }
       // CPU the whole process spent from the chat's arrival to its first token: wall time without the waits for a core.
       if (name.startsWith('7 ')) {
         const usNow = Number(process.hrtime.bigint() / 1000n);
@@ -57,6 +63,7 @@ function tracer() {
         if (now && sched0) {
           this.record(`timeline ${path}: 9a main thread on CPU to first token`, (now[0] - sched0[0]) / 1e6);
           this.record(`timeline ${path}: 9b main thread waiting for a CPU to first token`, (now[1] - sched0[1]) / 1e6);
+          this.record(`timeline ${path}: 9c main thread times scheduled in to first token (count)`, now[2] - sched0[2]);
         }
       }
     },
@@ -70,7 +77,9 @@ function tracer() {
       s.totalMs += ms;
       if (ms > s.maxMs) s.maxMs = ms;
     },
-    reset: () => { stages.clear(); windows = []; arrivals = []; },
+    reset: () => { stages.clear(); windows = []; arrivals = []; transportWindows = []; askWindows = []; },
+    askWindows: () => askWindows,
+    transportWindows: () => transportWindows,
     windows: () => windows,
     arrivals: () => arrivals,
     stats: () => Object.fromEntries([...stages].map(([k, { samples, ...v }]) => {
@@ -258,7 +267,7 @@ childMain(async () => {
   process.on('message', async (m) => {
     try {
       if (m.cmd === 'stats') {
-        process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: trace ? trace.stats() : {}, windows: trace ? trace.windows() : [], arrivals: trace ? trace.arrivals() : [] } });
+        process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: trace ? trace.stats() : {}, windows: trace ? trace.windows() : [], arrivals: trace ? trace.arrivals() : [], transportWindows: trace ? trace.transportWindows() : [], askWindows: trace ? trace.askWindows() : [] } });
       } else if (m.cmd === 'reset') {
         trace?.reset();
         process.send({ reset: true });
