@@ -110,9 +110,12 @@ export async function startChronicle(
   progress.advance((stored?.position as number | undefined) ?? 0);
 
   if (config.roles.has('projector')) {
-    // Embedded, a batch's flush may wait a few ms to be shared with the next batches' (MongoDB writes as it goes).
+    // Embedded, a batch's flush may wait a few ms to be shared with the next batches' (MongoDB writes as it goes);
+    // notices wait for it only when they reach other processes (Redis), which read the store from disk.
     const announceAfterMs = config.mongodbUrl ? 0 : config.readModelsFlushMs;
-    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, logError('projection failed; retrying'), { announceAfterMs });
+    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, logError('projection failed; retrying'), {
+      announceAfterMs, inProcessNotices: !config.redisUrl,
+    });
     await runner.start();
     stops.push(() => runner.stop());
   } else {

@@ -58,9 +58,9 @@ describe('projection runner: announcing batches after a window (one read-store f
     await rm(dir, { recursive: true, force: true });
   });
 
-  const runner = (on: ReadStore, announceAfterMs: number) => {
+  const runner = (on: ReadStore, announceAfterMs: number, inProcessNotices = false) => {
     const progress = new ProjectionProgress();
-    const r = new ProjectionRunner(store, on, ALL_PROJECTIONS, progress, pubsub, (err) => { throw err; }, { announceAfterMs });
+    const r = new ProjectionRunner(store, on, ALL_PROJECTIONS, progress, pubsub, (err) => { throw err; }, { announceAfterMs, inProcessNotices });
     cleanup.push(() => r.stop());
     return { r, progress };
   };
@@ -83,6 +83,30 @@ describe('projection runner: announcing batches after a window (one read-store f
 
     while (atNotice.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(atNotice).toEqual([{ position, user: true, checkpoint: position }]);
+  });
+
+  it('given notices that stay in this process, when events are applied, then the notice goes out at once and the read store writes them behind on its own', async () => {
+    const behindFile = join(dir, 'behind.sqlite');
+    const behind = SqliteReadStore.open(behindFile, { writeBehindMs: 300 });
+    cleanup.push(() => behind.close());
+    const { userId, position } = await registerUser(store, registration('ada'), commandCtx());
+    const notices: ProgressNotice[] = [];
+    await pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => notices.push(m as ProgressNotice));
+    const { r, progress } = runner(behind, LONG, true);
+    await r.start();
+
+    expect(await progress.waitFor(position)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve)); // a published notice is delivered after the publisher's turn
+    expect(notices.map((n) => n.position)).toEqual([position]);
+    expect(await findUser(behind, userId)).toMatchObject({ username: 'ada' }); // what a listener here reads
+    expect(await onDisk(behindFile, (view) => findUser(view, userId))).toBeNull();
+
+    let disk: { user: boolean; checkpoint: number } = { user: false, checkpoint: 0 };
+    while (!disk.user) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      disk = await onDisk(behindFile, async (view) => ({ user: !!(await findUser(view, userId)), checkpoint: await checkpointOf(view) }));
+    }
+    expect(disk.checkpoint).toBe(position);
   });
 
   it('given batches applied and read but never flushed, when the process dies, then a runner restarted on the file re-applies them from the checkpoint there and reaches the same read models', async () => {

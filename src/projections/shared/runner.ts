@@ -32,12 +32,18 @@ export interface RunnerOptions {
    * do not wait for it: they read the read models' memory, which holds a batch as soon as it is applied.
    */
   announceAfterMs?: number;
+  /**
+   * The pub/sub reaches this process only (in memory): with a window, notices then go out at once, as
+   * with none (what listens here, such as the retrieval index, reads memory too), and only the flush waits.
+   */
+  inProcessNotices?: boolean;
 }
 
 /** Keeps the read models up to date, then tells this process and the others (pub/sub) how far they got. */
 export class ProjectionRunner {
   private readonly subscriber: CheckpointedSubscriber;
   private readonly announceAfterMs: number;
+  private readonly inProcessNotices: boolean;
   /** Notices of applied batches not yet announced, in log order. */
   private unannounced: ProgressNotice[] = [];
   private announceTimer: NodeJS.Timeout | null = null;
@@ -53,6 +59,7 @@ export class ProjectionRunner {
     options: RunnerOptions = {},
   ) {
     this.announceAfterMs = options.announceAfterMs ?? 0;
+    this.inProcessNotices = options.inProcessNotices ?? false;
     const apply = projectionApplier(projections);
     this.subscriber = new CheckpointedSubscriber({
       name: PROJECTIONS_CHECKPOINT,
@@ -72,8 +79,12 @@ export class ProjectionRunner {
           await pubsub.publish(PROJECTIONS_CHANNEL, notice);
           return;
         }
-        this.unannounced.push(notice);
         progress.advance(position); // read-your-writes in this process: its read models hold the applied batch already
+        if (this.inProcessNotices) {
+          await pubsub.publish(PROJECTIONS_CHANNEL, notice); // the read store flushes behind, within the window
+          return;
+        }
+        this.unannounced.push(notice);
         this.announceTimer ??= setTimeout(() => {
           this.announceTimer = null;
           this.announce().catch((err) => this.onError(err instanceof Error ? err : new Error(String(err))));
