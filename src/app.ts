@@ -52,7 +52,7 @@ export async function openStores(config: Config): Promise<Stores> {
     : SqliteEventStore.open(config.sqlitePath, { synchronous: config.sqliteSynchronous });
   const db = config.mongodbUrl
     ? await MongoReadStore.connect(config.mongodbUrl)
-    : SqliteReadStore.open(config.readModelsPath, { synchronous: config.sqliteSynchronous });
+    : SqliteReadStore.open(config.readModelsPath, { synchronous: config.sqliteSynchronous, writeBehindMs: config.readModelsFlushMs });
   const pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
   return { store, db, pubsub };
 }
@@ -110,7 +110,12 @@ export async function startChronicle(
   progress.advance((stored?.position as number | undefined) ?? 0);
 
   if (config.roles.has('projector')) {
-    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, logError('projection failed; retrying'));
+    // Embedded, a batch's flush may wait a few ms to be shared with the next batches' (MongoDB writes as it goes);
+    // notices wait for it only when they reach other processes (Redis), which read the store from disk.
+    const announceAfterMs = config.mongodbUrl ? 0 : config.readModelsFlushMs;
+    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, logError('projection failed; retrying'), {
+      announceAfterMs, inProcessNotices: !config.redisUrl,
+    });
     await runner.start();
     stops.push(() => runner.stop());
   } else {

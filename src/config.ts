@@ -36,6 +36,11 @@ export interface Config {
   mailFrom: string | null;
   mailOutboxDir: string;
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /**
+   * Embedded read store: how long projection writes may wait to share one SQLite transaction (and the
+   * notices of their batches to be published after it). Readers in the process never wait for it.
+   */
+  readModelsFlushMs: number;
   logLevel: string;
   environment: string;
   /** How often watched documents' stored sources are re-read and compared with their last ingestion. */
@@ -121,6 +126,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: env.MAIL_FROM || null,
     mailOutboxDir: path.resolve(env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox')),
     sqliteSynchronous: synchronous,
+    readModelsFlushMs: int(env, 'READ_MODELS_FLUSH_MS', 5),
     logLevel: env.LOG_LEVEL || 'info',
     environment: env.NODE_ENV || 'development',
     watchIntervalMs: positive(env, 'WATCH_INTERVAL_MS', 5 * 60 * 1000),

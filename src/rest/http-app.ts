@@ -26,6 +26,9 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   const metrics = createMetrics();
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
+  // No ETag on dynamic answers: hashing every JSON body cost a share of a small request, for 304s that only a
+  // client revalidating with If-None-Match could get (it now gets the answer itself). Static files keep theirs.
+  app.set('etag', false);
 
   app.use(requestLogging(logger));
   app.use(metrics.timer);

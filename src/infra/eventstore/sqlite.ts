@@ -309,6 +309,9 @@ class SqliteSubscription implements Subscription {
         return;
       }
       after = batch[batch.length - 1]!.position;
+      // A short page read everything there was then; with no local append since, another read would find
+      // nothing but other processes' appends, which the poll is for (a read saved per command).
+      if (batch.length < CATCH_UP_BATCH && !this.dirty && !this.closed) await this.sleep(this.store.pollIntervalMs);
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * Embedded read store: documents live in memory (matched and modified by nedb's model, through the
  * MongoDB dialect shared with the nedb adapter) and are written behind to SQLite, one table per
- * collection. Every write made in one turn of the event loop lands in one transaction, so a
- * projection batch and its checkpoint reach the disk together or not at all. Each transaction also
+ * collection. Every write made in one turn of the event loop (or, with `writeBehindMs`, within that
+ * window) lands in one transaction, so a projection batch and its checkpoint reach the disk together or
+ * not at all. Each transaction also
  * notes what it changed in a `changes` log, from which other processes that share the file (API
  * processes without a projector) refresh their in-memory view. Chosen over nedb on measured replay
  * speed (see bench/README.md).
@@ -93,6 +94,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   private pendingCount = 0;
   private pendingArchivedCount = 0;
   private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | null = null;
   /** Names of archive collections (kept on disk only), as recorded in the file. */
   private archives = new Set<string>();
   private readonly archiveFields = new Map<string, Set<string>>();
@@ -104,7 +106,11 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   /** About how many bytes the transaction being written holds (for the checkpointer). */
   private bytesWritten = 0;
 
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database,
+    /** 0: writes land at the end of the turn that made them; more: they wait up to this long to share a transaction. */
+    private readonly writeBehindMs: number,
+  ) {}
 
   /** Prepared once: preparing is a large part of a small write's cost. */
   stmt(sql: string): Database.Statement {
@@ -120,7 +126,13 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     for (const sql of this.statements.keys()) if (sql.includes(`"${table(name)}"`)) this.statements.delete(sql);
   }
 
-  static open(file: string, options: { synchronous?: 'NORMAL' | 'FULL' } = {}): SqliteReadStore {
+  /**
+   * `writeBehindMs` lets writes of several turns share one transaction (one commit per projection batch
+   * costs a large share of a small command's round trip). Memory holds them meanwhile; what a crash loses
+   * is rebuilt from the event log, as the checkpoint is written after the documents it guards and so
+   * never reaches the disk without them.
+   */
+  static open(file: string, options: { synchronous?: 'NORMAL' | 'FULL'; writeBehindMs?: number } = {}): SqliteReadStore {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
@@ -132,7 +144,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     // id NULL: the whole collection changed (renamed over or dropped).
     db.exec('CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT)');
     db.exec('CREATE TABLE IF NOT EXISTS archives (collection TEXT PRIMARY KEY)');
-    const store = new SqliteReadStore(db);
+    const store = new SqliteReadStore(db, options.writeBehindMs ?? 0);
     store.checkpointer = BackgroundCheckpointer.start(db, file);
     store.seenSeq = store.maxSeq();
     store.loadArchives();
@@ -204,7 +216,8 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flushNow());
+    if (this.writeBehindMs > 0) this.flushTimer = setTimeout(() => this.flushNow(), this.writeBehindMs);
+    else setImmediate(() => this.flushNow());
   }
 
   /** The in-memory collection, loaded from its table on first use. */
@@ -246,6 +259,8 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   /** Writes everything pending, and notes it in the change log, in one transaction. */
   flushNow(): void {
     this.flushScheduled = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer); // flushed early (or closing): the window's flush is done
+    this.flushTimer = null;
     if (!this.pendingCount && !this.pendingArchivedCount) return;
     const pending = this.pending;
     this.pending = new Map();

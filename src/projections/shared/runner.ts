@@ -25,18 +25,41 @@ export function projectionApplier(projections: readonly Projection[]) {
   };
 }
 
+export interface RunnerOptions {
+  /**
+   * How long announcing a batch (flushing the read store, then publishing the notice) may wait, so that
+   * the batches of that window share one flush. 0 announces each batch at once. This process's readers
+   * do not wait for it: they read the read models' memory, which holds a batch as soon as it is applied.
+   */
+  announceAfterMs?: number;
+  /**
+   * The pub/sub reaches this process only (in memory): with a window, notices then go out at once, as
+   * with none (what listens here, such as the retrieval index, reads memory too), and only the flush waits.
+   */
+  inProcessNotices?: boolean;
+}
+
 /** Keeps the read models up to date, then tells this process and the others (pub/sub) how far they got. */
 export class ProjectionRunner {
   private readonly subscriber: CheckpointedSubscriber;
+  private readonly announceAfterMs: number;
+  private readonly inProcessNotices: boolean;
+  /** Notices of applied batches not yet announced, in log order. */
+  private unannounced: ProgressNotice[] = [];
+  private announceTimer: NodeJS.Timeout | null = null;
+  private announcing: Promise<void> = Promise.resolve();
 
   constructor(
     store: EventStore,
     private readonly db: ReadStore,
     private readonly projections: readonly Projection[],
     progress: ProjectionProgress,
-    pubsub: PubSub,
-    onError: (err: Error) => void,
+    private readonly pubsub: PubSub,
+    private readonly onError: (err: Error) => void,
+    options: RunnerOptions = {},
   ) {
+    this.announceAfterMs = options.announceAfterMs ?? 0;
+    this.inProcessNotices = options.inProcessNotices ?? false;
     const apply = projectionApplier(projections);
     this.subscriber = new CheckpointedSubscriber({
       name: PROJECTIONS_CHECKPOINT,
@@ -44,18 +67,44 @@ export class ProjectionRunner {
       checkpoints: db.collection(CHECKPOINTS),
       handle: (events) => apply(events, db),
       afterBatch: async (position, events) => {
-        await db.flush(); // processes told about this batch must find it in the store
-        progress.advance(position);
         const notice: ProgressNotice = {
           position,
           events: events.map((e) => ({
             position: e.position, type: e.type, stream: e.streamName, actorId: e.metadata.actorId, occurredAt: e.createdAt.toISOString(),
           })),
         };
-        await pubsub.publish(PROJECTIONS_CHANNEL, notice);
+        if (this.announceAfterMs <= 0) {
+          await db.flush(); // processes told about this batch must find it in the store
+          progress.advance(position);
+          await pubsub.publish(PROJECTIONS_CHANNEL, notice);
+          return;
+        }
+        progress.advance(position); // read-your-writes in this process: its read models hold the applied batch already
+        if (this.inProcessNotices) {
+          await pubsub.publish(PROJECTIONS_CHANNEL, notice); // the read store flushes behind, within the window
+          return;
+        }
+        this.unannounced.push(notice);
+        this.announceTimer ??= setTimeout(() => {
+          this.announceTimer = null;
+          this.announce().catch((err) => this.onError(err instanceof Error ? err : new Error(String(err))));
+        }, this.announceAfterMs);
       },
       onError,
     });
+  }
+
+  /** Flushes, then publishes what the flush made durable: processes told about a batch must find it in the store. */
+  private announce(): Promise<void> {
+    const notices = this.unannounced;
+    this.unannounced = [];
+    const run = this.announcing.then(async () => {
+      if (!notices.length) return;
+      await this.db.flush();
+      for (const notice of notices) await this.pubsub.publish(PROJECTIONS_CHANNEL, notice);
+    });
+    this.announcing = run.catch(() => {}); // one failed announcement does not stop the later ones
+    return run;
   }
 
   async start(): Promise<void> {
@@ -67,7 +116,10 @@ export class ProjectionRunner {
     return this.subscriber.checkpoint();
   }
 
-  stop(): Promise<void> {
-    return this.subscriber.stop();
+  async stop(): Promise<void> {
+    await this.subscriber.stop();
+    if (this.announceTimer) clearTimeout(this.announceTimer);
+    this.announceTimer = null;
+    await this.announce(); // what was applied before stopping is flushed and told
   }
 }
