@@ -43,7 +43,9 @@ export async function spawnServer(env: Record<string, string>): Promise<{ child:
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
+  // Generous: on a loaded 2-core machine a bare start (module loading, tokenizer warm-up) has taken ~9 s.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { child, url, output: () => output };
