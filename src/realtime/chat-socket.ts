@@ -162,16 +162,19 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
 
   async function chat(conn: Connection, message: any) {
     const id = randomUUID();
+    // Registered before the chat is accepted: a socket closing meanwhile cancels it (answer() then stops the model at once).
+    const controller = new AbortController();
+    conn.running.add(controller);
+    if (conn.ws.readyState !== conn.ws.OPEN) controller.abort();
     let started;
     try {
       started = await startChat(deps, {
         message: message.message, workspace_slug: conn.workspace.slug, mode: message.mode, thread_id: message.thread_id, attachments: message.attachments,
       }, contextOf(conn));
     } catch (err) {
+      conn.running.delete(controller);
       return refuse(conn, err, id);
     }
-    const controller = new AbortController();
-    conn.running.add(controller);
     send(conn, { type: 'chat_start', id });
     try {
       const answer = await started.answer((token) => send(conn, { type: 'chat_token', id, token }), controller.signal);
