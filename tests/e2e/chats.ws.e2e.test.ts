@@ -179,4 +179,23 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     expect(upstream.aborted).toBe(true);
     fake.set({ stallAfter: null });
   });
+  it('stops relaying to a member removed from the workspace, closing their socket at once', async () => {
+    const leaver = await registerAndLogin(server, 'ws_leaver');
+    await api(server, 'POST', `/api/workspaces/${handbook.slug}/add_user/`, { user_id: leaver.user.id }, bearer(admin.access));
+    const typist = await connect(handbook.slug, member.access);
+    const watcher = await connect(handbook.slug, colleague.access);
+    const removed = await connect(handbook.slug, leaver.access);
+    const closed = new Promise<number>((resolve) => removed.ws.once('close', (code) => resolve(code)));
+    typist.send({ type: 'typing', typing: true });
+    expect(await removed.next((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: member.user.id, typing: true });
+
+    const res = await api(server, 'POST', `/api/workspaces/${handbook.slug}/remove_user/`, { user_id: leaver.user.id }, bearer(admin.access));
+    expect(res.status).toBe(200);
+    typist.send({ type: 'typing', typing: false });
+    expect(await watcher.next((f) => f.type === 'typing' && f.typing === false)).toEqual({ type: 'typing', user_id: member.user.id, typing: false });
+    expect(await closed).toBe(4404);
+    expect(removed.frames.filter((f) => f.type === 'typing')).toEqual([{ type: 'typing', user_id: member.user.id, typing: true }]);
+    // Nor can they come back in.
+    await expect(ChatSocketClient.connect(server.url, handbook.slug, leaver.access)).rejects.toMatchObject({ status: 404 });
+  });
 });
