@@ -103,7 +103,11 @@ export async function startChronicle(
     llm: new LlmProviders(config.llm),
     promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
     uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
-    apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined),
+    apiRateLimit: apiRateLimit(
+      config.rateLimitApiPerMinute,
+      limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined,
+      config.rateLimitApiWindowSeconds * 1000,
+    ),
   };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });

@@ -10,6 +10,7 @@ import type { Actor } from '../commands/shared/context.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
+import { API_RATE_LIMITED } from '../rest/rate-limit.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';
@@ -75,6 +76,10 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
     // Complexity needs the variables, which only onSubscribe sees; anything unparsable is left to graphql-ws.
     onSubscribe: async (ctx, _id, payload) => {
       if (!(await stillActing(ctx))) return [new GraphQLError(INVALID_TOKEN, { extensions: { code: 'UNAUTHENTICATED' } })];
+      // Each operation spends the same per-user budget as a request over HTTP; past it, this operation errs and the socket stays.
+      if (!(await deps.apiRateLimit.consume(ctx.extra.actor ?? null, ctx.extra.request.socket.remoteAddress ?? null))) {
+        return [new GraphQLError(API_RATE_LIMITED, { extensions: { code: 'RATE_LIMITED' } })];
+      }
       let document;
       try {
         document = parse(payload.query);
