@@ -70,7 +70,8 @@ export function userRateLimit(
     windowMs,
     limit: perMinute,
     store,
-    keyGenerator: (req) => keyOf(req.actor, req.ip),
+    // Spelled out (not through keyOf): express-rate-limit checks that a generator reading req.ip calls ipKeyGenerator.
+    keyGenerator: (req) => (req.actor ? keyOf(req.actor, null) : `${name}:ip:${ipKeyGenerator(req.ip ?? '')}`),
     skip,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
