@@ -20,6 +20,7 @@ import { RedisPubSub } from './infra/pubsub/redis.js';
 import { MongoReadStore } from './infra/readstore/mongo.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
+import { fileCleanupReactor } from './jobs/file-cleanup-reactor.js';
 import { mailReactor } from './jobs/mail-reactor.js';
 import { startIngestionWorker } from './jobs/ingestion/worker.js';
 import { OpenAIEmbedder } from './ai/retrieval/embeddings.js';
@@ -103,7 +104,11 @@ export async function startChronicle(
     llm: new LlmProviders(config.llm),
     promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
     uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
-    apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined),
+    apiRateLimit: apiRateLimit(
+      config.rateLimitApiPerMinute,
+      limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined,
+      config.rateLimitApiWindowSeconds * 1000,
+    ),
   };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
@@ -140,6 +145,9 @@ export async function startChronicle(
     const reactor = mailReactor(store, db.collection(CHECKPOINTS), tokens, mailer, logError('mail reactor failed; retrying'));
     await reactor.start();
     stops.push(() => reactor.stop());
+    const cleanup = fileCleanupReactor(store, db.collection(CHECKPOINTS), files, logError('file cleanup failed; retrying'));
+    await cleanup.start();
+    stops.push(() => cleanup.stop());
 
     // Ingestion jobs on BullMQ when Redis is there (they survive restarts, any worker takes them), else in-process.
     const queue: JobQueue = config.redisUrl

@@ -24,6 +24,8 @@ export interface Config {
   rateLimitAuthPerMinute: number;
   /** The general REST and GraphQL limit per user or client. */
   rateLimitApiPerMinute: number;
+  /** The window that budget is counted over, in seconds (a minute; tests shorten it). */
+  rateLimitApiWindowSeconds: number;
   /** Key prefix of the API limit's counters in Redis: processes with the same prefix share budgets. */
   rateLimitRedisPrefix: string;
   /** Uploads per user per minute (REST upload endpoint). */
@@ -118,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
     passwordResetTtlSeconds: int(env, 'PASSWORD_RESET_TTL_SECONDS', 3600),
     rateLimitAuthPerMinute: int(env, 'RATE_LIMIT_AUTH_PER_MIN', 5),
     rateLimitApiPerMinute: int(env, 'RATE_LIMIT_API_PER_MIN', 100),
+    rateLimitApiWindowSeconds: positive(env, 'RATE_LIMIT_API_WINDOW_SECONDS', 60),
     rateLimitRedisPrefix: env.RATE_LIMIT_REDIS_PREFIX || 'chronicle:ratelimit:',
     rateLimitUploadPerMinute: int(env, 'RATE_LIMIT_UPLOAD_PER_MIN', 10),
     uploadMaxMb: int(env, 'UPLOAD_MAX_MB', 25),

@@ -10,6 +10,8 @@ export interface GraphQLContext {
   deps: RestDeps;
   loaders: Loaders;
   request: { id: string; ip: string | null; userAgent: string | null; idempotencyKey: string | null; baseUrl: string };
+  /** Aborts when the client goes away (its HTTP request or its WebSocket closes): work only it would read stops. */
+  signal: AbortSignal;
 }
 
 export function commandContextOf(ctx: GraphQLContext): CommandContext {

@@ -1,7 +1,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { getOperationAST, GraphQLError, type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -10,6 +10,7 @@ import type { Actor } from '../commands/shared/context.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
+import { API_RATE_LIMITED } from '../rest/rate-limit.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';
@@ -27,6 +28,14 @@ function bearerFrom(params: Record<string, unknown> | undefined): string | null 
   if (typeof header !== 'string') return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   return match ? match[1] : null;
+}
+
+/** Aborts once the HTTP exchange is over: the client went away (or the answer was sent, when nothing listens any more). */
+function untilClosed(res: Response): AbortSignal {
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  if (res.destroyed || !res.socket || res.socket.destroyed) gone.abort();
+  return gone.signal;
 }
 
 /** GraphQL answers hold per-user data: never cached (what Apollo's cache-control plugin answers without hints). */
@@ -61,12 +70,16 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
       return false;
     }
   };
-  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null; session?: BearerSession | null }>({
+  const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null; session?: BearerSession | null; closed?: AbortSignal }>({
     schema,
     validate: validateWithDepth,
     // Complexity needs the variables, which only onSubscribe sees; anything unparsable is left to graphql-ws.
     onSubscribe: async (ctx, _id, payload) => {
       if (!(await stillActing(ctx))) return [new GraphQLError(INVALID_TOKEN, { extensions: { code: 'UNAUTHENTICATED' } })];
+      // Each operation spends the same per-user budget as a request over HTTP; past it, this operation errs and the socket stays.
+      if (!(await deps.apiRateLimit.consume(ctx.extra.actor ?? null, ctx.extra.request.socket.remoteAddress ?? null))) {
+        return [new GraphQLError(API_RATE_LIMITED, { extensions: { code: 'RATE_LIMITED' } })];
+      }
       let document;
       try {
         document = parse(payload.query);
@@ -88,6 +101,10 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
     },
     // The JWT or API key comes in connection_init: { "Authorization": "Bearer ..." }; a bad one closes the socket (4403).
     onConnect: async (ctx) => {
+      // The socket closing aborts what its operations still run (a sendChat's model call).
+      const gone = new AbortController();
+      ctx.extra.socket.once('close', () => gone.abort());
+      ctx.extra.closed = gone.signal;
       const token = bearerFrom(ctx.connectionParams);
       if (!token) {
         ctx.extra.actor = null;
@@ -113,6 +130,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
         idempotencyKey: null,
         baseUrl: `http://${ctx.extra.request.headers.host ?? 'localhost'}`,
       },
+      signal: ctx.extra.closed ?? new AbortController().signal,
     }),
   }, ws);
 
@@ -129,7 +147,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
   await apollo.start();
 
   const http = expressMiddleware(apollo, {
-    context: async ({ req }) => ({
+    context: async ({ req, res }) => ({
       actor: req.actor ?? null,
       deps,
       loaders: createLoaders(deps.db),
@@ -137,6 +155,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
         id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null,
         baseUrl: `${req.protocol}://${req.get('host')}`,
       },
+      signal: untilClosed(res),
     }),
   });
 

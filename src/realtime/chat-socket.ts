@@ -6,7 +6,7 @@ import { giveFeedback } from '../commands/chats/feedback.js';
 import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send.js';
 import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
-import { findWorkspaceBySlug } from '../projections/workspaces/queries.js';
+import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type RestDeps, settled } from '../rest/deps.js';
 import { INTERNAL_ERROR } from '../rest/errors.js';
 
@@ -83,15 +83,31 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
     let room = rooms.get(workspaceId);
     if (!room) {
       const connections = new Set<Connection>();
+      // Relayed one notice after another (in order), each to those who are members still.
+      let relaying = Promise.resolve();
       const unsubscribe = deps.pubsub.subscribe(typingChannel(workspaceId), (message) => {
-        const notice = message as TypingNotice;
-        for (const other of connections) {
-          if (other.actor.userId !== notice.userId) send(other, { type: 'typing', user_id: notice.userId, typing: notice.typing });
-        }
+        relaying = relaying.then(() => relayTyping(workspaceId, connections, message as TypingNotice))
+          .catch((err) => log(err, 'typing relay failed'));
       });
       rooms.set(workspaceId, (room = { connections, joining: 0, unsubscribe }));
     }
     return room;
+  }
+
+  /** One read of the workspace per notice: a connection whose user may no longer see it is closed instead. */
+  async function relayTyping(workspaceId: number, connections: Set<Connection>, notice: TypingNotice) {
+    const others = [...connections].filter((other) => other.actor.userId !== notice.userId);
+    if (!others.length) return;
+    const workspace = await workspaceAfter(deps.db, workspaceId, deps.progress.position);
+    for (const other of others) {
+      if (seenBy(other.actor, workspace)) send(other, { type: 'typing', user_id: notice.userId, typing: notice.typing });
+      else shutOut(other);
+    }
+  }
+
+  /** Removed from the workspace (or it was deleted): the socket closes, as its handshake would now be refused. */
+  function shutOut(conn: Connection) {
+    conn.ws.close(4404, 'Not Found');
   }
 
   function join(conn: Connection) {
@@ -141,6 +157,7 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
       conn.ws.close(4401, 'Unauthorized');
       return;
     }
+    if (!(await findWorkspaceById(deps.db, conn.actor, conn.workspace.id))) return shutOut(conn);
     switch (message?.type) {
       case 'chat':
         return chat(conn, message);
@@ -162,16 +179,19 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
 
   async function chat(conn: Connection, message: any) {
     const id = randomUUID();
+    // Registered before the chat is accepted: a socket closing meanwhile cancels it (answer() then stops the model at once).
+    const controller = new AbortController();
+    conn.running.add(controller);
+    if (conn.ws.readyState !== conn.ws.OPEN) controller.abort();
     let started;
     try {
       started = await startChat(deps, {
         message: message.message, workspace_slug: conn.workspace.slug, mode: message.mode, thread_id: message.thread_id, attachments: message.attachments,
       }, contextOf(conn));
     } catch (err) {
+      conn.running.delete(controller);
       return refuse(conn, err, id);
     }
-    const controller = new AbortController();
-    conn.running.add(controller);
     send(conn, { type: 'chat_start', id });
     try {
       const answer = await started.answer((token) => send(conn, { type: 'chat_token', id, token }), controller.signal);

@@ -4,13 +4,13 @@ import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
-import type { AuthRateLimit } from './rate-limit.js';
+import type { AuthRateLimit, UserRateLimit } from './rate-limit.js';
 
 export interface RestDeps extends CommandDeps, ChatDeps {
   progress: ProjectionProgress;
   authRateLimit: AuthRateLimit;
-  /** The general per-user (or per-client) limit on REST and GraphQL requests. */
-  apiRateLimit: RequestHandler;
+  /** The general per-user (or per-client) limit on REST and GraphQL requests (graphql-ws operations included). */
+  apiRateLimit: UserRateLimit;
   /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */
   pubsub: PubSub;
   /** Search over the workspaces' documents and their pinned texts (chat stands on it). */

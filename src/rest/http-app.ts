@@ -39,7 +39,7 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   app.use(['/api/v1', '/api'], apiDocsRouter());
   app.use(authenticator(deps));
   // After authentication, so the budget is the user's whichever token they use.
-  app.use(['/api/v1', '/api', '/graphql'], deps.apiRateLimit);
+  app.use(['/api/v1', '/api', '/graphql'], deps.apiRateLimit.middleware);
 
   const api = express.Router();
   for (const routes of [authRoutes, userRoutes, workspaceRoutes, keyRoutes, embeddingRoutes, documentRoutes, chatRoutes]) api.use(routes(deps));

@@ -109,6 +109,61 @@ describe('Chats over GraphQL', () => {
     expect(stream.events.find((e) => e.type === 'error')!.error).toBe(sent.body.errors[0].message);
   });
 
+  /** Resolves once `upstream` is over; rejects should the model call keep running. */
+  async function endOf(upstream: { finished: Promise<void> }) {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the model call was not cancelled')), 10_000)));
+    try {
+      await Promise.race([upstream.finished, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits until the newest chat-* event is of `type`. */
+  async function chatEndsWith(type: string) {
+    for (let i = 0; i < 200; i++) {
+      const last = (await server.deps.store.readAll({})).filter((e) => e.streamName.startsWith('chat-')).at(-1);
+      if (last?.type === type) return last;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no ${type}`);
+  }
+
+  it('cancels the model call when the HTTP client of sendChat goes away', async () => {
+    const stream = await subscribe(member, bot.slug);
+    fake.set({ stallAfter: 1, tokens: ['first ', 'second'] });
+    const asked = fake.requests.length;
+    const client = new AbortController();
+    const sent = fetch(`${server.url}/graphql`, {
+      method: 'POST', signal: client.signal, headers: { 'Content-Type': 'application/json', ...bearer(member.access) },
+      body: JSON.stringify({ query: SEND, variables: { input: { workspaceSlug: bot.slug, message: 'Tell me about refunds' } } }),
+    });
+    sent.catch(() => {});
+    await stream.until(() => stream.events.some((e) => e.type === 'token' && e.token === 'first '));
+    client.abort();
+    const upstream = fake.requests[asked];
+    await endOf(upstream);
+    fake.set({ stallAfter: null, tokens: ['Hello', ',', ' world', '!'] });
+    expect(upstream.aborted).toBe(true);
+    // Recorded as cancelled, not completed with half an answer.
+    expect((await chatEndsWith('ChatFailed')).data).toMatchObject({ reason: expect.stringMatching(/^Cancelled/) });
+  });
+
+  it('cancels the model call of a sendChat sent over graphql-ws when its socket closes', async () => {
+    const stream = await subscribe(member, bot.slug);
+    fake.set({ stallAfter: 1, tokens: ['first ', 'second'] });
+    const asked = fake.requests.length;
+    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${member.access}` } });
+    client.subscribe({ query: SEND, variables: { input: { workspaceSlug: bot.slug, message: 'Tell me about refunds' } } }, { next: () => {}, error: () => {}, complete: () => {} });
+    await stream.until(() => stream.events.some((e) => e.type === 'token' && e.token === 'first '));
+    await client.dispose();
+    const upstream = fake.requests[asked];
+    await endOf(upstream);
+    fake.set({ stallAfter: null, tokens: ['Hello', ',', ' world', '!'] });
+    expect(upstream.aborted).toBe(true);
+  });
+
   it('refuses non-members: chatStream and sendChat say not found, appending nothing', async () => {
     const stream = await subscribe(outsider, handbook.slug);
     expect(stream.events).toEqual([]);

@@ -125,6 +125,48 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     expect(fake.requests.at(-1)!.body.model).toBe('ws-model');
   });
 
+  it('cancels the chat being accepted when its socket closes before chat_start', async () => {
+    fake.set({ stallAfter: 1, tokens: ['first ', 'second'] });
+    const asked = fake.requests.length;
+    const before = await server.head();
+    // The server's end of the next upgraded connection, to know when the server has seen the socket close.
+    const serverSide = new Promise<import('node:net').Socket>((resolve) => server.server!.once('upgrade', (_req, socket) => resolve(socket as never)));
+    const socket = await ChatSocketClient.connect(server.url, bot.slug, member.access);
+    const closedOnServer = serverSide.then((s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve()))));
+    // A test double's gate: ChatRequested (the chat's acceptance) is held until the socket is gone.
+    const store = server.deps.store;
+    const append = store.appendToStream.bind(store);
+    store.appendToStream = async (stream, events, expected) => {
+      if (stream.startsWith('chat-') && events.some((e) => e.type === 'ChatRequested')) {
+        store.appendToStream = append;
+        await closedOnServer;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return append(stream, events, expected);
+    };
+    try {
+      socket.send({ type: 'chat', message: 'refund?' });
+      await new Promise((r) => setTimeout(r, 100)); // the chat message reaches the server before the socket goes
+      socket.ws.terminate();
+      // The accepted chat ends as cancelled instead of waiting on a model no one reads.
+      let events: string[] = [];
+      for (let i = 0; i < 400 && !events.some((e) => e.endsWith(':ChatFailed')); i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        events = (await appendedSince(server, before)).filter((e) => e.startsWith('chat-'));
+      }
+      expect(events.map((e) => e.split(':')[1])).toEqual(['ChatRequested', 'ChatFailed']);
+      // The model call, if it got under way, was aborted.
+      const upstream = fake.requests[asked];
+      if (upstream) {
+        await upstream.finished;
+        expect(upstream.aborted).toBe(true);
+      }
+    } finally {
+      store.appendToStream = append;
+      fake.set({ stallAfter: null });
+    }
+  });
+
   it('cancels the model call when the socket closes mid-answer', async () => {
     fake.set({ stallAfter: 1, tokens: ['first ', 'second'] });
     const asked = fake.requests.length;
@@ -136,5 +178,24 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     await upstream.finished;
     expect(upstream.aborted).toBe(true);
     fake.set({ stallAfter: null });
+  });
+  it('stops relaying to a member removed from the workspace, closing their socket at once', async () => {
+    const leaver = await registerAndLogin(server, 'ws_leaver');
+    await api(server, 'POST', `/api/workspaces/${handbook.slug}/add_user/`, { user_id: leaver.user.id }, bearer(admin.access));
+    const typist = await connect(handbook.slug, member.access);
+    const watcher = await connect(handbook.slug, colleague.access);
+    const removed = await connect(handbook.slug, leaver.access);
+    const closed = new Promise<number>((resolve) => removed.ws.once('close', (code) => resolve(code)));
+    typist.send({ type: 'typing', typing: true });
+    expect(await removed.next((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: member.user.id, typing: true });
+
+    const res = await api(server, 'POST', `/api/workspaces/${handbook.slug}/remove_user/`, { user_id: leaver.user.id }, bearer(admin.access));
+    expect(res.status).toBe(200);
+    typist.send({ type: 'typing', typing: false });
+    expect(await watcher.next((f) => f.type === 'typing' && f.typing === false)).toEqual({ type: 'typing', user_id: member.user.id, typing: false });
+    expect(await closed).toBe(4404);
+    expect(removed.frames.filter((f) => f.type === 'typing')).toEqual([{ type: 'typing', user_id: member.user.id, typing: true }]);
+    // Nor can they come back in.
+    await expect(ChatSocketClient.connect(server.url, handbook.slug, leaver.access)).rejects.toMatchObject({ status: 404 });
   });
 });

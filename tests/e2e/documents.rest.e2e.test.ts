@@ -425,6 +425,12 @@ describe('pin and watch', () => {
   });
 });
 
+/** The file-cleanup reactor removes a deleted document's file shortly after the deletion. */
+async function fileGone(file: string) {
+  for (let i = 0; i < 400 && fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(fs.existsSync(file)).toBe(false);
+}
+
 describe('DELETE /api/documents/{id}/', () => {
   it('deletes: 204, the file goes, GET answers 404 and the workspace stops counting it', async () => {
     const ws = await createWorkspace();
@@ -433,10 +439,21 @@ describe('DELETE /api/documents/{id}/', () => {
     expect(fs.existsSync(stored)).toBe(true);
     const res = await http.call('DELETE', `/api/documents/${doc.id}/`, undefined, as(admin));
     expect(res.status).toBe(204);
-    expect(fs.existsSync(stored)).toBe(false);
+    await fileGone(stored);
     expect((await http.call('GET', `/api/documents/${doc.id}/`, undefined, as(admin))).status).toBe(404);
     expect((await http.call('GET', `/api/workspaces/${ws.slug}/`, undefined, as(admin))).body.document_count).toBe(0);
     expect(await expectAppendsNothing(server, () => http.call('DELETE', `/api/documents/${doc.id}/`, undefined, as(admin)))).toMatchObject({ status: 404 });
+  });
+
+  it('deleting a workspace removes the files of its documents, and only those', async () => {
+    const ws = await createWorkspace();
+    const docs = [await uploadText('one.txt', 'one', admin, ws.id), await uploadText('two.txt', 'two', admin, ws.id)];
+    const elsewhere = await uploadText('stays.txt', 'stays', admin, workspace.id);
+    const stored = docs.map((d) => path.join(server.dataDir, 'files', `${d.id}-${d.filename}`));
+    for (const file of stored) expect(fs.existsSync(file)).toBe(true);
+    expect((await http.call('DELETE', `/api/workspaces/${ws.slug}/`, undefined, as(admin))).status).toBe(204);
+    for (const file of stored) await fileGone(file);
+    expect(fs.existsSync(path.join(server.dataDir, 'files', `${elsewhere.id}-stays.txt`))).toBe(true);
   });
 
   it('forbids default users, appending nothing and keeping the file', async () => {
@@ -472,7 +489,7 @@ describe('POST /api/documents/bulk_action/', () => {
     const res = await http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id, b.id], action: 'delete' }, as(admin));
     expect(res.body).toEqual({ action: 'delete', succeeded: [a.id, b.id], failed: {} });
     expect((await http.call('GET', `/api/documents/?workspace=${ws.id}`, undefined, as(admin))).body).toEqual([]);
-    expect(fs.existsSync(path.join(server.dataDir, 'files', `${a.id}-a.txt`))).toBe(false);
+    for (const file of [`${a.id}-a.txt`, `${b.id}-b.txt`]) await fileGone(path.join(server.dataDir, 'files', file));
     expect((await http.call('GET', `/api/workspaces/${ws.slug}/`, undefined, as(admin))).body.document_count).toBe(0);
     const again = await expectAppendsNothing(server, () => http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id], action: 'delete' }, as(admin)));
     expect(again.body).toEqual({ action: 'delete', succeeded: [], failed: { [a.id]: 'Not found.' } });

@@ -94,7 +94,7 @@ describe('document ingestion over HTTP (embedded, in-process jobs)', () => {
     const doc = await upload(server, token, ws, 'broken.pdf', corruptPdf());
     const done = await settledDocument(server, token, doc.id);
     expect(done.status).toBe('failed');
-    expect(done.error).toMatch(/^Could not read PDF/);
+    expect(done.error).toBe('Could not extract text from this PDF.'); // the reader's own words stay in the server log
     expect(done.chunk_count).toBe(0);
   }, 60_000);
 

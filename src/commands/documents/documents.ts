@@ -5,7 +5,6 @@
  * upload's content. Everything that can refuse runs before the first append, so a refusal writes nothing.
  */
 import { canWriteDocuments, type DocumentCommand, documentDecider } from '../../domain/documents/document.js';
-import type { DocumentEvent } from '../../domain/documents/events.js';
 import { fold } from '../../domain/shared/decider.js';
 import { DomainError, forbidden, invalid, notFound } from '../../domain/shared/errors.js';
 import { canSeeWorkspace, type WorkspaceActor, workspaceDecider, type WorkspaceState } from '../../domain/workspaces/workspace.js';
@@ -106,11 +105,12 @@ export async function watchDocument(store: EventStore, documentId: number, rawIn
   return { documentId, position: result.position };
 }
 
-/** Records the deletion, then removes the file (chunks leave the read models with the event). */
+/**
+ * Records the deletion: chunks leave the read models with the event, and the file-cleanup reactor
+ * removes the stored file after it (so a crash here cannot leave it behind).
+ */
 export async function deleteDocument(deps: DocumentDeps, documentId: number, ctx: CommandContext) {
   const result = await onDocument(deps.store, documentId, ctx, (actor) => ({ type: 'DeleteDocument', actor, now: ctx.now }));
-  const deleted = (result.events as DocumentEvent[]).find((e) => e.type === 'DocumentDeleted');
-  if (deleted?.type === 'DocumentDeleted') await deps.files.remove(deleted.data.storedName);
   return { documentId, position: result.position };
 }
 

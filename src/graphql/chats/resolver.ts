@@ -57,7 +57,7 @@ export class ChatResolver {
     const publish = (message: ChatStreamMessage) => ctx.deps.pubsub.publish(channel, message).catch(() => {});
     void publish({ ...base, type: 'start' });
     try {
-      const answer = await started.answer((token) => void publish({ ...base, type: 'token', token }), new AbortController().signal);
+      const answer = await started.answer((token) => void publish({ ...base, type: 'token', token }), ctx.signal);
       await ctx.deps.progress.waitFor(answer.position);
       void publish({ ...base, type: 'complete' });
       const chat = await findVisibleChat(ctx.deps.db, actor, answer.chatId);

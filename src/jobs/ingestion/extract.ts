@@ -4,13 +4,36 @@ import mammoth from 'mammoth';
 import { type DocumentFormat, stripBom, zipEntries } from './formats.js';
 
 /**
+ * A file that cannot be read. `reason` is written for clients (it becomes the document's error); the
+ * message may hold a library's own words or the file's contents, so it goes to the server log only.
+ */
+export class ExtractionError extends Error {
+  constructor(message: string, readonly reason: string) {
+    super(message);
+    this.name = 'ExtractionError';
+  }
+}
+
+const unreadable = (format: DocumentFormat) =>
+  `Could not extract text from this ${format === 'pdf' ? 'PDF' : `${format.toUpperCase()} file`}.`;
+
+/**
  * The plain text of an upload whose format detectFormat has settled.
- * Rejects with a readable Error (recorded as the document's failure reason)
- * when the bytes cannot be read or hold no text.
+ * Rejects with an ExtractionError when the bytes cannot be read or hold no text.
  */
 export async function extractText(format: DocumentFormat, bytes: Buffer): Promise<string> {
-  const text = normalizeWhitespace(await extractRaw(format, bytes));
-  if (text === '') throw new Error(`The ${format.toUpperCase()} file contains no extractable text`);
+  let raw: string;
+  try {
+    raw = await extractRaw(format, bytes);
+  } catch (err) {
+    if (err instanceof ExtractionError) throw err;
+    throw new ExtractionError((err as Error)?.message || String(err), unreadable(format));
+  }
+  const text = normalizeWhitespace(raw);
+  if (text === '') {
+    const message = `The ${format.toUpperCase()} file contains no extractable text`;
+    throw new ExtractionError(message, `${message}.`);
+  }
   return text;
 }
 
@@ -39,7 +62,7 @@ function jsonToText(bytes: Buffer): string {
   try {
     value = JSON.parse(utf8(bytes));
   } catch (err) {
-    throw new Error(`Could not read JSON: ${(err as Error).message}`);
+    throw new ExtractionError(`Could not read JSON: ${(err as Error).message}`, 'Could not extract text from this JSON file: it is not valid JSON.');
   }
   const lines: string[] = [];
   flatten(value, '', 0, lines);
@@ -123,13 +146,17 @@ async function pdfToText(bytes: Buffer): Promise<string> {
     if (reply.error !== undefined) throw new Error(reply.error);
     return reply.text ?? '';
   } catch (err) {
-    throw new Error(`Could not read PDF: ${(err as Error).message || String(err)}`);
+    const detail = (err as Error).message || String(err);
+    // The two causes worth telling the uploader; anything else is pdf.js's business and the log's.
+    const known = detail === PASSWORD_PROTECTED || detail.startsWith('it took longer than') ? `: ${detail}` : '';
+    throw new ExtractionError(`Could not read PDF: ${detail}`, known ? `Could not extract text from this PDF${known}.` : unreadable('pdf'));
   } finally {
     await worker.terminate();
   }
 }
 
 const PDF_TIMEOUT_MS = 60_000;
+const PASSWORD_PROTECTED = 'it is password-protected';
 const PDF_MEMORY_MB = 512;
 
 // Runs in the worker (plain CommonJS). fetch is disabled outright: the PDF comes as bytes, so
@@ -149,7 +176,7 @@ const { PDFParse } = require(workerData.module);
     const result = await parser.getText({ pageJoiner: '' }); // no "-- 1 of 3 --" page markers
     parentPort.postMessage({ text: result.text });
   } catch (err) {
-    const reason = err && err.name === 'PasswordException' ? 'it is password-protected' : String((err && err.message) || err);
+    const reason = err && err.name === 'PasswordException' ? ${JSON.stringify(PASSWORD_PROTECTED)} : String((err && err.message) || err);
     parentPort.postMessage({ error: reason });
   } finally {
     await parser.destroy();
@@ -163,8 +190,10 @@ const MAX_DOCX_XML_BYTES = 256 * 1024 * 1024;
 async function docxToText(bytes: Buffer): Promise<string> {
   // The sizes come from the ZIP's own directory: a guard against accidents and crude bombs, not a proof.
   const declared = zipEntries(bytes)?.reduce((sum, entry) => sum + (entry.name.endsWith('.xml') ? entry.uncompressedSize : 0), 0);
-  if (declared === undefined) throw new Error('Could not read DOCX: not a valid ZIP archive');
-  if (declared > MAX_DOCX_XML_BYTES) throw new Error('Could not read DOCX: its content is too large once unpacked');
+  if (declared === undefined) throw new ExtractionError('Could not read DOCX: not a valid ZIP archive', 'Could not extract text from this DOCX file: it is not a valid DOCX package.');
+  if (declared > MAX_DOCX_XML_BYTES) {
+    throw new ExtractionError('Could not read DOCX: its content is too large once unpacked', 'Could not extract text from this DOCX file: its content is too large once unpacked.');
+  }
   try {
     const result = await mammoth.extractRawText({ buffer: bytes });
     return result.value;

@@ -7,7 +7,7 @@ import type { FailedJob, Job } from '../../infra/queue/port.js';
 import type { ReadStore } from '../../infra/readstore/port.js';
 import { listSettings } from '../../projections/settings/queries.js';
 import { type ChunkOptions, splitSpans } from './chunk.js';
-import { extractText } from './extract.js';
+import { ExtractionError, extractText } from './extract.js';
 import type { DocumentFormat } from './formats.js';
 
 export const INGEST_DOCUMENT = 'ingest-document';
@@ -27,6 +27,8 @@ export interface IngestDeps {
   db: ReadStore;
   files: Pick<FileStore, 'get'>;
   now?: () => Date;
+  /** Where the raw cause of a failed ingestion goes (the document itself shows only a public reason). */
+  log?: (err: unknown, what: string) => void;
 }
 
 /** The chunking settings as the settings read model has them now. */
@@ -64,7 +66,8 @@ export async function ingestDocument(deps: IngestDeps, job: Job<IngestJobData>):
   try {
     text = await extractText(format, bytes);
   } catch (err) {
-    await markFailed(deps.store, ref, (err as Error).message || 'The file could not be read.', now());
+    deps.log?.(err, `document ${documentId}: text extraction failed`);
+    await markFailed(deps.store, ref, err instanceof ExtractionError ? err.reason : 'Could not extract text from this file.', now());
     return;
   }
 
@@ -74,9 +77,16 @@ export async function ingestDocument(deps: IngestDeps, job: Job<IngestJobData>):
   await markProcessed(deps.store, ref, { chunkCount: chunks.length, characters: text.length, contentHash: contentHashOf(bytes) }, now());
 }
 
-/** A job out of attempts: its document ends failed with the last error (a late one changes nothing). */
-export async function onIngestionFailed(store: EventStore, failure: FailedJob, now = new Date()): Promise<void> {
+/**
+ * A job out of attempts: its document ends failed (a late one changes nothing). The last error (a path,
+ * a driver's message) goes to the log; the document says only that it could not be processed.
+ */
+export async function onIngestionFailed(
+  store: EventStore, failure: FailedJob, log: (err: unknown, what: string) => void, now = new Date(),
+): Promise<void> {
   if (failure.name !== INGEST_DOCUMENT) return;
   const { documentId, ingestion } = failure.data as IngestJobData;
-  await markFailed(store, { jobId: failure.id, documentId, ingestion }, `Ingestion failed after ${failure.attempts} attempts: ${failure.error}`, now);
+  log(new Error(failure.error), `document ${documentId}: ingestion failed after ${failure.attempts} attempts`);
+  const reason = `The document could not be processed (${failure.attempts} attempts). Please upload it again.`;
+  await markFailed(store, { jobId: failure.id, documentId, ingestion }, reason, now);
 }

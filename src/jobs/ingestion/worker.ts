@@ -31,9 +31,9 @@ const RESUME_WAIT_MS = 10 * 60 * 1000;
 export async function startIngestionWorker(options: IngestionWorkerOptions): Promise<() => Promise<void>> {
   const { store, db, files, queue, progress, retry, onError } = options;
   const stopListening = queue.onFailed((failure) => {
-    onIngestionFailed(store, failure).catch((err) => onError(err, 'could not mark a failed ingestion'));
+    onIngestionFailed(store, failure, onError).catch((err) => onError(err, 'could not mark a failed ingestion'));
   });
-  await queue.process<IngestJobData>(INGEST_DOCUMENT, (job) => ingestDocument({ store, db, files }, job), { concurrency: options.concurrency });
+  await queue.process<IngestJobData>(INGEST_DOCUMENT, (job) => ingestDocument({ store, db, files, log: onError }, job), { concurrency: options.concurrency });
   await queue.process(WATCH_DOCUMENTS, async () => {
     await syncWatchedDocuments({ store, db, files });
   });

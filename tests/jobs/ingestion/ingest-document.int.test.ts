@@ -126,12 +126,27 @@ describe('ingestion job', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
-  it('given a corrupt PDF, then the document fails at once with a readable reason (no retry needed)', async () => {
+  it('given a corrupt PDF, then the document fails at once with a public reason (no retry needed), the library\'s words going to the log only', async () => {
     const job = await uploaded(corruptPdf(), 'pdf');
-    await ingestDocument(deps(), job);
+    const logged: [unknown, string][] = [];
+    await ingestDocument({ ...deps(), log: (err, what) => logged.push([err, what]) }, job);
     const last = (await eventsOf(job.data.documentId)).at(-1)!;
     expect(last.type).toBe('DocumentFailed');
-    expect(last.data.reason).toMatch(/^Could not read PDF/);
+    expect(last.data.reason).toBe('Could not extract text from this PDF.');
+    expect(logged).toHaveLength(1);
+    expect(String((logged[0]![0] as Error).message)).toMatch(/^Could not read PDF: .+/);
+  });
+
+  it('given a JSON file that does not parse, then the reason names no parser message', async () => {
+    const job = await uploaded(Buffer.from('{"a": [1, 2,'), 'json');
+    await ingestDocument(deps(), job);
+    expect((await eventsOf(job.data.documentId)).at(-1)!.data.reason).toBe('Could not extract text from this JSON file: it is not valid JSON.');
+  });
+
+  it('given a file with no text, then the reason says so', async () => {
+    const job = await uploaded(Buffer.from(' \n\t '), 'txt');
+    await ingestDocument(deps(), job);
+    expect((await eventsOf(job.data.documentId)).at(-1)!.data.reason).toBe('The TXT file contains no extractable text.');
   });
 
   it('given a real PDF, then its text is extracted into chunks', async () => {
@@ -156,14 +171,18 @@ describe('ingestion job', () => {
     expect(await types(job.data.documentId)).toEqual(['DocumentUploaded']);
   });
 
-  it('given a job out of attempts, then onFailed marks the document failed with the last error, once', async () => {
+  it('given a job out of attempts, then onFailed marks the document failed with a public reason, once, and logs the last error', async () => {
     const job = await uploaded(Buffer.from('text'));
-    const failure = { id: job.id, name: INGEST_DOCUMENT, data: job.data, error: 'EIO: i/o error', attempts: 3 };
-    await onIngestionFailed(store, failure);
-    await onIngestionFailed(store, failure);
+    const failure = { id: job.id, name: INGEST_DOCUMENT, data: job.data, error: "EACCES: permission denied, open '/srv/chronicle/data/files/1-notes.txt'", attempts: 3 };
+    const logged: string[] = [];
+    const log = (err: unknown) => logged.push(String(err));
+    await onIngestionFailed(store, failure, log);
+    await onIngestionFailed(store, failure, log);
     const events = await eventsOf(job.data.documentId);
     expect(events.map((e) => e.type)).toEqual(['DocumentUploaded', 'DocumentFailed']);
-    expect(events[1]!.data.reason).toBe('Ingestion failed after 3 attempts: EIO: i/o error');
+    expect(events[1]!.data.reason).toBe('The document could not be processed (3 attempts). Please upload it again.');
+    expect(JSON.stringify(events[1]!.data)).not.toContain('EACCES');
+    expect(logged[0]).toContain("EACCES: permission denied, open '/srv/chronicle/data/files/1-notes.txt'");
   });
 
   it('given a job of an ingestion that a newer one replaced, then it changes nothing', async () => {
