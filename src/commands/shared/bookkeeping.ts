@@ -1,4 +1,7 @@
 /** Streams that exist for the write side's own bookkeeping; they are not domain history (event logs skip them). */
-const BOOKKEEPING_CATEGORIES = new Set(['sequence', 'username', 'email', 'bootstrap', 'idempotency', 'slug', 'invitecode', 'apikeyhash', 'chatquota', 'embedquota']);
+export const BOOKKEEPING_CATEGORIES: ReadonlySet<string> = new Set(['sequence', 'username', 'email', 'bootstrap', 'idempotency', 'slug', 'invitecode', 'apikeyhash', 'chatquota', 'embedquota']);
 
-export const isBookkeepingStream = (stream: string) => BOOKKEEPING_CATEGORIES.has(stream.slice(0, stream.indexOf('-')));
+/** A stream's category: what comes before its first `-` (a stream without one: all but its last character, as `slice` has it). */
+export const streamCategory = (stream: string) => stream.slice(0, stream.indexOf('-'));
+
+export const isBookkeepingStream = (stream: string) => BOOKKEEPING_CATEGORIES.has(streamCategory(stream));

@@ -24,7 +24,7 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number; // how often live subscriptions look for appends made by other processes
 }
 
-interface EventRow {
+export interface EventRow {
   position: number;
   id: string;
   stream: string;
@@ -52,11 +52,11 @@ const SCHEMA = `
 
 const CATCH_UP_BATCH = 1000;
 const MAX_RETRY_DELAY_MS = 5000;
-const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
+export const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
 /** An event row's share of pages and index entries, roughly, beyond its JSON (for the checkpointer). */
 const ROW_OVERHEAD_BYTES = 300;
 
-function toRecorded(row: EventRow): RecordedEvent {
+export function toRecorded(row: EventRow): RecordedEvent {
   return {
     id: row.id,
     type: row.type,
@@ -227,6 +227,11 @@ export class SqliteEventStore implements EventStore {
 
   async ping(): Promise<void> {
     this.stmt.ping.get();
+  }
+
+  /** @internal The connection, for readers over the events table beside this adapter (sqlite-event-logs.ts). */
+  get connection(): Database.Database {
+    return this.db;
   }
 
   async close(): Promise<void> {
