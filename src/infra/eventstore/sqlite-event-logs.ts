@@ -11,7 +11,7 @@ import { eventLogEntry, type EventLogView } from '../../projections/event-logs/e
 import { eventLogName } from '../../projections/event-logs/names.js';
 import type { EventLogReader } from '../../projections/event-logs/queries.js';
 import type { Filter } from '../readstore/port.js';
-import { COLUMNS, type EventRow, type SqliteEventStore, toRecorded } from './sqlite.js';
+import { COLUMNS, type EventRow, eventRows, type SqliteEventStore, toRecorded } from './sqlite.js';
 
 const ACTOR = "json_extract(metadata, '$.actorId')";
 /** `user_id` as the entry has it: the actor id when it is all digits, else NULL (userIdOf in SQL). */
@@ -94,15 +94,22 @@ const COLUMN_OF: Record<string, { expr: string; kind: 'number' | 'string' }> = {
 };
 
 export class SqliteEventLogReader implements EventLogReader {
-  private readonly stmt: (sql: string) => Database.Statement;
+  private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(private readonly db: Database.Database) {
-    const cache = new Map<string, Database.Statement>();
-    this.stmt = (sql) => {
-      let s = cache.get(sql);
-      if (!s) cache.set(sql, (s = db.prepare(sql)));
-      return s;
-    };
+  private constructor(private readonly db: Database.Database) {}
+
+  /** Statements are prepared once per distinct SQL (a filter's shape), not per request. */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  private rows(sql: string): Database.Statement<unknown[], EventRow> {
+    const key = `rows:${sql}`;
+    let s = this.statements.get(key) as Database.Statement<unknown[], EventRow> | undefined;
+    if (!s) this.statements.set(key, (s = eventRows<unknown[]>(this.db, sql)));
+    return s;
   }
 
   /** The reader over a SQLite event store's table; creates the indexes its filters use (once per file). */
@@ -160,14 +167,14 @@ export class SqliteEventLogReader implements EventLogReader {
     const q = this.query(filter);
     const where = ` WHERE ${q.where.join(' AND ')}`;
     const limit = window.limit ? Math.trunc(window.limit) : -1;
-    const rows = this.stmt(`SELECT ${COLUMNS} FROM events${where} ORDER BY position DESC LIMIT ? OFFSET ?`)
-      .all(...q.params, limit, Math.trunc(window.skip ?? 0)) as EventRow[];
+    const rows = this.rows(`SELECT ${COLUMNS} FROM events${where} ORDER BY position DESC LIMIT ? OFFSET ?`)
+      .all(...q.params, limit, Math.trunc(window.skip ?? 0));
     const { n } = this.stmt(`SELECT COUNT(*) AS n FROM events${where}`).get(...q.params) as { n: number };
     return { results: rows.map((row) => eventLogEntry(toRecorded(row))), count: n };
   }
 
   async find(id: number): Promise<EventLogView | null> {
-    const row = this.stmt(`SELECT ${COLUMNS} FROM events WHERE position = ? AND ${DOMAIN_ONLY}`).get(id) as EventRow | undefined;
+    const row = this.rows(`SELECT ${COLUMNS} FROM events WHERE position = ? AND ${DOMAIN_ONLY}`).get(id);
     return row ? eventLogEntry(toRecorded(row)) : null;
   }
 }
