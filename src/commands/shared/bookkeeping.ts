@@ -1,7 +1,8 @@
 /** Streams that exist for the write side's own bookkeeping; they are not domain history (event logs skip them). */
 export const BOOKKEEPING_CATEGORIES: ReadonlySet<string> = new Set(['sequence', 'username', 'email', 'bootstrap', 'idempotency', 'slug', 'invitecode', 'apikeyhash', 'chatquota', 'embedquota']);
 
-/** A stream's category: what comes before its first `-` (a stream without one: all but its last character, as `slice` has it). */
-export const streamCategory = (stream: string) => stream.slice(0, stream.indexOf('-'));
-
-export const isBookkeepingStream = (stream: string) => BOOKKEEPING_CATEGORIES.has(streamCategory(stream));
+/** A stream named `<category>-<id>` whose category is one of the above (the event logs' SQL says the same with ranges). */
+export const isBookkeepingStream = (stream: string) => {
+  const dash = stream.indexOf('-');
+  return dash > 0 && BOOKKEEPING_CATEGORIES.has(stream.slice(0, dash));
+};

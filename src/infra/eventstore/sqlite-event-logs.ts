@@ -16,12 +16,16 @@ import { COLUMNS, type EventRow, eventRows, type SqliteEventStore, toRecorded } 
 const ACTOR = "json_extract(metadata, '$.actorId')";
 /** `user_id` as the entry has it: the actor id when it is all digits, else NULL (userIdOf in SQL). */
 const USER_ID = `(CASE WHEN ${ACTOR} GLOB '[0-9]*' AND ${ACTOR} NOT GLOB '*[^0-9]*' THEN CAST(${ACTOR} AS INTEGER) END)`;
-/** The stream's category, as streamCategory has it (what precedes the first `-`). */
-const CATEGORY = "(CASE WHEN instr(stream, '-') > 0 THEN substr(stream, 1, instr(stream, '-') - 1) ELSE substr(stream, 1, length(stream) - 1) END)";
-const DOMAIN_ONLY = `${CATEGORY} NOT IN (${[...BOOKKEEPING_CATEGORIES].map((c) => {
+/**
+ * Bookkeeping streams (`<category>-…` of isBookkeepingStream) as ranges of the (stream, revision)
+ * index: `stream >= 'sequence-' AND stream < 'sequence.'` ('.' follows '-'), so they are counted
+ * from that index instead of by reading every row.
+ */
+const BOOKKEEPING = `(${[...BOOKKEEPING_CATEGORIES].map((c) => {
   if (!/^[a-z]+$/.test(c)) throw new Error(`Unexpected bookkeeping category ${c}`);
-  return `'${c}'`;
-}).join(', ')})`;
+  return `(stream >= '${c}-' AND stream < '${c}.')`;
+}).join(' OR ')})`;
+const DOMAIN_ONLY = `NOT ${BOOKKEEPING}`;
 
 /**
  * What the event-log filters need besides the primary key and the (type, position) index: `from_date`/
@@ -119,8 +123,12 @@ export class SqliteEventLogReader implements EventLogReader {
     return new SqliteEventLogReader(db);
   }
 
-  private query(filter: Filter): Query {
-    const q: Query = { where: [DOMAIN_ONLY], params: [] };
+  /**
+   * The filter's conditions, bookkeeping streams not yet left out. `unindexed` writes each column as
+   * `+column`, which SQLite does not look up in an index (so another term's index is used instead).
+   */
+  private query(filter: Filter, unindexed = false): Query {
+    const q: Query = { where: [], params: [] };
     let types: string[] | null = null;
     for (const [field, cond] of Object.entries(filter)) {
       if (field === 'event' || field === 'type') {
@@ -132,10 +140,11 @@ export class SqliteEventLogReader implements EventLogReader {
       }
       const column = COLUMN_OF[field];
       if (!column) throw unsupported(field, '');
-      for (const [op, value] of conditions(field, cond)) this.condition(q, field, column, op, value);
+      const expr = unindexed ? `+${column.expr}` : column.expr;
+      for (const [op, value] of conditions(field, cond)) this.condition(q, field, { ...column, expr }, op, value);
     }
     if (types) {
-      q.where.push(types.length ? `type IN (${types.map(() => '?').join(', ')})` : '0');
+      q.where.push(types.length ? `${unindexed ? '+' : ''}type IN (${types.map(() => '?').join(', ')})` : '0');
       q.params.push(...types);
     }
     return q;
@@ -165,12 +174,30 @@ export class SqliteEventLogReader implements EventLogReader {
 
   async list(filter: Filter, window: { limit?: number; skip?: number }) {
     const q = this.query(filter);
-    const where = ` WHERE ${q.where.join(' AND ')}`;
+    const where = (...extra: string[]) => {
+      const terms = [...q.where, ...extra];
+      return terms.length ? ` WHERE ${terms.join(' AND ')}` : '';
+    };
     const limit = window.limit ? Math.trunc(window.limit) : -1;
-    const rows = this.rows(`SELECT ${COLUMNS} FROM events${where} ORDER BY position DESC LIMIT ? OFFSET ?`)
+    const rows = this.rows(`SELECT ${COLUMNS} FROM events${where(DOMAIN_ONLY)} ORDER BY position DESC LIMIT ? OFFSET ?`)
       .all(...q.params, limit, Math.trunc(window.skip ?? 0));
-    const { n } = this.stmt(`SELECT COUNT(*) AS n FROM events${where}`).get(...q.params) as { n: number };
-    return { results: rows.map((row) => eventLogEntry(toRecorded(row))), count: n };
+    return { results: rows.map((row) => eventLogEntry(toRecorded(row))), count: this.count(filter, q) };
+  }
+
+  /**
+   * All matching events less the bookkeeping ones: counting "not bookkeeping" directly reads every row
+   * of the table, while both of these are answered from indexes. The bookkeeping share of a filtered
+   * count is looked up from whichever side is smaller: the filter's matches (through its index) or the
+   * bookkeeping streams (through the stream ranges), as SQLite without statistics cannot tell.
+   */
+  private count(filter: Filter, q: Query): number {
+    const count = (sql: string, params: unknown[] = []) => (this.stmt(sql).get(...params) as { n: number }).n;
+    const where = (terms: string[]) => (terms.length ? ` WHERE ${terms.join(' AND ')}` : '');
+    const matching = count(`SELECT COUNT(*) AS n FROM events${where(q.where)}`, q.params);
+    const bookkeeping = count(`SELECT COUNT(*) AS n FROM events WHERE ${BOOKKEEPING}`);
+    if (!q.where.length || !bookkeeping || !matching) return matching - (q.where.length ? 0 : bookkeeping);
+    const side = matching <= bookkeeping ? q : this.query(filter, true);
+    return matching - count(`SELECT COUNT(*) AS n FROM events${where([...side.where, BOOKKEEPING])}`, side.params);
   }
 
   async find(id: number): Promise<EventLogView | null> {
