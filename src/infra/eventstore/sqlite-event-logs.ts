@@ -45,6 +45,7 @@ const DISTINCT_TYPES = `
   )
   SELECT type FROM t WHERE type IS NOT NULL`;
 
+const MAX_STATEMENTS = 200;
 const RANGE: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -104,15 +105,20 @@ export class SqliteEventLogReader implements EventLogReader {
 
   /** Statements are prepared once per distinct SQL (a filter's shape), not per request. */
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
-    return s;
+    return this.cached(sql, () => this.db.prepare(sql));
   }
 
   private rows(sql: string): Database.Statement<unknown[], EventRow> {
-    const key = `rows:${sql}`;
-    let s = this.statements.get(key) as Database.Statement<unknown[], EventRow> | undefined;
-    if (!s) this.statements.set(key, (s = eventRows<unknown[]>(this.db, sql)));
+    return this.cached(`rows:${sql}`, () => eventRows<unknown[]>(this.db, sql)) as Database.Statement<unknown[], EventRow>;
+  }
+
+  private cached(key: string, prepare: () => Database.Statement): Database.Statement {
+    let s = this.statements.get(key);
+    if (!s) {
+      // `__in` lists of every length are shapes of their own: the cache is bounded, not a leak.
+      if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
+      this.statements.set(key, (s = prepare()));
+    }
     return s;
   }
 
