@@ -9,12 +9,17 @@
  * Variants (mode[:without[:page]]): rebuild-sqlite, rebuild-sqlite-deferred, mapbuffer, rebuild,
  * apply-noop, readall; ":event_logs" leaves that projection out; ":1000" caps readAll pages (replay.ts
  * BATCH) at 1000, e.g. rebuild-sqlite::1000. Default: the SqliteReadStore variants.
+ * `--base=DIR` names another build's dist/ (e.g. main's, compiled elsewhere); a variant ending in `@base`
+ * runs against it, in the same rotation: `--variants=rebuild-sqlite@base,rebuild-sqlite`.
+ * The directory must sit inside this checkout (its modules resolve node_modules from there).
  */
 const path = require('node:path');
-const { flags, tmpDir, rmrf, fmt, table, dist } = require('./lib/common.js');
+const { flags, tmpDir, rmrf, fmt, table } = require('./lib/common.js');
 const { generate } = require('./replay/generate.js');
 const { verifyReadModels } = require('./replay/verify.js');
 const { runMode } = require('./replay.js');
+const { shippedProjections } = require('./replay/projections.js');
+const fs = require('node:fs');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,7 +32,11 @@ async function main() {
   const rounds = Number(f.rounds ?? 3);
   const size = { users: Number(f.users ?? 10_000), updates: Number(f.updates ?? 90_000) };
   const variants = String(f.variants ?? 'rebuild-sqlite,rebuild-sqlite-deferred,rebuild-sqlite:event_logs,rebuild-sqlite-deferred:event_logs,mapbuffer:event_logs').split(',');
-  const hasLogs = dist('projections/all.js').ALL_PROJECTIONS.some((p) => p.name === 'event_logs');
+  const hasLogs = shippedProjections().some((p) => p.name === 'event_logs');
+  const base = f.base ? path.resolve(String(f.base)) : null;
+  // Older builds have no projectionsFor and rebuild the event_logs archive; whether they do decides what to verify.
+  const baseHasLogs = base ? require(path.join(base, 'projections/all.js')).ALL_PROJECTIONS.some((p) => p.name === 'event_logs')
+    && !fs.existsSync(path.join(base, 'infra/eventstore/sqlite-event-logs.js')) : false;
   const work = tmpDir('ab');
   try {
     const file = path.join(work, 'events.sqlite');
@@ -37,11 +46,14 @@ async function main() {
     for (let round = 0; round < rounds; round++) {
       scans.push(await runMode('scan', file, path.join(work, 'scan')));
       for (const v of variants) {
-        const [mode, without, page] = v.split(':');
+        const [spec, which] = v.split('@');
+        const [mode, without, page] = spec.split(':');
+        if (which && !base) throw new Error(`${v} needs --base=DIR`);
         const dir = path.join(work, `rm-${round}-${v.replace(/[^a-z-]/g, '_')}`);
-        const r = await runMode(mode, file, dir, { without: without ? [without] : [], readPage: Number(page || 0) });
+        const r = await runMode(mode, file, dir, { without: without ? [without] : [], readPage: Number(page || 0), distDir: which ? base : null });
         if (mode !== 'apply-noop' && mode !== 'readall') {
-          r.verified = await verifyReadModels(dir, size, { eventLogs: hasLogs && without !== 'event_logs', store: mode.startsWith('rebuild-sqlite') ? 'sqlite' : 'nedb' });
+          const logs = (which ? baseHasLogs : hasLogs) && without !== 'event_logs';
+          r.verified = await verifyReadModels(dir, size, { eventLogs: logs, store: mode.startsWith('rebuild-sqlite') ? 'sqlite' : 'nedb', eventsFile: which || logs ? null : file });
           if (!r.verified.ok) throw new Error(`${v}: WRONG ${r.verified.problems.join('; ')}`);
         }
         rmrf(dir);

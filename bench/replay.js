@@ -25,6 +25,7 @@ const { dist, distDir, flags, tmpDir, rmrf, rssSampler, fmt, table } = require('
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { generate } = require('./replay/generate.js');
 const { verifyReadModels } = require('./replay/verify.js');
+const { shippedProjections } = require('./replay/projections.js');
 
 const TARGET_EVENTS_PER_SEC = 50_000;
 const TARGET_RATIO = 0.3;
@@ -35,9 +36,10 @@ function sizes(quick) {
 }
 
 /** Runs one replay-child mode; stops it after budgetSeconds (0: never) and reports progress so far. */
-function runMode(mode, file, dir, { budgetSeconds = 0, execArgv = [], without = [], readPage = 0 } = {}) {
+function runMode(mode, file, dir, { budgetSeconds = 0, execArgv = [], without = [], readPage = 0, distDir: otherDist = null } = {}) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, BENCH_WITHOUT: without.join(','), BENCH_READ_PAGE: String(readPage || '') };
+    if (otherDist) env.CHRONICLE_BENCH_DIST = otherDist; // A/B against another build (replay-ab.js --base)
     const child = fork(CHILD, [mode, file, dir], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const rss = rssSampler(child.pid, 200);
     let lastProgress = null;
@@ -70,9 +72,9 @@ function runMode(mode, file, dir, { budgetSeconds = 0, execArgv = [], without = 
   });
 }
 
-/** Names of the projections a rebuild runs (ALL_PROJECTIONS as currently built in dist/). */
+/** Names of the projections a rebuild runs (the shipped embedded ones as currently built in dist/). */
 function projectionNames(without = []) {
-  return dist('projections/all.js').ALL_PROJECTIONS.map((p) => p.name).filter((n) => !without.includes(n));
+  return shippedProjections().map((p) => p.name).filter((n) => !without.includes(n));
 }
 
 /**
@@ -134,7 +136,7 @@ async function runReplay(opts = {}) {
         verified = { ok: false, skipped: `did not finish within the ${budgetSeconds} s budget (--replay-budget=0 runs it to the end)` };
       } else {
         log(`[replay] ${st.label} rebuild: ${fmt.int(r.eventsPerSec)} events/s (${r.seconds.toFixed(1)} s); verifying from disk...`);
-        verified = await verifyReadModels(dir, size, { eventLogs, store: st.key });
+        verified = await verifyReadModels(dir, size, { eventLogs, store: st.key, eventsFile: file });
         log(`[replay] ${st.label} verified: ${verified.ok ? 'OK' : `WRONG: ${verified.problems.join('; ')}`}`);
       }
       rmrf(dir);
@@ -179,7 +181,7 @@ async function diagnose(work, reuse, stores, log) {
     const dir = path.join(work, `rm-${key}`);
     const r = opts.reuse ?? (await runMode(mode, file, dir, opts));
     if (opts.verify) {
-      r.verified = await verifyReadModels(dir, size, { eventLogs: hasLogs && !(opts.without ?? []).includes('event_logs'), store: opts.store ?? 'nedb' });
+      r.verified = await verifyReadModels(dir, size, { eventLogs: hasLogs && !(opts.without ?? []).includes('event_logs'), store: opts.store ?? 'nedb', eventsFile: file });
     }
     rmrf(dir);
     d.rows.push({ key, label, ...r });
@@ -234,7 +236,7 @@ function report(r) {
   lines.push(table(rows));
   for (const st of Object.values(r.stores)) {
     const v = st.verified;
-    lines.push(`    ${st.label}: ${v.ok ? `verified from disk: ${fmt.int(v.usersDocs)} users with final daily_message_limit and _pos${v.eventLogEntries !== null ? `, ${fmt.int(v.eventLogEntries)} event_logs entries` : ''}, checkpoint ${fmt.int(v.checkpoint)}` : v.skipped ? `verification skipped: ${v.skipped}` : `WRONG: ${v.problems.join('; ')}`}`);
+    lines.push(`    ${st.label}: ${v.ok ? `verified from disk: ${fmt.int(v.usersDocs)} users with final daily_message_limit and _pos${v.eventLogEntries !== null ? `, ${fmt.int(v.eventLogEntries)} event_logs entries` : ''}${v.eventLogCount != null ? `, event logs from the events table (a page, a filtered page, counts ${fmt.int(v.eventLogCount)})` : ''}, checkpoint ${fmt.int(v.checkpoint)}` : v.skipped ? `verification skipped: ${v.skipped}` : `WRONG: ${v.problems.join('; ')}`}`);
   }
   lines.push(`(c) replaying process peak RSS: ${Object.values(r.stores).map((st) => `${st.label} ${fmt.mib(st.result.hwmMiB)}${st.result.timedOut ? ' (at stop)' : ''}`).join(', ')}; raw scan process ${fmt.mib(b.hwmMiB)}`);
   for (const [k, t] of Object.entries(r.targets)) {

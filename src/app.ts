@@ -11,6 +11,7 @@ import { type GraphQLEndpoint, graphqlEndpoint } from './graphql/server.js';
 import { EsdbEventStore } from './infra/eventstore/esdb.js';
 import type { EventStore } from './infra/eventstore/port.js';
 import { SqliteEventStore } from './infra/eventstore/sqlite.js';
+import { SqliteEventLogReader } from './infra/eventstore/sqlite-event-logs.js';
 import { OutboxMailer } from './infra/mail/outbox.js';
 import type { Mailer } from './infra/mail/port.js';
 import { SmtpMailer } from './infra/mail/smtp.js';
@@ -30,7 +31,9 @@ import type { FileStore } from './infra/files/port.js';
 import { BullMqJobQueue } from './infra/queue/bullmq.js';
 import { InlineJobQueue } from './infra/queue/inline.js';
 import type { JobQueue } from './infra/queue/port.js';
-import { ALL_PROJECTIONS } from './projections/all.js';
+import { projectionsFor } from './projections/all.js';
+import { type EventLogReader, projectedEventLogs } from './projections/event-logs/queries.js';
+import type { Projection } from './projections/shared/projection.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from './projections/shared/notices.js';
 import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
@@ -43,7 +46,15 @@ import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 
-export interface Stores { store: EventStore; db: ReadStore; pubsub: PubSub }
+export interface Stores {
+  store: EventStore;
+  db: ReadStore;
+  pubsub: PubSub;
+  /** Where event logs are read, which follows from the event store: the embedded one answers them from its own table. */
+  eventLogs: EventLogReader;
+  /** The projections the runner keeps current and replay rebuilds (no event_logs archive when the store answers them). */
+  projections: readonly Projection[];
+}
 
 /** The only place that knows which adapters are in use: production ones when their URLs are set. */
 export async function openStores(config: Config): Promise<Stores> {
@@ -55,7 +66,10 @@ export async function openStores(config: Config): Promise<Stores> {
     ? await MongoReadStore.connect(config.mongodbUrl)
     : SqliteReadStore.open(config.readModelsPath, { synchronous: config.sqliteSynchronous, writeBehindMs: config.readModelsFlushMs });
   const pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
-  return { store, db, pubsub };
+  // An event_logs archive an older version projected into an embedded DATA_DIR is simply no longer read.
+  const eventLogs = store instanceof SqliteEventStore ? SqliteEventLogReader.over(store) : projectedEventLogs(db);
+  const projections = projectionsFor(store instanceof SqliteEventStore ? 'event-store' : 'projection');
+  return { store, db, pubsub, eventLogs, projections };
 }
 
 export interface Chronicle {
@@ -70,7 +84,7 @@ export async function startChronicle(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<Chronicle> {
-  const { store, db, pubsub } = await openStores(config);
+  const { store, db, pubsub, eventLogs, projections } = await openStores(config);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,
@@ -98,7 +112,7 @@ export async function startChronicle(
     : null;
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
   const deps: RestDeps = {
-    store, db, tokens, progress, pubsub,
+    store, db, tokens, progress, pubsub, eventLogs,
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
     knowledge, files,
     llm: new LlmProviders(config.llm),
@@ -118,7 +132,7 @@ export async function startChronicle(
     // Embedded, a batch's flush may wait a few ms to be shared with the next batches' (MongoDB writes as it goes);
     // notices wait for it only when they reach other processes (Redis), which read the store from disk.
     const announceAfterMs = config.mongodbUrl ? 0 : config.readModelsFlushMs;
-    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, logError('projection failed; retrying'), {
+    const runner = new ProjectionRunner(store, db, projections, progress, pubsub, logError('projection failed; retrying'), {
       announceAfterMs, inProcessNotices: !config.redisUrl,
     });
     await runner.start();

@@ -2,7 +2,6 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { openStores } from './app.js';
 import { loadConfig } from './config.js';
-import { ALL_PROJECTIONS } from './projections/all.js';
 import { rebuildReadModels } from './projections/replay.js';
 import { assertServerStopped } from './server-lock.js';
 
@@ -14,11 +13,11 @@ program
   .action(async () => {
     const config = loadConfig();
     if (!config.mongodbUrl) assertServerStopped(config.dataDir);
-    const { store, db, pubsub } = await openStores(config);
+    const { store, db, pubsub, projections } = await openStores(config);
     const bar = new SingleBar({ format: 'replay [{bar}] {percentage}% | position {value}/{total} | {eta_formatted} left' }, Presets.shades_classic);
     const started = Date.now();
     bar.start(Math.max(1, await store.headPosition()), 0);
-    const { events, position } = await rebuildReadModels(store, db, ALL_PROJECTIONS, (p, head) => {
+    const { events, position } = await rebuildReadModels(store, db, projections, (p, head) => {
       bar.setTotal(head);
       bar.update(p);
     });

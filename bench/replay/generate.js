@@ -15,6 +15,7 @@
 const crypto = require('node:crypto');
 const Database = require('better-sqlite3');
 const { dist } = require('../lib/common.js');
+const { eventLogsFromEventStore } = require('./projections.js');
 
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -63,6 +64,8 @@ async function generate(file, { users, updates, batch = 50_000, onProgress = () 
   const { SCHEMA_VERSION } = dist('commands/shared/context.js');
   // The adapter creates the schema exactly as the server would.
   const store = SqliteEventStore.open(file);
+  // With the indexes the event-log reader adds where dist has it (the shipped embedded schema).
+  if (eventLogsFromEventStore()) dist('infra/eventstore/sqlite-event-logs.js').SqliteEventLogReader.over(store);
   await store.close();
 
   const db = new Database(file);

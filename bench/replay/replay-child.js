@@ -3,7 +3,7 @@
  * Child process for the replay bench: one mode per process, so each has its own RSS.
  *   node replay-child.js <mode> <events.sqlite> <readmodels dir>
  * Modes:
- *   rebuild      the real thing: dist rebuildReadModels(ALL_PROJECTIONS) from SqliteEventStore into an
+ *   rebuild      the real thing: dist rebuildReadModels(shipped projections, see projections.js) from SqliteEventStore into an
  *                on-disk NedbReadStore (what `chronicle replay` did with nedb), then db.close()
  *   rebuild-sqlite  the same into dist's SqliteReadStore (<dir>/readmodels.sqlite), when dist has it
  *   rebuild-sqlite-deferred  experiment: the same, rebuilt collections flushed once at the switch-over
@@ -20,14 +20,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { dist, childMain, procMem } = require('../lib/common.js');
+const { shippedProjections } = require('./projections.js');
 
 const BATCH = 5000; // same page size as projections/replay.ts
 
-/** ALL_PROJECTIONS, minus those named in BENCH_WITHOUT (comma list), for "what does this one cost" runs. */
+/** The shipped embedded projections (replay/projections.js), minus those named in BENCH_WITHOUT (comma list). */
 function projections() {
-  const { ALL_PROJECTIONS } = dist('projections/all.js');
   const without = new Set((process.env.BENCH_WITHOUT ?? '').split(',').filter(Boolean));
-  return ALL_PROJECTIONS.filter((p) => !without.has(p.name));
+  return shippedProjections().filter((p) => !without.has(p.name));
 }
 
 function hwm() {
@@ -194,6 +194,9 @@ function capReadPages() {
 
 childMain(async () => {
   const [mode, file, dir] = process.argv.slice(2);
+  // Builds before session 6 let a process whose only work is a store's close() end inside it (the
+  // checkpointer's worker is unref'd): held open here, so older dists can be measured too (replay-ab --base).
+  setInterval(() => {}, 60_000);
   capReadPages();
   // CPU of the whole process (main thread, GC and libuv threads) over the mode's run: on a shared,
   // noisy machine events per CPU-second is steadier than events per wall-second.

@@ -7,7 +7,10 @@
  * - the projections checkpoint is at the head of the log; no `__rebuild` collection is left;
  * - when the event_logs projection took part: exactly one entry per event, ids 1..N, under the
  *   names the API uses, no password hash. Those are streamed from the file / table rather than
- *   loaded into the store (a million documents).
+ *   loaded into the store (a million documents);
+ * - when event logs are answered from the events table instead (dist's SqliteEventLogReader, the shipped
+ *   embedded configuration since session 6): the newest page and the count through that reader, as the API
+ *   reads them, and a filtered page (`event=user_created`) with its count.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -15,6 +18,7 @@ const readline = require('node:readline');
 const Database = require('better-sqlite3');
 const { dist } = require('../lib/common.js');
 const { expectedFinal } = require('./generate.js');
+const { eventLogsFromEventStore } = require('./projections.js');
 
 /** Raw event_logs documents as stored: nedb's append-only file, or the SQLite table. */
 async function* eventLogDocs(store, dir, problems) {
@@ -69,12 +73,43 @@ async function verifyEventLogs(docs, total, users, problems) {
   return count;
 }
 
+/** Event logs through dist's reader over the events table: one page newest first, a filtered page, and their counts. */
+async function verifyEventLogsFromTable(eventsFile, total, users, problems) {
+  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
+  const { SqliteEventLogReader } = dist('infra/eventstore/sqlite-event-logs.js');
+  const store = SqliteEventStore.open(eventsFile);
+  try {
+    const reader = SqliteEventLogReader.over(store);
+    const page = await reader.list({}, { limit: 100 });
+    if (page.count !== total) problems.push(`event logs count ${page.count}, expected ${total}`);
+    page.results.forEach((e, i) => {
+      const id = total - i;
+      const [type, name] = id <= users ? ['UserRegistered', 'user_created'] : ['UserUpdated', 'user_updated'];
+      if ((e.id !== id || e.type !== type || e.event !== name || e.user_id !== 1) && problems.length < 10) {
+        problems.push(`event log ${i}: ${e.id} ${e.type}/${e.event} user ${e.user_id}, expected ${id} ${type}/${name} user 1`);
+      }
+      if ('password_hash' in e.metadata && problems.length < 10) problems.push(`event log ${e.id}: holds a password hash`);
+    });
+    if (page.results.length !== Math.min(100, total)) problems.push(`event logs page has ${page.results.length} entries`);
+    const created = await reader.list({ event: 'user_created' }, { limit: 10, skip: 5 });
+    if (created.count !== users) problems.push(`event=user_created counts ${created.count}, expected ${users}`);
+    const ids = created.results.map((e) => e.id).join(',');
+    const want = Array.from({ length: 10 }, (_, i) => users - 5 - i).join(',');
+    if (ids !== want) problems.push(`event=user_created page 2: ids ${ids}, expected ${want}`);
+    const one = await reader.find(users + 1);
+    if (!one || one.event !== 'user_updated') problems.push(`find(${users + 1}) answered ${JSON.stringify(one)}`);
+    return page.count;
+  } finally {
+    await store.close();
+  }
+}
+
 async function openStore(store, dir) {
   if (store === 'sqlite') return dist('infra/readstore/sqlite.js').SqliteReadStore.open(path.join(dir, 'readmodels.sqlite'));
   return dist('infra/readstore/nedb.js').NedbReadStore.open(dir);
 }
 
-async function verifyReadModels(dir, { users, updates }, { eventLogs = false, store = 'nedb' } = {}) {
+async function verifyReadModels(dir, { users, updates }, { eventLogs = false, store = 'nedb', eventsFile = null } = {}) {
   const { CHECKPOINTS, PROJECTIONS_CHECKPOINT } = dist('projections/shared/runner.js');
   const problems = [];
   const final = expectedFinal(users, updates);
@@ -110,7 +145,9 @@ async function verifyReadModels(dir, { users, updates }, { eventLogs = false, st
     await db.close();
   }
   const eventLogEntries = eventLogs ? await verifyEventLogs(eventLogDocs(store, dir, problems), users + updates, users, problems) : null;
-  return { ok: problems.length === 0, store, usersDocs, eventLogEntries, checkpoint, problems };
+  const fromTable = !eventLogs && eventsFile && eventLogsFromEventStore();
+  const eventLogCount = fromTable ? await verifyEventLogsFromTable(eventsFile, users + updates, users, problems) : null;
+  return { ok: problems.length === 0, store, usersDocs, eventLogEntries, eventLogCount, checkpoint, problems };
 }
 
 module.exports = { verifyReadModels };

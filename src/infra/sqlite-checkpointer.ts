@@ -48,6 +48,9 @@ export class BackgroundCheckpointer {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    // Held while waiting for it to exit: else a process with nothing else to do ends inside close() (the
+    // writer's connection left unclosed), as a script that opens and closes a store did.
+    this.worker.ref();
     this.worker.postMessage('close');
     await this.exited;
   }

@@ -11,8 +11,18 @@ import { threadsProjection } from './threads/projection.js';
 import { usersProjection } from './users/projection.js';
 import { workspacesProjection } from './workspaces/projection.js';
 
-/** Every read model, in the order they are applied. Replay rebuilds exactly these. */
+/** Every projection there is, in the order they are applied. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
   usersProjection, settingsProjection, workspacesProjection, threadsProjection, documentsProjection, chatsProjection,
   apiKeysProjection, invitesProjection, embedConfigsProjection, embedChatsProjection, eventLogsProjection,
 ];
+
+/** Where event logs are read: the `event_logs` projection's archive, or the event store's own table (embedded SQLite). */
+export type EventLogSource = 'projection' | 'event-store';
+
+/**
+ * The projections a deployment runs and replay rebuilds: all of them, but without the `event_logs`
+ * archive when the event store answers event logs itself (a second copy of every event would be waste).
+ */
+export const projectionsFor = (eventLogs: EventLogSource): readonly Projection[] =>
+  eventLogs === 'projection' ? ALL_PROJECTIONS : ALL_PROJECTIONS.filter((p) => p !== eventLogsProjection);

@@ -3,6 +3,7 @@ import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
+import type { EventLogReader } from '../projections/event-logs/queries.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
 import type { AuthRateLimit, UserRateLimit } from './rate-limit.js';
 
@@ -13,6 +14,8 @@ export interface RestDeps extends CommandDeps, ChatDeps {
   apiRateLimit: UserRateLimit;
   /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */
   pubsub: PubSub;
+  /** The event log: from the event store's own table (embedded) or from the event_logs projection. */
+  eventLogs: EventLogReader;
   /** Search over the workspaces' documents and their pinned texts (chat stands on it). */
   knowledge: WorkspaceKnowledge;
   /** Document uploads: the largest accepted (bytes) and the per-user rate limit middleware. */

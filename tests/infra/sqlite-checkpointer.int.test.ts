@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,5 +47,15 @@ describe('background WAL checkpoints', () => {
     await checkpointer.stop();
     await checkpointer.stop();
     db.close();
+  });
+});
+
+describe('closing a store in a process with nothing else to do', () => {
+  it('finishes the close (the wait for the worker keeps the process alive) instead of ending inside it', () => {
+    const script = `
+      const { SqliteEventStore } = require(${JSON.stringify(join(process.cwd(), 'dist/infra/eventstore/sqlite.js'))});
+      const store = SqliteEventStore.open(${JSON.stringify(join(dir, 'alone.sqlite'))});
+      store.close().then(() => console.log('closed'));`;
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()).toBe('closed');
   });
 });

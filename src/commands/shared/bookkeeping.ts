@@ -1,4 +1,8 @@
 /** Streams that exist for the write side's own bookkeeping; they are not domain history (event logs skip them). */
-const BOOKKEEPING_CATEGORIES = new Set(['sequence', 'username', 'email', 'bootstrap', 'idempotency', 'slug', 'invitecode', 'apikeyhash', 'chatquota', 'embedquota']);
+export const BOOKKEEPING_CATEGORIES: ReadonlySet<string> = new Set(['sequence', 'username', 'email', 'bootstrap', 'idempotency', 'slug', 'invitecode', 'apikeyhash', 'chatquota', 'embedquota']);
 
-export const isBookkeepingStream = (stream: string) => BOOKKEEPING_CATEGORIES.has(stream.slice(0, stream.indexOf('-')));
+/** A stream named `<category>-<id>` whose category is one of the above (the event logs' SQL says the same with ranges). */
+export const isBookkeepingStream = (stream: string) => {
+  const dash = stream.indexOf('-');
+  return dash > 0 && BOOKKEEPING_CATEGORIES.has(stream.slice(0, dash));
+};

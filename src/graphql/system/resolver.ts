@@ -3,7 +3,6 @@ import { currentSetting, updateSetting } from '../../commands/system/settings.js
 import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
 import { forbidden } from '../../domain/shared/errors.js';
 import type { Filter } from '../../infra/readstore/port.js';
-import { findEventLog, listEventLogs } from '../../projections/event-logs/queries.js';
 import { listSettings } from '../../projections/settings/queries.js';
 import { countUsers } from '../../projections/users/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
@@ -58,7 +57,7 @@ export class SystemResolver {
     if (fromDate || toDate) {
       filter.occurred_at = { ...(fromDate ? { $gte: fromDate.toISOString() } : {}), ...(toDate ? { $lte: toDate.toISOString() } : {}) };
     }
-    const { results } = await listEventLogs(ctx.deps.db, filter, { skip: Math.max(0, offset ?? 0), limit: Math.min(Math.max(1, limit ?? 100), 1000) });
+    const { results } = await ctx.deps.eventLogs.list(filter, { skip: Math.max(0, offset ?? 0), limit: Math.min(Math.max(1, limit ?? 100), 1000) });
     return results.map(EventLog.from);
   }
 
@@ -70,7 +69,7 @@ export class SystemResolver {
       const types = (args.types as string[] | null | undefined) ?? null;
       return noticeStream(ctx.deps.pubsub, (p) => ctx.deps.progress.waitFor(p), async (event) => {
         if (isBookkeepingStream(event.stream)) return null;
-        const entry = await findEventLog(ctx.deps.db, event.position);
+        const entry = await ctx.deps.eventLogs.find(event.position);
         if (!entry || (types && !types.includes(entry.event) && !types.includes(entry.type))) return null;
         return AuditEvent.from(entry);
       });

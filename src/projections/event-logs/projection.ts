@@ -2,7 +2,7 @@ import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
 import { type Doc, DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
 import type { Projection } from '../shared/projection.js';
-import { eventLogName, snakeCase } from './names.js';
+import { eventLogEntry } from './entry.js';
 
 export const EVENT_LOGS = 'event_logs';
 
@@ -11,30 +11,11 @@ export const EVENT_LOGS = 'event_logs';
  * keeps on disk only and serves a page at a time through these indexes (the event-log API's filters,
  * and `id` for its newest-first order). Each index costs every replayed event a few microseconds, so the
  * rarely used `type` filter goes without one (answered by scanning, still right).
+ * Only for event stores that cannot answer event logs themselves (EventStoreDB): the embedded SQLite
+ * event store serves them straight from its events table (infra/eventstore/sqlite-event-logs.ts).
  */
 export const eventLogCollection = <T extends Doc = Doc>(db: ReadStore) => db.collection<T>(EVENT_LOGS, { archive: true });
 const INDEXED = ['id', 'event', 'user_id', 'occurred_at'];
-
-// Hashes stay out of the log too: a hash of a short secret can be guessed offline.
-// An invite code is a credential until used: the invites list shows it to those who may hand it out.
-const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash', 'keyHash', 'secret', 'key', 'token', 'password', 'code']);
-// Bulky payloads are logged by their size only: chunk texts would copy every document into the log.
-const COUNTED_FIELDS = new Map([['chunks', 'chunk_count']]);
-
-/** The event's data with secrets left out and keys in the API's snake_case, nested objects too. */
-function publicData(data: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data ?? {})) {
-    if (SECRET_FIELDS.has(k)) continue;
-    const counted = COUNTED_FIELDS.get(k);
-    if (counted && Array.isArray(v)) {
-      out[counted] = v.length;
-      continue;
-    }
-    out[snakeCase(k)] = v !== null && typeof v === 'object' && !Array.isArray(v) ? publicData(v as Record<string, unknown>) : v;
-  }
-  return out;
-}
 
 /** Every domain event, under its AnythingLLM name, with who did it and from where. */
 export const eventLogsProjection: Projection = {
@@ -47,19 +28,9 @@ export const eventLogsProjection: Projection = {
   },
   async apply(event: RecordedEvent, db: ReadStore) {
     if (isBookkeepingStream(event.streamName)) return;
-    const actorId = event.metadata?.actorId;
     try {
       // One entry per event, never changed: the position is the key, so redelivery is refused as a duplicate.
-      await eventLogCollection(db).insertOne({
-        _id: String(event.position),
-        id: event.position,
-        event: eventLogName(event.type),
-        type: event.type,
-        metadata: { ...publicData(event.data), ip: event.metadata?.ip ?? null, user_agent: event.metadata?.userAgent ?? null },
-        user_id: actorId != null && /^\d+$/.test(actorId) ? Number(actorId) : null,
-        actor_type: event.metadata?.actorType ?? null,
-        occurred_at: event.createdAt.toISOString(),
-      });
+      await eventLogCollection(db).insertOne(eventLogEntry(event));
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
     }

@@ -1,15 +1,30 @@
-import type { Filter, FindOptions, ReadStore } from '../../infra/readstore/port.js';
+import type { Filter, ReadStore } from '../../infra/readstore/port.js';
+import type { EventLogView } from './entry.js';
 import { eventLogCollection } from './projection.js';
 
-export interface EventLogView { _id: string; id: number; event: string; type: string; metadata: Record<string, unknown>; user_id: number | null; occurred_at: string }
+export type { EventLogView } from './entry.js';
 
-export async function listEventLogs(db: ReadStore, filter: Filter, options: FindOptions) {
-  const logs = eventLogCollection<EventLogView>(db);
-  const [results, count] = await Promise.all([logs.find(filter, { sort: { id: -1 }, ...options }), logs.count(filter)]);
-  return { results, count };
+/**
+ * Where the event-log API reads entries. Filters are the narrow MongoDB-shaped subset the REST route
+ * and GraphQL build: `id`, `event`, `type`, `user_id`, `occurred_at`, each a value or
+ * `{$eq|$in|$gt|$gte|$lt|$lte|$regex}`. Results come newest first.
+ */
+export interface EventLogReader {
+  list(filter: Filter, window: { limit?: number; skip?: number }): Promise<{ results: EventLogView[]; count: number }>;
+  /** One entry by its id (the event's global position), or null (none, or a bookkeeping event). */
+  find(id: number): Promise<EventLogView | null>;
+}
+
+/** Event logs from the `event_logs` projection's archive (EventStoreDB: the projection keeps it). */
+export function projectedEventLogs(db: ReadStore): EventLogReader {
+  return {
+    async list(filter, window) {
+      const logs = eventLogCollection<EventLogView>(db);
+      const [results, count] = await Promise.all([logs.find(filter, { sort: { id: -1 }, ...window }), logs.count(filter)]);
+      return { results, count };
+    },
+    find: (id) => eventLogCollection<EventLogView>(db).findOne({ _id: String(id) }),
+  };
 }
 
 export const publicEventLog = (e: EventLogView) => ({ id: e.id, event: e.event, metadata: e.metadata, user_id: e.user_id, occurred_at: e.occurred_at });
-
-/** One entry by its id (the event's global position). */
-export const findEventLog = (db: ReadStore, id: number) => eventLogCollection<EventLogView>(db).findOne({ _id: String(id) });

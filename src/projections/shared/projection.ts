@@ -17,15 +17,20 @@ export interface Projection {
  * Every document remembers the position of the last event applied to it (`_pos`); an update only
  * lands on a document that has not seen this event yet, so redelivery after a crash is harmless.
  */
-export async function applyGuarded(coll: Collection, id: string, position: number, update: Update, upsert = true, when: Filter = {}): Promise<void> {
-  const guarded = { ...update, $set: { ...(update.$set ?? {}), _pos: position } };
+export async function applyGuarded(coll: Collection, id: string, position: number, update: Update, upsert = true, when?: Filter): Promise<void> {
+  const guarded = { ...update, $set: { ...update.$set, _pos: position } };
+  // Built without spreading an empty `when` (the usual case): a replay makes one of these per event.
+  const filter = when ? { ...when, _id: id, _pos: { $lt: position } } : { _id: id, _pos: { $lt: position } };
   try {
-    await coll.updateOne({ ...when, _id: id, _pos: { $lt: position } }, guarded, { upsert });
+    await coll.updateOne(filter, guarded, upsert ? UPSERT : NO_UPSERT);
   } catch (err) {
     // The upsert collided with the document itself: it already holds this event or a later one.
     if (!(err instanceof DuplicateKeyError)) throw err;
   }
 }
+
+const UPSERT = Object.freeze({ upsert: true });
+const NO_UPSERT = Object.freeze({ upsert: false });
 
 export async function deleteGuarded(coll: Collection, id: string, position: number): Promise<void> {
   await coll.deleteOne({ _id: id, _pos: { $lt: position } });

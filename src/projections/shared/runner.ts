@@ -16,11 +16,14 @@ export function projectionApplier(projections: readonly Projection[]) {
   for (const p of projections) {
     if (p.handles !== 'all') for (const t of p.handles) byType.set(t, [...(byType.get(t) ?? []), p]);
   }
+  // Per type, the whole list in the order they apply (those of the type, then those of every event),
+  // decided once per type rather than once per event.
+  const targets = new Map<string, readonly Projection[]>();
+  for (const [type, list] of byType) targets.set(type, [...list, ...everything]);
   return async (events: readonly RecordedEvent[], db: ReadStore) => {
     for (const event of events) {
-      const targets = byType.get(event.type);
-      if (targets) for (const p of targets) await p.apply(event, db);
-      for (const p of everything) await p.apply(event, db);
+      const list = targets.get(event.type) ?? everything;
+      for (let i = 0; i < list.length; i++) await list[i]!.apply(event, db);
     }
   };
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { currentSetting, updateSetting } from '../../commands/system/settings.js';
 import { invalid, notFound } from '../../domain/shared/errors.js';
 import { hostFigures } from '../../infra/host.js';
-import { listEventLogs, publicEventLog } from '../../projections/event-logs/queries.js';
+import { publicEventLog } from '../../projections/event-logs/queries.js';
 import { listSettings } from '../../projections/settings/queries.js';
 import { health } from '../../projections/shared/health.js';
 import { countUsers } from '../../projections/users/queries.js';
@@ -72,7 +72,7 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
       filter.occurred_at = { ...(filter.occurred_at ?? {}), [op]: date.toISOString() };
     }
     const window = page.limit === undefined ? { limit: UNPAGED_EVENT_LOGS } : findWindow(page);
-    const { results, count } = await listEventLogs(deps.db, filter, window);
+    const { results, count } = await deps.eventLogs.list(filter, window);
     sendPage(req, res, page, results.map(publicEventLog), count);
   });
 

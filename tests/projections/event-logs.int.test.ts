@@ -1,0 +1,46 @@
+import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
+import { SqliteEventLogReader } from '../../src/infra/eventstore/sqlite-event-logs.js';
+import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
+import { eventLogsProjection } from '../../src/projections/event-logs/projection.js';
+import { projectedEventLogs } from '../../src/projections/event-logs/queries.js';
+import { projectionApplier } from '../../src/projections/shared/runner.js';
+import { describeEventLogReaderContract } from './event-logs.contract.js';
+
+describeEventLogReaderContract('SQLite events table (embedded)', async () => {
+  const store = SqliteEventStore.open(':memory:');
+  return { store, reader: SqliteEventLogReader.over(store), close: () => store.close() };
+});
+
+// The projection-backed reader, as EventStoreDB deployments run it, here on the embedded read store.
+describeEventLogReaderContract('event_logs projection on the embedded read store', async () => {
+  const store = SqliteEventStore.open(':memory:');
+  const db = SqliteReadStore.open(':memory:');
+  await eventLogsProjection.setup!(db);
+  return {
+    store,
+    reader: projectedEventLogs(db),
+    settle: async () => projectionApplier([eventLogsProjection])(await store.readAll({ after: 0 }), db),
+    close: async () => { await db.close(); await store.close(); },
+  };
+});
+
+describe('SQLite event-log reader: filters outside the API\'s subset', () => {
+  let store: SqliteEventStore;
+  beforeAll(() => { store = SqliteEventStore.open(':memory:'); });
+  afterAll(() => store.close());
+
+  it.each([
+    [{ metadata: { $eq: 'x' } }],
+    [{ user_id: { $ne: 3 } }],
+    [{ occurred_at: { $regex: /^2024/ } }],
+    [{ $or: [{ user_id: 1 }] }],
+    [{ id: { $exists: true } }],
+  ])('given %j, then an error names it instead of a wrong answer', async (filter) => {
+    await expect(SqliteEventLogReader.over(store).list(filter, {})).rejects.toThrow(/cannot be filtered/);
+  });
+
+  it('then values reach SQL bound, never as text of the query', async () => {
+    const reader = SqliteEventLogReader.over(store);
+    await expect(reader.list({ occurred_at: { $gte: "' OR 1=1 --" } }, {})).resolves.toEqual({ results: [], count: 0 });
+  });
+});
