@@ -11,8 +11,11 @@
  * the same Zipf law, so mostly the commonest ones, between two stop words), 20 % a planted phrase
  * with two common content words around it (checked: the planted chunk must rank first). topN 4,
  * threshold 0.25 (AnythingLLM's defaults). Latency is reported as wall time and as process CPU
- * time (on a shared box, wall time also counts waiting for a core). Same-run baseline: a naive
- * scan, `text.includes(word)` for each query word over all chunks, on 100 of the queries.
+ * time (on a shared box, wall time also counts waiting for a core), with the garbage collections
+ * that ran meanwhile. Same-run baseline: a naive scan, `text.includes(word)` for each query word
+ * over all chunks, on 100 of the queries. Ranking: each natural query's top 4 is compared with the
+ * unbudgeted BM25+ ranking of the same index (`search(…, { candidates: Infinity, scored: Infinity })`),
+ * whose search is not timed.
  *
  * --service: the same queries through KnowledgeService (src/ai/retrieval/knowledge.ts), which chat uses:
  * chunks stored in the documents read models, the index built from them by the first search.
@@ -168,12 +171,24 @@ const cpuTimes = []; // process CPU per query: on a shared box, wall time also c
 const natural = [];
 const phrase = [];
 let firstRight = 0, phraseQueries = 0, emptyNatural = 0;
+const gcs = { scavenge: { n: 0, ms: 0 }, other: { n: 0, ms: 0 } };
+const { PerformanceObserver, constants: { NODE_PERFORMANCE_GC_MINOR } } = require('node:perf_hooks');
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = e.detail?.kind === NODE_PERFORMANCE_GC_MINOR ? gcs.scavenge : gcs.other;
+    kind.n++;
+    kind.ms += e.duration;
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+const timed = [];
 for (const q of queries.slice(100)) {
   const cpu = process.cpuUsage();
   const start = performance.now();
   const hits = await search(q);
   const ms = performance.now() - start;
   const used = process.cpuUsage(cpu);
+  timed.push({ q, hits });
   latencies.push(ms);
   cpuTimes.push((used.user + used.system) / 1000);
   if (q.expect === null) { natural.push(ms); if (hits.length === 0) emptyNatural++; }
@@ -181,6 +196,24 @@ for (const q of queries.slice(100)) {
     phrase.push(ms);
     phraseQueries++;
     if (hits[0]?.chunkId === chunkIdOf(q.expect)) firstRight++;
+  }
+}
+
+await new Promise((resolve) => setTimeout(resolve, 50)); // the observer's entries arrive on a later turn
+gcObserver.disconnect();
+
+// Ranking against the unbudgeted BM25+ of the same index: the share of its top 4 that the budgeted search kept.
+const bm25 = opts.service ? null : index;
+let overlap = 0, sameFirst = 0, compared = 0;
+if (bm25) {
+  for (const { q, hits } of timed) {
+    if (q.expect !== null) continue;
+    const reference = bm25.search(WS, q.text, { topN: 4, threshold: 0.25 }, { candidates: Infinity, scored: Infinity });
+    if (reference.length === 0) continue;
+    const ids = new Set(reference.map((h) => h.chunkId));
+    compared++;
+    overlap += hits.filter((h) => ids.has(h.chunkId)).length / ids.size;
+    if (hits[0]?.chunkId === reference[0].chunkId) sameFirst++;
   }
 }
 
@@ -224,6 +257,8 @@ console.log();
 console.log(`p99 target < 20 ms: ${all.p99 < 20 ? 'met' : 'NOT met'} (wall p99 ${fmt.ms(all.p99)}, CPU p99 ${fmt.ms(cpuAll.p99)}; p50 is ${fmt.ratio(all.p50 / base.p50)} of the naive scan's p50)`);
 console.log(`load average now: ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')} on ${require('node:os').availableParallelism()} cores`);
 console.log(`planted phrase ranked first: ${firstRight}/${phraseQueries}; natural queries with no hit above 0.25: ${emptyNatural}/${natural.length}`);
+if (compared > 0) console.log(`natural queries' top 4 kept from the unbudgeted ranking: ${fmt.pct(overlap / compared)}; same first hit: ${fmt.pct(sameFirst / compared)} (${compared} queries with a hit)`);
+console.log(`garbage collection during the timed queries: ${gcs.scavenge.n} scavenges (${fmt.ms(gcs.scavenge.ms)} in all), ${gcs.other.n} other (${fmt.ms(gcs.other.ms)})`);
 console.log(`removeDocument (${CHUNKS_PER_DOC} chunks): ${fmt.ms(removeMs)} each`);
 })().catch((err) => {
   console.error(err);

@@ -14,9 +14,13 @@ export const DOCUMENT_EVENT_TYPES = [
 
 export const chunkId = (documentId: number, index: number) => `${documentId}:${index}`;
 
-/** A document's chunks are those of its latest ingestion: older ones go once the new one records its first chunks or ends. */
-const dropOlderIngestions = (chunks: Collection, documentId: number, ingestion: number) =>
-  chunks.deleteMany({ documentId, ingestion: { $lt: ingestion } });
+/**
+ * A document's chunks are those of its latest ingestion: older ones go once the new one records its first chunks or ends.
+ * Ingestions count from 1, so the first has nothing older: not looking spares a scan of the document's chunks per upload.
+ */
+const dropOlderIngestions = async (chunks: Collection, documentId: number, ingestion: number) => {
+  if (ingestion > 1) await chunks.deleteMany({ documentId, ingestion: { $lt: ingestion } });
+};
 
 /**
  * Documents as the API lists them, and their chunks (the text retrieval searches), both rebuilt from

@@ -136,16 +136,31 @@ describe('RetrievalIndex', () => {
     expect(index.search(1, 'refund policy', ALL).map((h) => h.chunkIndex)).toEqual([1]);
   });
 
-  it('sets aside the commonest query terms of a large workspace, keeping the rarest', () => {
-    const index = new RetrievalIndex();
-    const filler = Array.from({ length: 6_000 }, (_, i) => `ubiquitous filler ${i}`);
-    index.add(1, chunksOf(1, 'big.txt', [...filler, 'ubiquitous narwhal sighting']));
-    index.add(1, chunksOf(2, 'small.txt', ['narwhal tusks are teeth']));
-    // 'ubiquitous' is in 6,001 chunks: over the postings budget, so only 'narwhal' is searched.
-    const hits = index.search(1, 'ubiquitous narwhal', ALL);
-    expect(hits.map((h) => h.text).sort()).toEqual(['narwhal tusks are teeth', 'ubiquitous narwhal sighting']);
+  it('scores the commoner query terms for the chunks holding the rarest ones only, as plain BM25+ would', () => {
+    const budgeted = new RetrievalIndex({ candidates: 2, scored: 100 });
+    const unbudgeted = new RetrievalIndex({ candidates: Infinity, scored: Infinity });
+    const texts = ['narwhal tusk ocean', 'narwhal tusk sighting', ...Array.from({ length: 8 }, (_, i) => `ocean tide ${i}`), 'ocean ocean ocean'];
+    for (const index of [budgeted, unbudgeted]) index.add(1, chunksOf(1, 'a.txt', texts));
+    const scores = (hits: { chunkIndex: number; score: number }[]) => hits.map((h) => [h.chunkIndex, Number(h.score.toFixed(12))]);
+    // 'narwhal' (2 chunks, within the candidates' budget) chooses; 'ocean' (10 chunks) only adds to their scores.
+    const hits = budgeted.search(1, 'Narwhals in the ocean?', ALL);
+    const full = unbudgeted.search(1, 'Narwhals in the ocean?', ALL);
+    expect(full.length).toBe(11);
+    expect(scores(hits)).toEqual(scores(full.filter((h) => h.chunkIndex <= 1)));
+    expect(hits.map((h) => h.chunkIndex)).toEqual([0, 1]); // the same length: 'ocean' makes the difference
+    // With a threshold: the same cut as the unbudgeted ranking's, among the candidates.
+    const cut = (hits[0]!.score + hits[1]!.score) / 2;
+    expect(scores(budgeted.search(1, 'narwhal ocean', { topN: 10, threshold: cut }))).toEqual(scores(hits.slice(0, 1)));
+  });
+
+  it('sets aside the commonest query terms beyond the scored budget, keeping the rarest', () => {
+    const index = new RetrievalIndex({ candidates: 2, scored: 5 });
+    index.add(1, chunksOf(1, 'a.txt', ['narwhal ocean', 'narwhal tusk', ...Array.from({ length: 8 }, (_, i) => `ocean tide ${i}`)]));
+    // 'ocean' is in 9 chunks: 2 + 9 postings are over the budget, so it neither chooses nor scores.
+    expect(index.search(1, 'narwhal ocean', ALL)).toEqual(index.search(1, 'narwhal', ALL));
+    expect(index.search(1, 'narwhal ocean', ALL)).toHaveLength(2);
     // Alone, even the commonest term is searched.
-    expect(index.search(1, 'ubiquitous', { topN: 3, threshold: 0 })).toHaveLength(3);
+    expect(index.search(1, 'ocean', ALL)).toHaveLength(9);
   });
 
   it('answers nothing for a query of stop words or punctuation only', () => {

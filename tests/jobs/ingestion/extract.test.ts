@@ -118,4 +118,10 @@ describe('normalizeWhitespace', () => {
   it('collapses spaces, keeps paragraph breaks, drops control and zero-width characters', () => {
     expect(normalizeWhitespace('  a \t b\u00a0c  \n\n\n\n d\u200b\u0007e \r\n f\fg  ')).toBe('a b c\n\nde\nf\n\ng');
   });
+
+  it('normalises text without carriage returns, breaks or control characters the same way (their passes are skipped)', () => {
+    expect(normalizeWhitespace(' a  b \n c\n\n\n\nd\u00a0 e ')).toBe('a b\nc\n\nd e');
+    expect(normalizeWhitespace('a\r\nb')).toBe('a\nb');
+    expect(normalizeWhitespace('a\u2029b\ufeff')).toBe('a\n\nb');
+  });
 });
