@@ -71,11 +71,14 @@ function pageHtml(base: string): string {
 `;
 }
 
-/** Mount under `/api` (and `/api/v1`): the page's links follow the prefix it was reached by. */
-export function apiDocsRouter(): Router {
-  const router = Router();
-
-  router.get('/schema/', (req: Request, res: Response) => {
+/**
+ * `schema` mounts at `/api/schema` (and `/api/v1/schema`), `docs` at `/api/docs` (and `/api/v1/docs`): each
+ * under its own path, so other requests do not pass through them. The page's links follow the prefix it was
+ * reached by.
+ */
+export function apiDocsRouters(): { schema: Router; docs: Router } {
+  const schema = Router();
+  schema.get('/', (req: Request, res: Response) => {
     const format = req.query.format ?? 'json';
     if (format !== 'json' && format !== 'yaml') throw invalid('Validation failed.', { format: ['Use json or yaml.'] });
     const document = openApiDocument(baseUrlOf(req));
@@ -84,18 +87,17 @@ export function apiDocsRouter(): Router {
     else res.json(document);
   });
 
-  router.get('/docs/', (req: Request, res: Response) => {
+  const docs = Router();
+  docs.get('/', (req: Request, res: Response) => {
     res.set('Content-Security-Policy', PAGE_CSP);
     res.set('Cache-Control', 'no-cache');
-    res.type('html').send(pageHtml(req.baseUrl));
+    res.type('html').send(pageHtml(req.baseUrl.slice(0, -'/docs'.length)));
   });
-
-  router.get('/docs/assets/swagger-initializer.js', (_req: Request, res: Response) => {
+  docs.get('/assets/swagger-initializer.js', (_req: Request, res: Response) => {
     res.set('Cache-Control', 'public, max-age=3600');
     res.type('application/javascript').send(INITIALIZER_JS);
   });
-
-  router.get('/docs/assets/:name', (req: Request, res: Response, next: NextFunction) => {
+  docs.get('/assets/:name', (req: Request, res: Response, next: NextFunction) => {
     const name = String(req.params.name);
     const file = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!file) return next();
@@ -104,6 +106,5 @@ export function apiDocsRouter(): Router {
       if (err && !res.headersSent) next(err);
     });
   });
-
-  return router;
+  return { schema, docs };
 }

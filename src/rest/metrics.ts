@@ -1,6 +1,13 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Where the router that holds the matched route is mounted (`/api/workspaces`), kept past express's restore of `baseUrl`. */
+    routeBase?: string;
+  }
+}
+
 /** Prometheus metrics: process defaults plus request durations by route and status. */
 export function createMetrics() {
   const registry = new Registry();
@@ -12,14 +19,31 @@ export function createMetrics() {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
     registers: [registry],
   });
+  // One labelled child per (method, route, status), looked up by a string key: the label set is small and
+  // fixed by the routes, and this skips building and merging label objects on every request.
+  type Child = ReturnType<typeof duration.labels>;
+  const children = new Map<string, Child>();
+  const observe = (method: string, route: string, status: string, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) children.set(key, (child = duration.labels(method, route, status)));
+    child.observe(seconds);
+  };
+
   const timer: RequestHandler = (req, res, next) => {
-    const end = duration.startTimer();
-    res.on('finish', () => {
-      // The matched route pattern, never the raw path: ids in paths would explode the label set.
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      // The matched route pattern, never the raw path: ids in paths would explode the label set. An error
+      // answer is sent after express has restored `baseUrl`, hence `routeBase`.
+      const route = req.route?.path ? `${req.routeBase ?? req.baseUrl}${req.route.path}` : 'unmatched';
+      observe(req.method, route, String(res.statusCode), Number(process.hrtime.bigint() - start) / 1e9);
     });
     next();
   };
-  return { registry, timer };
+  /** Mount in front of a router (same path): remembers where it is mounted for the route label. */
+  const routeBase: RequestHandler = (req, _res, next) => {
+    req.routeBase = req.baseUrl;
+    next();
+  };
+  return { registry, timer, routeBase };
 }

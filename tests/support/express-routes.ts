@@ -12,16 +12,18 @@ interface Layer {
 
 const asList = (p: unknown): string[] => (Array.isArray(p) ? p.flat(Infinity) : [p]).map((x) => (typeof x === 'string' ? x : String(x)));
 
-/** A `use()` at `/` (or without a path) adds nothing to the prefix. */
+/**
+ * A `use()` at `/` (or without a path) adds nothing to the prefix. A route `/` in a router mounted at
+ * `/api/workspaces` is `/api/workspaces/`, as express's `req.baseUrl + req.route.path` names it.
+ */
 const mountAt = (prefix: string, p: string) => (p === '/' ? prefix : `${prefix}${p}`);
-const routeAt = (prefix: string, p: string) => (prefix && p === '/' ? prefix : `${prefix}${p}`);
 
 function walk(stack: Layer[], prefix: string, out: MountedRoute[]): void {
   for (const layer of stack) {
     if (layer.route) {
       for (const p of asList(layer.route.path)) {
         for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on) out.push({ method: method === '_all' ? 'all' : method, path: routeAt(prefix, p) });
+          if (on) out.push({ method: method === '_all' ? 'all' : method, path: `${prefix}${p}` });
         }
       }
     } else if (Array.isArray(layer.handle?.stack)) {

@@ -9,14 +9,14 @@ export function authRoutes(deps: RestDeps): Router {
   const router = Router();
   const limit = deps.authRateLimit.middleware;
 
-  router.post('/auth/login/', limit, async (req, res) => {
+  router.post('/login/', limit, async (req, res) => {
     const { access, refresh, userId, position } = await logIn(deps.store, deps.tokens, req.body, commandContext(req));
     await settled(deps, position);
     const user = await findUser(deps.db, userId);
     res.json({ access, refresh, user: user && publicUser(user) });
   });
 
-  router.post('/auth/refresh/', limit, async (req, res) => {
+  router.post('/refresh/', limit, async (req, res) => {
     res.json(await refreshSession(deps.store, deps.tokens, req.body, commandContext(req)));
   });
 

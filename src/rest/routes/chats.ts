@@ -44,9 +44,9 @@ function searchFields(req: Request): SearchField[] {
 /** The spec's Chats App: streamed answers over SSE, history, lists, feedback, search and export. */
 export function chatRoutes(deps: RestDeps): Router {
   const router = Router();
-  router.use('/chats', requireAuth);
+  router.use(requireAuth);
 
-  router.post('/chats/stream_chat/', async (req, res) => {
+  router.post('/stream_chat/', async (req, res) => {
     // Anything that refuses the chat (input, membership, limit) is thrown here, before the stream opens: plain JSON.
     const chat = await startChat(deps, req.body, commandContext(req));
     await streamChatFrames(res, {
@@ -57,14 +57,14 @@ export function chatRoutes(deps: RestDeps): Router {
     });
   });
 
-  router.get('/chats/history/', async (req, res) => {
+  router.get('/history/', async (req, res) => {
     const page = pageOf(req);
     const workspaceId = intParam(req, 'workspace_id', true);
     const { results, count } = await chatHistory(deps.db, req.actor!, { workspaceId, threadId: intParam(req, 'thread_id') }, findWindow(page));
     sendPage(req, res, page, results.map(publicChat), count);
   });
 
-  router.get('/chats/search/', async (req, res) => {
+  router.get('/search/', async (req, res) => {
     const query = [req.query.query, req.query.q, req.query.search].find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
     if (!query) throw invalid('Validation failed.', { query: ['This field is required.'] });
     const page = pageOf(req);
@@ -74,14 +74,14 @@ export function chatRoutes(deps: RestDeps): Router {
     sendPage(req, res, page, results.map(publicChat), count);
   });
 
-  router.get('/chats/', async (req, res) => {
+  router.get('/', async (req, res) => {
     const page = pageOf(req);
     const filter = { ...lookupFilter(req, CHAT_FILTERS, RENAMED), ...textSearch(req, ['prompt', 'response']) };
     const { results, count } = await listChats(deps.db, req.actor!, filter, findWindow(page));
     sendPage(req, res, page, results.map(publicChat), count);
   });
 
-  router.get('/chats/:id/', async (req, res) => {
+  router.get('/:id/', async (req, res) => {
     const raw = req.params.id;
     if (!/^\d{1,15}$/.test(raw)) throw notFound();
     const chat = await findVisibleChat(deps.db, req.actor!, Number(raw));
@@ -89,7 +89,7 @@ export function chatRoutes(deps: RestDeps): Router {
     res.json(publicChat(chat));
   });
 
-  router.post('/chats/feedback/', async (req, res) => {
+  router.post('/feedback/', async (req, res) => {
     const { chatId, position } = await giveFeedback(deps.store, req.body, commandContext(req));
     await settled(deps, position);
     const chat = await findVisibleChat(deps.db, req.actor!, chatId);
@@ -97,7 +97,7 @@ export function chatRoutes(deps: RestDeps): Router {
     res.json(publicChat(chat));
   });
 
-  router.post('/chats/export/', async (req, res) => {
+  router.post('/export/', async (req, res) => {
     const file = await exportChats(deps.db, req.actor!, req.body);
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);

@@ -61,7 +61,7 @@ const fileHash = (bytes: Buffer) => createHash('sha256').update(bytes).digest('h
 /** The spec's Documents App: upload, list, pin, watch, delete and bulk actions. */
 export function documentRoutes(deps: RestDeps): Router {
   const router = Router();
-  router.use('/documents', requireAuth);
+  router.use(requireAuth);
 
   async function documentById(req: Request, id: number, position: number) {
     await settled(deps, position);
@@ -70,7 +70,7 @@ export function documentRoutes(deps: RestDeps): Router {
     return publicDocument(doc);
   }
 
-  router.post('/documents/upload/', deps.uploads.rateLimit, ...multipartUpload(deps.uploads.maxBytes), async (req, res) => {
+  router.post('/upload/', deps.uploads.rateLimit, ...multipartUpload(deps.uploads.maxBytes), async (req, res) => {
     if (!req.is('multipart/form-data')) throw invalid('Validation failed.', { file: ['Upload the file as multipart/form-data, in the field "file".'] });
     const ctx = commandContext(req);
     const fields = req.body ?? {};
@@ -81,20 +81,20 @@ export function documentRoutes(deps: RestDeps): Router {
     res.status(201).json(await documentById(req, documentId, position));
   });
 
-  router.get('/documents/', async (req, res) => {
+  router.get('/', async (req, res) => {
     const page = pageOf(req);
     const filter = lookupFilter(req, DOCUMENT_FILTERS, FILTER_FIELDS);
     const { results, count } = await listDocuments(deps.db, req.actor!, filter, findWindow(page));
     sendPage(req, res, page, results.map(publicDocument), count);
   });
 
-  router.get('/documents/:id/', async (req, res) => {
+  router.get('/:id/', async (req, res) => {
     const doc = await findDocument(deps.db, req.actor!, idParam(req));
     if (!doc) throw notFound();
     res.json(publicDocument(doc));
   });
 
-  router.post('/documents/bulk_action/', async (req, res) => {
+  router.post('/bulk_action/', async (req, res) => {
     const ctx = commandContext(req);
     const { position, ...result } = await withIdempotency(deps.store, ctx, `bulk-documents|${JSON.stringify(req.body)}`, () =>
       bulkDocumentAction({ store: deps.store, files: deps.files }, req.body, ctx));
@@ -102,17 +102,17 @@ export function documentRoutes(deps: RestDeps): Router {
     res.json(result);
   });
 
-  router.post('/documents/:id/pin/', async (req, res) => {
+  router.post('/:id/pin/', async (req, res) => {
     const { documentId, position } = await pinDocument(deps.store, idParam(req), req.body, commandContext(req));
     res.json(await documentById(req, documentId, position));
   });
 
-  router.post('/documents/:id/watch/', async (req, res) => {
+  router.post('/:id/watch/', async (req, res) => {
     const { documentId, position } = await watchDocument(deps.store, idParam(req), req.body, commandContext(req));
     res.json(await documentById(req, documentId, position));
   });
 
-  router.delete('/documents/:id/', async (req, res) => {
+  router.delete('/:id/', async (req, res) => {
     const { position } = await deleteDocument({ store: deps.store, files: deps.files }, idParam(req), commandContext(req));
     await settled(deps, position);
     res.status(204).end();

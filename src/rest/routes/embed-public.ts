@@ -43,15 +43,15 @@ const publicEmbedChat = (c: EmbedChatView) => ({ id: c.id, session_id: c.session
 /** The Embeddings App's public side: what the widget on a customer's page calls, unauthenticated. */
 export function embedPublicRoutes(deps: RestDeps): Router {
   const router = Router();
-  router.use('/embed/:uuid', embedCors(deps));
+  router.use('/:uuid', embedCors(deps));
 
   // Preflight: the same 404 and 403 as the requests it announces (without CORS headers, the browser stops there).
-  router.options(['/embed/:uuid/stream-chat/', '/embed/:uuid/:sessionId/'], async (req, res) => {
+  router.options(['/:uuid/stream-chat/', '/:uuid/:sessionId/'], async (req, res) => {
     await usableEmbedConfig(deps.store, req.params.uuid, originOf(req));
     res.status(204).end();
   });
 
-  router.post('/embed/:uuid/stream-chat/', async (req, res) => {
+  router.post('/:uuid/stream-chat/', async (req, res) => {
     // Every refusal (404, 403, 400, 429) is thrown here, before the stream opens: plain JSON.
     const chat = await startEmbedChat(deps, req.params.uuid, originOf(req), req.body, widgetContext(req));
     await streamChatFrames(res, {
@@ -62,7 +62,7 @@ export function embedPublicRoutes(deps: RestDeps): Router {
     });
   });
 
-  router.get('/embed/:uuid/:sessionId/', async (req, res) => {
+  router.get('/:uuid/:sessionId/', async (req, res) => {
     const page = pageOf(req);
     const chats = await embedSessionHistory(deps, req.params.uuid, originOf(req), req.params.sessionId);
     const window = page.limit === undefined ? chats : chats.slice(page.offset, page.offset + page.limit);

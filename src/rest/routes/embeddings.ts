@@ -18,7 +18,7 @@ export const baseUrlOf = (req: Request) => `${req.protocol}://${req.get('host')}
 /** The spec's Embeddings App: embed configs for the chat widget (admins and managers). */
 export function embeddingRoutes(deps: RestDeps): Router {
   const router = Router();
-  router.use('/embeddings', requireRole('admin', 'manager'));
+  router.use(requireRole('admin', 'manager'));
 
   async function config(uuid: string, position = 0) {
     await settled(deps, position);
@@ -27,49 +27,49 @@ export function embeddingRoutes(deps: RestDeps): Router {
     return found;
   }
 
-  router.get('/embeddings/configs/', async (req, res) => {
+  router.get('/configs/', async (req, res) => {
     const page = pageOf(req);
     const configs = await listEmbedConfigs(deps.db);
     const window = page.limit === undefined ? configs : configs.slice(page.offset, page.offset + page.limit);
     sendPage(req, res, page, window.map(publicEmbedConfig), configs.length);
   });
 
-  router.post('/embeddings/configs/', async (req, res) => {
+  router.post('/configs/', async (req, res) => {
     const ctx = commandContext(req);
     const { uuid, position } = await withIdempotency(deps.store, ctx, `create-embed|${JSON.stringify(req.body)}`, () =>
       createEmbedConfig(deps.store, req.body, ctx));
     res.status(201).json(publicEmbedConfig(await config(uuid, position)));
   });
 
-  router.get('/embeddings/configs/:uuid/', async (req, res) => {
+  router.get('/configs/:uuid/', async (req, res) => {
     res.json(publicEmbedConfig(await config(embedUuid(req.params.uuid))));
   });
 
   for (const method of ['patch', 'put'] as const) {
-    router[method]('/embeddings/configs/:uuid/', async (req, res) => {
+    router[method]('/configs/:uuid/', async (req, res) => {
       const { uuid, position } = await updateEmbedConfig(deps.store, req.params.uuid, req.body, commandContext(req));
       res.json(publicEmbedConfig(await config(uuid, position)));
     });
   }
 
-  router.delete('/embeddings/configs/:uuid/', async (req, res) => {
+  router.delete('/configs/:uuid/', async (req, res) => {
     const { position } = await deleteEmbedConfig(deps.store, req.params.uuid, commandContext(req));
     await settled(deps, position);
     res.status(204).end();
   });
 
-  router.post('/embeddings/configs/:uuid/toggle/', async (req, res) => {
+  router.post('/configs/:uuid/toggle/', async (req, res) => {
     const { uuid, position } = await toggleEmbedConfig(deps.store, req.params.uuid, commandContext(req));
     res.json(publicEmbedConfig(await config(uuid, position)));
   });
 
-  router.get('/embeddings/configs/:uuid/embed_code/', async (req, res) => {
+  router.get('/configs/:uuid/embed_code/', async (req, res) => {
     const found = await config(embedUuid(req.params.uuid));
     const workspace = await findWorkspaceById(deps.db, req.actor!, found.workspace);
     res.json({ embed_code: embedSnippet(baseUrlOf(req), found.uuid), uuid: found.uuid, workspace: workspace?.name ?? null });
   });
 
-  router.get('/embeddings/chats/sessions/', async (req, res) => {
+  router.get('/chats/sessions/', async (req, res) => {
     const raw = req.query.embed_config;
     if (raw === undefined) throw invalid('Validation failed.', { embed_config: ['This query parameter is required.'] });
     const found = await config(embedUuid(raw));

@@ -22,14 +22,14 @@ export function keyRoutes(deps: RestDeps): Router {
 
   /** generate, list and revoke for one kind of key, under `/keys/<path>/`. */
   function keyEndpoints(path: string, kind: ApiKeyKind, listGuard: ReturnType<typeof requireRole>) {
-    router.post(`/keys/${path}/generate/`, requireAuth, async (req, res) => {
+    router.post(`/${path}/generate/`, requireAuth, async (req, res) => {
       // Never under withIdempotency: its recorded result would hold the secret.
       const { keyId, key, position } = await generateKey(deps.store, kind, commandContext(req));
       await settled(deps, position);
       res.status(201).json({ key, id: keyId, message: KEY_SHOWN_ONCE });
     });
 
-    router.get(`/keys/${path}/`, listGuard, async (req: Request, res: Response) => {
+    router.get(`/${path}/`, listGuard, async (req: Request, res: Response) => {
       const page = pageOf(req);
       const actor = req.actor!;
       const keys = await listKeys(deps.db, kind, kind === 'api' || actor.role === 'admin' ? null : actor.userId);
@@ -37,14 +37,14 @@ export function keyRoutes(deps: RestDeps): Router {
       sendPage(req, res, page, window.map(publicKey), keys.length);
     });
 
-    router.delete(`/keys/${path}/:id/`, requireAuth, async (req, res) => {
+    router.delete(`/${path}/:id/`, requireAuth, async (req, res) => {
       const { position } = await revokeKey(deps.store, kind, idParam(req), commandContext(req));
       await settled(deps, position);
       res.status(204).end();
     });
   }
 
-  router.post('/keys/api-keys/verify/', async (req, res) => {
+  router.post('/api-keys/verify/', async (req, res) => {
     res.json(await verifyKey(deps.store, req.body));
   });
   keyEndpoints('api-keys', 'api', requireRole('admin'));
@@ -57,25 +57,25 @@ export function keyRoutes(deps: RestDeps): Router {
     return publicInvite(invite);
   }
 
-  router.post('/keys/invites/generate/', requireRole('admin', 'manager'), async (req, res) => {
+  router.post('/invites/generate/', requireRole('admin', 'manager'), async (req, res) => {
     const ctx = commandContext(req);
     const { inviteId, position } = await withIdempotency(deps.store, ctx, `create-invite|${JSON.stringify(req.body)}`, () =>
       createInvite(deps.store, req.body, ctx));
     res.status(201).json(await inviteResponse(inviteId, position));
   });
 
-  router.get('/keys/invites/', requireRole('admin', 'manager'), async (req, res) => {
+  router.get('/invites/', requireRole('admin', 'manager'), async (req, res) => {
     const page = pageOf(req);
     const { results, count } = await listInvites(deps.db, lookupFilter(req, INVITE_FILTERS), findWindow(page));
     sendPage(req, res, page, results.map(publicInvite), count);
   });
 
-  router.post('/keys/invites/:id/disable/', requireRole('admin', 'manager'), async (req, res) => {
+  router.post('/invites/:id/disable/', requireRole('admin', 'manager'), async (req, res) => {
     const { inviteId, position } = await disableInvite(deps.store, idParam(req), commandContext(req));
     res.json(await inviteResponse(inviteId, position));
   });
 
-  router.post('/keys/invites/claim/', async (req, res) => {
+  router.post('/invites/claim/', async (req, res) => {
     const ctx = commandContext(req);
     const { userId, position } = await withIdempotency(deps.store, ctx, requestFingerprint('claim-invite', req.body), () =>
       claimInvite(deps.store, req.body, ctx));

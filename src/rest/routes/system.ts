@@ -20,7 +20,7 @@ const UNPAGED_EVENT_LOGS = 1000;
 export function systemRoutes(deps: RestDeps, environment: string): Router {
   const router = Router();
 
-  router.get('/system/status/', requireRole('admin'), async (_req, res) => {
+  router.get('/status/', requireRole('admin'), async (_req, res) => {
     const [h, system, llmProvider] = await Promise.all([
       health(deps.store, deps.db, deps.progress), hostFigures(), currentSetting(deps.store, 'llm_provider'),
     ]);
@@ -36,24 +36,24 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
     });
   });
 
-  router.get('/system/setup-complete/', async (_req, res) => {
+  router.get('/setup-complete/', async (_req, res) => {
     const [users, allowRegistration, appName] = await Promise.all([
       countUsers(deps.db), currentSetting(deps.store, 'allow_registration'), currentSetting(deps.store, 'custom_app_name'),
     ]);
     res.json({ setup_complete: users > 0, multi_user_mode: true, allow_registration: allowRegistration, custom_app_name: appName });
   });
 
-  router.get('/system/settings/', requireRole('admin'), async (_req, res) => {
+  router.get('/settings/', requireRole('admin'), async (_req, res) => {
     res.json(await listSettings(deps.db));
   });
 
-  router.get('/system/settings/:label/', requireRole('admin'), async (req, res) => {
+  router.get('/settings/:label/', requireRole('admin'), async (req, res) => {
     const setting = (await listSettings(deps.db)).find((s) => s.label === req.params.label);
     if (!setting) throw notFound();
     res.json(setting);
   });
 
-  router.patch('/system/settings/:label/', requireRole('admin'), async (req, res) => {
+  router.patch('/settings/:label/', requireRole('admin'), async (req, res) => {
     const label = req.params.label as string;
     const { position } = await updateSetting(deps.store, label, req.body, commandContext(req));
     await settled(deps, position);
@@ -61,7 +61,7 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
     res.json(settings.find((s) => s.label === label));
   });
 
-  router.get('/system/event-logs/', requireRole('admin'), async (req, res) => {
+  router.get('/event-logs/', requireRole('admin'), async (req, res) => {
     const page = pageOf(req);
     const filter = lookupFilter(req, { event: 'string', type: 'string', user_id: 'number', occurred_at: 'date', id: 'number' });
     for (const [param, op] of [['from_date', '$gte'], ['to_date', '$lte']] as const) {

@@ -27,55 +27,55 @@ export function userRoutes(deps: RestDeps): Router {
     return publicUser(user);
   }
 
-  router.post('/users/', async (req, res) => {
+  router.post('/', async (req, res) => {
     const ctx = commandContext(req);
     const { userId, position } = await withIdempotency(deps.store, ctx, requestFingerprint('register', req.body), () =>
       registerUser(deps.store, req.body, ctx));
     res.status(201).json(await userResponse(userId, position));
   });
 
-  router.get('/users/', requireRole('admin', 'manager'), async (req, res) => {
+  router.get('/', requireRole('admin', 'manager'), async (req, res) => {
     const page = pageOf(req);
     const filter = { ...lookupFilter(req, USER_FILTERS), ...textSearch(req, ['username', 'email']) };
     const { results, count } = await listUsers(deps.db, filter, findWindow(page));
     sendPage(req, res, page, results.map(publicUser), count);
   });
 
-  router.get('/users/me/', requireAuth, async (req, res) => {
+  router.get('/me/', requireAuth, async (req, res) => {
     res.json(await userResponse(req.actor!.userId, 0));
   });
 
-  router.post('/users/change_password/', requireAuth, async (req, res) => {
+  router.post('/change_password/', requireAuth, async (req, res) => {
     const { position } = await changePassword(deps.store, req.body, commandContext(req));
     await settled(deps, position);
     res.json({ detail: 'Password changed. Please log in again with the new password.' });
   });
 
-  router.post('/users/request_password_reset/', limit, async (req, res) => {
+  router.post('/request_password_reset/', limit, async (req, res) => {
     const { position } = await requestPasswordReset(deps.store, deps.tokens, req.body, commandContext(req));
     await settled(deps, position);
     res.json({ detail: 'If an account with that username exists, a password reset token has been sent to its email address.' });
   });
 
-  router.post('/users/reset_password/', limit, async (req, res) => {
+  router.post('/reset_password/', limit, async (req, res) => {
     const { position } = await resetPassword(deps.store, req.body, commandContext(req));
     await settled(deps, position);
     res.json({ detail: 'Password has been reset. Please log in with the new password.' });
   });
 
-  router.get('/users/:id/', requireAuth, async (req, res) => {
+  router.get('/:id/', requireAuth, async (req, res) => {
     const id = idParam(req);
     if (id !== req.actor!.userId && !isPrivileged(req.actor!.role)) throw forbidden();
     res.json(await userResponse(id, 0));
   });
 
-  router.patch('/users/:id/', requireAuth, async (req, res) => {
+  router.patch('/:id/', requireAuth, async (req, res) => {
     const id = idParam(req);
     const { position } = await updateUser(deps.store, id, req.body, commandContext(req));
     res.json(await userResponse(id, position));
   });
 
-  router.delete('/users/:id/', requireAuth, async (req, res) => {
+  router.delete('/:id/', requireAuth, async (req, res) => {
     const { position } = await deleteUser(deps.store, idParam(req), commandContext(req));
     await settled(deps, position);
     res.status(204).end();

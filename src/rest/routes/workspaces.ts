@@ -22,7 +22,7 @@ const WORKSPACE_FILTERS = {
 /** The spec's Workspaces App: workspaces, their members and threads. */
 export function workspaceRoutes(deps: RestDeps): Router {
   const router = Router();
-  router.use('/workspaces', requireAuth);
+  router.use(requireAuth);
 
   async function workspaceById(req: Parameters<typeof commandContext>[0], id: number, position: number) {
     await settled(deps, position);
@@ -37,46 +37,46 @@ export function workspaceRoutes(deps: RestDeps): Router {
     return ws;
   }
 
-  router.get('/workspaces/', async (req, res) => {
+  router.get('/', async (req, res) => {
     const page = pageOf(req);
     const filter = { ...lookupFilter(req, WORKSPACE_FILTERS), ...textSearch(req, ['name', 'slug']) };
     const { results, count } = await listWorkspaces(deps.db, req.actor!, filter, findWindow(page));
     sendPage(req, res, page, results.map(publicWorkspace), count);
   });
 
-  router.post('/workspaces/', async (req, res) => {
+  router.post('/', async (req, res) => {
     const ctx = commandContext(req);
     const { workspaceId, position } = await withIdempotency(deps.store, ctx, `create-workspace|${JSON.stringify(req.body)}`, () =>
       createWorkspace(deps.store, req.body, ctx));
     res.status(201).json(await workspaceById(req, workspaceId, position));
   });
 
-  router.get('/workspaces/:slug/', async (req, res) => {
+  router.get('/:slug/', async (req, res) => {
     res.json(publicWorkspace(await visibleWorkspace(req)));
   });
 
-  router.patch('/workspaces/:slug/', async (req, res) => {
+  router.patch('/:slug/', async (req, res) => {
     const { workspaceId, position } = await updateWorkspace(deps.store, req.params.slug, req.body, commandContext(req));
     res.json(await workspaceById(req, workspaceId, position));
   });
 
-  router.delete('/workspaces/:slug/', async (req, res) => {
+  router.delete('/:slug/', async (req, res) => {
     const { position } = await deleteWorkspace(deps.store, req.params.slug, commandContext(req));
     await settled(deps, position);
     res.status(204).end();
   });
 
-  router.post('/workspaces/:slug/add_user/', async (req, res) => {
+  router.post('/:slug/add_user/', async (req, res) => {
     const { workspaceId, position } = await addWorkspaceMember(deps.store, req.params.slug, req.body, commandContext(req));
     res.json(await workspaceById(req, workspaceId, position));
   });
 
-  router.post('/workspaces/:slug/remove_user/', async (req, res) => {
+  router.post('/:slug/remove_user/', async (req, res) => {
     const { workspaceId, position } = await removeWorkspaceMember(deps.store, req.params.slug, req.body, commandContext(req));
     res.json(await workspaceById(req, workspaceId, position));
   });
 
-  router.get('/workspaces/:slug/threads/', async (req, res) => {
+  router.get('/:slug/threads/', async (req, res) => {
     const ws = await visibleWorkspace(req);
     const page = pageOf(req);
     const threads = (await threadsOfWorkspace(deps.db, ws.id)).map(publicThread);
@@ -84,7 +84,7 @@ export function workspaceRoutes(deps: RestDeps): Router {
     sendPage(req, res, page, window, threads.length);
   });
 
-  router.post('/workspaces/:slug/threads/', async (req, res) => {
+  router.post('/:slug/threads/', async (req, res) => {
     const ctx = commandContext(req);
     const { threadId, position } = await withIdempotency(deps.store, ctx, `create-thread|${req.params.slug}|${JSON.stringify(req.body)}`, () =>
       createThread(deps.store, req.params.slug, req.body, ctx));
@@ -94,7 +94,7 @@ export function workspaceRoutes(deps: RestDeps): Router {
     res.status(201).json(publicThread(thread));
   });
 
-  router.patch('/workspaces/:slug/threads/:id/', async (req, res) => {
+  router.patch('/:slug/threads/:id/', async (req, res) => {
     const { threadId, position } = await renameThread(deps.store, req.params.slug, idParam(req), req.body, commandContext(req));
     await settled(deps, position);
     const thread = await findThread(deps.db, threadId);
@@ -102,7 +102,7 @@ export function workspaceRoutes(deps: RestDeps): Router {
     res.json(publicThread(thread));
   });
 
-  router.delete('/workspaces/:slug/threads/:id/', async (req, res) => {
+  router.delete('/:slug/threads/:id/', async (req, res) => {
     const { position } = await deleteThread(deps.store, req.params.slug, idParam(req), commandContext(req));
     await settled(deps, position);
     res.status(204).end();
