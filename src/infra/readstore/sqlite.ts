@@ -496,11 +496,11 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
-    const guarded = guardedUpdate(this.mem.docs, filter, update);
+    const guarded = guardedUpdate(this.mem.docs, filter, update, !!options.upsert);
     if (guarded !== undefined) {
       if (guarded) {
         this.put(guarded.previous, guarded.next);
-        return { matched: 1, upserted: false };
+        return guarded.previous ? { matched: 1, upserted: false } : { matched: 0, upserted: true };
       }
       if (!options.upsert) return { matched: 0, upserted: false };
     }
@@ -631,9 +631,10 @@ const isPrimitive = (v: unknown) => v === null || typeof v === 'string' || typeo
  * The projections' guarded update (`applyGuarded`: `{_id, _pos: {$lt: n}}` with `$set`/`$inc` of
  * top-level fields to plain values), the one write a replay makes per event, done directly instead of
  * through nedb's matcher and modifier, with the same result. Answers undefined for anything else (the
- * general path decides), null when the guard does not match, else the document before and after.
+ * general path decides), null when the guard does not match, else the document before (null: an
+ * upsert creates it) and after.
  */
-function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): { previous: Doc; next: Doc } | null | undefined {
+function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update, upsert: boolean): { previous: Doc | null; next: Doc } | null | undefined {
   const id = filter._id;
   const guard = filter._pos;
   if (typeof id !== 'string' || guard === null || typeof guard !== 'object' || typeof guard.$lt !== 'number') return undefined;
@@ -656,6 +657,7 @@ function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): 
     for (const field of Object.keys($inc)) if (!isPlainField(field) || typeof $inc[field] !== 'number' || ($set && field in $set)) return undefined;
   }
   const previous = docs.get(id);
+  if (!previous && upsert) return { previous: null, next: Object.freeze(upserted(id, update)) };
   // nedb compares numbers with numbers only: a document without a numeric _pos never matches $lt.
   if (!previous || typeof previous._pos !== 'number' || !(previous._pos < guard.$lt)) return null;
   const next: Doc = { ...previous, ...$set };
@@ -668,4 +670,18 @@ function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): 
     }
   }
   return { previous, next: Object.freeze(next) };
+}
+
+/**
+ * What the general path's upsert makes of `{_id: id}` and a checked `$set`/`$inc` of plain fields (nedb's
+ * modify: the seed, then each modifier in the update's order; a missing field is `$inc`ed from 0): each
+ * replayed aggregate's first event upserts, and the general path cost ≈ 10 µs per document.
+ */
+function upserted(id: string, update: Update): Doc {
+  const doc: Doc = { _id: id };
+  for (const modifier in update) {
+    const fields = update[modifier] as Record<string, unknown>;
+    for (const field in fields) doc[field] = fields[field];
+  }
+  return doc;
 }
