@@ -42,7 +42,8 @@ export async function rebuildReadModels(
   let position = 0;
   let events = 0;
   for (;;) {
-    const batch = await store.readAll({ after: position, maxCount: BATCH });
+    // Lean: projections read events' fields only, so the adapter may leave metadata and createdAt unparsed until read.
+    const batch = await store.readAll({ after: position, maxCount: BATCH, lean: true });
     if (!batch.length) break;
     await apply(batch, target);
     position = batch[batch.length - 1].position;

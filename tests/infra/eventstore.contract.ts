@@ -275,6 +275,24 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         expect(later.map((e) => e.type)).toEqual(['B', 'C']);
       });
 
+      it('given events, when reading lean (a replay), then every field reads the same as in a full read, and so does the JSON', async () => {
+        const stream = newStream();
+        const head = await store.headPosition();
+        await store.appendToStream(stream, [event('A', { n: 1, nested: { s: 'x' } }), event('B')], 'no_stream');
+
+        const full = (await store.readAll({ after: head })).filter((e) => e.streamName === stream);
+        const lean = (await store.readAll({ after: head, lean: true })).filter((e) => e.streamName === stream);
+
+        const fields = (e: RecordedEvent) => ({
+          id: e.id, type: e.type, data: e.data, metadata: e.metadata, streamName: e.streamName,
+          revision: e.revision, position: e.position, createdAt: e.createdAt,
+        });
+        expect(lean.map(fields)).toEqual(full.map(fields));
+        expect(lean[0]!.createdAt).toBeInstanceOf(Date);
+        expect(lean[0]!.metadata).toBe(lean[0]!.metadata); // parsed once, the same object on every read
+        expect(JSON.parse(JSON.stringify(lean))).toEqual(JSON.parse(JSON.stringify(full)));
+      });
+
       it('given events of several types, when reading some types, then only those come back, in order', async () => {
         const [wanted, also, other] = [newType('Wanted'), newType('Also'), newType('Other')];
         const stream = newStream();

@@ -260,6 +260,19 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
         await expect(coll.find({})).resolves.toEqual([{ _id: 'd1', pos: 5, v: 'new' }]);
       });
 
+      it("applyGuarded's upsert of a missing document builds it from the _id and the update, fields in the update's order", async () => {
+        const coll = await seeded('guard_missing');
+        await expect(coll.updateOne({ _id: 'd1', _pos: { $lt: 4 } }, { $inc: { n: 2 }, $set: { v: 'a', flag: false, none: null, _pos: 4 } }, { upsert: true }))
+          .resolves.toEqual({ matched: 0, upserted: true });
+        const doc = await coll.findOne({ _id: 'd1' });
+        expect(doc).toEqual({ _id: 'd1', n: 2, v: 'a', flag: false, none: null, _pos: 4 });
+        expect(Object.keys(doc!)).toEqual(['_id', 'n', 'v', 'flag', 'none', '_pos']);
+        await expect(coll.updateOne({ _id: 'd1', _pos: { $lt: 4 } }, { $set: { v: 'again', _pos: 4 } }, { upsert: true }))
+          .rejects.toBeInstanceOf(DuplicateKeyError);
+        await expect(coll.updateOne({ _id: 'd2', _pos: { $lt: 4 } }, { $set: { v: 'b', _pos: 4 } })).resolves.toEqual({ matched: 0, upserted: false });
+        await expect(coll.count({})).resolves.toBe(1);
+      });
+
       it('a position-guarded upsert of an already applied event raises DuplicateKeyError and changes nothing', async () => {
         // This is how projections make redelivery harmless: the caller treats DuplicateKeyError as "already applied".
         const coll = await seeded('guard_old', [{ _id: 'd1', pos: 7, v: 'current' }]);

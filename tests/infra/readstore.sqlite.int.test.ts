@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuplicateKeyError } from '../../src/infra/readstore/port.js';
+import { NedbReadStore } from '../../src/infra/readstore/nedb.js';
 import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
+import { applyGuarded } from '../../src/projections/shared/projection.js';
 import { describeReadStoreContract, uniqueName } from './readstore.contract.js';
 
 let dir: string;
@@ -183,5 +185,37 @@ describe('sqlite read store: the guarded update projections make, taken directly
       await store.close();
     }
     expect(outcomes[0]).toEqual(outcomes[1]);
+  });
+});
+
+describe('sqlite read store: applyGuarded through updateGuarded', () => {
+  it("leaves the very documents (fields and their order) that nedb's matcher and modifier leave", async () => {
+    const sqlite = SqliteReadStore.open(':memory:');
+    const nedb = await NedbReadStore.open(null);
+    const name = uniqueName('guarded');
+    const writes: [string, number, Record<string, unknown>, boolean?][] = [
+      ['a', 1, { $set: { name: 'A', n: 0, on: true, none: null } }],
+      ['b', 2, { $inc: { n: 2 }, $set: { name: 'B' } }],
+      ['c', 3, { $inc: { n: 1 } }],
+      ['a', 4, { $set: { name: 'A2' }, $inc: { n: 5, fresh: 1 } }, false],
+      ['a', 4, { $set: { name: 'redelivered' } }, false],
+      ['a', 2, { $set: { name: 'older' } }],
+      ['b', 5, { $set: { name: 'later' } }],
+      ['missing', 6, { $set: { name: 'M' } }, false],
+      ['b', 7, { $set: { tags: ['x'], nested: { k: 1 } } }, false],
+      ['c', 8, { $push: { list: 'p' } }, false],
+      ['c', 9, { $inc: { n: 1 }, $set: { _pos: 1, late: 'y' } }, false],
+      ['d', 10, { $set: { name: 'D' }, $inc: { n: 1 } }],
+    ];
+    for (const store of [sqlite, nedb]) {
+      const coll = store.collection(name);
+      for (const [id, position, update, upsert] of writes) await applyGuarded(coll, id, position, update, upsert ?? true);
+    }
+    expect(typeof sqlite.collection(name).updateGuarded).toBe('function');
+    const docs = await sqlite.collection(name).find({}, { sort: { _id: 1 } });
+    expect(JSON.stringify(docs)).toBe(JSON.stringify(await nedb.collection(name).find({}, { sort: { _id: 1 } })));
+    expect(docs.map((d) => d._pos)).toEqual([4, 7, 9, 10]);
+    await sqlite.close();
+    await nedb.close();
   });
 });

@@ -53,6 +53,12 @@ export interface ReadAllOptions {
   after?: number; // exclusive; 0 or absent reads from the beginning
   maxCount?: number;
   types?: readonly string[]; // only these event types
+  /**
+   * The caller only reads the events' fields (a replay): an adapter may then parse `metadata` and
+   * `createdAt` on first read, as accessors rather than own properties (a spread or Object.keys does
+   * not see them; JSON.stringify does). Adapters may ignore it.
+   */
+  lean?: boolean;
 }
 
 export interface SubscribeOptions {

@@ -10,6 +10,7 @@ import {
   type AppendResult,
   type BatchHandler,
   type EventStore,
+  type EventMetadata,
   type EventToAppend,
   type ExpectedRevision,
   type ReadAllOptions,
@@ -63,6 +64,53 @@ export function toRecorded(row: EventRow): RecordedEvent {
     createdAt: new Date(row[7]),
   };
 }
+
+/**
+ * A recorded event whose metadata and createdAt are parsed when first read (`readAll({lean: true})`): a
+ * replay's projections read neither, and the metadata is most of an event's JSON (building a 100k
+ * replay's events: 4.6 → 2.6 µs each in a profile).
+ */
+class LeanRecordedEvent implements RecordedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly streamName: string;
+  readonly revision: number;
+  readonly position: number;
+  #metadata: string | EventMetadata;
+  #createdAt: string | Date;
+
+  constructor(row: EventRow) {
+    this.id = row[1];
+    this.type = row[4];
+    this.data = JSON.parse(row[5]);
+    this.streamName = row[2];
+    this.revision = row[3];
+    this.position = row[0];
+    this.#metadata = row[6];
+    this.#createdAt = row[7];
+  }
+
+  get metadata(): EventMetadata {
+    const m = this.#metadata;
+    return typeof m === 'string' ? (this.#metadata = JSON.parse(m) as EventMetadata) : m;
+  }
+
+  get createdAt(): Date {
+    const at = this.#createdAt;
+    return typeof at === 'string' ? (this.#createdAt = new Date(at)) : at;
+  }
+
+  /** The same JSON as an eagerly read event's. */
+  toJSON(): RecordedEvent {
+    return {
+      id: this.id, type: this.type, data: this.data, metadata: this.metadata,
+      streamName: this.streamName, revision: this.revision, position: this.position, createdAt: this.createdAt,
+    };
+  }
+}
+
+const toLeanRecorded = (row: EventRow): RecordedEvent => new LeanRecordedEvent(row);
 
 /** A statement reading events, answering rows as EventRow arrays. */
 export const eventRows = <P extends unknown[]>(db: Database.Database, sql: string) => db.prepare<P, EventRow>(sql).raw(true);
@@ -199,15 +247,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.readAllSync(options.after ?? 0, options.maxCount ?? -1, options.types);
+    return this.readAllSync(options.after ?? 0, options.maxCount ?? -1, options.types, options.lean);
   }
 
   /** @internal used by subscriptions */
-  readAllSync(after: number, limit: number, types: readonly string[] | undefined): RecordedEvent[] {
+  readAllSync(after: number, limit: number, types: readonly string[] | undefined, lean = false): RecordedEvent[] {
     const rows = types
       ? this.stmt.allOfTypes.all(after, JSON.stringify(types), limit)
       : this.stmt.all.all(after, limit);
-    return rows.map(toRecorded);
+    return rows.map(lean ? toLeanRecorded : toRecorded);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {

@@ -32,6 +32,14 @@ export interface Collection<T extends Doc = Doc> {
   insertOne(doc: T): Promise<void>;
   /** Returns how many documents matched (0 or 1); with upsert, inserts when none matched. */
   updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number; upserted: boolean }>;
+  /**
+   * Optional, for applyGuarded (projections/shared/projection.ts), which otherwise calls
+   * `updateOne({_id: id, _pos: {$lt: position}}, {...update, $set: {...update.$set, _pos: position}}, {upsert})`:
+   * the same write without the caller building those objects (a replay makes one per event). An upsert
+   * of an event the document holds already may answer instead of raising DuplicateKeyError. May answer
+   * undefined when it is done synchronously.
+   */
+  updateGuarded?(id: string, position: number, update: Update, upsert: boolean): Promise<unknown> | undefined;
   updateMany(filter: Filter, update: Update): Promise<{ matched: number }>;
   /**
    * Upserts many documents by `_id` in one call: each document's fields are set as `$set` would set

@@ -496,11 +496,11 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
-    const guarded = guardedUpdate(this.mem.docs, filter, update);
+    const guarded = guardedUpdate(this.mem.docs, filter, update, !!options.upsert);
     if (guarded !== undefined) {
       if (guarded) {
         this.put(guarded.previous, guarded.next);
-        return { matched: 1, upserted: false };
+        return guarded.previous ? { matched: 1, upserted: false } : { matched: 0, upserted: true };
       }
       if (!options.upsert) return { matched: 0, upserted: false };
     }
@@ -515,6 +515,21 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     if (this.mem.docs.has(created._id)) throw new DuplicateKeyError(`Duplicate _id ${created._id} in ${this.name}`);
     this.put(null, created);
     return { matched: 0, upserted: true };
+  }
+
+  /**
+   * applyGuarded's write without building its filter and update: the same as `updateOne({_id: id, _pos:
+   * {$lt: position}}, {...update, $set: {...update.$set, _pos: position}}, {upsert})`, except that an
+   * upsert of an event the document holds already answers without raising DuplicateKeyError. Synchronous
+   * (answers undefined) unless the update needs the general path.
+   */
+  updateGuarded(id: string, position: number, update: Update, upsert: boolean): Promise<unknown> | undefined {
+    const write = guardedWrite(this.mem.docs, id, position, update, upsert, position);
+    if (write === undefined) {
+      return this.updateOne({ _id: id, _pos: { $lt: position } }, { ...update, $set: { ...update.$set, _pos: position } }, { upsert });
+    }
+    if (write) this.put(write.previous, write.next);
+    return undefined;
   }
 
   async updateMany(filter: Filter, update: Update) {
@@ -631,9 +646,10 @@ const isPrimitive = (v: unknown) => v === null || typeof v === 'string' || typeo
  * The projections' guarded update (`applyGuarded`: `{_id, _pos: {$lt: n}}` with `$set`/`$inc` of
  * top-level fields to plain values), the one write a replay makes per event, done directly instead of
  * through nedb's matcher and modifier, with the same result. Answers undefined for anything else (the
- * general path decides), null when the guard does not match, else the document before and after.
+ * general path decides), null when the guard does not match, else the document before (null: an
+ * upsert creates it) and after.
  */
-function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): { previous: Doc; next: Doc } | null | undefined {
+function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update, upsert: boolean): GuardedWrite | null | undefined {
   const id = filter._id;
   const guard = filter._pos;
   if (typeof id !== 'string' || guard === null || typeof guard !== 'object' || typeof guard.$lt !== 'number') return undefined;
@@ -643,24 +659,39 @@ function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): 
   keys = 0;
   for (const k in guard) keys++;
   if (keys !== 1) return undefined;
+  return guardedWrite(docs, id, guard.$lt, update, upsert, undefined);
+}
+
+type GuardedWrite = { previous: Doc | null; next: Doc };
+
+/**
+ * The guarded update of document `id` below position `lt`, with `update` checked to be the simple
+ * kind; `position`, when given, is also set as `_pos` (as applyGuarded adds it to `$set`).
+ */
+function guardedWrite(docs: Map<string, Doc>, id: string, lt: number, update: Update, upsert: boolean, position: number | undefined): GuardedWrite | null | undefined {
   const { $set, $inc } = update;
-  keys = 0;
+  let keys = 0;
   for (const k in update) keys++;
   if (keys !== ($set === undefined ? 0 : 1) + ($inc === undefined ? 0 : 1)) return undefined;
   if ($set !== undefined) {
     if ($set === null || typeof $set !== 'object') return undefined;
-    for (const field of Object.keys($set)) if (!isPlainField(field) || !isPrimitive($set[field])) return undefined;
+    for (const field in $set) if (!isPlainField(field) || !isPrimitive($set[field])) return undefined;
   }
   if ($inc !== undefined) {
     if ($inc === null || typeof $inc !== 'object') return undefined;
-    for (const field of Object.keys($inc)) if (!isPlainField(field) || typeof $inc[field] !== 'number' || ($set && field in $set)) return undefined;
+    for (const field in $inc) {
+      if (!isPlainField(field) || typeof $inc[field] !== 'number' || ($set && field in $set) || (position !== undefined && field === '_pos')) return undefined;
+    }
   }
   const previous = docs.get(id);
+  if (!previous && upsert) return { previous: null, next: Object.freeze(upserted(id, update, position)) };
   // nedb compares numbers with numbers only: a document without a numeric _pos never matches $lt.
-  if (!previous || typeof previous._pos !== 'number' || !(previous._pos < guard.$lt)) return null;
+  if (!previous || typeof previous._pos !== 'number' || !(previous._pos < lt)) return null;
   const next: Doc = { ...previous, ...$set };
+  if (position !== undefined) next._pos = position; // the guard needs it held already: its place stays
   if ($inc) {
-    for (const [field, by] of Object.entries($inc as Record<string, number>)) {
+    for (const field in $inc) {
+      const by = $inc[field] as number;
       const current = previous[field];
       if (current === undefined) next[field] = by;
       else if (typeof current === 'number') next[field] = current + by;
@@ -668,4 +699,21 @@ function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update): 
     }
   }
   return { previous, next: Object.freeze(next) };
+}
+
+/**
+ * What the general path's upsert makes of `{_id: id}` and a checked `$set`/`$inc` of plain fields (nedb's
+ * modify: the seed, then each modifier in the update's order; a missing field is `$inc`ed from 0): each
+ * replayed aggregate's first event upserts, and the general path cost ≈ 10 µs per document. `position`
+ * goes where applyGuarded puts `_pos`: last in `$set`, which it appends when the update has none.
+ */
+function upserted(id: string, update: Update, position: number | undefined): Doc {
+  const doc: Doc = { _id: id };
+  for (const modifier in update) {
+    const fields = update[modifier] as Record<string, unknown>;
+    for (const field in fields) doc[field] = fields[field];
+    if (modifier === '$set' && position !== undefined) doc._pos = position;
+  }
+  if (position !== undefined) doc._pos = position;
+  return doc;
 }

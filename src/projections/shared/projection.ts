@@ -18,10 +18,16 @@ export interface Projection {
  * lands on a document that has not seen this event yet, so redelivery after a crash is harmless.
  */
 export async function applyGuarded(coll: Collection, id: string, position: number, update: Update, upsert = true, when?: Filter): Promise<void> {
-  const guarded = { ...update, $set: { ...update.$set, _pos: position } };
-  // Built without spreading an empty `when` (the usual case): a replay makes one of these per event.
-  const filter = when ? { ...when, _id: id, _pos: { $lt: position } } : { _id: id, _pos: { $lt: position } };
   try {
+    if (!when && coll.updateGuarded) {
+      // The store's direct form, where it has one: no filter and update objects built per event.
+      const pending = coll.updateGuarded(id, position, update, upsert);
+      if (pending) await pending;
+      return;
+    }
+    const guarded = { ...update, $set: { ...update.$set, _pos: position } };
+    // Built without spreading an empty `when` (the usual case): a replay makes one of these per event.
+    const filter = when ? { ...when, _id: id, _pos: { $lt: position } } : { _id: id, _pos: { $lt: position } };
     await coll.updateOne(filter, guarded, upsert ? UPSERT : NO_UPSERT);
   } catch (err) {
     // The upsert collided with the document itself: it already holds this event or a later one.
