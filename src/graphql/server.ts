@@ -15,6 +15,7 @@ import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';
 import { createLoaders } from './shared/loaders.js';
+import { subscribeSharingExecution } from './shared/shared-execution.js';
 
 export interface GraphQLEndpoint {
   http: RequestHandler;
@@ -73,6 +74,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null; session?: BearerSession | null; closed?: AbortSignal }>({
     schema,
     validate: validateWithDepth,
+    subscribe: subscribeSharingExecution,
     // Complexity needs the variables, which only onSubscribe sees; anything unparsable is left to graphql-ws.
     onSubscribe: async (ctx, _id, payload) => {
       if (!(await stillActing(ctx))) return [new GraphQLError(INVALID_TOKEN, { extensions: { code: 'UNAUTHENTICATED' } })];

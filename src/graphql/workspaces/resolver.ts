@@ -12,7 +12,14 @@ import { User } from '../identity/types.js';
 import { listComplexity } from '../limits.js';
 import { createLoaders } from '../shared/loaders.js';
 import { noticeStream } from '../shared/notice-stream.js';
+import { sharedEvents } from '../shared/shared-execution.js';
 import { CreateWorkspaceInput, Thread, toWireInput, UpdateWorkspaceInput, Workspace, WorkspaceEvent } from './types.js';
+
+/**
+ * Every subscriber who may see a workspace gets the same event object for a change to it: nothing under
+ * WorkspaceEvent depends on the viewer once `seenBy` has let them see it, so the execution is shared.
+ */
+const workspaceEventFor = sharedEvents<number, WorkspaceEvent>();
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -150,7 +157,9 @@ export class WorkspaceResolver {
         const now = seenBy(actor, await workspaceAfter(ctx.deps.db, ws.id, event.position));
         // Someone removed from the workspace hears nothing more about it, except that it is gone.
         if (!now && event.type !== 'WorkspaceDeleted') return null;
-        return { type: event.type, position: event.position, occurredAt: event.occurredAt, workspace: now && Workspace.from(now) };
+        return workspaceEventFor(event.position, now, () => ({
+          type: event.type, position: event.position, occurredAt: event.occurredAt, workspace: now && Workspace.from(now),
+        }));
       });
     },
   })
