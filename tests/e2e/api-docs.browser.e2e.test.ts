@@ -1,7 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../support/chromium.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -9,23 +7,15 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * any request to another host is blocked and recorded, and the page must still render the API's
  * operations under helmet's headers and the page's own CSP, with no script error or CSP violation.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
 
 let server: TestServer;
 let context: BrowserContext;
-let userDataDir: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's "chromium" package (CI does) or set CHROMIUM_PATH. This test is never skipped.`);
-  }
   server = await startTestServer();
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
+  context = browser.context;
 }, 90_000);
 
 /** Re-reads until the value settles on `expected` or the time is up; answers the last value read. */
@@ -40,9 +30,8 @@ async function settle<T>(read: () => Promise<T>, expected: T, ms = 10_000): Prom
 }
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await server?.close();
-  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /**

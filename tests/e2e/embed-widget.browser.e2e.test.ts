@@ -1,12 +1,10 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { appendedSince } from '../support/e2e.js';
 import { uploadReadyDocument } from '../support/documents.js';
 import { createEmbed, createWorkspace, embedCode, type EmbedOwner, registerAdmin } from '../support/embed.js';
+import { launchChromium } from '../support/chromium.js';
 import { api, startTestServer, type TestServer } from '../support/server.js';
 
 /**
@@ -14,11 +12,6 @@ import { api, startTestServer, type TestServer } from '../support/server.js';
  * page on an allowed origin pastes the embed code, a visitor asks in the bubble and reads the answer
  * from the workspace's documents; a page on another origin is refused and shown no answer.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run',
-];
 const HANDBOOK = 'Returns and refunds. Customers may return any unused item within 45 days of delivery for a full refund. '
   + 'Gift cards cannot be refunded. Shipping is free for orders over 60 euros.';
 
@@ -51,28 +44,24 @@ let workspaceId: number;
 let shop: Awaited<ReturnType<typeof startSite>>;
 let stranger: Awaited<ReturnType<typeof startSite>>;
 let context: BrowserContext;
-let userDataDir: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: install Debian's "chromium" package (CI does) or set CHROMIUM_PATH. This test is never skipped.`);
-  }
   server = await startTestServer();
   owner = await registerAdmin(server);
   workspaceId = (await createWorkspace(server, owner)).id;
   await uploadReadyDocument(server, owner.access, workspaceId, 'returns-policy.txt', HANDBOOK);
   shop = await startSite();
   stranger = await startSite();
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
+  context = browser.context;
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await shop?.close();
   await stranger?.close();
   await server?.close();
-  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /** Opens a page and collects its uncaught script errors. */
