@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,46 @@ describe('projection runner: announcing batches after a window (one read-store f
       disk = await onDisk(behindFile, async (view) => ({ user: !!(await findUser(view, userId)), checkpoint: await checkpointOf(view) }));
     }
     expect(disk.checkpoint).toBe(position);
+  });
+
+  describe('given notices that stay in this process, and a batch holding several writes that requests wait for', () => {
+    const note = async (stream: string) => (await store.appendToStream(stream, [{
+      id: randomUUID(), type: 'SomethingNoted', data: {}, metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+    }], 'any')).position;
+    /** What happened, in order: answers (a request's wait for its write ended), notices, and a listener's work on each. */
+    const watch = async () => {
+      const seen: string[] = [];
+      await pubsub.subscribe(PROJECTIONS_CHANNEL, async (m) => {
+        const positions = (m as ProgressNotice).events.map((e) => e.position).join(',');
+        seen.push(`notice ${positions}`);
+        for (let i = 0; i < 50; i++) await Promise.resolve(); // a subscription's hops from notice to socket
+        seen.push(`told ${positions}`);
+      });
+      return seen;
+    };
+
+    it('then each write is answered and told to listeners, who finish with it, before the next write is answered (log order, one write per turn)', async () => {
+      const [a, b, c] = [await note('thing-1'), await note('thing-2'), await note('thing-1')];
+      const { r, progress } = runner(db, LONG, true);
+      const seen = await watch();
+      for (const p of [a, c]) void progress.waitFor(p).then(() => seen.push(`answer ${p}`));
+      await r.start(); // catches up on the three in one batch
+      await progress.waitFor(c);
+      await new Promise((resolve) => setImmediate(resolve));
+
+      // Nobody waits for b: it goes out with the write after it.
+      expect(seen).toEqual([`answer ${a}`, `notice ${a}`, `told ${a}`, `answer ${c}`, `notice ${b},${c}`, `told ${b},${c}`]);
+    });
+
+    it('then a batch nobody waits for is told in one notice', async () => {
+      const [a, b] = [await note('thing-1'), await note('thing-2')];
+      const { r, progress } = runner(db, LONG, true);
+      const seen = await watch();
+      await r.start();
+      await progress.waitFor(b);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([`notice ${a},${b}`, `told ${a},${b}`]);
+    });
   });
 
   it('given batches applied and read but never flushed, when the process dies, then a runner restarted on the file re-applies them from the checkpoint there and reaches the same read models', async () => {

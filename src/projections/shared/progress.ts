@@ -19,6 +19,13 @@ export class ProjectionProgress {
     for (const w of ready) w.resolve(true);
   }
 
+  /** Positions someone waits for in (after, upTo], ascending and distinct: where a batch's announcement may be cut. */
+  awaitedBetween(after: number, upTo: number): number[] {
+    const positions = new Set<number>();
+    for (const w of this.waiters) if (w.position > after && w.position <= upTo) positions.add(w.position);
+    return [...positions].sort((x, y) => x - y);
+  }
+
   /** Resolves true once the read models include `position`, or false after `timeoutMs`. */
   waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
     if (position <= this.current) return Promise.resolve(true);
