@@ -110,7 +110,7 @@ describe('projection runner: announcing batches after a window (one read-store f
     expect(disk.checkpoint).toBe(position);
   });
 
-  describe('given notices that stay in this process, and a batch holding several writes that requests wait for', () => {
+  describe('given notices that stay in this process, and a batch holding several writes', () => {
     const note = async (stream: string) => (await store.appendToStream(stream, [{
       id: randomUUID(), type: 'SomethingNoted', data: {}, metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
     }], 'any')).position;
@@ -126,10 +126,12 @@ describe('projection runner: announcing batches after a window (one read-store f
       return seen;
     };
 
-    it('then each write is answered and told to listeners, who finish with it, before the next write is answered (log order, one write per turn)', async () => {
+    it('when requests wait for them and a subscription follows the changes, then each write is answered and told to listeners, who finish with it, before the next write is answered (log order, one write per turn)', async () => {
       const [a, b, c] = [await note('thing-1'), await note('thing-2'), await note('thing-1')];
       const { r, progress } = runner(db, LONG, true);
       const seen = await watch();
+      const unfollow = progress.follow(); // a live subscription
+      cleanup.push(async () => unfollow());
       for (const p of [a, c]) void progress.waitFor(p).then(() => seen.push(`answer ${p}`));
       await r.start(); // catches up on the three in one batch
       await progress.waitFor(c);
@@ -139,14 +141,29 @@ describe('projection runner: announcing batches after a window (one read-store f
       expect(seen).toEqual([`answer ${a}`, `notice ${a}`, `told ${a}`, `answer ${c}`, `notice ${b},${c}`, `told ${b},${c}`]);
     });
 
-    it('then a batch nobody waits for is told in one notice', async () => {
+    it('when nobody waits for them, then the batch is told in one notice, followed or not', async () => {
       const [a, b] = [await note('thing-1'), await note('thing-2')];
       const { r, progress } = runner(db, LONG, true);
       const seen = await watch();
+      const unfollow = progress.follow();
+      cleanup.push(async () => unfollow());
       await r.start();
       await progress.waitFor(b);
       await new Promise((resolve) => setImmediate(resolve));
       expect(seen).toEqual([`notice ${a},${b}`, `told ${a},${b}`]);
+    });
+
+    it('when requests wait for them but nothing follows the changes (no live subscription), then the batch is answered and told at once', async () => {
+      const [a, b] = [await note('thing-1'), await note('thing-2')];
+      const { r, progress } = runner(db, LONG, true);
+      const seen = await watch();
+      const unfollow = progress.follow();
+      unfollow(); // a subscription came and went
+      for (const p of [a, b]) void progress.waitFor(p).then(() => seen.push(`answer ${p}`));
+      await r.start();
+      await progress.waitFor(b);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([`answer ${a}`, `answer ${b}`, `notice ${a},${b}`, `told ${a},${b}`]);
     });
   });
 

@@ -52,11 +52,13 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * a batch of n writes (requests that came in while the last batch was being fanned out) answered all n
  * requests first and then fanned out n changes: the last change reached subscribers n fan-outs after
  * its answer (bench/fanout.js: ~1 s behind at 10 updates/s on a loaded machine). A batch nobody waits
- * for (catch-up, another process's writes) is still told in one notice.
+ * for (catch-up, another process's writes), or told while nothing follows the changes (no live
+ * subscription), is told in one notice: answers trickling out a turn apart cost the round trip ~30 %
+ * more CPU per request (bench/roundtrip.js) and buy nothing there.
  */
 async function announceInTurns(progress: ProjectionProgress, pubsub: PubSub, notice: ProgressNotice): Promise<void> {
   const { events } = notice;
-  const cuts = events.length > 1 ? progress.awaitedBetween(events[0]!.position - 1, events[events.length - 2]!.position) : [];
+  const cuts = events.length > 1 && progress.followed ? progress.awaitedBetween(events[0]!.position - 1, events[events.length - 2]!.position) : [];
   let from = 0;
   for (const cut of cuts) {
     let to = from;
