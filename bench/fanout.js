@@ -22,7 +22,10 @@
  * (which also proves every subscription is live), then the counters are reset.
  *
  *   node bench/fanout.js [--quick] [--diagnose] [--patches=a,b] [--subscribers=N] [--members=N]
- *                        [--updates=N] [--rate=N] [--client-procs=N] [--json out.json]
+ *                        [--updates=N] [--rate=N] [--client-procs=N] [--timeline] [--json out.json]
+ *
+ * Every report lists each update's last frame and answer time, and the slowest updates; --timeline also
+ * preloads lib/stall-observer.js into both servers (GC pauses, event-loop stalls) and lines them up.
  */
 const fs = require('node:fs');
 const http = require('node:http');
@@ -49,10 +52,14 @@ function settings(f) {
     rate: n('rate', 'rate'),
     clientProcs: n('clientProcs', 'client-procs'),
     workspaces: base.workspaces,
+    timeline: Boolean(f.timeline),
   };
 }
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** With --timeline both servers get the same preloaded observer (GC, event-loop stalls): see lib/stall-observer.js. */
+const observed = (s) => (s.timeline ? ['--require', path.join(__dirname, 'lib', 'stall-observer.js')] : []);
 
 /** The subscriber processes: `tokens` spread over `procs` children, connected and subscribed. */
 async function startSubscribers(wsUrl, tokens, procs, slug, log) {
@@ -153,6 +160,7 @@ async function measure(server, subs, s, send, firstValue, log, { profileFile = n
   const cpu0 = procCpuSeconds(server.pid);
   const clientCpu0 = subs.cpuSeconds();
   const started = performance.now() + 50;
+  const startedHr = nowMs() + 50;
   const sends = [];
   for (let k = 0; k < s.updates; k++) {
     const wait = started + k * interval - performance.now();
@@ -171,9 +179,10 @@ async function measure(server, subs, s, send, firstValue, log, { profileFile = n
   const wallSeconds = (performance.now() - started) / 1000;
   const mem = rss.stop();
   if (profileFile) await server.ask('profile-stop', 'profiled', { file: profileFile });
+  const timeline = s.timeline ? (await server.ask('timeline', 'timeline', { since: startedHr - 1000 })).timeline : null;
   const collected = await subs.collect();
   return {
-    acks, values, collected, settled, sendSeconds, wallSeconds,
+    acks, values, collected, settled, sendSeconds, wallSeconds, startedHr, timeline,
     serverCpuSeconds: cpu1 - cpu0, clientCpuSeconds, peakRssMiB: mem.peakSampledMiB, hwmMiB: mem.hwmMiB,
   };
 }
@@ -189,6 +198,7 @@ function analyse(s, run, positionOf) {
   const latencies = [];
   const fromSend = [];
   const perUpdateLast = new Array(s.updates).fill(-Infinity);
+  const perUpdate = Array.from({ length: s.updates }, () => []);
   let duplicates = 0;
   let unexpected = 0;
   let negative = 0;
@@ -209,12 +219,30 @@ function analyse(s, run, positionOf) {
     latencies.push(ms);
     fromSend.push(at - run.acks[k].sentAt);
     if (ms > perUpdateLast[k]) perUpdateLast[k] = ms;
+    perUpdate[k].push(ms);
   }
   const received = latencies.length;
   const expected = s.subscribers * s.updates;
   const subscribersMissingSome = new Set();
   for (let i = 0; i < seen.length; i++) if (!seen[i]) subscribersMissingSome.add(Math.floor(i / s.updates));
   const sorted = Float64Array.from(latencies).sort();
+  const p99 = summarize(sorted).p99;
+  // Each update: when it was sent (ms after the first send), its answer, its frames' latencies from t0, and
+  // how many of its frames are at or over the run's p99 (which updates make the tail).
+  const framesOut = new Map((run.timeline?.frames ?? []).map(([pos, first, last, n]) => [pos, { first, last, n }]));
+  const answersOut = (run.timeline?.answers ?? []).filter(([at]) => at >= run.startedHr - 1).map(([at]) => at);
+  const updates = run.acks.map((a, k) => {
+    const xs = Float64Array.from(perUpdate[k]).sort();
+    const out = framesOut.get(positionOf(a));
+    const q = (f) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(f * xs.length))] : NaN);
+    return {
+      k, sentMs: a.sentAt - run.startedHr, t0Ms: a.t0 - run.startedHr, ackMs: a.ackMs,
+      firstMs: xs.length ? xs[0] : NaN, p50Ms: q(0.5), lastMs: xs.length ? xs[xs.length - 1] : NaN, frames: xs.length,
+      atOrOverP99: xs.filter((x) => x >= p99).length,
+      // Server side (--timeline), ms after t0: the k-th non-GET answer ended, its first and last frame sent.
+      ...(run.timeline ? { srvAnswerMs: (answersOut[k] ?? NaN) - a.t0, srvFirstMs: out ? out.first - a.t0 : NaN, srvLastMs: out ? out.last - a.t0 : NaN, srvFrames: out?.n ?? 0 } : {}),
+    };
+  });
   return {
     expected,
     received,
@@ -240,6 +268,8 @@ function analyse(s, run, positionOf) {
     clientErrors: run.collected.errorCount,
     clientErrorSamples: run.collected.errors.slice(0, 5),
     closedUnexpectedly: run.collected.closed,
+    updates,
+    timeline: run.timeline && relativeTimeline(run.timeline, run.startedHr),
   };
 }
 
@@ -247,6 +277,7 @@ function analyse(s, run, positionOf) {
 async function runChronicle(s, log, { profileFile = null, trace = false } = {}) {
   const server = await startChild('../lib/chronicle-server.js', {
     label: 'chronicle',
+    execArgv: observed(s),
     env: { CHRONICLE_BENCH_CHEAP_ARGON2: '1', CHRONICLE_BENCH_TRACE: trace ? '1' : '0' },
   });
   let subs = null;
@@ -307,7 +338,7 @@ async function runBaseline(s, log, workspace, slug) {
   const dir = tmpDir('fanout-data');
   const file = path.join(dir, 'workspace.json');
   fs.writeFileSync(file, JSON.stringify(workspace));
-  const server = await startChild('ws-baseline.js', { args: [file], label: 'ws-baseline' });
+  const server = await startChild('ws-baseline.js', { args: [file], label: 'ws-baseline', execArgv: observed(s) });
   let subs = null;
   try {
     const tokens = Array.from({ length: s.subscribers }, () => 'baseline-takes-any-token');
@@ -348,6 +379,61 @@ async function runBaseline(s, log, workspace, slug) {
   } finally {
     rmrf(dir);
   }
+}
+
+/** The observer's events in ms after the first send (negative: before it). */
+function relativeTimeline(t, startedHr) {
+  return {
+    eld: t.eld,
+    frames: t.frames.length,
+    gc: t.gc.map(([at, ms, kind]) => ({ atMs: at - startedHr, ms, kind })),
+    stalls: t.stalls.map(([at, ms]) => ({ atMs: at - startedHr, ms })),
+  };
+}
+
+/**
+ * The slowest updates (by their last frame) and what the server's main thread went through between each
+ * one's send and its last frame: GC pauses and event-loop stalls (--timeline).
+ */
+function perUpdateReport(name, a, worst = 8) {
+  const lines = [];
+  const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
+  lines.push(`  ${name}, last frame per update (ms after its answer), in send order: ${a.updates.map((u) => f0(u.lastMs)).join(' ')}`);
+  lines.push(`  ${name}, answer (ack) per update (ms): ${a.updates.map((u) => f0(u.ackMs)).join(' ')}`);
+  if (a.timeline) {
+    lines.push(`  ${name}, server: first frame sent per update (ms after t0): ${a.updates.map((u) => f0(u.srvFirstMs)).join(' ')}`);
+    lines.push(`  ${name}, server: last frame sent per update (ms after t0): ${a.updates.map((u) => f0(u.srvLastMs)).join(' ')}`);
+  }
+  const tl = a.timeline;
+  if (tl) {
+    const sum = (xs) => xs.reduce((x, y) => x + y, 0);
+    const inPhase = (e) => e.atMs >= -50;
+    const gcs = tl.gc.filter(inPhase);
+    const byKind = {};
+    for (const g of gcs) {
+      const b = (byKind[g.kind] ??= { n: 0, ms: 0, max: 0 });
+      b.n++;
+      b.ms += g.ms;
+      b.max = Math.max(b.max, g.ms);
+    }
+    const stalls = tl.stalls.filter(inPhase);
+    lines.push(`  ${name}, over the phase: GC ${Object.entries(byKind).map(([k, b]) => `${k} ${b.n}x ${b.ms.toFixed(0)} ms (max ${b.ms && b.max.toFixed(1)})`).join(', ') || 'none'}; event-loop stalls > 15 ms: ${stalls.length}, ${sum(stalls.map((x) => x.ms)).toFixed(0)} ms, max ${f0(Math.max(0, ...stalls.map((x) => x.ms)))}; loop delay p50 ${tl.eld.p50.toFixed(1)} p99 ${tl.eld.p99.toFixed(1)} max ${tl.eld.max.toFixed(1)} ms (whole process life)`);
+  }
+  const rows = [['update', 'sent at', 'ack', 'first', 'p50', 'last', 'frames >= p99', ...(tl ? ['server: answer', 'first sent', 'last sent', 'GC in window (ms: kind)', 'stalls in window (ms)'] : [])]];
+  for (const u of [...a.updates].sort((x, y) => y.lastMs - x.lastMs).slice(0, worst)) {
+    const from = u.sentMs;
+    const to = u.t0Ms + u.lastMs;
+    const within = (e) => e.atMs < to && e.atMs + e.ms > from;
+    rows.push([`#${u.k}`, `${f0(u.sentMs)} ms`, f0(u.ackMs), f0(u.firstMs), f0(u.p50Ms), f0(u.lastMs), u.atOrOverP99,
+      ...(tl ? [
+        f0(u.srvAnswerMs), f0(u.srvFirstMs), f0(u.srvLastMs),
+        tl.gc.filter(within).filter((g) => g.ms >= 1).map((g) => `${g.ms.toFixed(0)}:${g.kind[0]}@${f0(g.atMs)}`).join(' ') || '-',
+        tl.stalls.filter(within).map((x) => `${f0(x.ms)}@${f0(x.atMs)}`).join(' ') || '-',
+      ] : [])]);
+  }
+  lines.push(`  ${name}, slowest ${worst} updates (ms; "@" = ms after the first send):`);
+  lines.push(table(rows).replace(/^/gm, '    '));
+  return lines;
 }
 
 function line(name, a) {
@@ -428,6 +514,7 @@ function report(r) {
   }
   lines.push(`  latency from the update's send instead of its response: chronicle p50 ${fmt.ms(r.chronicle.fromSendMs.p50)} p99 ${fmt.ms(r.chronicle.fromSendMs.p99)}; baseline p50 ${fmt.ms(r.baseline.fromSendMs.p50)} p99 ${fmt.ms(r.baseline.fromSendMs.p99)}`);
   lines.push(`  server CPU per update: chronicle ${fmt.ms(r.chronicle.serverCpuMsPerUpdate)}, baseline ${fmt.ms(r.baseline.serverCpuMsPerUpdate)} (whole phase, ${r.chronicle.wallSeconds.toFixed(1)} s / ${r.baseline.wallSeconds.toFixed(1)} s); subscriber processes' CPU ${r.chronicle.subscriberProcsCpuSeconds.toFixed(1)} s / ${r.baseline.subscriberProcsCpuSeconds.toFixed(1)} s`);
+  lines.push(...perUpdateReport('chronicle', r.chronicle), ...perUpdateReport('baseline', r.baseline));
   for (const [k, t] of Object.entries(r.targets)) {
     lines.push(`  target ${k.padEnd(33)} ${t.target.padEnd(17)} actual ${typeof t.actual === 'number' ? t.actual.toFixed(3) : t.actual}  ${t.met ? 'MET' : 'MISSED'}`);
   }

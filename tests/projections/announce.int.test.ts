@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,63 @@ describe('projection runner: announcing batches after a window (one read-store f
       disk = await onDisk(behindFile, async (view) => ({ user: !!(await findUser(view, userId)), checkpoint: await checkpointOf(view) }));
     }
     expect(disk.checkpoint).toBe(position);
+  });
+
+  describe('given notices that stay in this process, and a batch holding several writes', () => {
+    const note = async (stream: string) => (await store.appendToStream(stream, [{
+      id: randomUUID(), type: 'SomethingNoted', data: {}, metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+    }], 'any')).position;
+    /** What happened, in order: answers (a request's wait for its write ended), notices, and a listener's work on each. */
+    const watch = async () => {
+      const seen: string[] = [];
+      await pubsub.subscribe(PROJECTIONS_CHANNEL, async (m) => {
+        const positions = (m as ProgressNotice).events.map((e) => e.position).join(',');
+        seen.push(`notice ${positions}`);
+        for (let i = 0; i < 50; i++) await Promise.resolve(); // a subscription's hops from notice to socket
+        seen.push(`told ${positions}`);
+      });
+      return seen;
+    };
+
+    it('when requests wait for them and a subscription follows the changes, then each write is answered and told to listeners, who finish with it, before the next write is answered (log order, one write per turn)', async () => {
+      const [a, b, c] = [await note('thing-1'), await note('thing-2'), await note('thing-1')];
+      const { r, progress } = runner(db, LONG, true);
+      const seen = await watch();
+      const unfollow = progress.follow(); // a live subscription
+      cleanup.push(async () => unfollow());
+      for (const p of [a, c]) void progress.waitFor(p).then(() => seen.push(`answer ${p}`));
+      await r.start(); // catches up on the three in one batch
+      await progress.waitFor(c);
+      await new Promise((resolve) => setImmediate(resolve));
+
+      // Nobody waits for b: it goes out with the write after it.
+      expect(seen).toEqual([`answer ${a}`, `notice ${a}`, `told ${a}`, `answer ${c}`, `notice ${b},${c}`, `told ${b},${c}`]);
+    });
+
+    it('when nobody waits for them, then the batch is told in one notice, followed or not', async () => {
+      const [a, b] = [await note('thing-1'), await note('thing-2')];
+      const { r, progress } = runner(db, LONG, true);
+      const seen = await watch();
+      const unfollow = progress.follow();
+      cleanup.push(async () => unfollow());
+      await r.start();
+      await progress.waitFor(b);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([`notice ${a},${b}`, `told ${a},${b}`]);
+    });
+
+    it('when requests wait for them but nothing follows the changes (no live subscription), then the batch is answered and told at once', async () => {
+      const [a, b] = [await note('thing-1'), await note('thing-2')];
+      const { r, progress } = runner(db, LONG, true);
+      const seen = await watch();
+      const unfollow = progress.follow();
+      unfollow(); // a subscription came and went
+      for (const p of [a, b]) void progress.waitFor(p).then(() => seen.push(`answer ${p}`));
+      await r.start();
+      await progress.waitFor(b);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual([`answer ${a}`, `answer ${b}`, `notice ${a},${b}`, `told ${a},${b}`]);
+    });
   });
 
   it('given batches applied and read but never flushed, when the process dies, then a runner restarted on the file re-applies them from the checkpoint there and reaches the same read models', async () => {

@@ -112,7 +112,7 @@ export class DocumentResolver {
       // status already reported (read models may be ahead of the notice) is not repeated.
       const known = new Map<number, Document>();
       for (const d of await documentsOfWorkspaces(ctx.deps.db, [workspaceId])) known.set(d.id, Document.from(d));
-      return noticeStream(ctx.deps.pubsub, (p) => ctx.deps.progress.waitFor(p), async (event) => {
+      return noticeStream(ctx.deps.pubsub, ctx.deps.progress, async (event) => {
         const match = STATUS_EVENTS.has(event.type) ? DOCUMENT_STREAM.exec(event.stream) : null;
         if (!match) return null;
         const id = Number(match[1]);

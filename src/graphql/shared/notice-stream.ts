@@ -1,5 +1,6 @@
 import type { PubSub } from '../../infra/pubsub/port.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from '../../projections/shared/notices.js';
+import type { ProjectionProgress } from '../../projections/shared/progress.js';
 import { channelIterator } from './channel-iterator.js';
 
 type NoticeEvent = ProgressNotice['events'][number];
@@ -8,20 +9,22 @@ type NoticeEvent = ProgressNotice['events'][number];
  * What the projection runner announced, as the source stream of a GraphQL subscription: each event
  * the subscriber cares about becomes a payload once the local read models include it. Several
  * projectors may announce the same position (one per process with an embedded read store), so
- * anything at or before the last position handled is dropped.
+ * anything at or before the last position handled is dropped. While it runs it follows the progress, so
+ * that each write is told (and pushed) before the next one is answered.
  */
 export async function* noticeStream<T>(
   pubsub: PubSub,
-  waitFor: (position: number) => Promise<boolean>,
+  progress: Pick<ProjectionProgress, 'waitFor' | 'follow'>,
   toPayload: (event: NoticeEvent) => Promise<T | null>,
 ): AsyncGenerator<T> {
   const notices = channelIterator(pubsub, PROJECTIONS_CHANNEL);
+  const unfollow = progress.follow();
   let last = 0;
   try {
     for await (const message of notices) {
       const notice = message as ProgressNotice;
       if (notice.position <= last) continue;
-      await waitFor(notice.position);
+      await progress.waitFor(notice.position);
       for (const event of notice.events) {
         if (event.position <= last) continue;
         last = event.position;
@@ -30,6 +33,7 @@ export async function* noticeStream<T>(
       }
     }
   } finally {
+    unfollow();
     await notices.return!();
   }
 }

@@ -67,7 +67,7 @@ export class SystemResolver {
       const ctx = context as GraphQLContext;
       requireAdmin(ctx);
       const types = (args.types as string[] | null | undefined) ?? null;
-      return noticeStream(ctx.deps.pubsub, (p) => ctx.deps.progress.waitFor(p), async (event) => {
+      return noticeStream(ctx.deps.pubsub, ctx.deps.progress, async (event) => {
         if (isBookkeepingStream(event.stream)) return null;
         const entry = await ctx.deps.eventLogs.find(event.position);
         if (!entry || (types && !types.includes(entry.event) && !types.includes(entry.type))) return null;

@@ -152,7 +152,7 @@ export class WorkspaceResolver {
       const ws = await findWorkspaceBySlug(ctx.deps.db, actor, args.slug as string);
       if (!ws) throw notFound();
       const stream = `workspace-${ws.id}`;
-      return noticeStream(ctx.deps.pubsub, (p) => ctx.deps.progress.waitFor(p), async (event) => {
+      return noticeStream(ctx.deps.pubsub, ctx.deps.progress, async (event) => {
         if (event.stream !== stream) return null;
         const now = seenBy(actor, await workspaceAfter(ctx.deps.db, ws.id, event.position));
         // Someone removed from the workspace hears nothing more about it, except that it is gone.

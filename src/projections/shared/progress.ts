@@ -4,6 +4,7 @@
  */
 export class ProjectionProgress {
   private current = 0;
+  private followers = 0;
   private waiters: { position: number; resolve: (caughtUp: boolean) => void }[] = [];
 
   get position(): number {
@@ -17,6 +18,31 @@ export class ProjectionProgress {
     if (!ready.length) return;
     this.waiters = this.waiters.filter((w) => w.position > position);
     for (const w of ready) w.resolve(true);
+  }
+
+  /**
+   * Something in this process follows every change as it is told (a live subscription, pushing each to its
+   * socket) until the returned function is called: while anything does, the projection runner tells a batch
+   * one waited-for write at a time (runner.ts announceInTurns).
+   */
+  follow(): () => void {
+    this.followers++;
+    let followed = true;
+    return () => {
+      if (followed) this.followers--;
+      followed = false;
+    };
+  }
+
+  get followed(): boolean {
+    return this.followers > 0;
+  }
+
+  /** Positions someone waits for in (after, upTo], ascending and distinct: where a batch's announcement may be cut. */
+  awaitedBetween(after: number, upTo: number): number[] {
+    const positions = new Set<number>();
+    for (const w of this.waiters) if (w.position > after && w.position <= upTo) positions.add(w.position);
+    return [...positions].sort((x, y) => x - y);
   }
 
   /** Resolves true once the read models include `position`, or false after `timeoutMs`. */
