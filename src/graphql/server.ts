@@ -10,6 +10,7 @@ import type { Actor } from '../commands/shared/context.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
+import { clientAddress } from '../rest/client-address.js';
 import { API_RATE_LIMITED } from '../rest/rate-limit.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
@@ -79,7 +80,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
     onSubscribe: async (ctx, _id, payload) => {
       if (!(await stillActing(ctx))) return [new GraphQLError(INVALID_TOKEN, { extensions: { code: 'UNAUTHENTICATED' } })];
       // Each operation spends the same per-user budget as a request over HTTP; past it, this operation errs and the socket stays.
-      if (!(await deps.apiRateLimit.consume(ctx.extra.actor ?? null, ctx.extra.request.socket.remoteAddress ?? null))) {
+      if (!(await deps.apiRateLimit.consume(ctx.extra.actor ?? null, clientAddress(ctx.extra.request)))) {
         return [new GraphQLError(API_RATE_LIMITED, { extensions: { code: 'RATE_LIMITED' } })];
       }
       let document;
@@ -127,7 +128,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
       loaders: createLoaders(deps.db),
       request: {
         id: `ws-${Date.now().toString(36)}`,
-        ip: ctx.extra.request.socket.remoteAddress ?? null,
+        ip: clientAddress(ctx.extra.request),
         userAgent: ctx.extra.request.headers['user-agent'] ?? null,
         idempotencyKey: null,
         baseUrl: `http://${ctx.extra.request.headers.host ?? 'localhost'}`,

@@ -8,6 +8,7 @@ import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type RestDeps, settled } from '../rest/deps.js';
+import { clientAddress } from '../rest/client-address.js';
 import { INTERNAL_ERROR } from '../rest/errors.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
@@ -130,7 +131,7 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
   wss.on('connection', (ws: WebSocket, req: Verified) => {
     const conn: Connection = {
       ws, actor: req.chronicle!.session.actor, session: req.chronicle!.session, workspace: req.chronicle!.workspace,
-      ip: req.socket.remoteAddress ?? null, userAgent: req.headers['user-agent'] ?? null, running: new Set(),
+      ip: clientAddress(req), userAgent: req.headers['user-agent'] ?? null, running: new Set(),
     };
     join(conn);
     ws.on('close', () => leave(conn));

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { explorerRouter } from '../graphql/explorer.js';
 import { apiDocsRouters } from './api-docs.js';
 import { authenticator } from './auth.js';
+import { TRUST_PROXY } from './client-address.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { requestLogging } from './request-ids.js';
@@ -24,7 +25,7 @@ import { workspaceRoutes } from './routes/workspaces.js';
 export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler, environment: string) {
   const app = express();
   const metrics = createMetrics();
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', TRUST_PROXY);
   app.disable('x-powered-by');
   // No ETag on dynamic answers: hashing every JSON body cost a share of a small request, for 304s that only a
   // client revalidating with If-None-Match could get (it now gets the answer itself). Static files keep theirs.

@@ -114,6 +114,27 @@ describe('API rate limit over graphql-ws', () => {
     await new Promise((r) => setTimeout(r, WINDOW_SECONDS * 1000 + 200));
     expect(await run(ws, '{ me { username } }')).toEqual({ data: { me: { username: 'ws_limited' } } });
   });
+
+  it('counts anonymous operations per client address, taken from X-Forwarded-For as Express takes it (a proxy on this host in front)', async () => {
+    /** A socket opened through a local reverse proxy that forwards for `address`. */
+    const through = (address: string) => {
+      class Forwarded extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, { headers: { 'X-Forwarded-For': address } });
+        }
+      }
+      const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: Forwarded, lazy: false });
+      clients.push(client);
+      return client;
+    };
+    const first = through('203.0.113.7');
+    for (let i = 1; i <= LIMIT; i++) expect(await run(first, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    expect((await run(first, '{ __typename }')).errors).toEqual([expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } })]);
+
+    // Another client behind the same proxy has a budget of its own; the first one's is spent over HTTP too.
+    expect(await run(through('203.0.113.8'), '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    expect(await api(server, 'POST', '/graphql', { query: '{ __typename }' }, { 'X-Forwarded-For': '203.0.113.7' })).toMatchObject({ status: 429, body: LIMITED });
+  });
 });
 
 describe('API rate limit across two server processes over Redis', () => {
