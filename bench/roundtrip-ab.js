@@ -4,11 +4,11 @@
  * Express + one INSERT baseline side by side, in many short interleaved batches (as reads-ab.js does for the
  * list read): the contention that inflates one batch inflates its neighbours, so differences of a few per
  * cent show on a shared machine. The client runs in this process; each server in its own child, its CPU per
- * batch read from /proc, only that batch's server being driven.
+ * batch from its own process.cpuUsage() over IPC, only that batch's server being driven.
  *
  *   node bench/roundtrip-ab.js A_DIST_DIR B_DIST_DIR [C_DIST_DIR...] [--rounds=20] [--batch=500] [--clients=10] [--profile=DIR]
  *
- * `--profile=DIR`: each build's measured rounds under the CPU profiler (DIR/A.cpuprofile, ...; summarise with
+ * `--profile=DIR`: each server's measured rounds under the CPU profiler (DIR/A.cpuprofile, ..., DIR/baseline.cpuprofile; summarise with
  * lib/cpuprofile.js). The profiler costs CPU itself: compare CPU/req of runs without it.
  *
  * DIST_DIRs: dist/ folders (package.json one level up, node_modules resolvable: e.g. bench/.dist-ab-x/dist, a
@@ -27,6 +27,11 @@ const PASSWORD = 'Correct-Horse-42';
 if (process.argv[2] === '--server') {
   // Child: one build (argv[3]), seeded; or the baseline (argv[3] === 'baseline').
   (async () => {
+    require('./lib/profiler.js').install();
+    // CPU time (user + system, µs) of this process on request: finer than /proc's 10 ms ticks.
+    process.on('message', (m) => {
+      if (m.cmd === 'cpu') { const u = process.cpuUsage(); process.send({ cpu: u.user + u.system }); }
+    });
     if (process.argv[3] === 'baseline') {
       const express = require('express');
       const Database = require('better-sqlite3');
@@ -48,7 +53,6 @@ if (process.argv[2] === '--server') {
       process.send({ url: `http://127.0.0.1:${s.address().port}`, pid: process.pid, userIds: Array.from({ length: 20 }, (_, i) => i + 2) });
       process.on('disconnect', () => { db.close(); fs.rmSync(dir, { recursive: true, force: true }); process.exit(0); });
     } else {
-      require('./lib/profiler.js').install();
       const b = await startBuild(process.argv[3]);
       process.send({ url: b.url, token: b.token, userIds: b.userIds, pid: process.pid });
       process.on('disconnect', () => b.close().finally(() => process.exit(0)));
@@ -91,11 +95,6 @@ function batch(s, n) {
   });
 }
 
-/** utime + stime of a process, µs (from /proc: 10 ms ticks, hence batches of hundreds of ms). */
-function procCpuMicros(pid) {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-}
 
 const child = (...argv) => new Promise((resolve, reject) => {
   const c = fork(__filename, ['--server', ...argv]);
@@ -140,22 +139,22 @@ async function main() {
   });
   if (args.profile) {
     fs.mkdirSync(args.profile, { recursive: true });
-    for (const k of Object.keys(builds)) await ask(builds[k], { cmd: 'profile-start' }, 'profiling');
+    for (const k of Object.keys(servers)) await ask(servers[k], { cmd: 'profile-start' }, 'profiling');
   }
   for (let r = 0; r < ROUNDS; r++) {
     const order = Object.keys(servers);
     // Rotate the order from round to round, so no build always follows another.
     for (let i = 0; i < r % order.length; i++) order.push(order.shift());
     for (const name of order) {
-      const before = procCpuMicros(servers[name].pid);
+      const before = (await ask(servers[name], { cmd: 'cpu' }, 'cpu')).cpu;
       const bad = await batch(servers[name], BATCH);
-      const used = procCpuMicros(servers[name].pid) - before;
+      const used = (await ask(servers[name], { cmd: 'cpu' }, 'cpu')).cpu - before;
       if (bad) throw new Error(`${name}: ${bad} wrong answers`);
       cpu[name].push(used / BATCH);
     }
   }
   if (args.profile) {
-    for (const k of Object.keys(builds)) await ask(builds[k], { cmd: 'profile-stop', file: path.resolve(args.profile, `${k}.cpuprofile`) }, 'profiled');
+    for (const k of Object.keys(servers)) await ask(servers[k], { cmd: 'profile-stop', file: path.resolve(args.profile, `${k}.cpuprofile`) }, 'profiled');
   }
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
   console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${ROUNDS} rounds x ${BATCH} PATCHes, ${CONC} clients`);
@@ -163,8 +162,9 @@ async function main() {
   for (const k of Object.keys(servers)) console.log(`  ${k.padEnd(8)} server CPU/req median ${median(cpu[k]).toFixed(0)} µs  (rounds: ${cpu[k].map((x) => x.toFixed(0)).join(' ')})`);
   for (const k of Object.keys(builds)) {
     const toBase = median(cpu[k].map((c, i) => c / cpu.baseline[i]));
-    const toA = median(cpu[k].map((c, i) => c / cpu.A[i]));
-    console.log(`  ${k}: CPU vs baseline (median of per-round ratios) ${toBase.toFixed(2)}x => est. req/s ratio when CPU-bound ${(1 / toBase).toFixed(3)}x; vs A ${toA.toFixed(3)}`);
+    const vsA = cpu[k].map((c, i) => c / cpu.A[i]).sort((a, b) => a - b);
+    const q = (f) => vsA[Math.floor(f * (vsA.length - 1))];
+    console.log(`  ${k}: CPU vs baseline (median of per-round ratios) ${toBase.toFixed(2)}x => est. req/s ratio when CPU-bound ${(1 / toBase).toFixed(3)}x; vs A ${median(vsA).toFixed(3)} (quartiles ${q(0.25).toFixed(3)}-${q(0.75).toFixed(3)})`);
   }
   for (const srv of Object.values(servers)) srv.proc.disconnect();
   setTimeout(() => process.exit(0), 3000).unref();
