@@ -72,6 +72,65 @@ describe('write side', () => {
     }
   });
 
+  describe('given a stream folded here, then appended to by another process', () => {
+    let dir: string;
+    let here: SqliteEventStore;
+    let there: SqliteEventStore;
+    const otherAdmin = { type: 'user' as const, userId: 999, role: 'admin' as const };
+    const manager = { type: 'user' as const, userId: 998, role: 'manager' as const };
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-cache-'));
+      here = SqliteEventStore.open(path.join(dir, 'events.sqlite'));
+      there = SqliteEventStore.open(path.join(dir, 'events.sqlite')); // another process: its own cache
+    });
+    afterEach(async () => {
+      await here.close();
+      await there.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('when the stale fold would see no change, then the change is still made', async () => {
+      const { userId } = await registerUser(here, registration('noop'), commandCtx());
+      await updateUser(here, userId, { daily_message_limit: 1 }, commandCtx(otherAdmin)); // folded and cached here
+      await updateUser(there, userId, { daily_message_limit: 5 }, commandCtx(otherAdmin));
+      const result = await updateUser(here, userId, { daily_message_limit: 1 }, commandCtx(otherAdmin));
+      expect(result.state).toMatchObject({ dailyMessageLimit: 1 });
+      expect(result.events).toHaveLength(1);
+      const [last] = await there.readStream(`user-${userId}`, { direction: 'backwards', maxCount: 1 });
+      expect(last.data.changes).toEqual({ dailyMessageLimit: 1 });
+    });
+
+    it('when the stale fold would refuse the command, then it is decided on the stream as it is', async () => {
+      const { userId } = await registerUser(here, registration('promoted'), commandCtx());
+      await updateUser(here, userId, { role: 'manager' }, commandCtx(otherAdmin)); // a manager cannot manage a manager
+      await updateUser(there, userId, { role: 'default' }, commandCtx(otherAdmin));
+      const result = await updateUser(here, userId, { daily_message_limit: 3 }, commandCtx(manager));
+      expect(result.state).toMatchObject({ role: 'default', dailyMessageLimit: 3 });
+    });
+
+    it('when nothing moved, then a refusal or a no-op on the fold stands and appends nothing', async () => {
+      const { userId } = await registerUser(here, registration('steady'), commandCtx());
+      await updateUser(here, userId, { role: 'manager', daily_message_limit: 2 }, commandCtx(otherAdmin));
+      const head = await here.headPosition();
+      await expect(updateUser(here, userId, { daily_message_limit: 3 }, commandCtx(manager))).rejects.toMatchObject({ kind: 'forbidden' });
+      const same = await updateUser(here, userId, { daily_message_limit: 2 }, commandCtx(otherAdmin));
+      expect(same.events).toEqual([]);
+      expect(same.position).toBe(head);
+      expect(await here.headPosition()).toBe(head);
+    });
+  });
+
+  it('given a stream this process folded last, when a command appends to it, then the stream is not read again', async () => {
+    const { userId } = await registerUser(store, registration('cached'), commandCtx());
+    await updateUser(store, userId, { daily_message_limit: 1 }, commandCtx(admin));
+    const reads = jest.spyOn(store, 'readStream');
+    const result = await updateUser(store, userId, { daily_message_limit: 2 }, commandCtx(admin));
+    expect(reads).not.toHaveBeenCalled();
+    expect(result.state).toMatchObject({ dailyMessageLimit: 2 });
+    const events = await store.readStream(`user-${userId}`);
+    expect(events.map((e) => e.revision)).toEqual([0, 1, 2]);
+  });
+
   it('given the same command id twice, then the second run appends nothing and answers the same position', async () => {
     const { userId } = await registerUser(store, registration('twice'), commandCtx());
     const ctx = commandCtx(admin, 'key-1');
