@@ -155,6 +155,9 @@ export class SqliteEventStore implements EventStore {
   /** Appends asked for in this turn of the event loop, committed together at its end (commitGroup). */
   private queue: QueuedAppend[] = [];
   private groupScheduled = false;
+  /** Streams read since the last group commit, and the promise of the next one (see readStream). */
+  private readSinceCommit = new Set<string>();
+  private nextCommit: { promise: Promise<void>; resolve: () => void } | null = null;
 
   private constructor(
     private readonly db: Database.Database,
@@ -215,17 +218,45 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ stream, events, expected: expectedRevision, resolve, reject, result: undefined, error: undefined, written: [] });
-      if (this.groupScheduled) return;
-      this.groupScheduled = true;
-      setImmediate(() => this.commitGroup());
+      this.scheduleGroup();
     });
+  }
+
+  private scheduleGroup(): void {
+    if (this.groupScheduled) return;
+    this.groupScheduled = true;
+    setImmediate(() => this.commitGroup());
+  }
+
+  /** Resolves after the next group commit (or attempt), which it schedules. */
+  private afterNextCommit(): Promise<void> {
+    if (!this.nextCommit) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.nextCommit = { promise, resolve };
+    }
+    this.scheduleGroup();
+    return this.nextCommit.promise;
+  }
+
+  private committed(): void {
+    this.readSinceCommit.clear();
+    const next = this.nextCommit;
+    this.nextCommit = null;
+    next?.resolve();
   }
 
   /** Commits the queued appends (also on close, so that nothing asked for is dropped). */
   private commitGroup(): void {
     this.groupScheduled = false;
     const group = this.queue;
-    if (group.length === 0) return;
+    if (group.length === 0) return this.committed();
+    // While the checkpointer's worker restarts the WAL (a few ms), the group waits, and more may join it.
+    if (this.checkpointer && !this.checkpointer.beginWrite() && !this.closed) {
+      this.groupScheduled = true;
+      this.checkpointer.whenOpen(() => this.commitGroup());
+      return;
+    }
     this.queue = [];
     let committed: AppendedGroup | undefined;
     try {
@@ -235,8 +266,9 @@ export class SqliteEventStore implements EventStore {
       for (const append of group) append.reject(err);
       return;
     } finally {
-      this.checkpointer?.wrote(this.bytesWritten);
+      this.checkpointer?.endWrite(this.bytesWritten);
       this.bytesWritten = 0;
+      this.committed();
     }
     for (const append of group) {
       if (append.error !== undefined) append.reject(append.error);
@@ -317,7 +349,15 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: last.revision, position: last.position };
   }
 
+  /**
+   * One read-decide-append cycle per stream per group: a stream read again before the group commit
+   * waits for it, so it sees what a command that read it first appends, instead of deciding on the same
+   * revision and failing (as before group commit, when a read and its append ran without a turn between).
+   */
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    while (this.readSinceCommit.has(stream) && !this.closed) await this.afterNextCommit();
+    this.readSinceCommit.add(stream);
+    this.afterNextCommit(); // the mark ends with the group, appended to or not
     const limit = options.maxCount ?? -1; // -1: no limit in SQLite
     const rows =
       options.direction === 'backwards'
