@@ -4,9 +4,10 @@
  * crosses its threshold, on the writer's thread: fsyncing the WAL, copying its pages back into the
  * database and fsyncing that, with the event loop blocked (40-185 ms stalls on this machine's disk).
  *
- * The writer tells the worker when it wrote (by time, not by an estimate of bytes: a commit rewrites
- * whole pages of every b-tree it touches, many times its rows' size). The worker checkpoints PASSIVE
- * (never waits for, nor blocks, readers or writers) and learns the WAL's size from the answer. Under
+ * The writer tells the worker when it wrote (every 100 ms at most, or sooner after many bytes), and the
+ * worker looks at the WAL's real size in the WAL-index header (the writer's estimate of row bytes
+ * undercounts it many times over: a commit rewrites whole pages of every b-tree it touches). Past
+ * `CHECKPOINT_FRAMES` it checkpoints PASSIVE (never waits for, nor blocks, readers or writers). Under
  * steady writes a passive checkpoint never catches up completely (commits land while it runs), and only
  * a fully checkpointed WAL can restart from its beginning; so once the WAL is past `RESTART_FRAMES`, the
  * worker takes the write gate: the writer holds its writes back (asynchronously, the event loop runs on)

@@ -166,6 +166,23 @@ describe('SqliteEventStore group commit', () => {
     }
   });
 
+  it('given two commands reading one stream in the same turn, then the second reads after the first one\'s append and does not conflict', async () => {
+    const store = SqliteEventStore.open(newFile());
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+      const cycle = async (n: number) => {
+        const recorded = await store.readStream('thing-1');
+        return store.appendToStream('thing-1', [event('ThingRenamed', { n })], recorded.at(-1)!.revision);
+      };
+      const [first, second] = await Promise.all([cycle(1), cycle(2)]);
+      expect(first.nextExpectedRevision).toBe(1);
+      expect(second.nextExpectedRevision).toBe(2);
+      expect((await store.readStream('thing-1')).map((e) => e.data)).toEqual([{}, { n: 1 }, { n: 2 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('given another connection holding the write lock past the busy timeout, then every append of the group fails and none is stored', async () => {
     const file = newFile();
     const store = SqliteEventStore.open(file);
