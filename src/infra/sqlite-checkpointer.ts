@@ -127,7 +127,7 @@ export class BackgroundCheckpointer {
       this.patience = null;
       this.impatient = true;
       this.release();
-    }, GATE_PATIENCE_MS);
+    }, GATE_PATIENCE_MS); // ref'd: a write waiting for the gate keeps the process alive
   }
 
   private opened(): void {

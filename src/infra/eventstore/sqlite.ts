@@ -281,6 +281,13 @@ export class SqliteEventStore implements EventStore {
   private appendGroup(group: QueuedAppend[]): AppendedGroup {
     // The head before this group, under the write lock: no other connection can add events after it until the commit.
     const previous = this.stmt.head.get()!.head;
+    if (group.length === 1) {
+      // Alone: its error can roll the whole transaction back, no savepoint needed (~10 µs less).
+      const append = group[0]!;
+      append.result = this.appendInTx(append.stream, append.events, append.expected, append.written);
+      const written = append.written;
+      return { previous, last: written.length > 0 ? written[written.length - 1]![0] : previous, written };
+    }
     const written: WrittenEvent[] = [];
     for (const append of group) {
       try {
