@@ -30,8 +30,8 @@ const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 const CHECKPOINT_FRAMES = 1000;
 /** ... and restarts the WAL once it holds this many (~32 MB, below the fallback). */
 const RESTART_FRAMES = 8000;
-/** The writer's fallback threshold in pages (~40 MB of WAL). */
-const FALLBACK_PAGES = 10_000;
+/** The writer's fallback threshold in pages (~80 MB of WAL): room for a worker slowed by a busy disk. */
+const FALLBACK_PAGES = 20_000;
 /** The writer stops waiting for a gate held this long (a stuck fsync): SQLite's locks still order the writes. */
 const GATE_PATIENCE_MS = 250;
 
