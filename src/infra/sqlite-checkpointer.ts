@@ -9,10 +9,11 @@
  * undercounts it many times over: a commit rewrites whole pages of every b-tree it touches). Past
  * `CHECKPOINT_FRAMES` it checkpoints PASSIVE (never waits for, nor blocks, readers or writers). Under
  * steady writes a passive checkpoint never catches up completely (commits land while it runs), and only
- * a fully checkpointed WAL can restart from its beginning; so once the WAL is past `RESTART_FRAMES`, the
- * worker takes the write gate: the writer holds its writes back (asynchronously, the event loop runs on)
- * while the worker checkpoints the few frames left and makes the one small write that restarts the WAL
- * (its header fsync then happens on the worker too). The gate is advisory, between this writer and its
+ * a fully checkpointed WAL can restart from its beginning; so once the WAL is past `RESTART_FRAMES` and
+ * the writer pauses for a few ms (or, under steady writes, past `FORCE_RESTART_FRAMES`), the worker takes
+ * the write gate: the writer holds its writes back (asynchronously, the event loop runs on) while the
+ * worker checkpoints the few frames left and makes the one small write that restarts the WAL (its
+ * header fsync then happens on the worker too). The gate is advisory, between this writer and its
  * worker; SQLite's own locks still order everything, other processes included.
  *
  * Durability is unchanged: a commit is in the WAL either way; a checkpoint only moves it. The writer's
@@ -28,14 +29,17 @@ const CHECKPOINT_INTERVAL_MS = 100;
 const CHECKPOINT_BYTES = 4 * 1024 * 1024;
 /** It checkpoints once this many frames wait (SQLite's default threshold: ~4 MB of 4 KB pages) ... */
 const CHECKPOINT_FRAMES = 1000;
-/** ... and restarts the WAL once it holds this many (~32 MB, below the fallback). */
+/** ... and restarts the WAL once it holds this many (~32 MB) and the writer has been idle `IDLE_MS` ... */
 const RESTART_FRAMES = 8000;
+const IDLE_MS = 5;
+/** ... or, busy or not, once it holds this many (~56 MB, below the fallback). */
+const FORCE_RESTART_FRAMES = 14_000;
 /** The writer's fallback threshold in pages (~80 MB of WAL): room for a worker slowed by a busy disk. */
 const FALLBACK_PAGES = 20_000;
 /** The writer stops waiting for a gate held this long (a stuck fsync): SQLite's locks still order the writes. */
 const GATE_PATIENCE_MS = 250;
 
-/** Gate states, in slot 0 of the shared array. */
+/** Gate states, in slot 0 of the shared array (slot 1: when the writer last wrote, ms mod 2^31). */
 const OPEN = 0;
 const WORKER = 1; // the worker is catching up and restarting the WAL
 const WRITER = 2; // the writer is in a write transaction
@@ -84,10 +88,13 @@ export class BackgroundCheckpointer {
   /** For a file in WAL mode; `db` is the writer's connection. Null for an in-memory database. */
   static start(db: Database.Database, file: string): BackgroundCheckpointer | null {
     if (file === ':memory:' || file === '' || db.memory) return null;
-    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const gate = new Int32Array(new SharedArrayBuffer(8));
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver: require.resolve('better-sqlite3'), file, gate, checkpointFrames: CHECKPOINT_FRAMES, restartFrames: RESTART_FRAMES },
+      workerData: {
+        driver: require.resolve('better-sqlite3'), file, gate,
+        checkpointFrames: CHECKPOINT_FRAMES, restartFrames: RESTART_FRAMES, forceRestartFrames: FORCE_RESTART_FRAMES, idleMs: IDLE_MS,
+      },
     });
     worker.unref(); // never what keeps a process alive
     worker.on('error', () => undefined); // the fallback threshold takes over
@@ -113,6 +120,7 @@ export class BackgroundCheckpointer {
   /** After a write transaction, with about how many bytes of rows it wrote. */
   endWrite(bytes: number): void {
     if (Atomics.compareExchange(this.gate, 0, WRITER, OPEN) === WRITER) Atomics.notify(this.gate, 0);
+    Atomics.store(this.gate, 1, Date.now() % 2 ** 31);
     this.wrote(bytes);
   }
 
@@ -173,7 +181,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const { gate, checkpointFrames, restartFrames } = workerData;
+const { gate, checkpointFrames, restartFrames, forceRestartFrames, idleMs } = workerData;
 const OPEN = 0, WORKER = 1, WRITER = 2;
 const db = new Database(workerData.file, { fileMustExist: true });
 const stats = { checkpoints: 0, restarts: 0, gateMs: 0, gateMaxMs: 0, maxFrames: 0 };
@@ -194,13 +202,25 @@ function walFrames() {
   }
 }
 
+let retry = null;
 function checkpoint() {
   const wal = walFrames();
-  if (wal && wal.frames - wal.backfilled < checkpointFrames && wal.frames < restartFrames) return;
-  const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
-  stats.checkpoints++;
-  stats.maxFrames = Math.max(stats.maxFrames, log);
-  if (log < restartFrames) return;
+  let frames = wal ? wal.frames : 0;
+  if (!wal || wal.frames - wal.backfilled >= checkpointFrames) {
+    frames = db.pragma('wal_checkpoint(PASSIVE)')[0].log;
+    stats.checkpoints++;
+  }
+  stats.maxFrames = Math.max(stats.maxFrames, frames);
+  if (frames < restartFrames) return;
+  // Restart when the writer pauses, so that nothing waits for the gate; under steady writes, at the latest near the fallback.
+  const idle = (Date.now() % 2 ** 31 - Atomics.load(gate, 1) + 2 ** 31) % 2 ** 31;
+  if (idle < idleMs && frames < forceRestartFrames) {
+    retry ??= setTimeout(() => {
+      retry = null;
+      try { checkpoint(); } catch {}
+    }, idleMs);
+    return;
+  }
   // Take the gate between the writer's transactions (they take a few ms at most).
   for (let tries = 0; Atomics.compareExchange(gate, 0, OPEN, WORKER) !== OPEN; tries++) {
     if (tries >= 100) return; // try again next time
@@ -233,6 +253,7 @@ function checkpoint() {
 
 parentPort.on('message', (message) => {
   if (message === 'close') {
+    if (retry !== null) clearTimeout(retry);
     if (shm !== null) fs.closeSync(shm);
     db.close();
     process.exit(0);
