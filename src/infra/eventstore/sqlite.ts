@@ -533,6 +533,7 @@ class SqliteSubscription implements Subscription {
       await this.sleep(this.store.pollIntervalMs);
     }
   }
+
   /** Resolves after `ms`, on a local append, or on close — whichever comes first. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
