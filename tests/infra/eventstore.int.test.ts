@@ -127,3 +127,182 @@ const esdbUrl = process.env.ESDB_URL;
 (esdbUrl ? describe : describe.skip)('EsdbEventStore (needs ESDB_URL)', () => {
   describeEventStoreContract('EsdbEventStore', async () => EsdbEventStore.connect(esdbUrl!));
 });
+
+describe('SqliteEventStore group commit', () => {
+  it('given appends asked for in one turn, then each gets its own answer or error, positions follow the order asked, and only the committed ones are stored', async () => {
+    const store = SqliteEventStore.open(newFile());
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+      const retried = [event('ThingRenamed'), event('ThingRenamed')];
+      const first = await store.appendToStream('thing-2', retried, 'no_stream');
+      const inUse = event('ThingCreated');
+      await store.appendToStream('thing-3', [inUse], 'no_stream');
+
+      const answers = await Promise.allSettled([
+        store.appendToStream('thing-1', [event('ThingRenamed')], 0), // appends
+        store.appendToStream('thing-1', [event('ThingRenamed')], 0), // stale: the one before took revision 1
+        store.appendToStream('thing-2', retried, 'no_stream'), // an idempotent retry: the first answer again
+        store.appendToStream('thing-4', [event('ThingCreated'), inUse], 'no_stream'), // not idempotent: nothing of it stays
+        store.appendToStream('thing-5', [event('ThingCreated'), event('ThingRenamed')], 'no_stream'), // appends
+      ]);
+
+      expect(answers[0]).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 1 } });
+      expect(answers[1]).toMatchObject({ status: 'rejected', reason: expect.any(ConcurrencyError) });
+      expect((answers[1] as PromiseRejectedResult).reason).toMatchObject({ expected: 0, actual: 1 });
+      expect(answers[2]).toEqual({ status: 'fulfilled', value: first });
+      expect(answers[3]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/already exists/) }) });
+      expect(answers[4]).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 1 } });
+      const p1 = (answers[0] as PromiseFulfilledResult<{ position: number }>).value.position;
+      const p5 = (answers[4] as PromiseFulfilledResult<{ position: number }>).value.position;
+      expect(p5).toBe(p1 + 2); // thing-5's two events right after thing-1's one: the rejected appends left nothing
+      expect(await store.readStream('thing-4')).toEqual([]);
+      expect((await store.readAll({ after: p1 - 1 })).map((e) => [e.streamName, e.revision, e.position])).toEqual([
+        ['thing-1', 1, p1],
+        ['thing-5', 0, p1 + 1],
+        ['thing-5', 1, p1 + 2],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given two commands reading one stream in the same turn, then the second reads after the first one\'s append and does not conflict', async () => {
+    const store = SqliteEventStore.open(newFile());
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+      const cycle = async (n: number) => {
+        const recorded = await store.readStream('thing-1');
+        return store.appendToStream('thing-1', [event('ThingRenamed', { n })], recorded.at(-1)!.revision);
+      };
+      const [first, second] = await Promise.all([cycle(1), cycle(2)]);
+      expect(first.nextExpectedRevision).toBe(1);
+      expect(second.nextExpectedRevision).toBe(2);
+      expect((await store.readStream('thing-1')).map((e) => e.data)).toEqual([{}, { n: 1 }, { n: 2 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given another connection holding the write lock past the busy timeout, then every append of the group fails and none is stored', async () => {
+    const file = newFile();
+    const store = SqliteEventStore.open(file);
+    const other = new Database(file);
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+      other.exec('BEGIN IMMEDIATE');
+      const answers = await Promise.allSettled([
+        store.appendToStream('thing-1', [event('ThingRenamed')], 0),
+        store.appendToStream('thing-2', [event('ThingCreated')], 'no_stream'),
+      ]);
+      other.exec('ROLLBACK');
+      expect(answers.map((a) => a.status)).toEqual(['rejected', 'rejected']);
+      expect((answers[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_BUSY' });
+      expect((await store.readAll()).map((e) => [e.streamName, e.revision])).toEqual([['thing-1', 0]]);
+      // The store goes on: the next group commits.
+      await expect(store.appendToStream('thing-1', [event('ThingRenamed')], 0)).resolves.toMatchObject({ nextExpectedRevision: 1 });
+    } finally {
+      other.close();
+      await store.close();
+    }
+  }, 20_000);
+
+  it('given appends asked for and the store closed at once, then they are committed and answered before it closes', async () => {
+    const file = newFile();
+    const store = SqliteEventStore.open(file);
+    const appended = store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+    await store.close();
+    await expect(appended).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    await expect(store.appendToStream('thing-1', [event('ThingRenamed')], 0)).rejects.toThrow(/closed/);
+    const reopened = SqliteEventStore.open(file);
+    try {
+      expect((await reopened.readStream('thing-1')).length).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+describe('SqliteEventStore subscriptions after local appends', () => {
+  const collect = (store: SqliteEventStore, types?: string[]) => {
+    const received: RecordedEvent[] = [];
+    const subscription = store.subscribeToAll({ types }, async (events) => {
+      received.push(...events);
+    });
+    return { received, subscription };
+  };
+
+  it('given a subscription that has seen everything, when this store appends, then it gets the events without reading them back, equal to what a read gives', async () => {
+    const store = SqliteEventStore.open(newFile(), { pollIntervalMs: 60_000 });
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated', { n: 0 })], 'no_stream');
+      const { received } = collect(store);
+      await waitFor(() => received.length === 1, 'the catch-up');
+      const reads = jest.spyOn(store, 'readPageSync');
+
+      await store.appendToStream('thing-1', [event('ThingRenamed', { n: 1 }), event('ThingRenamed', { n: 2 })], 0);
+      await Promise.all([
+        store.appendToStream('thing-2', [event('ThingCreated', { n: 3 })], 'no_stream'),
+        store.appendToStream('thing-3', [event('ThingCreated', { n: 4 })], 'no_stream'),
+      ]);
+      await waitFor(() => received.length === 5, 'the live appends');
+
+      expect(reads).not.toHaveBeenCalled();
+      expect(received).toEqual(await store.readAll());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given another connection appended in between, when this store appends, then the subscription reads and gets every event in order', async () => {
+    const file = newFile();
+    const store = SqliteEventStore.open(file, { pollIntervalMs: 60_000 }); // the poll never comes: the gap is what makes it read
+    const other = SqliteEventStore.open(file, { pollIntervalMs: 60_000 });
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+      const { received } = collect(store);
+      await waitFor(() => received.length === 1, 'the catch-up');
+      const reads = jest.spyOn(store, 'readPageSync');
+
+      await other.appendToStream('thing-2', [event('ThingCreated')], 'no_stream');
+      await store.appendToStream('thing-1', [event('ThingRenamed')], 0);
+      await waitFor(() => received.length === 3, 'both appends');
+
+      expect(reads).toHaveBeenCalled();
+      expect(received.map((e) => [e.streamName, e.type])).toEqual([
+        ['thing-1', 'ThingCreated'],
+        ['thing-2', 'ThingCreated'],
+        ['thing-1', 'ThingRenamed'],
+      ]);
+      expect(received).toEqual(await store.readAll());
+
+      // Seen up to date again by that read: the next local append is handed over.
+      reads.mockClear();
+      await store.appendToStream('thing-1', [event('ThingDeleted')], 1);
+      await waitFor(() => received.length === 4, 'the next append');
+      expect(reads).not.toHaveBeenCalled();
+    } finally {
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('given a types filter, then local appends of other types move it on without a read and only its types are delivered', async () => {
+    const store = SqliteEventStore.open(newFile(), { pollIntervalMs: 60_000 });
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated'), event('ThingRenamed')], 'no_stream');
+      const { received } = collect(store, ['ThingCreated']);
+      await waitFor(() => received.length === 1, 'the catch-up');
+      const reads = jest.spyOn(store, 'readPageSync');
+
+      await store.appendToStream('thing-1', [event('ThingRenamed')], 1);
+      await store.appendToStream('thing-2', [event('ThingCreated'), event('ThingRenamed')], 'no_stream');
+      await store.appendToStream('thing-3', [event('ThingCreated')], 'no_stream');
+      await waitFor(() => received.length === 3, 'the live appends');
+
+      expect(reads).not.toHaveBeenCalled();
+      expect(received).toEqual(await store.readAll({ types: ['ThingCreated'] }));
+    } finally {
+      await store.close();
+    }
+  });
+});

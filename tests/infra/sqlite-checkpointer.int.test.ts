@@ -36,6 +36,35 @@ describe('background WAL checkpoints', () => {
     reader.close();
   });
 
+  it('given steady writes that honour its gate, then its worker restarts the WAL before the writer\'s fallback would, and nothing is lost', async () => {
+    const file = join(dir, 'restart.sqlite');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)');
+    const checkpointer = BackgroundCheckpointer.start(db, file)!;
+    db.pragma('wal_autocheckpoint = 0'); // no fallback: only the worker can restart the WAL
+    const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+    const body = 'x'.repeat(100_000); // ~25 pages a commit
+    for (let i = 0; i < 600; i++) {
+      // ~15,000 pages in all, past the restart threshold (8,000) and the fallback's (10,000)
+      while (!checkpointer.beginWrite()) await new Promise<void>((resolve) => checkpointer.whenOpen(resolve));
+      db.transaction(() => insert.run(body))();
+      checkpointer.endWrite(body.length);
+      await new Promise((resolve) => setImmediate(resolve)); // lets the worker's messages in
+    }
+    await until(() => (checkpointer.stats?.restarts ?? 0) >= 1);
+    expect(checkpointer.stats!.restarts).toBeGreaterThanOrEqual(1);
+    // Started over: the WAL now holds fewer frames than its file once did (the writer's own checkpoint is off).
+    const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    expect(log).toBeLessThan(statSync(`${file}-wal`).size / (4096 + 24));
+
+    await checkpointer.stop();
+    db.close();
+    const reader = new Database(file, { readonly: true });
+    expect(reader.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 600 });
+    reader.close();
+  }, 60_000);
+
   it('is not started for an in-memory database, and stops twice without harm', async () => {
     const memory = new Database(':memory:');
     expect(BackgroundCheckpointer.start(memory, ':memory:')).toBeNull();

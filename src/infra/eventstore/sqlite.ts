@@ -46,6 +46,32 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS events_type_position ON events (type, position);
 `;
 
+/** An event as this connection wrote it: the row the events table now holds. */
+type WrittenEvent = EventRow;
+
+interface QueuedAppend {
+  stream: string;
+  events: readonly EventToAppend[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (err: unknown) => void;
+  result: AppendResult | undefined;
+  error: unknown;
+  /** Its rows, once written inside the group's transaction. */
+  written: WrittenEvent[];
+}
+
+/**
+ * What one committed group appended: every event with a position in (previous, last], nothing else (it
+ * held the write lock). Subscriptions that have seen everything up to `previous` take these rows as
+ * they are, without reading them back.
+ */
+interface AppendedGroup {
+  previous: number;
+  last: number;
+  written: readonly WrittenEvent[];
+}
+
 const CATCH_UP_BATCH = 1000;
 const MAX_RETRY_DELAY_MS = 5000;
 export const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
@@ -122,9 +148,16 @@ export class SqliteEventStore implements EventStore {
 
   private readonly stmt;
   private readonly appendTx;
+  private readonly groupTx;
   private checkpointer: BackgroundCheckpointer | null = null;
   /** About how many bytes the append being written holds. */
   private bytesWritten = 0;
+  /** Appends asked for in this turn of the event loop, committed together at its end (commitGroup). */
+  private queue: QueuedAppend[] = [];
+  private groupScheduled = false;
+  /** Streams read since the last group commit, and the promise of the next one (see readStream). */
+  private readSinceCommit = new Set<string>();
+  private nextCommit: { promise: Promise<void>; resolve: () => void } | null = null;
 
   private constructor(
     private readonly db: Database.Database,
@@ -156,8 +189,10 @@ export class SqliteEventStore implements EventStore {
       ping: db.prepare('SELECT 1'),
     };
     this.appendTx = db.transaction(
-      (stream: string, events: readonly EventToAppend[], expected: ExpectedRevision) => this.appendInTx(stream, events, expected),
+      (stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, written: WrittenEvent[]) =>
+        this.appendInTx(stream, events, expected, written),
     );
+    this.groupTx = db.transaction((group: QueuedAppend[]) => this.appendGroup(group));
     this.appended.setMaxListeners(0); // one listener per live subscription
   }
 
@@ -172,26 +207,109 @@ export class SqliteEventStore implements EventStore {
     return store;
   }
 
-  async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    // IMMEDIATE takes the write lock up front, so the revision check and the inserts see the same state.
-    const result = this.appendTx.immediate(stream, events, expectedRevision);
-    this.checkpointer?.wrote(this.bytesWritten);
-    this.bytesWritten = 0;
-    if (result.appended) this.appended.emit('appended', events);
-    return result.result;
+  /**
+   * Group commit: the appends asked for in one turn of the event loop (the HTTP requests parsed in one
+   * poll phase, say) are committed together at its end, in one IMMEDIATE transaction, each in its own
+   * savepoint so that each gets its own answer or error as if alone. A commit costs far more than the
+   * rows it writes (each commit rewrites whole pages of every index it touches). An append is answered
+   * only after its group committed; a group that fails to commit fails all of its appends.
+   */
+  appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ stream, events, expected: expectedRevision, resolve, reject, result: undefined, error: undefined, written: [] });
+      this.scheduleGroup();
+    });
   }
 
-  private appendInTx(
-    stream: string,
-    events: readonly EventToAppend[],
-    expected: ExpectedRevision,
-  ): { result: AppendResult; appended: boolean } {
-    this.bytesWritten = 0;
+  private scheduleGroup(): void {
+    if (this.groupScheduled) return;
+    this.groupScheduled = true;
+    setImmediate(() => this.commitGroup());
+  }
+
+  /** Resolves after the next group commit (or attempt), which it schedules. */
+  private afterNextCommit(): Promise<void> {
+    if (!this.nextCommit) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.nextCommit = { promise, resolve };
+    }
+    this.scheduleGroup();
+    return this.nextCommit.promise;
+  }
+
+  private committed(): void {
+    this.readSinceCommit.clear();
+    const next = this.nextCommit;
+    this.nextCommit = null;
+    next?.resolve();
+  }
+
+  /** Commits the queued appends (also on close, so that nothing asked for is dropped). */
+  private commitGroup(): void {
+    this.groupScheduled = false;
+    const group = this.queue;
+    if (group.length === 0) return this.committed();
+    // While the checkpointer's worker restarts the WAL (a few ms), the group waits, and more may join it.
+    if (this.checkpointer && !this.checkpointer.beginWrite() && !this.closed) {
+      this.groupScheduled = true;
+      this.checkpointer.whenOpen(() => this.commitGroup());
+      return;
+    }
+    this.queue = [];
+    let committed: AppendedGroup | undefined;
+    try {
+      // IMMEDIATE takes the write lock up front, so each revision check and its inserts see the same state.
+      committed = this.groupTx.immediate(group);
+    } catch (err) {
+      for (const append of group) append.reject(err);
+      return;
+    } finally {
+      this.checkpointer?.endWrite(this.bytesWritten);
+      this.bytesWritten = 0;
+      this.committed();
+    }
+    for (const append of group) {
+      if (append.error !== undefined) append.reject(append.error);
+      else append.resolve(append.result!);
+    }
+    if (committed.written.length > 0) this.appended.emit('appended', committed);
+  }
+
+  /** Inside the group's transaction: each append in its own savepoint (a nested better-sqlite3 transaction). */
+  private appendGroup(group: QueuedAppend[]): AppendedGroup {
+    // The head before this group, under the write lock: no other connection can add events after it until the commit.
+    const previous = this.stmt.head.get()!.head;
+    if (group.length === 1) {
+      // Alone: its error can roll the whole transaction back, no savepoint needed (~10 µs less).
+      const append = group[0]!;
+      append.result = this.appendInTx(append.stream, append.events, append.expected, append.written);
+      const written = append.written;
+      return { previous, last: written.length > 0 ? written[written.length - 1]![0] : previous, written };
+    }
+    const written: WrittenEvent[] = [];
+    for (const append of group) {
+      try {
+        append.result = this.appendTx(append.stream, append.events, append.expected, append.written);
+      } catch (err) {
+        // An error SQLite answered by rolling back the whole transaction (not just the savepoint) fails the group.
+        if (!this.db.inTransaction) throw err;
+        append.error = err;
+        append.written = [];
+        continue;
+      }
+      for (const w of append.written) written.push(w);
+    }
+    return { previous, last: written.length > 0 ? written[written.length - 1]![0] : previous, written };
+  }
+
+  private appendInTx(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, written: WrittenEvent[]): AppendResult {
     const current = this.stmt.streamHead.get(stream)?.revision;
     const actual = current ?? 'no_stream';
 
     const duplicate = events.length > 0 ? this.idempotentResult(stream, events, expected, actual) : undefined;
-    if (duplicate) return { result: duplicate, appended: false };
+    if (duplicate) return duplicate;
 
     const matches = expected === 'any' || (expected === 'no_stream' ? current === undefined : current === expected);
     if (!matches) throw new ConcurrencyError(stream, expected, actual);
@@ -207,6 +325,7 @@ export class SqliteEventStore implements EventStore {
         const info = this.stmt.insert.run(event.id, stream, revision, event.type, data, metadata, createdAt);
         position = Number(info.lastInsertRowid);
         this.bytesWritten += data.length + metadata.length + ROW_OVERHEAD_BYTES;
+        written.push([position, event.id, stream, revision, event.type, data, metadata, createdAt]);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new Error(`Event id ${event.id} already exists; appending it to ${stream} again is not idempotent`);
@@ -215,7 +334,7 @@ export class SqliteEventStore implements EventStore {
       }
     }
     if (events.length === 0) position = current === undefined ? 0 : this.stmt.idsFrom.get(stream, current, 1)!.position;
-    return { result: { nextExpectedRevision: revision, position }, appended: events.length > 0 };
+    return { nextExpectedRevision: revision, position };
   }
 
   /** Like EventStoreDB: a batch already stored as a whole is answered with its original result. */
@@ -237,7 +356,15 @@ export class SqliteEventStore implements EventStore {
     return { nextExpectedRevision: last.revision, position: last.position };
   }
 
+  /**
+   * One read-decide-append cycle per stream per group: a stream read again before the group commit
+   * waits for it, so it sees what a command that read it first appends, instead of deciding on the same
+   * revision and failing (as before group commit, when a read and its append ran without a turn between).
+   */
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    while (this.readSinceCommit.has(stream) && !this.closed) await this.afterNextCommit();
+    this.readSinceCommit.add(stream);
+    this.afterNextCommit(); // the mark ends with the group, appended to or not
     const limit = options.maxCount ?? -1; // -1: no limit in SQLite
     const rows =
       options.direction === 'backwards'
@@ -250,7 +377,19 @@ export class SqliteEventStore implements EventStore {
     return this.readAllSync(options.after ?? 0, options.maxCount ?? -1, options.types, options.lean);
   }
 
-  /** @internal used by subscriptions */
+  /**
+   * @internal used by subscriptions: a page after `after`, and the position up to which it holds every
+   * event of those types (the head as it was before the read, or the page's last event: the read saw at
+   * least that much; a full page, only up to its last event).
+   */
+  readPageSync(after: number, limit: number, types: readonly string[] | undefined): { events: RecordedEvent[]; seen: number } {
+    const head = this.stmt.head.get()!.head;
+    const events = this.readAllSync(after, limit, types);
+    const last = events.length > 0 ? events[events.length - 1]!.position : after;
+    return { events, seen: events.length === limit ? last : Math.max(head, last) };
+  }
+
+  /** @internal */
   readAllSync(after: number, limit: number, types: readonly string[] | undefined, lean = false): RecordedEvent[] {
     const rows = types
       ? this.stmt.allOfTypes.all(after, JSON.stringify(types), limit)
@@ -283,30 +422,49 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.commitGroup(); // what was asked for before the close is committed (and answered) first
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.checkpointer?.stop();
     this.db.close();
   }
 }
 
-/** Catch-up by reading pages, then live: woken by local appends, or by the poll timer for other processes. */
+/**
+ * Catch-up by reading pages, then live: a local append hands its rows over (no read) when they follow
+ * on from what the subscription has seen; otherwise (another connection appended in between, or too
+ * much waits) it reads. The poll timer reads for appends by other processes.
+ */
 class SqliteSubscription implements Subscription {
   private closed = false;
-  private dirty = false; // an append happened since the last read
+  private dirty = false; // a local append of these types since the loop last looked
   private wake: (() => void) | undefined;
   private wakeQueued = false;
   private readonly done: Promise<void>;
   /** Types this subscription reads, or null for all. */
   private readonly types: ReadonlySet<string> | null;
   /**
-   * A local append of types this subscription does not read cannot give it anything new: no read.
-   * (Appends by other processes, whatever this process appended, are found by the poll timer.)
+   * Every event of its types with a position up to `seen` is delivered or waits in `handedOver`
+   * (null: not known, read next). Local appends that follow on from `seen` move it on.
+   */
+  private seen: number | null = null;
+  private handedOver: RecordedEvent[] = [];
+  /**
    * Woken on the next turn of the event loop, not at once: the appends a request makes in one go
    * (a chat's quota, id and ChatRequested) then reach the handler as one batch, after the request
    * has reached its first real wait (e.g. the model call), instead of each interleaving with it.
+   * A local append of types this subscription does not read cannot give it anything new: no wake.
+   * (Appends by other processes are found by the poll timer, or by the gap they leave before a local one.)
    */
-  private readonly onAppended = (events: readonly EventToAppend[]) => {
-    if (this.types && !events.some((e) => this.types!.has(e.type))) return;
+  private readonly onAppended = (group: AppendedGroup) => {
+    const mine = this.types ? group.written.filter((row) => this.types!.has(row[4])) : group.written;
+    if (this.seen !== null && group.previous === this.seen && this.handedOver.length + mine.length <= CATCH_UP_BATCH) {
+      this.seen = group.last;
+      for (const row of mine) this.handedOver.push(toRecorded(row));
+    } else {
+      this.seen = null; // a gap (another connection appended) or too much waiting: read instead
+      this.handedOver = [];
+    }
+    if (mine.length === 0) return;
     this.dirty = true;
     if (this.wakeQueued) return;
     this.wakeQueued = true;
@@ -339,30 +497,40 @@ class SqliteSubscription implements Subscription {
     while (!this.closed) {
       this.dirty = false;
       let batch: RecordedEvent[];
-      try {
-        batch = this.store.readAllSync(after, CATCH_UP_BATCH, this.options.types);
-        failures = 0;
-      } catch (err) {
-        // A read can fail transiently (e.g. the file is locked too long): retry with backoff.
-        failures += 1;
-        await this.sleep(Math.min(this.store.pollIntervalMs * 2 ** failures, MAX_RETRY_DELAY_MS));
-        continue;
+      let fullPage = false;
+      if (this.seen !== null && this.handedOver.length > 0) {
+        batch = this.handedOver;
+        this.handedOver = [];
+      } else {
+        try {
+          const page = this.store.readPageSync(after, CATCH_UP_BATCH, this.options.types);
+          batch = page.events;
+          fullPage = batch.length === CATCH_UP_BATCH;
+          this.seen = page.seen;
+          this.handedOver = []; // the read found them
+          failures = 0;
+        } catch (err) {
+          // A read can fail transiently (e.g. the file is locked too long): retry with backoff.
+          this.seen = null;
+          failures += 1;
+          await this.sleep(Math.min(this.store.pollIntervalMs * 2 ** failures, MAX_RETRY_DELAY_MS));
+          continue;
+        }
       }
-      if (batch.length === 0) {
-        if (!this.dirty) await this.sleep(this.store.pollIntervalMs);
-        continue;
+      if (batch.length > 0) {
+        try {
+          await this.handler(batch);
+        } catch (err) {
+          this.closed = true;
+          this.onError?.(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+        after = batch[batch.length - 1]!.position;
       }
-      try {
-        await this.handler(batch);
-      } catch (err) {
-        this.closed = true;
-        this.onError?.(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      after = batch[batch.length - 1]!.position;
-      // A short page read everything there was then; with no local append since, another read would find
-      // nothing but other processes' appends, which the poll is for (a read saved per command).
-      if (batch.length < CATCH_UP_BATCH && !this.dirty && !this.closed) await this.sleep(this.store.pollIntervalMs);
+      // Read on at once after a full page, or when a local append of these types waits (handed over or
+      // behind a gap); else sleep until one comes, or the poll's time to look for other processes' appends.
+      if (fullPage || this.closed || this.dirty) continue;
+      await this.sleep(this.store.pollIntervalMs);
     }
   }
 

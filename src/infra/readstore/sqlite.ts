@@ -216,9 +216,16 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    if (this.writeBehindMs > 0) this.flushTimer = setTimeout(() => this.flushNow(), this.writeBehindMs);
-    else setImmediate(() => this.flushNow());
+    if (this.writeBehindMs > 0) this.flushTimer = setTimeout(this.scheduledFlush, this.writeBehindMs);
+    else setImmediate(this.scheduledFlush);
   }
+
+  /** A flush that can wait: not while the checkpointer's worker restarts the WAL (a few ms; more writes join it). */
+  private readonly scheduledFlush = () => {
+    this.flushTimer = null;
+    if (this.checkpointer?.held()) this.checkpointer.whenOpen(this.scheduledFlush);
+    else this.flushNow();
+  };
 
   /** The in-memory collection, loaded from its table on first use. */
   mem(name: string): MemCollection {
@@ -253,6 +260,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   }
 
   async flush(): Promise<void> {
+    if (this.checkpointer?.held()) await new Promise<void>((resolve) => this.checkpointer!.whenOpen(resolve));
     this.flushNow();
   }
 
@@ -265,6 +273,15 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     const pending = this.pending;
     this.pending = new Map();
     this.pendingCount = 0;
+    this.checkpointer?.beginWrite(); // a flush that cannot wait writes anyway: SQLite's locks order it
+    try {
+      this.writeAll(pending);
+    } finally {
+      this.noteWritten();
+    }
+  }
+
+  private writeAll(pending: Map<string, Map<string, Doc | null>>): void {
     const noteChange = this.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)');
     // One statement logs all of a collection's changed ids: a statement per id cost ~5 % of a chunk's write.
     const noteChanges = this.stmt('INSERT INTO changes (collection, id) SELECT ?, value FROM json_each(?)');
@@ -293,18 +310,21 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
       if (Math.floor(max / TRIM_EVERY) !== Math.floor(this.seenSeq / TRIM_EVERY)) this.stmt('DELETE FROM changes WHERE seq <= ?').run(max - CHANGES_KEPT);
       this.seenSeq = max;
     })();
-    this.noteWritten();
   }
 
   private noteWritten(): void {
-    this.checkpointer?.wrote(this.bytesWritten);
+    this.checkpointer?.endWrite(this.bytesWritten);
     this.bytesWritten = 0;
   }
 
   /** Archive writes alone, when too many wait in a long synchronous run. */
   private flushArchives(): void {
-    this.db.transaction(() => this.writeArchives())();
-    this.noteWritten();
+    this.checkpointer?.beginWrite();
+    try {
+      this.db.transaction(() => this.writeArchives())();
+    } finally {
+      this.noteWritten();
+    }
   }
 
   /** No change-log entries: no process holds an archive in memory. */
