@@ -94,6 +94,7 @@ export class BackgroundCheckpointer {
       workerData: {
         driver: require.resolve('better-sqlite3'), file, gate,
         checkpointFrames: CHECKPOINT_FRAMES, restartFrames: RESTART_FRAMES, forceRestartFrames: FORCE_RESTART_FRAMES, idleMs: IDLE_MS,
+        retryMs: CHECKPOINT_INTERVAL_MS,
       },
     });
     worker.unref(); // never what keeps a process alive
@@ -181,7 +182,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const { gate, checkpointFrames, restartFrames, forceRestartFrames, idleMs } = workerData;
+const { gate, checkpointFrames, restartFrames, forceRestartFrames, idleMs, retryMs } = workerData;
 const OPEN = 0, WORKER = 1, WRITER = 2;
 const db = new Database(workerData.file, { fileMustExist: true });
 const stats = { checkpoints: 0, restarts: 0, gateMs: 0, gateMaxMs: 0, maxFrames: 0 };
@@ -202,7 +203,16 @@ function walFrames() {
   }
 }
 
+// Checks again after ms, unasked: a restart put off (the writer busy, a reader in the way) must not wait
+// for the next write, which may never come; the WAL would stay long until then.
 let retry = null;
+function later(ms) {
+  retry ??= setTimeout(() => {
+    retry = null;
+    try { checkpoint(); } catch {}
+  }, ms);
+}
+
 function checkpoint() {
   const wal = walFrames();
   let frames = wal ? wal.frames : 0;
@@ -214,23 +224,18 @@ function checkpoint() {
   if (frames < restartFrames) return;
   // Restart when the writer pauses, so that nothing waits for the gate; under steady writes, at the latest near the fallback.
   const idle = (Date.now() % 2 ** 31 - Atomics.load(gate, 1) + 2 ** 31) % 2 ** 31;
-  if (idle < idleMs && frames < forceRestartFrames) {
-    retry ??= setTimeout(() => {
-      retry = null;
-      try { checkpoint(); } catch {}
-    }, idleMs);
-    return;
-  }
+  if (idle < idleMs && frames < forceRestartFrames) return later(idleMs);
   // Take the gate between the writer's transactions (they take a few ms at most).
   for (let tries = 0; Atomics.compareExchange(gate, 0, OPEN, WORKER) !== OPEN; tries++) {
-    if (tries >= 100) return; // try again next time
+    if (tries >= 100) return later(retryMs); // the writer kept it: again shortly
     Atomics.wait(gate, 0, WRITER, 10);
   }
   const t0 = performance.now();
   try {
     // With the writer held back, this one catches up: only what was committed during the first remains.
     const [after] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (after.busy || after.log !== after.checkpointed) return; // a reader or another process: next time
+    // A reader or another process in the way, or a writer that stopped waiting for the gate: again shortly.
+    if (after.busy || after.log !== after.checkpointed) return later(retryMs);
     // Any write now starts the WAL over from its beginning (and fsyncs its new header): make one that
     // changes nothing. No busy wait: if another process writes, it restarts the WAL itself.
     db.exec('BEGIN IMMEDIATE');
