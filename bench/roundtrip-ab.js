@@ -33,22 +33,8 @@ if (process.argv[2] === '--server') {
       if (m.cmd === 'cpu') { const u = process.cpuUsage(); process.send({ cpu: u.user + u.system }); }
     });
     if (process.argv[3] === 'baseline') {
-      const express = require('express');
-      const Database = require('better-sqlite3');
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rt-ab-base-'));
-      const db = new Database(path.join(dir, 'baseline.sqlite'));
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec('CREATE TABLE updates (position INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, data TEXT NOT NULL, created_at TEXT NOT NULL)');
-      const insert = db.prepare('INSERT INTO updates (user_id, data, created_at) VALUES (?, ?, ?)');
-      const app = express();
-      app.use(express.json({ limit: '1mb' }));
-      app.patch('/api/users/:id/', (req, res) => {
-        const id = Number(req.params.id);
-        const createdAt = new Date().toISOString();
-        const info = insert.run(id, JSON.stringify(req.body), createdAt);
-        res.json({ id, daily_message_limit: req.body.daily_message_limit ?? null, position: Number(info.lastInsertRowid), updated_at: createdAt });
-      });
+      const { app, db } = require('./roundtrip/baseline-app.js').baselineApp(dir);
       const s = await new Promise((resolve) => { const x = app.listen(0, '127.0.0.1', () => resolve(x)); });
       process.send({ url: `http://127.0.0.1:${s.address().port}`, pid: process.pid, userIds: Array.from({ length: 20 }, (_, i) => i + 2) });
       process.on('disconnect', () => { db.close(); fs.rmSync(dir, { recursive: true, force: true }); process.exit(0); });

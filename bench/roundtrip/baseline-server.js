@@ -1,32 +1,13 @@
 'use strict';
 /**
- * Child process: the round-trip baseline. A bare Express 5 app that, for the same request shape as
- * Chronicle's PATCH /api/users/{id}/, parses the JSON body and does ONE better-sqlite3 INSERT
- * (WAL, synchronous=NORMAL, prepared once), then answers a small JSON document. No auth, no
- * projection: the floor of "HTTP + JSON + one durable-ish SQLite write" on this machine.
+ * Child process: the round-trip baseline (baseline-app.js) on an ephemeral port.
  * argv[2] = directory for the SQLite file. Same IPC protocol as chronicle-server.js.
  */
-const path = require('node:path');
 const { childMain } = require('../lib/common.js');
+const { baselineApp } = require('./baseline-app.js');
 
 childMain(async () => {
-  const express = require('express');
-  const Database = require('better-sqlite3');
-  const db = new Database(path.join(process.argv[2], 'baseline.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(`CREATE TABLE IF NOT EXISTS updates (
-    position INTEGER PRIMARY KEY AUTOINCREMENT, user_id INTEGER NOT NULL, data TEXT NOT NULL, created_at TEXT NOT NULL)`);
-  const insert = db.prepare('INSERT INTO updates (user_id, data, created_at) VALUES (?, ?, ?)');
-
-  const app = express();
-  app.use(express.json({ limit: '1mb' }));
-  app.patch('/api/users/:id/', (req, res) => {
-    const id = Number(req.params.id);
-    const createdAt = new Date().toISOString();
-    const info = insert.run(id, JSON.stringify(req.body), createdAt);
-    res.json({ id, daily_message_limit: req.body.daily_message_limit ?? null, position: Number(info.lastInsertRowid), updated_at: createdAt });
-  });
+  const { app, db } = baselineApp(process.argv[2]);
   const server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
