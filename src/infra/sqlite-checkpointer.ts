@@ -210,6 +210,7 @@ function later(ms) {
   retry ??= setTimeout(() => {
     retry = null;
     try { checkpoint(); } catch {}
+    parentPort.postMessage({ done: stats }); // as after a request: the writer's stats say what happened
   }, ms);
 }
 
