@@ -183,6 +183,27 @@ describe('SqliteEventStore group commit', () => {
     }
   });
 
+  it('given checks (read-only reads) of a stream in the turn a command reads it, then they answer at once, before the command\'s group commits', async () => {
+    const store = SqliteEventStore.open(newFile());
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+      const order: string[] = [];
+      const command = (async () => {
+        const recorded = await store.readStream('thing-1');
+        await store.appendToStream('thing-1', [event('ThingRenamed')], recorded.at(-1)!.revision);
+        order.push('committed');
+      })();
+      const checks = [1, 2, 3].map(async () => {
+        const recorded = await store.readStream('thing-1', { readOnly: true });
+        order.push(`checked at ${recorded.length}`);
+      });
+      await Promise.all([command, ...checks]);
+      expect(order).toEqual(['checked at 1', 'checked at 1', 'checked at 1', 'committed']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('given another connection holding the write lock past the busy timeout, then every append of the group fails and none is stored', async () => {
     const file = newFile();
     const store = SqliteEventStore.open(file);

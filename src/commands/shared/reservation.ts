@@ -37,6 +37,6 @@ export function release(store: EventStore, stream: string, owner: string, ctx: C
 
 /** The current owner of a value, or null. */
 export async function ownerOf(store: EventStore, stream: string): Promise<string | null> {
-  const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1 });
+  const [last] = await store.readStream(stream, { direction: 'backwards', maxCount: 1, readOnly: true });
   return last?.type === 'Reserved' ? (last.data.owner as string) : null;
 }

@@ -47,6 +47,12 @@ export interface ReadStreamOptions {
   direction?: 'forwards' | 'backwards';
   fromRevision?: number; // inclusive; defaults to the start (or the end going backwards)
   maxCount?: number;
+  /**
+   * A read no append will be decided on (a check, a query). An adapter that holds a stream's second
+   * read in one turn until the first reader's append is committed (SQLite's group commit) answers this
+   * one at once: many checks of one stream (one API key's connections) are not put in a queue.
+   */
+  readOnly?: boolean;
 }
 
 export interface ReadAllOptions {

@@ -360,11 +360,14 @@ export class SqliteEventStore implements EventStore {
    * One read-decide-append cycle per stream per group: a stream read again before the group commit
    * waits for it, so it sees what a command that read it first appends, instead of deciding on the same
    * revision and failing (as before group commit, when a read and its append ran without a turn between).
+   * A `readOnly` read (a check) neither waits nor makes others wait.
    */
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    while (this.readSinceCommit.has(stream) && !this.closed) await this.afterNextCommit();
-    this.readSinceCommit.add(stream);
-    this.afterNextCommit(); // the mark ends with the group, appended to or not
+    if (!options.readOnly) {
+      while (this.readSinceCommit.has(stream) && !this.closed) await this.afterNextCommit();
+      this.readSinceCommit.add(stream);
+      this.afterNextCommit(); // the mark ends with the group, appended to or not
+    }
     const limit = options.maxCount ?? -1; // -1: no limit in SQLite
     const rows =
       options.direction === 'backwards'
