@@ -113,11 +113,6 @@ export class BackgroundCheckpointer {
     return Atomics.compareExchange(this.gate, 0, OPEN, WRITER) !== WORKER;
   }
 
-  /** Whether the worker holds the gate now (a writer that can wait had better: `whenOpen`). */
-  held(): boolean {
-    return !this.stopped && !this.impatient && Atomics.load(this.gate, 0) === WORKER;
-  }
-
   /** After a write transaction, with about how many bytes of rows it wrote. */
   endWrite(bytes: number): void {
     if (Atomics.compareExchange(this.gate, 0, WRITER, OPEN) === WRITER) Atomics.notify(this.gate, 0);

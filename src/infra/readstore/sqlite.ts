@@ -223,8 +223,8 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   /** A flush that can wait: not while the checkpointer's worker restarts the WAL (a few ms; more writes join it). */
   private readonly scheduledFlush = () => {
     this.flushTimer = null;
-    if (this.checkpointer?.held()) this.checkpointer.whenOpen(this.scheduledFlush);
-    else this.flushNow();
+    if (this.checkpointer && !this.checkpointer.beginWrite()) return this.checkpointer.whenOpen(this.scheduledFlush);
+    this.flushNow(); // which ends the write begun here
   };
 
   /** The in-memory collection, loaded from its table on first use. */
@@ -260,7 +260,7 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
   }
 
   async flush(): Promise<void> {
-    if (this.checkpointer?.held()) await new Promise<void>((resolve) => this.checkpointer!.whenOpen(resolve));
+    while (this.checkpointer && !this.checkpointer.beginWrite()) await new Promise<void>((resolve) => this.checkpointer!.whenOpen(resolve));
     this.flushNow();
   }
 
@@ -269,11 +269,11 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     this.flushScheduled = false;
     if (this.flushTimer) clearTimeout(this.flushTimer); // flushed early (or closing): the window's flush is done
     this.flushTimer = null;
-    if (!this.pendingCount && !this.pendingArchivedCount) return;
+    if (!this.pendingCount && !this.pendingArchivedCount) return this.noteWritten(); // ends a write a waiting flush began
     const pending = this.pending;
     this.pending = new Map();
     this.pendingCount = 0;
-    this.checkpointer?.beginWrite(); // a flush that cannot wait writes anyway: SQLite's locks order it
+    this.checkpointer?.beginWrite(); // a flush that cannot wait (or already began) writes anyway: SQLite's locks order it
     try {
       this.writeAll(pending);
     } finally {
