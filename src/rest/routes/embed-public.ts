@@ -56,7 +56,7 @@ export function embedPublicRoutes(deps: RestDeps): Router {
     const chat = await startEmbedChat(deps, req.params.uuid, originOf(req), req.body, widgetContext(req));
     await streamChatFrames(res, {
       answer: chat.answer,
-      settled: (position) => deps.progress.waitFor(position),
+      settled: (position) => deps.progress.settle(position),
       failure: (err) => (err instanceof EmbedChatFailure ? err : new EmbedChatFailure(INTERNAL_FAILURE, err)),
       log: (cause) => req.log?.warn({ err: cause }, 'embed chat failed'),
     });
