@@ -2,7 +2,8 @@
  * A projection that throws on an event (here: a DocumentChunksAdded without chunks, as a faulty
  * version could have written it) never fails silently: /readyz answers 503 naming the projection and
  * the position, a metric counts the attempts, the error is logged once, and a write that waits to
- * read itself answers 503 after the bounded wait (REST and GraphQL) although the write was recorded.
+ * read itself answers 503 after the bounded wait (REST and GraphQL; a streamed chat's last frame says
+ * so) although the write was recorded.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ import pino from 'pino';
 import { type Chronicle, startChronicle } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { api, bearer, registerAndLogin } from '../support/server.js';
+import { postSse } from '../support/sse.js';
 
 const NOT_YET_READABLE = /recorded but is not yet readable/;
 
@@ -104,6 +106,16 @@ describe('a projection failing on an event', () => {
     }, bearer(token));
     expect(res.status).toBe(503);
     expect(res.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(NOT_YET_READABLE), extensions: { code: 'NOT_YET_READABLE' } })]);
+  });
+
+  it('a streamed chat ends with an error frame saying the chat was recorded but is not yet readable', async () => {
+    const head = await server.chronicle.deps.store.headPosition();
+    const res = await postSse(`${server.chronicle.url}/api/chats/stream_chat/`, { message: 'hello', workspace_slug: 'before', mode: 'chat' }, bearer(token));
+    expect(res.status).toBe(200);
+    expect(res.frames[0]).toMatchObject({ type: 'start' });
+    expect(res.frames.at(-1)).toMatchObject({ type: 'error', error: expect.stringMatching(NOT_YET_READABLE) });
+    const appended = await server.chronicle.deps.store.readAll({ after: head });
+    expect(appended.map((e) => e.type)).toContain('ChatCompleted');
   });
 
   it('after a restart the failure is still reported, and logged once by the new process', async () => {
