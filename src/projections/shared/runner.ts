@@ -95,6 +95,8 @@ export class ProjectionRunner {
   private stuck: { projection: string; position: number; since: string } | null = null;
   /** `projection@position` of the failure last logged by this process. */
   private logged: string | null = null;
+  /** Stored failures and their clearing, one after another. */
+  private statusWrites: Promise<void> = Promise.resolve();
 
   constructor(
     store: EventStore,
@@ -160,7 +162,8 @@ export class ProjectionRunner {
     const first = this.logged !== where;
     if (first) this.onError(err);
     this.logged = where;
-    recordFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT, err, this.stuck.since).catch((e) => {
+    const { since } = this.stuck;
+    this.statusWrites = this.statusWrites.then(() => recordFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT, err, since)).catch((e) => {
       if (first) this.onError(e instanceof Error ? e : new Error(String(e)));
     });
   }
@@ -168,7 +171,10 @@ export class ProjectionRunner {
   private async recovered(): Promise<void> {
     this.stuck = null;
     this.logged = null;
-    await clearFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT);
+    // After any failure still being stored: the clearing must land last.
+    const clearing = this.statusWrites.then(() => clearFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT));
+    this.statusWrites = clearing.catch(() => {});
+    await clearing;
   }
 
   /** Flushes, then publishes what the flush made durable: processes told about a batch must find it in the store. */
