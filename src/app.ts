@@ -91,7 +91,7 @@ export async function startChronicle(
     refreshSeconds: config.refreshTokenTtlSeconds,
     passwordResetSeconds: config.passwordResetTtlSeconds,
   });
-  const progress = new ProjectionProgress();
+  const progress = new ProjectionProgress(config.readYourWritesTimeoutMs);
   const logError = (what: string) => (err: unknown) => logger.error({ err }, what);
   const stops: (() => Promise<unknown>)[] = [];
   const files: FileStore = new LocalFileStore(config.filesDir);

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { openStores } from './app.js';
 import { loadConfig } from './config.js';
 import { rebuildReadModels } from './projections/replay.js';
+import { type SubscriberStatus, subscribersStatus } from './projections/status.js';
 import { assertServerStopped } from './server-lock.js';
 
 const program = new Command('chronicle').description('Chronicle operations');
@@ -28,6 +29,33 @@ program
     await db.close();
     await store.close();
   });
+
+const projections = program.command('projections').description('The read models and the reactors that follow the event log');
+
+projections
+  .command('status')
+  .description("Each projection's and reactor's checkpoint, lag (events behind the log) and last error; safe while the server runs")
+  .option('--json', 'print JSON instead of a table')
+  .action(async (options: { json?: boolean }) => {
+    const { store, db, pubsub, projections: all } = await openStores(loadConfig());
+    try {
+      const rows = await subscribersStatus(store, db, all);
+      if (options.json) console.log(JSON.stringify(rows, null, 2));
+      else printTable(rows);
+      if (rows.some((r) => r.lastError !== null)) process.exitCode = 2; // the read side is stuck: scripts can tell
+    } finally {
+      await pubsub.close();
+      await db.close();
+      await store.close();
+    }
+  });
+
+function printTable(rows: SubscriberStatus[]): void {
+  const cells = rows.map((r) => [r.name, String(r.checkpoint), r.lag === null ? '?' : String(r.lag), String(r.failures), r.lastError ?? '-']);
+  const header = ['NAME', 'CHECKPOINT', 'LAG', 'FAILURES', 'LAST ERROR'];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  for (const line of [header, ...cells]) console.log(line.map((c, i) => (i === line.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+}
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,6 +1,8 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { DomainError } from '../domain/shared/errors.js';
+import { NotYetReadableError } from '../projections/shared/progress.js';
 import { INTERNAL_ERROR } from '../rest/errors.js';
 
 const CODES: Record<DomainError['kind'], string> = {
@@ -27,6 +29,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
       extensions: { code: CODES[original.kind], ...(original.fieldErrors ? { fieldErrors: camelKeys(original.fieldErrors) } : {}) },
     };
   }
+  if (original instanceof NotYetReadableError) {
+    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'NOT_YET_READABLE' } };
+  }
   const code = formatted.extensions?.code;
   // Errors graphql-js or Apollo raise about the request itself (syntax, validation, bad variables).
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
@@ -35,3 +40,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   log(original);
   return { message: INTERNAL_ERROR, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
+
+/** A write recorded but not yet readable answers HTTP 503, as over REST (the body keeps GraphQL's shape). */
+export const notYetReadablePlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ errors, response }) {
+        if (errors?.some((e) => unwrapResolverError(e) instanceof NotYetReadableError)) response.http.status = 503;
+      },
+    };
+  },
+};

@@ -13,7 +13,7 @@ import type { RestDeps } from '../rest/deps.js';
 import { clientAddress } from '../rest/client-address.js';
 import { API_RATE_LIMITED } from '../rest/rate-limit.js';
 import type { GraphQLContext } from './context.js';
-import { formatError } from './errors.js';
+import { formatError, notYetReadablePlugin } from './errors.js';
 import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';
 import { createLoaders } from './shared/loaders.js';
 import { subscribeSharingExecution } from './shared/shared-execution.js';
@@ -144,7 +144,7 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log
     // The HTTP server is closed by its owner (app.ts) before this endpoint stops.
     // Apollo's cache-control plugin wraps every field's resolver to collect cache hints, which this
     // schema never gives: off, with the header it would send (`no-store`) sent by noStorePlugin.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), noStorePlugin, complexityPlugin(schema)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), noStorePlugin, complexityPlugin(schema), notYetReadablePlugin],
     validationRules: [depthRule],
   });
   await apollo.start();

@@ -52,6 +52,7 @@ export async function rebuildReadModels(
   }
 
   for (const [name, fresh] of names) await db.rename(fresh, name);
-  await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position } }, { upsert: true });
+  // Rebuilt past every event: whatever the runner was stuck on applies now.
+  await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position }, $unset: { failure: true } }, { upsert: true });
   return { events, position };
 }

@@ -6,6 +6,7 @@ import { giveFeedback } from '../commands/chats/feedback.js';
 import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send.js';
 import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
+import { NotYetReadableError } from '../projections/shared/progress.js';
 import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type RestDeps, settled } from '../rest/deps.js';
 import { clientAddress } from '../rest/client-address.js';
@@ -199,7 +200,8 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
       await settled(deps, answer.position);
       send(conn, { type: 'chat_complete', id, chat_id: answer.chatId });
     } catch (err) {
-      const failure = err instanceof ChatFailure ? err : new ChatFailure(INTERNAL_FAILURE, started.chatId, err);
+      const failure = err instanceof ChatFailure ? err
+        : err instanceof NotYetReadableError ? new ChatFailure(err.message, started.chatId) : new ChatFailure(INTERNAL_FAILURE, started.chatId, err);
       if (failure.cause) log(failure.cause, 'chat failed');
       send(conn, { type: 'error', id, error: failure.message });
     } finally {
@@ -209,6 +211,7 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
 
   /** A refusal (validation, limit, permission) as an error frame; anything unexpected is logged and masked. */
   function refuse(conn: Connection, err: unknown, id?: string) {
+    if (err instanceof NotYetReadableError) return send(conn, { type: 'error', ...(id ? { id } : {}), error: err.message });
     if (!(err instanceof DomainError)) {
       log(err, 'chat socket command failed');
       return send(conn, { type: 'error', ...(id ? { id } : {}), error: INTERNAL_ERROR });

@@ -22,5 +22,5 @@ export interface RestDeps extends CommandDeps, ChatDeps {
   uploads: { maxBytes: number; rateLimit: RequestHandler };
 }
 
-/** Read-your-writes: answer only once the read models include what the command wrote. */
-export const settled = (deps: RestDeps, position: number) => deps.progress.waitFor(position);
+/** Read-your-writes: answer only once the read models include what the command wrote (else NotYetReadableError, a 503). */
+export const settled = (deps: RestDeps, position: number) => deps.progress.settle(position);

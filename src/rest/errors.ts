@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError } from '../domain/shared/errors.js';
+import { NotYetReadableError } from '../projections/shared/progress.js';
 
 export const INTERNAL_ERROR = 'Internal server error. Please try again later.';
 
@@ -30,6 +31,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof DomainError) {
     const { status, body } = domainErrorResponse(err);
     res.status(status).json(body);
+    return;
+  }
+  if (err instanceof NotYetReadableError) {
+    res.status(503).json({ error: err.message });
     return;
   }
   if (err?.type === 'entity.parse.failed') {

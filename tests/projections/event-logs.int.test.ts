@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { SqliteEventLogReader } from '../../src/infra/eventstore/sqlite-event-logs.js';
 import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
@@ -42,5 +43,28 @@ describe('SQLite event-log reader: filters outside the API\'s subset', () => {
   it('then values reach SQL bound, never as text of the query', async () => {
     const reader = SqliteEventLogReader.over(store);
     await expect(reader.list({ occurred_at: { $gte: "' OR 1=1 --" } }, {})).resolves.toEqual({ results: [], count: 0 });
+  });
+});
+
+describe('event_logs projection: a document\'s metadata with operator-like and dotted keys', () => {
+  it.each([{ $where: '1' }, { 'a.b': 1 }, { x: { $gt: 1 } }, { nested: [{ $x: 1 }] }])('given %j, then the projected entry answers it as the events table does', async (metadata) => {
+    const store = SqliteEventStore.open(':memory:');
+    const db = SqliteReadStore.open(':memory:');
+    try {
+      await eventLogsProjection.setup!(db);
+      const { position } = await store.appendToStream('document-1', [{
+        id: randomUUID(), type: 'DocumentUploaded',
+        data: { documentId: 1, workspaceId: 1, filename: 'a.txt', storedName: 'a.txt', mimeType: 'text/plain', format: 'txt', size: 1, metadata, uploadedBy: 1, ingestion: 1, at: new Date().toISOString() },
+        metadata: { actorId: '1', actorType: 'user', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+      }], 'no_stream');
+      await projectionApplier([eventLogsProjection])(await store.readAll({ after: 0 }), db);
+      const projected = await projectedEventLogs(db).find(position);
+      expect(projected).toEqual(await SqliteEventLogReader.over(store).find(position));
+      expect(projected!.metadata.metadata).toEqual(metadata);
+      expect((await projectedEventLogs(db).list({}, {})).results).toEqual([projected]);
+    } finally {
+      await db.close();
+      await store.close();
+    }
   });
 });

@@ -18,13 +18,13 @@ import { ApiKey, ApiKeyVerification, ClaimInviteInput, GeneratedApiKey, Invite }
 export class AccessResolver {
   private async generate(ctx: GraphQLContext, kind: ApiKeyKind): Promise<GeneratedApiKey> {
     const { keyId, key, position } = await generateKey(ctx.deps.store, kind, commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return { key, id: keyId, message: KEY_SHOWN_ONCE };
   }
 
   private async revoke(ctx: GraphQLContext, kind: ApiKeyKind, id: string): Promise<boolean> {
     const { position } = await revokeKey(ctx.deps.store, kind, Number(id), commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 
@@ -66,7 +66,7 @@ export class AccessResolver {
   }
 
   private async invite(ctx: GraphQLContext, id: number, position: number): Promise<Invite> {
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const invite = await findInvite(ctx.deps.db, id);
     if (!invite) throw notFound();
     return Invite.from(invite);
@@ -101,7 +101,7 @@ export class AccessResolver {
     const cmd = commandContextOf(ctx);
     const { userId, position } = await withIdempotency(ctx.deps.store, cmd, requestFingerprint('claim-invite', raw), () =>
       claimInvite(ctx.deps.store, raw, cmd));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const user = await findUser(ctx.deps.db, userId);
     if (!user) throw notFound();
     return User.from(user);

@@ -58,7 +58,7 @@ export class ChatResolver {
     void publish({ ...base, type: 'start' });
     try {
       const answer = await started.answer((token) => void publish({ ...base, type: 'token', token }), ctx.signal);
-      await ctx.deps.progress.waitFor(answer.position);
+      await ctx.deps.progress.settle(answer.position);
       void publish({ ...base, type: 'complete' });
       const chat = await findVisibleChat(ctx.deps.db, actor, answer.chatId);
       if (!chat) throw notFound();
@@ -176,7 +176,7 @@ export class ChatResolver {
     @Arg('comment', () => String, { nullable: true }) comment?: string | null,
   ): Promise<Chat> {
     const { position } = await giveFeedback(ctx.deps.store, { chat_id: Number(chatId), feedback, comment: comment ?? null }, commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const chat = await findVisibleChat(ctx.deps.db, requireActor(ctx), Number(chatId));
     if (!chat) throw notFound();
     return Chat.from(chat);

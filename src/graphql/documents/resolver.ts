@@ -29,7 +29,7 @@ const DOCUMENT_STREAM = /^document-(\d+)$/;
 @Resolver(() => Document)
 export class DocumentResolver {
   private async byId(ctx: GraphQLContext, id: number, position: number): Promise<Document> {
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const doc = await findDocument(ctx.deps.db, requireActor(ctx), id);
     if (!doc) throw notFound();
     return Document.from(doc);
@@ -80,7 +80,7 @@ export class DocumentResolver {
   @Mutation(() => Boolean)
   async deleteDocument(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     const { position } = await deleteDocument(ctx.deps, idOf(id), commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 
@@ -94,7 +94,7 @@ export class DocumentResolver {
     const input = { document_ids: ids.map((id) => (/^\d{1,15}$/.test(id) ? Number(id) : id)), action };
     const { position, ...result } = await withIdempotency(ctx.deps.store, cmd, `bulk-documents|${JSON.stringify(input)}`, () =>
       bulkDocumentAction(ctx.deps, input, cmd));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return Object.assign(new BulkDocumentResult(), {
       action: result.action, succeeded: result.succeeded,
       failed: Object.entries(result.failed).map(([id, reason]) => ({ id, reason })),

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { DocumentView } from '../../projections/documents/queries.js';
+import { servedUserObject } from '../../projections/shared/user-object.js';
 import { DateTime, JSONObject } from '../shared/scalars.js';
 
 @ObjectType({ description: 'An uploaded document. status: processing → ready | failed; "deleted" only in documentStatus.' })
@@ -21,7 +22,7 @@ export class Document {
   static from(d: DocumentView): Document {
     return Object.assign(new Document(), {
       id: d.id, filename: d.filename, workspaceId: d.workspaceId, status: d.status, pinned: d.pinned, watched: d.watched,
-      metadata: d.metadata, size: d.size, mimeType: d.mimeType, chunkCount: d.chunkCount,
+      metadata: servedUserObject(d.metadata), size: d.size, mimeType: d.mimeType, chunkCount: d.chunkCount,
       error: d.status === 'failed' ? d.error : null, createdAt: d.createdAt, updatedAt: d.updatedAt,
     });
   }

@@ -22,7 +22,7 @@ export class EmbedResolver {
   }
 
   private async config(ctx: GraphQLContext, uuid: string, position = 0) {
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const found = await findEmbedConfig(ctx.deps.db, embedUuid(uuid));
     if (!found) throw notFound();
     return found;
@@ -69,7 +69,7 @@ export class EmbedResolver {
   @Mutation(() => Boolean)
   async deleteEmbedConfig(@Ctx() ctx: GraphQLContext, @Arg('uuid', () => ID) uuid: string): Promise<boolean> {
     const { position } = await deleteEmbedConfig(ctx.deps.store, uuid, commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 

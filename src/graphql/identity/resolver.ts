@@ -15,7 +15,7 @@ import { AuthPayload, RegisterInput, TokenPair, UpdateUserInput, User } from './
 @Resolver()
 export class IdentityResolver {
   private async user(ctx: GraphQLContext, id: number, position: number): Promise<User> {
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const user = await findUser(ctx.deps.db, id);
     if (!user) throw notFound();
     return User.from(user);
@@ -71,7 +71,7 @@ export class IdentityResolver {
     requireActor(ctx);
     const raw = { old_password: oldPassword, new_password: newPassword, new_password_confirm: newPasswordConfirm };
     const { position } = await changePassword(ctx.deps.store, raw, commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 
@@ -92,7 +92,7 @@ export class IdentityResolver {
     await ctx.deps.authRateLimit.consume(ctx.request.ip);
     const raw = { token, new_password: newPassword, new_password_confirm: newPasswordConfirm };
     const { position } = await resetPassword(ctx.deps.store, raw, commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 
@@ -114,7 +114,7 @@ export class IdentityResolver {
   @Mutation(() => Boolean)
   async deleteUser(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     const { position } = await deleteUser(ctx.deps.store, Number(id), commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 }

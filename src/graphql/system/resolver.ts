@@ -36,7 +36,7 @@ export class SystemResolver {
   @Mutation(() => Setting)
   async updateSetting(@Ctx() ctx: GraphQLContext, @Arg('label') label: string, @Arg('value', () => JSON) value: unknown): Promise<Setting> {
     const { position } = await updateSetting(ctx.deps.store, label, { value }, commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return toSetting((await listSettings(ctx.deps.db)).find((s) => s.label === label)!);
   }
 

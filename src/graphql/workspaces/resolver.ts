@@ -27,7 +27,7 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 @Resolver(() => Workspace)
 export class WorkspaceResolver {
   private async byId(ctx: GraphQLContext, id: number, position: number): Promise<Workspace> {
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const ws = await findWorkspaceById(ctx.deps.db, requireActor(ctx), id);
     if (!ws) throw notFound();
     return Workspace.from(ws);
@@ -86,7 +86,7 @@ export class WorkspaceResolver {
   @Mutation(() => Boolean)
   async deleteWorkspace(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string): Promise<boolean> {
     const { position } = await deleteWorkspace(ctx.deps.store, slug, commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 
@@ -133,12 +133,12 @@ export class WorkspaceResolver {
   @Mutation(() => Boolean)
   async deleteThread(@Ctx() ctx: GraphQLContext, @Arg('workspaceSlug') workspaceSlug: string, @Arg('id', () => ID) id: string): Promise<boolean> {
     const { position } = await deleteThread(ctx.deps.store, workspaceSlug, Number(id), commandContextOf(ctx));
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     return true;
   }
 
   private async thread(ctx: GraphQLContext, id: number, position: number): Promise<Thread> {
-    await ctx.deps.progress.waitFor(position);
+    await ctx.deps.progress.settle(position);
     const thread = await findThread(ctx.deps.db, id);
     if (!thread) throw notFound();
     return Thread.from(thread);

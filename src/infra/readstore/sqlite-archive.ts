@@ -6,10 +6,11 @@
  * document holds a string, a number or null (never a list, an object, or nothing) under each indexed
  * field: SQLite then compares and orders those values as nedb does.
  */
-import { checkObject, match, modify } from '@seald-io/nedb/lib/model.js';
+import { match, modify } from '@seald-io/nedb/lib/model.js';
 import { comparator, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
 import { type Collection, type Doc, DuplicateKeyError, type Filter, type FindOptions, type Update } from './port.js';
 import { upsertOneByOne } from './upsert-many.js';
+import { assertStorableFields } from './storable-fields.js';
 
 /** What an archive needs from its store: statements, its indexed fields, and the write-behind queue. */
 export interface ArchiveHost {
@@ -136,7 +137,6 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
 
   async insertOne(doc: T): Promise<void> {
     if (typeof doc._id !== 'string') throw new Error('Documents need a string _id');
-    checkObject(doc);
     if (this.exists(doc._id)) throw new DuplicateKeyError(`Duplicate _id ${doc._id} in ${this.name}`);
     this.write(doc);
   }
@@ -199,6 +199,7 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
 
   /** Serialised at once: the caller may reuse its object, and a string is the smallest thing to hold until the flush. */
   private write(doc: Doc): void {
+    assertStorableFields(doc); // keys MongoDB would refuse are refused here too
     for (const f of this.host.indexedFields(this.name)) {
       const v = doc[f];
       if (v !== null && !scalar(v)) throw new Error(`Archive ${this.name}: indexed field ${f} must hold a string, a number or null`);

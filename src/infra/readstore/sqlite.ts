@@ -14,10 +14,11 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { checkObject, deepCopy, match, modify } from '@seald-io/nedb/lib/model.js';
+import { deepCopy, match, modify } from '@seald-io/nedb/lib/model.js';
 import { comparator, isOperatorObject, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
 import { type ArchiveHost, ArchiveCollection } from './sqlite-archive.js';
 import { upsertOf } from './upsert-many.js';
+import { assertStorableFields, assertStorableUpdate } from './storable-fields.js';
 import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   type Collection, type CollectionOptions, type Doc, DuplicateKeyError, type Filter, type FindOptions, type ReadStore, type Update,
@@ -511,7 +512,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   async insertOne(doc: T): Promise<void> {
     if (typeof doc._id !== 'string') throw new Error('Documents need a string _id');
     if (this.mem.docs.has(doc._id)) throw new DuplicateKeyError(`Duplicate _id ${doc._id} in ${this.name}`);
-    checkObject(doc); // keys MongoDB would refuse are refused here too
+    assertStorableFields(doc); // keys MongoDB would refuse are refused here too
     this.put(null, deepFreeze(deepCopy(doc)));
   }
 
@@ -566,7 +567,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const { guard } = options;
     for (const doc of docs) {
       upsertOf(doc, guard); // a bad batch is refused before any of it lands
-      checkObject(doc); // keys MongoDB would refuse are refused here too
+      assertStorableFields(doc); // keys MongoDB would refuse are refused here too
     }
     const { docs: stored } = this.mem;
     let written = 0;
@@ -615,7 +616,10 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
 
   /** A changed copy (nedb's modify copies), frozen: stored documents are replaced, never mutated in place. */
   private updated(doc: Doc, update: Update): Doc {
-    return deepFreeze(modify(doc, toUpdate(update)));
+    assertStorableUpdate(update); // keys MongoDB would refuse are refused here too
+    const next = modify(doc, toUpdate(update));
+    assertStorableFields(next);
+    return deepFreeze(next);
   }
 
   private put(previous: Doc | null, next: Doc): void {

@@ -2,6 +2,7 @@ import type { DocumentEvent } from '../../domain/documents/events.js';
 import type { WorkspaceDeleted } from '../../domain/workspaces/events.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
 import type { Collection, ReadStore } from '../../infra/readstore/port.js';
+import { storedUserObject } from '../shared/user-object.js';
 import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
 
 export const DOCUMENTS = 'documents';
@@ -54,7 +55,7 @@ export const documentsProjection: Projection = {
         return applyGuarded(documents, id, pos, {
           $set: {
             id: documentId, filename: d.filename, workspaceId: d.workspaceId, status: 'processing', pinned: false, watched: false,
-            metadata: d.metadata, size: d.size, mimeType: d.mimeType, format: d.format, storedName: d.storedName, chunkCount: 0,
+            metadata: storedUserObject(d.metadata), size: d.size, mimeType: d.mimeType, format: d.format, storedName: d.storedName, chunkCount: 0,
             characters: 0, contentHash: null, ingestion: d.ingestion, error: null, uploadedBy: d.uploadedBy, createdAt: d.at, updatedAt: d.at,
           },
         });

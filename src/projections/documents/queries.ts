@@ -2,6 +2,7 @@ import type { Actor } from '../../commands/shared/context.js';
 import type { DocumentStatus } from '../../domain/documents/events.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import type { Filter, FindOptions, ReadStore } from '../../infra/readstore/port.js';
+import { servedUserObject } from '../shared/user-object.js';
 import { WORKSPACES } from '../workspaces/projection.js';
 import { DOCUMENT_CHUNKS, DOCUMENTS } from './projection.js';
 
@@ -72,7 +73,7 @@ export const chunksOfDocument = (db: ReadStore, documentId: number) =>
 export function publicDocument(d: DocumentView) {
   return {
     id: d.id, filename: d.filename, workspace: d.workspaceId, status: d.status, pinned: d.pinned, watched: d.watched,
-    metadata: d.metadata, size: d.size, mime_type: d.mimeType, chunk_count: d.chunkCount, created_at: d.createdAt,
+    metadata: servedUserObject(d.metadata), size: d.size, mime_type: d.mimeType, chunk_count: d.chunkCount, created_at: d.createdAt,
     ...(d.status === 'failed' ? { error: d.error } : {}),
   };
 }

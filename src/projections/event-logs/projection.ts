@@ -2,6 +2,7 @@ import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
 import { type Doc, DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
 import type { Projection } from '../shared/projection.js';
+import { storedUserObject } from '../shared/user-object.js';
 import { eventLogEntry } from './entry.js';
 
 export const EVENT_LOGS = 'event_logs';
@@ -30,7 +31,8 @@ export const eventLogsProjection: Projection = {
     if (isBookkeepingStream(event.streamName)) return;
     try {
       // One entry per event, never changed: the position is the key, so redelivery is refused as a duplicate.
-      await eventLogCollection(db).insertOne(eventLogEntry(event));
+      const entry = eventLogEntry(event);
+      await eventLogCollection(db).insertOne({ ...entry, metadata: storedUserObject(entry.metadata) });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
     }

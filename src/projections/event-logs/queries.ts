@@ -1,4 +1,5 @@
 import type { Filter, ReadStore } from '../../infra/readstore/port.js';
+import { servedUserObject } from '../shared/user-object.js';
 import type { EventLogView } from './entry.js';
 import { eventLogCollection } from './projection.js';
 
@@ -15,15 +16,21 @@ export interface EventLogReader {
   find(id: number): Promise<EventLogView | null>;
 }
 
+/** The stored entry with the user's keys in its metadata (a document's metadata) as they were given. */
+const served = (entry: EventLogView): EventLogView => ({ ...entry, metadata: servedUserObject(entry.metadata) });
+
 /** Event logs from the `event_logs` projection's archive (EventStoreDB: the projection keeps it). */
 export function projectedEventLogs(db: ReadStore): EventLogReader {
   return {
     async list(filter, window) {
       const logs = eventLogCollection<EventLogView>(db);
       const [results, count] = await Promise.all([logs.find(filter, { sort: { id: -1 }, ...window }), logs.count(filter)]);
-      return { results, count };
+      return { results: results.map(served), count };
     },
-    find: (id) => eventLogCollection<EventLogView>(db).findOne({ _id: String(id) }),
+    find: async (id) => {
+      const entry = await eventLogCollection<EventLogView>(db).findOne({ _id: String(id) });
+      return entry && served(entry);
+    },
   };
 }
 

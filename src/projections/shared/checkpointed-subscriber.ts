@@ -49,11 +49,23 @@ export class CheckpointedSubscriber {
 
   private async handleBatch(events: RecordedEvent[]): Promise<void> {
     if (!events.length) return;
-    const { handle, checkpoints, name, afterBatch } = this.options;
-    await handle(events);
+    try {
+      await this.options.handle(events);
+    } catch (err) {
+      // A handler that says how far it got (`appliedThrough`) keeps that much: the events before the one it failed on.
+      const through = (err as { appliedThrough?: unknown } | null)?.appliedThrough;
+      const applied = typeof through === 'number' ? events.filter((e) => e.position <= through) : [];
+      if (applied.length) await this.handled(applied);
+      throw err;
+    }
+    await this.handled(events);
+    this.failures = 0;
+  }
+
+  private async handled(events: RecordedEvent[]): Promise<void> {
+    const { checkpoints, name, afterBatch } = this.options;
     const position = events[events.length - 1].position;
     await checkpoints.updateOne({ _id: name }, { $set: { position } }, { upsert: true });
-    this.failures = 0;
     await afterBatch?.(position, events);
   }
 

@@ -2,10 +2,24 @@
  * Read-your-writes: how far the read models have got, and a way to wait until they pass a position.
  * Fed by the projection runner in this process, or by its notifications from another process.
  */
+/**
+ * A command's events are stored but the read models have not applied them within the wait (a projection
+ * is stuck or far behind): the answer would be stale, or a 404 for what was just created.
+ */
+export class NotYetReadableError extends Error {
+  constructor(readonly position: number) {
+    super('The write was recorded but is not yet readable: the read models are behind. Read it again later.');
+    this.name = 'NotYetReadableError';
+  }
+}
+
 export class ProjectionProgress {
   private current = 0;
   private followers = 0;
   private waiters: { position: number; resolve: (caughtUp: boolean) => void }[] = [];
+
+  /** @param waitMs how long read-your-writes waits for the read models by default. */
+  constructor(private readonly waitMs = 5000) {}
 
   get position(): number {
     return this.current;
@@ -46,7 +60,7 @@ export class ProjectionProgress {
   }
 
   /** Resolves true once the read models include `position`, or false after `timeoutMs`. */
-  waitFor(position: number, timeoutMs = 5000): Promise<boolean> {
+  waitFor(position: number, timeoutMs = this.waitMs): Promise<boolean> {
     if (position <= this.current) return Promise.resolve(true);
     return new Promise((resolve) => {
       const waiter = {
@@ -63,5 +77,10 @@ export class ProjectionProgress {
       timer.unref(); // a wait (the worker's can be minutes long) never keeps a closed server's process alive
       this.waiters.push(waiter);
     });
+  }
+
+  /** Read-your-writes: resolves once the read models include `position`; throws NotYetReadableError after the wait. */
+  async settle(position: number): Promise<void> {
+    if (!(await this.waitFor(position))) throw new NotYetReadableError(position);
   }
 }

@@ -3,6 +3,7 @@ import type { PubSub } from '../../infra/pubsub/port.js';
 import type { ReadStore } from '../../infra/readstore/port.js';
 import { CheckpointedSubscriber } from './checkpointed-subscriber.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from './notices.js';
+import { clearFailure, ProjectionFailure, recordFailure, storedFailures } from './projection-failure.js';
 import type { ProjectionProgress } from './progress.js';
 import type { Projection } from './projection.js';
 
@@ -21,9 +22,17 @@ export function projectionApplier(projections: readonly Projection[]) {
   const targets = new Map<string, readonly Projection[]>();
   for (const [type, list] of byType) targets.set(type, [...list, ...everything]);
   return async (events: readonly RecordedEvent[], db: ReadStore) => {
-    for (const event of events) {
+    for (let e = 0; e < events.length; e++) {
+      const event = events[e]!;
       const list = targets.get(event.type) ?? everything;
-      for (let i = 0; i < list.length; i++) await list[i]!.apply(event, db);
+      for (let i = 0; i < list.length; i++) {
+        try {
+          await list[i]!.apply(event, db);
+        } catch (err) {
+          // Named, with where the batch got to: the subscriber checkpoints the events before this one.
+          throw new ProjectionFailure(list[i]!.name, event, err, e > 0 ? events[e - 1]!.position : null);
+        }
+      }
     }
   };
 }
@@ -82,6 +91,12 @@ export class ProjectionRunner {
   private unannounced: ProgressNotice[] = [];
   private announceTimer: NodeJS.Timeout | null = null;
   private announcing: Promise<void> = Promise.resolve();
+  /** The event the read side is stuck on (this run's, or the one stored by an earlier run), and since when. */
+  private stuck: { projection: string; position: number; since: string } | null = null;
+  /** `projection@position` of the failure last logged by this process. */
+  private logged: string | null = null;
+  /** Stored failures and their clearing, one after another. */
+  private statusWrites: Promise<void> = Promise.resolve();
 
   constructor(
     store: EventStore,
@@ -101,6 +116,7 @@ export class ProjectionRunner {
       checkpoints: db.collection(CHECKPOINTS),
       handle: (events) => apply(events, db),
       afterBatch: async (position, events) => {
+        if (this.stuck && position >= this.stuck.position) await this.recovered();
         const notice: ProgressNotice = {
           position,
           events: events.map((e) => ({
@@ -125,8 +141,40 @@ export class ProjectionRunner {
           this.announce().catch((err) => this.onError(err instanceof Error ? err : new Error(String(err))));
         }, this.announceAfterMs);
       },
-      onError,
+      onError: (err) => this.failed(err),
     });
+  }
+
+  /**
+   * Retried with backoff by the subscriber, stuck where it failed: applying later events would leave a
+   * read model without this one's change, and an answer after it could not say what it holds. A failure
+   * is logged once per position (not every retry), counted per attempt, and stored for every process.
+   */
+  private failed(err: Error): void {
+    if (!(err instanceof ProjectionFailure)) {
+      this.onError(err);
+      return;
+    }
+    if (this.stuck?.projection !== err.projection || this.stuck.position !== err.position) {
+      this.stuck = { projection: err.projection, position: err.position, since: new Date().toISOString() };
+    }
+    const where = `${err.projection}@${err.position}`;
+    const first = this.logged !== where;
+    if (first) this.onError(err);
+    this.logged = where;
+    const { since } = this.stuck;
+    this.statusWrites = this.statusWrites.then(() => recordFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT, err, since)).catch((e) => {
+      if (first) this.onError(e instanceof Error ? e : new Error(String(e)));
+    });
+  }
+
+  private async recovered(): Promise<void> {
+    this.stuck = null;
+    this.logged = null;
+    // After any failure still being stored: the clearing must land last.
+    const clearing = this.statusWrites.then(() => clearFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT));
+    this.statusWrites = clearing.catch(() => {});
+    await clearing;
   }
 
   /** Flushes, then publishes what the flush made durable: processes told about a batch must find it in the store. */
@@ -144,6 +192,8 @@ export class ProjectionRunner {
 
   async start(): Promise<void> {
     for (const p of this.projections) await p.setup?.(this.db);
+    const { failure } = await storedFailures(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT);
+    this.stuck = failure && { projection: failure.projection, position: failure.position, since: failure.since };
     await this.subscriber.start();
   }
 

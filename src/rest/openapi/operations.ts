@@ -17,6 +17,11 @@ export const operationsSection: ApiSection = {
         headPosition: { type: ['integer', 'null'] },
         projectedPosition: { type: 'integer' },
         projectionLag: { type: ['integer', 'null'], description: 'Positions the read models trail the event log by.' },
+        projectionFailure: {
+          type: ['object', 'null'], required: ['projection', 'position', 'eventType'],
+          description: 'The projection and event the read side is stuck on (retried; the error is in the log and `chronicle projections status`).',
+          properties: { projection: { type: 'string' }, position: { type: 'integer' }, eventType: { type: 'string' } },
+        },
       },
     },
   },
@@ -32,7 +37,7 @@ export const operationsSection: ApiSection = {
         operationId: 'readyz', tags: [TAG], security: PUBLIC, summary: 'Stores reachable and read models caught up',
         responses: {
           200: ok('Ready.', { $ref: '#/components/schemas/Readiness' }),
-          503: ok('Not ready (a store is unreachable or projections lag).', { $ref: '#/components/schemas/Readiness' }),
+          503: ok('Not ready (a store is unreachable, projections lag, or a projection fails on an event).', { $ref: '#/components/schemas/Readiness' }),
         },
       },
     },

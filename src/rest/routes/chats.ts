@@ -7,6 +7,7 @@ import {
 } from '../../projections/chats/queries.js';
 import { requireAuth } from '../auth.js';
 import { commandContext } from '../context.js';
+import { NotYetReadableError } from '../../projections/shared/progress.js';
 import { type RestDeps, settled } from '../deps.js';
 import { lookupFilter, textSearch } from '../filters.js';
 import { findWindow, pageOf, sendPage } from '../pagination.js';
@@ -52,7 +53,10 @@ export function chatRoutes(deps: RestDeps): Router {
     await streamChatFrames(res, {
       answer: chat.answer,
       settled: (position) => settled(deps, position),
-      failure: (err) => (err instanceof ChatFailure ? err : new ChatFailure('The answer could not be completed. Please try again later.', chat.chatId, err)),
+      // A chat recorded but not yet readable is no failure to log: the stuck projection is logged where it fails.
+      failure: (err) => (err instanceof ChatFailure ? err
+        : err instanceof NotYetReadableError ? new ChatFailure(err.message, chat.chatId)
+          : new ChatFailure('The answer could not be completed. Please try again later.', chat.chatId, err)),
       log: (cause) => req.log.warn({ err: cause, chatId: chat.chatId }, 'chat failed'),
     });
   });

@@ -4,6 +4,7 @@ import {
   EmbedChatFailure, embedOriginAllowed, embedSessionHistory, INTERNAL_FAILURE, startEmbedChat, usableEmbedConfig,
 } from '../../commands/embeds/public-chat.js';
 import type { EmbedChatView } from '../../projections/embeds/queries.js';
+import { NotYetReadableError } from '../../projections/shared/progress.js';
 import { commandContext } from '../context.js';
 import type { RestDeps } from '../deps.js';
 import { pageOf, sendPage } from '../pagination.js';
@@ -56,8 +57,9 @@ export function embedPublicRoutes(deps: RestDeps): Router {
     const chat = await startEmbedChat(deps, req.params.uuid, originOf(req), req.body, widgetContext(req));
     await streamChatFrames(res, {
       answer: chat.answer,
-      settled: (position) => deps.progress.waitFor(position),
-      failure: (err) => (err instanceof EmbedChatFailure ? err : new EmbedChatFailure(INTERNAL_FAILURE, err)),
+      settled: (position) => deps.progress.settle(position),
+      failure: (err) => (err instanceof EmbedChatFailure ? err
+        : err instanceof NotYetReadableError ? new EmbedChatFailure(err.message) : new EmbedChatFailure(INTERNAL_FAILURE, err)),
       log: (cause) => req.log?.warn({ err: cause }, 'embed chat failed'),
     });
   });
