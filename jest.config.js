@@ -17,6 +17,8 @@ module.exports = {
   // Starts redis-server for the Redis adapter tests unless REDIS_URL is set.
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',
   globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
+  // Responses the e2e helpers received are checked against the OpenAPI document after each file.
+  setupFilesAfterEnv: ['<rootDir>/tests/setup/openapi-conformance.ts'],
   reporters: ['default', '<rootDir>/tests/setup/summary-reporter.js'],
   testTimeout: 30000,
   maxWorkers: 2,

@@ -8,7 +8,6 @@ import { TokenService } from './commands/identity/tokens.js';
 import type { Config } from './config.js';
 import { buildChronicleSchema } from './graphql/schema.js';
 import { type GraphQLEndpoint, graphqlEndpoint } from './graphql/server.js';
-import { EsdbEventStore } from './infra/eventstore/esdb.js';
 import type { EventStore } from './infra/eventstore/port.js';
 import { SqliteEventStore } from './infra/eventstore/sqlite.js';
 import { SqliteEventLogReader } from './infra/eventstore/sqlite-event-logs.js';
@@ -17,8 +16,6 @@ import type { Mailer } from './infra/mail/port.js';
 import { SmtpMailer } from './infra/mail/smtp.js';
 import { MemoryPubSub } from './infra/pubsub/memory.js';
 import type { PubSub } from './infra/pubsub/port.js';
-import { RedisPubSub } from './infra/pubsub/redis.js';
-import { MongoReadStore } from './infra/readstore/mongo.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
 import { fileCleanupReactor } from './jobs/file-cleanup-reactor.js';
@@ -28,7 +25,6 @@ import { OpenAIEmbedder } from './ai/retrieval/embeddings.js';
 import { KnowledgeService } from './ai/retrieval/knowledge.js';
 import { LocalFileStore } from './infra/files/local.js';
 import type { FileStore } from './infra/files/port.js';
-import { BullMqJobQueue } from './infra/queue/bullmq.js';
 import { InlineJobQueue } from './infra/queue/inline.js';
 import type { JobQueue } from './infra/queue/port.js';
 import { projectionsFor } from './projections/all.js';
@@ -39,8 +35,6 @@ import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
-import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
-import { connectRedis } from './infra/redis/connect.js';
 import { apiRateLimit, authRateLimit, uploadRateLimit } from './rest/rate-limit.js';
 import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
@@ -56,16 +50,29 @@ export interface Stores {
   projections: readonly Projection[];
 }
 
+/**
+ * The production adapters' clients (EventStoreDB's gRPC, MongoDB, BullMQ, ioredis) are loaded only when
+ * configured: loading them cost an embedded start about a fifth of its module loading.
+ */
+const production = {
+  esdb: () => import('./infra/eventstore/esdb.js'),
+  mongo: () => import('./infra/readstore/mongo.js'),
+  redisPubSub: () => import('./infra/pubsub/redis.js'),
+  redis: () => import('./infra/redis/connect.js'),
+  redisRateLimit: () => import('./infra/ratelimit/redis.js'),
+  bullmq: () => import('./infra/queue/bullmq.js'),
+};
+
 /** The only place that knows which adapters are in use: production ones when their URLs are set. */
 export async function openStores(config: Config): Promise<Stores> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = config.esdbUrl
-    ? EsdbEventStore.connect(config.esdbUrl)
+    ? (await production.esdb()).EsdbEventStore.connect(config.esdbUrl)
     : SqliteEventStore.open(config.sqlitePath, { synchronous: config.sqliteSynchronous });
   const db = config.mongodbUrl
-    ? await MongoReadStore.connect(config.mongodbUrl)
+    ? await (await production.mongo()).MongoReadStore.connect(config.mongodbUrl)
     : SqliteReadStore.open(config.readModelsPath, { synchronous: config.sqliteSynchronous, writeBehindMs: config.readModelsFlushMs });
-  const pubsub = config.redisUrl ? await RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
+  const pubsub = config.redisUrl ? await (await production.redisPubSub()).RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
   // An event_logs archive an older version projected into an embedded DATA_DIR is simply no longer read.
   const eventLogs = store instanceof SqliteEventStore ? SqliteEventLogReader.over(store) : projectedEventLogs(db);
   const projections = projectionsFor(store instanceof SqliteEventStore ? 'event-store' : 'projection');
@@ -108,8 +115,9 @@ export async function startChronicle(
   // With Redis, every process counts against one budget per client; a command fails fast rather than
   // queueing while Redis is away (the limiter then lets requests through uncounted).
   const limiterRedis = config.redisUrl
-    ? await connectRedis(config.redisUrl, logError('rate-limit redis'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    ? await (await production.redis()).connectRedis(config.redisUrl, logError('rate-limit redis'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : null;
+  const limiterStore = limiterRedis ? new (await production.redisRateLimit()).RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined;
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
   const deps: RestDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
@@ -120,7 +128,7 @@ export async function startChronicle(
     uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
     apiRateLimit: apiRateLimit(
       config.rateLimitApiPerMinute,
-      limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined,
+      limiterStore,
       config.rateLimitApiWindowSeconds * 1000,
     ),
   };
@@ -165,7 +173,7 @@ export async function startChronicle(
 
     // Ingestion jobs on BullMQ when Redis is there (they survive restarts, any worker takes them), else in-process.
     const queue: JobQueue = config.redisUrl
-      ? await BullMqJobQueue.connect(config.redisUrl, { prefix: config.queuePrefix, onError: (err, context) => logger.error({ err, context }, 'job queue error') })
+      ? await (await production.bullmq()).BullMqJobQueue.connect(config.redisUrl, { prefix: config.queuePrefix, onError: (err, context) => logger.error({ err, context }, 'job queue error') })
       : new InlineJobQueue((err, context) => logger.error({ err, context }, 'job queue error'));
     stops.push(() => queue.close());
     stops.push(await startIngestionWorker({

@@ -9,6 +9,7 @@ import type { CommandDeps } from '../commands/shared/deps.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError, forbidden, unauthorized } from '../domain/shared/errors.js';
 import type { Role } from '../domain/identity/roles.js';
+import { isPublicOperation } from './public-operations.js';
 
 /**
  * passport-jwt checks signature and expiry; the claims then have to name a user who may still act.
@@ -37,16 +38,19 @@ export function authenticator({ store, db, tokens }: CommandDeps): RequestHandle
   );
 
   // Resolves req.actor when an Authorization header is present; a bad one is refused, none is left to the route.
+  // A public operation ignores a bad or stale token as it ignores a missing one: a client with a leftover
+  // header can still log in, register or chat through an embed (a good token still names the actor).
   return (req, _res, next) => {
     const header = req.headers.authorization;
     if (!header) return next();
+    const refuse = () => next(isPublicOperation(req.method, req.path) ? undefined : unauthorized(INVALID_TOKEN));
     const bearer = bearerOf(header);
-    if (!bearer) return next(unauthorized(INVALID_TOKEN));
+    if (!bearer) return refuse();
     if (isKeyToken(bearer)) {
       actorFromApiKey(store, bearer).then(({ keyId: _keyId, ...actor }) => {
         req.actor = actor;
         next();
-      }, next);
+      }, (err) => (err instanceof DomainError ? refuse() : next(err)));
       return;
     }
     // A token passport-jwt already accepted skips the signature check; the user is looked up as always.
@@ -55,7 +59,7 @@ export function authenticator({ store, db, tokens }: CommandDeps): RequestHandle
       actorFromClaims(db, claims).then((actor) => {
         req.actor = actor;
         next();
-      }, (err) => next(err instanceof DomainError ? unauthorized(INVALID_TOKEN) : err));
+      }, (err) => (err instanceof DomainError ? refuse() : next(err)));
       return;
     }
     const attempt = Object.create(strategy) as StrategyRun;
@@ -63,7 +67,7 @@ export function authenticator({ store, db, tokens }: CommandDeps): RequestHandle
       req.actor = actor;
       next();
     };
-    attempt.fail = () => next(unauthorized(INVALID_TOKEN));
+    attempt.fail = refuse;
     attempt.error = (err) => next(err);
     attempt.authenticate(req, { session: false });
   };

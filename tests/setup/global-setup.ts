@@ -2,7 +2,7 @@
  * Starts a throwaway redis-server for the Redis adapter tests unless REDIS_URL points at one.
  * Workers inherit process.env from here, so they all see REDIS_URL.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,18 +18,18 @@ const TEST_REDIS_KEY = '__chronicleTestRedis';
 
 const START_TIMEOUT_MS = 15_000;
 
-/** Compiles src/ to dist/ once per run, for the tests that start the server as its own process. */
+/** Compiles src/ to dist/ when it changed since the last build, for the tests that start the server as its own process. */
 function buildDist(): void {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: join(__dirname, '../..'), stdio: 'inherit' });
+  (require('../../bin/build.js') as { ensureBuilt(): void }).ensureBuilt();
 }
 
 export default async function globalSetup(): Promise<void> {
-  buildDist(); // once, for the tests that run the server as its own process
+  buildDist();
   if (process.env.REDIS_URL) return;
   if (spawnSync('redis-server', ['--version']).error) {
     throw new Error(
       'redis-server is not installed and REDIS_URL is not set. Install it with `apt-get install -y redis-server` ' +
-        '(.ci/run does this), or set REDIS_URL to a running Redis.',
+        '(`npm test` does when it may), or set REDIS_URL to a running Redis.',
     );
   }
   const dir = await mkdtemp(join(tmpdir(), 'chronicle-redis-'));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { type Chronicle, startChronicle } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { recordResponse } from './openapi-conformance.js';
 
 export interface TestServer extends Chronicle {
   url: string;
@@ -37,6 +38,8 @@ export async function api(server: { url: string }, method: string, urlPath: stri
   } catch {
     json = text;
   }
+  // Checked against the API document after the test file (tests/setup/openapi-conformance.ts).
+  recordResponse({ method, path: new URL(server.url + urlPath).pathname, status: res.status, contentType: res.headers.get('content-type'), body: json });
   return { status: res.status, body: json, headers: res.headers };
 }
 

@@ -10,7 +10,12 @@ export const usernameSchema = z.string(required('Username'))
 
 const password = z.string(required('Password')).min(1, 'This field may not be blank.').max(256, 'Ensure this field has no more than 256 characters.');
 export const passwordSchema = password;
-export const emailSchema = z.string(required('Email')).max(254).email('Enter a valid email address.');
+/**
+ * zod's email rule, with domain labels that neither start nor end with a hyphen (RFC 1035): what the
+ * API document's `format: email` accepts, so a client validating against it and the server agree.
+ */
+const EMAIL = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+export const emailSchema = z.string(required('Email')).max(254).email({ pattern: EMAIL, error: 'Enter a valid email address.' });
 
 export const registerInput = z.object({
   username: usernameSchema,

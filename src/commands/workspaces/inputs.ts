@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { CHAT_MODES, CHAT_PROVIDERS, type WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import type { WorkspaceChanges } from '../../domain/workspaces/events.js';
 
+// Blank after trimming is refused: the pattern (rather than a minimum length) says so in the API document too.
 const name = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a string.') })
-  .trim().min(1, 'This field may not be blank.').max(255, 'Ensure this field has no more than 255 characters.');
+  .trim().regex(/\S/, 'This field may not be blank.').max(255, 'Ensure this field has no more than 255 characters.');
 
 const number = (min: number, max: number, int = false) => {
   const base = z.number({ error: 'A valid number is required.' });

@@ -532,6 +532,9 @@ class SqliteSubscription implements Subscription {
       }
       // Read on at once after a full page, or when a local append of these types waits (handed over or
       // behind a gap); else sleep until one comes, or the poll's time to look for other processes' appends.
+      // Pages are read synchronously and a handler may never wait for I/O: between full pages the loop lets
+      // the event loop turn, or a long catch-up would keep the server from listening and answering meanwhile.
+      if (fullPage) await new Promise<void>((resolve) => setImmediate(resolve));
       if (fullPage || this.closed || this.dirty) continue;
       await this.sleep(this.store.pollIntervalMs);
     }

@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import type { PublicChat } from './queries.js';
 
 export const EXPORT_FORMATS = ['json', 'csv', 'txt', 'pdf'] as const;
@@ -44,7 +43,9 @@ function toText(chats: PublicChat[]): string {
   ].join('\n')).join('\n\n---\n\n').concat(chats.length ? '\n' : '');
 }
 
-function toPdf(chats: PublicChat[], title: string): Promise<Buffer> {
+/** pdfkit (and its fonts) load on the first PDF export, not with every server start. */
+async function toPdf(chats: PublicChat[], title: string): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
     // No creation date in the metadata: the same chats give the same file.
     const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title, Producer: 'Chronicle', CreationDate: new Date(0) } });

@@ -20,7 +20,7 @@ const OUTSIDE_RATE_LIMIT = new Set(['/api/schema/']);
 
 const DESCRIPTION = `Chronicle's REST API: AnythingLLM's API over an event-sourced store. GraphQL is at \`/graphql\`.
 
-- **Auth**: \`Authorization: Bearer <access JWT>\` (from \`POST /api/auth/login/\`) or \`Bearer sk_live_…\` (an API key, acting as its creator).
+- **Auth**: \`Authorization: Bearer <access JWT>\` (from \`POST /api/auth/login/\`) or \`Bearer sk_live_…\` (an API key, acting as its creator). Public operations (no security requirement) ignore a bad or expired token as they ignore none.
 - **Versions**: every \`/api/…\` path is also served under \`/api/v1/…\`. Paths end with \`/\`.
 - **Lists**: without \`limit\`, a plain JSON array; with \`limit\` (and \`offset\`), \`{count, next, previous, results}\`.
 - **Filters**: \`field=value\` and Django lookups \`__gte\`, \`__lte\`, \`__gt\`, \`__lt\`, \`__in\`, \`__icontains\`; \`search\`/\`q\`/\`query\` for text.
@@ -38,6 +38,8 @@ const IDEMPOTENCY_KEY = {
 function withCommonResponses(path: string, method: string, op: Operation): Operation {
   const common = {
     ...(op.security === undefined ? errors(401) : {}),
+    // express.json's limit (http-app.ts) applies before any route.
+    ...(op.requestBody?.content['application/json'] ? errors(413) : {}),
     ...(path.startsWith('/api/') && !OUTSIDE_RATE_LIMIT.has(path) ? errors(429) : {}),
     ...errors(500),
   };

@@ -108,7 +108,7 @@ export const documentsSection: ApiSection = {
             action: { type: 'string', enum: ['pin', 'unpin', 'watch', 'unwatch', 'delete'] },
           },
         }, { document_ids: [1, 2, 3], action: 'pin' }),
-        responses: { 200: ok('What succeeded and what failed, by id.', ref('BulkActionResult')), ...errors(400, 409) },
+        responses: { 200: ok('What succeeded and what failed, by id.', ref('BulkActionResult')), ...errors(400, 403, 409) },
       },
     },
   },

@@ -1,4 +1,4 @@
-import { ok } from './components.js';
+import { errors, ok } from './components.js';
 import type { ApiSection } from './types.js';
 
 const TAG = 'Operations';
@@ -57,6 +57,7 @@ export const operationsSection: ApiSection = {
             description: 'The document.',
             content: { 'application/json': { schema: { type: 'object' } }, 'application/yaml': { schema: { type: 'string' } } },
           },
+          ...errors(400), // a format other than json or yaml
         },
       },
     },
