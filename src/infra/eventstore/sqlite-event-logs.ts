@@ -6,7 +6,7 @@
  * else is refused with an error rather than answered wrongly.
  */
 import type Database from 'better-sqlite3';
-import { BOOKKEEPING_CATEGORIES } from '../../commands/shared/bookkeeping.js';
+import { BOOKKEEPING_CATEGORIES } from '../../domain/shared/bookkeeping.js';
 import { eventLogEntry, type EventLogView } from '../../projections/event-logs/entry.js';
 import { eventLogName } from '../../projections/event-logs/names.js';
 import type { EventLogReader } from '../../projections/event-logs/queries.js';

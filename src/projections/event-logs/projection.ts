@@ -1,4 +1,4 @@
-import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
+import { isBookkeepingStream } from '../../domain/shared/bookkeeping.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
 import { type Doc, DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
 import type { Projection } from '../shared/projection.js';
