@@ -3,7 +3,7 @@ import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
-import type { EventLogReader } from '../projections/event-logs/queries.js';
+import type { EventLogReader } from '../infra/event-logs/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
 import type { AuthRateLimit, UserRateLimit } from './rate-limit.js';
 

@@ -1,19 +1,9 @@
-import type { Filter, ReadStore } from '../../infra/readstore/port.js';
-import type { EventLogView } from './entry.js';
+import type { EventLogView } from '../../domain/event-logs/entry.js';
+import type { EventLogReader } from '../../infra/event-logs/port.js';
+import type { ReadStore } from '../../infra/readstore/port.js';
 import { eventLogCollection } from './projection.js';
 
-export type { EventLogView } from './entry.js';
-
-/**
- * Where the event-log API reads entries. Filters are the narrow MongoDB-shaped subset the REST route
- * and GraphQL build: `id`, `event`, `type`, `user_id`, `occurred_at`, each a value or
- * `{$eq|$in|$gt|$gte|$lt|$lte|$regex}`. Results come newest first.
- */
-export interface EventLogReader {
-  list(filter: Filter, window: { limit?: number; skip?: number }): Promise<{ results: EventLogView[]; count: number }>;
-  /** One entry by its id (the event's global position), or null (none, or a bookkeeping event). */
-  find(id: number): Promise<EventLogView | null>;
-}
+export type { EventLogView };
 
 /** Event logs from the `event_logs` projection's archive (EventStoreDB: the projection keeps it). */
 export function projectedEventLogs(db: ReadStore): EventLogReader {
