@@ -38,6 +38,7 @@ import type { Projection } from './projections/shared/projection.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from './projections/shared/notices.js';
 import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
+import { findUser } from './projections/users/queries.js';
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
 import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
@@ -114,6 +115,7 @@ export async function startChronicle(
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
   const deps: RestDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
+    readUser: (userId) => findUser(db, userId),
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
     knowledge, files,
     llm: new LlmProviders(config.llm),
