@@ -39,6 +39,8 @@ import { type ProgressNotice, PROJECTIONS_CHANNEL } from './projections/shared/n
 import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
 import { findUser } from './projections/users/queries.js';
+import { lastExchanges } from './projections/chats/queries.js';
+import { chatsOfSession } from './projections/embeds/queries.js';
 import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
 import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
@@ -116,6 +118,10 @@ export async function startChronicle(
   const deps: RestDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
     readUser: (userId) => findUser(db, userId),
+    history: {
+      lastExchanges: (workspaceId, threadId, userId, n) => lastExchanges(db, workspaceId, threadId, userId, n),
+      embedSession: (embedUuid, sessionId) => chatsOfSession(db, embedUuid, sessionId),
+    },
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
     knowledge, files,
     llm: new LlmProviders(config.llm),
