@@ -1,4 +1,4 @@
-import type { LlmProviders } from '../../ai/llm/select.js';
+import type { LlmSelector } from '../../ai/llm/port.js';
 import type { PromptBudget } from '../../ai/prompt/assemble.js';
 import type { WorkspaceKnowledge } from '../../ai/retrieval/port.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
@@ -19,6 +19,6 @@ export interface ChatDeps {
   store: EventStore;
   history: ChatHistory;
   knowledge: WorkspaceKnowledge;
-  llm: Pick<LlmProviders, 'select' | 'serverWide'>;
+  llm: LlmSelector;
   promptBudget: PromptBudget;
 }
