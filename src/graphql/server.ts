@@ -10,7 +10,7 @@ import type { Actor } from '../commands/shared/context.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
-import { clientAddress } from '../rest/client-address.js';
+import { clientAddress } from '../transport/client-address.js';
 import { API_RATE_LIMITED } from '../rest/rate-limit.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';

@@ -8,7 +8,7 @@ import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type RestDeps, settled } from '../rest/deps.js';
-import { clientAddress } from '../rest/client-address.js';
+import { clientAddress } from '../transport/client-address.js';
 import { INTERNAL_ERROR } from '../rest/errors.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';

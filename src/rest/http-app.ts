@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { explorerRouter } from '../graphql/explorer.js';
 import { apiDocsRouters } from './api-docs.js';
 import { authenticator } from './auth.js';
-import { TRUST_PROXY } from './client-address.js';
+import { TRUST_PROXY } from '../transport/client-address.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { requestLogging } from './request-ids.js';
