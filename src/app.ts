@@ -45,7 +45,7 @@ import type { RestDeps } from './rest/deps.js';
 import { httpApp } from './rest/http-app.js';
 import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
 import { connectRedis } from './infra/redis/connect.js';
-import { apiRateLimit, authRateLimit, uploadRateLimit } from './rest/rate-limit.js';
+import { apiRateLimit, authRateLimit, uploadRateLimit } from './transport/rate-limit.js';
 import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';

@@ -11,7 +11,7 @@ import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError } from '../domain/shared/errors.js';
 import type { RestDeps } from '../rest/deps.js';
 import { clientAddress } from '../transport/client-address.js';
-import { API_RATE_LIMITED } from '../rest/rate-limit.js';
+import { API_RATE_LIMITED } from '../transport/rate-limit.js';
 import type { GraphQLContext } from './context.js';
 import { formatError } from './errors.js';
 import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';

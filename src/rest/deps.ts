@@ -5,7 +5,7 @@ import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { EventLogReader } from '../infra/event-logs/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
-import type { AuthRateLimit, UserRateLimit } from './rate-limit.js';
+import type { AuthRateLimit, UserRateLimit } from '../transport/rate-limit.js';
 
 export interface RestDeps extends CommandDeps, ChatDeps {
   progress: ProjectionProgress;
