@@ -1,7 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError } from '../domain/shared/errors.js';
-import { INTERNAL_ERROR } from '../rest/errors.js';
+import { INTERNAL_ERROR } from '../transport/errors.js';
 
 const CODES: Record<DomainError['kind'], string> = {
   validation: 'BAD_USER_INPUT',

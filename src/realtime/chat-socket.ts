@@ -9,7 +9,7 @@ import { DomainError } from '../domain/shared/errors.js';
 import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type RestDeps, settled } from '../rest/deps.js';
 import { clientAddress } from '../transport/client-address.js';
-import { INTERNAL_ERROR } from '../rest/errors.js';
+import { INTERNAL_ERROR } from '../transport/errors.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
