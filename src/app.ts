@@ -41,7 +41,7 @@ import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './project
 import { findUser } from './projections/users/queries.js';
 import { lastExchanges } from './projections/chats/queries.js';
 import { chatsOfSession } from './projections/embeds/queries.js';
-import type { RestDeps } from './rest/deps.js';
+import type { TransportDeps } from './transport/deps.js';
 import { httpApp } from './rest/http-app.js';
 import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
 import { connectRedis } from './infra/redis/connect.js';
@@ -80,7 +80,7 @@ export interface Chronicle {
   server: http.Server | null;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8000 */
   url: string | null;
-  deps: RestDeps;
+  deps: TransportDeps;
   close(): Promise<void>;
 }
 
@@ -115,7 +115,7 @@ export async function startChronicle(
     ? await connectRedis(config.redisUrl, logError('rate-limit redis'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : null;
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
-  const deps: RestDeps = {
+  const deps: TransportDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
     readUser: (userId) => findUser(db, userId),
     history: {

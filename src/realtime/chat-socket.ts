@@ -7,7 +7,7 @@ import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send
 import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
-import { type RestDeps, settled } from '../rest/deps.js';
+import { type TransportDeps, settled } from '../transport/deps.js';
 import { clientAddress } from '../transport/client-address.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
 
@@ -47,7 +47,7 @@ function decodedSlug(slug: string): string | null {
   }
 }
 
-export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: string) => void) {
+export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: string) => void) {
   /** Per workspace with sockets here: its connections, those still in the handshake, and the typing subscription. */
   const rooms = new Map<number, { connections: Set<Connection>; joining: number; unsubscribe: Promise<() => Promise<void>> }>();
 
