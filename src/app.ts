@@ -43,6 +43,7 @@ import { lastExchanges } from './projections/chats/queries.js';
 import { chatsOfSession } from './projections/embeds/queries.js';
 import type { TransportDeps } from './transport/deps.js';
 import { httpApp } from './rest/http-app.js';
+import { explorerRouter } from './graphql/explorer.js';
 import { RedisRateLimitStore } from './infra/ratelimit/redis.js';
 import { connectRedis } from './infra/redis/connect.js';
 import { apiRateLimit, authRateLimit, uploadRateLimit } from './transport/rate-limit.js';
@@ -193,7 +194,7 @@ export async function startChronicle(
   if (config.roles.has('api')) {
     server = http.createServer();
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
-    server.on('request', httpApp(deps, logger, graphql.http, config.environment));
+    server.on('request', httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment));
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });
