@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { type Actor, type CommandContext, NO_CREDENTIALS } from '../commands/shared/context.js';
 import { unauthorized } from '../domain/shared/errors.js';
+import { commandContextFor } from '../transport/command-context.js';
 import type { TransportDeps } from '../transport/deps.js';
 import type { Loaders } from './shared/loaders.js';
 
@@ -15,16 +15,8 @@ export interface GraphQLContext {
 }
 
 export function commandContextOf(ctx: GraphQLContext): CommandContext {
-  return {
-    actor: ctx.actor,
-    commandId: ctx.request.idempotencyKey ?? randomUUID(),
-    idempotencyKey: ctx.request.idempotencyKey,
-    correlationId: ctx.request.id,
-    causationId: null,
-    ip: ctx.request.ip,
-    userAgent: ctx.request.userAgent,
-    now: new Date(),
-  };
+  const { id: requestId, idempotencyKey, ip, userAgent } = ctx.request;
+  return commandContextFor({ actor: ctx.actor, requestId, idempotencyKey, ip, userAgent });
 }
 
 export function requireActor(ctx: GraphQLContext): Actor {

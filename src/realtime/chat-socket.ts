@@ -9,6 +9,7 @@ import { DomainError } from '../domain/shared/errors.js';
 import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type TransportDeps, settled } from '../transport/deps.js';
 import { clientAddress } from '../transport/client-address.js';
+import { commandContextFor } from '../transport/command-context.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
@@ -217,10 +218,7 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
   }
 
   function contextOf(conn: Connection): CommandContext {
-    return {
-      actor: conn.actor, commandId: randomUUID(), idempotencyKey: null, correlationId: `ws-${randomUUID()}`, causationId: null,
-      ip: conn.ip, userAgent: conn.userAgent, now: new Date(),
-    };
+    return commandContextFor({ actor: conn.actor, requestId: `ws-${randomUUID()}`, idempotencyKey: null, ip: conn.ip, userAgent: conn.userAgent });
   }
 
   return {
