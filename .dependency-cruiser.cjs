@@ -8,7 +8,7 @@
  *   ai              LLM providers, retrieval index, prompt assembly
  *   transport       what the transports share: request context, client address, error mapping, rate limits
  *   rest, graphql, realtime
- *                   thin faces over commands and queries; none imports another
+ *                   thin faces over commands and projection queries; none imports another
  *   jobs            reactors and workers: commands, queries, ports
  *   infra adapters  import only infra and domain
  *   app.ts          the composition root, with the entry points, alone picks adapters
@@ -69,6 +69,13 @@ module.exports = {
       comment: 'REST, GraphQL and WebSockets share through src/transport/, never through one another.',
       from: { path: TRANSPORTS },
       to: { path: TRANSPORTS, pathNot: '^src/$1/' },
+    },
+    {
+      name: 'transports-read-through-queries',
+      severity: 'error',
+      comment: "A transport reads a read model through its queries, never through the projector's collections.",
+      from: { path: ['^src/(rest|graphql|realtime|transport)/'] },
+      to: { path: '^src/projections/[^/]+/projection\\.ts$' },
     },
     {
       name: 'transport-shared-below-transports',

@@ -83,6 +83,8 @@ describe('the layer rules', () => {
       'src/jobs/c.ts': ['src/rest/errors.ts', 'src/jobs/missing.ts'],
       'src/config.ts': [],
       'src/rest/routes/system.ts': ['src/config.ts'],
+      'src/projections/users/projection.ts': [],
+      'src/graphql/loaders.ts': ['src/projections/users/projection.ts'],
     })).toEqual([
       'commands-use-domain-and-ports: src/commands/chats/send.ts → src/ai/llm/select.ts',
       'commands-use-domain-and-ports: src/commands/chats/send.ts → src/projections/chats/queries.ts',
@@ -97,6 +99,7 @@ describe('the layer rules', () => {
       'projections-use-domain-and-ports: src/projections/chats/queries.ts → src/commands/shared/context.ts',
       'transport-shared-below-transports: src/transport/deps.ts → src/rest/errors.ts',
       'transports-do-not-import-each-other: src/graphql/errors.ts → src/rest/errors.ts',
+      'transports-read-through-queries: src/graphql/loaders.ts → src/projections/users/projection.ts',
     ]);
   });
 });
