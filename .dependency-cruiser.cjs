@@ -5,8 +5,9 @@
  *   ports           infra/<x>/port.ts, ai/<x>/port.ts: interfaces (and their errors) with adapters behind
  *   commands        authorize → load stream → decide → append: domain, ports, prompt assembly
  *   projections     event → read model, and the queries on it: domain and ports
- *   ai              LLM providers, retrieval index, prompt assembly
- *   transport       what the transports share: request context, client address, error mapping, rate limits
+ *   ai              LLM providers, retrieval index (it follows the documents read model), prompt assembly
+ *   transport       what the transports share: request context, client address, the internal-error text,
+ *                   rate limits, chat export files
  *   rest, graphql, realtime
  *                   thin faces over commands and projection queries; none imports another
  *   jobs            reactors and workers: commands, queries, ports
