@@ -28,14 +28,19 @@ import type { FileStore } from './infra/files/port.js';
 import { InlineJobQueue } from './infra/queue/inline.js';
 import type { JobQueue } from './infra/queue/port.js';
 import { projectionsFor } from './projections/all.js';
-import { type EventLogReader, projectedEventLogs } from './projections/event-logs/queries.js';
+import type { EventLogReader } from './infra/event-logs/port.js';
+import { projectedEventLogs } from './projections/event-logs/queries.js';
 import type { Projection } from './projections/shared/projection.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from './projections/shared/notices.js';
 import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
-import type { RestDeps } from './rest/deps.js';
+import { findUser } from './projections/users/queries.js';
+import { lastExchanges } from './projections/chats/queries.js';
+import { chatsOfSession } from './projections/embeds/queries.js';
+import type { TransportDeps } from './transport/deps.js';
 import { httpApp } from './rest/http-app.js';
-import { apiRateLimit, authRateLimit, uploadRateLimit } from './rest/rate-limit.js';
+import { explorerRouter } from './graphql/explorer.js';
+import { apiRateLimit, authRateLimit, uploadRateLimit } from './transport/rate-limit.js';
 import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
@@ -83,7 +88,7 @@ export interface Chronicle {
   server: http.Server | null;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8000 */
   url: string | null;
-  deps: RestDeps;
+  deps: TransportDeps;
   close(): Promise<void>;
 }
 
@@ -119,8 +124,13 @@ export async function startChronicle(
     : null;
   const limiterStore = limiterRedis ? new (await production.redisRateLimit()).RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined;
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
-  const deps: RestDeps = {
+  const deps: TransportDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
+    readUser: (userId) => findUser(db, userId),
+    history: {
+      lastExchanges: (workspaceId, threadId, userId, n) => lastExchanges(db, workspaceId, threadId, userId, n),
+      embedSession: (embedUuid, sessionId) => chatsOfSession(db, embedUuid, sessionId),
+    },
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
     knowledge, files,
     llm: new LlmProviders(config.llm),
@@ -192,7 +202,7 @@ export async function startChronicle(
   if (config.roles.has('api')) {
     server = http.createServer();
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
-    server.on('request', httpApp(deps, logger, graphql.http, config.environment));
+    server.on('request', httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment));
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });

@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { type Actor, type CommandContext, NO_CREDENTIALS } from '../commands/shared/context.js';
 import { unauthorized } from '../domain/shared/errors.js';
-import type { RestDeps } from '../rest/deps.js';
+import { commandContextFor } from '../transport/command-context.js';
+import type { TransportDeps } from '../transport/deps.js';
 import type { Loaders } from './shared/loaders.js';
 
 /** What every resolver gets: the acting user (if any), the services, and where the request came from. */
 export interface GraphQLContext {
   actor: Actor | null;
-  deps: RestDeps;
+  deps: TransportDeps;
   loaders: Loaders;
   request: { id: string; ip: string | null; userAgent: string | null; idempotencyKey: string | null; baseUrl: string };
   /** Aborts when the client goes away (its HTTP request or its WebSocket closes): work only it would read stops. */
@@ -15,16 +15,8 @@ export interface GraphQLContext {
 }
 
 export function commandContextOf(ctx: GraphQLContext): CommandContext {
-  return {
-    actor: ctx.actor,
-    commandId: ctx.request.idempotencyKey ?? randomUUID(),
-    idempotencyKey: ctx.request.idempotencyKey,
-    correlationId: ctx.request.id,
-    causationId: null,
-    ip: ctx.request.ip,
-    userAgent: ctx.request.userAgent,
-    now: new Date(),
-  };
+  const { id: requestId, idempotencyKey, ip, userAgent } = ctx.request;
+  return commandContextFor({ actor: ctx.actor, requestId, idempotencyKey, ip, userAgent });
 }
 
 export function requireActor(ctx: GraphQLContext): Actor {

@@ -3,7 +3,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DomainError } from '../domain/shared/errors.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
-import { INTERNAL_ERROR } from '../rest/errors.js';
+import { INTERNAL_ERROR } from '../transport/errors.js';
 
 const CODES: Record<DomainError['kind'], string> = {
   validation: 'BAD_USER_INPUT',

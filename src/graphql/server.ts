@@ -9,9 +9,9 @@ import { authenticateSession, type BearerSession } from '../commands/access/auth
 import type { Actor } from '../commands/shared/context.js';
 import { INVALID_TOKEN } from '../domain/identity/user.js';
 import { DomainError } from '../domain/shared/errors.js';
-import type { RestDeps } from '../rest/deps.js';
-import { clientAddress } from '../rest/client-address.js';
-import { API_RATE_LIMITED } from '../rest/rate-limit.js';
+import type { TransportDeps } from '../transport/deps.js';
+import { clientAddress } from '../transport/client-address.js';
+import { API_RATE_LIMITED } from '../transport/rate-limit.js';
 import type { GraphQLContext } from './context.js';
 import { formatError, notYetReadablePlugin } from './errors.js';
 import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';
@@ -52,7 +52,7 @@ const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
 };
 
 /** Apollo over HTTP and graphql-ws over WebSocket on the same path, with the same schema and context. */
-export async function graphqlEndpoint(schema: GraphQLSchema, deps: RestDeps, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
+export async function graphqlEndpoint(schema: GraphQLSchema, deps: TransportDeps, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
   const ws = new WebSocketServer({ noServer: true });
   type Connection = { extra: { actor?: Actor | null; session?: BearerSession | null; socket: { close(code: number, reason: string): void } } };
   /**

@@ -8,9 +8,10 @@ import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
 import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
-import { type RestDeps, settled } from '../rest/deps.js';
-import { clientAddress } from '../rest/client-address.js';
-import { INTERNAL_ERROR } from '../rest/errors.js';
+import { type TransportDeps, settled } from '../transport/deps.js';
+import { clientAddress } from '../transport/client-address.js';
+import { commandContextFor } from '../transport/command-context.js';
+import { INTERNAL_ERROR } from '../transport/errors.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
@@ -48,7 +49,7 @@ function decodedSlug(slug: string): string | null {
   }
 }
 
-export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: string) => void) {
+export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: string) => void) {
   /** Per workspace with sockets here: its connections, those still in the handshake, and the typing subscription. */
   const rooms = new Map<number, { connections: Set<Connection>; joining: number; unsubscribe: Promise<() => Promise<void>> }>();
 
@@ -220,10 +221,7 @@ export function chatSocketServer(deps: RestDeps, log: (err: unknown, what: strin
   }
 
   function contextOf(conn: Connection): CommandContext {
-    return {
-      actor: conn.actor, commandId: randomUUID(), idempotencyKey: null, correlationId: `ws-${randomUUID()}`, causationId: null,
-      ip: conn.ip, userAgent: conn.userAgent, now: new Date(),
-    };
+    return commandContextFor({ actor: conn.actor, requestId: `ws-${randomUUID()}`, idempotencyKey: null, ip: conn.ip, userAgent: conn.userAgent });
   }
 
   return {

@@ -19,7 +19,7 @@ import { isPublicOperation } from './public-operations.js';
  * nothing for one stateless strategy. An API key (`Bearer sk_live_...`) is checked against the event
  * store instead, so revoking it or suspending its user takes effect on the very next request.
  */
-export function authenticator({ store, db, tokens }: CommandDeps): RequestHandler {
+export function authenticator({ store, readUser, tokens }: CommandDeps): RequestHandler {
   const verified = new VerifiedTokens();
   const strategy = new JwtStrategy(
     {
@@ -33,7 +33,7 @@ export function authenticator({ store, db, tokens }: CommandDeps): RequestHandle
       if (!claims) return done(null, false);
       const bearer = bearerOf(req.headers.authorization);
       if (bearer) verified.add(bearer, claims, payload as { exp?: unknown; nbf?: unknown });
-      actorFromClaims(db, claims).then((actor) => done(null, actor), (err) => (err instanceof DomainError ? done(null, false) : done(err)));
+      actorFromClaims(readUser, claims).then((actor) => done(null, actor), (err) => (err instanceof DomainError ? done(null, false) : done(err)));
     },
   );
 
@@ -56,7 +56,7 @@ export function authenticator({ store, db, tokens }: CommandDeps): RequestHandle
     // A token passport-jwt already accepted skips the signature check; the user is looked up as always.
     const claims = verified.get(bearer, Date.now());
     if (claims) {
-      actorFromClaims(db, claims).then((actor) => {
+      actorFromClaims(readUser, claims).then((actor) => {
         req.actor = actor;
         next();
       }, (err) => (err instanceof DomainError ? refuse() : next(err)));

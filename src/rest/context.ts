@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { invalid } from '../domain/shared/errors.js';
+import { commandContextFor } from '../transport/command-context.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -17,14 +18,11 @@ export function commandContext(req: Request): CommandContext {
   if (key !== null && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
     throw invalid('Validation failed.', { 'Idempotency-Key': [`Must be 1 to ${MAX_KEY_LENGTH} characters.`] });
   }
-  return {
+  return commandContextFor({
     actor: req.actor ?? null,
-    commandId: key ?? randomUUID(),
+    requestId: String(req.id ?? randomUUID()),
     idempotencyKey: key,
-    correlationId: String(req.id ?? randomUUID()),
-    causationId: null,
     ip: req.ip ?? null,
     userAgent: req.get('User-Agent') ?? null,
-    now: new Date(),
-  };
+  });
 }

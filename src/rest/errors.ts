@@ -1,8 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError } from '../domain/shared/errors.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
-
-export const INTERNAL_ERROR = 'Internal server error. Please try again later.';
+import { INTERNAL_ERROR } from '../transport/errors.js';
 
 /** The body and status a DomainError is shown as, in the DRF shapes the spec uses. */
 export function domainErrorResponse(err: DomainError): { status: number; body: Record<string, unknown> } {

@@ -1,10 +1,9 @@
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { explorerRouter } from '../graphql/explorer.js';
 import { apiDocsRouters } from './api-docs.js';
 import { authenticator } from './auth.js';
-import { TRUST_PROXY } from './client-address.js';
+import { TRUST_PROXY } from '../transport/client-address.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { requestLogging } from './request-ids.js';
@@ -21,8 +20,11 @@ import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
+/** GraphQL over HTTP, built by the GraphQL module: its browser explorer (mounted at the root) and its API (at /graphql). */
+export interface GraphQLHttp { explorer: RequestHandler; api: RequestHandler }
+
 /** The HTTP face: REST under /api and /api/v1, GraphQL and its explorer on /graphql, health and metrics. */
-export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler, environment: string) {
+export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, environment: string) {
   const app = express();
   const metrics = createMetrics();
   app.set('trust proxy', TRUST_PROXY);
@@ -63,8 +65,8 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   for (const [prefix, router] of resources) app.use([`/api/v1${prefix}`, `/api${prefix}`], metrics.routeBase, router);
 
   app.use(embedWidgetRoutes());
-  app.use(explorerRouter());
-  app.use('/graphql', graphql);
+  app.use(graphql.explorer);
+  app.use('/graphql', graphql.api);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

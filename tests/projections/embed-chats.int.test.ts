@@ -6,6 +6,7 @@ import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { embedChatsProjection } from '../../src/projections/embeds/chats-projection.js';
 import { chatsOfSession, publicSession, sessionsOf } from '../../src/projections/embeds/queries.js';
+import type { Projection } from '../../src/projections/shared/projection.js';
 import { ProjectionProgress } from '../../src/projections/shared/progress.js';
 import { ProjectionRunner } from '../../src/projections/shared/runner.js';
 
@@ -62,7 +63,8 @@ describe('embed chats projection', () => {
     const position = await chat(embed, 's-9', 'once', '2026-01-02T00:00:00.000Z');
     await progress.waitFor(position);
     const [event] = await store.readAll({ after: position - 1 });
-    await embedChatsProjection.apply(event, db);
+    const asTheRunnerHoldsIt: Projection = embedChatsProjection;
+    await asTheRunnerHoldsIt.apply(event, db);
     expect((await sessionsOf(db, embed)).map((s) => s.chat_count)).toEqual([1]);
     expect(await chatsOfSession(db, embed, 's-9')).toHaveLength(1);
   });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventMetadata, EventStore, RecordedEvent } from '../../src/infra/eventstore/port.js';
 import type { Filter } from '../../src/infra/readstore/port.js';
-import { eventLogEntry, type EventLogView } from '../../src/projections/event-logs/entry.js';
-import type { EventLogReader } from '../../src/projections/event-logs/queries.js';
+import { eventLogEntry, type EventLogView } from '../../src/domain/event-logs/entry.js';
+import type { EventLogReader } from '../../src/infra/event-logs/port.js';
 
 const BOOKKEEPING = /^(sequence|username|email|bootstrap|idempotency|slug|invitecode|apikeyhash|chatquota|embedquota)-/;
 const tick = () => new Promise((r) => setTimeout(r, 3));

@@ -1,3 +1,5 @@
+import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
+
 /**
  * A language model that streams an answer token by token and stops when its signal aborts.
  * Adapters: OpenAI-compatible endpoints, Anthropic, and the built-in extractive answerer.
@@ -34,6 +36,21 @@ export interface LlmProvider {
   readonly name: string;
   /** Yields the answer's tokens in order. Throws LlmError on failure; stops early once the signal aborts. */
   stream(request: CompletionRequest): AsyncIterable<string>;
+}
+
+/** A provider chosen for a workspace's chats, and the model to ask it for. */
+export interface ProviderChoice {
+  provider: LlmProvider;
+  /** For CompletionRequest.model: the workspace's chat_model, or null for the provider's default. */
+  model: string | null;
+}
+
+/** Picks the provider that answers a workspace's chats (see LlmProviders, the adapter). */
+export interface LlmSelector {
+  /** The provider chats use when their workspace names none, given the llm_provider setting. */
+  serverWide(setting: unknown): string;
+  /** Throws LlmError for an unknown provider or one whose key is not configured. */
+  select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>, providerSetting?: unknown): ProviderChoice;
 }
 
 /** A provider failure with a message fit for a client: no stack, no secret, no upstream body dump. */

@@ -4,20 +4,14 @@ import { AnthropicProvider } from './anthropic.js';
 import { isConfigured, type LlmConfig, type LlmProviderName, missingConfiguration } from './config.js';
 import { ExtractiveAnswerer } from './extractive.js';
 import { OpenAiProvider } from './openai.js';
-import { LlmError, type LlmProvider } from './port.js';
-
-export interface ProviderChoice {
-  provider: LlmProvider;
-  /** For CompletionRequest.model: the workspace's chat_model, or null for the provider's default. */
-  model: string | null;
-}
+import { LlmError, type LlmProvider, type LlmSelector, type ProviderChoice } from './port.js';
 
 /**
  * Which provider answers a workspace's chats: its chat_provider, else the admins' llm_provider
  * setting, else the server's LLM_PROVIDER.
  * One instance per provider for the process (each holds an HTTP client with its connection pool).
  */
-export class LlmProviders {
+export class LlmProviders implements LlmSelector {
   private readonly instances = new Map<LlmProviderName, LlmProvider>();
 
   constructor(readonly config: LlmConfig) {}

@@ -12,7 +12,7 @@ export async function authenticateBearer(deps: CommandDeps, token: string): Prom
     const { keyId: _keyId, ...actor } = await actorFromApiKey(deps.store, token);
     return actor;
   }
-  return authenticate(deps.db, deps.tokens, token);
+  return authenticate(deps.readUser, deps.tokens, token);
 }
 
 /** An authenticated connection: who it acts for, and how to ask whether that still holds. */
@@ -37,7 +37,7 @@ export async function authenticateSession(deps: CommandDeps, token: string, opti
   } else {
     const claims = deps.tokens.verifyAccess(token);
     if (!claims) throw unauthorized(INVALID_TOKEN);
-    current = () => actorFromClaims(deps.db, claims);
+    current = () => actorFromClaims(deps.readUser, claims);
   }
   return { actor: await current(), current };
 }

@@ -6,7 +6,6 @@ import { fold } from '../../domain/shared/decider.js';
 import { fieldError, notFound } from '../../domain/shared/errors.js';
 import { threadDecider } from '../../domain/workspaces/thread.js';
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
-import { lastExchanges } from '../../projections/chats/queries.js';
 import { type Actor, type CommandContext, requireActor } from '../shared/context.js';
 import { scopedId } from '../shared/event-ids.js';
 import { handleCommand } from '../shared/handle.js';
@@ -118,7 +117,7 @@ interface PreparedAnswer {
 async function prepareAnswer(deps: ChatDeps, chat: ChatToAnswer, signal: AbortSignal): Promise<PreparedAnswer> {
   const { workspaceId, threadId, settings } = chat;
   const [history, defaultSystemPrompt, providerSetting] = await Promise.all([
-    lastExchanges(deps.db, workspaceId, threadId, chat.actor.userId, settings.chatHistory),
+    deps.history.lastExchanges(workspaceId, threadId, chat.actor.userId, settings.chatHistory),
     currentSetting(deps.store, 'default_system_prompt'),
     currentSetting(deps.store, 'llm_provider'),
   ]);

@@ -10,7 +10,7 @@ import { DomainError, forbidden, invalid, notFound } from '../../domain/shared/e
 import { canSeeWorkspace, type WorkspaceActor, workspaceDecider, type WorkspaceState } from '../../domain/workspaces/workspace.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { FileStore } from '../../infra/files/port.js';
-import { type DocumentFormat, detectFormat, sanitizeFilename } from '../../jobs/ingestion/formats.js';
+import { type DocumentFormat, detectFormat, sanitizeFilename } from './formats.js';
 import { type Actor, type CommandContext, requireActor } from '../shared/context.js';
 import { handleCommand } from '../shared/handle.js';
 import { nextId } from '../shared/sequence.js';

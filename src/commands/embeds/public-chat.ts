@@ -9,7 +9,6 @@ import { forbidden, notFound } from '../../domain/shared/errors.js';
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import { workspaceDecider } from '../../domain/workspaces/workspace.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
-import { chatsOfSession } from '../../projections/embeds/queries.js';
 import type { ChatDeps } from '../chats/deps.js';
 import type { CommandContext } from '../shared/context.js';
 import { currentState } from '../shared/current-state.js';
@@ -136,7 +135,7 @@ async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (
     // This session's earlier exchanges: every one completed before this question was counted.
     await deps.progress.waitFor(q.after);
     const [history, defaultSystemPrompt, providerSetting] = await Promise.all([
-      chatsOfSession(deps.db, config.uuid, sessionId),
+      deps.history.embedSession(config.uuid, sessionId),
       currentSetting(deps.store, 'default_system_prompt'),
       currentSetting(deps.store, 'llm_provider'),
     ]);
@@ -170,9 +169,9 @@ async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (
   }
 }
 
-/** A session's history for the widget, after the same 404 and 403 checks; never another session's. */
-export async function embedSessionHistory(deps: Pick<EmbedChatDeps, 'store' | 'db'>, rawUuid: unknown, origin: string | null, rawSessionId: unknown) {
-  const { uuid } = await usableEmbedConfig(deps.store, rawUuid, origin);
+/** The session whose history a widget asks for, after the same 404 and 403 checks. */
+export async function usableEmbedSession(store: EventStore, rawUuid: unknown, origin: string | null, rawSessionId: unknown) {
+  const { uuid } = await usableEmbedConfig(store, rawUuid, origin);
   if (typeof rawSessionId !== 'string' || !SESSION_ID.test(rawSessionId)) throw notFound();
-  return chatsOfSession(deps.db, uuid, rawSessionId);
+  return { uuid, sessionId: rawSessionId };
 }

@@ -1,13 +1,8 @@
-import type { ActorType, EventMetadata } from '../../infra/eventstore/port.js';
-import type { Role } from '../../domain/identity/roles.js';
+import type { Actor, ActorType } from '../../domain/shared/actor.js';
 import { unauthorized } from '../../domain/shared/errors.js';
+import type { EventMetadata } from '../../domain/shared/event-metadata.js';
 
-/** Who is acting. API keys act as the user who created them, with that user's role. */
-export interface Actor {
-  type: Extract<ActorType, 'user' | 'api_key'>;
-  userId: number;
-  role: Role;
-}
+export type { Actor };
 
 /** Everything a command needs to know about the request that carries it. */
 export interface CommandContext {

@@ -5,9 +5,10 @@ import { ChatFailure, INTERNAL_FAILURE, startChat } from '../../commands/chats/s
 import { notFound } from '../../domain/shared/errors.js';
 import type { Filter } from '../../infra/readstore/port.js';
 import {
-  chatHistory, exportChats, findVisibleChat, listChats, SEARCH_FIELDS, type SearchField, searchChats,
+  chatHistory, findVisibleChat, listChats, SEARCH_FIELDS, type SearchField, searchChats,
 } from '../../projections/chats/queries.js';
 import { findWorkspaceById, findWorkspaceBySlug } from '../../projections/workspaces/queries.js';
+import { exportChats } from '../../transport/chat-export/export-chats.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { listComplexity } from '../limits.js';

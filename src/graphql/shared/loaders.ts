@@ -2,14 +2,13 @@ import DataLoader from 'dataloader';
 import type { ReadStore } from '../../infra/readstore/port.js';
 import { type DocumentView, documentsOfWorkspaces } from '../../projections/documents/queries.js';
 import { type ThreadView, threadsOfWorkspaces } from '../../projections/threads/queries.js';
-import { USERS } from '../../projections/users/projection.js';
-import type { UserView } from '../../projections/users/queries.js';
+import { findUsers, type UserView } from '../../projections/users/queries.js';
 
 /** Per-request batching: nested fields of a list ask the read store once per field, not once per row. */
 export function createLoaders(db: ReadStore) {
   return {
     users: new DataLoader<number, UserView | null>(async (ids) => {
-      const found = await db.collection<UserView>(USERS).find({ _id: { $in: ids.map(String) } });
+      const found = await findUsers(db, ids);
       const byId = new Map(found.map((u) => [u.id, u]));
       return ids.map((id) => byId.get(id) ?? null);
     }),

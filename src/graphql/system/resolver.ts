@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { currentSetting, updateSetting } from '../../commands/system/settings.js';
-import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
+import { isBookkeepingStream } from '../../domain/shared/bookkeeping.js';
 import { forbidden } from '../../domain/shared/errors.js';
 import type { Filter } from '../../infra/readstore/port.js';
 import { listSettings } from '../../projections/settings/queries.js';

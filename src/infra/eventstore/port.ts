@@ -4,17 +4,10 @@
  * revisions are per stream and start at 0.
  */
 
-export type ActorType = 'user' | 'api_key' | 'embed' | 'system';
+import type { ActorType } from '../../domain/shared/actor.js';
+import type { EventMetadata } from '../../domain/shared/event-metadata.js';
 
-export interface EventMetadata {
-  actorId: string | null;
-  actorType: ActorType;
-  correlationId: string;
-  causationId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  schemaVersion: number;
-}
+export type { ActorType, EventMetadata };
 
 export interface EventToAppend<Type extends string = string, Data = unknown> {
   id: string; // uuid; deterministic ids make retries idempotent

@@ -6,10 +6,10 @@
  * else is refused with an error rather than answered wrongly.
  */
 import type Database from 'better-sqlite3';
-import { BOOKKEEPING_CATEGORIES } from '../../commands/shared/bookkeeping.js';
-import { eventLogEntry, type EventLogView } from '../../projections/event-logs/entry.js';
-import { eventLogName } from '../../projections/event-logs/names.js';
-import type { EventLogReader } from '../../projections/event-logs/queries.js';
+import { BOOKKEEPING_CATEGORIES } from '../../domain/shared/bookkeeping.js';
+import { eventLogEntry, type EventLogView } from '../../domain/event-logs/entry.js';
+import { eventLogName } from '../../domain/event-logs/names.js';
+import type { EventLogReader } from '../event-logs/port.js';
 import type { Filter } from '../readstore/port.js';
 import { COLUMNS, type EventRow, eventRows, type SqliteEventStore, toRecorded } from './sqlite.js';
 

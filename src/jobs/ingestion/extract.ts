@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { convert } from 'html-to-text';
 import mammoth from 'mammoth';
-import { type DocumentFormat, stripBom, zipEntries } from './formats.js';
+import { type DocumentFormat, stripBom, zipEntries } from '../../commands/documents/formats.js';
 
 /**
  * A file that cannot be read. `reason` is written for clients (it becomes the document's error); the

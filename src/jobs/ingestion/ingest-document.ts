@@ -8,7 +8,7 @@ import type { ReadStore } from '../../infra/readstore/port.js';
 import { listSettings } from '../../projections/settings/queries.js';
 import { type ChunkOptions, splitSpans } from './chunk.js';
 import { ExtractionError, extractText } from './extract.js';
-import type { DocumentFormat } from './formats.js';
+import type { DocumentFormat } from '../../commands/documents/formats.js';
 
 export const INGEST_DOCUMENT = 'ingest-document';
 

@@ -5,7 +5,7 @@ import type { Collection, ReadStore } from '../../infra/readstore/port.js';
 import { DOCUMENTS } from '../../projections/documents/projection.js';
 import { CheckpointedSubscriber } from '../../projections/shared/checkpointed-subscriber.js';
 import { INGEST_DOCUMENT, type IngestJobData } from './ingest-document.js';
-import type { DocumentFormat } from './formats.js';
+import type { DocumentFormat } from '../../commands/documents/formats.js';
 
 /** Events that start an ingestion. */
 export const INGESTION_STARTS = ['DocumentUploaded', 'DocumentSourceChanged'] as const;

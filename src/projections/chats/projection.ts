@@ -1,7 +1,5 @@
 import type { ChatEvent } from '../../domain/chats/events.js';
 import type { ThreadDeleted, WorkspaceDeleted } from '../../domain/workspaces/events.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { applyGuarded, type Projection } from '../shared/projection.js';
 
 export const CHATS = 'chats';
@@ -11,7 +9,7 @@ export const CHATS = 'chats';
  * `requested`) and shown once it has an answer; a failed one stays out of sight. Chats leave with
  * their thread or workspace, as AnythingLLM deletes them.
  */
-export const chatsProjection: Projection = {
+export const chatsProjection: Projection<ChatEvent | ThreadDeleted | WorkspaceDeleted> = {
   name: 'chats',
   collections: [CHATS],
   handles: ['ChatRequested', 'ChatCompleted', 'ChatFailed', 'ChatFeedbackGiven', 'ThreadDeleted', 'WorkspaceDeleted'],
@@ -21,10 +19,9 @@ export const chatsProjection: Projection = {
     await chats.ensureIndex(['thread']);
     await chats.ensureIndex(['user']);
   },
-  async apply(recorded: RecordedEvent, db: ReadStore) {
+  async apply(event, db) {
     const chats = db.collection(CHATS);
-    const pos = recorded.position;
-    const event = recorded as unknown as ChatEvent | ThreadDeleted | WorkspaceDeleted;
+    const pos = event.position;
     switch (event.type) {
       case 'ChatRequested': {
         const d = event.data;

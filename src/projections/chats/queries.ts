@@ -1,13 +1,10 @@
-import type { Actor } from '../../commands/shared/context.js';
+import type { Actor } from '../../domain/shared/actor.js';
 import type { ChatMode } from '../../domain/chats/events.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import type { Filter, FindOptions, ReadStore } from '../../infra/readstore/port.js';
-import { parseInput } from '../../commands/shared/validation.js';
 import { notFound } from '../../domain/shared/errors.js';
 import { WORKSPACES } from '../workspaces/projection.js';
 import { findWorkspaceById } from '../workspaces/queries.js';
-import { type ChatExport, renderExport } from './export.js';
-import { exportInput } from './inputs.js';
 import { CHATS } from './projection.js';
 
 export interface ChatSourceView { document_id: number; filename: string; chunk: number | null; score: number }
@@ -112,25 +109,19 @@ export async function searchChats(
   return listChats(db, actor, filter, window);
 }
 
-const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The chats of a period (a bare date_to includes its whole day) as a file in the format asked for. */
-export async function exportChats(db: ReadStore, actor: Actor, rawInput: unknown): Promise<ChatExport> {
-  const input = parseInput(exportInput, rawInput);
-  if (input.workspace_id !== undefined) await requireVisibleWorkspace(db, actor, input.workspace_id);
-  const from = input.date_from ? new Date(input.date_from) : null;
-  const to = input.date_to ? new Date(Date.parse(input.date_to) + (DAY_ONLY.test(input.date_to) ? 86_400_000 - 1 : 0)) : null;
+/**
+ * The chats of a period an actor may see, oldest first, as the API shows them: what an export holds.
+ * Bounds are inclusive; a workspace asked for by id must be visible (404 otherwise).
+ */
+export async function chatsOfPeriod(db: ReadStore, actor: Actor, q: { workspaceId: number | null; from: Date | null; to: Date | null }) {
+  if (q.workspaceId !== null) await requireVisibleWorkspace(db, actor, q.workspaceId);
   const created: Record<string, string> = {};
-  if (from) created.$gte = from.toISOString();
-  if (to) created.$lte = to.toISOString();
+  if (q.from) created.$gte = q.from.toISOString();
+  if (q.to) created.$lte = q.to.toISOString();
   const filter: Filter = {
-    ...(input.workspace_id !== undefined ? { workspace: input.workspace_id } : {}),
+    ...(q.workspaceId !== null ? { workspace: q.workspaceId } : {}),
     ...(Object.keys(created).length ? { created_at: created } : {}),
   };
   const { results } = await listChats(db, actor, filter, {}, 1);
-  const label = [input.workspace_id !== undefined ? `workspace-${input.workspace_id}` : 'all', from && day(from), to && day(to)]
-    .filter(Boolean).join('_');
-  return renderExport(results.map(publicChat), input.format, label);
+  return results.map(publicChat);
 }
-
-const day = (d: Date) => d.toISOString().slice(0, 10);

@@ -1,7 +1,6 @@
 import type { DocumentEvent } from '../../domain/documents/events.js';
 import type { WorkspaceDeleted } from '../../domain/workspaces/events.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { Collection, ReadStore } from '../../infra/readstore/port.js';
+import type { Collection } from '../../infra/readstore/port.js';
 import { storedUserObject } from '../shared/user-object.js';
 import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
 
@@ -27,7 +26,7 @@ const dropOlderIngestions = async (chunks: Collection, documentId: number, inges
  * Documents as the API lists them, and their chunks (the text retrieval searches), both rebuilt from
  * events alone. A deleted document, or one whose workspace was deleted, leaves with all its chunks.
  */
-export const documentsProjection: Projection = {
+export const documentsProjection: Projection<DocumentEvent | WorkspaceDeleted> = {
   name: 'documents',
   collections: [DOCUMENTS, DOCUMENT_CHUNKS],
   handles: [...DOCUMENT_EVENT_TYPES, 'WorkspaceDeleted'],
@@ -36,11 +35,10 @@ export const documentsProjection: Projection = {
     await db.collection(DOCUMENT_CHUNKS).ensureIndex(['documentId']);
     await db.collection(DOCUMENT_CHUNKS).ensureIndex(['workspaceId']);
   },
-  async apply(recorded: RecordedEvent, db: ReadStore) {
+  async apply(event, db) {
     const documents = db.collection(DOCUMENTS);
     const chunks = db.collection(DOCUMENT_CHUNKS);
-    const pos = recorded.position;
-    const event = recorded as unknown as DocumentEvent | WorkspaceDeleted;
+    const pos = event.position;
     if (event.type === 'WorkspaceDeleted') {
       const workspaceId = event.data.workspaceId;
       await documents.deleteMany({ workspaceId });

@@ -1,4 +1,4 @@
-import type { Actor } from '../../commands/shared/context.js';
+import type { Actor } from '../../domain/shared/actor.js';
 import type { DocumentStatus } from '../../domain/documents/events.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import type { Filter, FindOptions, ReadStore } from '../../infra/readstore/port.js';

@@ -1,6 +1,5 @@
 import type { EmbedChatCompleted, EmbedConfigDeleted } from '../../domain/embeds/events.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import { DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
+import { DuplicateKeyError } from '../../infra/readstore/port.js';
 import { applyGuarded, type Projection } from '../shared/projection.js';
 
 export const EMBED_CHATS = 'embed_chats';
@@ -12,7 +11,7 @@ export const sessionKey = (embedUuid: string, sessionId: string) => `${embedUuid
  * Widget chats: one document per exchange (a session's history) and one per session with its chat
  * count and last activity. Deleting a config deletes its chats from the read side (the events stay).
  */
-export const embedChatsProjection: Projection = {
+export const embedChatsProjection: Projection<EmbedChatCompleted | EmbedConfigDeleted> = {
   name: 'embed_chats',
   collections: [EMBED_CHATS, EMBED_SESSIONS],
   handles: ['EmbedChatCompleted', 'EmbedConfigDeleted'],
@@ -21,8 +20,7 @@ export const embedChatsProjection: Projection = {
     await db.collection(EMBED_CHATS).ensureIndex(['session']);
     await db.collection(EMBED_SESSIONS).ensureIndex(['embed_uuid']);
   },
-  async apply(recorded: RecordedEvent, db: ReadStore) {
-    const event = recorded as unknown as EmbedChatCompleted | EmbedConfigDeleted;
+  async apply(event, db) {
     if (event.type === 'EmbedConfigDeleted') {
       await db.collection(EMBED_CHATS).deleteMany({ embed_uuid: event.data.uuid });
       await db.collection(EMBED_SESSIONS).deleteMany({ embed_uuid: event.data.uuid });
@@ -33,12 +31,12 @@ export const embedChatsProjection: Projection = {
     try {
       // Keyed by position: a redelivered event is refused as a duplicate.
       await db.collection(EMBED_CHATS).insertOne({
-        _id: String(recorded.position), id: recorded.position, embed_uuid: embedUuid, session_id: sessionId, session, prompt, response, created_at: at,
+        _id: String(event.position), id: event.position, embed_uuid: embedUuid, session_id: sessionId, session, prompt, response, created_at: at,
       });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;
     }
-    await applyGuarded(db.collection(EMBED_SESSIONS), session, recorded.position, {
+    await applyGuarded(db.collection(EMBED_SESSIONS), session, event.position, {
       $set: { embed_uuid: embedUuid, session_id: sessionId, last_activity: at },
       $inc: { chat_count: 1 },
     });

@@ -1,19 +1,16 @@
 import type { EmbedConfigEvent } from '../../domain/embeds/events.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
 
 export const EMBED_CONFIGS = 'embed_configs';
 
-export const embedConfigsProjection: Projection = {
+export const embedConfigsProjection: Projection<EmbedConfigEvent> = {
   name: 'embed_configs',
   collections: [EMBED_CONFIGS],
   handles: ['EmbedConfigCreated', 'EmbedConfigUpdated', 'EmbedConfigDeleted'],
-  async apply(recorded: RecordedEvent, db: ReadStore) {
+  async apply(event, db) {
     const configs = db.collection(EMBED_CONFIGS);
-    const event = recorded as unknown as EmbedConfigEvent;
     const { uuid } = event.data;
-    const pos = recorded.position;
+    const pos = event.position;
     switch (event.type) {
       case 'EmbedConfigCreated': {
         const s = event.data.settings;

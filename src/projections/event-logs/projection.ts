@@ -1,9 +1,9 @@
-import { isBookkeepingStream } from '../../commands/shared/bookkeeping.js';
+import { isBookkeepingStream } from '../../domain/shared/bookkeeping.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
 import { type Doc, DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js';
 import type { Projection } from '../shared/projection.js';
 import { storedUserObject } from '../shared/user-object.js';
-import { eventLogEntry } from './entry.js';
+import { eventLogEntry } from '../../domain/event-logs/entry.js';
 
 export const EVENT_LOGS = 'event_logs';
 

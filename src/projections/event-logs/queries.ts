@@ -1,20 +1,10 @@
+import type { EventLogView } from '../../domain/event-logs/entry.js';
+import type { EventLogReader } from '../../infra/event-logs/port.js';
 import type { Filter, ReadStore } from '../../infra/readstore/port.js';
 import { servedUserObject } from '../shared/user-object.js';
-import type { EventLogView } from './entry.js';
 import { eventLogCollection } from './projection.js';
 
-export type { EventLogView } from './entry.js';
-
-/**
- * Where the event-log API reads entries. Filters are the narrow MongoDB-shaped subset the REST route
- * and GraphQL build: `id`, `event`, `type`, `user_id`, `occurred_at`, each a value or
- * `{$eq|$in|$gt|$gte|$lt|$lte|$regex}`. Results come newest first.
- */
-export interface EventLogReader {
-  list(filter: Filter, window: { limit?: number; skip?: number }): Promise<{ results: EventLogView[]; count: number }>;
-  /** One entry by its id (the event's global position), or null (none, or a bookkeeping event). */
-  find(id: number): Promise<EventLogView | null>;
-}
+export type { EventLogView };
 
 /** The stored entry with the user's keys in its metadata (a document's metadata) as they were given. */
 const served = (entry: EventLogView): EventLogView => ({ ...entry, metadata: servedUserObject(entry.metadata) });

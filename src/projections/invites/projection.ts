@@ -1,19 +1,16 @@
 import type { InviteEvent } from '../../domain/access/events.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { applyGuarded, type Projection } from '../shared/projection.js';
 
 export const INVITES = 'invites';
 
-export const invitesProjection: Projection = {
+export const invitesProjection: Projection<InviteEvent> = {
   name: 'invites',
   collections: [INVITES],
   handles: ['InviteCreated', 'InviteAccepted', 'InviteDisabled'],
-  async apply(recorded: RecordedEvent, db: ReadStore) {
+  async apply(event, db) {
     const invites = db.collection(INVITES);
-    const event = recorded as unknown as InviteEvent;
     const id = String(event.data.inviteId);
-    const pos = recorded.position;
+    const pos = event.position;
     switch (event.type) {
       case 'InviteCreated': {
         const d = event.data;

@@ -1,16 +1,14 @@
 import type { SettingUpdated } from '../../domain/system/settings.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { applyGuarded, type Projection } from '../shared/projection.js';
 
 export const SETTINGS = 'settings';
 
-export const settingsProjection: Projection = {
+export const settingsProjection: Projection<SettingUpdated> = {
   name: 'settings',
   collections: [SETTINGS],
   handles: ['SettingUpdated'],
-  async apply(recorded: RecordedEvent, db: ReadStore) {
-    const { label, value, at } = (recorded as unknown as SettingUpdated).data;
-    await applyGuarded(db.collection(SETTINGS), label, recorded.position, { $set: { label, value, updated_at: at } });
+  async apply(event, db) {
+    const { label, value, at } = event.data;
+    await applyGuarded(db.collection(SETTINGS), label, event.position, { $set: { label, value, updated_at: at } });
   },
 };

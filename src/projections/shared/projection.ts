@@ -1,14 +1,21 @@
+import type { DomainEvent } from '../../domain/shared/decider.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
 import { type Collection, DuplicateKeyError, type Filter, type ReadStore, type Update } from '../../infra/readstore/port.js';
 
-/** Turns events into read-model documents. Must be idempotent: applying an event twice changes nothing. */
-export interface Projection {
+/** A recorded event of the union E, discriminated by `type` as E is. */
+export type Recorded<E extends DomainEvent> = E extends DomainEvent ? RecordedEvent<E['type'], E['data']> : never;
+
+/**
+ * Turns events into read-model documents. Must be idempotent: applying an event twice changes nothing.
+ * E is the union of the events it handles: the runner hands `apply` only the types listed in `handles`.
+ */
+export interface Projection<E extends DomainEvent = DomainEvent> {
   name: string;
   /** Collections this projection owns; replay rebuilds them from scratch. */
   collections: readonly string[];
   /** Event types it applies, or 'all' for every event in the log. */
-  handles: readonly string[] | 'all';
-  apply(event: RecordedEvent, db: ReadStore): Promise<void>;
+  handles: readonly E['type'][] | 'all';
+  apply(event: Recorded<E>, db: ReadStore): Promise<void>;
   /** Indexes the collections need, created at start-up and before a rebuild. */
   setup?(db: ReadStore): Promise<void>;
 }

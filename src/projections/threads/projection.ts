@@ -1,21 +1,18 @@
 import type { ThreadEvent, WorkspaceDeleted } from '../../domain/workspaces/events.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
 
 export const THREADS = 'threads';
 
-export const threadsProjection: Projection = {
+export const threadsProjection: Projection<ThreadEvent | WorkspaceDeleted> = {
   name: 'threads',
   collections: [THREADS],
   handles: ['ThreadCreated', 'ThreadRenamed', 'ThreadDeleted', 'WorkspaceDeleted'],
   async setup(db) {
     await db.collection(THREADS).ensureIndex(['workspace']);
   },
-  async apply(recorded: RecordedEvent, db: ReadStore) {
+  async apply(event, db) {
     const threads = db.collection(THREADS);
-    const pos = recorded.position;
-    const event = recorded as unknown as ThreadEvent | WorkspaceDeleted;
+    const pos = event.position;
     switch (event.type) {
       case 'ThreadCreated': {
         const d = event.data;

@@ -1,23 +1,20 @@
 import type { UserEvent } from '../../domain/identity/events.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
 
 export const USERS = 'users';
 
 /** The `users` read model: the public shape of a user plus what authentication checks on every request. */
-export const usersProjection: Projection = {
+export const usersProjection: Projection<UserEvent> = {
   name: 'users',
   collections: [USERS],
   handles: ['UserRegistered', 'UserLoggedIn', 'PasswordChanged', 'PasswordReset', 'UserUpdated', 'UserDeleted'],
   async setup(db) {
     await db.collection(USERS).ensureIndex(['username']);
   },
-  async apply(recorded: RecordedEvent, db: ReadStore) {
+  async apply(event, db) {
     const users = db.collection(USERS);
-    const event = recorded as unknown as UserEvent & { position: number };
     const id = String(event.data.userId);
-    const pos = recorded.position;
+    const pos = event.position;
     switch (event.type) {
       case 'UserRegistered': {
         const d = event.data;

@@ -17,6 +17,9 @@ export interface UserView {
 
 export const findUser = (db: ReadStore, id: number) => db.collection<UserView>(USERS).findOne({ _id: String(id) });
 
+/** The users of these ids that exist, in no particular order (one read for a batch). */
+export const findUsers = (db: ReadStore, ids: readonly number[]) => db.collection<UserView>(USERS).find({ _id: { $in: ids.map(String) } });
+
 export async function listUsers(db: ReadStore, filter: Filter, options: FindOptions) {
   const users = db.collection<UserView>(USERS);
   const [results, count] = await Promise.all([users.find(filter, { sort: { id: 1 }, ...options }), users.count(filter)]);

@@ -2,8 +2,6 @@ import type { DocumentDeleted, DocumentUploaded } from '../../domain/documents/e
 import type { UserDeleted } from '../../domain/identity/events.js';
 import type { WorkspaceEvent } from '../../domain/workspaces/events.js';
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import type { ReadStore } from '../../infra/readstore/port.js';
 import { applyGuarded, deleteGuarded, type Projection } from '../shared/projection.js';
 
 export const WORKSPACES = 'workspaces';
@@ -20,7 +18,7 @@ export function settingsFields(s: Partial<WorkspaceSettings>): Record<string, un
 }
 
 /** Workspaces with their settings, members and counts, as the list endpoint shows them. */
-export const workspacesProjection: Projection = {
+export const workspacesProjection: Projection<WorkspaceEvent | UserDeleted | DocumentUploaded | DocumentDeleted> = {
   name: 'workspaces',
   collections: [WORKSPACES],
   handles: ['WorkspaceCreated', 'WorkspaceUpdated', 'WorkspaceDeleted', 'WorkspaceMemberAdded', 'WorkspaceMemberRemoved', 'UserDeleted',
@@ -29,10 +27,9 @@ export const workspacesProjection: Projection = {
     await db.collection(WORKSPACES).ensureIndex(['slug']);
     await db.collection(WORKSPACES).ensureIndex(['members']);
   },
-  async apply(recorded: RecordedEvent, db: ReadStore) {
+  async apply(event, db) {
     const workspaces = db.collection(WORKSPACES);
-    const pos = recorded.position;
-    const event = recorded as unknown as WorkspaceEvent | UserDeleted | DocumentUploaded | DocumentDeleted;
+    const pos = event.position;
     if (event.type === 'UserDeleted') {
       const userId = event.data.userId;
       await workspaces.updateMany({ members: userId, _pos: { $lt: pos } }, { $pull: { members: userId }, $inc: { user_count: -1 }, $set: { _pos: pos } });

@@ -3,8 +3,9 @@ import { giveFeedback } from '../../commands/chats/feedback.js';
 import { ChatFailure, startChat } from '../../commands/chats/send.js';
 import { invalid, notFound } from '../../domain/shared/errors.js';
 import {
-  chatHistory, exportChats, findVisibleChat, listChats, publicChat, SEARCH_FIELDS, type SearchField, searchChats,
+  chatHistory, findVisibleChat, listChats, publicChat, SEARCH_FIELDS, type SearchField, searchChats,
 } from '../../projections/chats/queries.js';
+import { exportChats } from '../../transport/chat-export/export-chats.js';
 import { requireAuth } from '../auth.js';
 import { commandContext } from '../context.js';
 import { NotYetReadableError } from '../../projections/shared/progress.js';

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { type Request, type RequestHandler, Router } from 'express';
 import {
-  EmbedChatFailure, embedOriginAllowed, embedSessionHistory, INTERNAL_FAILURE, startEmbedChat, usableEmbedConfig,
+  EmbedChatFailure, embedOriginAllowed, INTERNAL_FAILURE, startEmbedChat, usableEmbedConfig, usableEmbedSession,
 } from '../../commands/embeds/public-chat.js';
-import type { EmbedChatView } from '../../projections/embeds/queries.js';
+import { chatsOfSession, type EmbedChatView } from '../../projections/embeds/queries.js';
 import { NotYetReadableError } from '../../projections/shared/progress.js';
 import { commandContext } from '../context.js';
 import type { RestDeps } from '../deps.js';
@@ -66,7 +66,8 @@ export function embedPublicRoutes(deps: RestDeps): Router {
 
   router.get('/:uuid/:sessionId/', async (req, res) => {
     const page = pageOf(req);
-    const chats = await embedSessionHistory(deps, req.params.uuid, originOf(req), req.params.sessionId);
+    const session = await usableEmbedSession(deps.store, req.params.uuid, originOf(req), req.params.sessionId);
+    const chats = await chatsOfSession(deps.db, session.uuid, session.sessionId);
     const window = page.limit === undefined ? chats : chats.slice(page.offset, page.offset + page.limit);
     sendPage(req, res, page, window.map(publicEmbedChat), chats.length);
   });

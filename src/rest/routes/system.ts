@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { currentSetting, updateSetting } from '../../commands/system/settings.js';
 import { invalid, notFound } from '../../domain/shared/errors.js';
-import { hostFigures } from '../../infra/host.js';
+import { hostFigures } from '../host-figures.js';
 import { publicEventLog } from '../../projections/event-logs/queries.js';
 import { listSettings } from '../../projections/settings/queries.js';
 import { health } from '../../projections/shared/health.js';

@@ -2,7 +2,7 @@ import PDFDocument from 'pdfkit';
 import { RetrievalIndex } from '../../../src/ai/retrieval/bm25-index.js';
 import { splitText } from '../../../src/jobs/ingestion/chunk.js';
 import { extractText, normalizeWhitespace } from '../../../src/jobs/ingestion/extract.js';
-import { detectFormat } from '../../../src/jobs/ingestion/formats.js';
+import { detectFormat } from '../../../src/commands/documents/formats.js';
 import { makeDocx, makePdf } from '../../support/fixtures.js';
 
 const PDF_PHRASE = 'the heron counts seventeen lanterns';

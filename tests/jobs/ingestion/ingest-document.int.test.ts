@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { batches, recordSourceChange } from '../../../src/commands/documents/ingestion.js';
 import { handleCommand } from '../../../src/commands/shared/handle.js';
 import { documentDecider } from '../../../src/domain/documents/document.js';
-import type { DocumentFormat } from '../../../src/jobs/ingestion/formats.js';
+import type { DocumentFormat } from '../../../src/commands/documents/formats.js';
 import type { EventStore, RecordedEvent } from '../../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../../src/infra/eventstore/sqlite.js';
 import { FileNotFoundError } from '../../../src/infra/files/port.js';

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Store } from 'express-rate-limit';
-import { API_RATE_LIMITED, userRateLimit } from '../../src/rest/rate-limit.js';
+import { API_RATE_LIMITED, userRateLimit } from '../../src/transport/rate-limit.js';
 
 async function serve(limit: ReturnType<typeof userRateLimit>, as?: number) {
   const app = express();

@@ -1,5 +1,5 @@
 import JSZip from 'jszip';
-import { detectFormat, sanitizeFilename } from '../../../src/jobs/ingestion/formats.js';
+import { detectFormat, sanitizeFilename } from '../../../src/commands/documents/formats.js';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 

@@ -1,5 +1,14 @@
-import type { RecordedEvent } from '../../infra/eventstore/port.js';
+import type { EventMetadata } from '../shared/event-metadata.js';
 import { eventLogName, snakeCase } from './names.js';
+
+/** What the log needs of a recorded event. */
+export interface LoggableEvent {
+  position: number;
+  type: string;
+  data: Record<string, unknown>;
+  metadata?: EventMetadata;
+  createdAt: Date;
+}
 
 /** An entry of the event log: one per domain event, keyed by the event's global position. */
 export interface EventLogView { _id: string; id: number; event: string; type: string; metadata: Record<string, unknown>; user_id: number | null; actor_type?: string | null; occurred_at: string }
@@ -33,7 +42,7 @@ export const userIdOf = (actorId: string | null | undefined): number | null =>
  * The event as its log entry: AnythingLLM's name, who did it and from where. The one mapping both
  * sources of event logs use (the projected archive and the embedded event store's own table).
  */
-export function eventLogEntry(event: RecordedEvent): EventLogView {
+export function eventLogEntry(event: LoggableEvent): EventLogView {
   return {
     _id: String(event.position),
     id: event.position,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EXPORT_FORMATS } from './export.js';
+import { EXPORT_FORMATS } from './render.js';
 
 const id = z.number({ error: 'A valid integer is required.' }).int('A valid integer is required.').positive('A valid integer is required.');
 const isoDate = z.string({ error: 'Enter a valid date/time.' }).refine((s) => !Number.isNaN(Date.parse(s)), 'Enter a valid date/time.');

@@ -1,4 +1,4 @@
-import type { PublicChat } from './queries.js';
+import type { PublicChat } from '../../projections/chats/queries.js';
 
 export const EXPORT_FORMATS = ['json', 'csv', 'txt', 'pdf'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,0 +1,28 @@
+import type { RequestHandler } from 'express';
+import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
+import type { ChatDeps } from '../commands/chats/deps.js';
+import type { CommandDeps } from '../commands/shared/deps.js';
+import type { PubSub } from '../infra/pubsub/port.js';
+import type { EventLogReader } from '../infra/event-logs/port.js';
+import type { ProjectionProgress } from '../projections/shared/progress.js';
+import type { AuthRateLimit, UserRateLimit } from './rate-limit.js';
+
+/** What the composition root gives every transport (REST, GraphQL, WebSockets): commands' and queries' services. */
+export interface TransportDeps extends CommandDeps, ChatDeps {
+  progress: ProjectionProgress;
+  authRateLimit: AuthRateLimit;
+  /** The general per-user (or per-client) limit on REST and GraphQL requests (graphql-ws operations included). */
+  apiRateLimit: UserRateLimit;
+  /** Where the projection runner announces what the read models now include (GraphQL subscriptions listen). */
+  pubsub: PubSub;
+  /** The event log: from the event store's own table (embedded) or from the event_logs projection. */
+  eventLogs: EventLogReader;
+  /** Search over the workspaces' documents and their pinned texts (chat stands on it). */
+  knowledge: WorkspaceKnowledge;
+  /** Document uploads: the largest accepted (bytes) and the per-user rate limit middleware. */
+  uploads: { maxBytes: number; rateLimit: RequestHandler };
+}
+
+/** Read-your-writes: answer only once the read models include what the command wrote. */
+/** Read-your-writes: answer only once the read models include what the command wrote (else NotYetReadableError, a 503). */
+export const settled = (deps: TransportDeps, position: number) => deps.progress.settle(position);
