@@ -14,8 +14,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { checkObject, deepCopy, match, modify } from '@seald-io/nedb/lib/model.js';
-import { comparator, isOperatorObject, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
+import { applyUpdate, checkKeys, comparator, copyOf, isOperatorObject, matcher, upsertSeed } from './mongo-dialect.js';
 import { type ArchiveHost, ArchiveCollection } from './sqlite-archive.js';
 import { upsertOf } from './upsert-many.js';
 import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
@@ -481,10 +480,10 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   private matching(filter: Filter, first = false): Doc[] {
-    const query = toQuery(filter);
+    const matches = matcher(filter);
     const out: Doc[] = [];
     for (const doc of this.candidates(filter)) {
-      if (!match(doc, query)) continue;
+      if (!matches(doc)) continue;
       out.push(doc);
       if (first) break;
     }
@@ -511,8 +510,8 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
   async insertOne(doc: T): Promise<void> {
     if (typeof doc._id !== 'string') throw new Error('Documents need a string _id');
     if (this.mem.docs.has(doc._id)) throw new DuplicateKeyError(`Duplicate _id ${doc._id} in ${this.name}`);
-    checkObject(doc); // keys MongoDB would refuse are refused here too
-    this.put(null, deepFreeze(deepCopy(doc)));
+    checkKeys(doc); // keys MongoDB would refuse are refused here too
+    this.put(null, deepFreeze(copyOf(doc)));
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
@@ -530,7 +529,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       return { matched: 1, upserted: false };
     }
     if (!options.upsert) return { matched: 0, upserted: false };
-    const created = this.updated(upsertSeed(filter) as Doc, update);
+    const created = this.updated(upsertSeed(filter), update);
     if (typeof created._id !== 'string' || !created._id) throw new Error('An upsert needs a string _id in its filter or update');
     if (this.mem.docs.has(created._id)) throw new DuplicateKeyError(`Duplicate _id ${created._id} in ${this.name}`);
     this.put(null, created);
@@ -566,7 +565,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     const { guard } = options;
     for (const doc of docs) {
       upsertOf(doc, guard); // a bad batch is refused before any of it lands
-      checkObject(doc); // keys MongoDB would refuse are refused here too
+      checkKeys(doc); // keys MongoDB would refuse are refused here too
     }
     const { docs: stored } = this.mem;
     let written = 0;
@@ -577,7 +576,7 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
       const next: Doc = previous ? { ...previous } : { _id: doc._id };
       for (const key in doc) {
         const value = doc[key];
-        next[key] = value !== null && typeof value === 'object' ? deepCopy(value) : value;
+        next[key] = value !== null && typeof value === 'object' ? copyOf(value) : value;
       }
       this.put(previous, deepFreeze(next));
       written++;
@@ -613,9 +612,9 @@ class SqliteCollection<T extends Doc> implements Collection<T> {
     this.store.defineIndex(this.name, fields, unique);
   }
 
-  /** A changed copy (nedb's modify copies), frozen: stored documents are replaced, never mutated in place. */
+  /** A changed copy, frozen: stored documents are replaced, never mutated in place. */
   private updated(doc: Doc, update: Update): Doc {
-    return deepFreeze(modify(doc, toUpdate(update)));
+    return deepFreeze(applyUpdate(doc, update));
   }
 
   private put(previous: Doc | null, next: Doc): void {
