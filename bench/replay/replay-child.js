@@ -104,8 +104,13 @@ async function openReadStore(dir) {
  * in memory anyway; flushing mid-replay rewrites a document once per flush it was touched in.
  */
 function deferRebuildFlushes() {
-  const { SqliteReadStore } = dist('infra/readstore/sqlite.js');
-  const P = SqliteReadStore.prototype;
+  // Builds that split the store keep its pending writes in WriteBehind; older ones in the store itself.
+  let P;
+  try {
+    P = dist('infra/readstore/sqlite-write-behind.js').WriteBehind.prototype;
+  } catch {
+    P = dist('infra/readstore/sqlite.js').SqliteReadStore.prototype;
+  }
   const written = P.written;
   P.written = function (name, id, doc) {
     if (!name.endsWith('__rebuild')) return written.call(this, name, id, doc);
