@@ -19,6 +19,20 @@ describeReadStoreContract('sqlite in memory', async () => SqliteReadStore.open('
 describeReadStoreContract('sqlite on disk', async () => SqliteReadStore.open(file()));
 
 describe('sqlite read store: durability', () => {
+  it('writes a collection again after it was renamed away (a second rebuild in one process)', async () => {
+    const path = file();
+    const store = SqliteReadStore.open(path);
+    for (const round of [1, 2]) {
+      await store.collection('users__rebuild').insertOne({ _id: 'a', round });
+      await store.rename('users__rebuild', 'users');
+    }
+    await store.close();
+    const reopened = SqliteReadStore.open(path);
+    await expect(reopened.collection('users').find({})).resolves.toEqual([{ _id: 'a', round: 2 }]);
+    await expect(reopened.listCollections()).resolves.not.toContain('users__rebuild');
+    await reopened.close();
+  });
+
   it('keeps documents, updates, deletes and unique indexes across close and reopen', async () => {
     const path = file();
     const first = SqliteReadStore.open(path);
