@@ -1,3 +1,4 @@
+import type { Doc } from '../../src/infra/readstore/port.js';
 import { applyUpdate, checkKeys, comparator, matcher, upsertSeed } from '../../src/infra/readstore/mongo-dialect.js';
 
 describe('the embedded read store’s MongoDB dialect', () => {
@@ -23,7 +24,7 @@ describe('the embedded read store’s MongoDB dialect', () => {
 
   describe('updating', () => {
     it('answers a new document and leaves the one given, and the update, as they were', () => {
-      const doc = Object.freeze({ _id: 'u', n: 1, tags: Object.freeze(['a']) });
+      const doc: Doc = Object.freeze({ _id: 'u', n: 1, tags: Object.freeze(['a']) });
       const value = { deep: { k: 1 } };
       const next = applyUpdate(doc, { $inc: { n: 2 }, $push: { tags: 'b' }, $set: { value } });
       expect(next).toEqual({ _id: 'u', n: 3, tags: ['a', 'b'], value: { deep: { k: 1 } } });
