@@ -125,7 +125,7 @@ async function verifyReadModels(dir, { users, updates }, { eventLogs = false, ev
   const eventLogEntries = eventLogs ? await verifyEventLogs(eventLogDocs(dir, problems), users + updates, users, problems) : null;
   const fromTable = !eventLogs && eventsFile && eventLogsFromEventStore();
   const eventLogCount = fromTable ? await verifyEventLogsFromTable(eventsFile, users + updates, users, problems) : null;
-  return { ok: problems.length === 0, store, usersDocs, eventLogEntries, eventLogCount, checkpoint, problems };
+  return { ok: problems.length === 0, store: 'sqlite', usersDocs, eventLogEntries, eventLogCount, checkpoint, problems };
 }
 
 module.exports = { verifyReadModels };
