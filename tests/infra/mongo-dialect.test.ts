@@ -1,3 +1,4 @@
+import { Query } from 'mingo';
 import type { Doc } from '../../src/infra/readstore/port.js';
 import { applyUpdate, checkKeys, comparator, matcher, upsertSeed } from '../../src/infra/readstore/mongo-dialect.js';
 
@@ -11,6 +12,20 @@ describe('the embedded read store’s MongoDB dialect', () => {
       expect(matcher({ list: { $exists: true } })({ _id: '1', list: [] })).toBe(true);
       expect(matcher({ name: { $regex: 'AN', $options: 'i' } })({ _id: '1', name: 'ann' })).toBe(true);
       expect(matcher({ _pos: { $lt: 5 } })({ _id: '1', _pos: '3' })).toBe(false); // like with like only
+    });
+
+    it('answers plain equality filters exactly as the compiled query does', () => {
+      const docs: Doc[] = [
+        { _id: '1', n: 1, kind: 'a', on: true, tags: ['x', 'y'], nested: { n: 1 } },
+        { _id: '2', n: '1', kind: 'b', on: false, tags: [], list: [[1]] },
+        { _id: '3', n: 1.0, tags: 'x', 'a b': 2 },
+        { _id: '4', n: null },
+      ];
+      const filters = [{}, { _id: '1' }, { n: 1 }, { n: '1' }, { on: true }, { on: false }, { tags: 'x' }, { kind: 'a', n: 1 }, { 'a b': 2 }, { list: 1 }, { nested: 1 }];
+      for (const filter of filters) {
+        const compiled = new Query(filter, {});
+        for (const doc of docs) expect([filter, doc._id, matcher(filter)(doc)]).toEqual([filter, doc._id, compiled.test(doc)]);
+      }
     });
 
     it('refuses operators the port does not list', () => {
