@@ -48,6 +48,15 @@ describe('the embedded read store’s MongoDB dialect', () => {
       expect(value.deep.k).toBe(1);
     });
 
+    it('sets plain top-level fields as the updaters do (a no-op $unset takes their path)', () => {
+      const doc: Doc = Object.freeze({ _id: 'c', position: 3, name: 'n', nested: Object.freeze({ a: 1 }) });
+      for (const $set of [{ position: 4 }, { fresh: 'x', position: 5 }, { none: null, on: true, name: 'm' }]) {
+        const direct = applyUpdate(doc, { $set });
+        expect(JSON.stringify(direct)).toBe(JSON.stringify(applyUpdate(doc, { $set, $unset: { missing: '' } })));
+        expect(Object.isFrozen(direct)).toBe(false);
+      }
+    });
+
     it('treats $pull of a missing field as a no-op and refuses $inc of a non-number, as MongoDB does', () => {
       expect(applyUpdate({ _id: 'u' }, { $pull: { l: 1 } })).toEqual({ _id: 'u' });
       expect(() => applyUpdate({ _id: 'u', n: 'x' }, { $inc: { n: 1 } })).toThrow(/non-numeric/);

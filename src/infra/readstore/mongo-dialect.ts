@@ -127,6 +127,8 @@ export function upsertSeed(filter: Filter): Doc {
  * stored document is frozen and replaced, never changed in place). Operators apply in the update's order.
  */
 export function applyUpdate<T extends Doc>(doc: T, update: Update): T {
+  const set = plainSet(update);
+  if (set) return { ...cloneDeep(doc), ...set };
   const next = cloneDeep(doc) as T;
   for (const [op, expr] of Object.entries(update)) {
     if (!isUpdateOperator(op)) throw new Error(`Unsupported update operator ${op}`);
@@ -135,6 +137,23 @@ export function applyUpdate<T extends Doc>(doc: T, update: Update): T {
     updater(op)(cloneDeep(expr))(next);
   }
   return next;
+}
+
+/**
+ * The `$set` of an update that only sets top-level fields (not `_id`) to strings, numbers, booleans or
+ * null, else null. Such an update (a checkpoint's, say) needs no updater: the fields replace theirs in
+ * place or follow the document's, as MongoDB places them.
+ */
+function plainSet(update: Update): Record<string, unknown> | null {
+  const keys = Object.keys(update);
+  if (keys.length !== 1 || keys[0] !== '$set') return null;
+  const set = update.$set as Record<string, unknown> | null;
+  if (set === null || typeof set !== 'object' || Array.isArray(set)) return null;
+  for (const [field, value] of Object.entries(set)) {
+    if (field === '_id' || !PLAIN_FIELD.test(field)) return null;
+    if (value !== null && typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number') return null;
+  }
+  return set;
 }
 
 /** MongoDB refuses to `$inc` a field holding anything but a number; mingo would leave it as it is. */
