@@ -6,8 +6,7 @@
  *
  *   node bench/replay-ab.js [--rounds=3] [--users=10000 --updates=90000] [--variants=a,b,...]
  *
- * Variants (mode[:without[:page]]): rebuild-sqlite, rebuild-sqlite-deferred, mapbuffer, rebuild,
- * apply-noop, readall; ":event_logs" leaves that projection out; ":1000" caps readAll pages (replay.ts
+ * Variants (mode[:without[:page]]): rebuild-sqlite, rebuild-sqlite-deferred, apply-noop, readall; ":event_logs" leaves that projection out; ":1000" caps readAll pages (replay.ts
  * BATCH) at 1000, e.g. rebuild-sqlite::1000. Default: the SqliteReadStore variants.
  * `--base=DIR` names another build's dist/ (e.g. main's, compiled elsewhere); a variant ending in `@base`
  * runs against it, in the same rotation: `--variants=rebuild-sqlite@base,rebuild-sqlite`.
@@ -31,7 +30,7 @@ async function main() {
   const f = flags();
   const rounds = Number(f.rounds ?? 3);
   const size = { users: Number(f.users ?? 10_000), updates: Number(f.updates ?? 90_000) };
-  const variants = String(f.variants ?? 'rebuild-sqlite,rebuild-sqlite-deferred,rebuild-sqlite:event_logs,rebuild-sqlite-deferred:event_logs,mapbuffer:event_logs').split(',');
+  const variants = String(f.variants ?? 'rebuild-sqlite,rebuild-sqlite-deferred,rebuild-sqlite:event_logs,rebuild-sqlite-deferred:event_logs').split(',');
   const hasLogs = shippedProjections().some((p) => p.name === 'event_logs');
   const base = f.base ? path.resolve(String(f.base)) : null;
   // Older builds have no projectionsFor and rebuild the event_logs archive; whether they do decides what to verify.
@@ -53,7 +52,7 @@ async function main() {
         const r = await runMode(mode, file, dir, { without: without ? [without] : [], readPage: Number(page || 0), distDir: which ? base : null });
         if (mode !== 'apply-noop' && mode !== 'readall') {
           const logs = (which ? baseHasLogs : hasLogs) && without !== 'event_logs';
-          r.verified = await verifyReadModels(dir, size, { eventLogs: logs, store: mode.startsWith('rebuild-sqlite') ? 'sqlite' : 'nedb', eventsFile: which || logs ? null : file });
+          r.verified = await verifyReadModels(dir, size, { eventLogs: logs, eventsFile: which || logs ? null : file });
           if (!r.verified.ok) throw new Error(`${v}: WRONG ${r.verified.problems.join('; ')}`);
         }
         rmrf(dir);

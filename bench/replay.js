@@ -5,15 +5,14 @@
  * Fills a fresh SQLite event store (dist SqliteEventStore schema) with USERS UserRegistered +
  * UPDATES UserUpdated events, then, each in its own child process:
  *   baseline  raw better-sqlite3 .iterate() over the events table + JSON.parse(data, metadata)
- *   rebuild   dist rebuildReadModels(ALL_PROJECTIONS) into each embedded read store dist has:
- *             SqliteReadStore (what app.ts opens, when it does) and NedbReadStore (the brief's)
+ *   rebuild   dist rebuildReadModels(ALL_PROJECTIONS) into the embedded SqliteReadStore
  * and verifies each rebuilt result from disk (100,000 users with their final daily_message_limit
  * and _pos, checkpoint at the head, one event_logs entry per event).
  *
  *   node bench/replay.js [--quick] [--diagnose] [--replay-budget=SECONDS] [--keep] [--events=FILE] [--json out.json]
  *
- * --replay-budget: a rebuild child is stopped after this many seconds (default: 45 s for nedb, 20 s
- *   with --quick; 150 s for the others, unlimited with --quick; 0: unlimited); its rate so far comes
+ * --replay-budget: a rebuild child is stopped after this many seconds (default 150 s, unlimited with
+ *   --quick; 0: unlimited); its rate so far comes
  *   from its progress reports, and verification is skipped.
  * --keep / --events=FILE: keep the generated event store, and reuse it in a later run.
  * --diagnose: where the time goes, on a 100k-event log (see diagnose() below).
@@ -77,22 +76,10 @@ function projectionNames(without = []) {
   return shippedProjections().map((p) => p.name).filter((n) => !without.includes(n));
 }
 
-/**
- * The read stores to rebuild into: SqliteReadStore when dist has it (app.ts's embedded store since
- * it was added), and NedbReadStore, which the brief names. `shipped` marks the one openStores uses.
- */
+/** The read store to rebuild into: the embedded SqliteReadStore, the one app.ts opens. */
 function readStores() {
   const app = fs.readFileSync(path.join(distDir(), 'app.js'), 'utf8');
-  const stores = [];
-  let hasSqlite = false;
-  try {
-    hasSqlite = typeof dist('infra/readstore/sqlite.js').SqliteReadStore === 'function';
-  } catch {
-    hasSqlite = false;
-  }
-  if (hasSqlite) stores.push({ key: 'sqlite', mode: 'rebuild-sqlite', label: 'SqliteReadStore', shipped: /SqliteReadStore\.open/.test(app) });
-  stores.push({ key: 'nedb', mode: 'rebuild', label: 'NedbReadStore', shipped: /NedbReadStore\.open/.test(app) });
-  return stores;
+  return [{ key: 'sqlite', mode: 'rebuild-sqlite', label: 'SqliteReadStore', shipped: /SqliteReadStore\.open/.test(app) }];
 }
 
 async function runReplay(opts = {}) {
@@ -100,11 +87,9 @@ async function runReplay(opts = {}) {
   const size = sizes(opts.quick);
   const total = size.users + size.updates;
   const stores = readStores();
-  // Per store: nedb (~1.5k events/s here) gets 45 s (20 s with --quick), the others 150 s (unlimited with --quick).
-  const budgetFor = (key) => {
+  const budgetFor = () => {
     if (opts['replay-budget'] !== undefined) return Number(opts['replay-budget']);
-    if (opts.quick) return key === 'nedb' ? 20 : 0;
-    return key === 'nedb' ? 45 : 150;
+    return opts.quick ? 0 : 150;
   };
   const work = tmpDir('replay');
   const out = { size, projections: projectionNames(), stores: {} };
@@ -164,8 +149,8 @@ async function runReplay(opts = {}) {
 /**
  * Where the time goes, on a 100k-event log (the full one would take many minutes per mode): the
  * same log through growing parts of the pipeline, each in its own process; the real rebuilds under
- * --cpu-prof; what event_logs costs; and the experiments (write-behind buffer over nedb, SqliteReadStore
- * with rebuilt collections flushed once), every rebuilt result verified from disk.
+ * --cpu-prof; what event_logs costs; and the experiment of a SqliteReadStore with rebuilt collections
+ * flushed once, every rebuilt result verified from disk.
  */
 async function diagnose(work, reuse, stores, log) {
   const size = { users: 10_000, updates: 90_000 };
@@ -181,7 +166,7 @@ async function diagnose(work, reuse, stores, log) {
     const dir = path.join(work, `rm-${key}`);
     const r = opts.reuse ?? (await runMode(mode, file, dir, opts));
     if (opts.verify) {
-      r.verified = await verifyReadModels(dir, size, { eventLogs: hasLogs && !(opts.without ?? []).includes('event_logs'), store: opts.store ?? 'nedb', eventsFile: file });
+      r.verified = await verifyReadModels(dir, size, { eventLogs: hasLogs && !(opts.without ?? []).includes('event_logs'), eventsFile: file });
     }
     rmrf(dir);
     d.rows.push({ key, label, ...r });
@@ -204,15 +189,10 @@ async function diagnose(work, reuse, stores, log) {
     await row('sqlite-deferred', 'EXPERIMENT SqliteReadStore, rebuild flushed once', 'rebuild-sqlite-deferred', { store: 'sqlite', verify: true });
     if (noLogs) await row('sqlite-deferred-no-logs', '  same, without event_logs', 'rebuild-sqlite-deferred', { store: 'sqlite', verify: true, ...noLogs });
   }
-  await row('apply-memory', 'nedb in memory (no persistence)', 'apply-memory');
-  await row('nedb', 'rebuild → NedbReadStore on disk (under --cpu-prof)', 'rebuild', { verify: true, execArgv: profiled('nedb') });
-  if (noLogs) await row('nedb-no-logs', '  same, without event_logs', 'rebuild', { verify: true, ...noLogs });
-  await row('mapbuffer', 'EXPERIMENT nedb + write-behind buffer, 1 flush', 'mapbuffer', { verify: true });
-  if (noLogs) await row('mapbuffer-no-logs', '  same, without event_logs', 'mapbuffer', { verify: true, ...noLogs });
   for (const [key, profDir] of Object.entries(d.profiles)) {
     const prof = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     d.profiles[key] = summarizeProfile(path.join(profDir, prof), {
-      inclusive: ['flushNow', 'put', 'persistNewStateAsync', 'persistCachedDatabaseAsync', '_updateAsync', '_insertAsync', '_updateIndexes', 'modify', 'readAllSync', 'toRecorded', 'applyGuarded', 'toQuery', 'publicData'],
+      inclusive: ['flushNow', 'put', 'applyUpdate', 'matcher', 'readAllSync', 'toRecorded', 'applyGuarded', 'publicData'],
     });
   }
   return d;
@@ -254,7 +234,7 @@ function report(r) {
     }
     lines.push(table(dr).replace(/^/gm, '    '));
     for (const [key, p] of Object.entries(d.profiles)) {
-      lines.push(`  diagnose: CPU profile of the ${key === 'sqlite' ? 'SqliteReadStore' : 'NedbReadStore'} rebuild above`);
+      lines.push(`  diagnose: CPU profile of the SqliteReadStore rebuild above`);
       lines.push(formatProfile(p, { cats: 10, fns: 12 }).replace(/^/gm, '    '));
     }
   }

@@ -3,16 +3,12 @@
  * Child process for the replay bench: one mode per process, so each has its own RSS.
  *   node replay-child.js <mode> <events.sqlite> <readmodels dir>
  * Modes:
- *   rebuild      the real thing: dist rebuildReadModels(shipped projections, see projections.js) from SqliteEventStore into an
- *                on-disk NedbReadStore (what `chronicle replay` did with nedb), then db.close()
- *   rebuild-sqlite  the same into dist's SqliteReadStore (<dir>/readmodels.sqlite), when dist has it
+ *   rebuild-sqlite  the real thing: dist rebuildReadModels(shipped projections, see projections.js) from
+ *                SqliteEventStore into dist's SqliteReadStore (<dir>/readmodels.sqlite), then db.close()
  *   rebuild-sqlite-deferred  experiment: the same, rebuilt collections flushed once at the switch-over
  *   scan         baseline: raw better-sqlite3 .iterate() over events + JSON.parse(data, metadata)
  *   readall      diagnosis: the adapter's readAll in pages of 5000 (toRecorded, Date), nothing applied
  *   apply-noop   diagnosis: readAll + projectionApplier + applyGuarded into a ReadStore that does nothing
- *   apply-memory diagnosis: rebuildReadModels into an in-memory NedbReadStore (nedb without persistence)
- *   mapbuffer    experiment: rebuild through replay-buffer.js (Map write-behind with nedb's match/modify,
- *                no per-event index maintenance or I/O), flushed once per collection at the switch-over
  * BENCH_WITHOUT=name,... leaves those projections out (to measure what one costs).
  * BENCH_READ_PAGE=n caps readAll pages at n events (experiment: replay.ts BATCH = n).
  * Answers {result} over IPC with seconds, events and VmHWM of this process.
@@ -95,15 +91,11 @@ async function applyNoop(file) {
   return { events: r.events, seconds };
 }
 
-/** The read store a rebuild writes into: nedb on disk (as the brief asks), nedb in memory, or the SqliteReadStore. */
-async function openReadStore(kind, dir) {
-  if (kind === 'sqlite') {
-    const { SqliteReadStore } = dist('infra/readstore/sqlite.js');
-    fs.mkdirSync(dir, { recursive: true });
-    return SqliteReadStore.open(path.join(dir, 'readmodels.sqlite'));
-  }
-  const { NedbReadStore } = dist('infra/readstore/nedb.js');
-  return NedbReadStore.open(kind === 'nedb-memory' ? null : dir);
+/** The read store a rebuild writes into: the SqliteReadStore, on a file in `dir`. */
+async function openReadStore(dir) {
+  const { SqliteReadStore } = dist('infra/readstore/sqlite.js');
+  fs.mkdirSync(dir, { recursive: true });
+  return SqliteReadStore.open(path.join(dir, 'readmodels.sqlite'));
 }
 
 /**
@@ -112,8 +104,13 @@ async function openReadStore(kind, dir) {
  * in memory anyway; flushing mid-replay rewrites a document once per flush it was touched in.
  */
 function deferRebuildFlushes() {
-  const { SqliteReadStore } = dist('infra/readstore/sqlite.js');
-  const P = SqliteReadStore.prototype;
+  // Builds that split the store keep its pending writes in WriteBehind; older ones in the store itself.
+  let P;
+  try {
+    P = dist('infra/readstore/sqlite-write-behind.js').WriteBehind.prototype;
+  } catch {
+    P = dist('infra/readstore/sqlite.js').SqliteReadStore.prototype;
+  }
   const written = P.written;
   P.written = function (name, id, doc) {
     if (!name.endsWith('__rebuild')) return written.call(this, name, id, doc);
@@ -129,12 +126,12 @@ function deferRebuildFlushes() {
 }
 
 /** rebuildReadModels as `chronicle replay` runs it; timed up to the read store's close (its last flush). */
-async function rebuild(file, dir, kind) {
+async function rebuild(file, dir) {
   const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
   const ALL_PROJECTIONS = projections();
   const { rebuildReadModels } = dist('projections/replay.js');
   const store = SqliteEventStore.open(file);
-  const db = await openReadStore(kind, dir);
+  const db = await openReadStore(dir);
   const progress = [];
   const t0 = performance.now();
   let lastMark = t0;
@@ -151,31 +148,12 @@ async function rebuild(file, dir, kind) {
     }
   });
   const t1 = performance.now();
-  await db.close(); // nedb: compacts what is still loaded; SqliteReadStore: flushes what is pending
+  await db.close(); // flushes what is pending
   const t2 = performance.now();
   await store.close();
   return {
-    store: kind, events: r.events, position: r.position, seconds: (t2 - t0) / 1000, rebuildSeconds: (t1 - t0) / 1000, closeSeconds: (t2 - t1) / 1000, progress,
+    store: 'sqlite', events: r.events, position: r.position, seconds: (t2 - t0) / 1000, rebuildSeconds: (t1 - t0) / 1000, closeSeconds: (t2 - t1) / 1000, progress,
   };
-}
-
-/** Experiment: the proposed fix — rebuild through an in-memory write-behind buffer, one write per collection. */
-async function mapbuffer(file, dir) {
-  const { SqliteEventStore } = dist('infra/eventstore/sqlite.js');
-  const { NedbReadStore } = dist('infra/readstore/nedb.js');
-  const ALL_PROJECTIONS = projections();
-  const { rebuildReadModels } = dist('projections/replay.js');
-  const { replayBuffer } = require('./replay-buffer.js');
-  const store = SqliteEventStore.open(file);
-  const real = await NedbReadStore.open(dir);
-  const t0 = performance.now();
-  const buffer = replayBuffer(real, dir);
-  const r = await rebuildReadModels(store, buffer, ALL_PROJECTIONS);
-  const t1 = performance.now();
-  await real.close();
-  await store.close();
-  const t2 = performance.now();
-  return { events: r.events, position: r.position, seconds: (t1 - t0) / 1000, closeSeconds: (t2 - t1) / 1000, ...buffer.stats };
 }
 
 /**
@@ -206,14 +184,11 @@ childMain(async () => {
     case 'scan': result = await scan(file); break;
     case 'readall': result = await readall(file); break;
     case 'apply-noop': result = await applyNoop(file); break;
-    case 'apply-memory': result = await rebuild(file, dir, 'nedb-memory'); break;
-    case 'rebuild': result = await rebuild(file, dir, 'nedb'); break;
-    case 'rebuild-sqlite': result = await rebuild(file, dir, 'sqlite'); break;
+    case 'rebuild-sqlite': result = await rebuild(file, dir); break;
     case 'rebuild-sqlite-deferred':
       deferRebuildFlushes();
-      result = await rebuild(file, dir, 'sqlite');
+      result = await rebuild(file, dir);
       break;
-    case 'mapbuffer': result = await mapbuffer(file, dir); break;
     default: throw new Error(`unknown mode ${mode}`);
   }
   const cpu = process.cpuUsage(cpu0);

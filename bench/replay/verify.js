@@ -1,56 +1,35 @@
 'use strict';
 /**
  * Checks rebuilt read models from disk, through a fresh store as a restarted server would load
- * them (NedbReadStore on <dir>, or SqliteReadStore on <dir>/readmodels.sqlite):
+ * them (SqliteReadStore on <dir>/readmodels.sqlite):
  * - `users` holds exactly one doc per generated user with the final daily_message_limit, the right
  *   username/role, and `_pos` at the position of the user's last event;
  * - the projections checkpoint is at the head of the log; no `__rebuild` collection is left;
  * - when the event_logs projection took part: exactly one entry per event, ids 1..N, under the
- *   names the API uses, no password hash. Those are streamed from the file / table rather than
+ *   names the API uses, no password hash. Those are streamed from the table rather than
  *   loaded into the store (a million documents);
  * - when event logs are answered from the events table instead (dist's SqliteEventLogReader, the shipped
- *   embedded configuration since session 6): the newest page and the count through that reader, as the API
+ *   embedded configuration): the newest page and the count through that reader, as the API
  *   reads them, and a filtered page (`event=user_created`) with its count.
  */
-const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
 const Database = require('better-sqlite3');
 const { dist } = require('../lib/common.js');
 const { expectedFinal } = require('./generate.js');
 const { eventLogsFromEventStore } = require('./projections.js');
 
-/** Raw event_logs documents as stored: nedb's append-only file, or the SQLite table. */
-async function* eventLogDocs(store, dir, problems) {
-  if (store === 'sqlite') {
-    const db = new Database(path.join(dir, 'readmodels.sqlite'), { readonly: true });
-    try {
-      const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'doc_event_logs'").get();
-      if (!exists) {
-        problems.push('table doc_event_logs is missing');
-        return;
-      }
-      for (const row of db.prepare('SELECT doc FROM doc_event_logs').iterate()) yield JSON.parse(row.doc);
-    } finally {
-      db.close();
+/** Raw event_logs documents as stored in the SQLite table. */
+async function* eventLogDocs(dir, problems) {
+  const db = new Database(path.join(dir, 'readmodels.sqlite'), { readonly: true });
+  try {
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'doc_event_logs'").get();
+    if (!exists) {
+      problems.push('table doc_event_logs is missing');
+      return;
     }
-    return;
-  }
-  const file = path.join(dir, 'event_logs.db');
-  if (!fs.existsSync(file)) {
-    problems.push('event_logs.db is missing');
-    return;
-  }
-  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line) continue;
-    const doc = JSON.parse(line);
-    if (doc.$$indexCreated) continue;
-    if (doc.$$deleted) {
-      problems.push('event_logs file holds a deletion (not compacted)');
-      continue;
-    }
-    yield doc;
+    for (const row of db.prepare('SELECT doc FROM doc_event_logs').iterate()) yield JSON.parse(row.doc);
+  } finally {
+    db.close();
   }
 }
 
@@ -104,16 +83,15 @@ async function verifyEventLogsFromTable(eventsFile, total, users, problems) {
   }
 }
 
-async function openStore(store, dir) {
-  if (store === 'sqlite') return dist('infra/readstore/sqlite.js').SqliteReadStore.open(path.join(dir, 'readmodels.sqlite'));
-  return dist('infra/readstore/nedb.js').NedbReadStore.open(dir);
+async function openStore(dir) {
+  return dist('infra/readstore/sqlite.js').SqliteReadStore.open(path.join(dir, 'readmodels.sqlite'));
 }
 
-async function verifyReadModels(dir, { users, updates }, { eventLogs = false, store = 'nedb', eventsFile = null } = {}) {
+async function verifyReadModels(dir, { users, updates }, { eventLogs = false, eventsFile = null } = {}) {
   const { CHECKPOINTS, PROJECTIONS_CHECKPOINT } = dist('projections/shared/runner.js');
   const problems = [];
   const final = expectedFinal(users, updates);
-  const db = await openStore(store, dir);
+  const db = await openStore(dir);
   let usersDocs = 0;
   let checkpoint = null;
   try {
@@ -144,10 +122,10 @@ async function verifyReadModels(dir, { users, updates }, { eventLogs = false, st
   } finally {
     await db.close();
   }
-  const eventLogEntries = eventLogs ? await verifyEventLogs(eventLogDocs(store, dir, problems), users + updates, users, problems) : null;
+  const eventLogEntries = eventLogs ? await verifyEventLogs(eventLogDocs(dir, problems), users + updates, users, problems) : null;
   const fromTable = !eventLogs && eventsFile && eventLogsFromEventStore();
   const eventLogCount = fromTable ? await verifyEventLogsFromTable(eventsFile, users + updates, users, problems) : null;
-  return { ok: problems.length === 0, store, usersDocs, eventLogEntries, eventLogCount, checkpoint, problems };
+  return { ok: problems.length === 0, store: 'sqlite', usersDocs, eventLogEntries, eventLogCount, checkpoint, problems };
 }
 
 module.exports = { verifyReadModels };

@@ -327,3 +327,62 @@ describe('SqliteEventStore subscriptions after local appends', () => {
     }
   });
 });
+
+describe('SqliteEventStore subscriptions: batches bounded in bytes', () => {
+  const LIMIT = 50_000;
+  const sizeOf = (e: RecordedEvent) => JSON.stringify(e.data).length + JSON.stringify(e.metadata).length;
+  const large = (n: number, bytes = 10_000) => event('ChunkAdded', { n, text: 'x'.repeat(bytes) });
+  const batchesOf = (store: SqliteEventStore) => {
+    const batches: RecordedEvent[][] = [];
+    const subscription = store.subscribeToAll({}, async (events) => {
+      batches.push(events);
+    });
+    return { batches, subscription, received: () => batches.flat() };
+  };
+
+  it('given events larger in all than the byte limit, when a subscription catches up, then no batch holds more than the limit and all arrive in order', async () => {
+    const store = SqliteEventStore.open(newFile(), { pollIntervalMs: 60_000, catchUp: { bytes: LIMIT } });
+    try {
+      await store.appendToStream('doc-1', Array.from({ length: 12 }, (_, n) => large(n)), 'no_stream');
+      const { batches, received } = batchesOf(store);
+      await waitFor(() => received().length === 12, 'the catch-up');
+
+      expect(batches.length).toBeGreaterThan(1);
+      for (const batch of batches) expect(batch.reduce((sum, e) => sum + sizeOf(e), 0)).toBeLessThanOrEqual(LIMIT);
+      expect(received()).toEqual(await store.readAll());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given a subscription that has seen everything, when one append writes more than the limit, then it reads them in bounded batches', async () => {
+    const store = SqliteEventStore.open(newFile(), { pollIntervalMs: 60_000, catchUp: { bytes: LIMIT } });
+    try {
+      await store.appendToStream('doc-1', [event('DocumentUploaded')], 'no_stream');
+      const { batches, received } = batchesOf(store);
+      await waitFor(() => received().length === 1, 'the catch-up');
+
+      await store.appendToStream('doc-1', Array.from({ length: 12 }, (_, n) => large(n)), 0);
+      await waitFor(() => received().length === 13, 'the live append');
+
+      for (const batch of batches) expect(batch.reduce((sum, e) => sum + sizeOf(e), 0)).toBeLessThanOrEqual(LIMIT);
+      expect(received()).toEqual(await store.readAll());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given one event larger than the limit, then it arrives alone, and what follows after it', async () => {
+    const store = SqliteEventStore.open(newFile(), { pollIntervalMs: 60_000, catchUp: { bytes: LIMIT } });
+    try {
+      await store.appendToStream('doc-1', [large(0, 2 * LIMIT), large(1), large(2)], 'no_stream');
+      const { batches, received } = batchesOf(store);
+      await waitFor(() => received().length === 3, 'the catch-up');
+
+      expect(batches[0]!.map((e) => e.data.n)).toEqual([0]);
+      expect(received().map((e) => e.data.n)).toEqual([0, 1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuplicateKeyError } from '../../src/infra/readstore/port.js';
-import { NedbReadStore } from '../../src/infra/readstore/nedb.js';
 import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { applyGuarded } from '../../src/projections/shared/projection.js';
 import { describeReadStoreContract, uniqueName } from './readstore.contract.js';
@@ -20,6 +19,20 @@ describeReadStoreContract('sqlite in memory', async () => SqliteReadStore.open('
 describeReadStoreContract('sqlite on disk', async () => SqliteReadStore.open(file()));
 
 describe('sqlite read store: durability', () => {
+  it('writes a collection again after it was renamed away (a second rebuild in one process)', async () => {
+    const path = file();
+    const store = SqliteReadStore.open(path);
+    for (const round of [1, 2]) {
+      await store.collection('users__rebuild').insertOne({ _id: 'a', round });
+      await store.rename('users__rebuild', 'users');
+    }
+    await store.close();
+    const reopened = SqliteReadStore.open(path);
+    await expect(reopened.collection('users').find({})).resolves.toEqual([{ _id: 'a', round: 2 }]);
+    await expect(reopened.listCollections()).resolves.not.toContain('users__rebuild');
+    await reopened.close();
+  });
+
   it('keeps documents, updates, deletes and unique indexes across close and reopen', async () => {
     const path = file();
     const first = SqliteReadStore.open(path);
@@ -154,7 +167,8 @@ describe('sqlite read store shared by processes', () => {
 
 describe('sqlite read store: the guarded update projections make, taken directly', () => {
   // applyGuarded's shape: {_id, _pos: {$lt: n}} with $set/$inc of top-level fields. The store answers it
-  // without nedb's matcher and modifier; every case must end exactly as the general path (nedb) ends it.
+  // without the general matcher and modifier; every case must end exactly as the general path ends it,
+  // which the same filter takes when it carries a redundant clause.
   const seed = [
     { _id: 'u1', _pos: 5, name: 'ann', n: 1, tags: ['a'] },
     { _id: 'u2', name: 'bob', n: 2 }, // no _pos: never matches a $lt guard
@@ -173,14 +187,15 @@ describe('sqlite read store: the guarded update projections make, taken directly
     ['object value (general path)', { _id: 'u1', _pos: { $lt: 9 } }, { $set: { meta: { a: 1 }, _pos: 9 } }, {}],
   ];
 
-  it.each(cases)('%s: same answer and same documents as nedb', async (_label, filter, update, options) => {
-    const { NedbReadStore } = await import('../../src/infra/readstore/nedb.js');
+  it.each(cases)('%s: same answer and same documents as the general path', async (_label, filter, update, options) => {
     const outcomes = [];
-    for (const store of [SqliteReadStore.open(':memory:'), await NedbReadStore.open(null)]) {
+    for (const general of [false, true]) {
+      const store = SqliteReadStore.open(':memory:');
       const coll = store.collection('users');
       await coll.ensureIndex(['name']);
       for (const doc of seed) await coll.insertOne(doc);
-      const answer = await coll.updateOne(filter, update, options).then((r) => r, (err: Error) => `${err.name}`);
+      const asked = general ? { ...filter, $and: [{ _id: filter._id }] } : filter;
+      const answer = await coll.updateOne(asked, update, options).then((r) => r, (err: Error) => `${err.name}`);
       outcomes.push({ answer, docs: await coll.find({}, { sort: { _id: 1 } }), byName: await coll.find({ name: 'ann2' }) });
       await store.close();
     }
@@ -189,9 +204,9 @@ describe('sqlite read store: the guarded update projections make, taken directly
 });
 
 describe('sqlite read store: applyGuarded through updateGuarded', () => {
-  it("leaves the very documents (fields and their order) that nedb's matcher and modifier leave", async () => {
+  it('leaves the very documents (fields and their order) that the general matcher and modifier leave', async () => {
     const sqlite = SqliteReadStore.open(':memory:');
-    const nedb = await NedbReadStore.open(null);
+    const general = SqliteReadStore.open(':memory:');
     const name = uniqueName('guarded');
     const writes: [string, number, Record<string, unknown>, boolean?][] = [
       ['a', 1, { $set: { name: 'A', n: 0, on: true, none: null } }],
@@ -207,15 +222,16 @@ describe('sqlite read store: applyGuarded through updateGuarded', () => {
       ['c', 9, { $inc: { n: 1 }, $set: { _pos: 1, late: 'y' } }, false],
       ['d', 10, { $set: { name: 'D' }, $inc: { n: 1 } }],
     ];
-    for (const store of [sqlite, nedb]) {
-      const coll = store.collection(name);
-      for (const [id, position, update, upsert] of writes) await applyGuarded(coll, id, position, update, upsert ?? true);
+    for (const [id, position, update, upsert] of writes) {
+      await applyGuarded(sqlite.collection(name), id, position, update, upsert ?? true);
+      // A `when` clause takes applyGuarded's general path: a filter and update through the matcher and modifier.
+      await applyGuarded(general.collection(name), id, position, update, upsert ?? true, { $and: [{ _id: id }] });
     }
     expect(typeof sqlite.collection(name).updateGuarded).toBe('function');
     const docs = await sqlite.collection(name).find({}, { sort: { _id: 1 } });
-    expect(JSON.stringify(docs)).toBe(JSON.stringify(await nedb.collection(name).find({}, { sort: { _id: 1 } })));
+    expect(JSON.stringify(docs)).toBe(JSON.stringify(await general.collection(name).find({}, { sort: { _id: 1 } })));
     expect(docs.map((d) => d._pos)).toEqual([4, 7, 9, 10]);
     await sqlite.close();
-    await nedb.close();
+    await general.close();
   });
 });

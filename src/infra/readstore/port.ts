@@ -1,6 +1,6 @@
 /**
  * The read store port, shaped like MongoDB: filters, sorts and update operators are MongoDB
- * documents. Adapters: embedded (@seald-io/nedb) and MongoDB. Supported filter operators:
+ * documents. Adapters: embedded (SQLite, documents held in memory) and MongoDB. Supported filter operators:
  * equality, $eq $ne $gt $gte $lt $lte $in $nin $exists $regex $and $or. Update operators:
  * $set $unset $inc $push $pull $addToSet. Documents are keyed by a string `_id`.
  */

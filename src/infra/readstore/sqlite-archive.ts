@@ -1,13 +1,12 @@
 /**
  * An archive collection of the embedded read store: kept on disk only (the event log would otherwise
  * hold one in-memory document per event), answered through SQLite expression indexes on the fields the
- * projection indexes. SQLite narrows; nedb's matcher still decides whenever part of a filter has no exact
+ * projection indexes. SQLite narrows; the matcher (mongo-dialect.ts) still decides whenever part of a filter has no exact
  * SQL form, so every filter the port allows gives the same answer as in memory. For that, every
  * document holds a string, a number or null (never a list, an object, or nothing) under each indexed
- * field: SQLite then compares and orders those values as nedb does.
+ * field: SQLite then compares and orders those values as MongoDB does.
  */
-import { match, modify } from '@seald-io/nedb/lib/model.js';
-import { comparator, toQuery, toUpdate, upsertSeed } from './mongo-dialect.js';
+import { applyUpdate, comparator, matcher, upsertSeed } from './mongo-dialect.js';
 import { type Collection, type Doc, DuplicateKeyError, type Filter, type FindOptions, type Update } from './port.js';
 import { upsertOneByOne } from './upsert-many.js';
 import { assertStorableFields } from './storable-fields.js';
@@ -40,7 +39,7 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
     return `"${this.host.tableName(this.name)}"`;
   }
 
-  /** SQL for the parts of a filter SQLite can answer exactly; `exact` false leaves the rest to nedb's matcher. */
+  /** SQL for the parts of a filter SQLite can answer exactly; `exact` false leaves the rest to the matcher. */
   private plan(filter: Filter): Plan {
     const indexed = this.host.indexedFields(this.name);
     const plan: Plan = { where: [], params: [], exact: true };
@@ -63,7 +62,7 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
           plan.where.push(value.length ? `${expr} IN (${value.map(() => '?').join(', ')})` : '0');
           plan.params.push(...value);
         } else if (Object.hasOwn(RANGE, op) && fits(value)) {
-          // SQLite orders every number below every string; nedb compares only like with like.
+          // SQLite orders every number below every string; MongoDB's $lt/$gt compare only like with like.
           plan.where.push(`${expr} ${RANGE[op]} ?`, typeof value === 'string' ? `${expr} >= ''` : `${expr} < ''`);
           plan.params.push(value);
         } else {
@@ -105,12 +104,12 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
       const page = ` LIMIT ${options.limit ? Math.trunc(options.limit) : -1} OFFSET ${Math.trunc(skip)}`;
       return [...this.rows(base + order + page, plan.params)].map((r) => JSON.parse(r.doc) as T);
     }
-    const query = toQuery(filter);
+    const matches = matcher(filter);
     const out: T[] = [];
     const end = options.limit ? skip + options.limit : Infinity;
     for (const row of this.rows(base + (order ?? ''), plan.params)) {
       const doc = JSON.parse(row.doc) as T;
-      if (!match(doc, query)) continue;
+      if (!matches(doc)) continue;
       out.push(doc);
       if (order !== null && out.length >= end) break; // already in order: stop at the page's end
     }
@@ -129,9 +128,9 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
       this.host.ensureTable(this.name);
       return (this.host.stmt(`SELECT COUNT(*) AS n FROM ${this.table}${this.where(plan)}`).get(...plan.params) as { n: number }).n;
     }
-    const query = toQuery(filter);
+    const matches = matcher(filter);
     let n = 0;
-    for (const row of this.rows(`SELECT doc FROM ${this.table}${this.where(plan)}`, plan.params)) if (match(JSON.parse(row.doc), query)) n++;
+    for (const row of this.rows(`SELECT doc FROM ${this.table}${this.where(plan)}`, plan.params)) if (matches(JSON.parse(row.doc))) n++;
     return n;
   }
 
@@ -144,11 +143,11 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
     const [doc] = await this.find(filter, { limit: 1 });
     if (doc) {
-      this.write(modify(doc, toUpdate(update)));
+      this.write(applyUpdate(doc, update));
       return { matched: 1, upserted: false };
     }
     if (!options.upsert) return { matched: 0, upserted: false };
-    const created = modify(upsertSeed(filter) as Doc, toUpdate(update));
+    const created = applyUpdate(upsertSeed(filter), update);
     if (typeof created._id !== 'string' || !created._id) throw new Error('An upsert needs a string _id in its filter or update');
     if (this.exists(created._id)) throw new DuplicateKeyError(`Duplicate _id ${created._id} in ${this.name}`);
     this.write(created);
@@ -157,7 +156,7 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
 
   async updateMany(filter: Filter, update: Update) {
     const docs = await this.find(filter);
-    for (const doc of docs) this.write(modify(doc, toUpdate(update)));
+    for (const doc of docs) this.write(applyUpdate(doc, update));
     return { matched: docs.length };
   }
 

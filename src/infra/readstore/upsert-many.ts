@@ -1,6 +1,6 @@
 /**
  * `upsertMany` spelled as one guarded `updateOne` upsert per document: what the adapters without a
- * bulk path of their own (nedb, the embedded archive) do, and the reference the others must match.
+ * bulk path of their own (the embedded archive) do, and the reference the others must match.
  */
 import { type Collection, type Doc, DuplicateKeyError, type Filter, type Update } from './port.js';
 

@@ -1,0 +1,95 @@
+/**
+ * The embedded event store's table and its rows: the schema, the columns every read selects, and how
+ * a row becomes a RecordedEvent.
+ */
+import type Database from 'better-sqlite3';
+import type { EventMetadata, RecordedEvent } from './port.js';
+
+/**
+ * An event row as an array in COLUMNS order: statements that read events run in better-sqlite3's raw
+ * mode, which skips building an object per row (a replay reads every row: 9.7 → 5.7 µs per event).
+ */
+export type EventRow = [position: number, id: string, stream: string, revision: number, type: string, data: string, metadata: string, created_at: string];
+
+export const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position   INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT    NOT NULL UNIQUE,
+    stream     TEXT    NOT NULL,
+    revision   INTEGER NOT NULL,
+    type       TEXT    NOT NULL,
+    data       TEXT    NOT NULL,
+    metadata   TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  );
+  CREATE INDEX IF NOT EXISTS events_type_position ON events (type, position);
+`;
+
+export const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
+
+/** About how much memory a row's event holds: its JSON, which dominates (chunk events carry ~1 MB of text). */
+export const rowBytes = (row: EventRow) => row[5].length + row[6].length;
+
+/** A statement reading events, answering rows as EventRow arrays. */
+export const eventRows = <P extends unknown[]>(db: Database.Database, sql: string) => db.prepare<P, EventRow>(sql).raw(true);
+
+export function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row[1],
+    type: row[4],
+    data: JSON.parse(row[5]),
+    metadata: JSON.parse(row[6]),
+    streamName: row[2],
+    revision: row[3],
+    position: row[0],
+    createdAt: new Date(row[7]),
+  };
+}
+
+/**
+ * A recorded event whose metadata and createdAt are parsed when first read (`readAll({lean: true})`): a
+ * replay's projections read neither, and the metadata is most of an event's JSON (building a 100k
+ * replay's events: 4.6 → 2.6 µs each in a profile).
+ */
+class LeanRecordedEvent implements RecordedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly streamName: string;
+  readonly revision: number;
+  readonly position: number;
+  #metadata: string | EventMetadata;
+  #createdAt: string | Date;
+
+  constructor(row: EventRow) {
+    this.id = row[1];
+    this.type = row[4];
+    this.data = JSON.parse(row[5]);
+    this.streamName = row[2];
+    this.revision = row[3];
+    this.position = row[0];
+    this.#metadata = row[6];
+    this.#createdAt = row[7];
+  }
+
+  get metadata(): EventMetadata {
+    const m = this.#metadata;
+    return typeof m === 'string' ? (this.#metadata = JSON.parse(m) as EventMetadata) : m;
+  }
+
+  get createdAt(): Date {
+    const at = this.#createdAt;
+    return typeof at === 'string' ? (this.#createdAt = new Date(at)) : at;
+  }
+
+  /** The same JSON as an eagerly read event's. */
+  toJSON(): RecordedEvent {
+    return {
+      id: this.id, type: this.type, data: this.data, metadata: this.metadata,
+      streamName: this.streamName, revision: this.revision, position: this.position, createdAt: this.createdAt,
+    };
+  }
+}
+
+export const toLeanRecorded = (row: EventRow): RecordedEvent => new LeanRecordedEvent(row);
