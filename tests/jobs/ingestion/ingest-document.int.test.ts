@@ -7,9 +7,11 @@ import type { EventStore, RecordedEvent } from '../../../src/infra/eventstore/po
 import { SqliteEventStore } from '../../../src/infra/eventstore/sqlite.js';
 import { FileNotFoundError } from '../../../src/infra/files/port.js';
 import { SqliteReadStore } from '../../../src/infra/readstore/sqlite.js';
+import { ExtractionAborted } from '../../../src/jobs/ingestion/extract.js';
 import { INGEST_DOCUMENT, type IngestJobData, ingestDocument, onIngestionFailed } from '../../../src/jobs/ingestion/ingest-document.js';
 import { SETTINGS } from '../../../src/projections/settings/projection.js';
 import { commandCtx } from '../../support/context.js';
+import { makeDocxBomb } from '../../support/docx-bomb.js';
 import { corruptPdf, makePdf } from '../../support/fixtures.js';
 
 /** Files kept in memory: the job only reads. */
@@ -211,6 +213,40 @@ describe('ingestion job', () => {
     const head = await store.headPosition();
     await ingestDocument(deps(), job);
     expect(await store.headPosition()).toBe(head);
+  });
+
+  it('given a document deleted while its text is being extracted, then the extraction is stopped and nothing more is appended', async () => {
+    const job = await uploaded(Buffer.from('text'));
+    let extracting!: () => void;
+    const started = new Promise<void>((resolve) => (extracting = resolve));
+    let aborted = false;
+    // An extraction that runs until it is told to stop, as a worker reading a huge file would.
+    const extract = (_format: DocumentFormat, _bytes: Buffer, budget: { signal?: AbortSignal } = {}) => new Promise<string>((_resolve, reject) => {
+      extracting();
+      budget.signal!.addEventListener('abort', () => {
+        aborted = true;
+        reject(new ExtractionAborted());
+      });
+    });
+    const running = ingestDocument({ ...deps(), extract, cancelCheckMs: 10 }, job);
+    await started;
+    await handleCommand(store, `document-${job.data.documentId}`, documentDecider, {
+      type: 'DeleteDocument', actor: { userId: 1, role: 'admin' }, now: new Date(),
+    }, commandCtx());
+    const head = await store.headPosition();
+
+    await running;
+    expect(aborted).toBe(true);
+    expect(await store.headPosition()).toBe(head);
+    expect(await types(job.data.documentId)).toEqual(['DocumentUploaded', 'DocumentDeleted']);
+  });
+
+  it('given the DOCX bomb, when ingested, then the document ends failed with a reason naming the limit', async () => {
+    const job = await uploaded(makeDocxBomb(), 'docx');
+    await ingestDocument(deps(), job);
+    const events = await eventsOf(job.data.documentId);
+    expect(events.map((e) => e.type)).toEqual(['DocumentUploaded', 'DocumentFailed']);
+    expect(events[1]!.data.reason).toMatch(/^Could not extract text from this DOCX file: it holds more than [\d,]+ XML elements\.$/);
   });
 });
 

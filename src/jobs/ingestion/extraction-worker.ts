@@ -1,0 +1,24 @@
+/**
+ * The extraction worker thread: reads one file (workerData: format and bytes), normalises its text
+ * and posts `{ text }` or `{ error: { message, reason } }`, then ends. Its heap is capped and its
+ * time limited by run-extraction.ts, so a file that slips past the limits costs a worker, not the server.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ExtractionError } from './extraction-error.js';
+import type { DocumentFormat } from './formats.js';
+import { normalizeWhitespace } from './normalize-whitespace.js';
+import { readFormat } from './read-formats.js';
+
+interface Task { format: DocumentFormat; bytes: Uint8Array }
+
+async function main(task: Task): Promise<void> {
+  const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length);
+  try {
+    parentPort!.postMessage({ text: normalizeWhitespace(await readFormat(task.format, bytes)) });
+  } catch (err) {
+    const message = (err as Error)?.message || String(err);
+    parentPort!.postMessage({ error: { message, reason: err instanceof ExtractionError ? err.reason : null } });
+  }
+}
+
+void main(workerData as Task);
