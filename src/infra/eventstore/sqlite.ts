@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
+  assertAppendSize,
   ConcurrencyError,
   type AppendResult,
   type BatchHandler,
@@ -217,6 +218,7 @@ export class SqliteEventStore implements EventStore {
   appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
     return new Promise((resolve, reject) => {
+      assertAppendSize(stream, events); // a throw here rejects the append before it is queued
       this.queue.push({ stream, events, expected: expectedRevision, resolve, reject, result: undefined, error: undefined, written: [] });
       this.scheduleGroup();
     });
