@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { couldNotExtract, ExtractionError } from './extraction-error.js';
 import { EXTRACTION_HEAP_MB, EXTRACTION_TIMEOUT_MS } from './extraction-limits.js';
+import type { ChunkOptions } from './chunk.js';
 import type { DocumentFormat } from './formats.js';
 
 export interface ExtractionBudget {
@@ -25,12 +26,17 @@ export class ExtractionAborted extends Error {
   }
 }
 
-type Reply = { text: string } | { error: { message: string; reason: string | null } };
+/** The normalised text, or with chunking asked for, its length and its chunks. */
+export type ExtractionResult = { text: string } | { characters: number; chunks: { text: string; start: number }[] };
 
-export async function runExtraction(format: DocumentFormat, bytes: Buffer, budget: ExtractionBudget = {}): Promise<string> {
+type Reply = ExtractionResult | { error: { message: string; reason: string | null } };
+
+export async function runExtraction(
+  format: DocumentFormat, bytes: Buffer, budget: ExtractionBudget = {}, chunking?: ChunkOptions,
+): Promise<ExtractionResult> {
   if (budget.signal?.aborted) throw new ExtractionAborted();
   const data = new Uint8Array(bytes); // a copy, moved to the worker: the caller keeps its buffer
-  const worker = startWorker({ format, bytes: data }, [data.buffer], budget.heapMb ?? EXTRACTION_HEAP_MB);
+  const worker = startWorker({ format, bytes: data, chunking }, [data.buffer], budget.heapMb ?? EXTRACTION_HEAP_MB);
   worker.stdout.resume(); // parsers may print; none of it belongs in our logs
   worker.stderr.resume();
   const timeoutMs = budget.timeoutMs ?? EXTRACTION_TIMEOUT_MS;
@@ -53,7 +59,7 @@ export async function runExtraction(format: DocumentFormat, bytes: Buffer, budge
       worker.once('exit', (code) => { settle(); reject(new Error(`the extraction worker stopped unexpectedly (exit code ${code})`)); });
     });
     if ('error' in reply) throw new ExtractionError(reply.error.message, reply.error.reason ?? couldNotExtract(format));
-    return reply.text;
+    return reply;
   } finally {
     budget.signal?.removeEventListener('abort', onAbort);
     await worker.terminate();

@@ -1,4 +1,4 @@
-import { ExtractionAborted, ExtractionError, extractText } from '../../../src/jobs/ingestion/extract.js';
+import { ExtractionAborted, ExtractionError, extractChunks, extractText } from '../../../src/jobs/ingestion/extract.js';
 import { MAX_DOCX_TAGS, MAX_HTML_TAGS, MAX_JSON_VALUES } from '../../../src/jobs/ingestion/extraction-limits.js';
 import { detectFormat } from '../../../src/jobs/ingestion/formats.js';
 import { makeDocxBomb } from '../../support/docx-bomb.js';
@@ -57,6 +57,18 @@ describe('extraction budget', () => {
   it('given JSON whose commas and brackets sit inside strings, when read, then they are not counted as values', async () => {
     const json = Buffer.from(JSON.stringify({ note: `${',[{'.repeat(MAX_JSON_VALUES)} \\" done` }));
     await expect(extractText('json', json)).resolves.toMatch(/^note: ,\[\{/);
+  });
+
+  it('given text of millions of one-letter words, when split, then the splitting runs under the worker\'s heap cap too', async () => {
+    // The splitter keeps a piece per word while it works: 5,000,000 of them do not fit in 32 MB.
+    const words = Buffer.from('a '.repeat(5_000_000));
+    const options = { chunkSize: 100, chunkOverlap: 0 };
+    expect(await refusal(extractChunks('txt', words, options, { heapMb: 32 }))).toBe(
+      'Could not extract text from this TXT file: reading it needs more than 32 MB of memory.',
+    );
+    const { characters, chunks } = await extractChunks('txt', Buffer.from('a '.repeat(1000)), options);
+    expect(characters).toBe(1999);
+    expect(chunks.map((c) => c.text).join(' ')).toBe('a '.repeat(1000).trim());
   });
 
   it('given an abort while reading, when the signal fires, then extraction stops with ExtractionAborted', async () => {

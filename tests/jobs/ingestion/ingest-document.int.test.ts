@@ -219,7 +219,7 @@ describe('ingestion job', () => {
     const started = new Promise<void>((resolve) => (extracting = resolve));
     let aborted = false;
     // An extraction that runs until it is told to stop, as a worker reading a huge file would.
-    const extract = (_format: DocumentFormat, _bytes: Buffer, budget: { signal?: AbortSignal } = {}) => new Promise<string>((_resolve, reject) => {
+    const extract = (_format: DocumentFormat, _bytes: Buffer, _options: unknown, budget: { signal?: AbortSignal } = {}) => new Promise<never>((_resolve, reject) => {
       extracting();
       budget.signal!.addEventListener('abort', () => {
         aborted = true;
