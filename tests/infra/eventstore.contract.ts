@@ -5,7 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  AppendTooLargeError,
+  appendBytes,
   ConcurrencyError,
+  MAX_APPEND_BYTES,
   type EventMetadata,
   type EventStore,
   type EventToAppend,
@@ -223,6 +226,29 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         expect(lost).toHaveLength(19);
         for (const o of lost) expect(o.reason).toBeInstanceOf(ConcurrencyError);
         expect(await store.readStream(stream)).toHaveLength(2);
+      });
+    });
+
+    describe('append size', () => {
+      it('given events whose data and metadata pass MAX_APPEND_BYTES in UTF-8 bytes (not in characters), when appended, then AppendTooLargeError and nothing is written', async () => {
+        const stream = newStream();
+        const cyrillic = 'щ'.repeat(300_000); // 300,000 characters, 600,000 bytes
+        const events = [event('ChunkAdded', { text: cyrillic }), event('ChunkAdded', { text: cyrillic })];
+        expect(appendBytes(events)).toBeGreaterThan(MAX_APPEND_BYTES);
+
+        await expect(store.appendToStream(stream, events, 'no_stream')).rejects.toBeInstanceOf(AppendTooLargeError);
+        expect(await store.readStream(stream)).toEqual([]);
+      });
+
+      it('given an append under MAX_APPEND_BYTES, then it is written whole', async () => {
+        const stream = newStream();
+        const probe = event('ChunkAdded', { text: '' });
+        const text = 'ж'.repeat((MAX_APPEND_BYTES - 1024 - appendBytes([probe])) / 2);
+        const big = { ...probe, data: { text } };
+        expect(appendBytes([big])).toBeLessThanOrEqual(MAX_APPEND_BYTES);
+
+        await store.appendToStream(stream, [big], 'no_stream');
+        expect((await store.readStream(stream))[0]!.data).toEqual({ text });
       });
     });
 

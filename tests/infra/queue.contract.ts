@@ -155,6 +155,37 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
       expect(failures).toHaveLength(1);
     });
 
+    it('given a failed job, when its id is enqueued with rerunIfFailed, then it runs again from its first attempt', async () => {
+      const jobs = uniqueName('rerun');
+      const attempts: number[] = [];
+      let healed = false;
+      await queue.process(jobs, async (job) => {
+        attempts.push(job.attempt);
+        if (!healed) throw new Error('not yet');
+      });
+      await queue.enqueue(jobs, { documentId: 4 }, { jobId: 'stuck', attempts: 2, backoffMs: 5 });
+      await eventually(() => failures.length >= 1, () => `attempts ${JSON.stringify(attempts)}`);
+      expect(attempts).toEqual([1, 2]);
+
+      healed = true;
+      await queue.enqueue(jobs, { documentId: 4 }, { jobId: 'stuck', attempts: 2, backoffMs: 5, rerunIfFailed: true });
+      await eventually(() => attempts.length >= 3, () => `attempts ${JSON.stringify(attempts)}`);
+      expect(attempts).toEqual([1, 2, 1]);
+      expect(failures).toHaveLength(1);
+    });
+
+    it('given a completed job, when its id is enqueued with rerunIfFailed, then it does not run again', async () => {
+      const jobs = uniqueName('rerun-done');
+      const ran: string[] = [];
+      await queue.process(jobs, async (job) => void ran.push(job.id), { concurrency: 1 });
+      await queue.enqueue(jobs, null, { jobId: 'done' });
+      await eventually(() => ran.length >= 1, () => 'job did not run');
+      await queue.enqueue(jobs, null, { jobId: 'done', rerunIfFailed: true });
+      await queue.enqueue(jobs, null, { jobId: 'sentinel' });
+      await eventually(() => ran.includes('sentinel'), () => 'sentinel did not run');
+      expect(ran).toEqual(['done', 'sentinel']);
+    });
+
     it('honours attempts: 1 (no retry)', async () => {
       const jobs = uniqueName('once');
       const attempts: number[] = [];

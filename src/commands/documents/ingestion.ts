@@ -6,16 +6,13 @@
 import { createHash } from 'node:crypto';
 import { type DocumentState, documentDecider } from '../../domain/documents/document.js';
 import type { Chunk } from '../../domain/documents/events.js';
-import type { EventStore } from '../../infra/eventstore/port.js';
+import { type EventStore, MAX_APPEND_BYTES } from '../../infra/eventstore/port.js';
 import type { CommandContext } from '../shared/context.js';
 import { scopedId } from '../shared/event-ids.js';
 import { currentState } from '../shared/current-state.js';
 import { handleCommand } from '../shared/handle.js';
 
 const documentStream = (documentId: number) => `document-${documentId}`;
-
-/** About 1 MB of chunk text per DocumentChunksAdded: well under EventStoreDB's event size limit. */
-export const CHUNK_BATCH_CHARS = 1_000_000;
 
 /** The context of one step of a job: its command id (hence its event ids) is fixed by the job and the step. */
 export function jobContext(jobId: string, step: string, now: Date): CommandContext {
@@ -33,21 +30,33 @@ export function jobContext(jobId: string, step: string, now: Date): CommandConte
 export const documentState = (store: EventStore, documentId: number): Promise<DocumentState> =>
   currentState(store, documentStream(documentId), documentDecider);
 
-/** Cuts chunks into batches of about `maxChars` characters of text (a chunk larger than that goes alone). */
-export function batches(chunks: readonly Chunk[], maxChars = CHUNK_BATCH_CHARS): { from: number; chunks: Chunk[] }[] {
+/**
+ * Bytes of serialized chunks per DocumentChunksAdded: half the event store's append limit
+ * (MAX_APPEND_BYTES, counted in UTF-8 bytes of JSON), which leaves ample room for the event's other
+ * fields and its metadata. Counted in bytes, not characters: Cyrillic takes two bytes a character,
+ * CJK three, and JSON escapes control characters in six.
+ */
+export const CHUNK_BATCH_BYTES = MAX_APPEND_BYTES / 2;
+
+/** What one chunk adds to its event: its JSON and the comma that separates it from the next. */
+const serializedBytes = (chunk: Chunk) => Buffer.byteLength(JSON.stringify(chunk)) + 1;
+
+/** Cuts chunks into batches of at most `maxBytes` of serialized chunks (a chunk larger than that goes alone). */
+export function batches(chunks: readonly Chunk[], maxBytes = CHUNK_BATCH_BYTES): { from: number; chunks: Chunk[] }[] {
   const out: { from: number; chunks: Chunk[] }[] = [];
   let current: Chunk[] = [];
   let size = 0;
   let from = 0;
   chunks.forEach((chunk, i) => {
-    if (current.length > 0 && size + chunk.text.length > maxChars) {
+    const bytes = serializedBytes(chunk);
+    if (current.length > 0 && size + bytes > maxBytes) {
       out.push({ from, chunks: current });
       current = [];
       size = 0;
       from = i;
     }
     current.push(chunk);
-    size += chunk.text.length;
+    size += bytes;
   });
   if (current.length > 0) out.push({ from, chunks: current });
   return out;

@@ -25,6 +25,7 @@ import {
   type StreamingRead,
 } from '@eventstore/db-client';
 import {
+  assertAppendSize,
   ConcurrencyError,
   type AppendResult,
   type BatchHandler,
@@ -110,6 +111,7 @@ export class EsdbEventStore implements EventStore {
 
   // No retries here: a retry is only safe with the same explicit expected revision, which callers own.
   async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    assertAppendSize(stream, events);
     const data = events.map((e) =>
       jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: e.metadata as unknown as JSONType }),
     );

@@ -97,3 +97,36 @@ export class ConcurrencyError extends Error {
     this.name = 'ConcurrencyError';
   }
 }
+
+/**
+ * The largest append every event store takes: 1,048,576 bytes, counted as the UTF-8 bytes of the
+ * events' JSON data plus JSON metadata, summed over all the events of one append.
+ *
+ * It is EventStoreDB's default MaxAppendSize. The server checks the whole write, not each event (a
+ * write of many small events fails as one large event would) and refuses it with
+ * MaxAppendSizeExceededError (`maxAppendSize` in @eventstore/db-client). Every adapter checks the
+ * same figure before writing, SQLite included, so the embedded default refuses what production would.
+ * docker-compose.yml sets the server's limit to this figure explicitly; raise both together, never one.
+ */
+export const MAX_APPEND_BYTES = 1_048_576;
+
+/** An append over MAX_APPEND_BYTES: nothing of it was written. */
+export class AppendTooLargeError extends Error {
+  constructor(readonly stream: string, readonly bytes: number) {
+    super(`Append to ${stream} refused: ${bytes} bytes of event data and metadata exceed the limit of ${MAX_APPEND_BYTES}`);
+    this.name = 'AppendTooLargeError';
+  }
+}
+
+/** The bytes an append counts against MAX_APPEND_BYTES. */
+export function appendBytes(events: readonly EventToAppend[]): number {
+  let bytes = 0;
+  for (const event of events) bytes += Buffer.byteLength(JSON.stringify(event.data) ?? '') + Buffer.byteLength(JSON.stringify(event.metadata) ?? '');
+  return bytes;
+}
+
+/** Throws AppendTooLargeError for an append over MAX_APPEND_BYTES; every adapter calls it before writing. */
+export function assertAppendSize(stream: string, events: readonly EventToAppend[]): void {
+  const bytes = appendBytes(events);
+  if (bytes > MAX_APPEND_BYTES) throw new AppendTooLargeError(stream, bytes);
+}

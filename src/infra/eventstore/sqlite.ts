@@ -6,8 +6,10 @@
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
-import type {
-  AppendResult, BatchHandler, EventStore, EventToAppend, ExpectedRevision, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeOptions, Subscription,
+import {
+  assertAppendSize,
+  type AppendResult, type BatchHandler, type EventStore, type EventToAppend, type ExpectedRevision, type ReadAllOptions,
+  type ReadStreamOptions, type RecordedEvent, type SubscribeOptions, type Subscription,
 } from './port.js';
 import { type AppendedGroup, GroupCommit } from './sqlite-group-commit.js';
 import { COLUMNS, type EventRow, SCHEMA, eventRows, rowBytes, toLeanRecorded, toRecorded } from './sqlite-rows.js';
@@ -67,6 +69,11 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
 
   appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
+    try {
+      assertAppendSize(stream, events); // refused before it is queued, as EventStoreDB refuses it
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.groups.append(stream, events, expectedRevision);
   }
 

@@ -58,14 +58,30 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   async enqueue(name: string, data: unknown, options: EnqueueOptions): Promise<void> {
-    // BullMQ answers an id it still holds (waiting, active, delayed, completed, failed) with that job.
-    await this.queue(name).add(name, data ?? null, {
+    // BullMQ answers an id it still holds (waiting, active, delayed, completed, failed) with that job,
+    // adding nothing: a failed one is kept (KEEP_FAILED) and would otherwise block its id for a month.
+    const job = await this.queue(name).add(name, data ?? null, {
       jobId: toBullId(options.jobId),
       attempts: Math.max(1, options.attempts ?? DEFAULT_ATTEMPTS),
       backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
       removeOnComplete: KEEP_COMPLETED,
       removeOnFail: KEEP_FAILED,
     });
+    if (options.rerunIfFailed) await this.rerunIfFailed(job);
+  }
+
+  /**
+   * Job.retry moves a failed job back to waiting; its attempt counters are reset so it gets its full
+   * attempts again. Another process may retry it first (retry then throws, the job no longer being
+   * failed): that is the same outcome.
+   */
+  private async rerunIfFailed(job: BullJob): Promise<void> {
+    if ((await job.getState()) !== 'failed') return;
+    try {
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    } catch (err) {
+      if ((await job.getState()) === 'failed') throw err;
+    }
   }
 
   async process<T = unknown>(name: string, handler: JobHandler<T>, options: ProcessOptions = {}): Promise<void> {

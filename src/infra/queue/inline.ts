@@ -55,7 +55,9 @@ export class InlineJobQueue implements JobQueue {
 
   async enqueue(name: string, data: unknown, options: EnqueueOptions): Promise<void> {
     this.assertOpen();
-    this.add(name, options.jobId, JSON.stringify(data ?? null), options.attempts, options.backoffMs);
+    const known = this.lane(name).known.get(options.jobId);
+    if (options.rerunIfFailed && known?.state === 'failed') this.rerun(known);
+    else this.add(name, options.jobId, JSON.stringify(data ?? null), options.attempts, options.backoffMs);
   }
 
   async process<T = unknown>(name: string, handler: JobHandler<T>, options: ProcessOptions = {}): Promise<void> {
@@ -113,6 +115,15 @@ export class InlineJobQueue implements JobQueue {
     lane.ready.push(entry);
     this.pump(lane);
     return entry;
+  }
+
+  /** A failed job back in line, its attempts counted afresh. */
+  private rerun(entry: Entry): void {
+    const lane = this.lane(entry.name);
+    entry.started = 0;
+    entry.state = 'waiting';
+    lane.ready.push(entry);
+    this.pump(lane);
   }
 
   private tick(name: string, schedule: Schedule): void {

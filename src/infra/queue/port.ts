@@ -26,6 +26,12 @@ export interface EnqueueOptions {
   attempts?: number;
   /** Wait before the first retry; doubled for each further one (default 1000). */
   backoffMs?: number;
+  /**
+   * A job of this id that failed (used up its attempts) runs again, attempts counted afresh; one
+   * waiting, running or done still adds nothing. For recovery: the process may have died after a
+   * job's last attempt failed and before anyone heard of it, leaving its work unfinished for good.
+   */
+  rerunIfFailed?: boolean;
 }
 
 export interface ProcessOptions {

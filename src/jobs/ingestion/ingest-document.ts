@@ -1,13 +1,14 @@
 import {
   contentHashOf, documentState, type IngestionRef, markFailed, markProcessed, recordChunks,
 } from '../../commands/documents/ingestion.js';
+import type { Chunk } from '../../domain/documents/events.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import { FileNotFoundError, type FileStore } from '../../infra/files/port.js';
 import type { FailedJob, Job } from '../../infra/queue/port.js';
 import type { ReadStore } from '../../infra/readstore/port.js';
 import { listSettings } from '../../projections/settings/queries.js';
-import { type ChunkOptions, splitSpans } from './chunk.js';
-import { ExtractionError, extractText } from './extract.js';
+import type { ChunkOptions } from './chunk.js';
+import { ExtractionAborted, ExtractionError, extractChunks } from './extract.js';
 import type { DocumentFormat } from '../../commands/documents/formats.js';
 
 export const INGEST_DOCUMENT = 'ingest-document';
@@ -29,6 +30,10 @@ export interface IngestDeps {
   now?: () => Date;
   /** Where the raw cause of a failed ingestion goes (the document itself shows only a public reason). */
   log?: (err: unknown, what: string) => void;
+  /** Reads and splits a file; extractChunks (a worker thread within the extraction budget) unless a test swaps it. */
+  extract?: typeof extractChunks;
+  /** How often a running extraction looks whether its document was deleted meanwhile (default 250 ms). */
+  cancelCheckMs?: number;
 }
 
 /** The chunking settings as the settings read model has them now. */
@@ -62,19 +67,46 @@ export async function ingestDocument(deps: IngestDeps, job: Job<IngestJobData>):
     return;
   }
 
-  let text: string;
+  let extracted: { characters: number; chunks: Chunk[] };
+  const cancel = whenNoLongerUnderWay(deps.store, ref, deps.cancelCheckMs ?? CANCEL_CHECK_MS);
   try {
-    text = await extractText(format, bytes);
+    extracted = await (deps.extract ?? extractChunks)(format, bytes, await chunkOptions(deps.db), { signal: cancel.signal });
   } catch (err) {
+    if (err instanceof ExtractionAborted) return; // deleted or superseded: its worker is stopped, nothing to record
     deps.log?.(err, `document ${documentId}: text extraction failed`);
     await markFailed(deps.store, ref, err instanceof ExtractionError ? err.reason : 'Could not extract text from this file.', now());
     return;
+  } finally {
+    cancel.stop();
   }
 
-  const spans = splitSpans(text, await chunkOptions(deps.db));
-  const chunks = spans.map(({ text: chunkText, start }) => ({ text: chunkText, start }));
+  const { characters, chunks } = extracted;
   await recordChunks(deps.store, ref, chunks, now());
-  await markProcessed(deps.store, ref, { chunkCount: chunks.length, characters: text.length, contentHash: contentHashOf(bytes) }, now());
+  await markProcessed(deps.store, ref, { chunkCount: chunks.length, characters, contentHash: contentHashOf(bytes) }, now());
+}
+
+const CANCEL_CHECK_MS = 250;
+
+/**
+ * A signal that fires once the ingestion is no longer under way (its document deleted, or another
+ * ingestion started): read from the document's stream, so it works whichever process the delete came
+ * through. A failed look is left for the next one.
+ */
+function whenNoLongerUnderWay(store: EventStore, ref: IngestionRef, everyMs: number): { signal: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  let looking = false;
+  const timer = setInterval(() => {
+    if (looking) return;
+    looking = true;
+    documentState(store, ref.documentId)
+      .then((state) => {
+        if (state.status !== 'processing' || state.ingestion !== ref.ingestion) controller.abort();
+      })
+      .catch(() => {})
+      .finally(() => { looking = false; });
+  }, everyMs);
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
 }
 
 /**

@@ -33,9 +33,9 @@ export function ingestionReactor(store: EventStore, checkpoints: Collection, que
   });
 }
 
-export async function enqueueIngestion(store: EventStore, queue: JobQueue, event: RecordedEvent, retry: RetryPolicy): Promise<void> {
+export async function enqueueIngestion(store: EventStore, queue: JobQueue, event: RecordedEvent, retry: RetryPolicy, rerunIfFailed = false): Promise<void> {
   const data = await jobData(store, event);
-  if (data) await queue.enqueue(INGEST_DOCUMENT, data, { jobId: event.id, ...retry });
+  if (data) await queue.enqueue(INGEST_DOCUMENT, data, { jobId: event.id, ...retry, rerunIfFailed });
 }
 
 /** The job's data: the upload's own, or for a changed source, the upload's file facts and the new ingestion number. */
@@ -53,10 +53,12 @@ function fromUpload(upload: DocumentUploaded['data']): IngestJobData {
 }
 
 /**
- * Jobs of the in-process queue die with the process, after the reactor's checkpoint has passed their
- * events. At start-up (once the read models have caught up) each document still `processing` gets
- * its job again, under the id of the event that started its current ingestion; the queue drops
- * the ids it still holds (BullMQ keeps them in Redis), so this only revives lost jobs.
+ * Every document still `processing` at start-up (once the read models have caught up) ends `ready`
+ * or `failed`. Jobs of the in-process queue die with the process, after the reactor's checkpoint has
+ * passed their events; a BullMQ job may have failed its last attempt in a process that died before
+ * marking the document failed. Each such document gets its job again, under the id of the event that
+ * started its current ingestion: a failed one runs again (its document then ends one way or the
+ * other), one waiting, running or done is left alone, so this revives only what was lost.
  */
 export async function resumeUnfinished(store: EventStore, db: ReadStore, queue: JobQueue, retry: RetryPolicy): Promise<number> {
   const unfinished = await db.collection(DOCUMENTS).find({ status: 'processing' });
@@ -64,7 +66,7 @@ export async function resumeUnfinished(store: EventStore, db: ReadStore, queue: 
   for (const doc of unfinished) {
     const start = await ingestionStart(store, `document-${doc.id}`, doc.ingestion as number);
     if (!start) continue;
-    await enqueueIngestion(store, queue, start, retry);
+    await enqueueIngestion(store, queue, start, retry, true);
     resumed++;
   }
   return resumed;

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import { batches, recordSourceChange } from '../../../src/commands/documents/ingestion.js';
+import { batches, CHUNK_BATCH_BYTES, recordSourceChange } from '../../../src/commands/documents/ingestion.js';
 import { handleCommand } from '../../../src/commands/shared/handle.js';
 import { documentDecider } from '../../../src/domain/documents/document.js';
 import type { DocumentFormat } from '../../../src/commands/documents/formats.js';
-import type { EventStore, RecordedEvent } from '../../../src/infra/eventstore/port.js';
+import { appendBytes, type EventStore, MAX_APPEND_BYTES, type RecordedEvent } from '../../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../../src/infra/eventstore/sqlite.js';
 import { FileNotFoundError } from '../../../src/infra/files/port.js';
 import { SqliteReadStore } from '../../../src/infra/readstore/sqlite.js';
+import { ExtractionAborted } from '../../../src/jobs/ingestion/extract.js';
 import { INGEST_DOCUMENT, type IngestJobData, ingestDocument, onIngestionFailed } from '../../../src/jobs/ingestion/ingest-document.js';
 import { SETTINGS } from '../../../src/projections/settings/projection.js';
 import { commandCtx } from '../../support/context.js';
+import { makeDocxBomb } from '../../support/docx-bomb.js';
 import { corruptPdf, makePdf } from '../../support/fixtures.js';
 
 /** Files kept in memory: the job only reads. */
@@ -94,7 +96,7 @@ describe('ingestion job', () => {
     expect(await store.headPosition()).toBe(head);
   });
 
-  it('given more than a megabyte of text, then chunks go in batches of about 1 MB, and a retry after a crash mid-way adds only the rest', async () => {
+  it('given more than a megabyte of text, then chunks go in batches of at most CHUNK_BATCH_BYTES, and a retry after a crash mid-way adds only the rest', async () => {
     const paragraph = 'The lighthouse keeper wrote down every ship that passed the northern cape that winter. ';
     const text = paragraph.repeat(Math.ceil(2_600_000 / paragraph.length));
     const job = await uploaded(Buffer.from(text));
@@ -113,11 +115,9 @@ describe('ingestion job', () => {
     await ingestDocument(deps(), { ...job, attempt: 2 });
     const events = await eventsOf(job.data.documentId);
     const added = events.filter((e) => e.type === 'DocumentChunksAdded');
-    expect(added.length).toBe(3);
-    for (const event of added) {
-      const size = (event.data.chunks as { text: string }[]).reduce((n, c) => n + c.text.length, 0);
-      expect(size).toBeLessThanOrEqual(1_000_000);
-    }
+    expect(added.length).toBe(batches(added.flatMap((e) => e.data.chunks)).length);
+    expect(added.length).toBeGreaterThan(2);
+    for (const event of added) expect(Buffer.byteLength(JSON.stringify(event.data.chunks))).toBeLessThanOrEqual(CHUNK_BATCH_BYTES);
     const froms = added.map((e) => e.data.from as number);
     const total = added.reduce((n, e) => n + e.data.chunks.length, 0);
     expect(froms[0]).toBe(0);
@@ -212,17 +212,87 @@ describe('ingestion job', () => {
     await ingestDocument(deps(), job);
     expect(await store.headPosition()).toBe(head);
   });
+
+  it('given a document deleted while its text is being extracted, then the extraction is stopped and nothing more is appended', async () => {
+    const job = await uploaded(Buffer.from('text'));
+    let extracting!: () => void;
+    const started = new Promise<void>((resolve) => (extracting = resolve));
+    let aborted = false;
+    // An extraction that runs until it is told to stop, as a worker reading a huge file would.
+    const extract = (_format: DocumentFormat, _bytes: Buffer, _options: unknown, budget: { signal?: AbortSignal } = {}) => new Promise<never>((_resolve, reject) => {
+      extracting();
+      budget.signal!.addEventListener('abort', () => {
+        aborted = true;
+        reject(new ExtractionAborted());
+      });
+    });
+    const running = ingestDocument({ ...deps(), extract, cancelCheckMs: 10 }, job);
+    await started;
+    await handleCommand(store, `document-${job.data.documentId}`, documentDecider, {
+      type: 'DeleteDocument', actor: { userId: 1, role: 'admin' }, now: new Date(),
+    }, commandCtx());
+    const head = await store.headPosition();
+
+    await running;
+    expect(aborted).toBe(true);
+    expect(await store.headPosition()).toBe(head);
+    expect(await types(job.data.documentId)).toEqual(['DocumentUploaded', 'DocumentDeleted']);
+  });
+
+  it.each([
+    ['Cyrillic', 'Мороз и солнце; день чудесный! Ещё ты дремлешь, друг прелестный. '],
+    ['CJK', '春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。'],
+])('given 3 MB of %s text, when ingested on the embedded store, then it is processed and no stored event passes MAX_APPEND_BYTES', async (_script, line) => {
+    const text = line.repeat(Math.ceil(3 * 1024 * 1024 / Buffer.byteLength(line)));
+    const job = await uploaded(Buffer.from(text));
+    await ingestDocument(deps(), job);
+
+    const events = await eventsOf(job.data.documentId);
+    expect(events.at(-1)).toMatchObject({ type: 'DocumentProcessed', data: { characters: text.trim().length } });
+    for (const event of events) expect(appendBytes([event])).toBeLessThanOrEqual(MAX_APPEND_BYTES);
+    const chunks = events.filter((e) => e.type === 'DocumentChunksAdded').flatMap((e) => e.data.chunks as { text: string }[]);
+    expect(chunks.map((c) => c.text).join('').length).toBeGreaterThanOrEqual(text.trim().length);
+  });
+
+  it('given the smallest chunk size (100), when 3 MB of CJK text is ingested, then every batch stays under the limit', async () => {
+    await db.collection(SETTINGS).insertOne({ _id: 'text_splitter_chunk_size', label: 'text_splitter_chunk_size', value: 100 });
+    await db.collection(SETTINGS).insertOne({ _id: 'text_splitter_chunk_overlap', label: 'text_splitter_chunk_overlap', value: 0 });
+    const line = '春眠不觉晓，处处闻啼鸟。';
+    const job = await uploaded(Buffer.from(line.repeat(Math.ceil(3 * 1024 * 1024 / Buffer.byteLength(line)))));
+    await ingestDocument(deps(), job);
+
+    const events = await eventsOf(job.data.documentId);
+    expect(events.at(-1)!.type).toBe('DocumentProcessed');
+    for (const event of events) expect(appendBytes([event])).toBeLessThanOrEqual(MAX_APPEND_BYTES);
+  });
+
+  it('given the DOCX bomb, when ingested, then the document ends failed with a reason naming the limit', async () => {
+    const job = await uploaded(makeDocxBomb(), 'docx');
+    await ingestDocument(deps(), job);
+    const events = await eventsOf(job.data.documentId);
+    expect(events.map((e) => e.type)).toEqual(['DocumentUploaded', 'DocumentFailed']);
+    expect(events[1]!.data.reason).toMatch(/^Could not extract text from this DOCX file: it holds more than [\d,]+ XML elements\.$/);
+  });
 });
 
 describe('chunk batches', () => {
   const chunk = (n: number) => ({ text: 'x'.repeat(n), start: 0 });
+  const bytes = (n: number) => Buffer.byteLength(JSON.stringify(chunk(n))) + 1;
+
+  it('counts serialized UTF-8 bytes, not characters: what fits three ASCII chunks fits one chunk of three-byte characters', () => {
+    const cjk = { text: '字'.repeat(100), start: 0 }; // 100 characters, 300 bytes of text
+    const ascii = { text: 'x'.repeat(100), start: 0 };
+    const limit = 3 * (Buffer.byteLength(JSON.stringify(ascii)) + 1);
+    expect(batches([ascii, ascii, ascii], limit)).toHaveLength(1);
+    expect(batches([cjk, cjk, cjk], limit)).toHaveLength(3);
+  });
 
   it('cuts before the chunk that would pass the limit, numbering each batch by its first chunk', () => {
-    expect(batches([chunk(4), chunk(4), chunk(4)], 8).map((b) => [b.from, b.chunks.length])).toEqual([[0, 2], [2, 1]]);
+    expect(batches([chunk(4), chunk(4), chunk(4)], 2 * bytes(4)).map((b) => [b.from, b.chunks.length])).toEqual([[0, 2], [2, 1]]);
   });
 
   it('sends a chunk larger than the limit alone, and nothing for no chunks', () => {
-    expect(batches([chunk(2), chunk(20), chunk(2)], 8).map((b) => [b.from, b.chunks.length])).toEqual([[0, 1], [1, 1], [2, 1]]);
+    expect(batches([chunk(2), chunk(20), chunk(2)], bytes(2) + bytes(2) - 1).map((b) => [b.from, b.chunks.length])).toEqual([[0, 1], [1, 1], [2, 1]]);
     expect(batches([], 8)).toEqual([]);
   });
 });

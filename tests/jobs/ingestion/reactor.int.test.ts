@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { handleCommand } from '../../../src/commands/shared/handle.js';
 import { documentDecider } from '../../../src/domain/documents/document.js';
 import { SqliteEventStore } from '../../../src/infra/eventstore/sqlite.js';
 import { FileNotFoundError } from '../../../src/infra/files/port.js';
+import { BullMqJobQueue } from '../../../src/infra/queue/bullmq.js';
 import { InlineJobQueue } from '../../../src/infra/queue/inline.js';
 import type { Job } from '../../../src/infra/queue/port.js';
 import { SqliteReadStore } from '../../../src/infra/readstore/sqlite.js';
-import { INGEST_DOCUMENT, ingestDocument } from '../../../src/jobs/ingestion/ingest-document.js';
-import { ingestionReactor, resumeUnfinished } from '../../../src/jobs/ingestion/reactor.js';
+import { INGEST_DOCUMENT, type IngestJobData, ingestDocument } from '../../../src/jobs/ingestion/ingest-document.js';
+import { enqueueIngestion, ingestionReactor, resumeUnfinished } from '../../../src/jobs/ingestion/reactor.js';
 import { syncWatchedDocuments } from '../../../src/jobs/ingestion/watch-sources.js';
 import { documentsProjection } from '../../../src/projections/documents/projection.js';
 import { projectionApplier } from '../../../src/projections/shared/runner.js';
@@ -16,6 +17,13 @@ import { commandCtx } from '../../support/context.js';
 
 const admin = { userId: 1, role: 'admin' as const };
 const retry = { attempts: 3, backoffMs: 10 };
+/** Set by tests/setup/global-setup.ts (a throwaway redis-server) unless given from outside. */
+function redisUrl(): string {
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error('REDIS_URL is not set: tests/setup/global-setup.ts should have started redis-server');
+  return url;
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('ingestion reactor, resumption and watched sources', () => {
@@ -97,6 +105,41 @@ describe('ingestion reactor, resumption and watched sources', () => {
     await eventually(() => jobs.length >= 1, () => 'not resumed');
     const [, second] = (await store.readAll()).filter((e) => e.type === 'DocumentUploaded');
     expect(jobs.map((j) => j.id)).toEqual([second!.id]);
+  });
+
+  it('given a document whose BullMQ job failed its last attempt in a process that died before marking it, then after a restart resumeUnfinished brings it to ready', async () => {
+    const prefix = `test-resume-${randomUUID()}`;
+    await upload(1, 'the harbour master counted the boats');
+    const [uploadedEvent] = await store.readStream('document-1');
+
+    // Before the crash: the job's only attempt fails, and nobody hears of it (the process dies).
+    const before = await BullMqJobQueue.connect(redisUrl(), { prefix });
+    let failedAttempts = 0;
+    await before.process(INGEST_DOCUMENT, async () => {
+      failedAttempts++;
+      throw new Error('worker lost its disk');
+    });
+    await enqueueIngestion(store, before, uploadedEvent!, { attempts: 1, backoffMs: 10 });
+    await eventually(() => failedAttempts >= 1, () => 'the job did not run');
+    await before.close();
+    await project();
+    expect(await db.collection('documents').find({ status: 'processing' })).toHaveLength(1);
+
+    // After the restart: the same id is failed in Redis; resuming must not be stopped by it.
+    const after = await BullMqJobQueue.connect(redisUrl(), { prefix });
+    try {
+      await after.process(INGEST_DOCUMENT, (job) => ingestDocument({ store, db, files: fileStore }, job as Job<IngestJobData>));
+      expect(await resumeUnfinished(store, db, after, retry)).toBe(1);
+      const deadline = Date.now() + 15_000;
+      let last = (await store.readStream('document-1')).at(-1)?.type;
+      while (last !== 'DocumentProcessed' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        last = (await store.readStream('document-1')).at(-1)?.type;
+      }
+      expect(last).toBe('DocumentProcessed');
+    } finally {
+      await after.close();
+    }
   });
 
   it('given a watched document whose stored file changed, then the sync records a source change once, and the reactor enqueues a re-ingestion', async () => {
