@@ -16,7 +16,7 @@ import { currentState } from '../shared/current-state.js';
 import { scopedId } from '../shared/event-ids.js';
 import { handleCommand } from '../shared/handle.js';
 import { KeyedMutex } from '../shared/keyed-mutex.js';
-import { parseInput } from '../shared/validation.js';
+import { parseInput, recordable, TEXT_LIMITS, tooLong } from '../shared/validation.js';
 import { currentSetting } from '../system/settings.js';
 import { workspaceStream } from '../workspaces/workspaces.js';
 import { embedStream, embedUuid } from './embed-configs.js';
@@ -39,8 +39,8 @@ const sessionId = z.string({ error: 'This field is required.' }).regex(SESSION_I
 
 export const embedChatInput = z.object({
   session_id: sessionId,
-  message: z.string({ error: 'This field is required.' }).trim().min(1, 'This field may not be blank.')
-    .max(10_000, 'Ensure this field has no more than 10000 characters.'),
+  message: recordable(z.string({ error: 'This field is required.' }).trim().min(1, 'This field may not be blank.')
+    .max(TEXT_LIMITS.embedMessage, tooLong(TEXT_LIMITS.embedMessage))),
 });
 
 /** Why an answer stopped, in words fit for the widget (the original error, if any, is `cause`, for the log). */

@@ -54,6 +54,17 @@ export class TokenService {
     return `${userId}.${createHmac('sha256', this.secret).update(`password-reset|${eventId}`).digest('base64url')}`;
   }
 
+  /**
+   * What the log keeps of a username that no account holds: people type passwords into the username box,
+   * so never the text itself. A keyed digest (HMAC-SHA-256, 128 bits) of its normalised form (NFKC, trimmed,
+   * lower-case, as usernames are reserved) still lets an auditor count attempts per name and, holding the
+   * key, check whether a given name was tried; without the key it cannot be reversed by guessing.
+   */
+  attemptedUsernameDigest(username: string): string {
+    const normalised = username.normalize('NFKC').trim().toLowerCase();
+    return createHmac('sha256', this.secret).update(`failed-login-username|${normalised}`).digest('base64url').slice(0, 22);
+  }
+
   private verify(token: string, typ: 'access' | 'refresh'): (jwt.JwtPayload & { ver: number }) | null {
     try {
       const claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });

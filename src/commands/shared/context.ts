@@ -1,6 +1,7 @@
 import type { ActorType, EventMetadata } from '../../infra/eventstore/port.js';
 import type { Role } from '../../domain/identity/roles.js';
 import { unauthorized } from '../../domain/shared/errors.js';
+import { TEXT_LIMITS } from '../../domain/shared/text.js';
 
 /** Who is acting. API keys act as the user who created them, with that user's role. */
 export interface Actor {
@@ -35,11 +36,14 @@ export function metadataFor(ctx: CommandContext, explicitActor?: { actorId: stri
     actorType: actorOverride ? actorOverride.actorType : ctx.system ? 'system' : ctx.actor?.type ?? 'user',
     correlationId: ctx.correlationId,
     causationId: ctx.causationId ?? ctx.commandId,
-    ip: ctx.ip,
-    userAgent: ctx.userAgent,
+    ip: headerValue(ctx.ip),
+    userAgent: headerValue(ctx.userAgent),
     schemaVersion: SCHEMA_VERSION,
   };
 }
+
+/** Headers the client chose are kept, but only so much of them: a request cannot fix what its agent sends. */
+const headerValue = (value: string | null) => (value === null ? null : value.slice(0, TEXT_LIMITS.header));
 
 /** Requests made before anyone is authenticated (login, password reset) are attributed to the user they concern. */
 export function attributedTo(ctx: CommandContext, userId: number): CommandContext {
