@@ -45,6 +45,7 @@ import { apiRateLimit, authRateLimit, uploadRateLimit } from './rest/rate-limit.
 import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
+import { createHttpServer } from './http-server.js';
 
 export interface Stores {
   store: EventStore;
@@ -182,7 +183,7 @@ export async function startChronicle(
   let graphql: GraphQLEndpoint | null = null;
   const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
-    server = http.createServer();
+    server = createHttpServer(config.httpTimeouts);
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
     server.on('request', httpApp(deps, logger, graphql.http, config.environment));
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));

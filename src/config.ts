@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type LlmConfig, loadLlmConfig } from './ai/llm/config.js';
+import type { HttpTimeouts } from './http-server.js';
 
 export type ProcessRole = 'api' | 'projector' | 'worker';
 
@@ -59,6 +60,8 @@ export interface Config {
   embeddingsApiKey: string | null;
   /** Namespaces the job queues' Redis keys, so deployments (or test servers) sharing a Redis keep their jobs apart. */
   queuePrefix: string;
+  /** Header, request and idle timeouts of the HTTP server. */
+  httpTimeouts: HttpTimeouts;
   /** LLM_PROVIDER and the providers' keys, endpoints and models; prompt token budgets. */
   llm: LlmConfig;
 }
@@ -104,6 +107,13 @@ export function loadConfig(env: Env = process.env): Config {
   for (const r of roles) if (!['api', 'projector', 'worker'].includes(r)) throw new Error(`Unknown ROLE "${r}"`);
   const synchronous = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new Error('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  const httpTimeouts = {
+    headersMs: positive(env, 'HTTP_HEADERS_TIMEOUT_MS', 20_000),
+    requestMs: positive(env, 'HTTP_REQUEST_TIMEOUT_MS', 120_000),
+    idleMs: positive(env, 'HTTP_IDLE_TIMEOUT_MS', 30_000),
+  };
+  // Node refuses a header timeout longer than the request timeout it is part of.
+  if (httpTimeouts.headersMs > httpTimeouts.requestMs) throw new Error('HTTP_HEADERS_TIMEOUT_MS may not exceed HTTP_REQUEST_TIMEOUT_MS');
   return {
     port: int(env, 'PORT', 8000),
     host: env.HOST || '0.0.0.0',
@@ -141,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,
     embeddingsApiKey: env.EMBEDDINGS_API_KEY || env.OPENAI_API_KEY || null,
     queuePrefix: env.QUEUE_PREFIX || 'chronicle',
+    httpTimeouts,
     llm: loadLlmConfig(env),
   };
 }
