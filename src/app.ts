@@ -183,9 +183,8 @@ export async function startChronicle(
   let graphql: GraphQLEndpoint | null = null;
   const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
-    server = createHttpServer(config.httpTimeouts);
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
-    server.on('request', httpApp(deps, logger, graphql.http, config.environment));
+    server = createHttpServer(config.httpTimeouts, httpApp(deps, logger, graphql.http, config.environment));
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });
