@@ -119,6 +119,7 @@ export async function startChronicle(
     llm: new LlmProviders(config.llm),
     promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
     uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
+    publicOrigin: { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts },
     apiRateLimit: apiRateLimit(
       config.rateLimitApiPerMinute,
       limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined,

@@ -60,6 +60,10 @@ export interface Config {
   embeddingsApiKey: string | null;
   /** Namespaces the job queues' Redis keys, so deployments (or test servers) sharing a Redis keep their jobs apart. */
   queuePrefix: string;
+  /** What absolute links in answers start with (no trailing slash); null: the request's host, if allowed. */
+  publicUrl: string | null;
+  /** Host names a request's Host header may name to be used in links (ALLOWED_HOSTS). */
+  allowedHosts: string[];
   /** Header, request and idle timeouts of the HTTP server. */
   httpTimeouts: HttpTimeouts;
   /** LLM_PROVIDER and the providers' keys, endpoints and models; prompt token budgets. */
@@ -86,6 +90,25 @@ function embeddingsProvider(raw: string | undefined): 'none' | 'openai' {
   const value = (raw || 'none').toLowerCase();
   if (value !== 'none' && value !== 'openai') throw new Error(`EMBEDDINGS_PROVIDER must be none or openai, got "${raw}"`);
   return value;
+}
+
+/** The default allowed hosts: this machine's names, and the address the server listens on when it is a specific one. */
+export function defaultAllowedHosts(listenHost: string): string[] {
+  const hosts = ['localhost', '127.0.0.1', '[::1]'];
+  if (!['0.0.0.0', '::', ''].includes(listenHost)) hosts.push(listenHost.includes(':') ? `[${listenHost}]` : listenHost.toLowerCase());
+  return [...new Set(hosts)];
+}
+
+function publicUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
 /** Kept in DATA_DIR when JWT_SECRET is unset, so tokens survive a restart of an embedded server. */
@@ -151,6 +174,10 @@ export function loadConfig(env: Env = process.env): Config {
     embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,
     embeddingsApiKey: env.EMBEDDINGS_API_KEY || env.OPENAI_API_KEY || null,
     queuePrefix: env.QUEUE_PREFIX || 'chronicle',
+    publicUrl: publicUrl(env.PUBLIC_URL),
+    allowedHosts: env.ALLOWED_HOSTS
+      ? env.ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+      : defaultAllowedHosts(env.HOST || '0.0.0.0'),
     httpTimeouts,
     llm: loadLlmConfig(env),
   };
