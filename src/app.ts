@@ -44,6 +44,7 @@ import { apiRateLimit, authRateLimit, uploadRateLimit } from './transport/rate-l
 import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
+import { createHttpServer } from './http-server.js';
 
 export interface Stores {
   store: EventStore;
@@ -136,6 +137,7 @@ export async function startChronicle(
     llm: new LlmProviders(config.llm),
     promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
     uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
+    publicOrigin: { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts },
     apiRateLimit: apiRateLimit(
       config.rateLimitApiPerMinute,
       limiterStore,
@@ -200,9 +202,8 @@ export async function startChronicle(
   let graphql: GraphQLEndpoint | null = null;
   const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
-    server = http.createServer();
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
-    server.on('request', httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment));
+    server = createHttpServer(config.httpTimeouts, httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment));
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });

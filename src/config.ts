@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type LlmConfig, loadLlmConfig } from './ai/llm/config.js';
+import type { HttpTimeouts } from './http-server.js';
 
 export type ProcessRole = 'api' | 'projector' | 'worker';
 
@@ -61,6 +62,12 @@ export interface Config {
   embeddingsApiKey: string | null;
   /** Namespaces the job queues' Redis keys, so deployments (or test servers) sharing a Redis keep their jobs apart. */
   queuePrefix: string;
+  /** What absolute links in answers start with (no trailing slash); null: the request's host, if allowed. */
+  publicUrl: string | null;
+  /** Host names a request's Host header may name to be used in links (ALLOWED_HOSTS). */
+  allowedHosts: string[];
+  /** Header, request and idle timeouts of the HTTP server. */
+  httpTimeouts: HttpTimeouts;
   /** LLM_PROVIDER and the providers' keys, endpoints and models; prompt token budgets. */
   llm: LlmConfig;
 }
@@ -87,6 +94,25 @@ function embeddingsProvider(raw: string | undefined): 'none' | 'openai' {
   return value;
 }
 
+/** The default allowed hosts: this machine's names, and the address the server listens on when it is a specific one. */
+export function defaultAllowedHosts(listenHost: string): string[] {
+  const hosts = ['localhost', '127.0.0.1', '[::1]'];
+  if (!['0.0.0.0', '::', ''].includes(listenHost)) hosts.push(listenHost.includes(':') ? `[${listenHost}]` : listenHost.toLowerCase());
+  return [...new Set(hosts)];
+}
+
+function publicUrl(raw: string | undefined): string | null {
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
 /** Kept in DATA_DIR when JWT_SECRET is unset, so tokens survive a restart of an embedded server. */
 function persistedSecret(dataDir: string): string {
   const file = path.join(dataDir, 'jwt-secret');
@@ -106,6 +132,13 @@ export function loadConfig(env: Env = process.env): Config {
   for (const r of roles) if (!['api', 'projector', 'worker'].includes(r)) throw new Error(`Unknown ROLE "${r}"`);
   const synchronous = (env.SQLITE_SYNCHRONOUS || 'NORMAL').toUpperCase();
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') throw new Error('SQLITE_SYNCHRONOUS must be NORMAL or FULL');
+  const httpTimeouts = {
+    headersMs: positive(env, 'HTTP_HEADERS_TIMEOUT_MS', 20_000),
+    requestMs: positive(env, 'HTTP_REQUEST_TIMEOUT_MS', 120_000),
+    idleMs: positive(env, 'HTTP_IDLE_TIMEOUT_MS', 30_000),
+  };
+  // Node refuses a header timeout longer than the request timeout it is part of.
+  if (httpTimeouts.headersMs > httpTimeouts.requestMs) throw new Error('HTTP_HEADERS_TIMEOUT_MS may not exceed HTTP_REQUEST_TIMEOUT_MS');
   return {
     port: int(env, 'PORT', 8000),
     host: env.HOST || '0.0.0.0',
@@ -144,6 +177,11 @@ export function loadConfig(env: Env = process.env): Config {
     embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,
     embeddingsApiKey: env.EMBEDDINGS_API_KEY || env.OPENAI_API_KEY || null,
     queuePrefix: env.QUEUE_PREFIX || 'chronicle',
+    publicUrl: publicUrl(env.PUBLIC_URL),
+    allowedHosts: env.ALLOWED_HOSTS
+      ? env.ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+      : defaultAllowedHosts(env.HOST || '0.0.0.0'),
+    httpTimeouts,
     llm: loadLlmConfig(env),
   };
 }

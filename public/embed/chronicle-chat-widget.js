@@ -22,17 +22,21 @@
 
   // ---- session: one per browser and config, kept across visits.
   var sessionKey = 'chronicle-chat-session:' + embedId;
+  // The id is what lets this browser read its history, so it is a random (version 4) UUID, which the
+  // server requires: randomUUID where the page is a secure context, else the same from getRandomValues.
+  var SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
   function newSessionId() {
-    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
-    return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, function (c) {
-      var r = (Math.random() * 16) | 0;
-      return (c === 'x' ? r : (r & 0x3) | 0x8).toString(16);
-    });
+    if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
   }
   function sessionId() {
     var id = null;
     try { id = localStorage.getItem(sessionKey); } catch (e) { /* storage blocked: a session per page view */ }
-    if (!id || !/^[A-Za-z0-9._:-]{1,128}$/.test(id)) {
+    if (!id || !SESSION_ID.test(id)) {
       id = newSessionId();
       try { localStorage.setItem(sessionKey, id); } catch (e) { /* as above */ }
     }

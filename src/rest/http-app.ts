@@ -6,6 +6,8 @@ import { authenticator } from './auth.js';
 import { TRUST_PROXY } from '../transport/client-address.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { jsonBodiesOnly } from './json-bodies.js';
+import { publicBaseUrls } from '../transport/public-base-url.js';
 import { requestLogging } from './request-ids.js';
 import { staticHeaders } from './static-headers.js';
 import { createMetrics } from './metrics.js';
@@ -36,6 +38,8 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, en
   app.use(requestLogging(logger));
   app.use(metrics.timer);
   app.use(staticHeaders(helmet({ contentSecurityPolicy: false })));
+  app.use(jsonBodiesOnly);
+  app.use(publicBaseUrls(deps.publicOrigin));
   app.use(express.json({ limit: '1mb' }));
   app.use(healthRoutes(deps, metrics.registry));
   // Public and before authentication: the API description and Swagger UI need no token.

@@ -26,7 +26,9 @@ export function pageOf(req: Request): Page {
 }
 
 function pageUrl(req: Request, limit: number, offset: number): string {
-  const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host')}`);
+  // Never from the Host header alone: see public-base-url.ts.
+  const base = req.publicBaseUrl ?? `${req.protocol}://localhost:${req.socket.localPort}`;
+  const url = new URL(base + req.originalUrl);
   url.searchParams.set('limit', String(limit));
   if (offset > 0) url.searchParams.set('offset', String(offset));
   else url.searchParams.delete('offset');

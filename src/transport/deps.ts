@@ -5,6 +5,7 @@ import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { EventLogReader } from '../infra/event-logs/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
+import type { PublicOrigin } from './public-base-url.js';
 import type { AuthRateLimit, UserRateLimit } from './rate-limit.js';
 
 /** What the composition root gives every transport (REST, GraphQL, WebSockets): commands' and queries' services. */
@@ -21,8 +22,9 @@ export interface TransportDeps extends CommandDeps, ChatDeps {
   knowledge: WorkspaceKnowledge;
   /** Document uploads: the largest accepted (bytes) and the per-user rate limit middleware. */
   uploads: { maxBytes: number; rateLimit: RequestHandler };
+  /** PUBLIC_URL and ALLOWED_HOSTS: what absolute links in answers are built on. */
+  publicOrigin: PublicOrigin;
 }
 
-/** Read-your-writes: answer only once the read models include what the command wrote. */
 /** Read-your-writes: answer only once the read models include what the command wrote (else NotYetReadableError, a 503). */
 export const settled = (deps: TransportDeps, position: number) => deps.progress.settle(position);

@@ -95,6 +95,7 @@ async function shown(locator: Locator, text: string, timeout = 20_000): Promise<
   return (await match.textContent()) ?? '';
 }
 
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const answers = (page: Page) => page.locator('[data-chronicle-chat] .msg.assistant');
 const alerts = (page: Page) => page.locator('[data-chronicle-chat] .msg.error');
 
@@ -116,7 +117,7 @@ it('on an allowed site, a visitor asks in the bubble and reads the answer from t
 
   // The session lives in localStorage, and the server's history of that session holds the exchange.
   const sessionId = await page.evaluate((uuid) => (globalThis as any).localStorage.getItem(`chronicle-chat-session:${uuid}`), config.uuid);
-  expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(sessionId).toMatch(UUID_V4);
   const history = await api(server, 'GET', `/api/embed/${config.uuid}/${sessionId}/`, undefined, { Origin: shop.origin });
   expect(history.body.map((c: any) => c.prompt)).toEqual(['Can I return an unused item for a full refund?']);
 
@@ -124,6 +125,22 @@ it('on an allowed site, a visitor asks in the bubble and reads the answer from t
   await page.reload();
   await page.getByRole('button', { name: 'Open chat' }).click();
   await shown(answers(page), '45 days', 10_000);
+  await page.close();
+}, 60_000);
+
+it('a browser holding a session id it did not draw (an older widget\'s "visitor-1") gets a random one and chats on', async () => {
+  const { config, snippet } = await shopPageFor('/returning', { workspace: workspaceId, chat_mode: 'query', allowlist_domains: shop.host });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await page.addInitScript((key) => (globalThis as any).localStorage.setItem(key, 'visitor-1'), `chronicle-chat-session:${config.uuid}`);
+  await page.goto(shop.page('/returning', snippet));
+
+  await ask(page, 'Can I return an unused item for a full refund?');
+  await shown(answers(page), 'within 45 days of delivery', 20_000);
+  expect(errors).toEqual([]);
+  const sessionId = await page.evaluate((uuid) => (globalThis as any).localStorage.getItem(`chronicle-chat-session:${uuid}`), config.uuid);
+  expect(sessionId).toMatch(UUID_V4);
   await page.close();
 }, 60_000);
 

@@ -393,11 +393,12 @@ describe('GET /api/system/event-logs/', () => {
     expect(entries).toEqual([expect.objectContaining({ event: 'failed_login_invalid_password', user_id: member.user.id })]);
   });
 
-  it('given an unknown username, then failed_login_invalid_username naming the username tried', async () => {
+  it('given an unknown username, then failed_login_invalid_username with a keyed digest of the name tried, never the name', async () => {
     const entries = await logs(`event=failed_login_invalid_username&from_date=${encodeURIComponent(start)}`);
     expect(entries).toHaveLength(1);
     expect(entries[0].event).toBe('failed_login_invalid_username');
-    expect(JSON.stringify(entries[0].metadata)).toContain(ghost);
+    expect(entries[0].metadata.username_digest).toBe(server.deps.tokens.attemptedUsernameDigest(ghost.toUpperCase()));
+    expect(JSON.stringify(entries[0].metadata)).not.toContain(ghost);
   });
 
   it('given a workspace created, then workspace_created by its creator', async () => {

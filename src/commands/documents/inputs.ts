@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalid } from '../../domain/shared/errors.js';
+import { TEXT_LIMITS, unsafeTextReason } from '../../domain/shared/text.js';
 
 const fieldError = (field: string, message: string) => invalid('Validation failed.', { [field]: [message] });
 
@@ -43,5 +44,21 @@ export function parseMetadata(raw: unknown): Record<string, unknown> {
     }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fieldError('metadata', 'Must be a JSON object.');
+  // Kept in the upload's event for good: bounded as a whole, and every key and string held to the text rule.
+  if (JSON.stringify(value).length > TEXT_LIMITS.metadataJson) {
+    throw fieldError('metadata', `Ensure this object has no more than ${TEXT_LIMITS.metadataJson} characters as JSON.`);
+  }
+  const unsafe = firstUnsafeText(value);
+  if (unsafe) throw fieldError('metadata', unsafe);
   return value as Record<string, unknown>;
+}
+
+function firstUnsafeText(value: unknown): string | null {
+  if (typeof value === 'string') return unsafeTextReason(value);
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const unsafe = unsafeTextReason(key) ?? firstUnsafeText(inner);
+    if (unsafe) return unsafe;
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { allowlistHost } from '../../domain/embeds/allowlist.js';
 import { EMBED_CHAT_MODES, type EmbedChanges } from '../../domain/embeds/events.js';
+import { TEXT_LIMITS } from '../shared/validation.js';
 
 const limit = z.number({ error: 'A valid integer is required.' }).int('A valid integer is required.')
   .min(1, 'Ensure this value is greater than or equal to 1.').max(1_000_000, 'Ensure this value is less than or equal to 1000000.').nullable();
@@ -20,7 +21,7 @@ const allowlist = z.union([z.string(), z.array(z.string())], { error: 'Expected 
   });
 
 /** The workspace by id (as the spec shows it) or by slug. */
-const workspaceRef = z.union([z.number().int().positive(), z.string().trim().min(1).max(255)], {
+const workspaceRef = z.union([z.number().int().positive(), z.string().trim().min(1).max(TEXT_LIMITS.name)], {
   error: (i) => (i.input === undefined ? 'This field is required.' : 'A workspace id or slug is required.'),
 });
 

@@ -5,7 +5,7 @@ import { originAllowed } from '../../domain/embeds/allowlist.js';
 import { embedConfigDecider } from '../../domain/embeds/embed-config.js';
 import type { EmbedSettings } from '../../domain/embeds/events.js';
 import { embedExchangeDecider, embedQuotaDecider } from '../../domain/embeds/public-chat.js';
-import { forbidden, notFound } from '../../domain/shared/errors.js';
+import { forbidden, invalid, notFound } from '../../domain/shared/errors.js';
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import { workspaceDecider } from '../../domain/workspaces/workspace.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
@@ -15,7 +15,7 @@ import { currentState } from '../shared/current-state.js';
 import { scopedId } from '../shared/event-ids.js';
 import { handleCommand } from '../shared/handle.js';
 import { KeyedMutex } from '../shared/keyed-mutex.js';
-import { parseInput } from '../shared/validation.js';
+import { parseInput, recordable, TEXT_LIMITS, tooLong } from '../shared/validation.js';
 import { currentSetting } from '../system/settings.js';
 import { workspaceStream } from '../workspaces/workspaces.js';
 import { embedStream, embedUuid } from './embed-configs.js';
@@ -32,14 +32,19 @@ export interface EmbedChatDeps extends ChatDeps {
   progress: { waitFor(position: number): Promise<boolean> };
 }
 
-/** Session ids are chosen by the widget (a UUID in localStorage): short, and plain enough to be a key. */
-const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const sessionId = z.string({ error: 'This field is required.' }).regex(SESSION_ID, 'Use 1 to 128 letters, digits, dots, dashes, underscores or colons.');
+/**
+ * Knowing a session id is what lets a visitor read its history, so it must be unguessable: the widget
+ * draws a random (version 4) UUID and keeps it in localStorage; a name a visitor picks ("visitor-1") is
+ * refused. Kept lower-case, so one id is one session however it is written.
+ */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const BAD_SESSION_ID = 'Must be a random UUID (version 4), as the widget makes them.';
+const sessionId = z.string({ error: 'This field is required.' }).regex(SESSION_ID, BAD_SESSION_ID).transform((id) => id.toLowerCase());
 
 export const embedChatInput = z.object({
   session_id: sessionId,
-  message: z.string({ error: 'This field is required.' }).trim().min(1, 'This field may not be blank.')
-    .max(10_000, 'Ensure this field has no more than 10000 characters.'),
+  message: recordable(z.string({ error: 'This field is required.' }).trim().min(1, 'This field may not be blank.')
+    .max(TEXT_LIMITS.embedMessage, tooLong(TEXT_LIMITS.embedMessage))),
 });
 
 /** Why an answer stopped, in words fit for the widget (the original error, if any, is `cause`, for the log). */
@@ -169,9 +174,9 @@ async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (
   }
 }
 
-/** The session whose history a widget asks for, after the same 404 and 403 checks. */
+/** The session whose history a widget asks for, after the same 404 and 403 checks; never another session's. */
 export async function usableEmbedSession(store: EventStore, rawUuid: unknown, origin: string | null, rawSessionId: unknown) {
   const { uuid } = await usableEmbedConfig(store, rawUuid, origin);
-  if (typeof rawSessionId !== 'string' || !SESSION_ID.test(rawSessionId)) throw notFound();
-  return { uuid, sessionId: rawSessionId };
+  if (typeof rawSessionId !== 'string' || !SESSION_ID.test(rawSessionId)) throw invalid('Validation failed.', { session_id: [BAD_SESSION_ID] });
+  return { uuid, sessionId: rawSessionId.toLowerCase() };
 }

@@ -1,21 +1,22 @@
 import { z } from 'zod';
 import { ROLES } from '../../domain/identity/roles.js';
+import { TEXT_LIMITS, tooLong } from '../shared/validation.js';
 
 const required = (name: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'This field is required.' : `${name} must be a string.`) });
 
 export const usernameSchema = z.string(required('Username'))
   .min(1, 'This field may not be blank.')
-  .max(150, 'Ensure this field has no more than 150 characters.')
+  .max(TEXT_LIMITS.username, tooLong(TEXT_LIMITS.username))
   .regex(/^[\w.@+-]+$/, 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.');
 
-const password = z.string(required('Password')).min(1, 'This field may not be blank.').max(256, 'Ensure this field has no more than 256 characters.');
+const password = z.string(required('Password')).min(1, 'This field may not be blank.').max(TEXT_LIMITS.password, tooLong(TEXT_LIMITS.password));
 export const passwordSchema = password;
 /**
  * zod's email rule, with domain labels that neither start nor end with a hyphen (RFC 1035): what the
  * API document's `format: email` accepts, so a client validating against it and the server agree.
  */
 const EMAIL = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
-export const emailSchema = z.string(required('Email')).max(254).email({ pattern: EMAIL, error: 'Enter a valid email address.' });
+export const emailSchema = z.string(required('Email')).max(TEXT_LIMITS.email, tooLong(TEXT_LIMITS.email)).email({ pattern: EMAIL, error: 'Enter a valid email address.' });
 
 export const registerInput = z.object({
   username: usernameSchema,
@@ -24,7 +25,10 @@ export const registerInput = z.object({
   password_confirm: password,
 }).refine((v) => v.password === v.password_confirm, { path: ['password_confirm'], message: 'Passwords do not match.' });
 
-export const loginInput = z.object({ username: z.string(required('Username')).min(1, 'This field may not be blank.'), password });
+/** Any username a user could have fits the limit: a longer one is refused before it could reach the log. */
+const attemptedUsername = z.string(required('Username')).min(1, 'This field may not be blank.').max(TEXT_LIMITS.username, tooLong(TEXT_LIMITS.username));
+
+export const loginInput = z.object({ username: attemptedUsername, password });
 
 export const refreshInput = z.object({ refresh: z.string(required('Refresh token')).min(1, 'This field may not be blank.') });
 
@@ -34,7 +38,7 @@ export const changePasswordInput = z.object({
   new_password_confirm: password,
 }).refine((v) => v.new_password === v.new_password_confirm, { path: ['new_password_confirm'], message: 'Passwords do not match.' });
 
-export const requestResetInput = z.object({ username: z.string(required('Username')).min(1, 'This field may not be blank.') });
+export const requestResetInput = z.object({ username: attemptedUsername });
 
 export const resetPasswordInput = z.object({
   token: z.string(required('Token')).min(1, 'This field may not be blank.'),

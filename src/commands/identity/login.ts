@@ -22,7 +22,7 @@ export async function logIn(store: EventStore, tokens: TokenService, rawInput: u
     const stream = `loginfailure-${randomUUID()}`;
     await store.appendToStream(stream, [{
       id: eventId(ctx.commandId, stream, 0), type: 'LoginFailedInvalidUsername',
-      data: { username, at: ctx.now.toISOString() }, metadata: metadataFor(ctx, { actorId: null, actorType: 'user' }),
+      data: { usernameDigest: tokens.attemptedUsernameDigest(username), at: ctx.now.toISOString() }, metadata: metadataFor(ctx, { actorId: null, actorType: 'user' }),
     }], 'no_stream');
     throw unauthorized(INVALID_CREDENTIALS);
   }

@@ -33,8 +33,8 @@ export class TokenService {
 
   /** Access claims from a payload whose signature was already checked (by passport-jwt). */
   static accessClaims(payload: unknown): AccessClaims | null {
-    const p = payload as { typ?: unknown; sub?: unknown; ver?: unknown } | null;
-    if (!p || p.typ !== 'access' || !Number.isInteger(Number(p.sub)) || !Number.isInteger(p.ver)) return null;
+    const p = payload as { typ?: unknown; sub?: unknown; ver?: unknown; exp?: unknown } | null;
+    if (!p || p.typ !== 'access' || !expires(p) || !Number.isInteger(Number(p.sub)) || !Number.isInteger(p.ver)) return null;
     return { userId: Number(p.sub), tokenVersion: p.ver as number };
   }
 
@@ -54,15 +54,32 @@ export class TokenService {
     return `${userId}.${createHmac('sha256', this.secret).update(`password-reset|${eventId}`).digest('base64url')}`;
   }
 
+  /**
+   * What the log keeps of a username that no account holds: people type passwords into the username box,
+   * so never the text itself. A keyed digest (HMAC-SHA-256, 128 bits) of its normalised form (NFKC, trimmed,
+   * lower-case, as usernames are reserved) still lets an auditor count attempts per name and, holding the
+   * key, check whether a given name was tried; without the key it cannot be reversed by guessing.
+   */
+  attemptedUsernameDigest(username: string): string {
+    const normalised = username.normalize('NFKC').trim().toLowerCase();
+    return createHmac('sha256', this.secret).update(`failed-login-username|${normalised}`).digest('base64url').slice(0, 22);
+  }
+
   private verify(token: string, typ: 'access' | 'refresh'): (jwt.JwtPayload & { ver: number }) | null {
     try {
       const claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });
-      if (typeof claims !== 'object' || claims.typ !== typ || !Number.isInteger(Number(claims.sub)) || !Number.isInteger(claims.ver)) return null;
+      if (typeof claims !== 'object' || claims.typ !== typ || !expires(claims) || !Number.isInteger(Number(claims.sub)) || !Number.isInteger(claims.ver)) return null;
       return claims as jwt.JwtPayload & { ver: number };
     } catch {
       return null;
     }
   }
 }
+
+/**
+ * jsonwebtoken checks `exp` only when it is there: a token without one, however it was signed (a leaked
+ * secret, another service sharing it), would never expire. Every token this service issues has one.
+ */
+const expires = (claims: { exp?: unknown }) => typeof claims.exp === 'number' && Number.isFinite(claims.exp);
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');

@@ -1,6 +1,7 @@
 import type { Actor, ActorType } from '../../domain/shared/actor.js';
 import { unauthorized } from '../../domain/shared/errors.js';
 import type { EventMetadata } from '../../domain/shared/event-metadata.js';
+import { TEXT_LIMITS } from '../../domain/shared/text.js';
 
 export type { Actor };
 
@@ -30,11 +31,14 @@ export function metadataFor(ctx: CommandContext, explicitActor?: { actorId: stri
     actorType: actorOverride ? actorOverride.actorType : ctx.system ? 'system' : ctx.actor?.type ?? 'user',
     correlationId: ctx.correlationId,
     causationId: ctx.causationId ?? ctx.commandId,
-    ip: ctx.ip,
-    userAgent: ctx.userAgent,
+    ip: headerValue(ctx.ip),
+    userAgent: headerValue(ctx.userAgent),
     schemaVersion: SCHEMA_VERSION,
   };
 }
+
+/** Headers the client chose are kept, but only so much of them: a request cannot fix what its agent sends. */
+const headerValue = (value: string | null) => (value === null ? null : value.slice(0, TEXT_LIMITS.header));
 
 /** Requests made before anyone is authenticated (login, password reset) are attributed to the user they concern. */
 export function attributedTo(ctx: CommandContext, userId: number): CommandContext {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { CHAT_MODES, CHAT_PROVIDERS, type WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import type { WorkspaceChanges } from '../../domain/workspaces/events.js';
+import { recordable, TEXT_LIMITS, tooLong } from '../shared/validation.js';
 
 // Blank after trimming is refused: the pattern (rather than a minimum length) says so in the API document too.
-const name = z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a string.') })
-  .trim().regex(/\S/, 'This field may not be blank.').max(255, 'Ensure this field has no more than 255 characters.');
+const name = recordable(z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a string.') })
+  .trim().regex(/\S/, 'This field may not be blank.').max(TEXT_LIMITS.name, tooLong(TEXT_LIMITS.name)));
 
 const number = (min: number, max: number, int = false) => {
   const base = z.number({ error: 'A valid number is required.' });
@@ -17,13 +18,13 @@ const number = (min: number, max: number, int = false) => {
 const settingsShape = {
   chat_mode: z.enum(CHAT_MODES, { error: `Must be one of: ${CHAT_MODES.join(', ')}.` }),
   chat_provider: z.enum(CHAT_PROVIDERS, { error: `Must be one of: ${CHAT_PROVIDERS.join(', ')}.` }).nullable(),
-  chat_model: z.string({ error: 'Must be a string.' }).trim().min(1, 'This field may not be blank.').max(200).nullable(),
-  openai_prompt: z.string({ error: 'Must be a string.' }).max(20_000, 'Ensure this field has no more than 20000 characters.').nullable(),
+  chat_model: recordable(z.string({ error: 'Must be a string.' }).trim().min(1, 'This field may not be blank.').max(TEXT_LIMITS.label, tooLong(TEXT_LIMITS.label))).nullable(),
+  openai_prompt: recordable(z.string({ error: 'Must be a string.' }).max(TEXT_LIMITS.systemPrompt, tooLong(TEXT_LIMITS.systemPrompt))).nullable(),
   openai_temp: number(0, 2),
   top_n: number(1, 100, true),
   similarity_threshold: number(0, 1),
   chat_history: number(0, 100, true),
-  query_refusal_response: z.string({ error: 'Must be a string.' }).trim().min(1, 'This field may not be blank.').max(2000),
+  query_refusal_response: recordable(z.string({ error: 'Must be a string.' }).trim().min(1, 'This field may not be blank.').max(TEXT_LIMITS.shortText, tooLong(TEXT_LIMITS.shortText))),
 };
 
 const unknownKeys = { error: (issue: { code?: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys?.join(', ')}.` : 'Expected an object.') };

@@ -25,5 +25,5 @@ export type UserEvent =
   | UserRegistered | UserLoggedIn | LoginFailedInvalidPassword | SessionRefreshed | SessionRevoked
   | PasswordChanged | PasswordResetRequested | PasswordReset | UserUpdated | UserDeleted;
 
-/** Recorded on a stream of its own: there is no user to hang it on. */
-export type LoginFailedInvalidUsername = DomainEvent<'LoginFailedInvalidUsername', { username: string; at: string }>;
+/** Recorded on a stream of its own: there is no user to hang it on. The name tried is kept only as a keyed digest. */
+export type LoginFailedInvalidUsername = DomainEvent<'LoginFailedInvalidUsername', { usernameDigest: string; at: string }>;

@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from '../shared/decider.js';
 import { fieldError, notFound } from '../shared/errors.js';
+import { TEXT_LIMITS, unsafeTextReason } from '../shared/text.js';
 
 export const SETTING_LABELS = [
   'custom_app_name', 'support_email', 'footer_data', 'default_system_prompt',
@@ -17,7 +18,11 @@ interface SettingRule {
 
 const text = (max: number, defaultValue = ''): SettingRule => ({
   defaultValue,
-  parse: (v) => (typeof v === 'string' && v.length <= max ? v : { error: `Must be a string of at most ${max} characters.` }),
+  parse: (v) => {
+    if (typeof v !== 'string' || v.length > max) return { error: `Must be a string of at most ${max} characters.` };
+    const unsafe = unsafeTextReason(v);
+    return unsafe ? { error: unsafe } : v;
+  },
 });
 
 const integer = (min: number, max: number, defaultValue: number): SettingRule => ({
@@ -30,13 +35,13 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const LLM_PROVIDERS = ['extractive', 'openai', 'anthropic'] as const;
 
 export const SETTING_RULES = {
-  custom_app_name: text(100, 'Chronicle'),
+  custom_app_name: text(TEXT_LIMITS.appName, 'Chronicle'),
   support_email: {
     defaultValue: '',
-    parse: (v: unknown) => (typeof v === 'string' && (v === '' || EMAIL.test(v)) ? v : { error: 'Enter a valid email address.' }),
+    parse: (v: unknown) => (typeof v === 'string' && v.length <= TEXT_LIMITS.email && !unsafeTextReason(v) && (v === '' || EMAIL.test(v)) ? v : { error: 'Enter a valid email address.' }),
   },
-  footer_data: text(10_000),
-  default_system_prompt: text(20_000, 'Given the following conversation, relevant context, and a follow up question, reply with an answer to the current question the user is asking.'),
+  footer_data: text(TEXT_LIMITS.footer),
+  default_system_prompt: text(TEXT_LIMITS.systemPrompt, 'Given the following conversation, relevant context, and a follow up question, reply with an answer to the current question the user is asking.'),
   text_splitter_chunk_size: {
     defaultValue: 1000,
     parse: (v: unknown, current: (label: SettingLabel) => SettingValue) => {

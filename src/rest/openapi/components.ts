@@ -27,7 +27,7 @@ export const noContent: Response = { description: 'Done; no body.' };
 
 const ERROR_RESPONSES = {
   400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict',
-  413: 'PayloadTooLarge', 429: 'TooManyRequests', 500: 'InternalError',
+  413: 'PayloadTooLarge', 415: 'UnsupportedMediaType', 429: 'TooManyRequests', 500: 'InternalError',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
@@ -137,6 +137,10 @@ export const sharedComponents = {
     NotFound: { description: 'No such resource (or not visible to you).', content: json(ref('Detail'), { detail: 'Not found.' }) },
     Conflict: { description: 'A concurrent change won; retry.', content: json(ref('Error'), { error: 'Conflict. Please retry.' }) },
     PayloadTooLarge: { description: 'The request body or file is too large.', content: json(ref('Error'), { error: 'Request body is too large.' }) },
+    UnsupportedMediaType: {
+      description: 'A body that is not JSON (text/plain, a form, XML, or no Content-Type); nothing was changed.',
+      content: json(ref('Error'), { error: 'Unsupported media type "text/plain" in request. Send JSON with Content-Type: application/json.' }),
+    },
     TooManyRequests: {
       description: 'A rate limit or a daily message limit was reached.',
       content: json(ref('Error'), { error: 'You have reached your daily chat limit of 100' }),

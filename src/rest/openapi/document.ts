@@ -44,6 +44,9 @@ function withCommonResponses(path: string, method: string, op: Operation): Opera
     ...errors(500),
   };
   const writes = path.startsWith('/api/') && ['post', 'put', 'patch', 'delete'].includes(method);
+  // Every REST write but the multipart upload reads JSON only: another body is a 415, malformed JSON a 400.
+  const readsJson = writes && !op.requestBody?.content?.['multipart/form-data'];
+  if (readsJson) Object.assign(common, errors(400, 415));
   return {
     ...op,
     ...(writes ? { parameters: [...(op.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }] } : {}),

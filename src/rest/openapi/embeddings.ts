@@ -8,7 +8,9 @@ const TAG = 'Embeddings';
 const WIDGET_TAG = 'Embed widget (public)';
 const PUBLIC: never[] = [];
 const uuid = pathParam('uuid', { type: 'string', format: 'uuid' }, "The embed config's uuid.");
-const sessionId = pathParam('sessionId', { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' }, "The widget's session id.");
+/** A random (version 4) UUID the widget draws: knowing it is what lets a visitor read the history, so a chosen name is a 400. */
+const SESSION_ID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$';
+const sessionId = pathParam('sessionId', { type: 'string', pattern: SESSION_ID_PATTERN }, "The widget's session id: a random (version 4) UUID.");
 const PRIVILEGED = 'Admins and managers only.';
 const ORIGIN_RULES = 'Refused in this order: unknown or disabled config 404; an `Origin` outside a non-empty allowlist 403; '
   + 'over `max_chats_per_day` for the config (rolling 24 h) 429; over `message_limit` messages in the session 429. '
@@ -120,7 +122,7 @@ export const embeddingsSection: ApiSection = {
         requestBody: jsonBody({
           type: 'object', required: ['session_id', 'message'],
           properties: {
-            session_id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+            session_id: { type: 'string', pattern: SESSION_ID_PATTERN, description: 'A random (version 4) UUID the widget draws and keeps.' },
             message: { type: 'string', minLength: 1, maxLength: 10000 },
           },
         }, { session_id: '3f6c1a9e-6d1b-4c55-9d7a-0b1e2c3d4e5f', message: 'What is your return policy?' }),

@@ -66,7 +66,7 @@ export function embeddingRoutes(deps: RestDeps): Router {
   router.get('/configs/:uuid/embed_code/', async (req, res) => {
     const found = await config(embedUuid(req.params.uuid));
     const workspace = await findWorkspaceById(deps.db, req.actor!, found.workspace);
-    res.json({ embed_code: embedSnippet(baseUrlOf(req), found.uuid), uuid: found.uuid, workspace: workspace?.name ?? null });
+    res.json({ embed_code: embedSnippet(req.publicBaseUrl ?? baseUrlOf(req), found.uuid), uuid: found.uuid, workspace: workspace?.name ?? null });
   });
 
   router.get('/chats/sessions/', async (req, res) => {
