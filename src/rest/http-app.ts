@@ -7,6 +7,7 @@ import { authenticator } from './auth.js';
 import { TRUST_PROXY } from './client-address.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { refuseDeepJson } from './json-depth.js';
 import { requestLogging } from './request-ids.js';
 import { staticHeaders } from './static-headers.js';
 import { createMetrics } from './metrics.js';
@@ -34,7 +35,7 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: RequestHandler,
   app.use(requestLogging(logger));
   app.use(metrics.timer);
   app.use(staticHeaders(helmet({ contentSecurityPolicy: false })));
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: '1mb' }), refuseDeepJson);
   app.use(healthRoutes(deps, metrics.registry));
   // Public and before authentication: the API description and Swagger UI need no token.
   const apiDocs = apiDocsRouters();
