@@ -7,6 +7,7 @@ import type { Filter } from '../../infra/readstore/port.js';
 import {
   chatHistory, exportChats, findVisibleChat, listChats, SEARCH_FIELDS, type SearchField, searchChats,
 } from '../../projections/chats/queries.js';
+import { containsAny } from '../../projections/shared/search.js';
 import { findWorkspaceById, findWorkspaceBySlug } from '../../projections/workspaces/queries.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
@@ -18,7 +19,6 @@ import { Chat, ChatExport, ChatStreamEvent, SendChatInput } from './types.js';
 const window = (limit?: number | null, offset?: number | null) => ({
   skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}),
 });
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const optionalId = (id: string | null | undefined) => (id === null || id === undefined ? undefined : Number(id));
 
 /**
@@ -127,7 +127,7 @@ export class ChatResolver {
     if (createdAfter || createdBefore) {
       filter.created_at = { ...(createdAfter ? { $gte: createdAfter.toISOString() } : {}), ...(createdBefore ? { $lte: createdBefore.toISOString() } : {}) };
     }
-    if (search) filter.$or = ['prompt', 'response'].map((f) => ({ [f]: { $regex: new RegExp(escapeRegex(search), 'i') } }));
+    if (search) Object.assign(filter, containsAny(search, 'search', ['prompt', 'response']));
     const { results } = await listChats(ctx.deps.db, requireActor(ctx), filter, window(limit, offset));
     return results.map(Chat.from);
   }

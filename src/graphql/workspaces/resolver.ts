@@ -5,6 +5,7 @@ import {
   addWorkspaceMember, createWorkspace, deleteWorkspace, removeWorkspaceMember, updateWorkspace,
 } from '../../commands/workspaces/workspaces.js';
 import { notFound } from '../../domain/shared/errors.js';
+import { containsAny } from '../../projections/shared/search.js';
 import { findThread, threadsOfWorkspace } from '../../projections/threads/queries.js';
 import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces, seenBy, workspaceAfter } from '../../projections/workspaces/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
@@ -20,8 +21,6 @@ import { CreateWorkspaceInput, Thread, toWireInput, UpdateWorkspaceInput, Worksp
  * WorkspaceEvent depends on the viewer once `seenBy` has let them see it, so the execution is shared.
  */
 const workspaceEventFor = sharedEvents<number, WorkspaceEvent>();
-
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** GraphQL twin of the Workspaces App, and live workspace events. */
 @Resolver(() => Workspace)
@@ -40,8 +39,7 @@ export class WorkspaceResolver {
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
   ): Promise<Workspace[]> {
-    const pattern = search ? new RegExp(escapeRegex(search), 'i') : null;
-    const filter = pattern ? { $or: [{ name: { $regex: pattern } }, { slug: { $regex: pattern } }] } : {};
+    const filter = search ? containsAny(search, 'search', ['name', 'slug']) : {};
     const window = { skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}) };
     const { results } = await listWorkspaces(ctx.deps.db, requireActor(ctx), filter, window);
     return results.map(Workspace.from);

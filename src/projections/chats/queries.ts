@@ -4,6 +4,7 @@ import { isPrivileged } from '../../domain/identity/roles.js';
 import type { Filter, FindOptions, ReadStore } from '../../infra/readstore/port.js';
 import { parseInput } from '../../commands/shared/validation.js';
 import { notFound } from '../../domain/shared/errors.js';
+import { containsAny } from '../shared/search.js';
 import { WORKSPACES } from '../workspaces/projection.js';
 import { findWorkspaceById } from '../workspaces/queries.js';
 import { type ChatExport, renderExport } from './export.js';
@@ -82,8 +83,6 @@ export const publicChat = (c: ChatView) => ({
 
 export type PublicChat = ReturnType<typeof publicChat>;
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** A workspace's chats are asked about only by those who may see it: 404 otherwise. */
 async function requireVisibleWorkspace(db: ReadStore, actor: Actor, workspaceId: number): Promise<void> {
   const ws = await findWorkspaceById(db, actor, workspaceId);
@@ -101,12 +100,12 @@ export type SearchField = (typeof SEARCH_FIELDS)[number];
 
 /** Chats whose prompt and/or response contain the words asked for (case-insensitive), newest first. */
 export async function searchChats(
-  db: ReadStore, actor: Actor, q: { query: string; workspaceId: number | null; searchIn: readonly SearchField[] }, window: FindOptions,
+  db: ReadStore, actor: Actor, q: { query: string; param?: string; workspaceId: number | null; searchIn: readonly SearchField[] }, window: FindOptions,
 ) {
+  const text = containsAny(q.query, q.param ?? 'query', q.searchIn);
   if (q.workspaceId !== null) await requireVisibleWorkspace(db, actor, q.workspaceId);
-  const pattern = new RegExp(escapeRegex(q.query), 'i');
   const filter: Filter = {
-    $or: q.searchIn.map((field) => ({ [field]: { $regex: pattern } })),
+    ...text,
     ...(q.workspaceId !== null ? { workspace: q.workspaceId } : {}),
   };
   return listChats(db, actor, filter, window);
