@@ -8,7 +8,7 @@ import { isPrivileged } from '../../domain/identity/roles.js';
 import { forbidden, notFound } from '../../domain/shared/errors.js';
 import { containsAny } from '../../projections/shared/search.js';
 import { findUser, listUsers } from '../../projections/users/queries.js';
-import { listComplexity } from '../limits.js';
+import { searchListComplexity } from '../limits.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { AuthPayload, RegisterInput, TokenPair, UpdateUserInput, User } from './types.js';
 
@@ -27,7 +27,7 @@ export class IdentityResolver {
     return this.user(ctx, requireActor(ctx).userId, 0);
   }
 
-  @Query(() => [User], { complexity: listComplexity(50) })
+  @Query(() => [User], { complexity: searchListComplexity(50) })
   async users(
     @Ctx() ctx: GraphQLContext,
     @Arg('search', () => String, { nullable: true }) search?: string,

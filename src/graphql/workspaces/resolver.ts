@@ -10,7 +10,7 @@ import { findThread, threadsOfWorkspace } from '../../projections/threads/querie
 import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces, seenBy, workspaceAfter } from '../../projections/workspaces/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { User } from '../identity/types.js';
-import { listComplexity } from '../limits.js';
+import { listComplexity, searchListComplexity } from '../limits.js';
 import { createLoaders } from '../shared/loaders.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { sharedEvents } from '../shared/shared-execution.js';
@@ -32,7 +32,7 @@ export class WorkspaceResolver {
     return Workspace.from(ws);
   }
 
-  @Query(() => [Workspace], { complexity: listComplexity(50) })
+  @Query(() => [Workspace], { complexity: searchListComplexity(50) })
   async workspaces(
     @Ctx() ctx: GraphQLContext,
     @Arg('search', () => String, { nullable: true }) search?: string,
