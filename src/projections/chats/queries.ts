@@ -3,11 +3,11 @@ import type { ChatMode } from '../../domain/chats/events.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import type { Filter, FindOptions, ReadStore } from '../../infra/readstore/port.js';
 import { parseInput } from '../../commands/shared/validation.js';
-import { notFound } from '../../domain/shared/errors.js';
+import { invalid, notFound } from '../../domain/shared/errors.js';
 import { containsAny } from '../shared/search.js';
 import { WORKSPACES } from '../workspaces/projection.js';
 import { findWorkspaceById } from '../workspaces/queries.js';
-import { type ChatExport, renderExport } from './export.js';
+import { type ChatExport, EXPORT_MAX_CHATS, exportRefusal, renderExport } from './export.js';
 import { exportInput } from './inputs.js';
 import { CHATS } from './projection.js';
 
@@ -126,10 +126,13 @@ export async function exportChats(db: ReadStore, actor: Actor, rawInput: unknown
     ...(input.workspace_id !== undefined ? { workspace: input.workspace_id } : {}),
     ...(Object.keys(created).length ? { created_at: created } : {}),
   };
-  const { results } = await listChats(db, actor, filter, {}, 1);
+  const { results, count } = await listChats(db, actor, filter, { limit: EXPORT_MAX_CHATS }, 1);
+  const chats = results.map(publicChat);
+  const refusal = exportRefusal(chats, count, input.format);
+  if (refusal) throw invalid('Validation failed.', { non_field_errors: [refusal] });
   const label = [input.workspace_id !== undefined ? `workspace-${input.workspace_id}` : 'all', from && day(from), to && day(to)]
     .filter(Boolean).join('_');
-  return renderExport(results.map(publicChat), input.format, label);
+  return renderExport(chats, input.format, label);
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
