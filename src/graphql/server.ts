@@ -2,7 +2,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { RequestHandler, Response } from 'express';
-import { getOperationAST, GraphQLError, type GraphQLSchema, parse } from 'graphql';
+import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLSchema, parse, type Source } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticateSession, type BearerSession } from '../commands/access/authenticate.js';
@@ -14,7 +14,7 @@ import { clientAddress } from '../transport/client-address.js';
 import { API_RATE_LIMITED } from '../transport/rate-limit.js';
 import type { GraphQLContext } from './context.js';
 import { formatError, notYetReadablePlugin } from './errors.js';
-import { complexityError, complexityPlugin, depthRule, validateWithDepth } from './limits.js';
+import { complexityError, complexityPlugin, depthRule, MAX_TOKENS, queryTooLong, tooManyFields, validateWithDepth } from './limits.js';
 import { createLoaders } from './shared/loaders.js';
 import { subscribeSharingExecution } from './shared/shared-execution.js';
 
@@ -40,6 +40,38 @@ function untilClosed(res: Response): AbortSignal {
   return gone.signal;
 }
 
+/** Largest graphql-ws message: a sendChat's message and attachments fit, as in a REST body (ws allows 100 MiB by default). */
+const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
+
+/** Query text is parsed with a bounded token count, so a huge document costs no more than a refusal. */
+const boundedParse = (query: string | Source): DocumentNode => parse(query, { maxTokens: MAX_TOKENS });
+
+/** Why `query` is refused before Apollo parses and validates it (too long, or selecting too many fields), or null. */
+function oversized(query: unknown): GraphQLError | null {
+  if (typeof query !== 'string') return null;
+  const tooLong = queryTooLong(query);
+  if (tooLong) return tooLong;
+  let document: DocumentNode;
+  try {
+    document = boundedParse(query);
+  } catch {
+    return null; // Apollo answers the syntax error (its parse stops at the same token count)
+  }
+  return tooManyFields(document);
+}
+
+/**
+ * Oversized queries are refused in the GraphQL error shape before Apollo sees them. Apollo offers no
+ * hook between parsing and validation that can refuse (an error thrown from parsingDidEnd is not awaited),
+ * so the query is parsed here once more: a bounded parse, a fraction of a millisecond for a usual query.
+ */
+const refuseOversizedQueries: RequestHandler = (req, res, next) => {
+  const body = req.body as { query?: unknown } | undefined;
+  const error = oversized(body?.query) ?? oversized(req.query?.query);
+  if (!error) return next();
+  res.status(400).json({ errors: [{ message: error.message, extensions: { code: error.extensions.code } }] });
+};
+
 /** GraphQL answers hold per-user data: never cached (what Apollo's cache-control plugin answers without hints). */
 const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
@@ -53,7 +85,7 @@ const noStorePlugin: ApolloServerPlugin<GraphQLContext> = {
 
 /** Apollo over HTTP and graphql-ws over WebSocket on the same path, with the same schema and context. */
 export async function graphqlEndpoint(schema: GraphQLSchema, deps: TransportDeps, log: (err: unknown) => void): Promise<GraphQLEndpoint> {
-  const ws = new WebSocketServer({ noServer: true });
+  const ws = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE_BYTES });
   type Connection = { extra: { actor?: Actor | null; session?: BearerSession | null; socket: { close(code: number, reason: string): void } } };
   /**
    * A connection acts only while its credentials would still be accepted: a revoked key, or a user
@@ -74,23 +106,34 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: TransportDeps
   };
   const wsCleanup = useServer<Record<string, unknown>, { actor?: Actor | null; session?: BearerSession | null; closed?: AbortSignal }>({
     schema,
+    parse: boundedParse,
     validate: validateWithDepth,
     subscribe: subscribeSharingExecution,
-    // Complexity needs the variables, which only onSubscribe sees; anything unparsable is left to graphql-ws.
+    // Parsed, validated and costed here (complexity needs the variables, which only onSubscribe sees), so a
+    // refused operation costs no more than over HTTP; what passes goes to execution as it is.
     onSubscribe: async (ctx, _id, payload) => {
       if (!(await stillActing(ctx))) return [new GraphQLError(INVALID_TOKEN, { extensions: { code: 'UNAUTHENTICATED' } })];
       // Each operation spends the same per-user budget as a request over HTTP; past it, this operation errs and the socket stays.
       if (!(await deps.apiRateLimit.consume(ctx.extra.actor ?? null, clientAddress(ctx.extra.request)))) {
         return [new GraphQLError(API_RATE_LIMITED, { extensions: { code: 'RATE_LIMITED' } })];
       }
-      let document;
+      // The HTTP status a refusal carries means nothing on a socket.
+      const refused = (error: GraphQLError) => [new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: error.extensions.code } })];
+      const tooLong = queryTooLong(payload.query);
+      if (tooLong) return refused(tooLong);
+      let document: DocumentNode;
       try {
-        document = parse(payload.query);
-      } catch {
-        return;
+        document = boundedParse(payload.query);
+      } catch (err) {
+        return [err instanceof GraphQLError ? err : new GraphQLError('Syntax Error: unreadable query.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
       }
+      const tooLarge = tooManyFields(document);
+      if (tooLarge) return refused(tooLarge);
+      const invalid = validateWithDepth(schema, document);
+      if (invalid.length) return [...invalid];
       const error = complexityError(schema, document, payload.variables ?? undefined, payload.operationName);
-      return error ? [error] : undefined;
+      if (error) return refused(error);
+      return { schema, document, variableValues: payload.variables, operationName: payload.operationName };
     },
     // The same error shapes and masking as over HTTP.
     onNext: async (ctx, _id, _payload, args, result) => {
@@ -146,10 +189,11 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: TransportDeps
     // schema never gives: off, with the header it would send (`no-store`) sent by noStorePlugin.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), noStorePlugin, complexityPlugin(schema), notYetReadablePlugin],
     validationRules: [depthRule],
+    parseOptions: { maxTokens: MAX_TOKENS },
   });
   await apollo.start();
 
-  const http = expressMiddleware(apollo, {
+  const apolloHttp = expressMiddleware(apollo, {
     context: async ({ req, res }) => ({
       actor: req.actor ?? null,
       deps,
@@ -161,6 +205,8 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: TransportDeps
       signal: untilClosed(res),
     }),
   });
+
+  const http: RequestHandler = (req, res, next) => refuseOversizedQueries(req, res, () => apolloHttp(req, res, next));
 
   return {
     http,

@@ -32,6 +32,11 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.status(status).json(body);
     return;
   }
+  // A path segment that is not valid percent-encoding (`/api/users/%ZZ/`) names no resource, as Django answers it.
+  if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
+    res.status(404).json({ detail: 'Not found.' });
+    return;
+  }
   if (err instanceof NotYetReadableError) {
     res.status(503).json({ error: err.message });
     return;

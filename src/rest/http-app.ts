@@ -8,6 +8,7 @@ import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { jsonBodiesOnly } from './json-bodies.js';
 import { publicBaseUrls } from '../transport/public-base-url.js';
+import { refuseDeepJson } from './json-depth.js';
 import { requestLogging } from './request-ids.js';
 import { staticHeaders } from './static-headers.js';
 import { createMetrics } from './metrics.js';
@@ -40,7 +41,7 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, en
   app.use(staticHeaders(helmet({ contentSecurityPolicy: false })));
   app.use(jsonBodiesOnly);
   app.use(publicBaseUrls(deps.publicOrigin));
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: '1mb' }), refuseDeepJson);
   app.use(healthRoutes(deps, metrics.registry));
   // Public and before authentication: the API description and Swagger UI need no token.
   const apiDocs = apiDocsRouters();

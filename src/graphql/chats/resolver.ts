@@ -7,11 +7,12 @@ import type { Filter } from '../../infra/readstore/port.js';
 import {
   chatHistory, findVisibleChat, listChats, SEARCH_FIELDS, type SearchField, searchChats,
 } from '../../projections/chats/queries.js';
+import { containsAny } from '../../projections/shared/search.js';
 import { findWorkspaceById, findWorkspaceBySlug } from '../../projections/workspaces/queries.js';
 import { exportChats } from '../../transport/chat-export/export-chats.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
-import { listComplexity } from '../limits.js';
+import { CHAT_COMPLEXITY, EXPORT_COMPLEXITY, listComplexity, searchListComplexity } from '../limits.js';
 import { DateTime } from '../shared/scalars.js';
 import { type ChatStreamMessage, chatStreamChannel, openChatStream } from './channel.js';
 import { Chat, ChatExport, ChatStreamEvent, SendChatInput } from './types.js';
@@ -19,7 +20,6 @@ import { Chat, ChatExport, ChatStreamEvent, SendChatInput } from './types.js';
 const window = (limit?: number | null, offset?: number | null) => ({
   skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}),
 });
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const optionalId = (id: string | null | undefined) => (id === null || id === undefined ? undefined : Number(id));
 
 /**
@@ -45,7 +45,7 @@ function whileVisible(stream: AsyncIterableIterator<unknown>, visible: () => Pro
 /** GraphQL twin of the Chats App: sendChat streams its tokens to chatStream subscribers and returns the completed chat. */
 @Resolver(() => Chat)
 export class ChatResolver {
-  @Mutation(() => Chat, { description: 'Answers the message; its tokens go to chatStream(workspaceSlug) meanwhile.' })
+  @Mutation(() => Chat, { complexity: CHAT_COMPLEXITY, description: 'Answers the message; its tokens go to chatStream(workspaceSlug) meanwhile.' })
   async sendChat(@Ctx() ctx: GraphQLContext, @Arg('input', () => SendChatInput) input: SendChatInput): Promise<Chat> {
     const actor = requireActor(ctx);
     const started = await startChat(ctx.deps, {
@@ -109,7 +109,7 @@ export class ChatResolver {
     return chat && Chat.from(chat);
   }
 
-  @Query(() => [Chat], { complexity: listComplexity(50), description: 'Chats you may see, newest first (REST GET /api/chats/).' })
+  @Query(() => [Chat], { complexity: searchListComplexity(50), description: 'Chats you may see, newest first (REST GET /api/chats/).' })
   async chats(
     @Ctx() ctx: GraphQLContext,
     @Arg('workspaceId', () => ID, { nullable: true }) workspaceId?: string | null,
@@ -128,12 +128,12 @@ export class ChatResolver {
     if (createdAfter || createdBefore) {
       filter.created_at = { ...(createdAfter ? { $gte: createdAfter.toISOString() } : {}), ...(createdBefore ? { $lte: createdBefore.toISOString() } : {}) };
     }
-    if (search) filter.$or = ['prompt', 'response'].map((f) => ({ [f]: { $regex: new RegExp(escapeRegex(search), 'i') } }));
+    if (search) Object.assign(filter, containsAny(search, 'search', ['prompt', 'response']));
     const { results } = await listChats(ctx.deps.db, requireActor(ctx), filter, window(limit, offset));
     return results.map(Chat.from);
   }
 
-  @Query(() => [Chat], { complexity: listComplexity(50) })
+  @Query(() => [Chat], { complexity: searchListComplexity(50, true) })
   async searchChats(
     @Ctx() ctx: GraphQLContext,
     @Arg('query') query: string,
@@ -151,7 +151,7 @@ export class ChatResolver {
     return results.map(Chat.from);
   }
 
-  @Query(() => ChatExport, { description: 'json, csv or txt as text; pdf base64-encoded (REST POST /api/chats/export/ gives the file itself).' })
+  @Query(() => ChatExport, { complexity: EXPORT_COMPLEXITY, description: 'json, csv or txt as text; pdf base64-encoded (REST POST /api/chats/export/ gives the file itself).' })
   async exportChats(
     @Ctx() ctx: GraphQLContext,
     @Arg('format', () => String, { defaultValue: 'json' }) format: string,

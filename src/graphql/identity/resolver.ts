@@ -6,8 +6,9 @@ import { registerUser } from '../../commands/identity/register.js';
 import { requestFingerprint, withIdempotency } from '../../commands/shared/idempotency.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { forbidden, notFound } from '../../domain/shared/errors.js';
+import { containsAny } from '../../projections/shared/search.js';
 import { findUser, listUsers } from '../../projections/users/queries.js';
-import { listComplexity } from '../limits.js';
+import { searchListComplexity } from '../limits.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { AuthPayload, RegisterInput, TokenPair, UpdateUserInput, User } from './types.js';
 
@@ -26,7 +27,7 @@ export class IdentityResolver {
     return this.user(ctx, requireActor(ctx).userId, 0);
   }
 
-  @Query(() => [User], { complexity: listComplexity(50) })
+  @Query(() => [User], { complexity: searchListComplexity(50) })
   async users(
     @Ctx() ctx: GraphQLContext,
     @Arg('search', () => String, { nullable: true }) search?: string,
@@ -34,8 +35,7 @@ export class IdentityResolver {
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
   ): Promise<User[]> {
     if (!isPrivileged(requireActor(ctx).role)) throw forbidden();
-    const pattern = search ? new RegExp(search.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i') : null;
-    const filter = pattern ? { $or: [{ username: { $regex: pattern } }, { email: { $regex: pattern } }] } : {};
+    const filter = search ? containsAny(search, 'search', ['username', 'email']) : {};
     const { results } = await listUsers(ctx.deps.db, filter, { skip: offset ?? 0, ...(limit ? { limit: Math.min(limit, 1000) } : {}) });
     return results.map(User.from);
   }

@@ -5,11 +5,12 @@ import {
   addWorkspaceMember, createWorkspace, deleteWorkspace, removeWorkspaceMember, updateWorkspace,
 } from '../../commands/workspaces/workspaces.js';
 import { notFound } from '../../domain/shared/errors.js';
+import { containsAny } from '../../projections/shared/search.js';
 import { findThread, threadsOfWorkspace } from '../../projections/threads/queries.js';
 import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces, seenBy, workspaceAfter } from '../../projections/workspaces/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { User } from '../identity/types.js';
-import { listComplexity } from '../limits.js';
+import { listComplexity, searchListComplexity } from '../limits.js';
 import { createLoaders } from '../shared/loaders.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { sharedEvents } from '../shared/shared-execution.js';
@@ -21,8 +22,6 @@ import { CreateWorkspaceInput, Thread, toWireInput, UpdateWorkspaceInput, Worksp
  */
 const workspaceEventFor = sharedEvents<number, WorkspaceEvent>();
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** GraphQL twin of the Workspaces App, and live workspace events. */
 @Resolver(() => Workspace)
 export class WorkspaceResolver {
@@ -33,15 +32,14 @@ export class WorkspaceResolver {
     return Workspace.from(ws);
   }
 
-  @Query(() => [Workspace], { complexity: listComplexity(50) })
+  @Query(() => [Workspace], { complexity: searchListComplexity(50) })
   async workspaces(
     @Ctx() ctx: GraphQLContext,
     @Arg('search', () => String, { nullable: true }) search?: string,
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
   ): Promise<Workspace[]> {
-    const pattern = search ? new RegExp(escapeRegex(search), 'i') : null;
-    const filter = pattern ? { $or: [{ name: { $regex: pattern } }, { slug: { $regex: pattern } }] } : {};
+    const filter = search ? containsAny(search, 'search', ['name', 'slug']) : {};
     const window = { skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}) };
     const { results } = await listWorkspaces(ctx.deps.db, requireActor(ctx), filter, window);
     return results.map(Workspace.from);

@@ -3,6 +3,7 @@ import type { ChatMode } from '../../domain/chats/events.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
 import type { Filter, FindOptions, ReadStore } from '../../infra/readstore/port.js';
 import { notFound } from '../../domain/shared/errors.js';
+import { containsAny } from '../shared/search.js';
 import { WORKSPACES } from '../workspaces/projection.js';
 import { findWorkspaceById } from '../workspaces/queries.js';
 import { CHATS } from './projection.js';
@@ -79,8 +80,6 @@ export const publicChat = (c: ChatView) => ({
 
 export type PublicChat = ReturnType<typeof publicChat>;
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** A workspace's chats are asked about only by those who may see it: 404 otherwise. */
 async function requireVisibleWorkspace(db: ReadStore, actor: Actor, workspaceId: number): Promise<void> {
   const ws = await findWorkspaceById(db, actor, workspaceId);
@@ -98,12 +97,12 @@ export type SearchField = (typeof SEARCH_FIELDS)[number];
 
 /** Chats whose prompt and/or response contain the words asked for (case-insensitive), newest first. */
 export async function searchChats(
-  db: ReadStore, actor: Actor, q: { query: string; workspaceId: number | null; searchIn: readonly SearchField[] }, window: FindOptions,
+  db: ReadStore, actor: Actor, q: { query: string; param?: string; workspaceId: number | null; searchIn: readonly SearchField[] }, window: FindOptions,
 ) {
+  const text = containsAny(q.query, q.param ?? 'query', q.searchIn);
   if (q.workspaceId !== null) await requireVisibleWorkspace(db, actor, q.workspaceId);
-  const pattern = new RegExp(escapeRegex(q.query), 'i');
   const filter: Filter = {
-    $or: q.searchIn.map((field) => ({ [field]: { $regex: pattern } })),
+    ...text,
     ...(q.workspaceId !== null ? { workspace: q.workspaceId } : {}),
   };
   return listChats(db, actor, filter, window);
@@ -113,7 +112,7 @@ export async function searchChats(
  * The chats of a period an actor may see, oldest first, as the API shows them: what an export holds.
  * Bounds are inclusive; a workspace asked for by id must be visible (404 otherwise).
  */
-export async function chatsOfPeriod(db: ReadStore, actor: Actor, q: { workspaceId: number | null; from: Date | null; to: Date | null }) {
+export async function chatsOfPeriod(db: ReadStore, actor: Actor, q: { workspaceId: number | null; from: Date | null; to: Date | null; limit: number }) {
   if (q.workspaceId !== null) await requireVisibleWorkspace(db, actor, q.workspaceId);
   const created: Record<string, string> = {};
   if (q.from) created.$gte = q.from.toISOString();
@@ -122,6 +121,6 @@ export async function chatsOfPeriod(db: ReadStore, actor: Actor, q: { workspaceI
     ...(q.workspaceId !== null ? { workspace: q.workspaceId } : {}),
     ...(Object.keys(created).length ? { created_at: created } : {}),
   };
-  const { results } = await listChats(db, actor, filter, {}, 1);
-  return results.map(publicChat);
+  const { results, count } = await listChats(db, actor, filter, { limit: q.limit }, 1);
+  return { chats: results.map(publicChat), count };
 }

@@ -70,11 +70,12 @@ export function chatRoutes(deps: RestDeps): Router {
   });
 
   router.get('/search/', async (req, res) => {
-    const query = [req.query.query, req.query.q, req.query.search].find((v) => typeof v === 'string' && v.trim() !== '') as string | undefined;
-    if (!query) throw invalid('Validation failed.', { query: ['This field is required.'] });
+    const found = (['query', 'q', 'search'] as const).map((param) => ({ param, term: req.query[param] }))
+      .find((p): p is { param: 'query' | 'q' | 'search'; term: string } => typeof p.term === 'string' && p.term.trim() !== '');
+    if (!found) throw invalid('Validation failed.', { query: ['This field is required.'] });
     const page = pageOf(req);
     const { results, count } = await searchChats(deps.db, req.actor!, {
-      query: query.trim(), workspaceId: intParam(req, 'workspace_id'), searchIn: searchFields(req),
+      query: found.term.trim(), param: found.param, workspaceId: intParam(req, 'workspace_id'), searchIn: searchFields(req),
     }, findWindow(page));
     sendPage(req, res, page, results.map(publicChat), count);
   });
