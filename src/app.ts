@@ -111,16 +111,18 @@ export async function startChronicle(
     ? await connectRedis(config.redisUrl, logError('rate-limit redis'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : null;
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
+  // One store per limit: each is told its own window.
+  const limiterStore = () => (limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined);
   const deps: RestDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
-    authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
+    authRateLimit: authRateLimit(config.rateLimitAuthPerMinute, limiterStore()),
     knowledge, files,
     llm: new LlmProviders(config.llm),
     promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
-    uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
+    uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute, limiterStore()) },
     apiRateLimit: apiRateLimit(
       config.rateLimitApiPerMinute,
-      limiterRedis ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined,
+      limiterStore(),
       config.rateLimitApiWindowSeconds * 1000,
     ),
   };
