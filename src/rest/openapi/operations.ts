@@ -9,14 +9,14 @@ export const operationsSection: ApiSection = {
   tags: [{ name: TAG, description: 'Liveness, readiness, metrics, and this API description.' }],
   schemas: {
     Readiness: {
-      type: 'object', required: ['status', 'eventStore', 'readStore', 'headPosition', 'projectedPosition', 'projectionLag'],
+      type: 'object', required: ['status', 'eventStore', 'readStore', 'headPosition', 'projectedPosition', 'projectionLagMs'],
       properties: {
         status: { type: 'string', enum: ['ready', 'not ready'] },
         eventStore: { type: 'string', enum: ['healthy', 'unavailable'] },
         readStore: { type: 'string', enum: ['healthy', 'unavailable'] },
         headPosition: { type: ['integer', 'null'] },
         projectedPosition: { type: 'integer' },
-        projectionLag: { type: ['integer', 'null'], description: 'Positions the read models trail the event log by.' },
+        projectionLagMs: { type: ['integer', 'null'], description: 'Age in milliseconds of the oldest event the read models have not applied (0 when caught up).' },
       },
     },
   },

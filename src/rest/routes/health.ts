@@ -1,9 +1,7 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import { health } from '../../projections/shared/health.js';
+import { health, isReady } from '../../projections/shared/health.js';
 import type { RestDeps } from '../deps.js';
-
-const READY_MAX_LAG = 1000;
 
 /** /healthz (the process answers), /readyz (stores reachable, read models caught up), /metrics. */
 export function healthRoutes(deps: RestDeps, registry: Registry): Router {
@@ -13,7 +11,7 @@ export function healthRoutes(deps: RestDeps, registry: Registry): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const h = await health(deps.store, deps.db, deps.progress);
-    const ready = h.eventStore === 'healthy' && h.readStore === 'healthy' && h.projectionLag !== null && h.projectionLag <= READY_MAX_LAG;
+    const ready = isReady(h);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...h });
   });
   router.get('/metrics', async (_req, res) => {
