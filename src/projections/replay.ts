@@ -2,6 +2,7 @@ import type { EventStore } from '../infra/eventstore/port.js';
 import type { Collection, CollectionOptions, Doc, ReadStore } from '../infra/readstore/port.js';
 import type { Projection } from './shared/projection.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, projectionApplier } from './shared/runner.js';
+import { switchOver } from './switch-over.js';
 
 const BATCH = 5000;
 const REBUILD_SUFFIX = '__rebuild';
@@ -10,6 +11,7 @@ const REBUILD_SUFFIX = '__rebuild';
 function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
   return {
     collection: <T extends Doc>(name: string, options?: CollectionOptions): Collection<T> => db.collection<T>(names.get(name) ?? name, options),
+    create: (name) => db.create(names.get(name) ?? name),
     drop: (name) => db.drop(names.get(name) ?? name),
     rename: (from, to) => db.rename(names.get(from) ?? from, names.get(to) ?? to),
     listCollections: () => db.listCollections(),
@@ -24,7 +26,8 @@ export interface ReplayResult { events: number; position: number }
 
 /**
  * Rebuilds every read model from the whole event log into fresh collections, then switches them in
- * and moves the projection checkpoint to where the rebuild stopped. Projectors must not run meanwhile.
+ * and moves the projection checkpoint to where the rebuild stopped; should the switch fail part way,
+ * the old read models and their checkpoint stay. Projectors must not run meanwhile.
  */
 export async function rebuildReadModels(
   store: EventStore,
@@ -34,7 +37,12 @@ export async function rebuildReadModels(
 ): Promise<ReplayResult> {
   const head = await store.headPosition();
   const names = new Map(projections.flatMap((p) => p.collections).map((c) => [c, `${c}${REBUILD_SUFFIX}`]));
+  // Every collection exists before the switch, rebuilt (with its indexes) or live, whether or not an event touched it.
   for (const fresh of names.values()) await db.drop(fresh);
+  for (const [live, fresh] of names) {
+    await db.create(fresh);
+    await db.create(live);
+  }
   const target = renamed(db, names);
   for (const p of projections) await p.setup?.(target);
 
@@ -51,7 +59,9 @@ export async function rebuildReadModels(
     onProgress(position, Math.max(head, position));
   }
 
-  for (const [name, fresh] of names) await db.rename(fresh, name);
-  await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position } }, { upsert: true });
+  await target.flush();
+  await switchOver(db, names, async () => {
+    await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position } }, { upsert: true });
+  });
   return { events, position };
 }

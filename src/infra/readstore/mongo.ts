@@ -5,6 +5,7 @@ import { upsertOf } from './upsert-many.js';
 
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
+const NAMESPACE_EXISTS = 48; // servers before 7.0 answer `create` of an existing collection with it
 
 export class MongoReadStore implements ReadStore {
   private constructor(
@@ -20,6 +21,14 @@ export class MongoReadStore implements ReadStore {
 
   collection<T extends Doc = Doc>(name: string): Collection<T> {
     return new MongoReadCollection<T>(this.db.collection<Doc>(name));
+  }
+
+  async create(name: string): Promise<void> {
+    try {
+      await this.db.createCollection(name);
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+    }
   }
 
   async drop(name: string): Promise<void> {

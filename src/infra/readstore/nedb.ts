@@ -49,6 +49,11 @@ export class NedbReadStore implements ReadStore {
     return new NedbCollection<T>(name, () => this.entry(name));
   }
 
+  async create(name: string): Promise<void> {
+    checkName(name);
+    await (await this.entry(name)).loaded;
+  }
+
   async drop(name: string): Promise<void> {
     checkName(name);
     await this.swapping([name], async () => {

@@ -373,6 +373,10 @@ export class SqliteReadStore implements ReadStore, ArchiveHost {
     }
   }
 
+  async create(name: string): Promise<void> {
+    this.createTable(name);
+  }
+
   async drop(name: string): Promise<void> {
     this.flushNow();
     this.forgetTable(name);
