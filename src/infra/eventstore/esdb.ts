@@ -24,11 +24,11 @@ import {
   type ResolvedEvent,
   type StreamingRead,
 } from '@eventstore/db-client';
+import { fromStoredMetadata, toStoredMetadata } from './esdb-metadata.js';
 import {
   ConcurrencyError,
   type AppendResult,
   type BatchHandler,
-  type EventMetadata,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
@@ -73,7 +73,7 @@ function toRecorded(event: EsdbRecorded): RecordedEvent | undefined {
     id: event.id,
     type: event.type,
     data: event.data,
-    metadata: event.metadata as unknown as EventMetadata,
+    metadata: fromStoredMetadata(event.metadata),
     streamName: event.streamId,
     revision: Number(event.revision),
     position: hasPosition(event.position) ? Number(event.position.commit) : -1,
@@ -111,7 +111,7 @@ export class EsdbEventStore implements EventStore {
   // No retries here: a retry is only safe with the same explicit expected revision, which callers own.
   async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     const data = events.map((e) =>
-      jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: e.metadata as unknown as JSONType }),
+      jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: toStoredMetadata(e.metadata) as JSONType }),
     );
     try {
       const result = await this.client.appendToStream(stream, data, { expectedRevision: toExpected(expectedRevision) });
