@@ -57,10 +57,10 @@ export interface Stores {
 }
 
 /** The only place that knows which adapters are in use: production ones when their URLs are set. */
-export async function openStores(config: Config): Promise<Stores> {
+export async function openStores(config: Config, logger?: Logger): Promise<Stores> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = config.esdbUrl
-    ? EsdbEventStore.connect(config.esdbUrl)
+    ? EsdbEventStore.connect(config.esdbUrl, { onRetry: (err, delayMs) => logger?.warn({ err, delayMs }, 'event store subscription dropped; resubscribing') })
     : SqliteEventStore.open(config.sqlitePath, { synchronous: config.sqliteSynchronous });
   const db = config.mongodbUrl
     ? await MongoReadStore.connect(config.mongodbUrl)
@@ -84,7 +84,7 @@ export async function startChronicle(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<Chronicle> {
-  const { store, db, pubsub, eventLogs, projections } = await openStores(config);
+  const { store, db, pubsub, eventLogs, projections } = await openStores(config, logger);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,

@@ -24,6 +24,7 @@ import {
   type ResolvedEvent,
   type StreamingRead,
 } from '@eventstore/db-client';
+import { isTransient } from './esdb-errors.js';
 import { fromStoredMetadata, toStoredMetadata } from './esdb-metadata.js';
 import {
   ConcurrencyError,
@@ -37,10 +38,15 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  type SubscriptionErrors,
 } from './port.js';
 
 const PAGE_SIZE = 1000;
 const MAX_BATCH = 1000;
+/** A batch is cut once its events' data and metadata reach this many bytes (chunk events are up to ~1 MB each). */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** Events the subscription's readable may hold ahead of the handler: with events of up to ~1 MB, this bounds its memory. */
+const READ_AHEAD = 32;
 const MAX_BACKOFF_MS = 5000;
 // Servers before 22.6 answer stream reads with "no position" as the largest uint64.
 const NO_POSITION = 2n ** 63n;
@@ -97,15 +103,30 @@ function toExpected(expected: ExpectedRevision): AppendExpectedRevision {
   return BigInt(expected);
 }
 
+export interface EsdbOptions {
+  /** Told of each transient subscription error before the retry (to log it). */
+  onRetry?(err: Error, delayMs: number): void;
+}
+
 export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<EsdbSubscription>();
   private closed = false;
+  private readonly errors: SubscriptionErrors = { retried: 0, failed: 0 };
+  /** Subscriptions (by filter) whose last attempt failed with an error a retry cannot cure. */
+  private readonly failing = new Map<string, Error>();
 
-  constructor(private readonly client: EventStoreDBClient) {}
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly options: EsdbOptions = {},
+  ) {}
 
   /** e.g. `esdb://localhost:2113?tls=false` */
-  static connect(url: string): EsdbEventStore {
-    return new EsdbEventStore(EventStoreDBClient.connectionString(url));
+  static connect(url: string, options: EsdbOptions = {}): EsdbEventStore {
+    return new EsdbEventStore(EventStoreDBClient.connectionString(url), options);
+  }
+
+  subscriptionErrors(): SubscriptionErrors {
+    return { ...this.errors };
   }
 
   // No retries here: a retry is only safe with the same explicit expected revision, which callers own.
@@ -186,9 +207,18 @@ export class EsdbEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {
     if (this.closed) throw new Error('EsdbEventStore is closed');
-    const subscription = new EsdbSubscription(this.client, options, handler, onError, () =>
-      this.subscriptions.delete(subscription),
-    );
+    const key = options.types ? [...options.types].sort().join(',') : '*';
+    const subscription = new EsdbSubscription(this.client, options, handler, onError, () => this.subscriptions.delete(subscription), {
+      retrying: (err, delayMs) => {
+        this.errors.retried++;
+        this.options.onRetry?.(err, delayMs);
+      },
+      failed: (err) => {
+        this.errors.failed++;
+        this.failing.set(key, err);
+      },
+      working: () => this.failing.delete(key),
+    });
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -212,7 +242,10 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /** Reachable, and no subscription stuck on an error a retry cannot cure (access denied, a bad filter). */
   async ping(): Promise<void> {
+    const [failure] = this.failing.values();
+    if (failure) throw new Error(`An event store subscription failed: ${failure.message}`);
     for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
       // reaching the server is all we need
     }
@@ -232,6 +265,14 @@ export class EsdbEventStore implements EventStore {
  * so the readable's backpressure holds the server back meanwhile. After a drop it resubscribes from
  * the last handled event, with exponential backoff.
  */
+interface SubscriptionEvents {
+  retrying(err: Error, delayMs: number): void;
+  /** Given up: the error is reported to onError and the subscription ends. */
+  failed(err: Error): void;
+  /** The server accepted the subscription or delivered events. */
+  working(): void;
+}
+
 class EsdbSubscription implements Subscription {
   private closed = false;
   private current: AllStreamSubscription | undefined;
@@ -246,6 +287,7 @@ class EsdbSubscription implements Subscription {
     private readonly handler: BatchHandler,
     private readonly onError: ((err: Error) => void) | undefined,
     onEnd: () => void,
+    private readonly events: SubscriptionEvents,
   ) {
     this.last = options.after ? fromNumber(options.after) : undefined;
     this.types = options.types ? new Set(options.types) : undefined;
@@ -257,16 +299,19 @@ class EsdbSubscription implements Subscription {
       ? eventTypeFilter({ regex: this.types.size ? `^(?:${[...this.types].map(escapeRegex).join('|')})$` : '^(?!)' })
       : excludeSystemEvents();
     // fromPosition is exclusive for subscriptions; events at or before `last` are skipped in accept() anyway.
-    return this.client.subscribeToAll({ fromPosition: this.last ?? START, filter }, { highWaterMark: MAX_BATCH });
+    return this.client.subscribeToAll({ fromPosition: this.last ?? START, filter }, { highWaterMark: READ_AHEAD });
   }
 
   private async run(): Promise<void> {
     let attempt = 0;
     while (!this.closed) {
       const sub = (this.current = this.subscribe());
+      sub.once('confirmation', () => this.events.working());
       const reader = new BatchReader(sub);
+      let dropped: unknown;
       try {
         for (let batch = await reader.next(); batch && !this.closed; batch = await reader.next()) {
+          this.events.working();
           const { events, last } = this.accept(batch);
           if (events.length === 0) continue;
           attempt = 0;
@@ -279,16 +324,26 @@ class EsdbSubscription implements Subscription {
           }
           this.last = last;
         }
-      } catch {
-        // dropped (connection lost, server restart, ...): resubscribe below
+      } catch (err) {
+        dropped = err;
       } finally {
         this.current = undefined;
         await sub.unsubscribe().catch(() => undefined);
         sub.destroy();
       }
       if (this.closed) return;
+      const error = dropped instanceof Error ? dropped : new Error(String(dropped ?? 'subscription ended'));
+      if (dropped !== undefined && !isTransient(dropped)) {
+        // No retry cures it: say so (the caller logs it and may start over) rather than retry in silence.
+        this.closed = true;
+        this.events.failed(error);
+        this.onError?.(error);
+        return;
+      }
       attempt += 1;
-      await this.sleep(Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS));
+      const delayMs = Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS);
+      this.events.retrying(error, delayMs);
+      await this.sleep(delayMs);
     }
   }
 
@@ -348,12 +403,25 @@ class BatchReader {
     sub.on('readable', wake);
   }
 
-  /** At least one event (at most MAX_BATCH); undefined once the stream ended or was closed; throws on a drop. */
+  /**
+   * At least one event, at most MAX_BATCH events or about MAX_BATCH_BYTES; undefined once the stream
+   * ended or was closed; throws on a drop. While events keep arriving (a catch-up) it lets the client
+   * push more between reads, so batches grow past the small read-ahead; live, it answers what came.
+   */
   async next(): Promise<AllStreamResolvedEvent[] | undefined> {
     for (;;) {
       const batch: AllStreamResolvedEvent[] = [];
-      let item: AllStreamResolvedEvent | null;
-      while (batch.length < MAX_BATCH && (item = this.sub.read() as AllStreamResolvedEvent | null) !== null) batch.push(item);
+      let bytes = 0;
+      for (;;) {
+        const before = batch.length;
+        let item: AllStreamResolvedEvent | null;
+        while (batch.length < MAX_BATCH && bytes < MAX_BATCH_BYTES && (item = this.sub.read() as AllStreamResolvedEvent | null) !== null) {
+          batch.push(item);
+          bytes += sizeOf(item);
+        }
+        if (batch.length === before || batch.length >= MAX_BATCH || bytes >= MAX_BATCH_BYTES || this.error || this.ended) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       if (batch.length > 0) return batch;
       if (this.error) throw this.error;
       if (this.ended) return undefined;
@@ -361,4 +429,11 @@ class BatchReader {
       this.notify = undefined;
     }
   }
+}
+
+/** The serialized size of an event's data and metadata, as the server stored them. */
+function sizeOf({ event }: AllStreamResolvedEvent): number {
+  if (!event) return 0;
+  const size = (value: unknown) => (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value) ?? ''));
+  return size(event.data) + size(event.metadata);
 }
