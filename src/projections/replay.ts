@@ -5,6 +5,8 @@ import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, projectionApplier } from './shared
 import { switchOver } from './switch-over.js';
 
 const BATCH = 5000;
+/** A batch also ends at this many bytes of events: chunk events are up to ~1 MB, and 5,000 of them would be gigabytes. */
+const BATCH_BYTES = 32 * 1024 * 1024;
 const REBUILD_SUFFIX = '__rebuild';
 
 /** The read store seen through other collection names: projections write into fresh collections unaware. */
@@ -51,7 +53,7 @@ export async function rebuildReadModels(
   let events = 0;
   for (;;) {
     // Lean: projections read events' fields only, so the adapter may leave metadata and createdAt unparsed until read.
-    const batch = await store.readAll({ after: position, maxCount: BATCH, lean: true });
+    const batch = await store.readAll({ after: position, maxCount: BATCH, maxBytes: BATCH_BYTES, lean: true });
     if (!batch.length) break;
     await apply(batch, target);
     position = batch[batch.length - 1].position;

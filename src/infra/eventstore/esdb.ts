@@ -181,6 +181,8 @@ export class EsdbEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     const types = options.types ? new Set(options.types) : undefined;
+    const maxBytes = options.maxBytes ?? Infinity;
+    let bytes = 0;
     const out: RecordedEvent[] = [];
     if (maxCount <= 0) return out;
     // readAll has no server-side filter in this client: page through $all and filter here.
@@ -197,7 +199,8 @@ export class EsdbEventStore implements EventStore {
         const recorded = toRecorded(event);
         if (recorded && (!types || types.has(recorded.type))) {
           out.push(recorded);
-          if (out.length >= maxCount) return cancelled(read, out);
+          if (maxBytes !== Infinity) bytes += sizeOf(event);
+          if (out.length >= maxCount || bytes >= maxBytes) return cancelled(read, out);
         }
       }
       if (raw < PAGE_SIZE || !last) return out;
@@ -417,7 +420,7 @@ class BatchReader {
         let item: AllStreamResolvedEvent | null;
         while (batch.length < MAX_BATCH && bytes < MAX_BATCH_BYTES && (item = this.sub.read() as AllStreamResolvedEvent | null) !== null) {
           batch.push(item);
-          bytes += sizeOf(item);
+          bytes += sizeOf(item.event);
         }
         if (batch.length === before || batch.length >= MAX_BATCH || bytes >= MAX_BATCH_BYTES || this.error || this.ended) break;
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -432,7 +435,7 @@ class BatchReader {
 }
 
 /** The serialized size of an event's data and metadata, as the server stored them. */
-function sizeOf({ event }: AllStreamResolvedEvent): number {
+function sizeOf(event: EsdbRecorded | undefined): number {
   if (!event) return 0;
   const size = (value: unknown) => (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value) ?? ''));
   return size(event.data) + size(event.metadata);

@@ -60,6 +60,11 @@ export interface ReadAllOptions {
   maxCount?: number;
   types?: readonly string[]; // only these event types
   /**
+   * Stop once the events read hold this many bytes of serialized data and metadata (at least one event
+   * is answered): a batch of large events (document chunks, up to ~1 MB each) stays bounded in memory.
+   */
+  maxBytes?: number;
+  /**
    * The caller only reads the events' fields (a replay): an adapter may then parse `metadata` and
    * `createdAt` on first read, as accessors rather than own properties (a spread or Object.keys does
    * not see them; JSON.stringify does). Adapters may ignore it.
