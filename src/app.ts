@@ -21,7 +21,7 @@ import { RedisPubSub } from './infra/pubsub/redis.js';
 import { MongoReadStore } from './infra/readstore/mongo.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
-import { fileCleanupReactor } from './jobs/file-cleanup-reactor.js';
+import { fileCleanupReactor, STORED_FILES } from './jobs/file-cleanup-reactor.js';
 import { mailReactor } from './jobs/mail-reactor.js';
 import { startIngestionWorker } from './jobs/ingestion/worker.js';
 import { OpenAIEmbedder } from './ai/retrieval/embeddings.js';
@@ -161,7 +161,7 @@ export async function startChronicle(
     const reactor = mailReactor(store, db.collection(CHECKPOINTS), tokens, mailer, logError('mail reactor failed; retrying'));
     await reactor.start();
     stops.push(() => reactor.stop());
-    const cleanup = fileCleanupReactor(store, db.collection(CHECKPOINTS), files, logError('file cleanup failed; retrying'));
+    const cleanup = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, logError('file cleanup failed; retrying'));
     await cleanup.start();
     stops.push(() => cleanup.stop());
 
