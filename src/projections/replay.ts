@@ -1,6 +1,7 @@
 import type { EventStore } from '../infra/eventstore/port.js';
 import type { Collection, CollectionOptions, Doc, ReadStore } from '../infra/readstore/port.js';
 import type { Projection } from './shared/projection.js';
+import { acquireReplayLease } from './shared/replay-lease.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, projectionApplier } from './shared/runner.js';
 import { switchOver } from './switch-over.js';
 
@@ -29,13 +30,33 @@ export interface ReplayResult { events: number; position: number }
 /**
  * Rebuilds every read model from the whole event log into fresh collections, then switches them in
  * and moves the projection checkpoint to where the rebuild stopped; should the switch fail part way,
- * the old read models and their checkpoint stay. Projectors must not run meanwhile.
+ * the old read models and their checkpoint stay. It holds the replay lease meanwhile: projectors pause
+ * (every store), and a second replay is refused.
  */
 export async function rebuildReadModels(
   store: EventStore,
   db: ReadStore,
   projections: readonly Projection[],
   onProgress: (position: number, head: number) => void = () => {},
+): Promise<ReplayResult> {
+  // Projectors pause while the lease is held; the fence keeps a batch they began before it from moving the checkpoint.
+  const lease = await acquireReplayLease(db);
+  const checkpoints = db.collection(CHECKPOINTS);
+  try {
+    await checkpoints.updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { fenced: lease.holder } }, { upsert: true });
+    return await rebuild(store, db, projections, onProgress);
+  } finally {
+    // Switched or not, projectors take up from the checkpoint there is now.
+    await checkpoints.updateOne({ _id: PROJECTIONS_CHECKPOINT, fenced: lease.holder }, { $unset: { fenced: '' } });
+    await lease.release();
+  }
+}
+
+async function rebuild(
+  store: EventStore,
+  db: ReadStore,
+  projections: readonly Projection[],
+  onProgress: (position: number, head: number) => void,
 ): Promise<ReplayResult> {
   const head = await store.headPosition();
   const names = new Map(projections.flatMap((p) => p.collections).map((c) => [c, `${c}${REBUILD_SUFFIX}`]));
@@ -63,7 +84,7 @@ export async function rebuildReadModels(
 
   await target.flush();
   await switchOver(db, names, async () => {
-    await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position } }, { upsert: true });
+    await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position }, $unset: { fenced: '' } }, { upsert: true });
   });
   return { events, position };
 }

@@ -94,7 +94,14 @@ describe('replay switch-over', () => {
         return (name: string, options?: object) => {
           const coll = target.collection(name, options);
           if (name !== CHECKPOINTS) return coll;
-          return Object.assign(Object.create(coll), { updateOne: async () => { throw new Error('checkpoint write failed'); } });
+          // The switch's checkpoint write (the one that sets a position) fails; the fence before and after works.
+          const updateOne = coll.updateOne.bind(coll);
+          return Object.assign(Object.create(coll), {
+            updateOne: async (filter: object, update: { $set?: object }, options?: object) => {
+              if (update.$set && 'position' in update.$set) throw new Error('checkpoint write failed');
+              return updateOne(filter, update, options);
+            },
+          });
         };
       },
     });
