@@ -1,7 +1,7 @@
 import type { EventStore } from '../infra/eventstore/port.js';
 import type { Collection, CollectionOptions, Doc, ReadStore } from '../infra/readstore/port.js';
 import type { Projection } from './shared/projection.js';
-import { acquireReplayLease } from './shared/replay-lease.js';
+import { acquireReplayLease, LEASE_SEEN_WITHIN_MS } from './shared/replay-lease.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, projectionApplier } from './shared/runner.js';
 import { switchOver } from './switch-over.js';
 
@@ -44,6 +44,7 @@ export async function rebuildReadModels(
   const checkpoints = db.collection(CHECKPOINTS);
   try {
     await checkpoints.updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { fenced: lease.holder } }, { upsert: true });
+    await new Promise((resolve) => setTimeout(resolve, LEASE_SEEN_WITHIN_MS));
     return await rebuild(store, db, projections, onProgress);
   } finally {
     // Switched or not, projectors take up from the checkpoint there is now.

@@ -10,6 +10,10 @@ import { DuplicateKeyError, type ReadStore } from '../../infra/readstore/port.js
 export const LEASES = 'leases';
 const REPLAY = 'replay';
 export const REPLAY_LEASE_MS = 60_000;
+/** How often a projector on a caching store looks for other processes' leases. */
+const LEASE_REFRESH_MS = 1000;
+/** A replay waits this long after taking the lease, so every projector has seen it before the rebuild starts. */
+export const LEASE_SEEN_WITHIN_MS = 2 * LEASE_REFRESH_MS;
 
 export class ReplayLeaseHeld extends Error {
   constructor(readonly holder: string, readonly expiresAt: Date) {
@@ -54,16 +58,26 @@ export async function acquireReplayLease(db: ReadStore, ttlMs = REPLAY_LEASE_MS,
   };
 }
 
-/**
- * True while a replay holds an unexpired lease. Seen held, the store is first brought up to date with
- * other processes (a store that caches, such as the embedded one, would otherwise never see the release).
- */
+/** True while a replay holds an unexpired lease, as this process's view of the store has it. */
 export async function replayLeaseHeld(db: ReadStore, now = Date.now()): Promise<boolean> {
-  const held = async () => {
-    const lease = await leases(db).findOne({ _id: REPLAY });
-    return lease !== null && Number(lease.expiresAt) > now;
+  const lease = await leases(db).findOne({ _id: REPLAY });
+  return lease !== null && Number(lease.expiresAt) > now;
+}
+
+/**
+ * For a projector, asked before each batch: is a replay holding the read models? A store that caches
+ * (the embedded one) sees another process's lease only after sync(), and syncs safely only with its own
+ * writes flushed first, so that is done at most every `refreshMs`, not per batch.
+ */
+export function replayLeaseWatch(db: ReadStore, refreshMs = LEASE_REFRESH_MS): () => Promise<boolean> {
+  let refreshed = 0;
+  return async () => {
+    const now = Date.now();
+    if (now - refreshed >= refreshMs) {
+      refreshed = now;
+      await db.flush();
+      await db.sync();
+    }
+    return replayLeaseHeld(db, now);
   };
-  if (!(await held())) return false;
-  await db.sync();
-  return held();
 }

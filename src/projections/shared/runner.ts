@@ -5,7 +5,7 @@ import { CheckpointedSubscriber } from './checkpointed-subscriber.js';
 import { type ProgressNotice, PROJECTIONS_CHANNEL } from './notices.js';
 import type { ProjectionProgress } from './progress.js';
 import type { Projection } from './projection.js';
-import { replayLeaseHeld } from './replay-lease.js';
+import { replayLeaseWatch } from './replay-lease.js';
 
 export const CHECKPOINTS = 'checkpoints';
 export const PROJECTIONS_CHECKPOINT = 'projections';
@@ -101,7 +101,7 @@ export class ProjectionRunner {
       store,
       checkpoints: db.collection(CHECKPOINTS),
       handle: (events) => apply(events, db),
-      paused: () => replayLeaseHeld(db),
+      paused: replayLeaseWatch(db),
       afterBatch: async (position, events) => {
         const notice: ProgressNotice = {
           position,
