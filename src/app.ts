@@ -18,7 +18,7 @@ import { MemoryPubSub } from './infra/pubsub/memory.js';
 import type { PubSub } from './infra/pubsub/port.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
-import { fileCleanupReactor } from './jobs/file-cleanup-reactor.js';
+import { fileCleanupReactor, STORED_FILES } from './jobs/file-cleanup-reactor.js';
 import { mailReactor } from './jobs/mail-reactor.js';
 import { startIngestionWorker } from './jobs/ingestion/worker.js';
 import { OpenAIEmbedder } from './ai/retrieval/embeddings.js';
@@ -70,10 +70,10 @@ const production = {
 };
 
 /** The only place that knows which adapters are in use: production ones when their URLs are set. */
-export async function openStores(config: Config): Promise<Stores> {
+export async function openStores(config: Config, logger?: Logger): Promise<Stores> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = config.esdbUrl
-    ? (await production.esdb()).EsdbEventStore.connect(config.esdbUrl)
+    ? (await production.esdb()).EsdbEventStore.connect(config.esdbUrl, { onRetry: (err, delayMs) => logger?.warn({ err, delayMs }, 'event store subscription dropped; resubscribing') })
     : SqliteEventStore.open(config.sqlitePath, { synchronous: config.sqliteSynchronous });
   const db = config.mongodbUrl
     ? await (await production.mongo()).MongoReadStore.connect(config.mongodbUrl)
@@ -97,7 +97,7 @@ export async function startChronicle(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<Chronicle> {
-  const { store, db, pubsub, eventLogs, projections } = await openStores(config);
+  const { store, db, pubsub, eventLogs, projections } = await openStores(config, logger);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,
@@ -123,7 +123,9 @@ export async function startChronicle(
   const limiterRedis = config.redisUrl
     ? await (await production.redis()).connectRedis(config.redisUrl, logError('rate-limit redis'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
     : null;
-  const limiterStore = limiterRedis ? new (await production.redisRateLimit()).RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined;
+  const RedisRateLimitStore = limiterRedis ? (await production.redisRateLimit()).RedisRateLimitStore : null;
+  // One store per limit: each is told its own window.
+  const limiterStore = () => (limiterRedis && RedisRateLimitStore ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined);
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
   const deps: TransportDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
@@ -132,15 +134,15 @@ export async function startChronicle(
       lastExchanges: (workspaceId, threadId, userId, n) => lastExchanges(db, workspaceId, threadId, userId, n),
       embedSession: (embedUuid, sessionId) => chatsOfSession(db, embedUuid, sessionId),
     },
-    authRateLimit: authRateLimit(config.rateLimitAuthPerMinute),
+    authRateLimit: authRateLimit(config.rateLimitAuthPerMinute, limiterStore()),
     knowledge, files,
     llm: new LlmProviders(config.llm),
     promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
-    uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute) },
+    uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute, limiterStore()) },
     publicOrigin: { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts },
     apiRateLimit: apiRateLimit(
       config.rateLimitApiPerMinute,
-      limiterStore,
+      limiterStore(),
       config.rateLimitApiWindowSeconds * 1000,
     ),
   };
@@ -179,7 +181,7 @@ export async function startChronicle(
     const reactor = mailReactor(store, db.collection(CHECKPOINTS), tokens, mailer, logError('mail reactor failed; retrying'));
     await reactor.start();
     stops.push(() => reactor.stop());
-    const cleanup = fileCleanupReactor(store, db.collection(CHECKPOINTS), files, logError('file cleanup failed; retrying'));
+    const cleanup = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, logError('file cleanup failed; retrying'));
     await cleanup.start();
     stops.push(() => cleanup.stop());
 

@@ -2,45 +2,55 @@ import type { DocumentDeleted, DocumentUploaded } from '../domain/documents/even
 import type { WorkspaceDeleted } from '../domain/workspaces/events.js';
 import type { EventStore, RecordedEvent } from '../infra/eventstore/port.js';
 import type { FileStore } from '../infra/files/port.js';
-import type { Collection } from '../infra/readstore/port.js';
+import type { Collection, Doc } from '../infra/readstore/port.js';
 import { CheckpointedSubscriber } from '../projections/shared/checkpointed-subscriber.js';
 
-const PAGE = 1000;
+/** The reactor's own read model: the stored file of every document not yet deleted, by workspace. */
+export const STORED_FILES = 'stored_files';
+
+interface StoredFile extends Doc { workspaceId: number; storedName: string }
 
 /**
  * Removes the stored file of each deleted document, and of every document of a deleted workspace
- * (which leaves no event per document). Checkpointed like every reactor: after a crash it takes up
- * the deletions it had not finished; removing a file already gone is no error, so a redelivery is harmless.
+ * (which leaves no event per document). It keeps the files it knows of in a read model of its own, fed
+ * by the uploads it sees in log order, so a workspace's files are found by an index rather than by
+ * reading the log from its start. Checkpointed like every reactor: after a crash it takes up the
+ * deletions it had not finished; removing a file already gone is no error, so a redelivery is harmless.
  */
-export function fileCleanupReactor(store: EventStore, checkpoints: Collection, files: Pick<FileStore, 'remove'>, onError: (err: Error) => void) {
-  return new CheckpointedSubscriber({
-    name: 'reactor-file-cleanup',
+export function fileCleanupReactor(
+  store: EventStore, checkpoints: Collection, storedFiles: Collection, files: Pick<FileStore, 'remove'>, onError: (err: Error) => void,
+) {
+  const known = storedFiles as Collection<StoredFile>;
+  const subscriber = new CheckpointedSubscriber({
+    // A checkpoint of its own for the read model: it is built from the log's start, uploads included.
+    name: 'reactor-file-cleanup-2',
     store,
     checkpoints,
-    types: ['DocumentDeleted', 'WorkspaceDeleted'],
+    types: ['DocumentUploaded', 'DocumentDeleted', 'WorkspaceDeleted'],
     onError,
     async handle(events: RecordedEvent[]) {
       for (const event of events) {
-        const names = event.type === 'DocumentDeleted'
-          ? [(event as unknown as DocumentDeleted).data.storedName]
-          : await storedNamesIn(store, (event as unknown as WorkspaceDeleted).data.workspaceId, event.position);
-        for (const name of names) await files.remove(name);
+        if (event.type === 'DocumentUploaded') {
+          const { documentId, workspaceId, storedName } = (event as unknown as DocumentUploaded).data;
+          await known.updateOne({ _id: String(documentId) }, { $set: { workspaceId, storedName } }, { upsert: true });
+        } else if (event.type === 'DocumentDeleted') {
+          const { documentId, storedName } = (event as unknown as DocumentDeleted).data;
+          await files.remove(storedName);
+          await known.deleteOne({ _id: String(documentId) });
+        } else {
+          const { workspaceId } = (event as unknown as WorkspaceDeleted).data;
+          for (const { storedName } of await known.find({ workspaceId })) await files.remove(storedName);
+          await known.deleteMany({ workspaceId });
+        }
       }
     },
   });
-}
-
-/** The stored names of the documents uploaded into a workspace before `position` (read from the log: read models may have dropped them). */
-async function storedNamesIn(store: EventStore, workspaceId: number, position: number): Promise<string[]> {
-  const names: string[] = [];
-  for (let after = 0; ;) {
-    const page = await store.readAll({ after, maxCount: PAGE, types: ['DocumentUploaded'] });
-    for (const event of page) {
-      if (event.position > position) return names;
-      const upload = (event as unknown as DocumentUploaded).data;
-      if (upload.workspaceId === workspaceId) names.push(upload.storedName);
-    }
-    if (page.length < PAGE) return names;
-    after = page[page.length - 1].position;
-  }
+  return {
+    async start() {
+      await known.ensureIndex(['workspaceId']);
+      await subscriber.start();
+    },
+    stop: () => subscriber.stop(),
+    checkpoint: () => subscriber.checkpoint(),
+  };
 }

@@ -29,7 +29,7 @@ export interface GraphQLHttp { explorer: RequestHandler; api: RequestHandler }
 /** The HTTP face: REST under /api and /api/v1, GraphQL and its explorer on /graphql, health and metrics. */
 export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, environment: string) {
   const app = express();
-  const metrics = createMetrics();
+  const metrics = createMetrics(deps.store.subscriptionErrors?.bind(deps.store));
   app.set('trust proxy', TRUST_PROXY);
   app.disable('x-powered-by');
   // No ETag on dynamic answers: hashing every JSON body cost a share of a small request, for 304s that only a

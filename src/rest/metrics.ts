@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { SubscriptionErrors } from '../infra/eventstore/port.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -8,10 +9,27 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Prometheus metrics: process defaults plus request durations by route and status. */
-export function createMetrics() {
+/**
+ * Prometheus metrics: process defaults, request durations by route and status, and the event store's
+ * subscription errors where its adapter counts them.
+ */
+export function createMetrics(subscriptionErrors?: () => SubscriptionErrors) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (subscriptionErrors) {
+    new Counter({
+      name: 'chronicle_event_store_subscription_errors_total',
+      help: 'Event store subscription errors: retried (transient) or failed (no retry cures it: access denied, a bad filter)',
+      labelNames: ['outcome'],
+      registers: [registry],
+      collect() {
+        const { retried, failed } = subscriptionErrors();
+        this.reset();
+        this.inc({ outcome: 'retried' }, retried);
+        this.inc({ outcome: 'failed' }, failed);
+      },
+    });
+  }
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by method, route and status',

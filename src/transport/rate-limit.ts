@@ -51,18 +51,43 @@ export interface AuthRateLimit {
   consume(clientIp: string | null): Promise<void>;
 }
 
-export function authRateLimit(perMinute: number): AuthRateLimit {
-  const store = new MemoryStore();
+/**
+ * `store`: where the counters live (Redis makes every process spend one budget). Should it fail, attempts
+ * are counted in this process instead: a store outage must not lift the limit on password guessing.
+ */
+export function authRateLimit(perMinute: number, store?: Store): AuthRateLimit {
+  const counters = store ? withLocalFallback(store) : new MemoryStore();
   // The same key for REST and GraphQL (IPv6 clients by their /56), so both draw on one budget.
+  const keyOf = (ip: string) => `auth:${ipKeyGenerator(ip)}`;
   const middleware = fixedWindowLimit({
-    windowMs: 60_000, limit: perMinute, store, key: (req) => ipKeyGenerator(req.ip ?? ''), message: AUTH_RATE_LIMITED,
+    windowMs: 60_000, limit: perMinute, store: counters, key: (req) => keyOf(req.ip ?? ''), message: AUTH_RATE_LIMITED,
   });
   return {
     middleware,
     async consume(clientIp) {
-      const { totalHits } = await store.increment(ipKeyGenerator(clientIp ?? ''));
+      const { totalHits } = await counters.increment(keyOf(clientIp ?? ''));
       if (totalHits > perMinute) throw new DomainError('rate_limited', AUTH_RATE_LIMITED);
     },
+  };
+}
+
+/** A store whose increments fall back to an in-process count while the shared one fails. */
+function withLocalFallback(shared: Store): Store {
+  const local = new MemoryStore();
+  return {
+    init(options) {
+      shared.init?.(options);
+      local.init(options);
+    },
+    async increment(key) {
+      try {
+        return await shared.increment(key);
+      } catch {
+        return local.increment(key);
+      }
+    },
+    decrement: (key) => shared.decrement(key),
+    resetKey: (key) => shared.resetKey(key),
   };
 }
 
@@ -120,4 +145,4 @@ export const apiRateLimit = (perMinute: number, store?: Store, windowMs?: number
   userRateLimit(perMinute, API_RATE_LIMITED, { name: 'api', store, windowMs, skip: (req) => req.baseUrl.startsWith('/api') && AUTH_LIMITED_PATHS.has(req.path) });
 
 /** Uploads per user; mounted before the body is parsed, so a refused request costs no upload. */
-export const uploadRateLimit = (perMinute: number) => userRateLimit(perMinute, UPLOAD_RATE_LIMITED, { name: 'upload' }).middleware;
+export const uploadRateLimit = (perMinute: number, store?: Store) => userRateLimit(perMinute, UPLOAD_RATE_LIMITED, { name: 'upload', store }).middleware;

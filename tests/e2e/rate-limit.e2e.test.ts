@@ -172,3 +172,71 @@ describe('API rate limit across two server processes over Redis', () => {
     }
   });
 });
+
+describe('login, password-reset and upload limits across two server processes over Redis', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-limit-auth-'));
+  const AUTH_LIMIT = 4;
+  const UPLOAD_LIMIT = 2;
+  const shared = {
+    DATA_DIR: dataDir, JWT_SECRET: 'limit-process-secret-limit-process-secret', RATE_LIMIT_API_PER_MIN: '1000',
+    RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT), RATE_LIMIT_UPLOAD_PER_MIN: String(UPLOAD_LIMIT),
+    RATE_LIMIT_REDIS_PREFIX: `test:${randomUUID()}:`, REDIS_URL: process.env.REDIS_URL!,
+  };
+  const AUTH_LIMITED = { error: 'Too many authentication attempts. Please try again in a minute.' };
+  const UPLOAD_LIMITED = { error: 'Too many uploads. Please try again in a minute.' };
+  let a: Awaited<ReturnType<typeof spawnServer>>;
+  let b: Awaited<ReturnType<typeof spawnServer>>;
+
+  beforeAll(async () => {
+    if (!process.env.REDIS_URL) throw new Error('REDIS_URL must be set (the global setup starts redis-server)');
+    a = await spawnServer({ ...shared, ROLE: 'api,projector,worker' });
+    b = await spawnServer({ ...shared, ROLE: 'api' });
+  }, 120_000);
+  afterAll(async () => {
+    for (const p of [a, b]) {
+      p?.child.kill('SIGTERM');
+      if (p) await exited(p.child);
+    }
+  });
+
+  let adminAccess = '';
+
+  it('a client address spends one login and password-reset budget whichever process answers', async () => {
+    const admin = await registerAndLogin(a, 'guarded'); // login 1
+    adminAccess = admin.access;
+    const attempts = [
+      () => api(b, 'POST', '/api/auth/login/', { username: 'guarded', password: 'wrong-password' }), // 2
+      () => api(a, 'POST', '/api/users/request_password_reset/', { username: 'guarded' }), // 3
+      () => api(b, 'POST', '/api/auth/login/', { username: 'guarded', password: 'wrong-password' }), // 4
+    ];
+    const answers: number[] = [];
+    for (const attempt of attempts) answers.push((await attempt()).status);
+    expect(answers).toEqual([401, 200, 401]);
+    // Each process alone has counted two: only a shared counter refuses now, on both.
+    for (const server of [a, b]) {
+      const refused = await api(server, 'POST', '/api/auth/login/', { username: 'guarded', password: 'Correct-Horse-42' });
+      expect(refused).toMatchObject({ status: 429, body: AUTH_LIMITED });
+    }
+    expect(await api(b, 'POST', '/api/users/request_password_reset/', { username: 'guarded' })).toMatchObject({ status: 429, body: AUTH_LIMITED });
+    expect((await api(b, 'GET', '/api/users/me/', undefined, bearer(admin.access))).status).toBe(200);
+  });
+
+  it('a user spends one upload budget whichever process answers', async () => {
+    const access = adminAccess;
+    const workspace = await api(a, 'POST', '/api/workspaces/', { name: 'Uploads' }, bearer(access));
+    expect(workspace.status).toBe(201);
+    const upload = (server: { url: string }, name: string) => {
+      const form = new FormData();
+      form.set('workspace_id', String(workspace.body.id));
+      form.append('file', new Blob(['some words to ingest']), name);
+      return fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: bearer(access), body: form });
+    };
+    expect((await upload(a, 'one.txt')).status).toBe(201);
+    expect((await upload(b, 'two.txt')).status).toBe(201);
+    for (const server of [a, b]) {
+      const refused = await upload(server, 'three.txt');
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toEqual(UPLOAD_LIMITED);
+    }
+  });
+});

@@ -98,7 +98,7 @@ describe('GET /api/system/status/', () => {
         memory: { total: expect.any(Number), percent: expect.any(Number) },
       },
       database: { status: 'healthy' },
-      projections: { lag: expect.any(Number) },
+      projections: { lag_ms: expect.any(Number) },
       settings: { multi_user_mode: true, llm_provider: expect.any(String) },
     });
     const { system, projections, database } = res.body;
@@ -111,8 +111,8 @@ describe('GET /api/system/status/', () => {
     expect(system.memory.total).toBe(os.totalmem());
     expect(system.memory.percent).toBeGreaterThan(0);
     expect(system.memory.percent).toBeLessThanOrEqual(100);
-    expect(projections.lag).toBeGreaterThanOrEqual(0);
-    expect(Number.isInteger(projections.lag)).toBe(true);
+    expect(projections.lag_ms).toBeGreaterThanOrEqual(0);
+    expect(Number.isInteger(projections.lag_ms)).toBe(true);
     expect(database).toMatchObject({ event_store: 'healthy', read_store: 'healthy' });
   });
 

@@ -345,6 +345,21 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         expect(read.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }]);
       });
 
+      it('given maxBytes, when reading, then events come back until their data and metadata reach it, at least one', async () => {
+        const type = newType('Sized');
+        const stream = newStream();
+        const head = await store.headPosition();
+        const text = 'é'.repeat(50_000); // 100,000 bytes of UTF-8 per event
+        await store.appendToStream(stream, [1, 2, 3, 4, 5].map((n) => event(type, { n, text })), 'no_stream');
+
+        const within = await store.readAll({ after: head, types: [type], maxBytes: 250_000 });
+        expect(within.map((e) => e.data.n)).toEqual([1, 2, 3]);
+        const one = await store.readAll({ after: head, types: [type], maxBytes: 1 });
+        expect(one.map((e) => e.data.n)).toEqual([1]);
+        const counted = await store.readAll({ after: head, types: [type], maxBytes: 10_000_000, maxCount: 2 });
+        expect(counted.map((e) => e.data.n)).toEqual([1, 2]);
+      });
+
       it('headPosition reaches the position of the last append, and ping answers', async () => {
         const result = await store.appendToStream(newStream(), [event('A')], 'no_stream');
 

@@ -418,6 +418,19 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
         expect(ids(await coll.find({}))).toEqual(['3']);
       });
 
+      it('create makes an empty collection a rename can take as its source, and leaves an existing one as it is', async () => {
+        const name = uniqueName('created');
+        await store.create(name);
+        expect(await store.listCollections()).toContain(name);
+        await expect(store.collection(name).count({})).resolves.toBe(0);
+        const kept = await seeded('kept', [{ _id: '1' }]);
+        await store.create(kept.name);
+        expect(ids(await kept.find({}))).toEqual(['1']);
+        const target = await seeded('target', [{ _id: 'old' }]);
+        await store.rename(name, target.name);
+        await expect(target.count({})).resolves.toBe(0);
+      });
+
       withUnique('rename replaces the target with the source, indexes included', async () => {
         const live = await seeded('live', [{ _id: 'old1' }, { _id: 'old2' }]);
         const fresh = await seeded('fresh', [

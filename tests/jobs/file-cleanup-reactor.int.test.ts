@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { handleCommand } from '../../src/commands/shared/handle.js';
 import { documentDecider } from '../../src/domain/documents/document.js';
-import type { EventMetadata } from '../../src/infra/eventstore/port.js';
+import type { EventMetadata, EventStore } from '../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { LocalFileStore } from '../../src/infra/files/local.js';
 import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
-import { fileCleanupReactor } from '../../src/jobs/file-cleanup-reactor.js';
+import { fileCleanupReactor, STORED_FILES } from '../../src/jobs/file-cleanup-reactor.js';
 import { CHECKPOINTS } from '../../src/projections/shared/runner.js';
 import { eventually } from '../infra/queue.contract.js';
 import { commandCtx } from '../support/context.js';
@@ -61,7 +61,7 @@ describe('file cleanup reactor', () => {
     await deleteDocument(1);
     await deleteWorkspace(8);
 
-    const reactor = fileCleanupReactor(store, db.collection(CHECKPOINTS), files, (err) => errors.push(err));
+    const reactor = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) => errors.push(err));
     await reactor.start();
     try {
       await eventually(() => !exists(deletedDoc) && inGoneWorkspace.every((n) => !exists(n)), () => `files left: ${fs.readdirSync(dir).join(', ')}`);
@@ -77,7 +77,7 @@ describe('file cleanup reactor', () => {
 
     // From scratch (its checkpoint lost): the same events again, with the files already gone, are no error.
     await db.collection(CHECKPOINTS).deleteMany({});
-    const again = fileCleanupReactor(store, db.collection(CHECKPOINTS), files, (err) => errors.push(err));
+    const again = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) => errors.push(err));
     await again.start();
     try {
       const head = await store.headPosition();
@@ -87,6 +87,33 @@ describe('file cleanup reactor', () => {
       expect(fs.readdirSync(dir).sort()).toEqual([elsewhere]);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('given a workspace deleted after a long history, then its files are found without reading the log (its own read model)', async () => {
+    const gone = [await uploaded(1, 8), await uploaded(2, 8)];
+    const kept = await uploaded(3, 9);
+    const reads: unknown[] = [];
+    // Reading the log outside the subscription (readAll, readStream) would grow with the log: none is allowed.
+    const watched = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'readAll' || prop === 'readStream') return (...args: unknown[]) => { reads.push(args); return (target as any)[prop](...args); };
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as EventStore;
+    const reactor = fileCleanupReactor(watched, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) => errors.push(err));
+    await reactor.start();
+    try {
+      const head = await store.headPosition();
+      for (let i = 0; i < 500 && (await reactor.checkpoint()) < head; i++) await new Promise((r) => setTimeout(r, 10));
+      await deleteWorkspace(8);
+      await eventually(() => gone.every((n) => !exists(n)), () => `files left: ${fs.readdirSync(dir).join(', ')}`);
+      expect(exists(kept)).toBe(true);
+      expect(reads).toEqual([]);
+      expect(await db.collection(STORED_FILES).find({})).toEqual([expect.objectContaining({ _id: '3', workspaceId: 9, storedName: kept })]);
+    } finally {
+      await reactor.stop();
     }
   });
 });

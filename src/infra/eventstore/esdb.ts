@@ -24,12 +24,13 @@ import {
   type ResolvedEvent,
   type StreamingRead,
 } from '@eventstore/db-client';
+import { isTransient } from './esdb-errors.js';
+import { fromStoredMetadata, toStoredMetadata } from './esdb-metadata.js';
 import {
   assertAppendSize,
   ConcurrencyError,
   type AppendResult,
   type BatchHandler,
-  type EventMetadata,
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
@@ -38,10 +39,15 @@ import {
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  type SubscriptionErrors,
 } from './port.js';
 
 const PAGE_SIZE = 1000;
 const MAX_BATCH = 1000;
+/** A batch is cut once its events' data and metadata reach this many bytes (chunk events are up to ~1 MB each). */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** Events the subscription's readable may hold ahead of the handler: with events of up to ~1 MB, this bounds its memory. */
+const READ_AHEAD = 32;
 const MAX_BACKOFF_MS = 5000;
 // Servers before 22.6 answer stream reads with "no position" as the largest uint64.
 const NO_POSITION = 2n ** 63n;
@@ -74,7 +80,7 @@ function toRecorded(event: EsdbRecorded): RecordedEvent | undefined {
     id: event.id,
     type: event.type,
     data: event.data,
-    metadata: event.metadata as unknown as EventMetadata,
+    metadata: fromStoredMetadata(event.metadata),
     streamName: event.streamId,
     revision: Number(event.revision),
     position: hasPosition(event.position) ? Number(event.position.commit) : -1,
@@ -98,22 +104,37 @@ function toExpected(expected: ExpectedRevision): AppendExpectedRevision {
   return BigInt(expected);
 }
 
+export interface EsdbOptions {
+  /** Told of each transient subscription error before the retry (to log it). */
+  onRetry?(err: Error, delayMs: number): void;
+}
+
 export class EsdbEventStore implements EventStore {
   private readonly subscriptions = new Set<EsdbSubscription>();
   private closed = false;
+  private readonly errors: SubscriptionErrors = { retried: 0, failed: 0 };
+  /** Subscriptions (by filter) whose last attempt failed with an error a retry cannot cure. */
+  private readonly failing = new Map<string, Error>();
 
-  constructor(private readonly client: EventStoreDBClient) {}
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly options: EsdbOptions = {},
+  ) {}
 
   /** e.g. `esdb://localhost:2113?tls=false` */
-  static connect(url: string): EsdbEventStore {
-    return new EsdbEventStore(EventStoreDBClient.connectionString(url));
+  static connect(url: string, options: EsdbOptions = {}): EsdbEventStore {
+    return new EsdbEventStore(EventStoreDBClient.connectionString(url), options);
+  }
+
+  subscriptionErrors(): SubscriptionErrors {
+    return { ...this.errors };
   }
 
   // No retries here: a retry is only safe with the same explicit expected revision, which callers own.
   async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     assertAppendSize(stream, events);
     const data = events.map((e) =>
-      jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: e.metadata as unknown as JSONType }),
+      jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: toStoredMetadata(e.metadata) as JSONType }),
     );
     try {
       const result = await this.client.appendToStream(stream, data, { expectedRevision: toExpected(expectedRevision) });
@@ -162,6 +183,8 @@ export class EsdbEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     const types = options.types ? new Set(options.types) : undefined;
+    const maxBytes = options.maxBytes ?? Infinity;
+    let bytes = 0;
     const out: RecordedEvent[] = [];
     if (maxCount <= 0) return out;
     // readAll has no server-side filter in this client: page through $all and filter here.
@@ -178,7 +201,8 @@ export class EsdbEventStore implements EventStore {
         const recorded = toRecorded(event);
         if (recorded && (!types || types.has(recorded.type))) {
           out.push(recorded);
-          if (out.length >= maxCount) return cancelled(read, out);
+          if (maxBytes !== Infinity) bytes += sizeOf(event);
+          if (out.length >= maxCount || bytes >= maxBytes) return cancelled(read, out);
         }
       }
       if (raw < PAGE_SIZE || !last) return out;
@@ -188,9 +212,18 @@ export class EsdbEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {
     if (this.closed) throw new Error('EsdbEventStore is closed');
-    const subscription = new EsdbSubscription(this.client, options, handler, onError, () =>
-      this.subscriptions.delete(subscription),
-    );
+    const key = options.types ? [...options.types].sort().join(',') : '*';
+    const subscription = new EsdbSubscription(this.client, options, handler, onError, () => this.subscriptions.delete(subscription), {
+      retrying: (err, delayMs) => {
+        this.errors.retried++;
+        this.options.onRetry?.(err, delayMs);
+      },
+      failed: (err) => {
+        this.errors.failed++;
+        this.failing.set(key, err);
+      },
+      working: () => this.failing.delete(key),
+    });
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -214,7 +247,10 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /** Reachable, and no subscription stuck on an error a retry cannot cure (access denied, a bad filter). */
   async ping(): Promise<void> {
+    const [failure] = this.failing.values();
+    if (failure) throw new Error(`An event store subscription failed: ${failure.message}`);
     for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
       // reaching the server is all we need
     }
@@ -234,6 +270,14 @@ export class EsdbEventStore implements EventStore {
  * so the readable's backpressure holds the server back meanwhile. After a drop it resubscribes from
  * the last handled event, with exponential backoff.
  */
+interface SubscriptionEvents {
+  retrying(err: Error, delayMs: number): void;
+  /** Given up: the error is reported to onError and the subscription ends. */
+  failed(err: Error): void;
+  /** The server accepted the subscription or delivered events. */
+  working(): void;
+}
+
 class EsdbSubscription implements Subscription {
   private closed = false;
   private current: AllStreamSubscription | undefined;
@@ -248,6 +292,7 @@ class EsdbSubscription implements Subscription {
     private readonly handler: BatchHandler,
     private readonly onError: ((err: Error) => void) | undefined,
     onEnd: () => void,
+    private readonly events: SubscriptionEvents,
   ) {
     this.last = options.after ? fromNumber(options.after) : undefined;
     this.types = options.types ? new Set(options.types) : undefined;
@@ -259,16 +304,19 @@ class EsdbSubscription implements Subscription {
       ? eventTypeFilter({ regex: this.types.size ? `^(?:${[...this.types].map(escapeRegex).join('|')})$` : '^(?!)' })
       : excludeSystemEvents();
     // fromPosition is exclusive for subscriptions; events at or before `last` are skipped in accept() anyway.
-    return this.client.subscribeToAll({ fromPosition: this.last ?? START, filter }, { highWaterMark: MAX_BATCH });
+    return this.client.subscribeToAll({ fromPosition: this.last ?? START, filter }, { highWaterMark: READ_AHEAD });
   }
 
   private async run(): Promise<void> {
     let attempt = 0;
     while (!this.closed) {
       const sub = (this.current = this.subscribe());
+      sub.once('confirmation', () => this.events.working());
       const reader = new BatchReader(sub);
+      let dropped: unknown;
       try {
         for (let batch = await reader.next(); batch && !this.closed; batch = await reader.next()) {
+          this.events.working();
           const { events, last } = this.accept(batch);
           if (events.length === 0) continue;
           attempt = 0;
@@ -281,16 +329,26 @@ class EsdbSubscription implements Subscription {
           }
           this.last = last;
         }
-      } catch {
-        // dropped (connection lost, server restart, ...): resubscribe below
+      } catch (err) {
+        dropped = err;
       } finally {
         this.current = undefined;
         await sub.unsubscribe().catch(() => undefined);
         sub.destroy();
       }
       if (this.closed) return;
+      const error = dropped instanceof Error ? dropped : new Error(String(dropped ?? 'subscription ended'));
+      if (dropped !== undefined && !isTransient(dropped)) {
+        // No retry cures it: say so (the caller logs it and may start over) rather than retry in silence.
+        this.closed = true;
+        this.events.failed(error);
+        this.onError?.(error);
+        return;
+      }
       attempt += 1;
-      await this.sleep(Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS));
+      const delayMs = Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS);
+      this.events.retrying(error, delayMs);
+      await this.sleep(delayMs);
     }
   }
 
@@ -350,12 +408,25 @@ class BatchReader {
     sub.on('readable', wake);
   }
 
-  /** At least one event (at most MAX_BATCH); undefined once the stream ended or was closed; throws on a drop. */
+  /**
+   * At least one event, at most MAX_BATCH events or about MAX_BATCH_BYTES; undefined once the stream
+   * ended or was closed; throws on a drop. While events keep arriving (a catch-up) it lets the client
+   * push more between reads, so batches grow past the small read-ahead; live, it answers what came.
+   */
   async next(): Promise<AllStreamResolvedEvent[] | undefined> {
     for (;;) {
       const batch: AllStreamResolvedEvent[] = [];
-      let item: AllStreamResolvedEvent | null;
-      while (batch.length < MAX_BATCH && (item = this.sub.read() as AllStreamResolvedEvent | null) !== null) batch.push(item);
+      let bytes = 0;
+      for (;;) {
+        const before = batch.length;
+        let item: AllStreamResolvedEvent | null;
+        while (batch.length < MAX_BATCH && bytes < MAX_BATCH_BYTES && (item = this.sub.read() as AllStreamResolvedEvent | null) !== null) {
+          batch.push(item);
+          bytes += sizeOf(item.event);
+        }
+        if (batch.length === before || batch.length >= MAX_BATCH || bytes >= MAX_BATCH_BYTES || this.error || this.ended) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
       if (batch.length > 0) return batch;
       if (this.error) throw this.error;
       if (this.ended) return undefined;
@@ -363,4 +434,11 @@ class BatchReader {
       this.notify = undefined;
     }
   }
+}
+
+/** The serialized size of an event's data and metadata, as the server stored them. */
+function sizeOf(event: EsdbRecorded | undefined): number {
+  if (!event) return 0;
+  const size = (value: unknown) => (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value) ?? ''));
+  return size(event.data) + size(event.metadata);
 }

@@ -53,6 +53,11 @@ export interface ReadAllOptions {
   maxCount?: number;
   types?: readonly string[]; // only these event types
   /**
+   * Stop once the events read hold this many bytes of serialized data and metadata (at least one event
+   * is answered): a batch of large events (document chunks, up to ~1 MB each) stays bounded in memory.
+   */
+  maxBytes?: number;
+  /**
    * The caller only reads the events' fields (a replay): an adapter may then parse `metadata` and
    * `createdAt` on first read, as accessors rather than own properties (a spread or Object.keys does
    * not see them; JSON.stringify does). Adapters may ignore it.
@@ -72,14 +77,21 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** Subscription errors an adapter has met: those it retried (transient) and those it gave up on. */
+export interface SubscriptionErrors { retried: number; failed: number }
+
 export interface EventStore {
   appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
   /** Returns [] for a stream that does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up then live, strictly in order, batch by batch. A handler error ends the subscription
-   * and is reported to onError; a dropped connection is retried with backoff by the adapter. */
+   * and is reported to onError; a dropped connection is retried with backoff by the adapter, and an error
+   * no retry cures (access denied, a bad filter) ends it, is reported to onError, and fails ping() until a
+   * later subscription of the same filter works. */
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription;
+  /** For metrics, where the adapter counts them. */
+  subscriptionErrors?(): SubscriptionErrors;
   /** Global position of the newest event (0 when empty). */
   headPosition(): Promise<number>;
   ping(): Promise<void>;

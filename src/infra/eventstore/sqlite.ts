@@ -92,7 +92,21 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    if (options.maxBytes !== undefined) return this.readAllWithin(options.maxBytes, options);
     return this.readAllSync(options.after ?? 0, options.maxCount ?? -1, options.types, options.lean);
+  }
+
+  /** Rows one at a time, stopping once their data and metadata reach `maxBytes`: the rest is never read. */
+  private readAllWithin(maxBytes: number, { after = 0, maxCount = -1, types, lean = false }: ReadAllOptions): RecordedEvent[] {
+    const rows = types ? this.stmt.allOfTypes.iterate(after, JSON.stringify(types), maxCount) : this.stmt.all.iterate(after, maxCount);
+    const events: RecordedEvent[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      events.push(lean ? toLeanRecorded(row) : toRecorded(row));
+      bytes += rowBytes(row);
+      if (bytes >= maxBytes) break; // leaving the loop ends the iteration and resets the statement
+    }
+    return events;
   }
 
   /** @internal used by subscriptions (SubscriptionSource). */

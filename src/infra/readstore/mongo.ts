@@ -1,10 +1,11 @@
 /** Production read store on MongoDB. The port is shaped like MongoDB, so this is a thin mapping. */
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection as MongoCollection, type Db } from 'mongodb';
-import { DuplicateKeyError, type Collection, type Doc, type Filter, type FindOptions, type ReadStore, type Update } from './port.js';
+import { DuplicateKeyError, type Collection, type CollectionOptions, type Doc, type Filter, type FindOptions, type ReadStore, type Update } from './port.js';
 import { upsertOf } from './upsert-many.js';
 
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
+const NAMESPACE_EXISTS = 48; // servers before 7.0 answer `create` of an existing collection with it
 
 export class MongoReadStore implements ReadStore {
   private constructor(
@@ -18,8 +19,16 @@ export class MongoReadStore implements ReadStore {
     return new MongoReadStore(client, client.db(dbName));
   }
 
-  collection<T extends Doc = Doc>(name: string): Collection<T> {
-    return new MongoReadCollection<T>(this.db.collection<Doc>(name));
+  collection<T extends Doc = Doc>(name: string, options: CollectionOptions = {}): Collection<T> {
+    return new MongoReadCollection<T>(this.db.collection<Doc>(name), options.archive === true);
+  }
+
+  async create(name: string): Promise<void> {
+    try {
+      await this.db.createCollection(name);
+    } catch (err) {
+      if (!(err instanceof MongoServerError && err.code === NAMESPACE_EXISTS)) throw err;
+    }
   }
 
   async drop(name: string): Promise<void> {
@@ -54,7 +63,10 @@ export class MongoReadStore implements ReadStore {
 }
 
 class MongoReadCollection<T extends Doc> implements Collection<T> {
-  constructor(private readonly coll: MongoCollection<Doc>) {}
+  constructor(
+    private readonly coll: MongoCollection<Doc>,
+    private readonly archive = false,
+  ) {}
 
   get name(): string {
     return this.coll.collectionName;
@@ -72,7 +84,13 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
     return (await cursor.toArray()) as unknown as T[];
   }
 
+  /**
+   * countDocuments aggregates over every matching document: unfiltered on an archive (the event log,
+   * counted for every page), that is the whole collection each time. The collection's metadata answers
+   * that count at once (exact but after an unclean shutdown); a filter is answered through its index.
+   */
   async count(filter: Filter): Promise<number> {
+    if (this.archive && isEmpty(filter)) return this.coll.estimatedDocumentCount();
     return this.coll.countDocuments(filter);
   }
 
@@ -125,6 +143,11 @@ class MongoReadCollection<T extends Doc> implements Collection<T> {
     const keys = Object.fromEntries(fields.map((field) => [field, 1 as const]));
     await duplicateKeys(() => this.coll.createIndex(keys, { unique: options.unique === true }));
   }
+}
+
+function isEmpty(filter: Filter): boolean {
+  for (const _ in filter) return false;
+  return true;
 }
 
 /** E11000 (also raised by a guarded upsert whose `_id` exists) → the port's DuplicateKeyError. */

@@ -56,6 +56,8 @@ export interface Collection<T extends Doc = Doc> {
 
 export interface ReadStore {
   collection<T extends Doc = Doc>(name: string, options?: CollectionOptions): Collection<T>;
+  /** Creates the collection, empty, unless it exists (MongoDB renames only a collection that exists). */
+  create(name: string): Promise<void>;
   /** Removes a collection and its documents. */
   drop(name: string): Promise<void>;
   /** Replaces `to` with `from` (used by replay to switch to freshly built collections). */

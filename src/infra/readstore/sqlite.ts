@@ -148,6 +148,10 @@ export class SqliteReadStore implements ReadStore {
     }
   }
 
+  async create(name: string): Promise<void> {
+    this.tables.create(name);
+  }
+
   async drop(name: string): Promise<void> {
     this.writes.flushNow();
     this.archiveFields.delete(name);

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent, Subscription } from '../../infra/eventstore/port.js';
-import type { Collection } from '../../infra/readstore/port.js';
+import { type Collection, DuplicateKeyError } from '../../infra/readstore/port.js';
 
 export interface SubscriberOptions {
   /** Key of this subscriber's checkpoint. */
@@ -11,9 +11,20 @@ export interface SubscriberOptions {
   /** Called after a batch is handled and its checkpoint stored. */
   afterBatch?(position: number, events: RecordedEvent[]): void | Promise<void>;
   onError?(err: Error): void;
+  /** While this answers true (a replay holds the read models), batches are not handled: the subscriber waits and starts over. */
+  paused?(): Promise<boolean>;
 }
 
 const MAX_BACKOFF_MS = 5000;
+const PAUSED_POLL_MS = 1000;
+
+/** A replay holds the read models, or fenced this checkpoint: wait, then start over from the stored checkpoint. */
+class Paused extends Error {
+  constructor() {
+    super('paused while a replay holds the read models');
+    this.name = 'Paused';
+  }
+}
 
 /**
  * Consumes the event log from its stored checkpoint, batch by batch and strictly in order, storing the
@@ -49,8 +60,10 @@ export class CheckpointedSubscriber {
 
   private async handleBatch(events: RecordedEvent[]): Promise<void> {
     if (!events.length) return;
+    const { handle, paused } = this.options;
+    if (await paused?.()) throw new Paused();
     try {
-      await this.options.handle(events);
+      await handle(events);
     } catch (err) {
       // A handler that says how far it got (`appliedThrough`) keeps that much: the events before the one it failed on.
       const through = (err as { appliedThrough?: unknown } | null)?.appliedThrough;
@@ -65,14 +78,21 @@ export class CheckpointedSubscriber {
   private async handled(events: RecordedEvent[]): Promise<void> {
     const { checkpoints, name, afterBatch } = this.options;
     const position = events[events.length - 1].position;
-    await checkpoints.updateOne({ _id: name }, { $set: { position } }, { upsert: true });
+    try {
+      // A replay fences the checkpoint while it runs: a batch begun before its lease must not move it.
+      await checkpoints.updateOne({ _id: name, fenced: { $exists: false } }, { $set: { position } }, { upsert: true });
+    } catch (err) {
+      if (err instanceof DuplicateKeyError) throw new Paused();
+      throw err;
+    }
     await afterBatch?.(position, events);
   }
 
   private restartAfter(err: Error): void {
-    this.options.onError?.(err);
+    const paused = err instanceof Paused;
+    if (!paused) this.options.onError?.(err);
     if (this.stopped) return;
-    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.failures++);
+    const delay = paused ? PAUSED_POLL_MS : Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.failures++);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (!this.stopped) this.start().catch((e) => this.restartAfter(e));

@@ -17,6 +17,8 @@ export class ProjectionProgress {
   private current = 0;
   private followers = 0;
   private waiters: { position: number; resolve: (caughtUp: boolean) => void }[] = [];
+  /** When this process began following the log: unapplied events older than this are a catch-up still under way. */
+  readonly since = Date.now();
 
   /** @param waitMs how long read-your-writes waits for the read models by default. */
   constructor(private readonly waitMs = 5000) {}

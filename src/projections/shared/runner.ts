@@ -6,6 +6,7 @@ import { type ProgressNotice, PROJECTIONS_CHANNEL } from './notices.js';
 import { clearFailure, ProjectionFailure, recordFailure, storedFailures } from './projection-failure.js';
 import type { ProjectionProgress } from './progress.js';
 import type { Projection } from './projection.js';
+import { replayLeaseWatch } from './replay-lease.js';
 
 export const CHECKPOINTS = 'checkpoints';
 export const PROJECTIONS_CHECKPOINT = 'projections';
@@ -115,6 +116,7 @@ export class ProjectionRunner {
       store,
       checkpoints: db.collection(CHECKPOINTS),
       handle: (events) => apply(events, db),
+      paused: replayLeaseWatch(db),
       afterBatch: async (position, events) => {
         if (this.stuck && position >= this.stuck.position) await this.recovered();
         const notice: ProgressNotice = {

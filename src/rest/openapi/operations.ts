@@ -9,14 +9,15 @@ export const operationsSection: ApiSection = {
   tags: [{ name: TAG, description: 'Liveness, readiness, metrics, and this API description.' }],
   schemas: {
     Readiness: {
-      type: 'object', required: ['status', 'eventStore', 'readStore', 'headPosition', 'projectedPosition', 'projectionLag'],
+      type: 'object', required: ['status', 'eventStore', 'readStore', 'headPosition', 'projectedPosition', 'projectionLagMs', 'catchingUp', 'projectionFailure'],
       properties: {
         status: { type: 'string', enum: ['ready', 'not ready'] },
         eventStore: { type: 'string', enum: ['healthy', 'unavailable'] },
         readStore: { type: 'string', enum: ['healthy', 'unavailable'] },
         headPosition: { type: ['integer', 'null'] },
         projectedPosition: { type: 'integer' },
-        projectionLag: { type: ['integer', 'null'], description: 'Positions the read models trail the event log by.' },
+        projectionLagMs: { type: ['integer', 'null'], description: 'Age in milliseconds of the oldest event the read models have not applied (0 when caught up).' },
+        catchingUp: { type: 'boolean', description: 'Events that were in the log when the process started are not yet applied (a catch-up after a start).' },
         projectionFailure: {
           type: ['object', 'null'], required: ['projection', 'position', 'eventType'],
           description: 'The projection and event the read side is stuck on (retried; the error is in the log and `chronicle projections status`).',

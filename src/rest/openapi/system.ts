@@ -34,7 +34,7 @@ export const systemSection: ApiSection = {
         },
         projections: {
           type: 'object',
-          properties: { head_position: { type: ['integer', 'null'] }, projected_position: { type: 'integer' }, lag: { type: ['integer', 'null'] } },
+          properties: { head_position: { type: ['integer', 'null'] }, projected_position: { type: 'integer' }, lag_ms: { type: ['integer', 'null'], description: 'Age in milliseconds of the oldest event the read models have not applied.' } },
         },
         settings: { type: 'object', properties: { multi_user_mode: { type: 'boolean' }, llm_provider: { type: 'string' } } },
       },

@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
-import { health } from '../../projections/shared/health.js';
+import { health, isReady } from '../../projections/shared/health.js';
 import type { RestDeps } from '../deps.js';
 import { projectionFailureMetric } from '../projection-metrics.js';
-
-const READY_MAX_LAG = 1000;
 
 /** /healthz (the process answers), /readyz (stores reachable, read models caught up), /metrics. */
 export function healthRoutes(deps: RestDeps, registry: Registry): Router {
@@ -15,8 +13,7 @@ export function healthRoutes(deps: RestDeps, registry: Registry): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const h = await health(deps.store, deps.db, deps.progress);
-    const ready = h.eventStore === 'healthy' && h.readStore === 'healthy' && h.projectionLag !== null && h.projectionLag <= READY_MAX_LAG
-      && !h.projectionFailure;
+    const ready = isReady(h);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...h });
   });
   router.get('/metrics', async (_req, res) => {

@@ -31,7 +31,7 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
       environment,
       system,
       database: { status: healthy ? 'healthy' : 'unhealthy', event_store: h.eventStore, read_store: h.readStore },
-      projections: { head_position: h.headPosition, projected_position: h.projectedPosition, lag: h.projectionLag },
+      projections: { head_position: h.headPosition, projected_position: h.projectedPosition, lag_ms: h.projectionLagMs },
       settings: { multi_user_mode: true, llm_provider: deps.llm.serverWide(llmProvider) },
     });
   });
