@@ -3,7 +3,7 @@
  * `$x` inside a list) over real HTTP: each upload is answered with the metadata as given, later reads
  * (REST, GraphQL, after a restart) show it intact, and the read side keeps up with the writes after it.
  */
-import { uploadDocument } from '../support/documents.js';
+import { settledDocument, uploadDocument } from '../support/documents.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
 const POISON: Record<string, unknown>[] = [{ $where: '1' }, { 'a.b': 1 }, { x: { $gt: 1 } }, { nested: [{ $x: 1 }] }];
@@ -55,6 +55,8 @@ describe('document metadata with operator-like and dotted keys', () => {
   });
 
   it('a restarted server rebuilds nothing wrong: the same documents, and new writes still read back', async () => {
+    // Ingestion settles first, so that the documents compared are the same before and after the restart.
+    for (const id of uploaded.keys()) await settledDocument(server, token, id);
     const before = await documentsOf(server);
     expect(before.filter((d) => uploaded.has(d.id)).map((d) => d.metadata)).toEqual([...uploaded.values()]);
     await server.close();

@@ -4,6 +4,7 @@
  * or stale bearer token is ignored as a missing one is, so a client with a leftover header is not
  * locked out; operations that need a token still refuse it.
  */
+import { randomUUID } from 'node:crypto';
 import { TokenService } from '../../src/commands/identity/tokens.js';
 import { uniqueName } from '../support/e2e.js';
 import { createEmbed, createWorkspace, type EmbedOwner } from '../support/embed.js';
@@ -97,7 +98,7 @@ describe.each(['a malformed token', 'an expired token', 'an unknown API key', 'a
     const origin = { Origin: 'https://customer.example' };
     const preflight = await api(server, 'OPTIONS', `/api/embed/${embedUuid}/stream-chat/`, undefined, { ...origin, 'Access-Control-Request-Method': 'POST', ...sent() });
     expect(preflight.status).toBe(204);
-    const session = `session-${uniqueName()}`;
+    const session = randomUUID();
     const chat = await api(server, 'POST', `/api/embed/${embedUuid}/stream-chat/`, { session_id: session, message: 'Hello?' }, { ...origin, ...sent() });
     expect(chat.status).toBe(200);
     expect(chat.headers.get('content-type')).toMatch(/^text\/event-stream/);

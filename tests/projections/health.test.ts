@@ -9,7 +9,8 @@ import { health, isReady, READY_MAX_LAG_MS } from '../../src/projections/shared/
 import { ProjectionProgress } from '../../src/projections/shared/progress.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
-const reachable = { ping: async () => {} } as unknown as ReadStore;
+/** A reachable read store holding no projection failure. */
+const reachable = { ping: async () => {}, collection: () => ({ findOne: async () => null }) } as unknown as ReadStore;
 
 /** An event log positioned as EventStoreDB positions it: commit positions are byte offsets, ~1 MB apart for chunk events. */
 function byteOffsetLog(events: { position: number; createdAt: Date }[]): EventStore {
@@ -25,7 +26,7 @@ function byteOffsetLog(events: { position: number; createdAt: Date }[]): EventSt
 }
 
 const progressAt = (position: number) => {
-  const progress = new ProjectionProgress();
+  const progress = new ProjectionProgress(5000, NOW - 86_400_000); // following the log since the day before
   progress.advance(position);
   return progress;
 };
@@ -56,6 +57,20 @@ describe('projection lag', () => {
     const h = await health(log, reachable, progressAt(7_340_032), NOW);
     expect(h.projectionLagMs).toBe(0);
     expect(isReady(h)).toBe(true);
+  });
+
+  it('given events that were in the log when the process started still unapplied, then catching up and not ready, however young they are', async () => {
+    const log = byteOffsetLog([
+      { position: 10, createdAt: new Date(NOW - 1_000) },
+      { position: 11, createdAt: new Date(NOW - 500) },
+    ]);
+    const progress = new ProjectionProgress(5000, NOW - 100); // started after both were written
+    progress.advance(9);
+    const h = await health(log, reachable, progress, NOW);
+    expect(h).toMatchObject({ projectionLagMs: 1_000, catchingUp: true });
+    expect(isReady(h)).toBe(false);
+    progress.advance(11);
+    expect(await health(log, reachable, progress, NOW)).toMatchObject({ projectionLagMs: 0, catchingUp: false });
   });
 
   it('given an unreadable log, then the lag is unknown and not ready', async () => {

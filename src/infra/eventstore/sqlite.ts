@@ -103,7 +103,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     let bytes = 0;
     for (const row of rows) {
       events.push(lean ? toLeanRecorded(row) : toRecorded(row));
-      bytes += rowBytes(row);
+      bytes += Buffer.byteLength(row[5]) + Buffer.byteLength(row[6]);
       if (bytes >= maxBytes) break; // leaving the loop ends the iteration and resets the statement
     }
     return events;

@@ -17,11 +17,12 @@ export class ProjectionProgress {
   private current = 0;
   private followers = 0;
   private waiters: { position: number; resolve: (caughtUp: boolean) => void }[] = [];
-  /** When this process began following the log: unapplied events older than this are a catch-up still under way. */
-  readonly since = Date.now();
 
-  /** @param waitMs how long read-your-writes waits for the read models by default. */
-  constructor(private readonly waitMs = 5000) {}
+  /**
+   * @param waitMs how long read-your-writes waits for the read models by default.
+   * @param since when this process began following the log: unapplied events older than this are a catch-up still under way.
+   */
+  constructor(private readonly waitMs = 5000, readonly since = Date.now()) {}
 
   get position(): number {
     return this.current;

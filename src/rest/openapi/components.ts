@@ -28,6 +28,7 @@ export const noContent: Response = { description: 'Done; no body.' };
 const ERROR_RESPONSES = {
   400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict',
   413: 'PayloadTooLarge', 415: 'UnsupportedMediaType', 429: 'TooManyRequests', 500: 'InternalError',
+  503: 'NotYetReadable',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
@@ -140,6 +141,10 @@ export const sharedComponents = {
     UnsupportedMediaType: {
       description: 'A body that is not JSON (text/plain, a form, XML, or no Content-Type); nothing was changed.',
       content: json(ref('Error'), { error: 'Unsupported media type "text/plain" in request. Send JSON with Content-Type: application/json.' }),
+    },
+    NotYetReadable: {
+      description: 'The write was recorded, but the read models did not include it within the wait (a projection is behind or stuck): read it again later.',
+      content: json(ref('Error'), { error: 'The write was recorded but is not yet readable: the read models are behind. Read it again later.' }),
     },
     TooManyRequests: {
       description: 'A rate limit or a daily message limit was reached.',

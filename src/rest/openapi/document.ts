@@ -24,7 +24,7 @@ const DESCRIPTION = `Chronicle's REST API: AnythingLLM's API over an event-sourc
 - **Versions**: every \`/api/…\` path is also served under \`/api/v1/…\`. Paths end with \`/\`.
 - **Lists**: without \`limit\`, a plain JSON array; with \`limit\` (and \`offset\`), \`{count, next, previous, results}\`.
 - **Filters**: \`field=value\` and Django lookups \`__gte\`, \`__lte\`, \`__gt\`, \`__lt\`, \`__in\`, \`__icontains\`; \`search\`/\`q\`/\`query\` for text.
-- **Errors**: 400 \`{error, field_errors}\`; 401/403/404 \`{detail}\`; 409, 413, 429, 500 \`{error}\`. A refused request changes nothing.
+- **Errors**: 400 \`{error, field_errors}\`; 401/403/404 \`{detail}\`; 409, 413, 415, 429, 500, 503 \`{error}\`. A refused request changes nothing; a 503 on a write means it was recorded but is not yet readable.
 - **Idempotency**: send \`Idempotency-Key\` on a write to make retries safe.
 - **Rate limits**: auth endpoints and uploads per minute, every \`/api\` request per user or client, chats per user per day.`;
 
@@ -47,6 +47,8 @@ function withCommonResponses(path: string, method: string, op: Operation): Opera
   // Every REST write but the multipart upload reads JSON only: another body is a 415, malformed JSON a 400.
   const readsJson = writes && !op.requestBody?.content?.['multipart/form-data'];
   if (readsJson) Object.assign(common, errors(400, 415));
+  // A write answers once the read models include it (read-your-writes), or 503 after the bounded wait.
+  if (writes) Object.assign(common, errors(503));
   return {
     ...op,
     ...(writes ? { parameters: [...(op.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }] } : {}),
