@@ -2,6 +2,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { openStores } from './app.js';
 import { loadConfig } from './config.js';
+import { migrateCommand } from './migrate/command.js';
 import { rebuildReadModels } from './projections/replay.js';
 import { assertServerStopped } from './server-lock.js';
 
@@ -28,6 +29,13 @@ program
     await db.close();
     await store.close();
   });
+
+program
+  .command('migrate')
+  .description('Copy the whole event log into another, empty event store (resumable), e.g. --to esdb://host:2113?tls=false or --to sqlite:/path/events.sqlite')
+  .requiredOption('--to <url>', 'the target event store: esdb://... or sqlite:<path>')
+  .option('--batch-size <n>', 'events read from the source per batch', '500')
+  .action(migrateCommand);
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(err instanceof Error ? err.message : err);
