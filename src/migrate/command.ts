@@ -1,32 +1,26 @@
 import path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
-import { openEventStoreAt } from '../app.js';
-import { loadConfig } from '../config.js';
-import { assertServerStopped } from '../server-lock.js';
+import type { EventStore } from '../infra/eventstore/port.js';
 import { copyEventLog } from './copy-event-log.js';
 
-export interface MigrateOptions {
-  to: string;
-  batchSize: string;
+/** `--batch-size` as a positive integer, or a clear refusal. */
+export function parseBatchSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--batch-size must be a positive integer, not ${value}`);
+  return n;
+}
+
+/** A copy onto itself would find every event already there: say so instead. */
+export function assertOtherStore(to: string, from: string): void {
+  const file = (url: string) => (url.startsWith('sqlite:') ? `sqlite:${path.resolve(url.slice('sqlite:'.length))}` : url);
+  if (file(to) === file(from)) throw new Error(`The target ${to} is the configured event store itself.`);
 }
 
 /**
- * `chronicle migrate --to <url>`: copies the configured event log into the store at `url`. Run again
- * after an interruption, it goes on where the target stopped. Ctrl-C stops after the batch in hand.
+ * `chronicle migrate`: copies the source log into the target with a progress bar. Run again after an
+ * interruption, it goes on where the target stopped; Ctrl-C (or SIGTERM) stops after the batch in hand.
  */
-export async function migrateCommand(options: MigrateOptions): Promise<void> {
-  const config = loadConfig();
-  const batchSize = Number(options.batchSize);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be a positive integer, not ${options.batchSize}`);
-  const from = config.esdbUrl ?? `sqlite:${config.sqlitePath}`;
-  if (options.to === from || (options.to.startsWith('sqlite:') && path.resolve(options.to.slice(7)) === config.sqlitePath && !config.esdbUrl)) {
-    throw new Error('The target is the configured event store itself.');
-  }
-  // Events appended after the copy passed them would be left behind: the embedded log must be at rest.
-  if (!config.esdbUrl) assertServerStopped(config.dataDir);
-
-  const source = openEventStoreAt(from, config);
-  const target = openEventStoreAt(options.to, config);
+export async function migrateWithProgress(source: EventStore, target: EventStore, batchSize: number): Promise<void> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -56,7 +50,5 @@ export async function migrateCommand(options: MigrateOptions): Promise<void> {
     bar.stop();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await target.close();
-    await source.close();
   }
 }

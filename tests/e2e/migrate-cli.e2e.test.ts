@@ -111,6 +111,25 @@ describe('chronicle migrate', () => {
     expect(copy).toEqual(original);
   }, 300_000);
 
+  it('given a copy under way, when it gets SIGINT, then it stops after the batch in hand and says how to go on', async () => {
+    const target = path.join(tmp, 'interrupted', 'events.sqlite');
+    const copy = spawn(process.execPath, ['bin/chronicle.js', 'migrate', '--to', `sqlite:${target}`, '--batch-size', '1000'], {
+      cwd: ROOT, env: envFor(sourceDir), stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let stdout = '';
+    copy.stdout!.on('data', (d) => (stdout += d));
+    const deadline = Date.now() + 60_000;
+    while (countEvents(target) < 1000 && copy.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    copy.kill('SIGINT');
+    await exited(copy);
+
+    expect(copy.exitCode).toBe(130);
+    expect(stdout).toMatch(/Stopped after copying \d+ events; run the same command again to go on\./);
+    const copied = countEvents(target);
+    expect(copied % 1000).toBe(0); // whole batches only
+    expect(copied).toBeLessThan(WORKSPACES * EVENTS_EACH);
+  }, 120_000);
+
   it('given a target holding an event of its own, when migrating into it, then it is refused and the target is left as it was', async () => {
     const foreign = path.join(tmp, 'foreign', 'events.sqlite');
     fs.mkdirSync(path.dirname(foreign), { recursive: true });
