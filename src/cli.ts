@@ -34,7 +34,7 @@ program
   .command('migrate')
   .description('Copy the whole event log into another, empty event store (resumable), e.g. --to esdb://host:2113?tls=false or --to sqlite:/path/events.sqlite')
   .requiredOption('--to <url>', 'the target event store: esdb://... or sqlite:<path>')
-  .option('--batch-size <n>', 'events read from the source per batch', '500')
+  .option('--batch-size <n>', 'events read from the source per batch', '200')
   .action(async (options: { to: string; batchSize: string }) => {
     const config = loadConfig();
     const batchSize = parseBatchSize(options.batchSize);

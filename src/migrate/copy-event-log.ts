@@ -20,7 +20,7 @@ export interface CopyProgress {
 }
 
 export interface CopyOptions {
-  /** Events read from the source per batch (default 500). */
+  /** Events read from the source per batch (default 200). */
   batchSize?: number;
   /** Told once the target's existing events are checked, then after every batch. */
   onProgress?: (progress: CopyProgress) => void;
@@ -44,7 +44,8 @@ export class ForeignEventsError extends Error {
   }
 }
 
-const DEFAULT_BATCH = 500;
+// Chunk events weigh up to ~1 MB each: a batch of 200 holds at most ~200 MB.
+const DEFAULT_BATCH = 200;
 
 /** A store's events in order, a page at a time. */
 async function* eventsOf(store: EventStore, batchSize: number): AsyncGenerator<RecordedEvent> {

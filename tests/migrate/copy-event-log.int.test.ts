@@ -79,3 +79,24 @@ describe('copyEventLog', () => {
     await expect(copyEventLog(source, target)).rejects.toThrow(/beyond the end of the source's log/);
   });
 });
+
+// EventStoreDB has one log per node: this needs a node no other test wrote to (CI restarts its in-memory node first).
+const esdbUrl = process.env.ESDB_URL;
+(esdbUrl ? describe : describe.skip)('copyEventLog into EventStoreDB (runs only when ESDB_URL is set, on an empty node)', () => {
+  it('given a SQLite log, when copied into EventStoreDB and copied again, then it holds the same events once; then a foreign event makes it refused', async () => {
+    const { EsdbEventStore } = await import('../../src/infra/eventstore/esdb.js');
+    const source = open();
+    await generateWorkspaceLog(source, 200, 5);
+    const target = EsdbEventStore.connect(esdbUrl!);
+    stores.push(target);
+    // The server stamps its own times: everything else must arrive as it was.
+    const keptButTime = (events: Awaited<ReturnType<typeof allEvents>>) => kept(events).map(({ createdAt: _, ...rest }) => rest);
+
+    expect(await copyEventLog(source, target, { batchSize: 128 })).toMatchObject({ resumedAfter: 0, copied: 1000 });
+    expect(keptButTime(await allEvents(target))).toEqual(keptButTime(await allEvents(source)));
+    expect(await copyEventLog(source, target, { batchSize: 128 })).toMatchObject({ resumedAfter: 1000, copied: 0 });
+
+    await target.appendToStream('workspace-1', [{ ...(await source.readStream('workspace-1'))[0]!, id: randomUUID(), type: 'WorkspaceDeleted' }], 4);
+    await expect(copyEventLog(source, target)).rejects.toThrow(ForeignEventsError);
+  }, 120_000);
+});
