@@ -85,6 +85,21 @@ export async function openStores(config: Config, logger?: Logger): Promise<Store
   return { store, db, pubsub, eventLogs, projections };
 }
 
+/**
+ * An event store named by a URL, besides the configured one (chronicle migrate's target):
+ * `sqlite:<path>` for an embedded file, `esdb://...` (or `esdb+discover://`) for EventStoreDB.
+ */
+export async function openEventStoreAt(url: string, config: Config): Promise<EventStore> {
+  if (url.startsWith('sqlite:')) {
+    const file = path.resolve(url.slice('sqlite:'.length));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    return SqliteEventStore.open(file, { synchronous: config.sqliteSynchronous });
+  }
+  // The only schemes @eventstore/db-client 6.2 parses (Client/parseConnectionString.js).
+  if (/^esdb(\+discover)?:\/\//.test(url)) return (await production.esdb()).EsdbEventStore.connect(url);
+  throw new Error(`Unknown event store URL ${url}: expected sqlite:<path> or esdb://host:2113?tls=false`);
+}
+
 export interface Chronicle {
   server: http.Server | null;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:8000 */

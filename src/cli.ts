@@ -1,7 +1,8 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
-import { openStores } from './app.js';
+import { openEventStoreAt, openStores } from './app.js';
 import { loadConfig } from './config.js';
+import { assertOtherStore, migrateWithProgress, parseBatchSize } from './migrate/command.js';
 import { rebuildReadModels } from './projections/replay.js';
 import { type SubscriberStatus, subscribersStatus } from './projections/status.js';
 import { assertServerStopped } from './server-lock.js';
@@ -56,6 +57,28 @@ function printTable(rows: SubscriberStatus[]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   for (const line of [header, ...cells]) console.log(line.map((c, i) => (i === line.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
 }
+
+program
+  .command('migrate')
+  .description('Copy the whole event log into another, empty event store (resumable), e.g. --to esdb://host:2113?tls=false or --to sqlite:/path/events.sqlite')
+  .requiredOption('--to <url>', 'the target event store: esdb://... or sqlite:<path>')
+  .option('--batch-size <n>', 'events read from the source per batch', '200')
+  .action(async (options: { to: string; batchSize: string }) => {
+    const config = loadConfig();
+    const batchSize = parseBatchSize(options.batchSize);
+    const from = config.esdbUrl ?? `sqlite:${config.sqlitePath}`;
+    assertOtherStore(options.to, from);
+    // Events appended after the copy passed them would be left behind: the embedded log must be at rest.
+    if (!config.esdbUrl) assertServerStopped(config.dataDir);
+    const source = await openEventStoreAt(from, config);
+    const target = await openEventStoreAt(options.to, config);
+    try {
+      await migrateWithProgress(source, target, batchSize);
+    } finally {
+      await target.close();
+      await source.close();
+    }
+  });
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { SqliteEventLogReader } from '../../src/infra/eventstore/sqlite-event-logs.js';
+import { MongoReadStore } from '../../src/infra/readstore/mongo.js';
 import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { eventLogsProjection } from '../../src/projections/event-logs/projection.js';
 import { projectedEventLogs } from '../../src/projections/event-logs/queries.js';
@@ -16,6 +17,21 @@ describeEventLogReaderContract('SQLite events table (embedded)', async () => {
 describeEventLogReaderContract('event_logs projection on the embedded read store', async () => {
   const store = SqliteEventStore.open(':memory:');
   const db = SqliteReadStore.open(':memory:');
+  await eventLogsProjection.setup!(db);
+  return {
+    store,
+    reader: projectedEventLogs(db),
+    settle: async () => projectionApplier([eventLogsProjection])(await store.readAll({ after: 0 }), db),
+    close: async () => { await db.close(); await store.close(); },
+  };
+});
+
+// The same on MongoDB, as production runs it, when a server is given (CI's production-stack job).
+const mongoUrl = process.env.MONGODB_URL;
+if (mongoUrl) describeEventLogReaderContract('event_logs projection on MongoDB', async () => {
+  const store = SqliteEventStore.open(':memory:');
+  const dbName = `chronicle_event_logs_${process.pid}_${randomUUID().slice(0, 8)}`;
+  const db = await MongoReadStore.connect(mongoUrl!, dbName);
   await eventLogsProjection.setup!(db);
   return {
     store,

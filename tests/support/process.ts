@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
+import { productionEnv } from './production-stack.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -36,7 +37,7 @@ export async function spawnServer(env: Record<string, string>): Promise<{ child:
     cwd: ROOT,
     env: {
       ...inherited, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000',
-      ...redisPrefixes(env.DATA_DIR), ...env,
+      ...redisPrefixes(env.DATA_DIR), ...(env.DATA_DIR ? productionEnv(env.DATA_DIR) : {}), ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

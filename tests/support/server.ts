@@ -5,6 +5,7 @@ import pino from 'pino';
 import { type Chronicle, startChronicle } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { recordResponse } from './openapi-conformance.js';
+import { onProductionStack, productionEnv, spawnWorker } from './production-stack.js';
 
 export interface TestServer extends Chronicle {
   url: string;
@@ -13,15 +14,28 @@ export interface TestServer extends Chronicle {
   head(): Promise<number>;
 }
 
-/** A real server on an ephemeral port with embedded adapters in a fresh temporary DATA_DIR. */
+/**
+ * A real server on an ephemeral port in a fresh temporary DATA_DIR: embedded adapters, or with
+ * ESDB_URL / MONGODB_URL set the production stores, with its worker as a separate process.
+ */
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-test-'));
-  const config = loadConfig({
-    DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'test-secret-test-secret-test-secret',
-    RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000', LOG_LEVEL: 'silent', ...env,
-  });
+  const stack = productionEnv(dir);
+  const shared = {
+    DATA_DIR: dir, JWT_SECRET: 'test-secret-test-secret-test-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000',
+    ...stack, ...(onProductionStack() ? { ROLE: 'api,projector' } : {}), ...env,
+  };
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...shared });
   const chronicle = await startChronicle(config, pino({ level: 'silent' }));
-  return Object.assign(chronicle, { url: chronicle.url!, dataDir: dir, head: () => chronicle.deps.store.headPosition() });
+  const server = Object.assign(chronicle, { url: chronicle.url!, dataDir: dir, head: () => chronicle.deps.store.headPosition() });
+  if (!onProductionStack() || config.roles.has('worker')) return server;
+  const worker = spawnWorker(shared);
+  const closeApi = chronicle.close.bind(chronicle);
+  server.close = async () => {
+    await worker.stop();
+    await closeApi();
+  };
+  return server;
 }
 
 /** JSON over real HTTP; answers status and parsed body. */

@@ -130,6 +130,11 @@ export class EsdbEventStore implements EventStore {
     return { ...this.errors };
   }
 
+  // Event ids and revisions survive a copy (chronicle migrate): jsonEvent({ id }) keeps the given id (its type
+  // definition: "By default, the id will be generated"), and an exact bigint expectedRevision makes the server
+  // refuse a write at any other revision; the server also answers a repeated append of the same ids at the same
+  // expected revision as already written. Checked in @eventstore/db-client 6.2's .d.ts files and the server docs.
+  // `created` is stamped by the server: EventData has no field for it, so createdAt is not carried over.
   // No retries here: a retry is only safe with the same explicit expected revision, which callers own.
   async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     assertAppendSize(stream, events);

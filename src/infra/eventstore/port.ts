@@ -14,6 +14,12 @@ export interface EventToAppend<Type extends string = string, Data = unknown> {
   type: Type;
   data: Data;
   metadata: EventMetadata;
+  /**
+   * When the event was first recorded, for an event copied from another store (chronicle migrate);
+   * otherwise the store stamps the append's time. SQLite keeps it; EventStoreDB always stamps its own
+   * `created` (the client's EventData has no field for it), so there a copy shows the copy's time.
+   */
+  createdAt?: Date;
 }
 
 export interface RecordedEvent<Type extends string = string, Data = any> {

@@ -199,10 +199,11 @@ export class GroupCommit {
       try {
         const data = JSON.stringify(event.data);
         const metadata = JSON.stringify(event.metadata);
-        const info = this.stmt.insert.run(event.id, stream, revision, event.type, data, metadata, createdAt);
+        const at = event.createdAt ? event.createdAt.toISOString() : createdAt; // a copied event keeps its time
+        const info = this.stmt.insert.run(event.id, stream, revision, event.type, data, metadata, at);
         position = Number(info.lastInsertRowid);
         this.bytesWritten += data.length + metadata.length + ROW_OVERHEAD_BYTES;
-        written.push([position, event.id, stream, revision, event.type, data, metadata, createdAt]);
+        written.push([position, event.id, stream, revision, event.type, data, metadata, at]);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
           throw new Error(`Event id ${event.id} already exists; appending it to ${stream} again is not idempotent`);
