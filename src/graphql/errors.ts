@@ -2,8 +2,9 @@ import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DomainError } from '../domain/shared/errors.js';
+import { AppendTooLargeError } from '../infra/eventstore/port.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
-import { INTERNAL_ERROR } from '../transport/errors.js';
+import { APPEND_TOO_LARGE, INTERNAL_ERROR } from '../transport/errors.js';
 
 const CODES: Record<DomainError['kind'], string> = {
   validation: 'BAD_USER_INPUT',
@@ -31,6 +32,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, lo
   }
   if (original instanceof NotYetReadableError) {
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'NOT_YET_READABLE' } };
+  }
+  if (original instanceof AppendTooLargeError) {
+    return { message: APPEND_TOO_LARGE, path: formatted.path, extensions: { code: 'PAYLOAD_TOO_LARGE' } };
   }
   const code = formatted.extensions?.code;
   // Errors graphql-js or Apollo raise about the request itself (syntax, validation, bad variables).

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError } from '../domain/shared/errors.js';
+import { AppendTooLargeError } from '../infra/eventstore/port.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
-import { INTERNAL_ERROR } from '../transport/errors.js';
+import { APPEND_TOO_LARGE, INTERNAL_ERROR } from '../transport/errors.js';
 
 /** The body and status a DomainError is shown as, in the DRF shapes the spec uses. */
 export function domainErrorResponse(err: DomainError): { status: number; body: Record<string, unknown> } {
@@ -43,6 +44,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   if (err?.type === 'entity.parse.failed') {
     res.status(400).json({ error: 'Malformed JSON in request body.', field_errors: {} });
+    return;
+  }
+  if (err instanceof AppendTooLargeError) {
+    res.status(413).json({ error: APPEND_TOO_LARGE });
     return;
   }
   if (err?.type === 'entity.too.large') {
