@@ -34,7 +34,7 @@ const { flags, tmpDir, rmrf, rssSampler, procCpuSeconds, summarize, sleep, fmt, 
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { startChild, json, bearer, seedAdmin, seedWorkspaces, seedMembers, environment } = require('./api/setup.js');
 
-const TARGET_P99_RATIO = 2;
+const TARGET_P99_RATIO = 1;
 const SUBSCRIPTION = `subscription ($slug: String!) {
   workspaceEvents(slug: $slug) { type position occurredAt workspace { id slug name chatMode topN userCount documentCount createdAt } }
 }`;

@@ -27,7 +27,7 @@ const { verifyReadModels } = require('./replay/verify.js');
 const { shippedProjections } = require('./replay/projections.js');
 
 const TARGET_EVENTS_PER_SEC = 50_000;
-const TARGET_RATIO = 0.3;
+const TARGET_RATIO = 0.7;
 const CHILD = path.join(__dirname, 'replay', 'replay-child.js');
 
 function sizes(quick) {
