@@ -1,8 +1,8 @@
 'use strict';
 /**
  * The projections `chronicle replay` rebuilds over the embedded SQLite event store, as dist/ has them:
- * `projectionsFor('event-store')` where dist has it (session 6 on: event logs are answered from the
- * events table, no event_logs archive), else ALL_PROJECTIONS (older builds, for A/B runs).
+ * `projectionsFor('event-store')` where dist has it (event logs are answered from the events table,
+ * no event_logs archive), else ALL_PROJECTIONS (older builds, for A/B runs).
  * BENCH_ALL_PROJECTIONS=1 takes every projection (the event_logs archive too), as EventStoreDB runs them.
  */
 const { dist } = require('../lib/common.js');

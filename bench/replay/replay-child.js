@@ -172,8 +172,8 @@ function capReadPages() {
 
 childMain(async () => {
   const [mode, file, dir] = process.argv.slice(2);
-  // Builds before session 6 let a process whose only work is a store's close() end inside it (the
-  // checkpointer's worker is unref'd): held open here, so older dists can be measured too (replay-ab --base).
+  // Older builds let a process whose only work is a store's close() end inside it (the checkpointer's
+  // worker is unref'd): held open here, so they can be measured too (replay-ab --base).
   setInterval(() => {}, 60_000);
   capReadPages();
   // CPU of the whole process (main thread, GC and libuv threads) over the mode's run: on a shared,

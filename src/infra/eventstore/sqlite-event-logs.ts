@@ -29,7 +29,7 @@ const DOMAIN_ONLY = `NOT ${BOOKKEEPING}`;
 
 /**
  * What the event-log filters need besides the primary key and the (type, position) index: `from_date`/
- * `to_date` and `user_id`. Each costs an append one more index entry (see bench/README.md, session 6).
+ * `to_date` and `user_id`. Each costs an append one more index entry.
  */
 const INDEXES = [
   'CREATE INDEX IF NOT EXISTS events_created_at ON events (created_at)',
