@@ -1,0 +1,32 @@
+/**
+ * The event log's hash chain: each event's hash is SHA-256 over the previous event's hash and the
+ * event's canonical encoding, so editing, removing or reordering a stored event breaks every link
+ * from it on. Every adapter that writes hashes and every verifier (the log walk, an export file)
+ * computes them here, and only here.
+ */
+import { createHash } from 'node:crypto';
+
+/** What the first hashed event chains from: 64 zeros. A log written before hashing existed chains from
+ * its first hashed event, whose previous hash is this one. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The fields of an event the chain covers, data and metadata as the stored JSON text. */
+export interface ChainedFields {
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  time: string; // ISO 8601, as stored
+}
+
+/** The canonical encoding: a JSON array of the fields in this order. */
+export function canonicalEvent(e: ChainedFields): string {
+  return JSON.stringify([e.id, e.stream, e.revision, e.type, e.data, e.metadata, e.time]);
+}
+
+/** sha256(previous hash, as its 64 hex characters, then the canonical encoding), in hex. */
+export function chainHash(previous: string, event: ChainedFields): string {
+  return createHash('sha256').update(previous).update(canonicalEvent(event)).digest('hex');
+}
