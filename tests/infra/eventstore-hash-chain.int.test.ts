@@ -2,13 +2,13 @@
  * The embedded event store's hash chain: every event's hash is SHA-256 over the previous hash and the
  * event's canonical encoding, written in the event's own transaction, in commit order.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyLog } from '../../src/audit/verify-log.js';
-import { ConcurrencyError, type EventToAppend, GENESIS_HASH, type StoredEvent, chainHash } from '../../src/infra/eventstore/port.js';
+import { ConcurrencyError, type EventToAppend, GENESIS_HASH, type StoredEvent, canonicalEvent, chainHash } from '../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronicle-hash-chain-'));
@@ -113,5 +113,20 @@ describe('the SQLite hash chain', () => {
     const verdict = await verifyLog(reopened);
     expect(verdict).toMatchObject({ ok: false, failure: { position: 4 } });
     await reopened.close();
+  });
+});
+
+describe('the canonical encoding', () => {
+  const fields = { id: 'e-1', stream: 's-1', revision: 0, type: 'T', data: '{"a":"é"}', metadata: '{"m":1}', time: '2026-01-01T00:00:00.000Z' };
+
+  it('is the short fields and byte lengths as a JSON line, then data and metadata as stored', () => {
+    expect(canonicalEvent(fields)).toBe('["e-1","s-1",0,"T","2026-01-01T00:00:00.000Z",10,7]\n{"a":"é"}\n{"m":1}');
+    expect(chainHash(GENESIS_HASH, fields)).toBe(createHash('sha256').update(GENESIS_HASH + canonicalEvent(fields)).digest('hex'));
+  });
+
+  it('tells apart events whose data and metadata would join into the same text', () => {
+    const shifted = { ...fields, data: '{"a":"é"}\n{"m":1}', metadata: '' };
+    expect(canonicalEvent(shifted)).not.toBe(canonicalEvent(fields));
+    expect(chainHash(GENESIS_HASH, shifted)).not.toBe(chainHash(GENESIS_HASH, fields));
   });
 });

@@ -21,12 +21,24 @@ export interface ChainedFields {
   time: string; // ISO 8601, as stored
 }
 
-/** The canonical encoding: a JSON array of the fields in this order. */
+/**
+ * The canonical encoding: a one-line JSON array of the short fields and the UTF-8 byte lengths of data
+ * and metadata, then a newline, the stored data, a newline and the stored metadata:
+ *
+ *   ["<id>","<stream>",<revision>,"<type>","<time>",<data bytes>,<metadata bytes>]\n<data>\n<metadata>
+ *
+ * The lengths make it unambiguous without escaping data and metadata again (JSON-encoding a 100 kB
+ * chunk event's data as a string cost ~470 µs; hashing it as it is, ~160 µs).
+ */
 export function canonicalEvent(e: ChainedFields): string {
-  return JSON.stringify([e.id, e.stream, e.revision, e.type, e.data, e.metadata, e.time]);
+  return `${canonicalHeader(e)}\n${e.data}\n${e.metadata}`;
 }
+
+const canonicalHeader = (e: ChainedFields) =>
+  JSON.stringify([e.id, e.stream, e.revision, e.type, e.time, Buffer.byteLength(e.data), Buffer.byteLength(e.metadata)]);
 
 /** sha256(previous hash, as its 64 hex characters, then the canonical encoding), in hex. */
 export function chainHash(previous: string, event: ChainedFields): string {
-  return createHash('sha256').update(previous).update(canonicalEvent(event)).digest('hex');
+  // Fed in parts: the same bytes as canonicalEvent, without building the whole string.
+  return createHash('sha256').update(previous).update(canonicalHeader(event)).update('\n').update(event.data).update('\n').update(event.metadata).digest('hex');
 }

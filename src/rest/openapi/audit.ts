@@ -26,8 +26,9 @@ export const auditSection: ApiSection = {
     },
     ExportedEvent: {
       type: 'object', required: ['position', 'id', 'stream', 'revision', 'type', 'event', 'data', 'metadata', 'time', 'hash'],
-      description: 'One NDJSON line. `hash` = sha256(previous hash + JSON.stringify([id, stream, revision, type, JSON.stringify(data), '
-        + 'JSON.stringify(metadata), time])); the first hashed event follows 64 zeros.',
+      description: 'One NDJSON line. `hash` = hex sha256 over the previous hash (64 hex characters), then '
+        + '`JSON.stringify([id, stream, revision, type, time, D, M])`, a newline, data as stored (`JSON.stringify(data)`, D its UTF-8 bytes), '
+        + 'a newline, metadata likewise (M bytes). The first hashed event follows 64 zeros.',
       properties: {
         position: { type: 'integer' }, id: { type: 'string' }, stream: { type: 'string' }, revision: { type: 'integer' },
         type: { type: 'string' }, event: { type: 'string', description: 'AnythingLLM name, as in the event log.' },
