@@ -68,6 +68,23 @@ describe('the SQLite hash chain', () => {
     await store.close();
   });
 
+  it('given two stores on one file appending at once, then each chains from the other\'s last commit', async () => {
+    const file = newFile();
+    const a = SqliteEventStore.open(file);
+    const b = SqliteEventStore.open(file);
+    for (let round = 0; round < 5; round++) {
+      await Promise.all([
+        a.appendToStream(`a-${round}`, [event('Created'), event('Renamed')], 'no_stream'),
+        b.appendToStream(`b-${round}`, [event('Created')], 'no_stream'),
+      ]);
+    }
+    const events = await stored(a);
+    expect(events).toHaveLength(15);
+    expectChained(events);
+    await a.close();
+    await b.close();
+  });
+
   it('given a chained log, then readers see the events as before: no hash in their data or metadata', async () => {
     const store = SqliteEventStore.open(newFile());
     const appended = event('Created', { name: 'kept' });
