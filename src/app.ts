@@ -38,6 +38,7 @@ import { findUser } from './projections/users/queries.js';
 import { lastExchanges } from './projections/chats/queries.js';
 import { chatsOfSession } from './projections/embeds/queries.js';
 import type { TransportDeps } from './transport/deps.js';
+import { AuditSigner } from './audit/signed-head.js';
 import { httpApp } from './rest/http-app.js';
 import { explorerRouter } from './graphql/explorer.js';
 import { apiRateLimit, authRateLimit, uploadRateLimit } from './transport/rate-limit.js';
@@ -144,6 +145,7 @@ export async function startChronicle(
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
   const deps: TransportDeps = {
     store, db, tokens, progress, pubsub, eventLogs,
+    audit: new AuditSigner(config.dataDir),
     readUser: (userId) => findUser(db, userId),
     history: {
       lastExchanges: (workspaceId, threadId, userId, n) => lastExchanges(db, workspaceId, threadId, userId, n),

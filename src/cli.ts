@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
+import { auditCommands } from './audit/cli-commands.js';
 import { openEventStoreAt, openStores } from './app.js';
 import { loadConfig } from './config.js';
 import { assertOtherStore, migrateWithProgress, parseBatchSize } from './migrate/command.js';
@@ -50,6 +51,11 @@ projections
       await store.close();
     }
   });
+
+auditCommands(program, async () => {
+  const { store, db, pubsub } = await openStores(loadConfig());
+  return { store, close: async () => { await pubsub.close(); await db.close(); await store.close(); } };
+});
 
 function printTable(rows: SubscriberStatus[]): void {
   const cells = rows.map((r) => [r.name, String(r.checkpoint), r.lag === null ? '?' : String(r.lag), String(r.failures), r.lastError ?? '-']);

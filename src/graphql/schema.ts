@@ -9,8 +9,9 @@ import { DocumentResolver, WorkspaceDocumentsResolver } from './documents/resolv
 import { ChatResolver } from './chats/resolver.js';
 import { IdentityResolver } from './identity/resolver.js';
 import { SystemResolver } from './system/resolver.js';
+import { AuditResolver } from './system/audit-resolver.js';
 import { WorkspaceResolver } from './workspaces/resolver.js';
 
 export function buildChronicleSchema(pubsub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver, AccessResolver, EmbedResolver, DocumentResolver, WorkspaceDocumentsResolver, ChatResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
+  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver, AuditResolver, AccessResolver, EmbedResolver, DocumentResolver, WorkspaceDocumentsResolver, ChatResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
 }

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
+import type { AuditSigner } from '../audit/signed-head.js';
 import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
@@ -22,6 +23,8 @@ export interface TransportDeps extends CommandDeps, ChatDeps {
   knowledge: WorkspaceKnowledge;
   /** Document uploads: the largest accepted (bytes) and the per-user rate limit middleware. */
   uploads: { maxBytes: number; rateLimit: RequestHandler };
+  /** Signs the head of the event log's hash chain with the key kept in DATA_DIR. */
+  audit: AuditSigner;
   /** PUBLIC_URL and ALLOWED_HOSTS: what absolute links in answers are built on. */
   publicOrigin: PublicOrigin;
 }

@@ -8,6 +8,7 @@ import type { ActorType } from '../../domain/shared/actor.js';
 import type { EventMetadata } from '../../domain/shared/event-metadata.js';
 
 export type { ActorType, EventMetadata };
+export { GENESIS_HASH, type ChainedFields, canonicalEvent, chainHash } from './hash-chain.js';
 
 export interface EventToAppend<Type extends string = string, Data = unknown> {
   id: string; // uuid; deterministic ids make retries idempotent
@@ -86,6 +87,28 @@ export interface Subscription {
 /** Subscription errors an adapter has met: those it retried (transient) and those it gave up on. */
 export interface SubscriptionErrors { retried: number; failed: number }
 
+/**
+ * An event as stored, with its link in the hash chain (hash-chain.ts): data and metadata are the stored
+ * JSON text the hash covers. `hash` is null for events written before the log was chained.
+ */
+export interface StoredEvent {
+  position: number;
+  id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  time: string;
+  hash: string | null;
+}
+
+export interface ReadStoredOptions {
+  after?: number; // exclusive
+  maxCount: number;
+  types?: readonly string[];
+}
+
 export interface EventStore {
   appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
   /** Returns [] for a stream that does not exist. */
@@ -98,6 +121,8 @@ export interface EventStore {
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription;
   /** For metrics, where the adapter counts them. */
   subscriptionErrors?(): SubscriptionErrors;
+  /** Events as stored with their chain hashes, in position order; adapters that keep no chain lack it. */
+  readStored?(options: ReadStoredOptions): Promise<StoredEvent[]>;
   /** Global position of the newest event (0 when empty). */
   headPosition(): Promise<number>;
   ping(): Promise<void>;

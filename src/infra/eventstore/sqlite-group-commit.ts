@@ -8,6 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
+import { GENESIS_HASH, chainHash } from './hash-chain.js';
 import { type AppendResult, ConcurrencyError, type EventToAppend, type ExpectedRevision } from './port.js';
 import type { EventRow } from './sqlite-rows.js';
 
@@ -50,6 +51,8 @@ export class GroupCommit {
   private readonly readSinceCommit = new Set<string>();
   private nextCommit: { promise: Promise<void>; resolve: () => void } | null = null;
   private closed = false;
+  /** The hash of the newest event, inside a group's transaction: each insert chains from it. */
+  private lastHash = GENESIS_HASH;
 
   constructor(
     private readonly db: Database.Database,
@@ -64,10 +67,12 @@ export class GroupCommit {
       idsFrom: db.prepare<[string, number, number], { id: string; revision: number; position: number }>(
         'SELECT id, revision, position FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
-      insert: db.prepare<[string, string, number, string, string, string, string]>(
-        'INSERT INTO events (id, stream, revision, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, string, number, string, string, string, string, string]>(
+        'INSERT INTO events (id, stream, revision, type, data, metadata, created_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       head: db.prepare<[], { head: number }>('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
+      // Null for a log written before the chain, and for an empty one: the chain then starts at GENESIS_HASH.
+      headHash: db.prepare<[], { hash: string | null }>('SELECT hash FROM events ORDER BY position DESC LIMIT 1'),
     };
     this.appendTx = db.transaction((stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, written: EventRow[]) =>
       this.appendInTx(stream, events, expected, written),
@@ -158,6 +163,8 @@ export class GroupCommit {
   private appendGroup(group: QueuedAppend[]): AppendedGroup {
     // The head before this group, under the write lock: no other connection can add events after it until the commit.
     const previous = this.stmt.head.get()!.head;
+    // Read under the write lock too: appenders in other processes chain in commit order, never from the same hash.
+    this.lastHash = this.stmt.headHash.get()?.hash ?? GENESIS_HASH;
     if (group.length === 1) {
       // Alone: its error can roll the whole transaction back, no savepoint needed (~10 µs less).
       const append = group[0]!;
@@ -167,11 +174,13 @@ export class GroupCommit {
     }
     const written: EventRow[] = [];
     for (const append of group) {
+      const hashBefore = this.lastHash;
       try {
         append.result = this.appendTx(append.stream, append.events, append.expected, append.written);
       } catch (err) {
         // An error SQLite answered by rolling back the whole transaction (not just the savepoint) fails the group.
         if (!this.db.inTransaction) throw err;
+        this.lastHash = hashBefore; // its savepoint's rows are gone: the next append chains from before them
         append.error = err;
         append.written = [];
         continue;
@@ -200,7 +209,9 @@ export class GroupCommit {
         const data = JSON.stringify(event.data);
         const metadata = JSON.stringify(event.metadata);
         const at = event.createdAt ? event.createdAt.toISOString() : createdAt; // a copied event keeps its time
-        const info = this.stmt.insert.run(event.id, stream, revision, event.type, data, metadata, at);
+        const hash = chainHash(this.lastHash, { id: event.id, stream, revision, type: event.type, data, metadata, time: at });
+        const info = this.stmt.insert.run(event.id, stream, revision, event.type, data, metadata, at, hash);
+        this.lastHash = hash;
         position = Number(info.lastInsertRowid);
         this.bytesWritten += data.length + metadata.length + ROW_OVERHEAD_BYTES;
         written.push([position, event.id, stream, revision, event.type, data, metadata, at]);

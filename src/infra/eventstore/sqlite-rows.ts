@@ -21,12 +21,26 @@ export const SCHEMA = `
     data       TEXT    NOT NULL,
     metadata   TEXT    NOT NULL,
     created_at TEXT    NOT NULL,
+    hash       TEXT,
     UNIQUE (stream, revision)
   );
   CREATE INDEX IF NOT EXISTS events_type_position ON events (type, position);
 `;
 
 export const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
+
+/**
+ * Creates the table, or adds the chain's `hash` column to a file written before it existed: its rows keep
+ * a null hash, and the chain starts at the first event appended after (from GENESIS_HASH).
+ */
+export function ensureSchema(db: Database.Database): void {
+  db.exec(SCHEMA);
+  const columns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'events\')').all();
+  if (!columns.some((c) => c.name === 'hash')) db.exec('ALTER TABLE events ADD COLUMN hash TEXT');
+}
+
+/** Rows as stored, with their chain hash (StoredEvent). */
+export const STORED_COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at AS time, hash';
 
 /** About how much memory a row's event holds: its JSON, which dominates (chunk events carry ~1 MB of text). */
 export const rowBytes = (row: EventRow) => row[5].length + row[6].length;

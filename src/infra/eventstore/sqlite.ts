@@ -9,10 +9,10 @@ import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   assertAppendSize,
   type AppendResult, type BatchHandler, type EventStore, type EventToAppend, type ExpectedRevision, type ReadAllOptions,
-  type ReadStreamOptions, type RecordedEvent, type SubscribeOptions, type Subscription,
+  type ReadStoredOptions, type ReadStreamOptions, type RecordedEvent, type StoredEvent, type SubscribeOptions, type Subscription,
 } from './port.js';
 import { type AppendedGroup, GroupCommit } from './sqlite-group-commit.js';
-import { COLUMNS, type EventRow, SCHEMA, eventRows, rowBytes, toLeanRecorded, toRecorded } from './sqlite-rows.js';
+import { COLUMNS, type EventRow, STORED_COLUMNS, ensureSchema, eventRows, rowBytes, toLeanRecorded, toRecorded } from './sqlite-rows.js';
 import { type CatchUpLimits, SqliteSubscription, type SubscriptionSource } from './sqlite-subscription.js';
 
 // For the event-log reader beside this adapter (sqlite-event-logs.ts), which reads the same table.
@@ -50,6 +50,10 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
       allOfTypes: eventRows<[number, string, number]>(
         db, `SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
       ),
+      stored: db.prepare<[number, number], StoredEvent>(`SELECT ${STORED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      storedOfTypes: db.prepare<[number, string, number], StoredEvent>(
+        `SELECT ${STORED_COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
       head: db.prepare<[], { head: number }>('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
       ping: db.prepare('SELECT 1'),
     };
@@ -62,7 +66,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000'); // wait for another process's write lock instead of failing
-    db.exec(SCHEMA);
+    ensureSchema(db);
     const catchUp = { events: opts.catchUp?.events ?? CATCH_UP_EVENTS, bytes: opts.catchUp?.bytes ?? CATCH_UP_BYTES };
     return new SqliteEventStore(db, BackgroundCheckpointer.start(db, file), opts.pollIntervalMs ?? 100, catchUp);
   }
@@ -135,6 +139,10 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   readAllSync(after: number, limit: number, types: readonly string[] | undefined, lean = false): RecordedEvent[] {
     const rows = types ? this.stmt.allOfTypes.all(after, JSON.stringify(types), limit) : this.stmt.all.all(after, limit);
     return rows.map(lean ? toLeanRecorded : toRecorded);
+  }
+
+  async readStored({ after = 0, maxCount, types }: ReadStoredOptions): Promise<StoredEvent[]> {
+    return types ? this.stmt.storedOfTypes.all(after, JSON.stringify(types), maxCount) : this.stmt.stored.all(after, maxCount);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {

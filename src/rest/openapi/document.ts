@@ -1,4 +1,5 @@
 import { APP_VERSION } from '../version.js';
+import { auditSection } from './audit.js';
 import { authenticationSection } from './authentication.js';
 import { chatsSection } from './chats.js';
 import { errors, sharedComponents } from './components.js';
@@ -12,7 +13,7 @@ import { workspacesSection } from './workspaces.js';
 
 /** One section per spec app, in the spec's order, then the operational endpoints. */
 export const API_SECTIONS: readonly ApiSection[] = [
-  authenticationSection, workspacesSection, documentsSection, chatsSection, embeddingsSection, systemSection, keysSection, operationsSection,
+  authenticationSection, workspacesSection, documentsSection, chatsSection, embeddingsSection, systemSection, auditSection, keysSection, operationsSection,
 ];
 
 /** Mounted before the general rate limit (see http-app.ts), so it never answers 429. */

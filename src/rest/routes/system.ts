@@ -12,6 +12,7 @@ import { type RestDeps, settled } from '../deps.js';
 import { lookupFilter } from '../filters.js';
 import { findWindow, pageOf, sendPage } from '../pagination.js';
 import { APP_VERSION } from '../version.js';
+import { auditRoutes } from './audit.js';
 
 /** Without `limit`, the event log answers its newest entries only: the whole history can be millions. */
 const UNPAGED_EVENT_LOGS = 1000;
@@ -75,6 +76,8 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
     const { results, count } = await deps.eventLogs.list(filter, window);
     sendPage(req, res, page, results.map(publicEventLog), count);
   });
+
+  router.use(auditRoutes(deps));
 
   return router;
 }
