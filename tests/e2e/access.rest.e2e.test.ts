@@ -10,14 +10,12 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const INVALID_TOKEN = { detail: 'Given token not valid for any token type' };
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
 const NOT_FOUND = { detail: 'Not found.' };
-
-type Session = { user: any; access: string };
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -25,14 +23,6 @@ let admin: Session;
 let manager: Session;
 let alice: Session;
 let bob: Session;
-
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  return { user: reg.body, access: login.body.access };
-}
 
 const as = (s: Session) => bearer(s.access);
 
@@ -66,10 +56,10 @@ async function everywhereStored(): Promise<string> {
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
-  admin = await registerAndLogin('admin');
-  manager = await registerAndLogin('manager');
-  alice = await registerAndLogin('alice');
-  bob = await registerAndLogin('bob');
+  admin = await registerAndLogin(http, { prefix: 'admin' });
+  manager = await registerAndLogin(http, { prefix: 'manager' });
+  alice = await registerAndLogin(http, { prefix: 'alice' });
+  bob = await registerAndLogin(http, { prefix: 'bob' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   expect(promoted.status).toBe(200);
 });

@@ -7,12 +7,10 @@ import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { uploadDocument } from '../support/documents.js';
 import { recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, type Session, startTestServer, type TestServer } from '../support/server.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DOCUMENT_FIELDS = 'id filename workspaceId status pinned watched metadata size mimeType chunkCount error createdAt updatedAt';
-
-type Session = { user: any; access: string; refresh: string };
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -42,15 +40,6 @@ async function expectAppendsNothing<T>(request: () => Promise<T>): Promise<T> {
   const events = await server.deps.store.readAll({ after: before });
   expect(events.filter((e) => e.metadata.actorType !== 'system').map((e) => `${e.streamName}:${e.type}`)).toEqual([]);
   return result;
-}
-
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.status}`);
-  return { user: reg.body, access: login.body.access, refresh: login.body.refresh };
 }
 
 async function restWorkspace() {
@@ -121,12 +110,12 @@ async function untilLive(sub: Sub, poke: () => Promise<unknown>) {
 beforeAll(async () => {
   server = await startTestServer({ RATE_LIMIT_UPLOAD_PER_MIN: '1000' });
   http = recordingApi(server);
-  admin = await registerAndLogin('gdadmin');
-  manager = await registerAndLogin('gdmgr');
+  admin = await registerAndLogin(http, { prefix: 'gdadmin' });
+  manager = await registerAndLogin(http, { prefix: 'gdmgr' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   if (promoted.status !== 200) throw new Error(`promote: ${promoted.status}`);
-  alice = await registerAndLogin('gdalice');
-  bob = await registerAndLogin('gdbob');
+  alice = await registerAndLogin(http, { prefix: 'gdalice' });
+  bob = await registerAndLogin(http, { prefix: 'gdbob' });
   workspace = await restWorkspace();
   const added = await http.call('POST', `/api/workspaces/${workspace.slug}/add_user/`, { user_id: alice.user.id }, as(admin));
   if (added.status !== 200) throw new Error(`add_user: ${added.status}`);

@@ -5,7 +5,7 @@
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { appendedSince, expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -23,14 +23,6 @@ function gql(query: string, variables?: Record<string, unknown>, headers: Record
 
 const registerInput = (username: string, password = STRONG_PASSWORD) =>
   ({ input: { username, email: `${username}@example.com`, password, passwordConfirm: password } });
-
-async function registerAndLogin(username: string) {
-  const reg = await gql(REGISTER, registerInput(username));
-  if (reg.body?.errors) throw new Error(JSON.stringify(reg.body.errors));
-  const login = await gql(LOGIN, { username, password: STRONG_PASSWORD });
-  if (login.body?.errors) throw new Error(JSON.stringify(login.body.errors));
-  return { user: reg.body.data.register, ...login.body.data.login as { access: string; refresh: string } };
-}
 
 function wsClient(connectionParams?: Record<string, unknown>, onClosed?: (event: unknown) => void): Client {
   const client = createClient({
@@ -66,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('over HTTP POST /graphql', () => {
-  let first: Awaited<ReturnType<typeof registerAndLogin>>;
+  let first: Session;
 
   it('given no users, when register runs, then it answers the new user as admin, with an ID holding the integer id', async () => {
     const username = uniqueName('gqladmin');
@@ -161,10 +153,10 @@ describe('GET /graphql in a browser', () => {
 });
 
 describe('over graphql-ws on ws://host/graphql', () => {
-  let user: Awaited<ReturnType<typeof registerAndLogin>>;
+  let user: Session;
 
   beforeAll(async () => {
-    user = await registerAndLogin(uniqueName('ws'));
+    user = await registerAndLogin(http, uniqueName('ws'));
   });
 
   it('given Authorization in connection_init, when query { me } runs over the socket, then the user of that token', async () => {

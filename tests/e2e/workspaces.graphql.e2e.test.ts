@@ -7,11 +7,9 @@
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-type Session = { user: any; access: string; refresh: string };
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -39,15 +37,6 @@ function gql(query: string, variables?: Record<string, unknown>, headers: Record
 function onlyError(body: any) {
   expect(body.errors).toHaveLength(1);
   return body.errors[0];
-}
-
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.status}`);
-  return { user: reg.body, access: login.body.access, refresh: login.body.refresh };
 }
 
 /** Creates a workspace over REST (as admin unless told) and answers its REST body. */
@@ -131,12 +120,12 @@ async function untilLive(sub: Sub, poke: (attempt: number) => Promise<unknown>) 
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
-  admin = await registerAndLogin('gqladmin');
-  manager = await registerAndLogin('gqlmgr');
+  admin = await registerAndLogin(http, { prefix: 'gqladmin' });
+  manager = await registerAndLogin(http, { prefix: 'gqlmgr' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   if (promoted.status !== 200) throw new Error(`promote: ${promoted.status}`);
-  alice = await registerAndLogin('gqlalice');
-  bob = await registerAndLogin('gqlbob');
+  alice = await registerAndLogin(http, { prefix: 'gqlalice' });
+  bob = await registerAndLogin(http, { prefix: 'gqlbob' });
 });
 
 afterAll(async () => {
@@ -389,7 +378,7 @@ describe('workspaces over HTTP POST /graphql', () => {
     });
 
     it('given a default user not in the workspace, when it opens a thread, then NOT_FOUND and nothing appended', async () => {
-      const carol = await registerAndLogin('gqlcarol');
+      const carol = await registerAndLogin(http, { prefix: 'gqlcarol' });
       const res = await expectAppendsNothing(server, () =>
         gql(`mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "x") { id } }`, { slug: ws.slug }, as(carol)));
       expect(onlyError(res.body).extensions.code).toBe('NOT_FOUND');
