@@ -6,10 +6,9 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
+import { connectGraphqlWs, execute } from '../support/graphql-ws.js';
 import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
@@ -32,14 +31,8 @@ async function graphql(token: string, query: string, variables?: Record<string, 
 
 /** Runs one operation over graphql-ws with the token in connection_init; rejects when the socket is refused. */
 function overWebSocket(token: string, query: string): Promise<any> {
-  const client = createClient({
-    url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: true,
-    connectionParams: { Authorization: `Bearer ${token}` },
-  });
-  return new Promise((resolve, reject) => {
-    let result: any;
-    client.subscribe({ query }, { next: (r) => (result = r), error: reject, complete: () => resolve(result) });
-  }).finally(() => client.dispose());
+  const client = connectGraphqlWs(server, { token });
+  return execute(client, query).finally(() => client.dispose());
 }
 
 /** Every place a secret must not be: the events table of DATA_DIR's SQLite file, the read models, the event logs. */
