@@ -6,18 +6,15 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { connectGraphqlWs, execute } from '../support/graphql-ws.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const INVALID_TOKEN = { detail: 'Given token not valid for any token type' };
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
 const NOT_FOUND = { detail: 'Not found.' };
-
-type Session = { user: any; access: string };
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -25,14 +22,6 @@ let admin: Session;
 let manager: Session;
 let alice: Session;
 let bob: Session;
-
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  return { user: reg.body, access: login.body.access };
-}
 
 const as = (s: Session) => bearer(s.access);
 
@@ -42,14 +31,8 @@ async function graphql(token: string, query: string, variables?: Record<string, 
 
 /** Runs one operation over graphql-ws with the token in connection_init; rejects when the socket is refused. */
 function overWebSocket(token: string, query: string): Promise<any> {
-  const client = createClient({
-    url: server.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0, lazy: true,
-    connectionParams: { Authorization: `Bearer ${token}` },
-  });
-  return new Promise((resolve, reject) => {
-    let result: any;
-    client.subscribe({ query }, { next: (r) => (result = r), error: reject, complete: () => resolve(result) });
-  }).finally(() => client.dispose());
+  const client = connectGraphqlWs(server, { token });
+  return execute(client, query).finally(() => client.dispose());
 }
 
 /** Every place a secret must not be: the events table of DATA_DIR's SQLite file, the read models, the event logs. */
@@ -66,10 +49,10 @@ async function everywhereStored(): Promise<string> {
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
-  admin = await registerAndLogin('admin');
-  manager = await registerAndLogin('manager');
-  alice = await registerAndLogin('alice');
-  bob = await registerAndLogin('bob');
+  admin = await registerAndLogin(http, { prefix: 'admin' });
+  manager = await registerAndLogin(http, { prefix: 'manager' });
+  alice = await registerAndLogin(http, { prefix: 'alice' });
+  bob = await registerAndLogin(http, { prefix: 'bob' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   expect(promoted.status).toBe(200);
 });

@@ -2,11 +2,10 @@
  * The GraphQL face of chats: sendChat over HTTP returns the completed chat while chatStream (graphql-ws)
  * carries its tokens; history, list, search, export and feedback beside it.
  */
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { startFakeOpenAi, type FakeLlmServer } from '../support/fake-openai.js';
 import { expectAppendsNothing } from '../support/e2e.js';
 import { uploadReadyDocument } from '../support/documents.js';
+import { closeGraphqlWsClients, connectGraphqlWs, subscribe as subscribeOverWs } from '../support/graphql-ws.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
 const REFUNDS = 'Refund policy. Customers may return any item within thirty days of delivery for a full refund.';
@@ -23,30 +22,23 @@ describe('Chats over GraphQL', () => {
   let outsider: Awaited<ReturnType<typeof registerAndLogin>>;
   let handbook: any;
   let bot: any;
-  const clients: Client[] = [];
 
   const gql = (who: { access: string } | null, query: string, variables?: Record<string, unknown>) =>
     api(server, 'POST', '/graphql', { query, variables }, who ? bearer(who.access) : {});
 
   /** Subscribes to chatStream and resolves once the subscription says it listens. */
   async function subscribe(who: { access: string }, slug: string) {
-    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${who.access}` } });
-    clients.push(client);
-    const events: any[] = [];
-    const errors: any[] = [];
-    let onEvent = () => {};
-    client.subscribe(
-      { query: 'subscription S($slug: String!) { chatStream(workspaceSlug: $slug) { type token chatId userId error } }', variables: { slug } },
-      { next: (m) => { if (m.data) events.push(m.data.chatStream); if (m.errors) errors.push(...m.errors); onEvent(); }, error: (e) => { errors.push(e); onEvent(); }, complete: () => {} },
-    );
-    const until = (test: () => boolean) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; events ${JSON.stringify(events).slice(0, 300)} errors ${JSON.stringify(errors)}`)), 15_000);
-      const check = () => { if (test()) { clearTimeout(timer); resolve(); } };
-      onEvent = check;
-      check();
-    });
-    await until(() => events.length > 0 || errors.length > 0);
-    return { events, errors, until };
+    const sub = subscribeOverWs(connectGraphqlWs(server, { token: who.access }),
+      'subscription S($slug: String!) { chatStream(workspaceSlug: $slug) { type token chatId userId error } }', { slug });
+    const stream = {
+      /** The chatStream payloads, in order. */
+      get events(): any[] { return sub.results.filter((m) => m.data).map((m) => m.data.chatStream); },
+      /** GraphQL errors of the payloads, then what ended the subscription, if anything did. */
+      get errors(): any[] { return [...sub.results.flatMap((m) => m.errors ?? []), ...(sub.state.error ? [sub.state.error] : [])]; },
+      until: (test: () => boolean) => sub.until(test, 'chatStream frames', 15_000),
+    };
+    await stream.until(() => stream.events.length > 0 || stream.errors.length > 0);
+    return stream;
   }
 
   beforeAll(async () => {
@@ -66,7 +58,7 @@ describe('Chats over GraphQL', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const c of clients) await c.dispose();
+    await closeGraphqlWsClients();
     await server?.close();
     await fake?.close();
   });
@@ -154,8 +146,8 @@ describe('Chats over GraphQL', () => {
     const stream = await subscribe(member, bot.slug);
     fake.set({ stallAfter: 1, tokens: ['first ', 'second'] });
     const asked = fake.requests.length;
-    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${member.access}` } });
-    client.subscribe({ query: SEND, variables: { input: { workspaceSlug: bot.slug, message: 'Tell me about refunds' } } }, { next: () => {}, error: () => {}, complete: () => {} });
+    const client = connectGraphqlWs(server, { token: member.access });
+    subscribeOverWs(client, SEND, { input: { workspaceSlug: bot.slug, message: 'Tell me about refunds' } });
     await stream.until(() => stream.events.some((e) => e.type === 'token' && e.token === 'first '));
     await client.dispose();
     const upstream = fake.requests[asked];

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { ChatSocketClient } from '../support/chat-socket.js';
+import { connectGraphqlWs, subscribe } from '../support/graphql-ws.js';
 import { exited, spawnServer } from '../support/process.js';
 import { api, bearer, registerAndLogin } from '../support/server.js';
 
@@ -51,28 +50,20 @@ describe('chats across two server processes over Redis', () => {
     onA.send({ type: 'typing', typing: true });
     expect(await onB.next((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: admin.user.id, typing: true });
 
-    const client = createClient({ url: `${b.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${member.access}` } });
+    const client = connectGraphqlWs(b, { token: member.access });
     try {
-      const events: any[] = [];
-      let notify = () => {};
-      client.subscribe(
-        { query: `subscription { chatStream(workspaceSlug: "${ws.slug}") { type token chatId } }` },
-        { next: (m) => { events.push(m.data?.chatStream ?? m); notify(); }, error: (e) => { events.push({ error: String(e) }); notify(); }, complete: () => {} },
-      );
-      const until = (test: () => boolean) => new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out: ${JSON.stringify(events).slice(0, 300)}`)), 15_000);
-        notify = () => { if (test()) { clearTimeout(timer); resolve(); } };
-        notify();
-      });
-      await until(() => events.some((e) => e.type === 'ready'));
+      const sub = subscribe(client, `subscription { chatStream(workspaceSlug: "${ws.slug}") { type token chatId } }`);
+      const events = () => sub.results.map((m) => m.data?.chatStream ?? m);
+      const until = (test: () => boolean) => sub.until(test, 'chatStream frames', 15_000);
+      await until(() => events().some((e) => e.type === 'ready'));
 
       const sent = await api(a, 'POST', '/graphql', {
         query: 'mutation { sendChat(input: { workspaceSlug: "across", message: "Is anything documented here?" }) { id response } }',
       }, bearer(admin.access));
       expect(sent.body.errors).toBeUndefined();
       const chat = sent.body.data.sendChat;
-      await until(() => events.some((e) => e.type === 'complete' && e.chatId === chat.id));
-      const tokens = events.filter((e) => e.type === 'token' && e.chatId === chat.id).map((e) => e.token);
+      await until(() => events().some((e) => e.type === 'complete' && e.chatId === chat.id));
+      const tokens = events().filter((e) => e.type === 'token' && e.chatId === chat.id).map((e) => e.token);
       expect(tokens.length).toBeGreaterThan(1);
       expect(tokens.join('')).toBe(chat.response);
     } finally {

@@ -3,20 +3,16 @@
  * Workspace.documents, and the documentStatus subscription over graphql-ws. Uploads take the
  * documented REST hand-off (multipart POST /api/documents/upload/), as a GraphQL client would.
  */
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { uploadDocument } from '../support/documents.js';
 import { recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { closeGraphqlWsClients, connectGraphqlWs, subscribe, untilLive } from '../support/graphql-ws.js';
+import { bearer, registerAndLogin, type Session, startTestServer, type TestServer } from '../support/server.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DOCUMENT_FIELDS = 'id filename workspaceId status pinned watched metadata size mimeType chunkCount error createdAt updatedAt';
 
-type Session = { user: any; access: string; refresh: string };
-
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
-const clients: Client[] = [];
 let admin: Session;
 let manager: Session;
 /** alice is a default member of `workspace`; bob a default user in none. */
@@ -44,15 +40,6 @@ async function expectAppendsNothing<T>(request: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.status}`);
-  return { user: reg.body, access: login.body.access, refresh: login.body.refresh };
-}
-
 async function restWorkspace() {
   const res = await http.call('POST', '/api/workspaces/', { name: `GQL docs ${uniqueName('ws')}` }, as(admin));
   if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
@@ -63,77 +50,25 @@ async function restWorkspace() {
 const restUpload = (workspaceId: number, name = `${uniqueName('doc')}.md`, text = '# Heading\n\nSome words.') =>
   uploadDocument(server, admin.access, workspaceId, name, text, { type: 'text/markdown', metadata: JSON.stringify({ source: 'graphql-test' }) });
 
-function wsClient(session?: Session): Client {
-  const client = createClient({
-    url: `${server.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: session ? { Authorization: `Bearer ${session.access}` } : undefined,
-    retryAttempts: 0,
-    lazy: true,
-  });
-  clients.push(client);
-  return client;
-}
-
-function subscribe(client: Client, query: string, variables?: Record<string, unknown>) {
-  const results: any[] = [];
-  const state = { completed: false, error: null as unknown };
-  let wake: (() => void)[] = [];
-  const notify = () => {
-    const waiting = wake;
-    wake = [];
-    for (const w of waiting) w();
-  };
-  const unsubscribe = client.subscribe({ query, variables }, {
-    next: (value) => { results.push(value); notify(); },
-    error: (err) => { state.error = err; state.completed = true; notify(); },
-    complete: () => { state.completed = true; notify(); },
-  });
-  async function until(check: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`waited for ${what}; received ${JSON.stringify(results)}`);
-      await new Promise<void>((resolve) => {
-        wake.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-  return { results, state, until, unsubscribe };
-}
-
-type Sub = ReturnType<typeof subscribe>;
-
-/** graphql-ws does not acknowledge a subscription: upload until the first payload arrives; then it is live. */
-async function untilLive(sub: Sub, poke: () => Promise<unknown>) {
-  for (let attempt = 0; attempt < 40 && !sub.state.completed; attempt++) {
-    await poke();
-    try {
-      await sub.until(() => sub.results.length > 0 || sub.state.completed, 'a first payload', 300);
-    } catch {
-      continue;
-    }
-    if (sub.results.length > 0) return;
-  }
-  throw new Error(`subscription never became live; error: ${JSON.stringify(sub.state.error)}`);
-}
+/** A graphql-ws client with the session's token in connection_init, or none. */
+const wsClient = (session?: Session) => connectGraphqlWs(server, { token: session?.access });
 
 beforeAll(async () => {
   server = await startTestServer({ RATE_LIMIT_UPLOAD_PER_MIN: '1000' });
   http = recordingApi(server);
-  admin = await registerAndLogin('gdadmin');
-  manager = await registerAndLogin('gdmgr');
+  admin = await registerAndLogin(http, { prefix: 'gdadmin' });
+  manager = await registerAndLogin(http, { prefix: 'gdmgr' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   if (promoted.status !== 200) throw new Error(`promote: ${promoted.status}`);
-  alice = await registerAndLogin('gdalice');
-  bob = await registerAndLogin('gdbob');
+  alice = await registerAndLogin(http, { prefix: 'gdalice' });
+  bob = await registerAndLogin(http, { prefix: 'gdbob' });
   workspace = await restWorkspace();
   const added = await http.call('POST', `/api/workspaces/${workspace.slug}/add_user/`, { user_id: alice.user.id }, as(admin));
   if (added.status !== 200) throw new Error(`add_user: ${added.status}`);
 });
 
 afterAll(async () => {
-  for (const c of clients) await c.dispose();
+  await closeGraphqlWsClients();
   await server?.close();
 });
 

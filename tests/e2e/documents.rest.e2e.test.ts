@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { recordingApi, uniqueName } from '../support/e2e.js';
 import { makeDocx, makePdf } from '../support/fixtures.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const INVALID_TOKEN = { detail: 'Given token not valid for any token type' };
@@ -17,8 +17,6 @@ const FORBIDDEN = { detail: 'You do not have permission to perform this action.'
 const NOT_FOUND = { detail: 'Not found.' };
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const DOCUMENT_KEYS = ['chunk_count', 'created_at', 'filename', 'id', 'metadata', 'mime_type', 'pinned', 'size', 'status', 'watched', 'workspace'];
-
-type Session = { user: any; access: string; refresh: string };
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -76,15 +74,6 @@ async function uploadText(name = `${uniqueName('doc')}.txt`, text = 'Plain words
   return res.body;
 }
 
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${JSON.stringify(login.body)}`);
-  return { user: reg.body, access: login.body.access, refresh: login.body.refresh };
-}
-
 async function createWorkspace() {
   const res = await http.call('POST', '/api/workspaces/', { name: `Docs ${uniqueName('ws')}` }, as(admin));
   if (res.status !== 201) throw new Error(`create workspace: ${res.status} ${JSON.stringify(res.body)}`);
@@ -94,12 +83,12 @@ async function createWorkspace() {
 beforeAll(async () => {
   server = await startTestServer({ UPLOAD_MAX_MB: '1', RATE_LIMIT_UPLOAD_PER_MIN: '1000' });
   http = recordingApi(server);
-  admin = await registerAndLogin('docadmin');
-  manager = await registerAndLogin('docmgr');
+  admin = await registerAndLogin(http, { prefix: 'docadmin' });
+  manager = await registerAndLogin(http, { prefix: 'docmgr' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   if (promoted.status !== 200) throw new Error(`promote: ${promoted.status}`);
-  alice = await registerAndLogin('docalice');
-  bob = await registerAndLogin('docbob');
+  alice = await registerAndLogin(http, { prefix: 'docalice' });
+  bob = await registerAndLogin(http, { prefix: 'docbob' });
   workspace = await createWorkspace();
   otherWorkspace = await createWorkspace();
   const added = await http.call('POST', `/api/workspaces/${workspace.slug}/add_user/`, { user_id: alice.user.id }, as(admin));

@@ -3,14 +3,13 @@
  * update, toggle, delete), the embed code, and the sessions list. Refused requests append nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { expectAppendsNothing, recordingApi } from '../support/e2e.js';
+import { bearer, registerAndLogin, type Session, startTestServer, type TestServer } from '../support/server.js';
 
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
 const NOT_FOUND = { detail: 'Not found.' };
 const CONFIG_FIELDS = ['allowlist_domains', 'chat_mode', 'created_at', 'enabled', 'max_chats_per_day', 'message_limit', 'uuid', 'workspace'];
 
-type Session = { user: any; access: string };
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
 let admin: Session;
@@ -18,20 +17,14 @@ let manager: Session;
 let member: Session;
 let workspace: any;
 
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  return { user: reg.body, access: login.body.access };
-}
 const as = (s: Session) => bearer(s.access);
 
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
-  admin = await registerAndLogin('admin');
-  manager = await registerAndLogin('manager');
-  member = await registerAndLogin('member');
+  admin = await registerAndLogin(http, { prefix: 'admin' });
+  manager = await registerAndLogin(http, { prefix: 'manager' });
+  member = await registerAndLogin(http, { prefix: 'member' });
   await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   workspace = (await http.call('POST', '/api/workspaces/', { name: 'Support Docs' }, as(admin))).body;
 });

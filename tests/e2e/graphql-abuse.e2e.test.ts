@@ -4,9 +4,8 @@
  * error code, answer size) and logs how /healthz answered meanwhile. No timing is asserted.
  */
 import { performance } from 'node:perf_hooks';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { uniqueName } from '../support/e2e.js';
+import { connectGraphqlWs, execute, type GraphqlResult } from '../support/graphql-ws.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 import { postSse } from '../support/sse.js';
 
@@ -199,15 +198,9 @@ describe('malformed GraphQL', () => {
   });
 
   it('refuses the same over graphql-ws, where the socket stays open for the next operation', async () => {
-    const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${member}` } });
-    const run = (query: string) => new Promise<{ data?: any; errors?: any[] }>((resolve) => {
-      let result: { data?: any; errors?: any[] } = {};
-      client.subscribe({ query }, {
-        next: (r) => { result = r as typeof result; },
-        error: (e) => resolve({ errors: Array.isArray(e) ? e : [e] }),
-        complete: () => resolve(result),
-      });
-    });
+    const client = connectGraphqlWs(server, { token: member });
+    // A refusal ends the operation, not the socket: the error is the answer.
+    const run = (query: string) => execute(client, query).catch((e: unknown) => ({ errors: Array.isArray(e) ? e : [e] }) as GraphqlResult);
     try {
       expect((await run(CYCLE)).errors?.[0].message).toMatch(/Cannot spread fragment "A" within itself/);
       expect((await run(`{ ${'me { id } '.repeat(3000)}}`)).errors?.[0].message).toMatch(/^Query is too large/);

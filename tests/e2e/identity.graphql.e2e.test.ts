@@ -2,14 +2,12 @@
  * The GraphQL face of identity: queries and mutations over HTTP POST /graphql, the explorer over GET,
  * and graphql-ws over ws://host/graphql with the JWT in connection_init. Real server, real clients.
  */
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { appendedSince, expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { closeGraphqlWsClients, connectGraphqlWs, execute } from '../support/graphql-ws.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
-const clients: Client[] = [];
 
 const REGISTER = `mutation Register($input: RegisterInput!) { register(input: $input) { id username email role } }`;
 const LOGIN = `mutation Login($username: String!, $password: String!) {
@@ -24,49 +22,18 @@ function gql(query: string, variables?: Record<string, unknown>, headers: Record
 const registerInput = (username: string, password = STRONG_PASSWORD) =>
   ({ input: { username, email: `${username}@example.com`, password, passwordConfirm: password } });
 
-async function registerAndLogin(username: string) {
-  const reg = await gql(REGISTER, registerInput(username));
-  if (reg.body?.errors) throw new Error(JSON.stringify(reg.body.errors));
-  const login = await gql(LOGIN, { username, password: STRONG_PASSWORD });
-  if (login.body?.errors) throw new Error(JSON.stringify(login.body.errors));
-  return { user: reg.body.data.register, ...login.body.data.login as { access: string; refresh: string } };
-}
-
-function wsClient(connectionParams?: Record<string, unknown>, onClosed?: (event: unknown) => void): Client {
-  const client = createClient({
-    url: `${server.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams,
-    retryAttempts: 0,
-    on: onClosed ? { closed: onClosed } : undefined,
-  });
-  clients.push(client);
-  return client;
-}
-
-/** The first result of a single-result operation over graphql-ws. */
-async function once(client: Client, query: string): Promise<any> {
-  const results = client.iterate({ query });
-  try {
-    const { value } = await results.next();
-    return value;
-  } finally {
-    await results.return?.();
-  }
-}
-
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
+  await closeGraphqlWsClients();
   await server?.close();
 });
 
 describe('over HTTP POST /graphql', () => {
-  let first: Awaited<ReturnType<typeof registerAndLogin>>;
+  let first: Session;
 
   it('given no users, when register runs, then it answers the new user as admin, with an ID holding the integer id', async () => {
     const username = uniqueName('gqladmin');
@@ -161,21 +128,21 @@ describe('GET /graphql in a browser', () => {
 });
 
 describe('over graphql-ws on ws://host/graphql', () => {
-  let user: Awaited<ReturnType<typeof registerAndLogin>>;
+  let user: Session;
 
   beforeAll(async () => {
-    user = await registerAndLogin(uniqueName('ws'));
+    user = await registerAndLogin(http, uniqueName('ws'));
   });
 
   it('given Authorization in connection_init, when query { me } runs over the socket, then the user of that token', async () => {
-    const client = wsClient({ Authorization: `Bearer ${user.access}` });
-    const result = await once(client, `query { me { username } }`);
+    const client = connectGraphqlWs(server, { token: user.access });
+    const result = await execute(client, `query { me { username } }`);
     expect(result).toEqual({ data: { me: { username: user.user.username } } });
   });
 
   it('given no connection params, when query { me } runs, then the same error as over HTTP: extensions.code UNAUTHENTICATED', async () => {
-    const client = wsClient();
-    const result = await once(client, `query { me { username } }`);
+    const client = connectGraphqlWs(server);
+    const result = await execute(client, `query { me { username } }`);
     expect(result.data).toBeNull();
     expect(result.errors).toEqual([expect.objectContaining({
       message: 'Authentication credentials were not provided.',
@@ -189,8 +156,8 @@ describe('over graphql-ws on ws://host/graphql', () => {
   ])('given %s in connection_init, then the socket is closed with 4403 Forbidden', async (_what, authorization) => {
     let closed!: (event: { code: number; reason: string }) => void;
     const closeEvent = new Promise<{ code: number; reason: string }>((resolve) => { closed = resolve; });
-    const client = wsClient({ Authorization: authorization() }, (e) => closed(e as { code: number; reason: string }));
-    const outcome = once(client, `query { me { username } }`).then(
+    const client = connectGraphqlWs(server, { connectionParams: { Authorization: authorization() }, onClosed: closed });
+    const outcome = execute(client, `query { me { username } }`).then(
       (value) => ({ value }),
       (error) => ({ error }),
     );

@@ -5,7 +5,7 @@
  */
 import jwt from 'jsonwebtoken';
 import { appendedSince, expectAppendsNothing, recordingApi, uniqueName, waitForNewResetToken } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const INVALID_TOKEN = { detail: 'Given token not valid for any token type' };
@@ -34,16 +34,9 @@ async function login(username: string, password = STRONG_PASSWORD, prefix = '/ap
   return http.call('POST', `${prefix}/auth/login/`, { username, password });
 }
 
-async function registerAndLogin(username: string, password = STRONG_PASSWORD) {
-  const user = await register(username, password);
-  const res = await login(username, password);
-  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-  return { user, access: res.body.access as string, refresh: res.body.refresh as string };
-}
-
 /** Registers a default user and has the admin make them a manager. */
 async function manager(prefix = 'mgr') {
-  const m = await registerAndLogin(uniqueName(prefix));
+  const m = await registerAndLogin(http, uniqueName(prefix));
   const res = await http.call('PATCH', `/api/users/${m.user.id}/`, { role: 'manager' }, bearer(admin.access));
   if (res.status !== 200) throw new Error(`promote: ${res.status} ${JSON.stringify(res.body)}`);
   return m;
@@ -52,8 +45,8 @@ async function manager(prefix = 'mgr') {
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
-  admin = await registerAndLogin(uniqueName('admin'));
-  second = await registerAndLogin(uniqueName('second'));
+  admin = await registerAndLogin(http, uniqueName('admin'));
+  second = await registerAndLogin(http, uniqueName('second'));
 });
 
 afterAll(async () => {
@@ -298,7 +291,7 @@ describe('current user: GET /api/users/me/', () => {
 describe('token refresh: POST /api/auth/refresh/', () => {
   it('given a refresh token, when it is used, then a new pair that works; when the old one is reused, then 401 and the session ends', async () => {
     const username = uniqueName('refresh');
-    const { refresh: r0 } = await registerAndLogin(username);
+    const { refresh: r0 } = await registerAndLogin(http, username);
 
     const first = await http.call('POST', '/api/auth/refresh/', { refresh: r0 });
     expect(first.status).toBe(200);
@@ -326,7 +319,7 @@ describe('token refresh: POST /api/auth/refresh/', () => {
 
   it('given a reused refresh token, then one other session of the same user is not affected', async () => {
     const username = uniqueName('sessions');
-    const a = await registerAndLogin(username);
+    const a = await registerAndLogin(http, username);
     const b = await login(username);
     const rotated = await http.call('POST', '/api/auth/refresh/', { refresh: a.refresh });
     expect(rotated.status).toBe(200);
@@ -351,7 +344,7 @@ describe('change password: POST /api/users/change_password/', () => {
   const NEW_PASSWORD = 'Battery-Staple-77';
 
   it('given a wrong old password, then 400 with field_errors.old_password, and nothing appended', async () => {
-    const u = await registerAndLogin(uniqueName('chpw'));
+    const u = await registerAndLogin(http, uniqueName('chpw'));
     const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/change_password/',
       { old_password: 'Wrong-Password-9', new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD }, bearer(u.access)));
     expect(res.status).toBe(400);
@@ -362,7 +355,7 @@ describe('change password: POST /api/users/change_password/', () => {
     ['a weak new password', 'new_password', { new_password: '12345678', new_password_confirm: '12345678' }],
     ['a confirmation that does not match', 'new_password_confirm', { new_password: NEW_PASSWORD, new_password_confirm: 'Battery-Staple-78' }],
   ])('given %s, then 400 with field_errors.%s, and nothing appended', async (_what, field, override) => {
-    const u = await registerAndLogin(uniqueName('chpw'));
+    const u = await registerAndLogin(http, uniqueName('chpw'));
     const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/change_password/',
       { old_password: STRONG_PASSWORD, ...override }, bearer(u.access)));
     expect(res.status).toBe(400);
@@ -378,7 +371,7 @@ describe('change password: POST /api/users/change_password/', () => {
 
   it('given the right old password, then 200; the old tokens are rejected, the new password logs in and the old one fails', async () => {
     const username = uniqueName('chpw');
-    const u = await registerAndLogin(username);
+    const u = await registerAndLogin(http, username);
     const res = await http.call('POST', '/api/users/change_password/',
       { old_password: STRONG_PASSWORD, new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD }, bearer(u.access));
     expect(res.status).toBe(200);
@@ -410,7 +403,7 @@ describe('password reset: POST /api/users/request_password_reset/ and /api/users
   });
 
   it('given a known username, then 200 with the same answer as for an unknown one', async () => {
-    const u = await registerAndLogin(uniqueName('resetans'));
+    const u = await registerAndLogin(http, uniqueName('resetans'));
     const known = await http.call('POST', '/api/users/request_password_reset/', { username: u.user.username });
     const unknown = await http.call('POST', '/api/users/request_password_reset/', { username: uniqueName('nobody') });
     expect(known.status).toBe(200);
@@ -419,7 +412,7 @@ describe('password reset: POST /api/users/request_password_reset/ and /api/users
 
   it('given a reset was requested, then the token arrives in the outbox; it works once, kills old tokens, and the new password logs in', async () => {
     const username = uniqueName('reset');
-    const u = await registerAndLogin(username);
+    const u = await registerAndLogin(http, username);
     expect((await http.call('POST', '/api/users/request_password_reset/', { username })).status).toBe(200);
     const token = await waitForNewResetToken(server.dataDir, u.user.email);
 
@@ -441,7 +434,7 @@ describe('password reset: POST /api/users/request_password_reset/ and /api/users
 
   it('given two reset tokens, when the newer one is used, then the older one no longer works', async () => {
     const username = uniqueName('reset2');
-    const u = await registerAndLogin(username);
+    const u = await registerAndLogin(http, username);
     await http.call('POST', '/api/users/request_password_reset/', { username });
     const older = await waitForNewResetToken(server.dataDir, u.user.email);
     await http.call('POST', '/api/users/request_password_reset/', { username });
@@ -456,7 +449,7 @@ describe('password reset: POST /api/users/request_password_reset/ and /api/users
 
   it('given a valid token but a weak new password, then 400 with field_errors.new_password, nothing appended, and the token still works', async () => {
     const username = uniqueName('resetweak');
-    const u = await registerAndLogin(username);
+    const u = await registerAndLogin(http, username);
     await http.call('POST', '/api/users/request_password_reset/', { username });
     const token = await waitForNewResetToken(server.dataDir, u.user.email);
     const weak = await expectAppendsNothing(server, () => reset(token, 'password123'));
@@ -691,7 +684,7 @@ describe('user administration: PATCH /api/users/{id}/', () => {
 
   it('given a suspended user, then they cannot log in and their existing tokens are rejected; unsuspended, they can again', async () => {
     const username = uniqueName('susp');
-    const u = await registerAndLogin(username);
+    const u = await registerAndLogin(http, username);
     expect((await http.call('PATCH', `/api/users/${u.user.id}/`, { suspended: true }, bearer(admin.access))).status).toBe(200);
 
     const me = await http.call('GET', '/api/users/me/', undefined, bearer(u.access));
@@ -723,7 +716,7 @@ describe('user administration: DELETE /api/users/{id}/', () => {
 
   it('given an admin, then 204; the user and their tokens are gone, and the username and email can be registered again', async () => {
     const username = uniqueName('del');
-    const u = await registerAndLogin(username);
+    const u = await registerAndLogin(http, username);
     const res = await http.call('DELETE', `/api/users/${u.user.id}/`, undefined, bearer(admin.access));
     expect(res.status).toBe(204);
     expect(res.body).toBeNull();
@@ -742,7 +735,7 @@ describe('user administration: DELETE /api/users/{id}/', () => {
   });
 
   it('given a deleted user, when their refresh token is used, then 401 "Given token not valid for any token type", and nothing appended', async () => {
-    const u = await registerAndLogin(uniqueName('delrefresh'));
+    const u = await registerAndLogin(http, uniqueName('delrefresh'));
     expect((await http.call('DELETE', `/api/users/${u.user.id}/`, undefined, bearer(admin.access))).status).toBe(204);
     const res = await expectAppendsNothing(server, () => http.call('POST', '/api/auth/refresh/', { refresh: u.refresh }));
     expect({ status: res.status, body: res.body }).toEqual({ status: 401, body: INVALID_TOKEN });

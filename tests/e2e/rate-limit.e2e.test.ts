@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Client, createClient } from 'graphql-ws';
+import type { Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { expectAppendsNothing } from '../support/e2e.js';
+import { closeGraphqlWsClients, connectGraphqlWs, execute, type GraphqlResult } from '../support/graphql-ws.js';
 import { exited, spawnServer } from '../support/process.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
@@ -78,31 +79,22 @@ describe('API rate limit over graphql-ws', () => {
   let server: TestServer;
   const LIMIT = 4;
   const WINDOW_SECONDS = 5;
-  const clients: Client[] = [];
 
   beforeAll(async () => {
     server = await startTestServer({ RATE_LIMIT_API_PER_MIN: String(LIMIT), RATE_LIMIT_API_WINDOW_SECONDS: String(WINDOW_SECONDS) });
   });
   afterAll(async () => {
-    for (const c of clients) await c.dispose();
+    await closeGraphqlWsClients();
     await server?.close();
   });
 
   /** One operation over the client's socket: its data, or the errors graphql-ws sent for it. */
-  const run = (client: Client, query: string) => new Promise<{ data?: any; errors?: any[] }>((resolve) => {
-    let data: any;
-    client.subscribe({ query }, {
-      next: (m) => { data = m; },
-      error: (e) => resolve({ errors: Array.isArray(e) ? e : [e] }),
-      complete: () => resolve(data),
-    });
-  });
+  const run = (client: Client, query: string) => execute(client, query).catch((e: unknown) => ({ errors: Array.isArray(e) ? e : [e] }) as GraphqlResult);
 
   it('counts subscribe messages against the user\'s budget, answers an error past it, and serves again after the window', async () => {
     const user = await registerAndLogin(server, 'ws_limited'); // the client address's budget, not the user's
     // The window starts with the user's first request; each run below stays well inside it.
-    const ws = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${user.access}` }, lazy: false });
-    clients.push(ws);
+    const ws = connectGraphqlWs(server, { token: user.access, lazy: false });
     expect((await api(server, 'POST', '/graphql', { query: '{ me { id } }' }, bearer(user.access))).status).toBe(200); // 1
     for (let i = 2; i <= LIMIT; i++) expect(await run(ws, '{ me { username } }')).toEqual({ data: { me: { username: 'ws_limited' } } });
     const refused = await run(ws, '{ me { username } }');
@@ -123,9 +115,7 @@ describe('API rate limit over graphql-ws', () => {
           super(url, protocols, { headers: { 'X-Forwarded-For': address } });
         }
       }
-      const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: Forwarded, lazy: false });
-      clients.push(client);
-      return client;
+      return connectGraphqlWs(server, { webSocketImpl: Forwarded, lazy: false });
     };
     const first = through('203.0.113.7');
     for (let i = 1; i <= LIMIT; i++) expect(await run(first, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });

@@ -2,11 +2,11 @@
  * Connections outlive the request that authenticated them: a WebSocket chat or a graphql-ws connection
  * opened before a key was revoked or a user suspended must stop acting for them at once, like REST does.
  */
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client } from 'graphql-ws';
 import { ChatSocketClient } from '../support/chat-socket.js';
 import { expectAppendsNothing } from '../support/e2e.js';
 import { uploadReadyDocument } from '../support/documents.js';
+import { closeGraphqlWsClients, connectGraphqlWs, execute, subscribe } from '../support/graphql-ws.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
 
 describe('revocation reaches open connections', () => {
@@ -20,43 +20,17 @@ describe('revocation reaches open connections', () => {
     expect(res.status).toBe(200);
   };
 
-  function graphqlWs(token: string) {
-    const client = createClient({
-      url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => {},
-      connectionParams: { Authorization: `Bearer ${token}` },
-    });
-    disposers.push(() => client.dispose());
-    return client;
-  }
+  const graphqlWs = (token: string) => connectGraphqlWs(server, { token, lazy: false });
 
   /** One query over the client's open socket: its result, or the error that ended it. */
-  const run = (client: ReturnType<typeof createClient>, query: string) => new Promise<any>((resolve) => {
-    let result: any = null;
-    client.subscribe({ query }, { next: (r) => (result = r), error: (e) => resolve({ error: e }), complete: () => resolve(result) });
-  });
+  const run = (client: Client, query: string): Promise<any> => execute(client, query).catch((error: unknown) => ({ error }));
 
-  /** A chatStream subscriber in the handbook, once it listens; `completed` resolves when it has seen an answer complete. */
+  /** A chatStream subscriber in the handbook, once it listens; `completed()` resolves when it has seen an answer complete. */
   async function subscribeAs(token: string) {
-    const client = graphqlWs(token);
-    const events: any[] = [];
-    let listening!: () => void;
-    let done!: () => void;
-    const ready = new Promise<void>((resolve) => (listening = resolve));
-    const completed = new Promise<void>((resolve) => (done = resolve));
-    client.subscribe(
-      { query: `subscription { chatStream(workspaceSlug: "${handbook.slug}") { type token } }` },
-      {
-        next: (m: any) => {
-          events.push(m);
-          listening();
-          if (m.data?.chatStream?.type === 'complete') done();
-        },
-        error: () => listening(),
-        complete: () => listening(),
-      },
-    );
-    await ready;
-    return { events, completed };
+    const sub = subscribe(graphqlWs(token), `subscription { chatStream(workspaceSlug: "${handbook.slug}") { type token } }`);
+    await sub.until(() => sub.results.length > 0 || sub.state.completed, 'the subscription to listen', 30_000);
+    const completed = () => sub.until(() => sub.results.some((m) => m.data?.chatStream?.type === 'complete'), 'a chat to complete', 30_000);
+    return { events: sub.results, completed };
   }
 
   /** An admin's chat in the handbook, once the admin's own chatStream has seen it complete. */
@@ -66,7 +40,7 @@ describe('revocation reaches open connections', () => {
       query: `mutation { sendChat(input: { workspaceSlug: "${handbook.slug}", message: "How long do I have to return an item?" }) { id } }`,
     }, bearer(admin.access));
     expect(sent.body.errors).toBeUndefined();
-    await watcher.completed;
+    await watcher.completed();
   }
 
   beforeAll(async () => {
@@ -78,6 +52,7 @@ describe('revocation reaches open connections', () => {
 
   afterAll(async () => {
     for (const dispose of disposers) await dispose();
+    await closeGraphqlWsClients();
     await server?.close();
   });
 

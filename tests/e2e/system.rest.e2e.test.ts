@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { appendedSince, expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
@@ -19,8 +19,6 @@ const SETTING_LABELS = [
   'text_splitter_chunk_size', 'text_splitter_chunk_overlap', 'allow_registration', 'llm_provider',
 ];
 
-type Session = { user: any; access: string; refresh: string };
-
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
 /** What GET /api/system/setup-complete/ answered before anyone registered. */
@@ -33,15 +31,12 @@ const secrets = new Set<string>([STRONG_PASSWORD, WRONG_PASSWORD]);
 
 const as = (s: Session) => bearer(s.access);
 
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${JSON.stringify(login.body)}`);
-  secrets.add(login.body.access);
-  secrets.add(login.body.refresh);
-  return { user: reg.body, access: login.body.access, refresh: login.body.refresh };
+/** Registers a user with a fresh name and keeps its tokens among the secrets no log may hold. */
+async function signUp(prefix: string): Promise<Session> {
+  const session = await registerAndLogin(http, { prefix });
+  secrets.add(session.access);
+  secrets.add(session.refresh);
+  return session;
 }
 
 async function logs(query = '') {
@@ -56,11 +51,11 @@ beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
   setupBeforeAnyone = await http.call('GET', '/api/system/setup-complete/');
-  admin = await registerAndLogin('sysadmin');
-  manager = await registerAndLogin('sysmgr');
+  admin = await signUp('sysadmin');
+  manager = await signUp('sysmgr');
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   if (promoted.status !== 200) throw new Error(`promote: ${promoted.status}`);
-  member = await registerAndLogin('sysuser');
+  member = await signUp('sysuser');
 });
 
 afterAll(async () => {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { connectGraphqlWs, subscribe } from '../support/graphql-ws.js';
 import { api, bearer, registerAndLogin } from '../support/server.js';
 import { exited, spawnServer } from '../support/process.js';
 
@@ -41,37 +40,20 @@ describe('two server processes over Redis', () => {
     const seen = await api(b, 'GET', '/api/workspaces/shared/', undefined, bearer(login.body.access));
     expect(seen.body).toMatchObject({ slug: 'shared', top_n: 4 });
 
-    const client = createClient({
-      url: b.url.replace('http', 'ws') + '/graphql',
-      webSocketImpl: WebSocket,
-      connectionParams: { Authorization: `Bearer ${login.body.access}` },
-    });
+    const client = connectGraphqlWs(b, { token: login.body.access });
     try {
-      const received = new Promise<any>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no event reached the subscriber on B')), 15_000);
-        client.subscribe(
-          { query: 'subscription { workspaceEvents(slug: "shared") { type position workspace { slug topN } } }' },
-          {
-            next: (msg) => {
-              clearTimeout(timer);
-              resolve(msg);
-            },
-            error: reject,
-            complete: () => {},
-          },
-        );
-      });
+      const sub = subscribe(client, 'subscription { workspaceEvents(slug: "shared") { type position workspace { slug topN } } }');
       // graphql-ws does not acknowledge a subscription, so change the workspace until one change arrives.
-      let delivered: any = null;
-      received.then((m) => (delivered = m), () => {});
       const sent: number[] = [];
-      for (let topN = 5; topN < 20 && !delivered; topN++) {
+      for (let topN = 5; topN < 20 && sub.results.length === 0 && !sub.state.completed; topN++) {
         const patched = await api(a, 'PATCH', '/api/workspaces/shared/', { top_n: topN }, bearer(admin.access));
         expect(patched.status).toBe(200);
         sent.push(topN);
-        await Promise.race([received, new Promise((r) => setTimeout(r, 500))]).catch(() => {});
+        await sub.until(() => sub.results.length > 0 || sub.state.completed, 'a change', 500).catch(() => {});
       }
-      const msg = await received;
+      await sub.until(() => sub.results.length > 0 || sub.state.completed, 'an event to reach the subscriber on B', 15_000);
+      expect(sub.state.error).toBeNull();
+      const msg = sub.results[0];
       expect(msg.errors).toBeUndefined();
       expect(msg.data.workspaceEvents).toMatchObject({ type: 'WorkspaceUpdated', workspace: { slug: 'shared' } });
       expect(sent).toContain(msg.data.workspaceEvents.workspace.topN);

@@ -4,18 +4,14 @@
  * with the JWT in connection_init. A real server, real clients, REST beside them where a change is
  * made "by someone else".
  */
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { closeGraphqlWsClients, connectGraphqlWs, subscribe, untilLive } from '../support/graphql-ws.js';
+import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-type Session = { user: any; access: string; refresh: string };
-
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
-const clients: Client[] = [];
 let admin: Session;
 let manager: Session;
 let alice: Session;
@@ -41,15 +37,6 @@ function onlyError(body: any) {
   return body.errors[0];
 }
 
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.status}`);
-  return { user: reg.body, access: login.body.access, refresh: login.body.refresh };
-}
-
 /** Creates a workspace over REST (as admin unless told) and answers its REST body. */
 async function restWorkspace(body: Record<string, unknown> = {}, who: Session = admin) {
   const res = await http.call('POST', '/api/workspaces/', { name: `GQL ${uniqueName('ws')}`, ...body }, as(who));
@@ -68,79 +55,22 @@ async function restPatch(slug: string, body: Record<string, unknown>) {
   return res.body;
 }
 
-function wsClient(session?: Session): Client {
-  const client = createClient({
-    url: `${server.url.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: session ? { Authorization: `Bearer ${session.access}` } : undefined,
-    retryAttempts: 0,
-    lazy: true,
-  });
-  clients.push(client);
-  return client;
-}
-
-/** A live subscription: what it received, whether it ended, and a way to wait for what is expected. */
-function subscribe(client: Client, query: string, variables?: Record<string, unknown>) {
-  const results: any[] = [];
-  const state = { completed: false, error: null as unknown };
-  let wake: (() => void)[] = [];
-  const notify = () => {
-    const waiting = wake;
-    wake = [];
-    for (const w of waiting) w();
-  };
-  const unsubscribe = client.subscribe({ query, variables }, {
-    next: (value) => { results.push(value); notify(); },
-    error: (err) => { state.error = err; state.completed = true; notify(); },
-    complete: () => { state.completed = true; notify(); },
-  });
-  /** Resolves once `check` holds; the deadline only turns a hang into a readable failure. */
-  async function until(check: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`waited for ${what}; received ${JSON.stringify(results)}`);
-      await new Promise<void>((resolve) => {
-        wake.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-  return { results, state, until, unsubscribe };
-}
-
-type Sub = ReturnType<typeof subscribe>;
-
-/**
- * graphql-ws does not acknowledge a subscription, so poke (make a change the subscription reports)
- * until the first payload arrives: from then on it is live and hears every later change in order.
- */
-async function untilLive(sub: Sub, poke: (attempt: number) => Promise<unknown>) {
-  for (let attempt = 0; attempt < 40 && !sub.state.completed; attempt++) {
-    await poke(attempt);
-    try {
-      await sub.until(() => sub.results.length > 0 || sub.state.completed, 'a first payload', 300);
-    } catch {
-      continue; // not live yet: poke again
-    }
-    if (sub.results.length > 0) return;
-  }
-  throw new Error(`subscription never became live; ended: ${sub.state.completed}, error: ${JSON.stringify(sub.state.error)}, received: ${JSON.stringify(sub.results)}`);
-}
+/** A graphql-ws client with the session's token in connection_init, or none. */
+const wsClient = (session?: Session) => connectGraphqlWs(server, { token: session?.access });
 
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
-  admin = await registerAndLogin('gqladmin');
-  manager = await registerAndLogin('gqlmgr');
+  admin = await registerAndLogin(http, { prefix: 'gqladmin' });
+  manager = await registerAndLogin(http, { prefix: 'gqlmgr' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   if (promoted.status !== 200) throw new Error(`promote: ${promoted.status}`);
-  alice = await registerAndLogin('gqlalice');
-  bob = await registerAndLogin('gqlbob');
+  alice = await registerAndLogin(http, { prefix: 'gqlalice' });
+  bob = await registerAndLogin(http, { prefix: 'gqlbob' });
 });
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
+  await closeGraphqlWsClients();
   await server?.close();
 });
 
@@ -389,7 +319,7 @@ describe('workspaces over HTTP POST /graphql', () => {
     });
 
     it('given a default user not in the workspace, when it opens a thread, then NOT_FOUND and nothing appended', async () => {
-      const carol = await registerAndLogin('gqlcarol');
+      const carol = await registerAndLogin(http, { prefix: 'gqlcarol' });
       const res = await expectAppendsNothing(server, () =>
         gql(`mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "x") { id } }`, { slug: ws.slug }, as(carol)));
       expect(onlyError(res.body).extensions.code).toBe('NOT_FOUND');

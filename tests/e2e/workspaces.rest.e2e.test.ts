@@ -5,7 +5,7 @@
  * checked to append nothing.
  */
 import { appendedSince, expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import { bearer, registerAndLogin, type Session, startTestServer, type TestServer } from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const INVALID_TOKEN = { detail: 'Given token not valid for any token type' };
@@ -19,8 +19,6 @@ const WORKSPACE_FIELDS = [
   'similarity_threshold', 'chat_history', 'query_refusal_response', 'user_count', 'document_count', 'created_at',
 ];
 
-type Session = { user: any; access: string; refresh: string };
-
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
 /** The first user registered: admin. */
@@ -30,15 +28,6 @@ let manager: Session;
 /** Default users: alice is added to the workspaces she needs, bob to none unless a test says so. */
 let alice: Session;
 let bob: Session;
-
-async function registerAndLogin(prefix: string): Promise<Session> {
-  const username = uniqueName(prefix);
-  const reg = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
-  if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
-  if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${JSON.stringify(login.body)}`);
-  return { user: reg.body, access: login.body.access, refresh: login.body.refresh };
-}
 
 const as = (s: Session) => bearer(s.access);
 
@@ -71,12 +60,12 @@ async function logEntries(event: string, workspaceId: number) {
 beforeAll(async () => {
   server = await startTestServer();
   http = recordingApi(server);
-  admin = await registerAndLogin('wsadmin');
-  manager = await registerAndLogin('wsmgr');
+  admin = await registerAndLogin(http, { prefix: 'wsadmin' });
+  manager = await registerAndLogin(http, { prefix: 'wsmgr' });
   const promoted = await http.call('PATCH', `/api/users/${manager.user.id}/`, { role: 'manager' }, as(admin));
   if (promoted.status !== 200) throw new Error(`promote: ${promoted.status} ${JSON.stringify(promoted.body)}`);
-  alice = await registerAndLogin('alice');
-  bob = await registerAndLogin('bob');
+  alice = await registerAndLogin(http, { prefix: 'alice' });
+  bob = await registerAndLogin(http, { prefix: 'bob' });
 });
 
 afterAll(async () => {
@@ -311,7 +300,7 @@ describe('GET /api/workspaces/ (list)', () => {
   });
 
   it('given a default user added to nothing, then an empty list (and an envelope with count 0)', async () => {
-    const nobody = await registerAndLogin('nobody');
+    const nobody = await registerAndLogin(http, { prefix: 'nobody' });
     const plain = await http.call('GET', '/api/workspaces/', undefined, as(nobody));
     expect(plain).toMatchObject({ status: 200, body: [] });
     const paged = await http.call('GET', '/api/workspaces/?limit=10', undefined, as(nobody));
@@ -688,7 +677,7 @@ describe('POST /api/workspaces/{slug}/add_user/ and remove_user/', () => {
   });
 
   it('given a default user in the workspace, then add_user is 403; not in it, 404; no credentials, 401; nothing appended', async () => {
-    const outsider = await registerAndLogin('outsider');
+    const outsider = await registerAndLogin(http, { prefix: 'outsider' });
     const member = await expectAppendsNothing(server, () =>
       http.call('POST', `/api/workspaces/${ws.slug}/add_user/`, { user_id: outsider.user.id }, as(bob)));
     expect(member).toMatchObject({ status: 403, body: FORBIDDEN });
@@ -730,7 +719,7 @@ describe('POST /api/workspaces/{slug}/add_user/ and remove_user/', () => {
 
   it('given a member whose account is deleted, then user_count drops by one, and removing that id afterwards never counts them twice', async () => {
     const target = await createWorkspace();
-    const doomed = await registerAndLogin('doomed');
+    const doomed = await registerAndLogin(http, { prefix: 'doomed' });
     await addUser(target.slug, doomed.user.id);
     await addUser(target.slug, alice.user.id);
     expect((await http.call('GET', `/api/workspaces/${target.slug}/`, undefined, as(admin))).body.user_count).toBe(2);
@@ -755,7 +744,7 @@ describe('threads: /api/workspaces/{slug}/threads/', () => {
   beforeAll(async () => {
     ws = await createWorkspace();
     other = await createWorkspace();
-    carol = await registerAndLogin('carol');
+    carol = await registerAndLogin(http, { prefix: 'carol' });
     await addUser(ws.slug, alice.user.id);
     await addUser(ws.slug, carol.user.id);
   });

@@ -2,15 +2,11 @@
  * Helpers for the end-to-end suites (tests/e2e). They only observe a running server through its
  * public surface (HTTP, the outbox directory) and its event store; they change nothing in it.
  */
-import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { api, type TestServer } from './server.js';
 
-/** A username no other test (or earlier run) uses; `prefix` lets list filters find a group of users. */
-export function uniqueName(prefix = 'user'): string {
-  return `${prefix}_${randomBytes(4).toString('hex')}`;
-}
+export { uniqueName } from './server.js';
 
 /** `stream:type` of every event appended after `position`: an empty list means nothing was written. */
 export async function appendedSince(server: TestServer, position: number): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,11 +62,31 @@ export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 export const STRONG_PASSWORD = 'Correct-Horse-42';
 
-/** Registers and logs in; answers the user and its tokens. */
-export async function registerAndLogin(server: { url: string }, username: string, password = STRONG_PASSWORD) {
-  const reg = await api(server, 'POST', '/api/users/', { username, email: `${username}@example.com`, password, password_confirm: password });
+/** A username no other test (or earlier run) uses; `prefix` lets list filters find a group of users. */
+export function uniqueName(prefix = 'user'): string {
+  return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+type Call = (method: string, urlPath: string, body?: unknown, headers?: Record<string, string>) => ReturnType<typeof api>;
+
+/** A user with its tokens, as registration and login answered them. */
+export interface Session {
+  user: any;
+  access: string;
+  refresh: string;
+}
+
+/**
+ * Registers over REST and logs in; answers the user and its tokens, and throws on any other answer
+ * than 201 and 200. `via` is the server, or a suite's `recordingApi` so the answers join its leak
+ * check; `who` is a username, or `{ prefix }` for a fresh unique one.
+ */
+export async function registerAndLogin(via: { url: string } | { call: Call }, who: string | { prefix: string }, password = STRONG_PASSWORD): Promise<Session> {
+  const call: Call = 'call' in via ? via.call : (...args) => api(via, ...args);
+  const username = typeof who === 'string' ? who : uniqueName(who.prefix);
+  const reg = await call('POST', '/api/users/', { username, email: `${username}@example.com`, password, password_confirm: password });
   if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await api(server, 'POST', '/api/auth/login/', { username, password });
+  const login = await call('POST', '/api/auth/login/', { username, password });
   if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${JSON.stringify(login.body)}`);
   return { user: reg.body, access: login.body.access as string, refresh: login.body.refresh as string };
 }
