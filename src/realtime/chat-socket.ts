@@ -32,6 +32,10 @@ interface Connection {
   running: Set<AbortController>;
 }
 
+/** A frame as the client sent it: each handler checks the fields it reads before using them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ClientFrame = Record<string, any>;
+
 type Verified = IncomingMessage & { chronicle?: { session: BearerSession; workspace: { id: number; slug: string } } };
 
 /**
@@ -139,7 +143,7 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
     ws.on('close', () => leave(conn));
     ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
-      let message: any;
+      let message: ClientFrame;
       try {
         message = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString() : data.toString());
       } catch {
@@ -152,7 +156,7 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
     });
   });
 
-  async function handle(conn: Connection, message: any) {
+  async function handle(conn: Connection, message: ClientFrame) {
     try {
       conn.actor = await conn.session.current();
     } catch (err) {
@@ -180,7 +184,7 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
     }
   }
 
-  async function chat(conn: Connection, message: any) {
+  async function chat(conn: Connection, message: ClientFrame) {
     const id = randomUUID();
     // Registered before the chat is accepted: a socket closing meanwhile cancels it (answer() then stops the model at once).
     const controller = new AbortController();

@@ -124,7 +124,7 @@ describe('documents read models', () => {
     expect(failed).toMatchObject({ status: 'failed', error: 'Unreadable file.' });
     expect(publicDocument(failed!)).toMatchObject({ status: 'failed', error: 'Unreadable file.' });
 
-    ({ position } = await job(id, { type: 'WatchDocument', actor: admin, watch: true, now: new Date() }));
+    await job(id, { type: 'WatchDocument', actor: admin, watch: true, now: new Date() });
     ({ position } = await job(id, { type: 'RecordSourceChange', contentHash: 'h2', now: new Date() }));
     await settledTo(position);
     expect(await findDocument(db, admin, id)).toMatchObject({ status: 'processing', error: null, ingestion: 2, watched: true });

@@ -20,6 +20,7 @@ const START_TIMEOUT_MS = 15_000;
 
 /** Compiles src/ to dist/ when it changed since the last build, for the tests that start the server as its own process. */
 function buildDist(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- bin/ is plain CommonJS, shared with `npm start`
   (require('../../bin/build.js') as { ensureBuilt(): void }).ensureBuilt();
 }
 

@@ -73,7 +73,7 @@ export async function startFakeLlmServer(protocol: LlmProtocol, initial: Partial
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      let body: any = null;
+      let body: any;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
       } catch {

@@ -91,7 +91,7 @@ function sentencesOf(text: string): Sentence[] {
     // A line break before a lower-case word is a wrapped line, not a new sentence.
     const joined = paragraph.replace(/\s*\n\s*(?=\p{Ll})/gu, ' ');
     for (const line of joined.split(/\s*\n\s*/)) {
-      for (const piece of line.split(/(?<=[.!?…])\s+(?=["'“(\[]?[\p{Lu}\d])/u)) {
+      for (const piece of line.split(/(?<=[.!?…])\s+(?=["'“([]?[\p{Lu}\d])/u)) {
         const clean = piece.replace(/\s+/g, ' ').trim();
         if (!clean) continue;
         const textOut = clean.length > MAX_SENTENCE_CHARS ? `${clean.slice(0, MAX_SENTENCE_CHARS).replace(/\s+\S*$/, '')} ...` : clean;

@@ -15,7 +15,7 @@ export const passwordSchema = password;
  * zod's email rule, with domain labels that neither start nor end with a hyphen (RFC 1035): what the
  * API document's `format: email` accepts, so a client validating against it and the server agree.
  */
-const EMAIL = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
+const EMAIL = /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
 export const emailSchema = z.string(required('Email')).max(TEXT_LIMITS.email, tooLong(TEXT_LIMITS.email)).email({ pattern: EMAIL, error: 'Enter a valid email address.' });
 
 export const registerInput = z.object({

@@ -12,6 +12,6 @@ export interface Decider<State, Command, Event extends DomainEvent> {
 }
 
 export const fold = <State, Event extends DomainEvent>(
-  decider: Pick<Decider<State, any, Event>, 'initialState' | 'evolve'>,
+  decider: Pick<Decider<State, never, Event>, 'initialState' | 'evolve'>,
   events: readonly Event[],
 ): State => events.reduce(decider.evolve, decider.initialState());

@@ -25,12 +25,6 @@ const text = (max: number, defaultValue = ''): SettingRule => ({
   },
 });
 
-const integer = (min: number, max: number, defaultValue: number): SettingRule => ({
-  defaultValue,
-  parse: (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-    ? (v as number) : { error: `Must be an integer from ${min} to ${max}.` }),
-});
-
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const LLM_PROVIDERS = ['extractive', 'openai', 'anthropic'] as const;
 

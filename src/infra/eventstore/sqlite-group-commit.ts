@@ -217,7 +217,7 @@ export class GroupCommit {
         written.push([position, event.id, stream, revision, event.type, data, metadata, at]);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new Error(`Event id ${event.id} already exists; appending it to ${stream} again is not idempotent`);
+          throw new Error(`Event id ${event.id} already exists; appending it to ${stream} again is not idempotent`, { cause: err });
         }
         throw err;
       }

@@ -5,9 +5,11 @@
  * $set $unset $inc $push $pull $addToSet. Documents are keyed by a string `_id`.
  */
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- read models are schemaless documents, as in MongoDB */
 export type Doc = { _id: string } & Record<string, any>;
 export type Filter = Record<string, any>;
 export type Update = Record<string, any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 export type Sort = Record<string, 1 | -1>;
 
 export interface FindOptions {

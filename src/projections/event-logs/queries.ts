@@ -1,6 +1,6 @@
 import type { EventLogView } from '../../domain/event-logs/entry.js';
 import type { EventLogReader } from '../../infra/event-logs/port.js';
-import type { Filter, ReadStore } from '../../infra/readstore/port.js';
+import type { ReadStore } from '../../infra/readstore/port.js';
 import { servedUserObject } from '../shared/user-object.js';
 import { eventLogCollection } from './projection.js';
 
