@@ -40,6 +40,27 @@ function untilClosed(res: Response): AbortSignal {
   return gone.signal;
 }
 
+/**
+ * An HTTP request's context. Its signal is made when a resolver first asks (a chat's model call): the
+ * controller, its listener and the AbortError built once the answer is sent were a measurable share of a
+ * small query. A getter on the prototype, as Apollo copies the context's own properties per operation.
+ */
+class HttpContext implements GraphQLContext {
+  private closed: AbortSignal | undefined;
+
+  constructor(
+    readonly actor: Actor | null,
+    readonly deps: TransportDeps,
+    readonly loaders: GraphQLContext['loaders'],
+    readonly request: GraphQLContext['request'],
+    private readonly res: Response,
+  ) {}
+
+  get signal(): AbortSignal {
+    return (this.closed ??= untilClosed(this.res));
+  }
+}
+
 /** Largest graphql-ws message: a sendChat's message and attachments fit, as in a REST body (ws allows 100 MiB by default). */
 const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
 
@@ -194,16 +215,10 @@ export async function graphqlEndpoint(schema: GraphQLSchema, deps: TransportDeps
   await apollo.start();
 
   const apolloHttp = expressMiddleware(apollo, {
-    context: async ({ req, res }) => ({
-      actor: req.actor ?? null,
-      deps,
-      loaders: createLoaders(deps.db),
-      request: {
-        id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null,
-        baseUrl: `${req.protocol}://${req.get('host')}`,
-      },
-      signal: untilClosed(res),
-    }),
+    context: async ({ req, res }) => new HttpContext(req.actor ?? null, deps, createLoaders(deps.db), {
+      id: String(req.id), ip: req.ip ?? null, userAgent: req.get('User-Agent') ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null,
+      baseUrl: `${req.protocol}://${req.get('host')}`,
+    }, res),
   });
 
   const http: RequestHandler = (req, res, next) => refuseOversizedQueries(req, res, () => apolloHttp(req, res, next));

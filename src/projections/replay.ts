@@ -42,11 +42,15 @@ export async function rebuildReadModels(
   // Projectors pause while the lease is held; the fence keeps a batch they began before it from moving the checkpoint.
   const lease = await acquireReplayLease(db);
   const checkpoints = db.collection(CHECKPOINTS);
+  let seenTimer: NodeJS.Timeout | undefined;
   try {
     await checkpoints.updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { fenced: lease.holder } }, { upsert: true });
-    await new Promise((resolve) => setTimeout(resolve, LEASE_SEEN_WITHIN_MS));
-    return await rebuild(store, db, projections, onProgress);
+    // Every projector must have seen the lease before the switch-over replaces what it writes; the rebuild
+    // itself writes only its own `__rebuild` collections, so it runs meanwhile instead of after the wait.
+    const leaseSeen = new Promise<void>((resolve) => (seenTimer = setTimeout(resolve, LEASE_SEEN_WITHIN_MS)));
+    return await rebuild(store, db, projections, onProgress, leaseSeen);
   } finally {
+    clearTimeout(seenTimer);
     // Switched or not, projectors take up from the checkpoint there is now.
     await checkpoints.updateOne({ _id: PROJECTIONS_CHECKPOINT, fenced: lease.holder }, { $unset: { fenced: '' } });
     await lease.release();
@@ -58,6 +62,7 @@ async function rebuild(
   db: ReadStore,
   projections: readonly Projection[],
   onProgress: (position: number, head: number) => void,
+  leaseSeen: Promise<void>,
 ): Promise<ReplayResult> {
   const head = await store.headPosition();
   const names = new Map(projections.flatMap((p) => p.collections).map((c) => [c, `${c}${REBUILD_SUFFIX}`]));
@@ -84,6 +89,7 @@ async function rebuild(
   }
 
   await target.flush();
+  await leaseSeen;
   // Rebuilt past every event: whatever the runner was stuck on applies now.
   await switchOver(db, names, async () => {
     await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position }, $unset: { fenced: '', failure: '' } }, { upsert: true });

@@ -11,7 +11,7 @@ import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { rebuildReadModels } from '../../src/projections/replay.js';
 import { CheckpointedSubscriber } from '../../src/projections/shared/checkpointed-subscriber.js';
 import { ProjectionProgress } from '../../src/projections/shared/progress.js';
-import { acquireReplayLease, ReplayLeaseHeld } from '../../src/projections/shared/replay-lease.js';
+import { acquireReplayLease, LEASE_SEEN_WITHIN_MS, ReplayLeaseHeld } from '../../src/projections/shared/replay-lease.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from '../../src/projections/shared/runner.js';
 import { findUser } from '../../src/projections/users/queries.js';
 import { commandCtx } from '../support/context.js';
@@ -41,6 +41,31 @@ describe('replay lease', () => {
     expect(await db.listCollections()).not.toContainEqual(expect.stringContaining('__rebuild'));
     await lease.release();
     await expect(rebuildReadModels(store, db, ALL_PROJECTIONS)).resolves.toMatchObject({ events: 0 });
+  });
+
+  it('given a replay that took the lease, then it rebuilds at once but switches only once projectors have had time to see the lease', async () => {
+    const { userId } = await registerUser(store, registration('eve'), commandCtx());
+    const pages: number[] = [];
+    const readAll = store.readAll.bind(store);
+    store.readAll = async (options) => {
+      const page = await readAll(options);
+      pages.push(page.length);
+      return page;
+    };
+    // Only the timers: the store's write-behind and the promises run as they would.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask', 'Date', 'performance', 'hrtime'] });
+    try {
+      const replay = rebuildReadModels(store, db, ALL_PROJECTIONS);
+      for (let turn = 0; turn < 1_000 && !pages.includes(0); turn++) await new Promise((r) => setImmediate(r));
+      expect(pages).toEqual([expect.any(Number), 0]); // the whole log read while the lease's wait runs
+      expect(await findUser(db, userId)).toBeNull(); // not switched in yet
+
+      await jest.advanceTimersByTimeAsync(LEASE_SEEN_WITHIN_MS);
+      await expect(replay).resolves.toMatchObject({ events: pages[0] });
+      expect(await findUser(db, userId)).toMatchObject({ username: 'eve' });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('given a lapsed lease (its replay died), then the next replay takes it over', async () => {

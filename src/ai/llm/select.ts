@@ -1,9 +1,7 @@
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import { LLM_PROVIDERS } from '../../domain/system/settings.js';
-import { AnthropicProvider } from './anthropic.js';
 import { isConfigured, type LlmConfig, type LlmProviderName, missingConfiguration } from './config.js';
 import { ExtractiveAnswerer } from './extractive.js';
-import { OpenAiProvider } from './openai.js';
 import { LlmError, type LlmProvider, type LlmSelector, type ProviderChoice } from './port.js';
 
 /**
@@ -41,15 +39,25 @@ export class LlmProviders implements LlmSelector {
     return provider;
   }
 
+  /*
+   * Each provider's module (and its SDK, a few hundred ms to load) is required when a chat first needs
+   * it: not before the server listens, and not at all for a provider nobody uses.
+   */
+  /* eslint-disable @typescript-eslint/no-require-imports */
   private create(name: LlmProviderName): LlmProvider {
     const { timeoutMs, maxRetries } = this.config;
     switch (name) {
-      case 'openai':
+      case 'openai': {
+        const { OpenAiProvider } = require('./openai.js') as typeof import('./openai.js');
         return new OpenAiProvider({ ...this.config.openai, timeoutMs, maxRetries });
-      case 'anthropic':
+      }
+      case 'anthropic': {
+        const { AnthropicProvider } = require('./anthropic.js') as typeof import('./anthropic.js');
         return new AnthropicProvider({ ...this.config.anthropic, timeoutMs, maxRetries });
+      }
       case 'extractive':
         return new ExtractiveAnswerer();
     }
   }
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }

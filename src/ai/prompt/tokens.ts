@@ -1,4 +1,4 @@
-import { getEncoding, type Tiktoken } from 'js-tiktoken';
+import type { Tiktoken, TiktokenBPE } from 'js-tiktoken/lite';
 
 /**
  * Token counts with OpenAI's cl100k_base encoding: exact for the GPT-3.5/4 family and a close
@@ -8,7 +8,17 @@ let encoding: Tiktoken | null = null;
 
 /** Loads the encoding's ranks (about a second, once per process); call at start-up to spare the first chat. */
 export function loadTokenizer(): Tiktoken {
-  encoding ??= getEncoding('cl100k_base');
+  if (!encoding) {
+    // Required here, and only this encoding's ranks: js-tiktoken's main module carries every encoding
+    // (megabytes of tables parsed on import), which would hold up the server's start.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { Tiktoken: Encoder } = require('js-tiktoken/lite') as typeof import('js-tiktoken/lite');
+    // Its CommonJS build exports the ranks themselves, its ES build as `default`.
+    const ranksModule = require('js-tiktoken/ranks/cl100k_base') as TiktokenBPE | { default: TiktokenBPE };
+    const ranks = 'default' in ranksModule ? ranksModule.default : ranksModule;
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    encoding = new Encoder(ranks);
+  }
   return encoding;
 }
 

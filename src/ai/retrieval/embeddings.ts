@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 
 /** Turns texts into vectors, one per text, in order. */
 export interface Embedder {
@@ -20,19 +20,28 @@ export interface OpenAIEmbedderOptions {
 /** Any OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Ollama, vLLM, LM Studio, ...) via the official client. */
 export class OpenAIEmbedder implements Embedder {
   readonly model: string;
-  private readonly client: OpenAI;
   private readonly batchSize: number;
+  private clientInstance: OpenAI | null = null;
 
-  constructor(options: OpenAIEmbedderOptions) {
+  constructor(private readonly options: OpenAIEmbedderOptions) {
     this.model = options.model;
     this.batchSize = options.batchSize ?? 64;
-    this.client = new OpenAI({
-      // Local servers need no key, but the client insists on one.
-      apiKey: options.apiKey ?? 'no-key',
-      baseURL: options.baseUrl ?? undefined,
-      timeout: options.timeoutMs ?? 60_000,
-      maxRetries: 2,
-    });
+  }
+
+  /** Made on first use: the SDK takes a few hundred ms to load, which the server's start need not wait for. */
+  private get client(): OpenAI {
+    if (!this.clientInstance) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { default: Client } = require('openai') as typeof import('openai');
+      this.clientInstance = new Client({
+        // Local servers need no key, but the client insists on one.
+        apiKey: this.options.apiKey ?? 'no-key',
+        baseURL: this.options.baseUrl ?? undefined,
+        timeout: this.options.timeoutMs ?? 60_000,
+        maxRetries: 2,
+      });
+    }
+    return this.clientInstance;
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {

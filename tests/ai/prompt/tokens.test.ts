@@ -1,3 +1,4 @@
+import { getEncoding } from 'js-tiktoken';
 import { countTokens, truncateToTokens } from '../../../src/ai/prompt/tokens.js';
 
 describe('prompt tokens (cl100k_base)', () => {
@@ -7,6 +8,13 @@ describe('prompt tokens (cl100k_base)', () => {
     const long = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
     expect(countTokens(long)).toBe(countTokens(long)); // memoised answer equals the first
     expect(countTokens(long)).toBe(201); // 10 per sentence, and the trailing space
+  });
+
+  it('counts exactly as js-tiktoken’s cl100k_base encoding', () => {
+    const reference = getEncoding('cl100k_base');
+    for (const text of ['hello world', 'naïve café — 東京 🦊', 'x'.repeat(300), '  \n\tindent\n'.repeat(40)]) {
+      expect([text, countTokens(text)]).toEqual([text, reference.encode(text).length]);
+    }
   });
 
   it('keeps a text that fits whole', () => {
