@@ -30,7 +30,7 @@
 const fs = require('node:fs');
 const http = require('node:http');
 const path = require('node:path');
-const { flags, tmpDir, rmrf, rssSampler, procCpuSeconds, summarize, sleep, fmt, table } = require('./lib/common.js');
+const { tmpDir, rmrf, rssSampler, procCpuSeconds, summarize, sleep, fmt, table } = require('./lib/common.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { startChild, json, bearer, seedAdmin, seedWorkspaces, seedMembers, environment } = require('./api/setup.js');
 
@@ -124,7 +124,7 @@ async function settle(subs, expected, { quietMs = 3000, maxMs = 60_000 } = {}) {
  * Warm-up updates until every subscriber has received at least one (each subscription is live),
  * then quiet, then the counters are reset. Answers the last top_n value sent.
  */
-async function prime(subs, send, log) {
+async function prime(subs, send) {
   let value = 1;
   for (let attempt = 1; attempt <= 40; attempt++) {
     value = (value % 100) + 1;
@@ -310,7 +310,7 @@ async function runChronicle(s, log, { profileFile = null, trace = false } = {}) 
     const last = await prime(subs, async (v) => {
       const r = await send(v);
       if (r.status !== 200) throw new Error(`warm-up PATCH: ${r.status} ${r.text.slice(0, 200)}`);
-    }, log);
+    });
     if (trace) await server.ask('reset', 'reset');
     const run = await measure(server, subs, s, send, (last % 100) + 1, log, { profileFile });
     agent.destroy();
@@ -363,7 +363,7 @@ async function runBaseline(s, log, workspace, slug) {
       req.on('error', (err) => resolve({ status: 0, text: err.message }));
       req.end(body);
     });
-    const last = await prime(subs, (v) => send(v), log);
+    const last = await prime(subs, (v) => send(v));
     const run = await measure(server, subs, s, send, (last % 100) + 1, log);
     agent.destroy();
     const analysis = analyse(s, run, (a) => a.position);

@@ -23,7 +23,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { flags, tmpDir, rmrf, fmt, table } = require('./lib/common.js');
+const { tmpDir, rmrf, fmt, table } = require('./lib/common.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { startChild, json, bearer, seedAdmin, seedWorkspaces, loadWithServerStats, environment } = require('./api/setup.js');
 

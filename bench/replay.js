@@ -20,7 +20,7 @@
 const { fork } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { dist, distDir, flags, tmpDir, rmrf, rssSampler, fmt, table } = require('./lib/common.js');
+const { distDir, tmpDir, rmrf, rssSampler, fmt, table } = require('./lib/common.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { generate } = require('./replay/generate.js');
 const { verifyReadModels } = require('./replay/verify.js');
@@ -233,7 +233,7 @@ function report(r) {
       dr.push([v.label, fmt.int(v.eventsPerSec), fmt.int(v.eventsPerCpuSec), fmt.ratio(v.eventsPerSec / base.eventsPerSec), fmt.mib(v.hwmMiB), notes]);
     }
     lines.push(table(dr).replace(/^/gm, '    '));
-    for (const [key, p] of Object.entries(d.profiles)) {
+    for (const p of Object.values(d.profiles)) {
       lines.push(`  diagnose: CPU profile of the SqliteReadStore rebuild above`);
       lines.push(formatProfile(p, { cats: 10, fns: 12 }).replace(/^/gm, '    '));
     }

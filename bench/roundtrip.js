@@ -14,9 +14,8 @@
  * roundtrip/chronicle-server.js), and a 10-client run under --cpu-prof, summarised by package.
  */
 const { fork } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
-const { dist, distDir, flags, tmpDir, rmrf, rssSampler, procCpuSeconds, nextMessage, fmt, table } = require('./lib/common.js');
+const { tmpDir, rmrf, rssSampler, procCpuSeconds, nextMessage, fmt, table } = require('./lib/common.js');
 const { runLoad, once } = require('./lib/loadgen.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 
@@ -61,7 +60,7 @@ async function json(url, method, p, body, headers = {}) {
   const res = await once(undefined, new URL(url), {
     method, path: p, headers: { 'Content-Type': 'application/json', ...headers }, body: body === undefined ? '' : JSON.stringify(body),
   });
-  let parsed = null;
+  let parsed;
   try {
     parsed = res.body ? JSON.parse(res.body) : null;
   } catch {

@@ -92,8 +92,8 @@ async function verifyReadModels(dir, { users, updates }, { eventLogs = false, ev
   const problems = [];
   const final = expectedFinal(users, updates);
   const db = await openStore(dir);
-  let usersDocs = 0;
-  let checkpoint = null;
+  let usersDocs;
+  let checkpoint;
   try {
     const docs = await db.collection('users').find({});
     usersDocs = docs.length;
