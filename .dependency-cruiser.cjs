@@ -46,7 +46,8 @@ module.exports = {
     {
       name: 'commands-use-domain-and-ports',
       severity: 'error',
-      comment: 'A command handler sees the domain and port interfaces; a read it needs is passed in as a function or port.',
+      comment:
+        'A command handler sees the domain and port interfaces; a read it needs is passed in as a function or port.',
       from: { path: '^src/commands/' },
       to: { path: '^src/', pathNot: ['^src/(domain|commands)/', PORT, '^src/ai/prompt/'] },
     },
@@ -60,7 +61,8 @@ module.exports = {
     {
       name: 'ai-below-commands',
       severity: 'error',
-      comment: 'LLM providers and retrieval may read the read models (the index follows the documents) but never commands or transports.',
+      comment:
+        'LLM providers and retrieval may read the read models (the index follows the documents) but never commands or transports.',
       from: { path: '^src/ai/' },
       to: { path: '^src/(commands|rest|graphql|realtime|transport|jobs)/' },
     },

@@ -38,7 +38,8 @@ const TARGET_P99_RATIO = 1;
 const SUBSCRIPTION = `subscription ($slug: String!) {
   workspaceEvents(slug: $slug) { type position occurredAt workspace { id slug name chatMode topN userCount documentCount createdAt } }
 }`;
-const WORKSPACE_QUERY = 'query ($slug: String!) { workspace(slug: $slug) { id slug name chatMode topN userCount documentCount createdAt } }';
+const WORKSPACE_QUERY =
+  'query ($slug: String!) { workspace(slug: $slug) { id slug name chatMode topN userCount documentCount createdAt } }';
 
 function settings(f) {
   const base = f.quick
@@ -68,12 +69,27 @@ async function startSubscribers(wsUrl, tokens, procs, slug, log) {
     for (let p = 0; p < procs; p++) children.push(await startChild('subscribers.js', { label: 'subscribers' }));
     const shares = children.map((_, p) => tokens.filter((_, i) => i % procs === p));
     const t0 = Date.now();
-    const answers = await Promise.all(children.map((c, p) => c.ask('connect', 'connected', {
-      url: wsUrl, tokens: shares[p], query: SUBSCRIPTION, variables: { slug }, concurrency: 25,
-    }, 300_000)));
+    const answers = await Promise.all(
+      children.map((c, p) =>
+        c.ask(
+          'connect',
+          'connected',
+          {
+            url: wsUrl,
+            tokens: shares[p],
+            query: SUBSCRIPTION,
+            variables: { slug },
+            concurrency: 25,
+          },
+          300_000,
+        ),
+      ),
+    );
     const connected = answers.reduce((a, x) => a + x.connected, 0);
     const failed = answers.reduce((a, x) => a + x.failed, 0);
-    log(`[fanout]   ${connected} subscribers connected in ${((Date.now() - t0) / 1000).toFixed(1)} s over ${procs} process(es)${failed ? `, ${failed} FAILED: ${JSON.stringify(answers.flatMap((x) => x.errors)).slice(0, 400)}` : ''}`);
+    log(
+      `[fanout]   ${connected} subscribers connected in ${((Date.now() - t0) / 1000).toFixed(1)} s over ${procs} process(es)${failed ? `, ${failed} FAILED: ${JSON.stringify(answers.flatMap((x) => x.errors)).slice(0, 400)}` : ''}`,
+    );
     if (failed) throw new Error(`${failed} subscribers failed to connect`);
     return {
       children,
@@ -90,7 +106,12 @@ async function startSubscribers(wsUrl, tokens, procs, slug, log) {
         xs.forEach((x, p) => {
           for (const [i, pos, at] of x.frames) frames.push([i * procs + p, pos, at]);
         });
-        return { frames, errors: xs.flatMap((x) => x.errors), errorCount: xs.reduce((a, x) => a + x.errorCount, 0), closed: xs.reduce((a, x) => a + x.closed, 0) };
+        return {
+          frames,
+          errors: xs.flatMap((x) => x.errors),
+          errorCount: xs.reduce((a, x) => a + x.errorCount, 0),
+          closed: xs.reduce((a, x) => a + x.closed, 0),
+        };
       },
       /** CPU seconds the subscriber processes have used so far (the load generator's own cost). */
       cpuSeconds: () => children.reduce((a, c) => a + (procCpuSeconds(c.pid) ?? 0), 0),
@@ -142,7 +163,9 @@ async function prime(subs, send) {
     }
   }
   const c = await subs.count();
-  throw new Error(`warm-up: after 40 updates some subscriber has received nothing (fewest frames ${c.min}, total ${c.total})`);
+  throw new Error(
+    `warm-up: after 40 updates some subscriber has received nothing (fewest frames ${c.min}, total ${c.total})`,
+  );
 }
 
 /**
@@ -166,10 +189,21 @@ async function measure(server, subs, s, send, firstValue, log, { profileFile = n
     const wait = started + k * interval - performance.now();
     if (wait > 0) await sleep(wait);
     const sentAt = nowMs();
-    sends.push(send(values[k]).then((r) => {
-      const at = nowMs();
-      acks[k] = { k, value: values[k], sentAt, t0: at, ackMs: at - sentAt, status: r.status, position: r.position ?? null, body: r.status >= 300 ? r.text : undefined };
-    }));
+    sends.push(
+      send(values[k]).then((r) => {
+        const at = nowMs();
+        acks[k] = {
+          k,
+          value: values[k],
+          sentAt,
+          t0: at,
+          ackMs: at - sentAt,
+          status: r.status,
+          position: r.position ?? null,
+          body: r.status >= 300 ? r.text : undefined,
+        };
+      }),
+    );
   }
   await Promise.all(sends);
   const sendSeconds = (performance.now() - started) / 1000;
@@ -182,8 +216,18 @@ async function measure(server, subs, s, send, firstValue, log, { profileFile = n
   const timeline = s.timeline ? (await server.ask('timeline', 'timeline', { since: startedHr - 1000 })).timeline : null;
   const collected = await subs.collect();
   return {
-    acks, values, collected, settled, sendSeconds, wallSeconds, startedHr, timeline,
-    serverCpuSeconds: cpu1 - cpu0, clientCpuSeconds, peakRssMiB: mem.peakSampledMiB, hwmMiB: mem.hwmMiB,
+    acks,
+    values,
+    collected,
+    settled,
+    sendSeconds,
+    wallSeconds,
+    startedHr,
+    timeline,
+    serverCpuSeconds: cpu1 - cpu0,
+    clientCpuSeconds,
+    peakRssMiB: mem.peakSampledMiB,
+    hwmMiB: mem.hwmMiB,
   };
 }
 
@@ -236,11 +280,24 @@ function analyse(s, run, positionOf) {
     const out = framesOut.get(positionOf(a));
     const q = (f) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(f * xs.length))] : NaN);
     return {
-      k, sentMs: a.sentAt - run.startedHr, t0Ms: a.t0 - run.startedHr, ackMs: a.ackMs,
-      firstMs: xs.length ? xs[0] : NaN, p50Ms: q(0.5), lastMs: xs.length ? xs[xs.length - 1] : NaN, frames: xs.length,
+      k,
+      sentMs: a.sentAt - run.startedHr,
+      t0Ms: a.t0 - run.startedHr,
+      ackMs: a.ackMs,
+      firstMs: xs.length ? xs[0] : NaN,
+      p50Ms: q(0.5),
+      lastMs: xs.length ? xs[xs.length - 1] : NaN,
+      frames: xs.length,
       atOrOverP99: xs.filter((x) => x >= p99).length,
       // Server side (--timeline), ms after t0: the k-th non-GET answer ended, its first and last frame sent.
-      ...(run.timeline ? { srvAnswerMs: (answersOut[k] ?? NaN) - a.t0, srvFirstMs: out ? out.first - a.t0 : NaN, srvLastMs: out ? out.last - a.t0 : NaN, srvFrames: out?.n ?? 0 } : {}),
+      ...(run.timeline
+        ? {
+            srvAnswerMs: (answersOut[k] ?? NaN) - a.t0,
+            srvFirstMs: out ? out.first - a.t0 : NaN,
+            srvLastMs: out ? out.last - a.t0 : NaN,
+            srvFrames: out?.n ?? 0,
+          }
+        : {}),
     };
   });
   return {
@@ -257,7 +314,10 @@ function analyse(s, run, positionOf) {
     fromSendMs: summarize(fromSend),
     ackMs: summarize(run.acks.map((a) => a.ackMs)),
     ackErrors: run.acks.filter((a) => a.status < 200 || a.status >= 300).length,
-    ackErrorSamples: run.acks.filter((a) => a.status < 200 || a.status >= 300).slice(0, 3).map((a) => `${a.status} ${String(a.body).slice(0, 200)}`),
+    ackErrorSamples: run.acks
+      .filter((a) => a.status < 200 || a.status >= 300)
+      .slice(0, 3)
+      .map((a) => `${a.status} ${String(a.body).slice(0, 200)}`),
     serverCpuSeconds: run.serverCpuSeconds,
     serverCpuMsPerUpdate: (run.serverCpuSeconds * 1000) / s.updates,
     subscriberProcsCpuSeconds: run.clientCpuSeconds,
@@ -286,27 +346,42 @@ async function runChronicle(s, log, { profileFile = null, trace = false } = {}) 
     const { token } = await seedAdmin(server.url);
     const [ws] = await seedWorkspaces(server.url, token, s.workspaces);
     const members = await seedMembers(server.url, token, ws.slug, s.members, {
-      concurrency: 4, onProgress: (n) => n % 250 === 0 && log(`[fanout]   ${n}/${s.members} members registered`),
+      concurrency: 4,
+      onProgress: (n) => n % 250 === 0 && log(`[fanout]   ${n}/${s.members} members registered`),
     });
-    const snapshot = await json(server.url, 'POST', '/graphql', { query: WORKSPACE_QUERY, variables: { slug: ws.slug } }, bearer(token));
-    if (snapshot.status !== 200 || !snapshot.body?.data?.workspace) throw new Error(`workspace query: ${snapshot.status} ${snapshot.text.slice(0, 200)}`);
-    log(`[fanout] chronicle seeded (admin, ${s.workspaces} workspaces, ${s.members} members of ${ws.slug}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const snapshot = await json(
+      server.url,
+      'POST',
+      '/graphql',
+      { query: WORKSPACE_QUERY, variables: { slug: ws.slug } },
+      bearer(token),
+    );
+    if (snapshot.status !== 200 || !snapshot.body?.data?.workspace)
+      throw new Error(`workspace query: ${snapshot.status} ${snapshot.text.slice(0, 200)}`);
+    log(
+      `[fanout] chronicle seeded (admin, ${s.workspaces} workspaces, ${s.members} members of ${ws.slug}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const tokens = Array.from({ length: s.subscribers }, (_, i) => members[i % members.length].token);
     subs = await startSubscribers(`${server.url.replace(/^http/, 'ws')}/graphql`, tokens, s.clientProcs, ws.slug, log);
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` };
-    const send = (value) => new Promise((resolve) => {
-      const body = JSON.stringify({ top_n: value });
-      const req = http.request(`${server.url}/api/workspaces/${ws.slug}/`, { method: 'PATCH', agent, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+    const send = (value) =>
+      new Promise((resolve) => {
+        const body = JSON.stringify({ top_n: value });
+        const req = http.request(
+          `${server.url}/api/workspaces/${ws.slug}/`,
+          { method: 'PATCH', agent, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } },
+          (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString('utf8') }));
+          },
+        );
+        req.on('error', (err) => resolve({ status: 0, text: err.message }));
+        req.end(body);
       });
-      req.on('error', (err) => resolve({ status: 0, text: err.message }));
-      req.end(body);
-    });
     const last = await prime(subs, async (v) => {
       const r = await send(v);
       if (r.status !== 200) throw new Error(`warm-up PATCH: ${r.status} ${r.text.slice(0, 200)}`);
@@ -344,25 +419,34 @@ async function runBaseline(s, log, workspace, slug) {
     const tokens = Array.from({ length: s.subscribers }, () => 'baseline-takes-any-token');
     subs = await startSubscribers(`${server.url.replace(/^http/, 'ws')}/graphql`, tokens, s.clientProcs, slug, log);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-    const send = (value) => new Promise((resolve) => {
-      const body = JSON.stringify({ slug, topN: value });
-      const req = http.request(`${server.url}/publish`, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let position = null;
-          try {
-            position = JSON.parse(text).position;
-          } catch {
-            // left null: counted as unmapped
-          }
-          resolve({ status: res.statusCode, text, position });
-        });
+    const send = (value) =>
+      new Promise((resolve) => {
+        const body = JSON.stringify({ slug, topN: value });
+        const req = http.request(
+          `${server.url}/publish`,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            const chunks = [];
+            res.on('data', (c) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              let position = null;
+              try {
+                position = JSON.parse(text).position;
+              } catch {
+                // left null: counted as unmapped
+              }
+              resolve({ status: res.statusCode, text, position });
+            });
+          },
+        );
+        req.on('error', (err) => resolve({ status: 0, text: err.message }));
+        req.end(body);
       });
-      req.on('error', (err) => resolve({ status: 0, text: err.message }));
-      req.end(body);
-    });
     const last = await prime(subs, (v) => send(v));
     const run = await measure(server, subs, s, send, (last % 100) + 1, log);
     agent.destroy();
@@ -398,11 +482,17 @@ function relativeTimeline(t, startedHr) {
 function perUpdateReport(name, a, worst = 8) {
   const lines = [];
   const f0 = (x) => (Number.isFinite(x) ? x.toFixed(0) : '-');
-  lines.push(`  ${name}, last frame per update (ms after its answer), in send order: ${a.updates.map((u) => f0(u.lastMs)).join(' ')}`);
+  lines.push(
+    `  ${name}, last frame per update (ms after its answer), in send order: ${a.updates.map((u) => f0(u.lastMs)).join(' ')}`,
+  );
   lines.push(`  ${name}, answer (ack) per update (ms): ${a.updates.map((u) => f0(u.ackMs)).join(' ')}`);
   if (a.timeline) {
-    lines.push(`  ${name}, server: first frame sent per update (ms after t0): ${a.updates.map((u) => f0(u.srvFirstMs)).join(' ')}`);
-    lines.push(`  ${name}, server: last frame sent per update (ms after t0): ${a.updates.map((u) => f0(u.srvLastMs)).join(' ')}`);
+    lines.push(
+      `  ${name}, server: first frame sent per update (ms after t0): ${a.updates.map((u) => f0(u.srvFirstMs)).join(' ')}`,
+    );
+    lines.push(
+      `  ${name}, server: last frame sent per update (ms after t0): ${a.updates.map((u) => f0(u.srvLastMs)).join(' ')}`,
+    );
   }
   const tl = a.timeline;
   if (tl) {
@@ -417,19 +507,55 @@ function perUpdateReport(name, a, worst = 8) {
       b.max = Math.max(b.max, g.ms);
     }
     const stalls = tl.stalls.filter(inPhase);
-    lines.push(`  ${name}, over the phase: GC ${Object.entries(byKind).map(([k, b]) => `${k} ${b.n}x ${b.ms.toFixed(0)} ms (max ${b.ms && b.max.toFixed(1)})`).join(', ') || 'none'}; event-loop stalls > 15 ms: ${stalls.length}, ${sum(stalls.map((x) => x.ms)).toFixed(0)} ms, max ${f0(Math.max(0, ...stalls.map((x) => x.ms)))}; loop delay p50 ${tl.eld.p50.toFixed(1)} p99 ${tl.eld.p99.toFixed(1)} max ${tl.eld.max.toFixed(1)} ms (whole process life)`);
+    lines.push(
+      `  ${name}, over the phase: GC ${
+        Object.entries(byKind)
+          .map(([k, b]) => `${k} ${b.n}x ${b.ms.toFixed(0)} ms (max ${b.ms && b.max.toFixed(1)})`)
+          .join(', ') || 'none'
+      }; event-loop stalls > 15 ms: ${stalls.length}, ${sum(stalls.map((x) => x.ms)).toFixed(0)} ms, max ${f0(Math.max(0, ...stalls.map((x) => x.ms)))}; loop delay p50 ${tl.eld.p50.toFixed(1)} p99 ${tl.eld.p99.toFixed(1)} max ${tl.eld.max.toFixed(1)} ms (whole process life)`,
+    );
   }
-  const rows = [['update', 'sent at', 'ack', 'first', 'p50', 'last', 'frames >= p99', ...(tl ? ['server: answer', 'first sent', 'last sent', 'GC in window (ms: kind)', 'stalls in window (ms)'] : [])]];
+  const rows = [
+    [
+      'update',
+      'sent at',
+      'ack',
+      'first',
+      'p50',
+      'last',
+      'frames >= p99',
+      ...(tl ? ['server: answer', 'first sent', 'last sent', 'GC in window (ms: kind)', 'stalls in window (ms)'] : []),
+    ],
+  ];
   for (const u of [...a.updates].sort((x, y) => y.lastMs - x.lastMs).slice(0, worst)) {
     const from = u.sentMs;
     const to = u.t0Ms + u.lastMs;
     const within = (e) => e.atMs < to && e.atMs + e.ms > from;
-    rows.push([`#${u.k}`, `${f0(u.sentMs)} ms`, f0(u.ackMs), f0(u.firstMs), f0(u.p50Ms), f0(u.lastMs), u.atOrOverP99,
-      ...(tl ? [
-        f0(u.srvAnswerMs), f0(u.srvFirstMs), f0(u.srvLastMs),
-        tl.gc.filter(within).filter((g) => g.ms >= 1).map((g) => `${g.ms.toFixed(0)}:${g.kind[0]}@${f0(g.atMs)}`).join(' ') || '-',
-        tl.stalls.filter(within).map((x) => `${f0(x.ms)}@${f0(x.atMs)}`).join(' ') || '-',
-      ] : [])]);
+    rows.push([
+      `#${u.k}`,
+      `${f0(u.sentMs)} ms`,
+      f0(u.ackMs),
+      f0(u.firstMs),
+      f0(u.p50Ms),
+      f0(u.lastMs),
+      u.atOrOverP99,
+      ...(tl
+        ? [
+            f0(u.srvAnswerMs),
+            f0(u.srvFirstMs),
+            f0(u.srvLastMs),
+            tl.gc
+              .filter(within)
+              .filter((g) => g.ms >= 1)
+              .map((g) => `${g.ms.toFixed(0)}:${g.kind[0]}@${f0(g.atMs)}`)
+              .join(' ') || '-',
+            tl.stalls
+              .filter(within)
+              .map((x) => `${f0(x.ms)}@${f0(x.atMs)}`)
+              .join(' ') || '-',
+          ]
+        : []),
+    ]);
   }
   lines.push(`  ${name}, slowest ${worst} updates (ms; "@" = ms after the first send):`);
   lines.push(table(rows).replace(/^/gm, '    '));
@@ -443,7 +569,9 @@ function line(name, a) {
 async function runFanout(opts = {}) {
   const s = settings(opts);
   const log = opts.log ?? console.log;
-  log(`[fanout] ${s.subscribers} subscribers (${s.members} members) in ${s.clientProcs} client process(es), ${s.updates} updates at ${s.rate}/s`);
+  log(
+    `[fanout] ${s.subscribers} subscribers (${s.members} members) in ${s.clientProcs} client process(es), ${s.updates} updates at ${s.rate}/s`,
+  );
   const chronicle = await runChronicle(s, log);
   log(line('chronicle', chronicle.analysis));
   const baseline = await runBaseline(s, log, chronicle.workspace, chronicle.slug);
@@ -458,7 +586,11 @@ async function runFanout(opts = {}) {
     p99Ratio,
     p50Ratio: c.latencyMs.p50 / b.latencyMs.p50,
     targets: {
-      'every update to every subscriber': { target: '0 missing, 0 dup', actual: `${c.missing} missing, ${c.duplicates} dup`, met: c.missing === 0 && c.duplicates === 0 && c.ackErrors === 0 },
+      'every update to every subscriber': {
+        target: '0 missing, 0 dup',
+        actual: `${c.missing} missing, ${c.duplicates} dup`,
+        met: c.missing === 0 && c.duplicates === 0 && c.ackErrors === 0,
+      },
       'p99 ratio': { target: `<= ${TARGET_P99_RATIO}`, actual: p99Ratio, met: p99Ratio <= TARGET_P99_RATIO },
     },
   };
@@ -477,7 +609,28 @@ async function diagnose(s, log) {
       analysis: profiled.analysis,
       profile: summarizeProfile(file, {
         top: 30,
-        inclusive: ['noticeStream', 'toPayload', 'workspaceAfter', 'seenBy', 'findOne', 'matching', 'from', 'execute', 'executeSubscriptionEvent', 'mapSourceToResponse', 'subscribe', 'onNext', 'formatError', 'createLoaders', 'send', 'sendFrame', 'stringify', 'publish', 'handleBatch', 'flushNow'],
+        inclusive: [
+          'noticeStream',
+          'toPayload',
+          'workspaceAfter',
+          'seenBy',
+          'findOne',
+          'matching',
+          'from',
+          'execute',
+          'executeSubscriptionEvent',
+          'mapSourceToResponse',
+          'subscribe',
+          'onNext',
+          'formatError',
+          'createLoaders',
+          'send',
+          'sendFrame',
+          'stringify',
+          'publish',
+          'handleBatch',
+          'flushNow',
+        ],
       }),
     };
     log(`[fanout:diagnose] profiled: ${line('chronicle', profiled.analysis)}`);
@@ -493,17 +646,72 @@ async function diagnose(s, log) {
 function report(r) {
   const st = r.settings;
   const lines = [];
-  lines.push(`(e) Subscription fan-out — ${fmt.int(st.subscribers)} graphql-ws subscribers of workspaceEvents(slug) (${fmt.int(st.members)} distinct members), ${st.updates} PATCH /api/workspaces/{slug}/ at ${st.rate}/s; latency = frame arrival − PATCH response arrival, over every (subscriber, update)`);
-  const row = (name, a) => [name, fmt.ms(a.latencyMs.p50), fmt.ms(a.latencyMs.p90), fmt.ms(a.latencyMs.p99), fmt.ms(a.latencyMs.max), fmt.ms(a.lastDeliveryPerUpdateMs.p50), `${fmt.int(a.received)}/${fmt.int(a.expected)}`, a.missing, a.duplicates, a.unexpected, fmt.ms(a.ackMs.p50), fmt.ms(a.ackMs.p99), `${a.serverCpuSeconds.toFixed(2)} s`, fmt.mib(a.peakRssMiB)];
-  lines.push(table([
-    ['', 'p50', 'p90', 'p99', 'max', 'last frame/update p50', 'received', 'missing', 'dup', 'unexpected', 'ack p50', 'ack p99', 'server CPU', 'peak RSS'],
-    row('chronicle', r.chronicle),
-    row('bare graphql-ws', r.baseline),
-    ['ratio', fmt.ratio(r.p50Ratio), fmt.ratio(r.chronicle.latencyMs.p90 / r.baseline.latencyMs.p90), fmt.ratio(r.p99Ratio), '', fmt.ratio(r.chronicle.lastDeliveryPerUpdateMs.p50 / r.baseline.lastDeliveryPerUpdateMs.p50), '', '', '', '', fmt.ratio(r.chronicle.ackMs.p50 / r.baseline.ackMs.p50), '', fmt.ratio(r.chronicle.serverCpuSeconds / r.baseline.serverCpuSeconds), fmt.ratio(r.chronicle.peakRssMiB / r.baseline.peakRssMiB)],
-  ]).replace(/^/gm, '  '));
-  for (const [name, a] of [['chronicle', r.chronicle], ['baseline', r.baseline]]) {
+  lines.push(
+    `(e) Subscription fan-out — ${fmt.int(st.subscribers)} graphql-ws subscribers of workspaceEvents(slug) (${fmt.int(st.members)} distinct members), ${st.updates} PATCH /api/workspaces/{slug}/ at ${st.rate}/s; latency = frame arrival − PATCH response arrival, over every (subscriber, update)`,
+  );
+  const row = (name, a) => [
+    name,
+    fmt.ms(a.latencyMs.p50),
+    fmt.ms(a.latencyMs.p90),
+    fmt.ms(a.latencyMs.p99),
+    fmt.ms(a.latencyMs.max),
+    fmt.ms(a.lastDeliveryPerUpdateMs.p50),
+    `${fmt.int(a.received)}/${fmt.int(a.expected)}`,
+    a.missing,
+    a.duplicates,
+    a.unexpected,
+    fmt.ms(a.ackMs.p50),
+    fmt.ms(a.ackMs.p99),
+    `${a.serverCpuSeconds.toFixed(2)} s`,
+    fmt.mib(a.peakRssMiB),
+  ];
+  lines.push(
+    table([
+      [
+        '',
+        'p50',
+        'p90',
+        'p99',
+        'max',
+        'last frame/update p50',
+        'received',
+        'missing',
+        'dup',
+        'unexpected',
+        'ack p50',
+        'ack p99',
+        'server CPU',
+        'peak RSS',
+      ],
+      row('chronicle', r.chronicle),
+      row('bare graphql-ws', r.baseline),
+      [
+        'ratio',
+        fmt.ratio(r.p50Ratio),
+        fmt.ratio(r.chronicle.latencyMs.p90 / r.baseline.latencyMs.p90),
+        fmt.ratio(r.p99Ratio),
+        '',
+        fmt.ratio(r.chronicle.lastDeliveryPerUpdateMs.p50 / r.baseline.lastDeliveryPerUpdateMs.p50),
+        '',
+        '',
+        '',
+        '',
+        fmt.ratio(r.chronicle.ackMs.p50 / r.baseline.ackMs.p50),
+        '',
+        fmt.ratio(r.chronicle.serverCpuSeconds / r.baseline.serverCpuSeconds),
+        fmt.ratio(r.chronicle.peakRssMiB / r.baseline.peakRssMiB),
+      ],
+    ]).replace(/^/gm, '  '),
+  );
+  for (const [name, a] of [
+    ['chronicle', r.chronicle],
+    ['baseline', r.baseline],
+  ]) {
     const notes = [];
-    if (a.latencyMs.negative) notes.push(`${a.latencyMs.negative} frames arrived before their PATCH/publish response (min ${fmt.ms(a.latencyMs.min)})`);
+    if (a.latencyMs.negative)
+      notes.push(
+        `${a.latencyMs.negative} frames arrived before their PATCH/publish response (min ${fmt.ms(a.latencyMs.min)})`,
+      );
     if (a.ackErrors) notes.push(`${a.ackErrors} update requests failed: ${a.ackErrorSamples.join(' | ')}`);
     if (a.unmappedUpdates) notes.push(`${a.unmappedUpdates} updates without a known position`);
     if (a.clientErrors) notes.push(`${a.clientErrors} client errors: ${a.clientErrorSamples.join(' | ')}`);
@@ -512,21 +720,32 @@ function report(r) {
     if (a.subscribersMissingSome) notes.push(`${a.subscribersMissingSome} subscribers missed at least one update`);
     if (notes.length) lines.push(`  ${name}: ${notes.join('; ')}`);
   }
-  lines.push(`  latency from the update's send instead of its response: chronicle p50 ${fmt.ms(r.chronicle.fromSendMs.p50)} p99 ${fmt.ms(r.chronicle.fromSendMs.p99)}; baseline p50 ${fmt.ms(r.baseline.fromSendMs.p50)} p99 ${fmt.ms(r.baseline.fromSendMs.p99)}`);
-  lines.push(`  server CPU per update: chronicle ${fmt.ms(r.chronicle.serverCpuMsPerUpdate)}, baseline ${fmt.ms(r.baseline.serverCpuMsPerUpdate)} (whole phase, ${r.chronicle.wallSeconds.toFixed(1)} s / ${r.baseline.wallSeconds.toFixed(1)} s); subscriber processes' CPU ${r.chronicle.subscriberProcsCpuSeconds.toFixed(1)} s / ${r.baseline.subscriberProcsCpuSeconds.toFixed(1)} s`);
+  lines.push(
+    `  latency from the update's send instead of its response: chronicle p50 ${fmt.ms(r.chronicle.fromSendMs.p50)} p99 ${fmt.ms(r.chronicle.fromSendMs.p99)}; baseline p50 ${fmt.ms(r.baseline.fromSendMs.p50)} p99 ${fmt.ms(r.baseline.fromSendMs.p99)}`,
+  );
+  lines.push(
+    `  server CPU per update: chronicle ${fmt.ms(r.chronicle.serverCpuMsPerUpdate)}, baseline ${fmt.ms(r.baseline.serverCpuMsPerUpdate)} (whole phase, ${r.chronicle.wallSeconds.toFixed(1)} s / ${r.baseline.wallSeconds.toFixed(1)} s); subscriber processes' CPU ${r.chronicle.subscriberProcsCpuSeconds.toFixed(1)} s / ${r.baseline.subscriberProcsCpuSeconds.toFixed(1)} s`,
+  );
   lines.push(...perUpdateReport('chronicle', r.chronicle), ...perUpdateReport('baseline', r.baseline));
   for (const [k, t] of Object.entries(r.targets)) {
-    lines.push(`  target ${k.padEnd(33)} ${t.target.padEnd(17)} actual ${typeof t.actual === 'number' ? t.actual.toFixed(3) : t.actual}  ${t.met ? 'MET' : 'MISSED'}`);
+    lines.push(
+      `  target ${k.padEnd(33)} ${t.target.padEnd(17)} actual ${typeof t.actual === 'number' ? t.actual.toFixed(3) : t.actual}  ${t.met ? 'MET' : 'MISSED'}`,
+    );
   }
   if (r.diagnosis) {
     const d = r.diagnosis;
     lines.push('');
-    lines.push(`  diagnose: CPU profile of Chronicle over the measured phase (${fmt.ms(d.profile.analysis.latencyMs.p99)} p99 under the profiler)`);
+    lines.push(
+      `  diagnose: CPU profile of Chronicle over the measured phase (${fmt.ms(d.profile.analysis.latencyMs.p99)} p99 under the profiler)`,
+    );
     lines.push(formatProfile(d.profile.profile, { cats: 16, fns: 30 }).replace(/^/gm, '    '));
     if (d.trace?.trace) {
-      lines.push(`  diagnose: stage timers over the measured phase (the wall timers add promise hops to the PATCH path, which can move its answer relative to the fan-out: compare this run's latencies with care; p99 ${fmt.ms(d.trace.latencyMs.p99)}, server CPU ${fmt.ms(d.trace.serverCpuMsPerUpdate)}/update)`);
+      lines.push(
+        `  diagnose: stage timers over the measured phase (the wall timers add promise hops to the PATCH path, which can move its answer relative to the fan-out: compare this run's latencies with care; p99 ${fmt.ms(d.trace.latencyMs.p99)}, server CPU ${fmt.ms(d.trace.serverCpuMsPerUpdate)}/update)`,
+      );
       const rows = [['stage', 'count', 'total', 'mean', 'max']];
-      for (const [k, v] of Object.entries(d.trace.trace).sort((a, b) => b[1].totalMs - a[1].totalMs)) rows.push([k, v.count, fmt.ms(v.totalMs), fmt.ms(v.meanMs), fmt.ms(v.maxMs)]);
+      for (const [k, v] of Object.entries(d.trace.trace).sort((a, b) => b[1].totalMs - a[1].totalMs))
+        rows.push([k, v.count, fmt.ms(v.totalMs), fmt.ms(v.meanMs), fmt.ms(v.maxMs)]);
       lines.push(table(rows).replace(/^/gm, '    '));
     }
   }

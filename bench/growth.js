@@ -26,7 +26,10 @@ function get(url) {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: 5000 }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => resolve({ status: res.statusCode, body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c) => (body += c))
+        .on('end', () => resolve({ status: res.statusCode, body }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve(null));
@@ -48,7 +51,14 @@ async function startAndFollow(dataDir) {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [path.join(distDir(), 'server.js')], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'x'.repeat(32) },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: 'x'.repeat(32),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -57,7 +67,8 @@ async function startAndFollow(dataDir) {
   try {
     while (performance.now() - started < READY_TIMEOUT_MS) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-      if (out.healthzMs === null && (await get(`${base}/healthz`))?.status === 200) out.healthzMs = performance.now() - started;
+      if (out.healthzMs === null && (await get(`${base}/healthz`))?.status === 200)
+        out.healthzMs = performance.now() - started;
       if (out.healthzMs !== null) {
         const ready = await get(`${base}/readyz`);
         if (ready?.status === 503 && !out.notReady) out.notReady = JSON.parse(ready.body);
@@ -90,10 +101,19 @@ async function run(sizes, keep) {
       await generate(path.join(dir, 'events.sqlite'), { users: n, updates: 0 });
       console.log(`${n.toLocaleString('en')} events generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const first = await startAndFollow(dir);
-      console.log(`  first start: healthz ${fmtMs(first.healthzMs)}, ready ${fmtMs(first.readyzMs)}, ${fmtMiB(first.rssMiB)} (peak ${fmtMiB(first.peakMiB)}); while catching up /readyz said ${JSON.stringify(first.notReady)}`);
+      console.log(
+        `  first start: healthz ${fmtMs(first.healthzMs)}, ready ${fmtMs(first.readyzMs)}, ${fmtMiB(first.rssMiB)} (peak ${fmtMiB(first.peakMiB)}); while catching up /readyz said ${JSON.stringify(first.notReady)}`,
+      );
       const restart = await startAndFollow(dir);
-      console.log(`  restart:     healthz ${fmtMs(restart.healthzMs)}, ready ${fmtMs(restart.readyzMs)}, ${fmtMiB(restart.rssMiB)} (peak ${fmtMiB(restart.peakMiB)})`);
-      const files = Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith('.sqlite')).map((f) => [f, fs.statSync(path.join(dir, f)).size]));
+      console.log(
+        `  restart:     healthz ${fmtMs(restart.healthzMs)}, ready ${fmtMs(restart.readyzMs)}, ${fmtMiB(restart.rssMiB)} (peak ${fmtMiB(restart.peakMiB)})`,
+      );
+      const files = Object.fromEntries(
+        fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.sqlite'))
+          .map((f) => [f, fs.statSync(path.join(dir, f)).size]),
+      );
       rows.push({ documents: n, first, restart, files });
     } finally {
       if (keep) console.log(`  kept ${dir}`);
@@ -104,10 +124,19 @@ async function run(sizes, keep) {
 }
 
 function report(rows) {
-  const lines = ['| read-model documents | first start: /healthz | first start: caught up | restart: /healthz | restart: ready | RSS when ready (restart) | peak RSS | files |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| read-model documents | first start: /healthz | first start: caught up | restart: /healthz | restart: ready | RSS when ready (restart) | peak RSS | files |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const mib = (b) => `${Math.round(b / 1048576)} MiB`;
-    lines.push(`| ${r.documents.toLocaleString('en')} | ${fmtMs(r.first.healthzMs)} | ${fmtMs(r.first.readyzMs)} | ${fmtMs(r.restart.healthzMs)} | ${fmtMs(r.restart.readyzMs)} | ${fmtMiB(r.restart.rssMiB)} | ${fmtMiB(Math.max(r.first.peakMiB ?? 0, r.restart.peakMiB ?? 0))} | ${Object.entries(r.files).map(([f, b]) => `${f} ${mib(b)}`).join(', ')} |`);
+    lines.push(
+      `| ${r.documents.toLocaleString('en')} | ${fmtMs(r.first.healthzMs)} | ${fmtMs(r.first.readyzMs)} | ${fmtMs(r.restart.healthzMs)} | ${fmtMs(r.restart.readyzMs)} | ${fmtMiB(r.restart.rssMiB)} | ${fmtMiB(Math.max(r.first.peakMiB ?? 0, r.restart.peakMiB ?? 0))} | ${Object.entries(
+        r.files,
+      )
+        .map(([f, b]) => `${f} ${mib(b)}`)
+        .join(', ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -117,11 +146,25 @@ module.exports = { run, report };
 if (require.main === module) {
   snapshotDist();
   const f = flags();
-  const sizes = String(f.sizes ?? (f.quick ? '100000' : '100000,1000000')).split(',').map(Number);
+  const sizes = String(f.sizes ?? (f.quick ? '100000' : '100000,1000000'))
+    .split(',')
+    .map(Number);
   const os = require('node:os');
-  console.log(`growth bench: node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `growth bench: node ${process.version}, ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   run(sizes, f.keep)
-    .then((rows) => console.log(`\n${report(rows)}\nload afterwards ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`))
+    .then((rows) =>
+      console.log(
+        `\n${report(rows)}\nload afterwards ${os
+          .loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+      ),
+    )
     .catch((err) => {
       console.error(err);
       process.exitCode = 1;

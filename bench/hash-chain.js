@@ -11,11 +11,27 @@ const crypto = require('node:crypto');
 const path = require('node:path');
 const { dist, flags, tmpDir, rmrf, table } = require('./lib/common.js');
 
-const meta = { actorId: '1', actorType: 'user', correlationId: crypto.randomUUID(), causationId: crypto.randomUUID(), ip: '127.0.0.1', userAgent: 'Mozilla/5.0 (bench)', schemaVersion: 1 };
+const meta = {
+  actorId: '1',
+  actorType: 'user',
+  correlationId: crypto.randomUUID(),
+  causationId: crypto.randomUUID(),
+  ip: '127.0.0.1',
+  userAgent: 'Mozilla/5.0 (bench)',
+  schemaVersion: 1,
+};
 const SIZES = { 'small (a workspace, ~200 B data)': 200, 'chat (~2 kB data)': 2_000, 'chunk (~100 kB data)': 100_000 };
 
 function hashUs(chainHash, bytes, minMs) {
-  const e = { id: crypto.randomUUID(), stream: 'workspace-1', revision: 3, type: 'Bench', data: JSON.stringify({ text: 'x'.repeat(bytes) }), metadata: JSON.stringify(meta), time: new Date().toISOString() };
+  const e = {
+    id: crypto.randomUUID(),
+    stream: 'workspace-1',
+    revision: 3,
+    type: 'Bench',
+    data: JSON.stringify({ text: 'x'.repeat(bytes) }),
+    metadata: JSON.stringify(meta),
+    time: new Date().toISOString(),
+  };
   let previous = '0'.repeat(64);
   for (let i = 0; i < 100; i++) previous = chainHash(previous, e);
   let n = 0;
@@ -29,7 +45,12 @@ function hashUs(chainHash, bytes, minMs) {
 
 async function appendUs(store, bytes, perTurn, minMs) {
   const text = 'x'.repeat(bytes);
-  const append = () => store.appendToStream(`s-${crypto.randomUUID()}`, [{ id: crypto.randomUUID(), type: 'Bench', data: { text }, metadata: meta }], 'no_stream');
+  const append = () =>
+    store.appendToStream(
+      `s-${crypto.randomUUID()}`,
+      [{ id: crypto.randomUUID(), type: 'Bench', data: { text }, metadata: meta }],
+      'no_stream',
+    );
   for (let i = 0; i < 50; i++) await append();
   let n = 0;
   const t0 = performance.now();
@@ -52,7 +73,14 @@ async function run({ quick }) {
       const hash = hashUs(chainHash, bytes, minMs);
       const alone = await appendUs(store, bytes, 1, minMs);
       const grouped = await appendUs(store, bytes, 50, minMs);
-      rows.push([label, hash.toFixed(1), alone.toFixed(1), `${((100 * hash) / alone).toFixed(1)}%`, grouped.toFixed(1), `${((100 * hash) / grouped).toFixed(1)}%`]);
+      rows.push([
+        label,
+        hash.toFixed(1),
+        alone.toFixed(1),
+        `${((100 * hash) / alone).toFixed(1)}%`,
+        grouped.toFixed(1),
+        `${((100 * hash) / grouped).toFixed(1)}%`,
+      ]);
     }
   } finally {
     await store.close();
@@ -63,11 +91,19 @@ async function run({ quick }) {
 
 if (require.main === module) {
   require('./lib/common.js').snapshotDist();
-  run(flags()).then((rows) => {
-    console.log('hash chain: µs per event (synchronous NORMAL)');
-    console.log(table([['event', 'chainHash', 'append alone', 'share', 'append, 50 per turn', 'share'], ...rows]).replace(/^/gm, '    '));
-  }, (err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  run(flags()).then(
+    (rows) => {
+      console.log('hash chain: µs per event (synchronous NORMAL)');
+      console.log(
+        table([['event', 'chainHash', 'append alone', 'share', 'append, 50 per turn', 'share'], ...rows]).replace(
+          /^/gm,
+          '    ',
+        ),
+      );
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

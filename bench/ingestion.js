@@ -37,7 +37,26 @@ function rng(seed) {
   };
 }
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'ten', 'vo', 'sul', 'dan', 'pe', 'gri', 'hol', 'na', 'qua', 'bes', 'tor', 'lin', 'mar', 'fen'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ra',
+  'ten',
+  'vo',
+  'sul',
+  'dan',
+  'pe',
+  'gri',
+  'hol',
+  'na',
+  'qua',
+  'bes',
+  'tor',
+  'lin',
+  'mar',
+  'fen',
+];
 const COMMON = 'the of and to in is that it for was on are as with be at by this from or have an they which'.split(' ');
 
 function prose(random, chars) {
@@ -80,10 +99,22 @@ function makePdf(text) {
 async function makeDocx(text) {
   const JSZip = require('jszip');
   const zip = new JSZip();
-  zip.file('[Content_Types].xml', '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>');
-  zip.file('_rels/.rels', '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>');
-  const body = text.split('\n\n').map((p) => `<w:p><w:r><w:t xml:space="preserve">${p}</w:t></w:r></w:p>`).join('');
-  zip.file('word/document.xml', `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`);
+  zip.file(
+    '[Content_Types].xml',
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+  );
+  zip.file(
+    '_rels/.rels',
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+  );
+  const body = text
+    .split('\n\n')
+    .map((p) => `<w:p><w:r><w:t xml:space="preserve">${p}</w:t></w:r></w:p>`)
+    .join('');
+  zip.file(
+    'word/document.xml',
+    `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${body}</w:body></w:document>`,
+  );
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
@@ -95,14 +126,28 @@ async function corpus(kind, n) {
     const r = kind === 'plain' ? 0 : random();
     if (r < 0.8) {
       const ext = kind === 'plain' ? 'txt' : ['txt', 'md', 'csv'][i % 3];
-      const text = ext === 'csv' ? prose(random, size).replace(/\. /g, '.,').replace(/\n\n/g, '\n') : prose(random, size);
+      const text =
+        ext === 'csv' ? prose(random, size).replace(/\. /g, '.,').replace(/\n\n/g, '\n') : prose(random, size);
       docs.push({ name: `doc-${i}.${ext}`, bytes: Buffer.from(text) });
     } else if (r < 0.86) {
       const text = prose(random, size);
-      docs.push({ name: `doc-${i}.json`, bytes: Buffer.from(JSON.stringify({ title: `doc ${i}`, sections: text.split('\n\n').map((body, k) => ({ k, body })) })) });
+      docs.push({
+        name: `doc-${i}.json`,
+        bytes: Buffer.from(
+          JSON.stringify({ title: `doc ${i}`, sections: text.split('\n\n').map((body, k) => ({ k, body })) }),
+        ),
+      });
     } else if (r < 0.92) {
       const text = prose(random, size);
-      docs.push({ name: `doc-${i}.html`, bytes: Buffer.from(`<!doctype html><html><head><style>p{margin:0}</style><script>var x=1;</script></head><body>${text.split('\n\n').map((p) => `<p>${p}</p>`).join('')}</body></html>`) });
+      docs.push({
+        name: `doc-${i}.html`,
+        bytes: Buffer.from(
+          `<!doctype html><html><head><style>p{margin:0}</style><script>var x=1;</script></head><body>${text
+            .split('\n\n')
+            .map((p) => `<p>${p}</p>`)
+            .join('')}</body></html>`,
+        ),
+      });
     } else if (r < 0.96) {
       docs.push({ name: `doc-${i}.pdf`, bytes: await makePdf(prose(random, Math.min(size, 30_000))) });
     } else {
@@ -114,11 +159,32 @@ async function corpus(kind, n) {
 
 async function startServer(dataDir, profile) {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${path.dirname(path.resolve(profile))}`, `--cpu-prof-name=${path.basename(profile)}`] : [];
+  const args = profile
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${path.dirname(path.resolve(profile))}`,
+        `--cpu-prof-name=${path.basename(profile)}`,
+      ]
+    : [];
   const child = spawn(process.execPath, [...args, path.join(process.env.CHRONICLE_BENCH_DIST, 'server.js')], {
     env: {
-      ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: 'x'.repeat(32),
-      RATE_LIMIT_AUTH_PER_MIN: '100000', RATE_LIMIT_API_PER_MIN: '1000000000', RATE_LIMIT_UPLOAD_PER_MIN: '1000000', REDIS_URL: '', ...(opts.env ? Object.fromEntries(String(opts.env).split(',').map((kv) => kv.split('='))) : {}),
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: 'x'.repeat(32),
+      RATE_LIMIT_AUTH_PER_MIN: '100000',
+      RATE_LIMIT_API_PER_MIN: '1000000000',
+      RATE_LIMIT_UPLOAD_PER_MIN: '1000000',
+      REDIS_URL: '',
+      ...(opts.env
+        ? Object.fromEntries(
+            String(opts.env)
+              .split(',')
+              .map((kv) => kv.split('=')),
+          )
+        : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -126,7 +192,9 @@ async function startServer(dataDir, profile) {
   for (let i = 0; i < 400; i++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return { child, url };
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     await sleep(50);
   }
   throw new Error('server did not start');
@@ -134,7 +202,8 @@ async function startServer(dataDir, profile) {
 
 async function json(url, method, body, token) {
   const res = await fetch(url, {
-    method, body: body === undefined ? undefined : JSON.stringify(body),
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
   });
   return { status: res.status, body: await res.json().catch(() => null) };
@@ -147,7 +216,12 @@ async function run(kind) {
   const { child, url } = await startServer(dataDir, opts.profile ? `${opts.profile}.${kind}.cpuprofile` : null);
   try {
     const password = 'Correct-Horse-42';
-    await json(`${url}/api/users/`, 'POST', { username: 'bench', email: 'b@example.com', password, password_confirm: password });
+    await json(`${url}/api/users/`, 'POST', {
+      username: 'bench',
+      email: 'b@example.com',
+      password,
+      password_confirm: password,
+    });
     const token = (await json(`${url}/api/auth/login/`, 'POST', { username: 'bench', password })).body.access;
     const ws = (await json(`${url}/api/workspaces/`, 'POST', { name: 'Bench' }, token)).body.id;
     const cpu0 = procCpuSeconds(child.pid);
@@ -155,18 +229,24 @@ async function run(kind) {
     const t0 = performance.now();
     let next = 0;
     const ids = [];
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < docs.length) {
-        const doc = docs[next++];
-        const form = new FormData();
-        form.set('workspace_id', String(ws));
-        form.set('file', new Blob([doc.bytes]), doc.name);
-        const res = await fetch(`${url}/api/documents/upload/`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-        const body = await res.json();
-        if (res.status !== 201) throw new Error(`upload ${doc.name}: ${res.status} ${JSON.stringify(body)}`);
-        ids.push(body.id);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < docs.length) {
+          const doc = docs[next++];
+          const form = new FormData();
+          form.set('workspace_id', String(ws));
+          form.set('file', new Blob([doc.bytes]), doc.name);
+          const res = await fetch(`${url}/api/documents/upload/`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+            body: form,
+          });
+          const body = await res.json();
+          if (res.status !== 201) throw new Error(`upload ${doc.name}: ${res.status} ${JSON.stringify(body)}`);
+          ids.push(body.id);
+        }
+      }),
+    );
     const uploadedMs = performance.now() - t0;
     for (;;) {
       const left = (await json(`${url}/api/documents/?status=processing&limit=1`, 'GET', undefined, token)).body.count;
@@ -181,10 +261,19 @@ async function run(kind) {
     const chunks = all.reduce((n, d) => n + (d.chunk_count || 0), 0);
     const textBytes = await extractedCharacters(dataDir);
     return {
-      corpus: kind, docs: docs.length, failed: failed.length, fileMB: fileBytes / 1e6, textMB: textBytes / 1e6, chunks,
-      uploadSeconds: uploadedMs / 1000, totalSeconds: totalMs / 1000,
-      docsPerSecond: docs.length / (totalMs / 1000), fileMBps: fileBytes / 1e6 / (totalMs / 1000), textMBps: textBytes / 1e6 / (totalMs / 1000),
-      serverCpuSeconds: cpu, peakRssMiB: peak.hwmMiB ?? peak.peakSampledMiB,
+      corpus: kind,
+      docs: docs.length,
+      failed: failed.length,
+      fileMB: fileBytes / 1e6,
+      textMB: textBytes / 1e6,
+      chunks,
+      uploadSeconds: uploadedMs / 1000,
+      totalSeconds: totalMs / 1000,
+      docsPerSecond: docs.length / (totalMs / 1000),
+      fileMBps: fileBytes / 1e6 / (totalMs / 1000),
+      textMBps: textBytes / 1e6 / (totalMs / 1000),
+      serverCpuSeconds: cpu,
+      peakRssMiB: peak.hwmMiB ?? peak.peakSampledMiB,
     };
   } finally {
     child.kill('SIGTERM');
@@ -211,14 +300,51 @@ async function main() {
   for (const kind of CORPORA) {
     const r = await run(kind);
     results.push(r);
-    console.log(`${kind}: ${r.docs} docs (${r.failed} not ready), ${r.textMB.toFixed(1)} MB text in ${r.totalSeconds.toFixed(1)} s`);
+    console.log(
+      `${kind}: ${r.docs} docs (${r.failed} not ready), ${r.textMB.toFixed(1)} MB text in ${r.totalSeconds.toFixed(1)} s`,
+    );
   }
-  console.log(table([
-    ['corpus', 'docs', 'file MB', 'text MB', 'chunks', 'uploads done s', 'all ready s', 'docs/s', 'MB/s text', 'MB/s files', 'server CPU s', 'peak RSS MiB'],
-    ...results.map((r) => [r.corpus, r.docs, r.fileMB.toFixed(1), r.textMB.toFixed(1), r.chunks, r.uploadSeconds.toFixed(1), r.totalSeconds.toFixed(1),
-      r.docsPerSecond.toFixed(1), r.textMBps.toFixed(2), r.fileMBps.toFixed(2), r.serverCpuSeconds?.toFixed(1), typeof r.peakRssMiB === 'number' ? r.peakRssMiB.toFixed(0) : '']),
-  ]));
-  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ at: new Date().toISOString(), options: { docs: DOCS, concurrency: CONCURRENCY }, results }, null, 2));
+  console.log(
+    table([
+      [
+        'corpus',
+        'docs',
+        'file MB',
+        'text MB',
+        'chunks',
+        'uploads done s',
+        'all ready s',
+        'docs/s',
+        'MB/s text',
+        'MB/s files',
+        'server CPU s',
+        'peak RSS MiB',
+      ],
+      ...results.map((r) => [
+        r.corpus,
+        r.docs,
+        r.fileMB.toFixed(1),
+        r.textMB.toFixed(1),
+        r.chunks,
+        r.uploadSeconds.toFixed(1),
+        r.totalSeconds.toFixed(1),
+        r.docsPerSecond.toFixed(1),
+        r.textMBps.toFixed(2),
+        r.fileMBps.toFixed(2),
+        r.serverCpuSeconds?.toFixed(1),
+        typeof r.peakRssMiB === 'number' ? r.peakRssMiB.toFixed(0) : '',
+      ]),
+    ]),
+  );
+  if (opts.json)
+    fs.writeFileSync(
+      opts.json,
+      JSON.stringify(
+        { at: new Date().toISOString(), options: { docs: DOCS, concurrency: CONCURRENCY }, results },
+        null,
+        2,
+      ),
+    );
 }
 
 main().catch((err) => {

@@ -33,13 +33,24 @@ function jwtBench(minMs) {
   const jwt = require('jsonwebtoken');
   const secret = 'x'.repeat(32);
   const key = crypto.createSecretKey(Buffer.from(secret));
-  const token = jwt.sign({ typ: 'access', ver: 0 }, secret, { subject: '1', expiresIn: 900, jwtid: crypto.randomUUID(), algorithm: 'HS256' });
+  const token = jwt.sign({ typ: 'access', ver: 0 }, secret, {
+    subject: '1',
+    expiresIn: 900,
+    jwtid: crypto.randomUUID(),
+    algorithm: 'HS256',
+  });
   const opts = { algorithms: ['HS256'] };
   const res = {
     verifyString: perOp(() => jwt.verify(token, secret, opts), minMs),
     verifyKeyObject: perOp(() => jwt.verify(token, key, opts), minMs),
-    signString: perOp(() => jwt.sign({ typ: 'access', ver: 0 }, secret, { subject: '1', expiresIn: 900, algorithm: 'HS256' }), minMs),
-    signKeyObject: perOp(() => jwt.sign({ typ: 'access', ver: 0 }, key, { subject: '1', expiresIn: 900, algorithm: 'HS256' }), minMs),
+    signString: perOp(
+      () => jwt.sign({ typ: 'access', ver: 0 }, secret, { subject: '1', expiresIn: 900, algorithm: 'HS256' }),
+      minMs,
+    ),
+    signKeyObject: perOp(
+      () => jwt.sign({ typ: 'access', ver: 0 }, key, { subject: '1', expiresIn: 900, algorithm: 'HS256' }),
+      minMs,
+    ),
   };
   return res;
 }
@@ -49,13 +60,36 @@ async function streamBench(lengths, minMs) {
   const { userDecider } = dist('domain/identity/user.js');
   const dir = tmpDir('micro');
   const store = SqliteEventStore.open(path.join(dir, 'events.sqlite'));
-  const meta = { actorId: '1', actorType: 'user', correlationId: crypto.randomUUID(), causationId: crypto.randomUUID(), ip: '127.0.0.1', userAgent: 'bench', schemaVersion: 1 };
+  const meta = {
+    actorId: '1',
+    actorType: 'user',
+    correlationId: crypto.randomUUID(),
+    causationId: crypto.randomUUID(),
+    ip: '127.0.0.1',
+    userAgent: 'bench',
+    schemaVersion: 1,
+  };
   const at = new Date().toISOString();
   const out = [];
   try {
     for (const n of lengths) {
       const stream = `user-${n}`;
-      const events = [{ id: crypto.randomUUID(), type: 'UserRegistered', data: { userId: n, username: `u${n}`, email: `u${n}@example.com`, passwordHash: '$argon2id$v=19$m=19456,p=1,t=2$abcdefghijklmnopqrstuv$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq', role: 'default', registeredAt: at }, metadata: meta }];
+      const events = [
+        {
+          id: crypto.randomUUID(),
+          type: 'UserRegistered',
+          data: {
+            userId: n,
+            username: `u${n}`,
+            email: `u${n}@example.com`,
+            passwordHash:
+              '$argon2id$v=19$m=19456,p=1,t=2$abcdefghijklmnopqrstuv$abcdefghijklmnopqrstuvwxyzabcdefghijklmnopq',
+            role: 'default',
+            registeredAt: at,
+          },
+          metadata: meta,
+        },
+      ];
       // A plausible life: each login opens a session that is then refreshed 3 times (access tokens
       // live 15 min), and every 10th event is an admin update. Refreshes rotate the token of the
       // session they belong to; nothing ever closes a session.
@@ -81,7 +115,8 @@ async function streamBench(lengths, minMs) {
         }
         events.push({ id: crypto.randomUUID(), type, data, metadata: meta });
       }
-      for (let i = 0; i < events.length; i += 1000) await store.appendToStream(stream, events.slice(i, i + 1000), 'any');
+      for (let i = 0; i < events.length; i += 1000)
+        await store.appendToStream(stream, events.slice(i, i + 1000), 'any');
       // What handleCommand does before deciding, timed in its two parts.
       let state;
       let readUs = 0;
@@ -104,7 +139,13 @@ async function streamBench(lengths, minMs) {
         await load();
         k++;
       }
-      out.push({ length: n, usPerLoad: ((performance.now() - t0) * 1000) / k, readUs: readUs / k, foldUs: foldUs / k, sessionsInState: Object.keys(state.sessions).length });
+      out.push({
+        length: n,
+        usPerLoad: ((performance.now() - t0) * 1000) / k,
+        readUs: readUs / k,
+        foldUs: foldUs / k,
+        sessionsInState: Object.keys(state.sessions).length,
+      });
     }
   } finally {
     await store.close();
@@ -124,17 +165,44 @@ async function runMicro(opts = {}) {
 function report(r) {
   const j = r.jwt;
   const lines = ['micro: jsonwebtoken 9 with the string secret vs a KeyObject made once (µs per call)'];
-  lines.push(table([
-    ['', 'string secret (as built)', 'KeyObject', 'ratio'],
-    ['verify', j.verifyString.toFixed(1), j.verifyKeyObject.toFixed(1), fmt.ratio(j.verifyString / j.verifyKeyObject)],
-    ['sign', j.signString.toFixed(1), j.signKeyObject.toFixed(1), fmt.ratio(j.signString / j.signKeyObject)],
-  ]).replace(/^/gm, '    '));
-  lines.push('micro: a command\'s load (readStream + fold) against the user stream length (logins, each followed by refreshes; 1 in 10 an admin update); baseline = 1 event');
+  lines.push(
+    table([
+      ['', 'string secret (as built)', 'KeyObject', 'ratio'],
+      [
+        'verify',
+        j.verifyString.toFixed(1),
+        j.verifyKeyObject.toFixed(1),
+        fmt.ratio(j.verifyString / j.verifyKeyObject),
+      ],
+      ['sign', j.signString.toFixed(1), j.signKeyObject.toFixed(1), fmt.ratio(j.signString / j.signKeyObject)],
+    ]).replace(/^/gm, '    '),
+  );
+  lines.push(
+    "micro: a command's load (readStream + fold) against the user stream length (logins, each followed by refreshes; 1 in 10 an admin update); baseline = 1 event",
+  );
   const base = r.stream[0].usPerLoad;
-  lines.push(table([
-    ['events in user stream', 'ms per load', 'readStream', 'fold (evolve)', 'vs 1 event', 'µs per event', 'sessions in state'],
-    ...r.stream.map((s) => [fmt.int(s.length), (s.usPerLoad / 1000).toFixed(2), (s.readUs / 1000).toFixed(2), (s.foldUs / 1000).toFixed(2), fmt.ratio(s.usPerLoad / base), (s.usPerLoad / s.length).toFixed(2), fmt.int(s.sessionsInState)]),
-  ]).replace(/^/gm, '    '));
+  lines.push(
+    table([
+      [
+        'events in user stream',
+        'ms per load',
+        'readStream',
+        'fold (evolve)',
+        'vs 1 event',
+        'µs per event',
+        'sessions in state',
+      ],
+      ...r.stream.map((s) => [
+        fmt.int(s.length),
+        (s.usPerLoad / 1000).toFixed(2),
+        (s.readUs / 1000).toFixed(2),
+        (s.foldUs / 1000).toFixed(2),
+        fmt.ratio(s.usPerLoad / base),
+        (s.usPerLoad / s.length).toFixed(2),
+        fmt.int(s.sessionsInState),
+      ]),
+    ]).replace(/^/gm, '    '),
+  );
   return lines.join('\n');
 }
 
@@ -142,8 +210,11 @@ module.exports = { runMicro, report };
 
 if (require.main === module) {
   require('./lib/common.js').snapshotDist();
-  runMicro(flags()).then((r) => console.log(report(r)), (err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  runMicro(flags()).then(
+    (r) => console.log(report(r)),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

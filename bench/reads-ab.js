@@ -26,38 +26,62 @@ if (process.argv[2] === '--server') {
       const items = JSON.parse(fs.readFileSync(process.argv[4], 'utf8'));
       const app = express();
       app.get('/api/workspaces/', (_req, res) => res.json(items));
-      const s = await new Promise((resolve) => { const x = app.listen(0, '127.0.0.1', () => resolve(x)); });
+      const s = await new Promise((resolve) => {
+        const x = app.listen(0, '127.0.0.1', () => resolve(x));
+      });
       process.send({ url: `http://127.0.0.1:${s.address().port}`, pid: process.pid });
     } else {
       const b = await startBuild(process.argv[3]);
       process.send({ url: b.url, token: b.token, body: b.body, pid: process.pid });
     }
     process.on('disconnect', () => process.exit(0));
-  })().catch((e) => { console.error(e); process.exit(1); });
+  })().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
   return;
 }
 
-const args = Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => a.replace(/^--/, '').split('=')));
-const ROUNDS = Number(args.rounds ?? 20), BATCH = Number(args.batch ?? 400), CONC = Number(args.clients ?? 10);
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith('--'))
+    .map((a) => a.replace(/^--/, '').split('=')),
+);
+const ROUNDS = Number(args.rounds ?? 20),
+  BATCH = Number(args.batch ?? 400),
+  CONC = Number(args.clients ?? 10);
 /** Builds by letter: A (the reference), B, C... */
-const dirs = Object.fromEntries(process.argv.slice(2).filter((a) => !a.startsWith('--')).map((d, i) => [String.fromCharCode(65 + i), path.resolve(d)]));
+const dirs = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .filter((a) => !a.startsWith('--'))
+    .map((d, i) => [String.fromCharCode(65 + i), path.resolve(d)]),
+);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** n GET /api/workspaces/ at CONC concurrency; answers the count of non-200s. */
 function batch(s, n) {
   return new Promise((resolve) => {
-    let sent = 0, done = 0, bad = 0;
+    let sent = 0,
+      done = 0,
+      bad = 0;
     const one = () => {
       if (sent >= n) return;
       sent++;
-      http.get(`${s.url}/api/workspaces/`, { agent, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
-        if (res.statusCode !== 200) bad++;
-        res.resume().on('end', () => { if (++done === n) resolve(bad); else one(); });
-      }).on('error', () => {
-        // A kept-alive socket the server closed while idle between batches: send that request again.
-        sent--;
-        one();
-      });
+      http
+        .get(`${s.url}/api/workspaces/`, { agent, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
+          if (res.statusCode !== 200) bad++;
+          res.resume().on('end', () => {
+            if (++done === n) resolve(bad);
+            else one();
+          });
+        })
+        .on('error', () => {
+          // A kept-alive socket the server closed while idle between batches: send that request again.
+          sent--;
+          one();
+        });
     };
     for (let i = 0; i < CONC; i++) one();
   });
@@ -69,30 +93,58 @@ function procCpuMicros(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 
-const child = (...argv) => new Promise((resolve, reject) => {
-  const c = fork(__filename, ['--server', ...argv]);
-  c.once('message', (m) => resolve({ ...m, proc: c }));
-  c.once('exit', (code) => reject(new Error(`child ${argv[0]} exited ${code}`)));
-});
+const child = (...argv) =>
+  new Promise((resolve, reject) => {
+    const c = fork(__filename, ['--server', ...argv]);
+    c.once('message', (m) => resolve({ ...m, proc: c }));
+    c.once('exit', (code) => reject(new Error(`child ${argv[0]} exited ${code}`)));
+  });
 
 async function startBuild(dist) {
   const { startChronicle } = require(path.join(dist, 'app.js'));
   const { loadConfig } = require(path.join(dist, 'config.js'));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reads-ab-'));
-  const c = await startChronicle(loadConfig({
-    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'reads-ab-secret-reads-ab-secret-0123', LOG_LEVEL: 'silent',
-    RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_API_PER_MIN: '100000000',
-  }), require('pino')({ level: 'silent' }));
+  const c = await startChronicle(
+    loadConfig({
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      JWT_SECRET: 'reads-ab-secret-reads-ab-secret-0123',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_AUTH_PER_MIN: '1000000',
+      RATE_LIMIT_API_PER_MIN: '100000000',
+    }),
+    require('pino')({ level: 'silent' }),
+  );
   const call = async (method, p, body, token) => {
-    const res = await fetch(c.url + p, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body && JSON.stringify(body) });
+    const res = await fetch(c.url + p, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body && JSON.stringify(body),
+    });
     return { status: res.status, text: await res.text() };
   };
-  await call('POST', '/api/users/', { username: 'admin', email: 'admin@example.com', password: 'Correct-Horse-42', password_confirm: 'Correct-Horse-42' });
-  const token = JSON.parse((await call('POST', '/api/auth/login/', { username: 'admin', password: 'Correct-Horse-42' })).text).access;
+  await call('POST', '/api/users/', {
+    username: 'admin',
+    email: 'admin@example.com',
+    password: 'Correct-Horse-42',
+    password_confirm: 'Correct-Horse-42',
+  });
+  const token = JSON.parse(
+    (await call('POST', '/api/auth/login/', { username: 'admin', password: 'Correct-Horse-42' })).text,
+  ).access;
   for (let i = 0; i < 20; i++) await call('POST', '/api/workspaces/', { name: `Workspace ${i}` }, token);
   const list = await call('GET', '/api/workspaces/', undefined, token);
   if (list.status !== 200 || JSON.parse(list.text).length !== 20) throw new Error(`${dist}: list ${list.status}`);
-  return { url: c.url, token, body: list.text, close: async () => { await c.close(); fs.rmSync(dataDir, { recursive: true, force: true }); } };
+  return {
+    url: c.url,
+    token,
+    body: list.text,
+    close: async () => {
+      await c.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function main() {
@@ -116,17 +168,33 @@ async function main() {
       cpu[name].push(used / BATCH);
     }
   }
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-  console.log(`load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; ${ROUNDS} rounds x ${BATCH} requests, ${CONC} clients`);
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  console.log(
+    `load ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; ${ROUNDS} rounds x ${BATCH} requests, ${CONC} clients`,
+  );
   for (const [k, d] of Object.entries(dirs)) console.log(`  ${k} = ${path.relative(process.cwd(), d)}`);
-  for (const k of Object.keys(servers)) console.log(`  ${k.padEnd(8)} server CPU/req median ${median(cpu[k]).toFixed(0)} µs  (rounds: ${cpu[k].map((x) => x.toFixed(0)).join(' ')})`);
+  for (const k of Object.keys(servers))
+    console.log(
+      `  ${k.padEnd(8)} server CPU/req median ${median(cpu[k]).toFixed(0)} µs  (rounds: ${cpu[k].map((x) => x.toFixed(0)).join(' ')})`,
+    );
   for (const k of Object.keys(builds)) {
     const toBare = median(cpu[k].map((c, i) => c / cpu.express[i]));
     const toA = median(cpu[k].map((c, i) => c / cpu.A[i]));
-    console.log(`  ${k}: CPU vs bare Express (median of per-round ratios) ${toBare.toFixed(2)}x => est. req/s ratio when CPU-bound ${(1 / toBare).toFixed(3)}x; vs A ${toA.toFixed(3)}`);
+    console.log(
+      `  ${k}: CPU vs bare Express (median of per-round ratios) ${toBare.toFixed(2)}x => est. req/s ratio when CPU-bound ${(1 / toBare).toFixed(3)}x; vs A ${toA.toFixed(3)}`,
+    );
   }
   for (const srv of [...Object.values(builds), bare]) srv.proc.kill();
   fs.rmSync(bodyFile, { force: true });
   process.exit(0);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

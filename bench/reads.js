@@ -25,7 +25,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { tmpDir, rmrf, fmt, table } = require('./lib/common.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
-const { startChild, json, bearer, seedAdmin, seedWorkspaces, loadWithServerStats, environment } = require('./api/setup.js');
+const {
+  startChild,
+  json,
+  bearer,
+  seedAdmin,
+  seedWorkspaces,
+  loadWithServerStats,
+  environment,
+} = require('./api/setup.js');
 
 const TARGET_REST = 0.5;
 const TARGET_GRAPHQL = 0.8;
@@ -33,7 +41,9 @@ const WORKSPACES = 20;
 const GRAPHQL_QUERY = '{ workspaces { id slug name chatMode topN userCount documentCount createdAt } }';
 
 function settings(f) {
-  const base = f.quick ? { clients: 10, warmupMs: 1000, durationMs: 3000 } : { clients: 10, warmupMs: 2000, durationMs: 8000 };
+  const base = f.quick
+    ? { clients: 10, warmupMs: 1000, durationMs: 3000 }
+    : { clients: 10, warmupMs: 2000, durationMs: 8000 };
   return { ...base, rounds: Number(f.rounds ?? 1), workspaces: WORKSPACES };
 }
 
@@ -51,7 +61,15 @@ async function startSeededChronicle(s) {
     if (gql.status !== 200 || gql.body?.errors || gql.body?.data?.workspaces?.length !== s.workspaces) {
       throw new Error(`POST /graphql: ${gql.status} ${String(gql.text).slice(0, 300)}`);
     }
-    return { server, token, adminId: admin.id, restText: rest.text, restItems: rest.body, gqlText: gql.text, gqlItems: gql.body.data.workspaces };
+    return {
+      server,
+      token,
+      adminId: admin.id,
+      restText: rest.text,
+      restItems: rest.body,
+      gqlText: gql.text,
+      gqlItems: gql.body.data.workspaces,
+    };
   } catch (err) {
     server.kill();
     throw err;
@@ -59,7 +77,11 @@ async function startSeededChronicle(s) {
 }
 
 const restRequest = (token) => {
-  const req = { method: 'GET', path: '/api/workspaces/', headers: { Authorization: `Bearer ${token}`, 'User-Agent': 'chronicle-bench/1' } };
+  const req = {
+    method: 'GET',
+    path: '/api/workspaces/',
+    headers: { Authorization: `Bearer ${token}`, 'User-Agent': 'chronicle-bench/1' },
+  };
   return () => req;
 };
 
@@ -67,7 +89,11 @@ const graphqlRequest = (token) => {
   const req = {
     method: 'POST',
     path: '/graphql',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'User-Agent': 'chronicle-bench/1' },
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${token}`,
+      'User-Agent': 'chronicle-bench/1',
+    },
     body: JSON.stringify({ query: GRAPHQL_QUERY }),
   };
   return () => req;
@@ -79,11 +105,16 @@ const graphqlOk = (r) => r.status >= 200 && r.status < 300 && !r.body.includes('
 
 /** The baseline must answer what Chronicle answered, byte for byte (REST) or in data (GraphQL). */
 async function checkSame(baseUrl, token, kind, expected) {
-  const r = kind === 'rest'
-    ? await json(baseUrl, 'GET', '/api/workspaces/', undefined, bearer(token))
-    : await json(baseUrl, 'POST', '/graphql', { query: GRAPHQL_QUERY }, bearer(token));
-  const same = kind === 'rest' ? r.text === expected : JSON.stringify(r.body?.data) === JSON.stringify(JSON.parse(expected).data);
-  if (!same) throw new Error(`${kind} baseline answers differently from Chronicle:\n  chronicle ${expected.slice(0, 300)}\n  baseline  ${String(r.text).slice(0, 300)}`);
+  const r =
+    kind === 'rest'
+      ? await json(baseUrl, 'GET', '/api/workspaces/', undefined, bearer(token))
+      : await json(baseUrl, 'POST', '/graphql', { query: GRAPHQL_QUERY }, bearer(token));
+  const same =
+    kind === 'rest' ? r.text === expected : JSON.stringify(r.body?.data) === JSON.stringify(JSON.parse(expected).data);
+  if (!same)
+    throw new Error(
+      `${kind} baseline answers differently from Chronicle:\n  chronicle ${expected.slice(0, 300)}\n  baseline  ${String(r.text).slice(0, 300)}`,
+    );
   return r.text.length;
 }
 
@@ -110,7 +141,12 @@ function combine(runs) {
   return {
     reqPerSec: mean(runs.map((r) => r.reqPerSec)),
     requests: runs.reduce((a, r) => a + r.requests, 0),
-    latencyMs: { p50: mean(runs.map((r) => r.latencyMs.p50)), p90: mean(runs.map((r) => r.latencyMs.p90)), p99: mean(runs.map((r) => r.latencyMs.p99)), max: Math.max(...runs.map((r) => r.latencyMs.max)) },
+    latencyMs: {
+      p50: mean(runs.map((r) => r.latencyMs.p50)),
+      p90: mean(runs.map((r) => r.latencyMs.p90)),
+      p99: mean(runs.map((r) => r.latencyMs.p99)),
+      max: Math.max(...runs.map((r) => r.latencyMs.max)),
+    },
     errors: runs.reduce((a, r) => a + r.errors, 0),
     statuses: runs.map((r) => r.statuses),
     serverCpuCores: mean(runs.map((r) => r.serverCpuCores)),
@@ -124,7 +160,9 @@ function combine(runs) {
 async function runReads(opts = {}) {
   const s = settings(opts);
   const log = opts.log ?? console.log;
-  log(`[reads] ${s.clients} clients, ${s.workspaces} workspaces, warm-up ${s.warmupMs / 1000} s, window ${s.durationMs / 1000} s, ${s.rounds} round(s)`);
+  log(
+    `[reads] ${s.clients} clients, ${s.workspaces} workspaces, warm-up ${s.warmupMs / 1000} s, window ${s.durationMs / 1000} s, ${s.rounds} round(s)`,
+  );
 
   const chronicle = await startSeededChronicle(s);
   const dataDir = tmpDir('reads-data');
@@ -140,7 +178,9 @@ async function runReads(opts = {}) {
     servers.push(apollo);
     const restBytes = await checkSame(express.url, chronicle.token, 'rest', chronicle.restText);
     const gqlBytes = await checkSame(apollo.url, chronicle.token, 'graphql', chronicle.gqlText);
-    log(`[reads] chronicle seeded; REST body ${fmt.int(restBytes)} B, GraphQL body ${fmt.int(gqlBytes)} B, baselines answer the same`);
+    log(
+      `[reads] chronicle seeded; REST body ${fmt.int(restBytes)} B, GraphQL body ${fmt.int(gqlBytes)} B, baselines answer the same`,
+    );
 
     const load = { clients: s.clients, warmupMs: s.warmupMs, durationMs: s.durationMs };
     const runs = { rest: { chronicle: [], baseline: [] }, graphql: { chronicle: [], baseline: [] } };
@@ -154,7 +194,9 @@ async function runReads(opts = {}) {
       for (const [face, who, server, request, ok] of steps) {
         const r = pick(await loadWithServerStats(server, { ...load, request: request(chronicle.token), ok }));
         runs[face][who].push(r);
-        log(`[reads] round ${round + 1} ${face.padEnd(7)} ${who.padEnd(9)} ${fmt.int(r.reqPerSec).padStart(6)} req/s  p50 ${fmt.ms(r.latencyMs.p50)}  p99 ${fmt.ms(r.latencyMs.p99)}  non-2xx/errors ${r.errors}  server CPU ${fmt.ms(r.serverCpuMsPerRequest)}/req  RSS ${fmt.mib(r.peakRssMiB)}`);
+        log(
+          `[reads] round ${round + 1} ${face.padEnd(7)} ${who.padEnd(9)} ${fmt.int(r.reqPerSec).padStart(6)} req/s  p50 ${fmt.ms(r.latencyMs.p50)}  p99 ${fmt.ms(r.latencyMs.p99)}  non-2xx/errors ${r.errors}  server CPU ${fmt.ms(r.serverCpuMsPerRequest)}/req  RSS ${fmt.mib(r.peakRssMiB)}`,
+        );
       }
     }
 
@@ -162,13 +204,30 @@ async function runReads(opts = {}) {
     for (const face of ['rest', 'graphql']) {
       const c = combine(runs[face].chronicle);
       const b = combine(runs[face].baseline);
-      result[face] = { chronicle: c, baseline: b, ratio: c.reqPerSec / b.reqPerSec, cpuRatio: c.serverCpuMsPerRequest / b.serverCpuMsPerRequest };
+      result[face] = {
+        chronicle: c,
+        baseline: b,
+        ratio: c.reqPerSec / b.reqPerSec,
+        cpuRatio: c.serverCpuMsPerRequest / b.serverCpuMsPerRequest,
+      };
     }
     result.targets = {
       'rest ratio': { target: `>= ${TARGET_REST}`, actual: result.rest.ratio, met: result.rest.ratio >= TARGET_REST },
-      'rest non-2xx': { target: '0', actual: result.rest.chronicle.errors, met: result.rest.chronicle.errors === 0 && result.rest.baseline.errors === 0 },
-      'graphql ratio': { target: `>= ${TARGET_GRAPHQL}`, actual: result.graphql.ratio, met: result.graphql.ratio >= TARGET_GRAPHQL },
-      'graphql errors': { target: '0', actual: result.graphql.chronicle.errors, met: result.graphql.chronicle.errors === 0 && result.graphql.baseline.errors === 0 },
+      'rest non-2xx': {
+        target: '0',
+        actual: result.rest.chronicle.errors,
+        met: result.rest.chronicle.errors === 0 && result.rest.baseline.errors === 0,
+      },
+      'graphql ratio': {
+        target: `>= ${TARGET_GRAPHQL}`,
+        actual: result.graphql.ratio,
+        met: result.graphql.ratio >= TARGET_GRAPHQL,
+      },
+      'graphql errors': {
+        target: '0',
+        actual: result.graphql.chronicle.errors,
+        met: result.graphql.chronicle.errors === 0 && result.graphql.baseline.errors === 0,
+      },
     };
 
     if (opts.diagnose) result.diagnosis = await diagnose(s, chronicle, result, { express, apollo }, log);
@@ -183,28 +242,48 @@ async function runReads(opts = {}) {
 async function diagnose(s, chronicle, result, baselines, log) {
   const out = { profiles: {} };
   const load = { clients: s.clients, warmupMs: s.warmupMs, durationMs: s.durationMs };
-  out.micro = (await chronicle.server.ask('micro-reads', 'micro', { token: chronicle.token, userId: chronicle.adminId, n: s.durationMs >= 8000 ? 3000 : 1000 })).micro;
+  out.micro = (
+    await chronicle.server.ask('micro-reads', 'micro', {
+      token: chronicle.token,
+      userId: chronicle.adminId,
+      n: s.durationMs >= 8000 ? 3000 : 1000,
+    })
+  ).micro;
   log(`[reads:diagnose] in-process costs measured (${Object.keys(out.micro).length} pieces)`);
   const profDir = tmpDir('reads-prof');
   try {
-    for (const [face, request, ok, baseline] of [['rest', restRequest, restOk, baselines.express], ['graphql', graphqlRequest, graphqlOk, baselines.apollo]]) {
+    for (const [face, request, ok, baseline] of [
+      ['rest', restRequest, restOk, baselines.express],
+      ['graphql', graphqlRequest, graphqlOk, baselines.apollo],
+    ]) {
       const profiled = {};
-      for (const [who, server] of [['baseline', baseline], ['chronicle', chronicle.server]]) {
+      for (const [who, server] of [
+        ['baseline', baseline],
+        ['chronicle', chronicle.server],
+      ]) {
         const file = path.join(profDir, `${face}-${who}.cpuprofile`);
-        const r = await loadWithServerStats(server, { ...load, request: request(chronicle.token), ok, profileFile: file });
+        const r = await loadWithServerStats(server, {
+          ...load,
+          request: request(chronicle.token),
+          ok,
+          profileFile: file,
+        });
         profiled[who] = {
           reqPerSec: r.reqPerSec,
           requests: r.requests,
           profile: summarizeProfile(file, {
             top: 30,
-            inclusive: face === 'rest'
-              ? ['authenticate', 'verify', 'findOne', 'find', 'count', 'matching', 'json', 'send']
-              : ['authenticate', 'verify', 'getComplexity', 'execute', 'find', 'matching', 'completeValue', 'from'],
+            inclusive:
+              face === 'rest'
+                ? ['authenticate', 'verify', 'findOne', 'find', 'count', 'matching', 'json', 'send']
+                : ['authenticate', 'verify', 'getComplexity', 'execute', 'find', 'matching', 'completeValue', 'from'],
           }),
         };
       }
       out.profiles[face] = profiled;
-      log(`[reads:diagnose] profiled ${face} windows: chronicle ${fmt.int(profiled.chronicle.reqPerSec)} req/s, baseline ${fmt.int(profiled.baseline.reqPerSec)} req/s under the profiler`);
+      log(
+        `[reads:diagnose] profiled ${face} windows: chronicle ${fmt.int(profiled.chronicle.reqPerSec)} req/s, baseline ${fmt.int(profiled.baseline.reqPerSec)} req/s under the profiler`,
+      );
     }
   } finally {
     rmrf(profDir);
@@ -214,24 +293,40 @@ async function diagnose(s, chronicle, result, baselines, log) {
 
 /** µs of busy CPU per request by category, Chronicle beside the baseline, largest differences first. */
 function profileDiff(c, b) {
-  const per = (p) => new Map(p.profile.categories.filter((x) => x.name !== '(idle)').map((x) => [x.name, (x.ms * 1000) / p.requests]));
+  const per = (p) =>
+    new Map(p.profile.categories.filter((x) => x.name !== '(idle)').map((x) => [x.name, (x.ms * 1000) / p.requests]));
   const cm = per(c);
   const bm = per(b);
   const names = [...new Set([...cm.keys(), ...bm.keys()])];
-  const rows = names.map((n) => [n, cm.get(n) ?? 0, bm.get(n) ?? 0]).sort((x, y) => (y[1] - y[2]) - (x[1] - x[2]));
+  const rows = names.map((n) => [n, cm.get(n) ?? 0, bm.get(n) ?? 0]).sort((x, y) => y[1] - y[2] - (x[1] - x[2]));
   const total = (m) => [...m.values()].reduce((a, v) => a + v, 0);
   const out = [['category', 'chronicle µs/req', 'baseline µs/req', 'difference']];
-  for (const [n, cv, bv] of rows.slice(0, 18)) out.push([n, cv.toFixed(0), bv.toFixed(0), (cv - bv >= 0 ? '+' : '') + (cv - bv).toFixed(0)]);
+  for (const [n, cv, bv] of rows.slice(0, 18))
+    out.push([n, cv.toFixed(0), bv.toFixed(0), (cv - bv >= 0 ? '+' : '') + (cv - bv).toFixed(0)]);
   const rest = rows.slice(18).reduce((a, [, cv, bv]) => a + cv - bv, 0);
   out.push(['(everything else)', '', '', (rest >= 0 ? '+' : '') + rest.toFixed(0)]);
-  out.push(['total busy', total(cm).toFixed(0), total(bm).toFixed(0), (total(cm) - total(bm) >= 0 ? '+' : '') + (total(cm) - total(bm)).toFixed(0)]);
+  out.push([
+    'total busy',
+    total(cm).toFixed(0),
+    total(bm).toFixed(0),
+    (total(cm) - total(bm) >= 0 ? '+' : '') + (total(cm) - total(bm)).toFixed(0),
+  ]);
   return table(out);
 }
 
 function report(r) {
   const lines = [];
   const st = r.settings;
-  const row = (name, x) => [name, fmt.int(x.reqPerSec), fmt.ms(x.latencyMs.p50), fmt.ms(x.latencyMs.p99), `${x.errors} ${JSON.stringify(x.statuses)}`, `${x.serverCpuCores?.toFixed(2)} cores`, fmt.ms(x.serverCpuMsPerRequest), fmt.mib(x.peakRssMiB)];
+  const row = (name, x) => [
+    name,
+    fmt.int(x.reqPerSec),
+    fmt.ms(x.latencyMs.p50),
+    fmt.ms(x.latencyMs.p99),
+    `${x.errors} ${JSON.stringify(x.statuses)}`,
+    `${x.serverCpuCores?.toFixed(2)} cores`,
+    fmt.ms(x.serverCpuMsPerRequest),
+    fmt.mib(x.peakRssMiB),
+  ];
   const head = ['', 'req/s', 'p50', 'p99', 'non-2xx/errors', 'server CPU', 'CPU/req', 'peak RSS'];
   const titles = {
     rest: `(d) REST GET /api/workspaces/ (${st.workspaces} items, ${fmt.int(r.bodies.restBytes)} B), ${st.clients} clients, ${st.durationMs / 1000} s window after ${st.warmupMs / 1000} s warm-up${st.rounds > 1 ? `, mean of ${st.rounds} rounds` : ''}`,
@@ -241,26 +336,47 @@ function report(r) {
   for (const face of ['rest', 'graphql']) {
     const x = r[face];
     lines.push(titles[face]);
-    lines.push(table([
-      head,
-      row('chronicle', x.chronicle),
-      row(names[face], x.baseline),
-      ['ratio', fmt.ratio(x.ratio), fmt.ratio(x.chronicle.latencyMs.p50 / x.baseline.latencyMs.p50), fmt.ratio(x.chronicle.latencyMs.p99 / x.baseline.latencyMs.p99), '', '', fmt.ratio(x.cpuRatio), fmt.ratio(x.chronicle.peakRssMiB / x.baseline.peakRssMiB)],
-    ]).replace(/^/gm, '  '));
+    lines.push(
+      table([
+        head,
+        row('chronicle', x.chronicle),
+        row(names[face], x.baseline),
+        [
+          'ratio',
+          fmt.ratio(x.ratio),
+          fmt.ratio(x.chronicle.latencyMs.p50 / x.baseline.latencyMs.p50),
+          fmt.ratio(x.chronicle.latencyMs.p99 / x.baseline.latencyMs.p99),
+          '',
+          '',
+          fmt.ratio(x.cpuRatio),
+          fmt.ratio(x.chronicle.peakRssMiB / x.baseline.peakRssMiB),
+        ],
+      ]).replace(/^/gm, '  '),
+    );
     if (st.rounds > 1) {
-      lines.push(`  rounds (req/s): chronicle ${x.chronicle.rounds.map((q) => fmt.int(q.reqPerSec)).join(' / ')}; baseline ${x.baseline.rounds.map((q) => fmt.int(q.reqPerSec)).join(' / ')}`);
+      lines.push(
+        `  rounds (req/s): chronicle ${x.chronicle.rounds.map((q) => fmt.int(q.reqPerSec)).join(' / ')}; baseline ${x.baseline.rounds.map((q) => fmt.int(q.reqPerSec)).join(' / ')}`,
+      );
     }
   }
   for (const [k, t] of Object.entries(r.targets)) {
-    lines.push(`  target ${k.padEnd(15)} ${t.target.padEnd(7)} actual ${typeof t.actual === 'number' && !Number.isInteger(t.actual) ? t.actual.toFixed(3) : t.actual}  ${t.met ? 'MET' : 'MISSED'}`);
+    lines.push(
+      `  target ${k.padEnd(15)} ${t.target.padEnd(7)} actual ${typeof t.actual === 'number' && !Number.isInteger(t.actual) ? t.actual.toFixed(3) : t.actual}  ${t.met ? 'MET' : 'MISSED'}`,
+    );
   }
   if (r.diagnosis) {
     lines.push('');
-    lines.push('  diagnose: pieces of a list read timed inside the Chronicle process, no HTTP (µs per call, best of 3)');
-    lines.push(table(Object.entries(r.diagnosis.micro).map(([k, us]) => [k, `${us.toFixed(1)} µs`])).replace(/^/gm, '    '));
+    lines.push(
+      '  diagnose: pieces of a list read timed inside the Chronicle process, no HTTP (µs per call, best of 3)',
+    );
+    lines.push(
+      table(Object.entries(r.diagnosis.micro).map(([k, us]) => [k, `${us.toFixed(1)} µs`])).replace(/^/gm, '    '),
+    );
     for (const [face, p] of Object.entries(r.diagnosis.profiles)) {
       lines.push('');
-      lines.push(`  diagnose: ${face} — server CPU per request by package/file, from CPU profiles of one window each (Chronicle ${fmt.int(p.chronicle.reqPerSec)} req/s, baseline ${fmt.int(p.baseline.reqPerSec)} req/s under the profiler)`);
+      lines.push(
+        `  diagnose: ${face} — server CPU per request by package/file, from CPU profiles of one window each (Chronicle ${fmt.int(p.chronicle.reqPerSec)} req/s, baseline ${fmt.int(p.baseline.reqPerSec)} req/s under the profiler)`,
+      );
       lines.push(profileDiff(p.chronicle, p.baseline).replace(/^/gm, '    '));
       lines.push(`  diagnose: ${face} — Chronicle's profile`);
       lines.push(formatProfile(p.chronicle.profile, { cats: 16, fns: 25 }).replace(/^/gm, '    '));

@@ -30,12 +30,16 @@ async function main() {
   const f = flags();
   const rounds = Number(f.rounds ?? 3);
   const size = { users: Number(f.users ?? 10_000), updates: Number(f.updates ?? 90_000) };
-  const variants = String(f.variants ?? 'rebuild-sqlite,rebuild-sqlite-deferred,rebuild-sqlite:event_logs,rebuild-sqlite-deferred:event_logs').split(',');
+  const variants = String(
+    f.variants ?? 'rebuild-sqlite,rebuild-sqlite-deferred,rebuild-sqlite:event_logs,rebuild-sqlite-deferred:event_logs',
+  ).split(',');
   const hasLogs = shippedProjections().some((p) => p.name === 'event_logs');
   const base = f.base ? path.resolve(String(f.base)) : null;
   // Older builds have no projectionsFor and rebuild the event_logs archive; whether they do decides what to verify.
-  const baseHasLogs = base ? require(path.join(base, 'projections/all.js')).ALL_PROJECTIONS.some((p) => p.name === 'event_logs')
-    && !fs.existsSync(path.join(base, 'infra/eventstore/sqlite-event-logs.js')) : false;
+  const baseHasLogs = base
+    ? require(path.join(base, 'projections/all.js')).ALL_PROJECTIONS.some((p) => p.name === 'event_logs') &&
+      !fs.existsSync(path.join(base, 'infra/eventstore/sqlite-event-logs.js'))
+    : false;
   const work = tmpDir('ab');
   try {
     const file = path.join(work, 'events.sqlite');
@@ -49,7 +53,11 @@ async function main() {
         const [mode, without, page] = spec.split(':');
         if (which && !base) throw new Error(`${v} needs --base=DIR`);
         const dir = path.join(work, `rm-${round}-${v.replace(/[^a-z-]/g, '_')}`);
-        const r = await runMode(mode, file, dir, { without: without ? [without] : [], readPage: Number(page || 0), distDir: which ? base : null });
+        const r = await runMode(mode, file, dir, {
+          without: without ? [without] : [],
+          readPage: Number(page || 0),
+          distDir: which ? base : null,
+        });
         if (mode !== 'apply-noop' && mode !== 'readall') {
           const logs = (which ? baseHasLogs : hasLogs) && without !== 'event_logs';
           r.verified = await verifyReadModels(dir, size, { eventLogs: logs, eventsFile: which || logs ? null : file });
@@ -57,17 +65,43 @@ async function main() {
         }
         rmrf(dir);
         results.get(v).push(r);
-        console.log(`round ${round + 1} ${v}: ${fmt.int(r.eventsPerSec)} events/s, ${fmt.int(r.eventsPerCpuSec)} events/CPU-s${r.verified ? ', verified OK' : ''}`);
+        console.log(
+          `round ${round + 1} ${v}: ${fmt.int(r.eventsPerSec)} events/s, ${fmt.int(r.eventsPerCpuSec)} events/CPU-s${r.verified ? ', verified OK' : ''}`,
+        );
       }
     }
     const scanRate = median(scans.map((s) => s.eventsPerSec));
-    const rows = [['variant (mode[:without[:page]])', 'median events/s', 'each round', 'median events/CPU-s', 'vs raw scan', 'peak RSS']];
-    rows.push(['raw scan baseline', fmt.int(scanRate), scans.map((s) => fmt.int(s.eventsPerSec)).join(' / '), fmt.int(median(scans.map((s) => s.eventsPerCpuSec))), '1.000x', fmt.mib(median(scans.map((s) => s.hwmMiB)))]);
+    const rows = [
+      [
+        'variant (mode[:without[:page]])',
+        'median events/s',
+        'each round',
+        'median events/CPU-s',
+        'vs raw scan',
+        'peak RSS',
+      ],
+    ];
+    rows.push([
+      'raw scan baseline',
+      fmt.int(scanRate),
+      scans.map((s) => fmt.int(s.eventsPerSec)).join(' / '),
+      fmt.int(median(scans.map((s) => s.eventsPerCpuSec))),
+      '1.000x',
+      fmt.mib(median(scans.map((s) => s.hwmMiB))),
+    ]);
     for (const [v, rs] of results) {
-      rows.push([v, fmt.int(median(rs.map((r) => r.eventsPerSec))), rs.map((r) => fmt.int(r.eventsPerSec)).join(' / '), fmt.int(median(rs.map((r) => r.eventsPerCpuSec))),
-        fmt.ratio(median(rs.map((r) => r.eventsPerSec)) / scanRate), fmt.mib(median(rs.map((r) => r.hwmMiB)))]);
+      rows.push([
+        v,
+        fmt.int(median(rs.map((r) => r.eventsPerSec))),
+        rs.map((r) => fmt.int(r.eventsPerSec)).join(' / '),
+        fmt.int(median(rs.map((r) => r.eventsPerCpuSec))),
+        fmt.ratio(median(rs.map((r) => r.eventsPerSec)) / scanRate),
+        fmt.mib(median(rs.map((r) => r.hwmMiB))),
+      ]);
     }
-    console.log(`\n${fmt.int(size.users + size.updates)} events, ${rounds} rotated rounds, medians; every rebuilt result verified from disk`);
+    console.log(
+      `\n${fmt.int(size.users + size.updates)} events, ${rounds} rotated rounds, medians; every rebuilt result verified from disk`,
+    );
     console.log(table(rows));
   } finally {
     rmrf(work);

@@ -38,11 +38,16 @@ function environment() {
   return {
     node: process.version,
     cpus: os.cpus().length,
-    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     cpuPressure: pressure,
     commit: git('rev-parse --short HEAD'),
     srcDirtyFiles: dirty === null ? null : dirty.split('\n').filter(Boolean).length,
-    distBuiltAt: fs.existsSync(path.join(ROOT, 'dist', 'app.js')) ? fs.statSync(path.join(ROOT, 'dist', 'app.js')).mtime.toISOString() : null,
+    distBuiltAt: fs.existsSync(path.join(ROOT, 'dist', 'app.js'))
+      ? fs.statSync(path.join(ROOT, 'dist', 'app.js')).mtime.toISOString()
+      : null,
   };
 }
 
@@ -52,8 +57,12 @@ async function main() {
   const only = f.only ?? null;
   const started = Date.now();
   const env = environment();
-  console.log(`chronicle bench${f.quick ? ' (--quick)' : ''}: node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}`);
-  console.log(`dist built ${env.distBuiltAt} from ${env.commit}${env.srcDirtyFiles ? ` + ${env.srcDirtyFiles} uncommitted src/ files` : ''}`);
+  console.log(
+    `chronicle bench${f.quick ? ' (--quick)' : ''}: node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}`,
+  );
+  console.log(
+    `dist built ${env.distBuiltAt} from ${env.commit}${env.srcDirtyFiles ? ` + ${env.srcDirtyFiles} uncommitted src/ files` : ''}`,
+  );
   const results = { env, started: new Date(started).toISOString() };
   const reports = [];
 
@@ -85,15 +94,23 @@ async function main() {
   console.log('');
   console.log('Targets');
   const all = [];
-  if (results.roundtrip) for (const [k, t] of Object.entries(results.roundtrip.targets)) all.push([`round trip ${k}`, t]);
+  if (results.roundtrip)
+    for (const [k, t] of Object.entries(results.roundtrip.targets)) all.push([`round trip ${k}`, t]);
   if (results.replay) for (const [k, t] of Object.entries(results.replay.targets)) all.push([`replay ${k}`, t]);
   if (results.reads) for (const [k, t] of Object.entries(results.reads.targets)) all.push([`reads ${k}`, t]);
   if (results.fanout) for (const [k, t] of Object.entries(results.fanout.targets)) all.push([`fanout ${k}`, t]);
   for (const [name, t] of all) {
-    const actual = typeof t.actual === 'number' ? (Number.isInteger(t.actual) || t.actual >= 10 ? fmt.int(t.actual) : t.actual.toFixed(3)) : t.actual;
+    const actual =
+      typeof t.actual === 'number'
+        ? Number.isInteger(t.actual) || t.actual >= 10
+          ? fmt.int(t.actual)
+          : t.actual.toFixed(3)
+        : t.actual;
     console.log(`  ${t.met ? 'MET   ' : 'MISSED'}  ${name.padEnd(34)} ${String(t.target).padEnd(17)} actual ${actual}`);
   }
-  console.log(`total ${results.seconds.toFixed(0)} s; load before ${env.loadavg}, after ${results.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`);
+  console.log(
+    `total ${results.seconds.toFixed(0)} s; load before ${env.loadavg}, after ${results.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`,
+  );
   if (f.json) {
     fs.writeFileSync(f.json, JSON.stringify(results, null, 2));
     console.log(`results written to ${f.json}`);

@@ -29,7 +29,10 @@ function isStale() {
 }
 
 function build() {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   fs.writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 }
 

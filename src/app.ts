@@ -74,12 +74,19 @@ const production = {
 export async function openStores(config: Config, logger?: Logger): Promise<Stores> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = config.esdbUrl
-    ? (await production.esdb()).EsdbEventStore.connect(config.esdbUrl, { onRetry: (err, delayMs) => logger?.warn({ err, delayMs }, 'event store subscription dropped; resubscribing') })
+    ? (await production.esdb()).EsdbEventStore.connect(config.esdbUrl, {
+        onRetry: (err, delayMs) => logger?.warn({ err, delayMs }, 'event store subscription dropped; resubscribing'),
+      })
     : SqliteEventStore.open(config.sqlitePath, { synchronous: config.sqliteSynchronous });
   const db = config.mongodbUrl
     ? await (await production.mongo()).MongoReadStore.connect(config.mongodbUrl)
-    : SqliteReadStore.open(config.readModelsPath, { synchronous: config.sqliteSynchronous, writeBehindMs: config.readModelsFlushMs });
-  const pubsub = config.redisUrl ? await (await production.redisPubSub()).RedisPubSub.connect(config.redisUrl) : new MemoryPubSub();
+    : SqliteReadStore.open(config.readModelsPath, {
+        synchronous: config.sqliteSynchronous,
+        writeBehindMs: config.readModelsFlushMs,
+      });
+  const pubsub = config.redisUrl
+    ? await (await production.redisPubSub()).RedisPubSub.connect(config.redisUrl)
+    : new MemoryPubSub();
   // An event_logs archive an older version projected into an embedded DATA_DIR is simply no longer read.
   const eventLogs = store instanceof SqliteEventStore ? SqliteEventLogReader.over(store) : projectedEventLogs(db);
   const projections = projectionsFor(store instanceof SqliteEventStore ? 'event-store' : 'projection');
@@ -128,23 +135,41 @@ export async function startChronicle(
   const knowledge = await KnowledgeService.start({
     db,
     pubsub,
-    embedder: config.embeddingsProvider === 'openai'
-      ? new OpenAIEmbedder({ model: config.embeddingsModel, baseUrl: config.embeddingsBaseUrl, apiKey: config.embeddingsApiKey })
-      : null,
+    embedder:
+      config.embeddingsProvider === 'openai'
+        ? new OpenAIEmbedder({
+            model: config.embeddingsModel,
+            baseUrl: config.embeddingsBaseUrl,
+            apiKey: config.embeddingsApiKey,
+          })
+        : null,
     onError: (err, what) => logger.error({ err }, what),
   });
   stops.push(() => knowledge.stop());
   // With Redis, every process counts against one budget per client; a command fails fast rather than
   // queueing while Redis is away (the limiter then lets requests through uncounted).
   const limiterRedis = config.redisUrl
-    ? await (await production.redis()).connectRedis(config.redisUrl, logError('rate-limit redis'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    ? await (
+        await production.redis()
+      ).connectRedis(config.redisUrl, logError('rate-limit redis'), {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+      })
     : null;
   const RedisRateLimitStore = limiterRedis ? (await production.redisRateLimit()).RedisRateLimitStore : null;
   // One store per limit: each is told its own window.
-  const limiterStore = () => (limiterRedis && RedisRateLimitStore ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix) : undefined);
+  const limiterStore = () =>
+    limiterRedis && RedisRateLimitStore
+      ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix)
+      : undefined;
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
   const deps: TransportDeps = {
-    store, db, tokens, progress, pubsub, eventLogs,
+    store,
+    db,
+    tokens,
+    progress,
+    pubsub,
+    eventLogs,
     audit: new AuditSigner(config.dataDir),
     readUser: (userId) => findUser(db, userId),
     history: {
@@ -152,16 +177,16 @@ export async function startChronicle(
       embedSession: (embedUuid, sessionId) => chatsOfSession(db, embedUuid, sessionId),
     },
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute, limiterStore()),
-    knowledge, files,
+    knowledge,
+    files,
     llm: new LlmProviders(config.llm),
     promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
-    uploads: { maxBytes: config.uploadMaxMb * 1024 * 1024, rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute, limiterStore()) },
+    uploads: {
+      maxBytes: config.uploadMaxMb * 1024 * 1024,
+      rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute, limiterStore()),
+    },
     publicOrigin: { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts },
-    apiRateLimit: apiRateLimit(
-      config.rateLimitApiPerMinute,
-      limiterStore(),
-      config.rateLimitApiWindowSeconds * 1000,
-    ),
+    apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterStore(), config.rateLimitApiWindowSeconds * 1000),
   };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
@@ -171,9 +196,18 @@ export async function startChronicle(
     // Embedded, a batch's flush may wait a few ms to be shared with the next batches' (MongoDB writes as it goes);
     // notices wait for it only when they reach other processes (Redis), which read the store from disk.
     const announceAfterMs = config.mongodbUrl ? 0 : config.readModelsFlushMs;
-    const runner = new ProjectionRunner(store, db, projections, progress, pubsub, logError('projection failed; retrying'), {
-      announceAfterMs, inProcessNotices: !config.redisUrl,
-    });
+    const runner = new ProjectionRunner(
+      store,
+      db,
+      projections,
+      progress,
+      pubsub,
+      logError('projection failed; retrying'),
+      {
+        announceAfterMs,
+        inProcessNotices: !config.redisUrl,
+      },
+    );
     await runner.start();
     stops.push(() => runner.stop());
   } else {
@@ -194,26 +228,51 @@ export async function startChronicle(
   }
 
   if (config.roles.has('worker')) {
-    const mailer: Mailer = config.smtpUrl ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom ?? undefined }) : new OutboxMailer(config.mailOutboxDir);
-    const reactor = mailReactor(store, db.collection(CHECKPOINTS), tokens, mailer, logError('mail reactor failed; retrying'));
+    const mailer: Mailer = config.smtpUrl
+      ? new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom ?? undefined })
+      : new OutboxMailer(config.mailOutboxDir);
+    const reactor = mailReactor(
+      store,
+      db.collection(CHECKPOINTS),
+      tokens,
+      mailer,
+      logError('mail reactor failed; retrying'),
+    );
     await reactor.start();
     stops.push(() => reactor.stop());
-    const cleanup = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, logError('file cleanup failed; retrying'));
+    const cleanup = fileCleanupReactor(
+      store,
+      db.collection(CHECKPOINTS),
+      db.collection(STORED_FILES),
+      files,
+      logError('file cleanup failed; retrying'),
+    );
     await cleanup.start();
     stops.push(() => cleanup.stop());
 
     // Ingestion jobs on BullMQ when Redis is there (they survive restarts, any worker takes them), else in-process.
     const queue: JobQueue = config.redisUrl
-      ? await (await production.bullmq()).BullMqJobQueue.connect(config.redisUrl, { prefix: config.queuePrefix, onError: (err, context) => logger.error({ err, context }, 'job queue error') })
+      ? await (
+          await production.bullmq()
+        ).BullMqJobQueue.connect(config.redisUrl, {
+          prefix: config.queuePrefix,
+          onError: (err, context) => logger.error({ err, context }, 'job queue error'),
+        })
       : new InlineJobQueue((err, context) => logger.error({ err, context }, 'job queue error'));
     stops.push(() => queue.close());
-    stops.push(await startIngestionWorker({
-      store, db, files, queue, progress,
-      concurrency: config.ingestionConcurrency,
-      retry: { attempts: config.ingestionAttempts, backoffMs: config.ingestionBackoffMs },
-      watchIntervalMs: config.watchIntervalMs,
-      onError: (err, what) => logger.error({ err }, what),
-    }));
+    stops.push(
+      await startIngestionWorker({
+        store,
+        db,
+        files,
+        queue,
+        progress,
+        concurrency: config.ingestionConcurrency,
+        retry: { attempts: config.ingestionAttempts, backoffMs: config.ingestionBackoffMs },
+        watchIntervalMs: config.watchIntervalMs,
+        onError: (err, what) => logger.error({ err }, what),
+      }),
+    );
   }
 
   let server: http.Server | null = null;
@@ -222,7 +281,10 @@ export async function startChronicle(
   const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
-    server = createHttpServer(config.httpTimeouts, httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment));
+    server = createHttpServer(
+      config.httpTimeouts,
+      httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment),
+    );
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });

@@ -17,7 +17,10 @@ program
     const config = loadConfig();
     if (!config.mongodbUrl) assertServerStopped(config.dataDir);
     const { store, db, pubsub, projections } = await openStores(config);
-    const bar = new SingleBar({ format: 'replay [{bar}] {percentage}% | position {value}/{total} | {eta_formatted} left' }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: 'replay [{bar}] {percentage}% | position {value}/{total} | {eta_formatted} left' },
+      Presets.shades_classic,
+    );
     const started = Date.now();
     bar.start(Math.max(1, await store.headPosition()), 0);
     const { events, position } = await rebuildReadModels(store, db, projections, (p, head) => {
@@ -26,17 +29,23 @@ program
     });
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
-    console.log(`Replayed ${events} events up to position ${position} in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 0.001))} events/s).`);
+    console.log(
+      `Replayed ${events} events up to position ${position} in ${seconds.toFixed(1)} s (${Math.round(events / Math.max(seconds, 0.001))} events/s).`,
+    );
     await pubsub.close();
     await db.close();
     await store.close();
   });
 
-const projections = program.command('projections').description('The read models and the reactors that follow the event log');
+const projections = program
+  .command('projections')
+  .description('The read models and the reactors that follow the event log');
 
 projections
   .command('status')
-  .description("Each projection's and reactor's checkpoint, lag (events behind the log) and last error; safe while the server runs")
+  .description(
+    "Each projection's and reactor's checkpoint, lag (events behind the log) and last error; safe while the server runs",
+  )
   .option('--json', 'print JSON instead of a table')
   .action(async (options: { json?: boolean }) => {
     const { store, db, pubsub, projections: all } = await openStores(loadConfig());
@@ -54,19 +63,35 @@ projections
 
 auditCommands(program, async () => {
   const { store, db, pubsub } = await openStores(loadConfig());
-  return { store, close: async () => { await pubsub.close(); await db.close(); await store.close(); } };
+  return {
+    store,
+    close: async () => {
+      await pubsub.close();
+      await db.close();
+      await store.close();
+    },
+  };
 });
 
 function printTable(rows: SubscriberStatus[]): void {
-  const cells = rows.map((r) => [r.name, String(r.checkpoint), r.lag === null ? '?' : String(r.lag), String(r.failures), r.lastError ?? '-']);
+  const cells = rows.map((r) => [
+    r.name,
+    String(r.checkpoint),
+    r.lag === null ? '?' : String(r.lag),
+    String(r.failures),
+    r.lastError ?? '-',
+  ]);
   const header = ['NAME', 'CHECKPOINT', 'LAG', 'FAILURES', 'LAST ERROR'];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  for (const line of [header, ...cells]) console.log(line.map((c, i) => (i === line.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
+  for (const line of [header, ...cells])
+    console.log(line.map((c, i) => (i === line.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
 }
 
 program
   .command('migrate')
-  .description('Copy the whole event log into another, empty event store (resumable), e.g. --to esdb://host:2113?tls=false or --to sqlite:/path/events.sqlite')
+  .description(
+    'Copy the whole event log into another, empty event store (resumable), e.g. --to esdb://host:2113?tls=false or --to sqlite:/path/events.sqlite',
+  )
   .requiredOption('--to <url>', 'the target event store: esdb://... or sqlite:<path>')
   .option('--batch-size <n>', 'events read from the source per batch', '200')
   .action(async (options: { to: string; batchSize: string }) => {

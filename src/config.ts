@@ -90,14 +90,16 @@ function positive(env: Env, name: string, fallback: number): number {
 
 function embeddingsProvider(raw: string | undefined): 'none' | 'openai' {
   const value = (raw || 'none').toLowerCase();
-  if (value !== 'none' && value !== 'openai') throw new Error(`EMBEDDINGS_PROVIDER must be none or openai, got "${raw}"`);
+  if (value !== 'none' && value !== 'openai')
+    throw new Error(`EMBEDDINGS_PROVIDER must be none or openai, got "${raw}"`);
   return value;
 }
 
 /** The default allowed hosts: this machine's names, and the address the server listens on when it is a specific one. */
 export function defaultAllowedHosts(listenHost: string): string[] {
   const hosts = ['localhost', '127.0.0.1', '[::1]'];
-  if (!['0.0.0.0', '::', ''].includes(listenHost)) hosts.push(listenHost.includes(':') ? `[${listenHost}]` : listenHost.toLowerCase());
+  if (!['0.0.0.0', '::', ''].includes(listenHost))
+    hosts.push(listenHost.includes(':') ? `[${listenHost}]` : listenHost.toLowerCase());
   return [...new Set(hosts)];
 }
 
@@ -109,7 +111,8 @@ function publicUrl(raw: string | undefined): string | null {
   } catch {
     throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got "${raw}"`);
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
@@ -138,7 +141,8 @@ export function loadConfig(env: Env = process.env): Config {
     idleMs: positive(env, 'HTTP_IDLE_TIMEOUT_MS', 30_000),
   };
   // Node refuses a header timeout longer than the request timeout it is part of.
-  if (httpTimeouts.headersMs > httpTimeouts.requestMs) throw new Error('HTTP_HEADERS_TIMEOUT_MS may not exceed HTTP_REQUEST_TIMEOUT_MS');
+  if (httpTimeouts.headersMs > httpTimeouts.requestMs)
+    throw new Error('HTTP_HEADERS_TIMEOUT_MS may not exceed HTTP_REQUEST_TIMEOUT_MS');
   return {
     port: int(env, 'PORT', 8000),
     host: env.HOST || '0.0.0.0',
@@ -179,7 +183,9 @@ export function loadConfig(env: Env = process.env): Config {
     queuePrefix: env.QUEUE_PREFIX || 'chronicle',
     publicUrl: publicUrl(env.PUBLIC_URL),
     allowedHosts: env.ALLOWED_HOSTS
-      ? env.ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+      ? env.ALLOWED_HOSTS.split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean)
       : defaultAllowedHosts(env.HOST || '0.0.0.0'),
     httpTimeouts,
     llm: loadLlmConfig(env),

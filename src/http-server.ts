@@ -16,12 +16,18 @@ export interface HttpTimeouts {
 
 /** The HTTP server with its timeouts; WebSocket upgrades leave Node's timeout handling and are not affected. */
 export function createHttpServer(timeouts: HttpTimeouts, app: http.RequestListener): http.Server {
-  const server = http.createServer({
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: timeouts.requestMs,
-    // How often Node checks the two above: often enough that a short configured timeout is kept to.
-    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4))),
-  }, app);
+  const server = http.createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      // How often Node checks the two above: often enough that a short configured timeout is kept to.
+      connectionsCheckingInterval: Math.max(
+        100,
+        Math.min(30_000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4)),
+      ),
+    },
+    app,
+  );
   const inFlight = new WeakMap<Socket, number>();
   // After the app, so the app stays the server's first request listener.
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {

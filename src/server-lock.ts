@@ -31,6 +31,8 @@ export function assertServerStopped(dataDir: string): void {
     return;
   }
   if (pid !== process.pid && alive(pid)) {
-    throw new Error(`A Chronicle server (pid ${pid}) is using ${dataDir}; stop it before replaying the embedded read models.`);
+    throw new Error(
+      `A Chronicle server (pid ${pid}) is using ${dataDir}; stop it before replaying the embedded read models.`,
+    );
   }
 }

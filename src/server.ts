@@ -12,10 +12,13 @@ async function main() {
     if (closing) return;
     closing = true;
     console.error(`${signal} received, shutting down`);
-    chronicle.close().then(() => process.exit(0), (err) => {
-      console.error(err);
-      process.exit(1);
-    });
+    chronicle.close().then(
+      () => process.exit(0),
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

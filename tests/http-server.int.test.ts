@@ -10,14 +10,19 @@ const IDLE_MS = 200;
 let server: http.Server;
 
 beforeAll(async () => {
-  server = createHttpServer({ headersMs: 1000, requestMs: 2000, idleMs: IDLE_MS }, (_req, res) => setTimeout(() => res.end('late but whole'), IDLE_MS * 5));
+  server = createHttpServer({ headersMs: 1000, requestMs: 2000, idleMs: IDLE_MS }, (_req, res) =>
+    setTimeout(() => res.end('late but whole'), IDLE_MS * 5),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 });
 
-afterAll(() => new Promise((resolve) => {
-  server.closeAllConnections();
-  server.close(resolve);
-}));
+afterAll(
+  () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+);
 
 it('given a request whose answer takes longer than the idle timeout, then the answer still arrives whole', async () => {
   const { port } = server.address() as AddressInfo;

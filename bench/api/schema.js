@@ -5,7 +5,14 @@
  * `workspaces` answered from memory and `workspaceEvents(slug)` fed by a minimal in-memory pub/sub.
  */
 const {
-  GraphQLSchema, GraphQLObjectType, GraphQLList, GraphQLNonNull, GraphQLString, GraphQLInt, GraphQLFloat, GraphQLID,
+  GraphQLSchema,
+  GraphQLObjectType,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLString,
+  GraphQLInt,
+  GraphQLFloat,
+  GraphQLID,
 } = require('graphql');
 const { DateTimeResolver } = require('graphql-scalars');
 

@@ -88,14 +88,22 @@ const bearer = (token) => ({ Authorization: `Bearer ${token}` });
 
 async function expectStatus(promise, status, what) {
   const r = await promise;
-  if (r.status !== status) throw new Error(`${what}: ${r.status} ${typeof r.body === 'string' ? r.body.slice(0, 300) : JSON.stringify(r.body)}`);
+  if (r.status !== status)
+    throw new Error(
+      `${what}: ${r.status} ${typeof r.body === 'string' ? r.body.slice(0, 300) : JSON.stringify(r.body)}`,
+    );
   return r.body;
 }
 
 /** Registers (retrying a set-up-only 409 from a contended sequence) and answers the user. */
 async function register(url, username) {
   for (let attempt = 0; ; attempt++) {
-    const r = await json(url, 'POST', '/api/users/', { username, email: `${username}@example.com`, password: PASSWORD, password_confirm: PASSWORD });
+    const r = await json(url, 'POST', '/api/users/', {
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+      password_confirm: PASSWORD,
+    });
     if (r.status === 201) return r.body;
     if (r.status === 409 && attempt < 8) {
       await sleep(20 + Math.random() * 50);
@@ -106,7 +114,11 @@ async function register(url, username) {
 }
 
 async function login(url, username) {
-  const body = await expectStatus(json(url, 'POST', '/api/auth/login/', { username, password: PASSWORD }), 200, `login ${username}`);
+  const body = await expectStatus(
+    json(url, 'POST', '/api/auth/login/', { username, password: PASSWORD }),
+    200,
+    `login ${username}`,
+  );
   return body.access;
 }
 
@@ -114,12 +126,14 @@ async function login(url, username) {
 async function pool(items, concurrency, fn) {
   const out = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -134,7 +148,13 @@ async function seedAdmin(url) {
 async function seedWorkspaces(url, token, count) {
   const out = [];
   for (let i = 1; i <= count; i++) {
-    out.push(await expectStatus(json(url, 'POST', '/api/workspaces/', { name: `Workspace ${String(i).padStart(2, '0')}` }, bearer(token)), 201, `create workspace ${i}`));
+    out.push(
+      await expectStatus(
+        json(url, 'POST', '/api/workspaces/', { name: `Workspace ${String(i).padStart(2, '0')}` }, bearer(token)),
+        201,
+        `create workspace ${i}`,
+      ),
+    );
   }
   return out;
 }
@@ -154,13 +174,27 @@ async function seedMembers(url, adminToken, slug, count, { concurrency = 4, onPr
   });
   // Membership commands all touch one stream: one at a time.
   for (const u of users) {
-    await expectStatus(json(url, 'POST', `/api/workspaces/${slug}/add_user/`, { user_id: u.id }, bearer(adminToken)), 200, `add_user ${u.username}`);
+    await expectStatus(
+      json(url, 'POST', `/api/workspaces/${slug}/add_user/`, { user_id: u.id }, bearer(adminToken)),
+      200,
+      `add_user ${u.username}`,
+    );
   }
   return users;
 }
 
 module.exports = {
-  PASSWORD, startChild, json, bearer, expectStatus, register, login, pool, seedAdmin, seedWorkspaces, seedMembers,
+  PASSWORD,
+  startChild,
+  json,
+  bearer,
+  expectStatus,
+  register,
+  login,
+  pool,
+  seedAdmin,
+  seedWorkspaces,
+  seedMembers,
 };
 
 /**
@@ -197,8 +231,10 @@ async function loadWithServerStats(server, { clients, warmupMs, durationMs, requ
     await server.ask('profile-stop', 'profiled', { file: profileFile });
   }
   const mem = rss ? rss.stop() : null;
-  result.serverCpuCores = cpuAtOpen !== null && cpuAtClose !== null ? (cpuAtClose - cpuAtOpen) / (durationMs / 1000) : null;
-  result.serverCpuMsPerRequest = result.serverCpuCores !== null && result.reqPerSec ? (result.serverCpuCores * 1000) / result.reqPerSec : null;
+  result.serverCpuCores =
+    cpuAtOpen !== null && cpuAtClose !== null ? (cpuAtClose - cpuAtOpen) / (durationMs / 1000) : null;
+  result.serverCpuMsPerRequest =
+    result.serverCpuCores !== null && result.reqPerSec ? (result.serverCpuCores * 1000) / result.reqPerSec : null;
   result.peakRssMiB = mem ? mem.peakSampledMiB : null;
   return result;
 }
@@ -229,7 +265,10 @@ function environment() {
   return {
     node: process.version,
     cpus: os.cpus().length,
-    loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     cpuPressure: pressure,
     commit: git('rev-parse --short HEAD'),
     srcDirty: dirty ? dirty.split('\n').filter(Boolean) : [],

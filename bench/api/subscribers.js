@@ -39,7 +39,9 @@ childMain(async () => {
         resolve(ok);
       };
       const timer = setTimeout(() => settle(false, 'no connection_ack within 60 s'), 60_000);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })));
+      ws.on('open', () =>
+        ws.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${token}` } })),
+      );
       ws.on('message', (data) => {
         const at = nowMs();
         const msg = JSON.parse(data.toString());
@@ -75,12 +77,14 @@ childMain(async () => {
       counts = new Array(m.tokens.length).fill(0);
       let next = 0;
       let connected = 0;
-      await Promise.all(Array.from({ length: Math.min(m.concurrency ?? 50, m.tokens.length) }, async () => {
-        while (next < m.tokens.length) {
-          const i = next++;
-          if (await open(i, m.url, m.tokens[i], m.query, m.variables)) connected++;
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(m.concurrency ?? 50, m.tokens.length) }, async () => {
+          while (next < m.tokens.length) {
+            const i = next++;
+            if (await open(i, m.url, m.tokens[i], m.query, m.variables)) connected++;
+          }
+        }),
+      );
       process.send({ connected, failed: m.tokens.length - connected, errors: errors.slice(0, 5) });
     } else if (m.cmd === 'count') {
       process.send({ count: frames.length, perConnectionMin: counts.length ? Math.min(...counts) : 0 });

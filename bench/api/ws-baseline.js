@@ -32,7 +32,12 @@ childMain(async () => {
       const at = new Date().toISOString();
       position++;
       Object.assign(workspace, { topN });
-      pubsub.publish(`workspace:${slug}`, { type: 'WorkspaceUpdated', position, occurredAt: at, workspace: { ...workspace } });
+      pubsub.publish(`workspace:${slug}`, {
+        type: 'WorkspaceUpdated',
+        position,
+        occurredAt: at,
+        workspace: { ...workspace },
+      });
       const body = JSON.stringify({ position });
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
     });

@@ -8,9 +8,14 @@
 const http = require('node:http');
 
 const TOKENS = Number(process.env.TOKENS || 500);
-const chunk = (model, delta, finish = null) => `data: ${JSON.stringify({
-  id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta, finish_reason: finish }],
-})}\n\n`;
+const chunk = (model, delta, finish = null) =>
+  `data: ${JSON.stringify({
+    id: 'chatcmpl-bench',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model,
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  })}\n\n`;
 
 const server = http.createServer((req, res) => {
   if (req.method !== 'POST' || !req.url.endsWith('/chat/completions')) {

@@ -44,13 +44,23 @@ function tracer() {
   let windows = []; // each chat's arrival → first token, µs on the monotonic clock (for the CPU profile)
   return {
     /** Starts a chat's timeline; mark() then records the time since, under "timeline <path>: <name>". */
-    begin(label) { t0 = performance.now(); us0 = Number(process.hrtime.bigint() / 1000n); cpu0 = process.cpuUsage(); sched0 = schedstat(); path = label; },
+    begin(label) {
+      t0 = performance.now();
+      us0 = Number(process.hrtime.bigint() / 1000n);
+      cpu0 = process.cpuUsage();
+      sched0 = schedstat();
+      path = label;
+    },
     mark(name) {
       if (t0 === null) return;
       this.record(`timeline ${path}: ${name}`, performance.now() - t0);
-      if (name.startsWith('00 ') && path === 'sse') transportWindows.push([us0, Number(process.hrtime.bigint() / 1000n)]);
+      if (name.startsWith('00 ') && path === 'sse')
+        transportWindows.push([us0, Number(process.hrtime.bigint() / 1000n)]);
       if (name.startsWith('3 ')) askedAt = Number(process.hrtime.bigint() / 1000n);
-      if (name.startsWith('4 ') && askedAt) { askWindows.push([askedAt, Number(process.hrtime.bigint() / 1000n)]); askedAt = 0; }
+      if (name.startsWith('4 ') && askedAt) {
+        askWindows.push([askedAt, Number(process.hrtime.bigint() / 1000n)]);
+        askedAt = 0;
+      }
       // CPU the whole process spent from the chat's arrival to its first token: wall time without the waits for a core.
       if (name.startsWith('7 ')) {
         const usNow = Number(process.hrtime.bigint() / 1000n);
@@ -67,8 +77,12 @@ function tracer() {
         }
       }
     },
-    end() { t0 = null; },
-    get path() { return t0 === null ? null : path; },
+    end() {
+      t0 = null;
+    },
+    get path() {
+      return t0 === null ? null : path;
+    },
     record(name, ms) {
       let s = stages.get(name);
       if (!s) stages.set(name, (s = { count: 0, totalMs: 0, maxMs: 0, samples: [] }));
@@ -77,15 +91,24 @@ function tracer() {
       s.totalMs += ms;
       if (ms > s.maxMs) s.maxMs = ms;
     },
-    reset: () => { stages.clear(); windows = []; arrivals = []; transportWindows = []; askWindows = []; },
+    reset: () => {
+      stages.clear();
+      windows = [];
+      arrivals = [];
+      transportWindows = [];
+      askWindows = [];
+    },
     askWindows: () => askWindows,
     transportWindows: () => transportWindows,
     windows: () => windows,
     arrivals: () => arrivals,
-    stats: () => Object.fromEntries([...stages].map(([k, { samples, ...v }]) => {
-      const sorted = [...samples].sort((a, b) => a - b);
-      return [k, { ...v, meanMs: v.totalMs / v.count, p50Ms: sorted[Math.floor(sorted.length / 2)] }];
-    })),
+    stats: () =>
+      Object.fromEntries(
+        [...stages].map(([k, { samples, ...v }]) => {
+          const sorted = [...samples].sort((a, b) => a - b);
+          return [k, { ...v, meanMs: v.totalMs / v.count, p50Ms: sorted[Math.floor(sorted.length / 2)] }];
+        }),
+      ),
   };
 }
 
@@ -94,7 +117,9 @@ function timeAsync(trace, obj, key, name) {
   const orig = obj[key];
   obj[key] = function (...args) {
     const t0 = performance.now();
-    return Promise.resolve(orig.apply(this, args)).finally(() => trace.record(typeof name === 'function' ? name(this, args) : name, performance.now() - t0));
+    return Promise.resolve(orig.apply(this, args)).finally(() =>
+      trace.record(typeof name === 'function' ? name(this, args) : name, performance.now() - t0),
+    );
   };
 }
 
@@ -121,35 +146,95 @@ function installTrace(trace) {
   const { ProjectionProgress } = dist('projections/shared/progress.js');
   const { CheckpointedSubscriber } = dist('projections/shared/checkpointed-subscriber.js');
   const { MemoryPubSub } = dist('infra/pubsub/memory.js');
-  timeAsync(trace, dist('commands/identity/admin.js'), 'updateUser', 'command updateUser (zod + readStream + fold + decide + append)');
-  timeAsync(trace, dist('commands/workspaces/workspaces.js'), 'updateWorkspace', 'command updateWorkspace (load + fold + decide + append)');
-  timeAsync(trace, SqliteEventStore.prototype, 'readStream', (_s, [stream]) => `  eventstore.readStream(${stream.split('-')[0]}-*)`);
-  timeAsync(trace, SqliteEventStore.prototype, 'appendToStream', '  eventstore.appendToStream (IMMEDIATE tx, WAL commit)');
+  timeAsync(
+    trace,
+    dist('commands/identity/admin.js'),
+    'updateUser',
+    'command updateUser (zod + readStream + fold + decide + append)',
+  );
+  timeAsync(
+    trace,
+    dist('commands/workspaces/workspaces.js'),
+    'updateWorkspace',
+    'command updateWorkspace (load + fold + decide + append)',
+  );
+  timeAsync(
+    trace,
+    SqliteEventStore.prototype,
+    'readStream',
+    (_s, [stream]) => `  eventstore.readStream(${stream.split('-')[0]}-*)`,
+  );
+  timeAsync(
+    trace,
+    SqliteEventStore.prototype,
+    'appendToStream',
+    '  eventstore.appendToStream (IMMEDIATE tx, WAL commit)',
+  );
   timeSync(trace, SqliteEventStore.prototype, 'readAllSync', 'projection: readAllSync (subscription read)');
-  timeAsync(trace, CheckpointedSubscriber.prototype, 'handleBatch', 'projection: handleBatch (apply, checkpoint, flush, publish; spans a fan-out)');
+  timeAsync(
+    trace,
+    CheckpointedSubscriber.prototype,
+    'handleBatch',
+    'projection: handleBatch (apply, checkpoint, flush, publish; spans a fan-out)',
+  );
   timeSync(trace, SqliteReadStore.prototype, 'flushNow', '  read store flush (sync)');
   timeAsync(trace, ProjectionProgress.prototype, 'waitFor', 'read-your-writes: progress.waitFor (wall)');
-  timeSync(trace, dist('projections/workspaces/queries.js'), 'workspaceAfter', 'sync: workspaceAfter (once per subscriber per event; one read shared)');
+  timeSync(
+    trace,
+    dist('projections/workspaces/queries.js'),
+    'workspaceAfter',
+    'sync: workspaceAfter (once per subscriber per event; one read shared)',
+  );
   timeSync(trace, MemoryPubSub.prototype, 'publish', 'sync: pubsub.publish');
-  timeSync(trace, dist('commands/identity/tokens.js').TokenService.prototype, 'verifyAccess', '  TokenService.verifyAccess');
+  timeSync(
+    trace,
+    dist('commands/identity/tokens.js').TokenService.prototype,
+    'verifyAccess',
+    '  TokenService.verifyAccess',
+  );
   // The chat path up to the model call (bench/chat.js --diagnose).
-  timeAsync(trace, dist('commands/chats/send.js'), 'startChat', 'chat: startChat (input, membership, quota, nextId, ChatRequested)');
+  timeAsync(
+    trace,
+    dist('commands/chats/send.js'),
+    'startChat',
+    'chat: startChat (input, membership, quota, nextId, ChatRequested)',
+  );
   timeAsync(trace, dist('commands/workspaces/workspaces.js'), 'loadWorkspace', '  chat: loadWorkspace');
   timeAsync(trace, dist('commands/chats/quota.js'), 'useChatQuota', '  chat: useChatQuota');
   timeAsync(trace, dist('commands/shared/sequence.js'), 'nextId', '  chat: nextId');
   timeAsync(trace, dist('projections/chats/queries.js'), 'lastExchanges', 'chat: lastExchanges (history)');
   timeAsync(trace, dist('commands/system/settings.js'), 'currentSetting', 'chat: currentSetting');
-  timeAsync(trace, dist('ai/prompt/assemble.js'), 'assemblePrompt', 'chat: assemblePrompt (retrieval, pinned, token counts)');
-  timeAsync(trace, dist('ai/retrieval/knowledge.js').KnowledgeService.prototype, 'search', '  chat: KnowledgeService.search');
-  timeAsync(trace, dist('ai/retrieval/knowledge.js').KnowledgeService.prototype, 'pinned', '  chat: KnowledgeService.pinned');
+  timeAsync(
+    trace,
+    dist('ai/prompt/assemble.js'),
+    'assemblePrompt',
+    'chat: assemblePrompt (retrieval, pinned, token counts)',
+  );
+  timeAsync(
+    trace,
+    dist('ai/retrieval/knowledge.js').KnowledgeService.prototype,
+    'search',
+    '  chat: KnowledgeService.search',
+  );
+  timeAsync(
+    trace,
+    dist('ai/retrieval/knowledge.js').KnowledgeService.prototype,
+    'pinned',
+    '  chat: KnowledgeService.pinned',
+  );
   // The timeline of one chat, from the SSE request's or the WebSocket message's arrival: where its time to first token goes.
   const markAfter = (obj, key, name) => {
     const orig = obj[key];
-    obj[key] = function (...args) { return Promise.resolve(orig.apply(this, args)).finally(() => trace.mark(name)); };
+    obj[key] = function (...args) {
+      return Promise.resolve(orig.apply(this, args)).finally(() => trace.mark(name));
+    };
   };
   const markBefore = (obj, key, name) => {
     const orig = obj[key];
-    obj[key] = function (...args) { trace.mark(name); return orig.apply(this, args); };
+    obj[key] = function (...args) {
+      trace.mark(name);
+      return orig.apply(this, args);
+    };
   };
   markBefore(dist('commands/chats/send.js'), 'startChat', '00 startChat called (transport done)');
   markAfter(dist('commands/workspaces/workspaces.js'), 'loadWorkspace', '0a membership checked');
@@ -166,12 +251,18 @@ function installTrace(trace) {
   const { WebSocket } = require('ws');
   const emit = WebSocket.prototype.emit;
   WebSocket.prototype.emit = function (event, data, ...rest) {
-    if (event === 'message' && this._isServer && String(data).includes('"type":"chat"')) { trace.begin('ws'); this._benchFirst = true; }
+    if (event === 'message' && this._isServer && String(data).includes('"type":"chat"')) {
+      trace.begin('ws');
+      this._benchFirst = true;
+    }
     return emit.call(this, event, data, ...rest);
   };
   const wsSend = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data, ...rest) {
-    if (trace.path === 'ws' && this._benchFirst && String(data).includes('"chat_token"')) { trace.mark('7 first token written'); this._benchFirst = false; }
+    if (trace.path === 'ws' && this._benchFirst && String(data).includes('"chat_token"')) {
+      trace.mark('7 first token written');
+      this._benchFirst = false;
+    }
     const sent = wsSend.call(this, data, ...rest);
     if (trace.path === 'ws' && String(data).includes('"chat_complete"')) trace.end();
     return sent;
@@ -181,7 +272,10 @@ function installTrace(trace) {
   OpenAiProvider.prototype.stream = async function* (...args) {
     let first = true;
     for await (const token of stream.apply(this, args)) {
-      if (first) { trace.mark('6 first token from the provider'); first = false; }
+      if (first) {
+        trace.mark('6 first token from the provider');
+        first = false;
+      }
       yield token;
     }
   };
@@ -238,8 +332,14 @@ childMain(async () => {
   const { startChronicle } = dist('app.js');
   const pino = require('pino');
   const config = loadConfig({
-    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent',
-    RATE_LIMIT_AUTH_PER_MIN: '1000000', RATE_LIMIT_API_PER_MIN: '1000000000', RATE_LIMIT_UPLOAD_PER_MIN: '1000000',
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: 'x'.repeat(32),
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_AUTH_PER_MIN: '1000000',
+    RATE_LIMIT_API_PER_MIN: '1000000000',
+    RATE_LIMIT_UPLOAD_PER_MIN: '1000000',
     ...(process.env.CHRONICLE_BENCH_LLM_UPSTREAM
       ? { LLM_PROVIDER: 'openai', OPENAI_BASE_URL: process.env.CHRONICLE_BENCH_LLM_UPSTREAM, OPENAI_API_KEY: 'bench' }
       : {}),
@@ -253,7 +353,10 @@ childMain(async () => {
         const write = res.write;
         let first = true;
         res.write = function (chunk, ...rest) {
-          if (first && String(chunk).includes('"stream"')) { trace.mark('7 first token written'); first = false; }
+          if (first && String(chunk).includes('"stream"')) {
+            trace.mark('7 first token written');
+            first = false;
+          }
           return write.call(this, chunk, ...rest);
         };
         res.on('finish', () => trace.end());
@@ -267,7 +370,17 @@ childMain(async () => {
   process.on('message', async (m) => {
     try {
       if (m.cmd === 'stats') {
-        process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: trace ? trace.stats() : {}, windows: trace ? trace.windows() : [], arrivals: trace ? trace.arrivals() : [], transportWindows: trace ? trace.transportWindows() : [], askWindows: trace ? trace.askWindows() : [] } });
+        process.send({
+          stats: {
+            memory: process.memoryUsage(),
+            cpu: process.cpuUsage(),
+            stages: trace ? trace.stats() : {},
+            windows: trace ? trace.windows() : [],
+            arrivals: trace ? trace.arrivals() : [],
+            transportWindows: trace ? trace.transportWindows() : [],
+            askWindows: trace ? trace.askWindows() : [],
+          },
+        });
       } else if (m.cmd === 'reset') {
         trace?.reset();
         process.send({ reset: true });

@@ -37,7 +37,8 @@ function listing(dir) {
 function snapshotDist() {
   if (process.env.CHRONICLE_BENCH_DIST) return process.env.CHRONICLE_BENCH_DIST;
   const source = path.join(ROOT, 'dist');
-  if (!fs.existsSync(path.join(source, 'app.js'))) throw new Error('dist/ is missing: run `npm run build` first (or `npm run bench`).');
+  if (!fs.existsSync(path.join(source, 'app.js')))
+    throw new Error('dist/ is missing: run `npm run build` first (or `npm run bench`).');
   const base = path.join(__dirname, '..', `.dist-snapshot-${process.pid}`);
   const target = path.join(base, 'dist');
   process.on('exit', () => fs.rmSync(base, { recursive: true, force: true }));
@@ -227,7 +228,10 @@ function runAsMain(run, report, { environment } = {}) {
   snapshotDist();
   const f = flags();
   const env = environment?.();
-  if (env) console.log(`node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}; ${env.commit}${env.srcDirty.length ? ` + ${env.srcDirty.length} uncommitted src/ paths` : ''}; dist built ${env.distBuiltAt}`);
+  if (env)
+    console.log(
+      `node ${env.node}, ${env.cpus} CPUs, load ${env.loadavg}, ${env.cpuPressure ?? ''}; ${env.commit}${env.srcDirty.length ? ` + ${env.srcDirty.length} uncommitted src/ paths` : ''}; dist built ${env.distBuiltAt}`,
+    );
   run(f).then(
     (r) => {
       if (env) {
@@ -236,7 +240,10 @@ function runAsMain(run, report, { environment } = {}) {
         console.log('');
       }
       console.log(report(r));
-      if (env) console.log(`load before ${env.loadavg}, after ${r.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`);
+      if (env)
+        console.log(
+          `load before ${env.loadavg}, after ${r.envAfter.loadavg} (2-core shared machine: compare ratios, not absolutes)`,
+        );
       if (f.json) fs.writeFileSync(f.json, JSON.stringify(r, null, 2));
     },
     (err) => {
@@ -247,6 +254,23 @@ function runAsMain(run, report, { environment } = {}) {
 }
 
 module.exports = {
-  ROOT, distDir, dist, snapshotDist, flags, tmpDir, rmrf, percentile, summarize, procMem, procCpuSeconds, rssSampler, fmt, table, sleep,
-  nextMessage, runChild, childMain, runAsMain,
+  ROOT,
+  distDir,
+  dist,
+  snapshotDist,
+  flags,
+  tmpDir,
+  rmrf,
+  percentile,
+  summarize,
+  procMem,
+  procCpuSeconds,
+  rssSampler,
+  fmt,
+  table,
+  sleep,
+  nextMessage,
+  runChild,
+  childMain,
+  runAsMain,
 };

@@ -14,7 +14,12 @@ function category(url) {
     return `npm:${rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`;
   }
   const d = url.indexOf('/dist/');
-  if (d >= 0) return `dist/${url.slice(d + 6).split('/').slice(0, 2).join('/')}`;
+  if (d >= 0)
+    return `dist/${url
+      .slice(d + 6)
+      .split('/')
+      .slice(0, 2)
+      .join('/')}`;
   const b = url.indexOf('/bench/');
   if (b >= 0) return `bench/${url.slice(b + 7)}`;
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/').slice(0, 2).join('/')}`;
@@ -35,7 +40,10 @@ function summarizeProfile(file, { top = 25, inclusive = [], windows = null } = {
     for (let i = 0, w = 0; i < prof.samples.length; i++) {
       t += prof.timeDeltas[i] ?? 0;
       while (w < sorted.length && sorted[w][1] < t) w++;
-      if (w < sorted.length && sorted[w][0] <= t) { samples.push(prof.samples[i]); deltas.push(prof.timeDeltas[i] ?? 0); }
+      if (w < sorted.length && sorted[w][0] <= t) {
+        samples.push(prof.samples[i]);
+        deltas.push(prof.timeDeltas[i] ?? 0);
+      }
     }
     prof.samples = samples;
     prof.timeDeltas = deltas;
@@ -79,18 +87,29 @@ function summarizeProfile(file, { top = 25, inclusive = [], windows = null } = {
   return {
     totalMs: total / 1000,
     busyMs: busy / 1000,
-    categories: sortDesc(cats).map(([k, us]) => ({ name: k, ms: us / 1000, shareOfBusy: k === '(idle)' ? null : us / busy })),
-    topFunctions: sortDesc(fns).filter(([k]) => !k.startsWith('(idle)')).slice(0, top).map(([k, us]) => ({ name: k, ms: us / 1000, shareOfBusy: us / busy })),
+    categories: sortDesc(cats).map(([k, us]) => ({
+      name: k,
+      ms: us / 1000,
+      shareOfBusy: k === '(idle)' ? null : us / busy,
+    })),
+    topFunctions: sortDesc(fns)
+      .filter(([k]) => !k.startsWith('(idle)'))
+      .slice(0, top)
+      .map(([k, us]) => ({ name: k, ms: us / 1000, shareOfBusy: us / busy })),
     inclusive: [...incl].map(([k, us]) => ({ name: k, ms: us / 1000, shareOfBusy: us / busy })),
   };
 }
 
 function formatProfile(p, { cats = 14, fns = 15 } = {}) {
   const pct = (x) => (x === null ? '' : `${(x * 100).toFixed(1)}%`.padStart(6));
-  const lines = [`busy ${p.busyMs.toFixed(0)} ms of ${p.totalMs.toFixed(0)} ms sampled; self time by package/file (share of busy):`];
-  for (const c of p.categories.filter((c) => c.name !== '(idle)').slice(0, cats)) lines.push(`  ${pct(c.shareOfBusy)}  ${c.ms.toFixed(0).padStart(7)} ms  ${c.name}`);
+  const lines = [
+    `busy ${p.busyMs.toFixed(0)} ms of ${p.totalMs.toFixed(0)} ms sampled; self time by package/file (share of busy):`,
+  ];
+  for (const c of p.categories.filter((c) => c.name !== '(idle)').slice(0, cats))
+    lines.push(`  ${pct(c.shareOfBusy)}  ${c.ms.toFixed(0).padStart(7)} ms  ${c.name}`);
   lines.push('top functions by self time:');
-  for (const f of p.topFunctions.slice(0, fns)) lines.push(`  ${pct(f.shareOfBusy)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}`);
+  for (const f of p.topFunctions.slice(0, fns))
+    lines.push(`  ${pct(f.shareOfBusy)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}`);
   if (p.inclusive.length) {
     lines.push('inclusive (synchronous stacks):');
     for (const f of p.inclusive) lines.push(`  ${pct(f.shareOfBusy)}  ${f.ms.toFixed(0).padStart(7)} ms  ${f.name}`);

@@ -11,7 +11,14 @@ function once(agent, url, { method, path, headers, body }) {
   return new Promise((resolve) => {
     const start = process.hrtime.bigint();
     const req = http.request(
-      { agent, host: url.hostname, port: url.port, method, path, headers: { ...headers, 'Content-Length': Buffer.byteLength(body ?? '') } },
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { ...headers, 'Content-Length': Buffer.byteLength(body ?? '') },
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -64,7 +71,13 @@ async function runLoad(o) {
       const end = performance.now();
       if (end < measureFrom) {
         warmupRequests++;
-        if (!ok(res) && errorSamples.length < 5) errorSamples.push({ phase: 'warmup', status: res.status, body: res.body?.slice(0, 200), error: res.error?.message });
+        if (!ok(res) && errorSamples.length < 5)
+          errorSamples.push({
+            phase: 'warmup',
+            status: res.status,
+            body: res.body?.slice(0, 200),
+            error: res.error?.message,
+          });
         continue;
       }
       if (end > measureTo) return; // finished after the window closed: not counted
@@ -73,7 +86,8 @@ async function runLoad(o) {
       statuses[key] = (statuses[key] ?? 0) + 1;
       if (!ok(res)) {
         errors++;
-        if (errorSamples.length < 5) errorSamples.push({ status: res.status, body: res.body?.slice(0, 200), error: res.error?.message });
+        if (errorSamples.length < 5)
+          errorSamples.push({ status: res.status, body: res.body?.slice(0, 200), error: res.error?.message });
       }
     }
   }

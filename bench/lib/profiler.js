@@ -10,7 +10,8 @@ const inspector = require('node:inspector');
 function profiler() {
   const session = new inspector.Session();
   session.connect();
-  const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
   return {
     async start() {
       await post('Profiler.enable');

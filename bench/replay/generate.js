@@ -52,7 +52,10 @@ function fastEventId(eventId) {
     const h = b.toString('hex', 0, 16);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
   };
-  for (const probe of [['a', 'user-1', 0], [crypto.randomUUID(), 'user-12345', 0]]) {
+  for (const probe of [
+    ['a', 'user-1', 0],
+    [crypto.randomUUID(), 'user-12345', 0],
+  ]) {
     if (v5(...probe) !== eventId(...probe)) throw new Error('fastEventId disagrees with dist eventId');
   }
   return v5;
@@ -75,13 +78,21 @@ async function generate(file, { users, updates, batch = 50_000, onProgress = () 
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
   db.pragma('locking_mode = EXCLUSIVE');
-  const insert = db.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO events (id, stream, revision, type, data, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const total = users + updates;
   // metadataFor(ctx): registration has no actor yet; updates are made by the admin (user 1).
-  const meta = (actorId, commandId) => JSON.stringify({
-    actorId, actorType: 'user', correlationId: crypto.randomUUID(), causationId: commandId,
-    ip: '127.0.0.1', userAgent: USER_AGENT, schemaVersion: SCHEMA_VERSION,
-  });
+  const meta = (actorId, commandId) =>
+    JSON.stringify({
+      actorId,
+      actorType: 'user',
+      correlationId: crypto.randomUUID(),
+      causationId: commandId,
+      ip: '127.0.0.1',
+      userAgent: USER_AGENT,
+      schemaVersion: SCHEMA_VERSION,
+    });
   const at = (i) => new Date(T0 + i * 1000).toISOString();
 
   /** Event i of the log (0-based): registrations first, then updates round-robin over the users. */
@@ -92,10 +103,22 @@ async function generate(file, { users, updates, batch = 50_000, onProgress = () 
       const userId = i + 1;
       const stream = `user-${userId}`;
       const data = {
-        userId, username: `user${userId}`, email: `user${userId}@example.com`, passwordHash: fakeArgon2(userId),
-        role: userId === 1 ? 'admin' : 'default', registeredAt: when,
+        userId,
+        username: `user${userId}`,
+        email: `user${userId}@example.com`,
+        passwordHash: fakeArgon2(userId),
+        role: userId === 1 ? 'admin' : 'default',
+        registeredAt: when,
       };
-      insert.run(v5(commandId, stream, 0), stream, 0, 'UserRegistered', JSON.stringify(data), meta(null, commandId), when);
+      insert.run(
+        v5(commandId, stream, 0),
+        stream,
+        0,
+        'UserRegistered',
+        JSON.stringify(data),
+        meta(null, commandId),
+        when,
+      );
     } else {
       const k = i - users;
       const u = k % users;
@@ -103,7 +126,15 @@ async function generate(file, { users, updates, batch = 50_000, onProgress = () 
       const userId = u + 1;
       const stream = `user-${userId}`;
       const data = { userId, changes: { dailyMessageLimit: limitFor(u, round) }, at: when };
-      insert.run(v5(commandId, stream, 0), stream, round + 1, 'UserUpdated', JSON.stringify(data), meta('1', commandId), when);
+      insert.run(
+        v5(commandId, stream, 0),
+        stream,
+        round + 1,
+        'UserUpdated',
+        JSON.stringify(data),
+        meta('1', commandId),
+        when,
+      );
     }
   }
   const insertRange = db.transaction((from, to) => {
@@ -118,7 +149,8 @@ async function generate(file, { users, updates, batch = 50_000, onProgress = () 
   db.pragma('journal_mode = WAL');
   const count = db.prepare('SELECT COUNT(*) AS n, MAX(position) AS head FROM events').get();
   db.close();
-  if (count.n !== total || count.head !== total) throw new Error(`generated ${count.n} rows up to ${count.head}, expected ${total}`);
+  if (count.n !== total || count.head !== total)
+    throw new Error(`generated ${count.n} rows up to ${count.head}, expected ${total}`);
   return { events: total, head: count.head };
 }
 

@@ -37,7 +37,9 @@ async function scan(file) {
   const t0 = performance.now();
   let events = 0;
   let check = 0;
-  for (const row of db.prepare('SELECT position, id, stream, revision, type, data, metadata, created_at FROM events ORDER BY position').iterate()) {
+  for (const row of db
+    .prepare('SELECT position, id, stream, revision, type, data, metadata, created_at FROM events ORDER BY position')
+    .iterate()) {
     const data = JSON.parse(row.data);
     const metadata = JSON.parse(row.metadata);
     check += data.userId + metadata.schemaVersion;
@@ -69,13 +71,25 @@ async function readall(file) {
 function noopStore() {
   const coll = (name) => ({
     name,
-    findOne: async () => null, find: async () => [], count: async () => 0, insertOne: async () => {},
-    updateOne: async () => ({ matched: 1, upserted: false }), updateMany: async () => ({ matched: 0 }),
-    deleteOne: async () => ({ deleted: 0 }), deleteMany: async () => ({ deleted: 0 }), ensureIndex: async () => {},
+    findOne: async () => null,
+    find: async () => [],
+    count: async () => 0,
+    insertOne: async () => {},
+    updateOne: async () => ({ matched: 1, upserted: false }),
+    updateMany: async () => ({ matched: 0 }),
+    deleteOne: async () => ({ deleted: 0 }),
+    deleteMany: async () => ({ deleted: 0 }),
+    ensureIndex: async () => {},
   });
   return {
-    collection: coll, drop: async () => {}, rename: async () => {}, listCollections: async () => [], flush: async () => {}, sync: async () => {},
-    ping: async () => {}, close: async () => {},
+    collection: coll,
+    drop: async () => {},
+    rename: async () => {},
+    listCollections: async () => [],
+    flush: async () => {},
+    sync: async () => {},
+    ping: async () => {},
+    close: async () => {},
   };
 }
 
@@ -152,7 +166,13 @@ async function rebuild(file, dir) {
   const t2 = performance.now();
   await store.close();
   return {
-    store: 'sqlite', events: r.events, position: r.position, seconds: (t2 - t0) / 1000, rebuildSeconds: (t1 - t0) / 1000, closeSeconds: (t2 - t1) / 1000, progress,
+    store: 'sqlite',
+    events: r.events,
+    position: r.position,
+    seconds: (t2 - t0) / 1000,
+    rebuildSeconds: (t1 - t0) / 1000,
+    closeSeconds: (t2 - t1) / 1000,
+    progress,
   };
 }
 
@@ -181,15 +201,24 @@ childMain(async () => {
   const cpu0 = process.cpuUsage();
   let result;
   switch (mode) {
-    case 'scan': result = await scan(file); break;
-    case 'readall': result = await readall(file); break;
-    case 'apply-noop': result = await applyNoop(file); break;
-    case 'rebuild-sqlite': result = await rebuild(file, dir); break;
+    case 'scan':
+      result = await scan(file);
+      break;
+    case 'readall':
+      result = await readall(file);
+      break;
+    case 'apply-noop':
+      result = await applyNoop(file);
+      break;
+    case 'rebuild-sqlite':
+      result = await rebuild(file, dir);
+      break;
     case 'rebuild-sqlite-deferred':
       deferRebuildFlushes();
       result = await rebuild(file, dir);
       break;
-    default: throw new Error(`unknown mode ${mode}`);
+    default:
+      throw new Error(`unknown mode ${mode}`);
   }
   const cpu = process.cpuUsage(cpu0);
   result.mode = mode;

@@ -45,8 +45,10 @@ async function verifyEventLogs(docs, total, users, problems) {
     seen[doc.id] = 1;
     // Registrations hold positions 1..users, updates the rest.
     const [type, name] = doc.id <= users ? ['UserRegistered', 'user_created'] : ['UserUpdated', 'user_updated'];
-    if ((doc.type !== type || doc.event !== name) && problems.length < 10) problems.push(`event_logs ${doc.id}: ${doc.type}/${doc.event}, expected ${type}/${name}`);
-    if (doc.metadata && 'password_hash' in doc.metadata && problems.length < 10) problems.push(`event_logs ${doc.id}: holds a password hash`);
+    if ((doc.type !== type || doc.event !== name) && problems.length < 10)
+      problems.push(`event_logs ${doc.id}: ${doc.type}/${doc.event}, expected ${type}/${name}`);
+    if (doc.metadata && 'password_hash' in doc.metadata && problems.length < 10)
+      problems.push(`event_logs ${doc.id}: holds a password hash`);
   }
   if (count !== total) problems.push(`event_logs has ${count} entries, expected ${total}`);
   return count;
@@ -65,11 +67,15 @@ async function verifyEventLogsFromTable(eventsFile, total, users, problems) {
       const id = total - i;
       const [type, name] = id <= users ? ['UserRegistered', 'user_created'] : ['UserUpdated', 'user_updated'];
       if ((e.id !== id || e.type !== type || e.event !== name || e.user_id !== 1) && problems.length < 10) {
-        problems.push(`event log ${i}: ${e.id} ${e.type}/${e.event} user ${e.user_id}, expected ${id} ${type}/${name} user 1`);
+        problems.push(
+          `event log ${i}: ${e.id} ${e.type}/${e.event} user ${e.user_id}, expected ${id} ${type}/${name} user 1`,
+        );
       }
-      if ('password_hash' in e.metadata && problems.length < 10) problems.push(`event log ${e.id}: holds a password hash`);
+      if ('password_hash' in e.metadata && problems.length < 10)
+        problems.push(`event log ${e.id}: holds a password hash`);
     });
-    if (page.results.length !== Math.min(100, total)) problems.push(`event logs page has ${page.results.length} entries`);
+    if (page.results.length !== Math.min(100, total))
+      problems.push(`event logs page has ${page.results.length} entries`);
     const created = await reader.list({ event: 'user_created' }, { limit: 10, skip: 5 });
     if (created.count !== users) problems.push(`event=user_created counts ${created.count}, expected ${users}`);
     const ids = created.results.map((e) => e.id).join(',');
@@ -106,11 +112,17 @@ async function verifyReadModels(dir, { users, updates }, { eventLogs = false, ev
       const rounds = Math.floor(updates / users) + (u < updates % users ? 1 : 0);
       const lastPos = rounds === 0 ? u + 1 : users + (rounds - 1) * users + u + 1;
       const want = {
-        _id: String(d.id), username: `user${d.id}`, role: d.id === 1 ? 'admin' : 'default', daily_message_limit: final(u), _pos: lastPos,
-        suspended: false, token_version: 0,
+        _id: String(d.id),
+        username: `user${d.id}`,
+        role: d.id === 1 ? 'admin' : 'default',
+        daily_message_limit: final(u),
+        _pos: lastPos,
+        suspended: false,
+        token_version: 0,
       };
       for (const [k, v] of Object.entries(want)) {
-        if (d[k] !== v && problems.length < 10) problems.push(`user ${d.id}: ${k} = ${JSON.stringify(d[k])}, expected ${JSON.stringify(v)}`);
+        if (d[k] !== v && problems.length < 10)
+          problems.push(`user ${d.id}: ${k} = ${JSON.stringify(d[k])}, expected ${JSON.stringify(v)}`);
       }
     }
     if (seen.size !== docs.length) problems.push(`duplicate user ids: ${docs.length - seen.size}`);
@@ -122,10 +134,20 @@ async function verifyReadModels(dir, { users, updates }, { eventLogs = false, ev
   } finally {
     await db.close();
   }
-  const eventLogEntries = eventLogs ? await verifyEventLogs(eventLogDocs(dir, problems), users + updates, users, problems) : null;
+  const eventLogEntries = eventLogs
+    ? await verifyEventLogs(eventLogDocs(dir, problems), users + updates, users, problems)
+    : null;
   const fromTable = !eventLogs && eventsFile && eventLogsFromEventStore();
   const eventLogCount = fromTable ? await verifyEventLogsFromTable(eventsFile, users + updates, users, problems) : null;
-  return { ok: problems.length === 0, store: 'sqlite', usersDocs, eventLogEntries, eventLogCount, checkpoint, problems };
+  return {
+    ok: problems.length === 0,
+    store: 'sqlite',
+    usersDocs,
+    eventLogEntries,
+    eventLogCount,
+    checkpoint,
+    problems,
+  };
 }
 
 module.exports = { verifyReadModels };

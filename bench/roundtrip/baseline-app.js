@@ -25,7 +25,12 @@ function baselineApp(dir) {
     const id = Number(req.params.id);
     const createdAt = new Date().toISOString();
     const info = insert.run(id, JSON.stringify(req.body), createdAt);
-    res.json({ id, daily_message_limit: req.body.daily_message_limit ?? null, position: Number(info.lastInsertRowid), updated_at: createdAt });
+    res.json({
+      id,
+      daily_message_limit: req.body.daily_message_limit ?? null,
+      position: Number(info.lastInsertRowid),
+      updated_at: createdAt,
+    });
   });
   return { app, db };
 }

@@ -13,7 +13,8 @@ childMain(async () => {
   });
 
   process.on('message', (m) => {
-    if (m.cmd === 'stats') process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: {} } });
+    if (m.cmd === 'stats')
+      process.send({ stats: { memory: process.memoryUsage(), cpu: process.cpuUsage(), stages: {} } });
     else if (m.cmd === 'reset') process.send({ reset: true });
     else if (m.cmd === 'stop') {
       server.closeAllConnections();

@@ -14,7 +14,9 @@
     console.error('Chronicle chat widget: the script tag has no data-embed-id.');
     return;
   }
-  var apiBase = (script.getAttribute('data-base-api-url') || new URL(script.src, location.href).origin + '/api/embed').replace(/\/+$/, '');
+  var apiBase = (
+    script.getAttribute('data-base-api-url') || new URL(script.src, location.href).origin + '/api/embed'
+  ).replace(/\/+$/, '');
   var endpoint = apiBase + '/' + encodeURIComponent(embedId);
 
   var UNREACHABLE = 'The chat could not be reached from this page. This site may not be allowed to use it.';
@@ -30,15 +32,29 @@
     var b = crypto.getRandomValues(new Uint8Array(16));
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
-    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
+    var hex = Array.prototype.map
+      .call(b, function (x) {
+        return (x + 0x100).toString(16).slice(1);
+      })
+      .join('');
+    return (
+      hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20)
+    );
   }
   function sessionId() {
     var id = null;
-    try { id = localStorage.getItem(sessionKey); } catch (e) { /* storage blocked: a session per page view */ }
+    try {
+      id = localStorage.getItem(sessionKey);
+    } catch (e) {
+      /* storage blocked: a session per page view */
+    }
     if (!id || !SESSION_ID.test(id)) {
       id = newSessionId();
-      try { localStorage.setItem(sessionKey, id); } catch (e) { /* as above */ }
+      try {
+        localStorage.setItem(sessionKey, id);
+      } catch (e) {
+        /* as above */
+      }
     }
     return id;
   }
@@ -118,7 +134,9 @@
         if (res.status === 404) return 'This chat is not available.';
         if (res.status === 403) return 'This site is not allowed to use this chat.';
         if (body && typeof body.detail === 'string') return body.detail;
-      } catch (e) { /* not JSON */ }
+      } catch (e) {
+        /* not JSON */
+      }
       return FAILED;
     });
   }
@@ -127,7 +145,10 @@
     historyLoaded = true;
     fetch(endpoint + '/' + encodeURIComponent(session) + '/', { headers: { Accept: 'application/json' } })
       .then(function (res) {
-        if (!res.ok) return errorOf(res).then(function (message) { addMessage('error', message); });
+        if (!res.ok)
+          return errorOf(res).then(function (message) {
+            addMessage('error', message);
+          });
         return res.json().then(function (chats) {
           (Array.isArray(chats) ? chats : []).forEach(function (chat) {
             addMessage('user', chat.prompt);
@@ -135,7 +156,9 @@
           });
         });
       })
-      .catch(function () { addMessage('error', UNREACHABLE); });
+      .catch(function () {
+        addMessage('error', UNREACHABLE);
+      });
   }
 
   /** Reads `data:` frames off an SSE response body as they arrive. */
@@ -151,10 +174,21 @@
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           var block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          var data = block.split('\n').filter(function (l) { return l.indexOf('data:') === 0; })
-            .map(function (l) { return l.slice(5).replace(/^ /, ''); }).join('\n');
+          var data = block
+            .split('\n')
+            .filter(function (l) {
+              return l.indexOf('data:') === 0;
+            })
+            .map(function (l) {
+              return l.slice(5).replace(/^ /, '');
+            })
+            .join('\n');
           if (!data) continue;
-          try { onFrame(JSON.parse(data)); } catch (e) { /* a malformed frame is skipped */ }
+          try {
+            onFrame(JSON.parse(data));
+          } catch (e) {
+            /* a malformed frame is skipped */
+          }
         }
         return pump();
       });
@@ -175,7 +209,10 @@
     })
       .then(function (res) {
         if (!res.ok || (res.headers.get('Content-Type') || '').indexOf('text/event-stream') !== 0) {
-          return errorOf(res).then(function (m) { addMessage('error', m); ended = true; });
+          return errorOf(res).then(function (m) {
+            addMessage('error', m);
+            ended = true;
+          });
         }
         return readFrames(res, function (frame) {
           if (frame.type === 'stream' && typeof frame.token === 'string') {
@@ -193,7 +230,9 @@
           if (!ended) addMessage('error', FAILED);
         });
       })
-      .catch(function () { addMessage('error', answer ? FAILED : UNREACHABLE); })
+      .catch(function () {
+        addMessage('error', answer ? FAILED : UNREACHABLE);
+      })
       .then(function () {
         busy = false;
         send.disabled = false;
@@ -201,7 +240,9 @@
       });
   }
 
-  bubble.addEventListener('click', function () { setOpen(panel.hidden); });
+  bubble.addEventListener('click', function () {
+    setOpen(panel.hidden);
+  });
   form.addEventListener('submit', function (event) {
     event.preventDefault();
     var message = input.value.trim();
@@ -224,7 +265,9 @@
     }
   });
 
-  function mount() { document.body.appendChild(host); }
+  function mount() {
+    document.body.appendChild(host);
+  }
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount);
 })();

@@ -28,7 +28,10 @@ export class ChainVerifier {
 
   check(event: StoredEvent): ChainBreak | null {
     if (!Number.isSafeInteger(event.position) || event.position <= this.lastPosition) {
-      return { position: event.position, reason: `out of order: position ${event.position} follows ${this.lastPosition}` };
+      return {
+        position: event.position,
+        reason: `out of order: position ${event.position} follows ${this.lastPosition}`,
+      };
     }
     if (event.hash === null) {
       if (this.chained) return { position: event.position, reason: 'has no hash, yet events before it are chained' };

@@ -10,7 +10,15 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import type { EventStore } from '../infra/eventstore/port.js';
 import type { ChainBreak } from './chain-verifier.js';
-import { EXPORT_FORMATS, type ExportFilter, type ExportFormat, exportLine, exportLines, parseBound, storedEvents } from './event-export.js';
+import {
+  EXPORT_FORMATS,
+  type ExportFilter,
+  type ExportFormat,
+  exportLine,
+  exportLines,
+  parseBound,
+  storedEvents,
+} from './event-export.js';
 import { verifyExportFile } from './verify-file.js';
 import { verifyLog } from './verify-log.js';
 
@@ -24,12 +32,21 @@ const HASH = /^[0-9a-f]{64}$/;
 export function auditCommands(program: Command, open: () => Promise<OpenedEventStore>): void {
   program
     .command('verify')
-    .description("Check the event log's hash chain (or an NDJSON export's, with --file); exits non-zero at the first event that does not match")
+    .description(
+      "Check the event log's hash chain (or an NDJSON export's, with --file); exits non-zero at the first event that does not match",
+    )
     .option('--file <file>', 'an NDJSON export to check instead of the log')
-    .option('--previous-hash <hash>', "with --file: the hash of the event before the file's first (for an export not from position 1)")
+    .option(
+      '--previous-hash <hash>',
+      "with --file: the hash of the event before the file's first (for an export not from position 1)",
+    )
     .action(async (options: { file?: string; previousHash?: string }) => {
-      if (options.previousHash !== undefined && !HASH.test(options.previousHash)) throw new Error('--previous-hash must be 64 hex characters');
-      const bar = new SingleBar({ format: 'verify [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
+      if (options.previousHash !== undefined && !HASH.test(options.previousHash))
+        throw new Error('--previous-hash must be 64 hex characters');
+      const bar = new SingleBar(
+        { format: 'verify [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left', stream: process.stderr },
+        Presets.shades_classic,
+      );
       let verdict;
       if (options.file) {
         bar.start(Math.max(1, fs.statSync(options.file).size), 0);
@@ -46,8 +63,11 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
       bar.stop();
       const { verifier } = verdict;
       if (!verdict.ok) return fail(verdict.failure, verifier.count);
-      const unhashed = verifier.unhashed > 0 ? ` (${verifier.unhashed} written before the chain began carry no hash)` : '';
-      console.log(`OK: ${verifier.count} events${unhashed}; head position ${verifier.lastPosition}, hash ${verifier.headHash ?? 'none'}`);
+      const unhashed =
+        verifier.unhashed > 0 ? ` (${verifier.unhashed} written before the chain began carry no hash)` : '';
+      console.log(
+        `OK: ${verifier.count} events${unhashed}; head position ${verifier.lastPosition}, hash ${verifier.headHash ?? 'none'}`,
+      );
     });
 
   const events = program.command('events').description('The event log as files, and live');
@@ -61,24 +81,35 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
     .option('--stream-prefix <prefix>', 'only streams whose name starts with this')
     .option('--format <format>', 'ndjson or csv', 'ndjson')
     .option('--out <file>', 'write here instead of standard output')
-    .action(async (options: { from?: string; to?: string; type?: string[]; streamPrefix?: string; format: string; out?: string }) => {
-      if (!EXPORT_FORMATS.includes(options.format as ExportFormat)) throw new Error('--format must be ndjson or csv');
-      const filter: ExportFilter = { types: options.type, streamPrefix: options.streamPrefix };
-      for (const key of ['from', 'to'] as const) {
-        const raw = options[key];
-        if (raw === undefined) continue;
-        const bound = parseBound(raw);
-        if (!bound) throw new Error(`--${key} must be a position or an ISO 8601 instant, got "${raw}"`);
-        filter[key] = bound;
-      }
-      const { store, close } = await open();
-      try {
-        const out: Writable = options.out ? fs.createWriteStream(options.out) : process.stdout;
-        await pipeline(Readable.from(exportLines(store, filter, options.format as ExportFormat)), out, { end: options.out !== undefined });
-      } finally {
-        await close();
-      }
-    });
+    .action(
+      async (options: {
+        from?: string;
+        to?: string;
+        type?: string[];
+        streamPrefix?: string;
+        format: string;
+        out?: string;
+      }) => {
+        if (!EXPORT_FORMATS.includes(options.format as ExportFormat)) throw new Error('--format must be ndjson or csv');
+        const filter: ExportFilter = { types: options.type, streamPrefix: options.streamPrefix };
+        for (const key of ['from', 'to'] as const) {
+          const raw = options[key];
+          if (raw === undefined) continue;
+          const bound = parseBound(raw);
+          if (!bound) throw new Error(`--${key} must be a position or an ISO 8601 instant, got "${raw}"`);
+          filter[key] = bound;
+        }
+        const { store, close } = await open();
+        try {
+          const out: Writable = options.out ? fs.createWriteStream(options.out) : process.stdout;
+          await pipeline(Readable.from(exportLines(store, filter, options.format as ExportFormat)), out, {
+            end: options.out !== undefined,
+          });
+        } finally {
+          await close();
+        }
+      },
+    );
 
   events
     .command('tail')
@@ -88,17 +119,25 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
       const { store, close } = await open();
       let after = await store.headPosition();
       // Each batch is read back as stored, with its hashes; a slow terminal holds the next batch back.
-      const subscription = store.subscribeToAll({ after, types: options.type }, async (batch) => {
-        const last = batch[batch.length - 1]!.position;
-        for await (const event of storedEvents(store, { from: { position: after + 1 }, to: { position: last }, types: options.type })) {
-          if (!process.stdout.write(exportLine(event, 'ndjson'))) await once(process.stdout, 'drain');
-        }
-        after = last;
-      }, (err) => {
-        console.error(err.message);
-        process.exitCode = 1;
-        void stop();
-      });
+      const subscription = store.subscribeToAll(
+        { after, types: options.type },
+        async (batch) => {
+          const last = batch[batch.length - 1]!.position;
+          for await (const event of storedEvents(store, {
+            from: { position: after + 1 },
+            to: { position: last },
+            types: options.type,
+          })) {
+            if (!process.stdout.write(exportLine(event, 'ndjson'))) await once(process.stdout, 'drain');
+          }
+          after = last;
+        },
+        (err) => {
+          console.error(err.message);
+          process.exitCode = 1;
+          void stop();
+        },
+      );
       const stop = async () => {
         await subscription.close();
         await close();

@@ -31,7 +31,8 @@ export function parseBound(raw: string): ExportBound | null {
 
 /** The store's events that pass the filter, in position order. */
 export async function* storedEvents(store: EventStore, filter: ExportFilter = {}): AsyncGenerator<StoredEvent> {
-  if (!store.readStored) throw new Error('This event store keeps no hash chain: exports and verification need the embedded (SQLite) store');
+  if (!store.readStored)
+    throw new Error('This event store keeps no hash chain: exports and verification need the embedded (SQLite) store');
   const { from, to, types, streamPrefix } = filter;
   let after = from && 'position' in from ? Math.max(0, from.position - 1) : 0;
   const fromTime = from && 'time' in from ? from.time.toISOString() : undefined;
@@ -54,8 +55,16 @@ export async function* storedEvents(store: EventStore, filter: ExportFilter = {}
 /** One export line's fields: data and metadata as JSON values (re-encoded, they are the stored text the hash covers). */
 export function exportRecord(e: StoredEvent) {
   return {
-    position: e.position, id: e.id, stream: e.stream, revision: e.revision, type: e.type, event: eventLogName(e.type),
-    data: JSON.parse(e.data) as unknown, metadata: JSON.parse(e.metadata) as unknown, time: e.time, hash: e.hash,
+    position: e.position,
+    id: e.id,
+    stream: e.stream,
+    revision: e.revision,
+    type: e.type,
+    event: eventLogName(e.type),
+    data: JSON.parse(e.data) as unknown,
+    metadata: JSON.parse(e.metadata) as unknown,
+    time: e.time,
+    hash: e.hash,
   };
 }
 
@@ -72,7 +81,11 @@ export function exportLine(e: StoredEvent, format: ExportFormat): string {
 }
 
 /** The export as text chunks, header first: pipe it (stream.Readable.from) so a slow reader holds the reading back. */
-export async function* exportLines(store: EventStore, filter: ExportFilter, format: ExportFormat): AsyncGenerator<string> {
+export async function* exportLines(
+  store: EventStore,
+  filter: ExportFilter,
+  format: ExportFormat,
+): AsyncGenerator<string> {
   if (format === 'csv') yield CSV_HEADER;
   for await (const event of storedEvents(store, filter)) yield exportLine(event, format);
 }

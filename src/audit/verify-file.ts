@@ -7,7 +7,8 @@ import readline from 'node:readline';
 import type { StoredEvent } from '../infra/eventstore/port.js';
 import { type ChainBreak, ChainVerifier } from './chain-verifier.js';
 
-export type FileVerdict = { ok: true; verifier: ChainVerifier } | { ok: false; verifier: ChainVerifier; failure: ChainBreak };
+export type FileVerdict =
+  { ok: true; verifier: ChainVerifier } | { ok: false; verifier: ChainVerifier; failure: ChainBreak };
 
 /** An export line back as the stored event: data and metadata re-encoded as they were stored (JSON.stringify). */
 function storedFromLine(line: string): StoredEvent {
@@ -16,15 +17,27 @@ function storedFromLine(line: string): StoredEvent {
     if (typeof r[k] !== 'string') throw new Error(`"${k}" is missing or not a string`);
     return r[k] as string;
   };
-  if (typeof r.position !== 'number' || typeof r.revision !== 'number') throw new Error('"position" or "revision" is missing');
+  if (typeof r.position !== 'number' || typeof r.revision !== 'number')
+    throw new Error('"position" or "revision" is missing');
   if (r.hash !== null && typeof r.hash !== 'string') throw new Error('"hash" is not a string');
   return {
-    position: r.position, id: text('id'), stream: text('stream'), revision: r.revision, type: text('type'),
-    data: JSON.stringify(r.data), metadata: JSON.stringify(r.metadata), time: text('time'), hash: r.hash as string | null,
+    position: r.position,
+    id: text('id'),
+    stream: text('stream'),
+    revision: r.revision,
+    type: text('type'),
+    data: JSON.stringify(r.data),
+    metadata: JSON.stringify(r.metadata),
+    time: text('time'),
+    hash: r.hash as string | null,
   };
 }
 
-export async function verifyExportFile(file: string, previousHash?: string, onEvent?: (bytesRead: number) => void): Promise<FileVerdict> {
+export async function verifyExportFile(
+  file: string,
+  previousHash?: string,
+  onEvent?: (bytesRead: number) => void,
+): Promise<FileVerdict> {
   const input = fs.createReadStream(file);
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   const verifier = new ChainVerifier(previousHash);
@@ -38,10 +51,21 @@ export async function verifyExportFile(file: string, previousHash?: string, onEv
         event = storedFromLine(line);
       } catch (err) {
         const position = verifier.lastPosition + 1;
-        return { ok: false, verifier, failure: { position, reason: `line ${lineNo} is not an exported event: ${(err as Error).message}` } };
+        return {
+          ok: false,
+          verifier,
+          failure: { position, reason: `line ${lineNo} is not an exported event: ${(err as Error).message}` },
+        };
       }
       if (verifier.count === 0 && previousHash === undefined && event.position !== 1) {
-        return { ok: false, verifier, failure: { position: event.position, reason: 'the file does not start at position 1: give the hash of the event before it (--previous-hash)' } };
+        return {
+          ok: false,
+          verifier,
+          failure: {
+            position: event.position,
+            reason: 'the file does not start at position 1: give the hash of the event before it (--previous-hash)',
+          },
+        };
       }
       const failure = verifier.check(event);
       if (failure) return { ok: false, verifier, failure };

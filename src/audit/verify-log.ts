@@ -3,7 +3,8 @@ import type { EventStore } from '../infra/eventstore/port.js';
 import { type ChainBreak, ChainVerifier } from './chain-verifier.js';
 import { storedEvents } from './event-export.js';
 
-export type LogVerdict = { ok: true; verifier: ChainVerifier } | { ok: false; verifier: ChainVerifier; failure: ChainBreak };
+export type LogVerdict =
+  { ok: true; verifier: ChainVerifier } | { ok: false; verifier: ChainVerifier; failure: ChainBreak };
 
 export async function verifyLog(store: EventStore, onEvent?: (position: number) => void): Promise<LogVerdict> {
   const verifier = new ChainVerifier();

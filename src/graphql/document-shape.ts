@@ -1,11 +1,22 @@
-import { type DocumentNode, type FieldNode, type FragmentDefinitionNode, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 
 /**
  * Size and depth of a parsed document, each fragment worked out once: following every spread afresh
  * costs fanout^levels on `fragment A { ...B ...B ...B }` chains. A fragment met again while it is
  * being measured (a cycle, which validation reports) counts as empty.
  */
-function measure(document: DocumentNode, ofField: (field: FieldNode, nested: number | null) => number, combine: (a: number, b: number) => number) {
+function measure(
+  document: DocumentNode,
+  ofField: (field: FieldNode, nested: number | null) => number,
+  combine: (a: number, b: number) => number,
+) {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const known = new Map<string, number>();
@@ -35,7 +46,11 @@ const operations = (document: DocumentNode) =>
 /** Fields the document's operations select, fragments counted wherever they are spread. */
 export function expandedFieldCount(document: DocumentNode): number {
   // A leaf is one field; a field with a selection is one plus what it selects.
-  const count = measure(document, (_field, nested) => 1 + (nested ?? 0), (a, b) => a + b);
+  const count = measure(
+    document,
+    (_field, nested) => 1 + (nested ?? 0),
+    (a, b) => a + b,
+  );
   return operations(document).reduce((sum, op) => sum + count(op), 0);
 }
 
@@ -44,6 +59,10 @@ export function expandedFieldCount(document: DocumentNode): number {
  * more than its deepest child; introspection fields (`__schema`, `__type`) count 0.
  */
 export function operationDepths(document: DocumentNode): { operation: OperationDefinitionNode; depth: number }[] {
-  const depth = measure(document, (field, nested) => (nested === null || field.name.value.startsWith('__') ? 0 : 1 + nested), Math.max);
+  const depth = measure(
+    document,
+    (field, nested) => (nested === null || field.name.value.startsWith('__') ? 0 : 1 + nested),
+    Math.max,
+  );
   return operations(document).map((operation) => ({ operation, depth: depth(operation) }));
 }

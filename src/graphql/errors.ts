@@ -17,21 +17,35 @@ const CODES: Record<DomainError['kind'], string> = {
 
 /** Field errors under the GraphQL names of the fields (`top_n` → `topN`). */
 const camelKeys = (errors: Record<string, string[]>) =>
-  Object.fromEntries(Object.entries(errors).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+  Object.fromEntries(
+    Object.entries(errors).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
 
 /** Domain errors keep their message and get a code (plus field errors); anything unexpected is masked. */
-export function formatError(formatted: GraphQLFormattedError, error: unknown, log: (err: unknown) => void): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: (err: unknown) => void,
+): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) {
     return {
       message: original.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: CODES[original.kind], ...(original.fieldErrors ? { fieldErrors: camelKeys(original.fieldErrors) } : {}) },
+      extensions: {
+        code: CODES[original.kind],
+        ...(original.fieldErrors ? { fieldErrors: camelKeys(original.fieldErrors) } : {}),
+      },
     };
   }
   if (original instanceof NotYetReadableError) {
-    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'NOT_YET_READABLE' } };
+    return {
+      message: original.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'NOT_YET_READABLE' },
+    };
   }
   if (original instanceof AppendTooLargeError) {
     return { message: APPEND_TOO_LARGE, path: formatted.path, extensions: { code: 'PAYLOAD_TOO_LARGE' } };

@@ -1,6 +1,19 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { type DocumentNode, GraphQLError, type GraphQLSchema, NoFragmentCyclesRule, specifiedRules, validate, type ValidationRule } from 'graphql';
-import { type ComplexityEstimator, fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  NoFragmentCyclesRule,
+  specifiedRules,
+  validate,
+  type ValidationRule,
+} from 'graphql';
+import {
+  type ComplexityEstimator,
+  fieldExtensionsEstimator,
+  getComplexity,
+  simpleEstimator,
+} from 'graphql-query-complexity';
 import { expandedFieldCount, operationDepths } from './document-shape.js';
 
 /** `workspaces { threads { ... } users { ... } }` is depth 3; nothing the API offers needs more than 8. */
@@ -34,9 +47,12 @@ const estimators: ComplexityEstimator[] = [fieldExtensionsEstimator(), simpleEst
 
 /** Refused for what it asks, not for a fault of the server: a 400 over HTTP (Apollo's default for an error in a plugin is 500). */
 const tooComplex = (max: number, actual: number) =>
-  new GraphQLError(`Query is too complex: ${actual} (at most ${max}).`, { extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } } });
+  new GraphQLError(`Query is too complex: ${actual} (at most ${max}).`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+  });
 
-const tooLarge = (message: string) => new GraphQLError(message, { extensions: { code: 'QUERY_TOO_LARGE', http: { status: 400 } } });
+const tooLarge = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'QUERY_TOO_LARGE', http: { status: 400 } } });
 
 /** The error for a parsed document selecting too many fields, or null. */
 export function tooManyFields(document: DocumentNode): GraphQLError | null {
@@ -52,15 +68,18 @@ export function queryTooLong(query: unknown): GraphQLError | null {
 }
 
 /** Complexity of a list field: its `limit` argument (or a typical page) times each element's cost. */
-export const listComplexity = (typicalSize: number) =>
+export const listComplexity =
+  (typicalSize: number) =>
   ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
-    (typeof args.limit === 'number' && args.limit > 0 ? Math.min(args.limit, 1000) : typicalSize) * Math.max(1, childComplexity);
+    (typeof args.limit === 'number' && args.limit > 0 ? Math.min(args.limit, 1000) : typicalSize) *
+    Math.max(1, childComplexity);
 
 /** A list field whose `search` argument (or, with `always`, every call) scans its collection. */
 export const searchListComplexity = (typicalSize: number, always = false) => {
   const list = listComplexity(typicalSize);
   return (options: { args: Record<string, unknown>; childComplexity: number }) =>
-    list(options) + (always || (typeof options.args.search === 'string' && options.args.search !== '') ? SEARCH_COMPLEXITY : 0);
+    list(options) +
+    (always || (typeof options.args.search === 'string' && options.args.search !== '') ? SEARCH_COMPLEXITY : 0);
 };
 
 /**
@@ -73,7 +92,11 @@ export const depthRule: ValidationRule = (context) => {
   if (validate(context.getSchema(), document, [NoFragmentCyclesRule]).length) return {};
   for (const { operation, depth } of operationDepths(document)) {
     if (depth > MAX_DEPTH) {
-      context.reportError(new GraphQLError(`'${operation.name?.value ?? ''}' exceeds maximum operation depth of ${MAX_DEPTH}`, { nodes: [operation] }));
+      context.reportError(
+        new GraphQLError(`'${operation.name?.value ?? ''}' exceeds maximum operation depth of ${MAX_DEPTH}`, {
+          nodes: [operation],
+        }),
+      );
     }
   }
   return {};
@@ -83,10 +106,21 @@ export const depthRule: ValidationRule = (context) => {
  * The complexity error for an operation, or null. It depends on the variables, so it is computed once
  * they are known; variables that do not fit the operation are left for execution to report as bad input.
  */
-export function complexityError(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null) {
+export function complexityError(
+  schema: GraphQLSchema,
+  query: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName?: string | null,
+) {
   let complexity: number;
   try {
-    complexity = getComplexity({ schema, query, variables: variables ?? {}, operationName: operationName ?? undefined, estimators });
+    complexity = getComplexity({
+      schema,
+      query,
+      variables: variables ?? {},
+      operationName: operationName ?? undefined,
+      estimators,
+    });
   } catch {
     return null;
   }
@@ -99,7 +133,12 @@ export function complexityError(schema: GraphQLSchema, query: DocumentNode, vari
  */
 const byDocument = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
 
-export function cachedComplexityError(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown> | undefined, operationName?: string | null) {
+export function cachedComplexityError(
+  schema: GraphQLSchema,
+  query: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName?: string | null,
+) {
   if (variables && Object.keys(variables).length) return complexityError(schema, query, variables, operationName);
   let byOperation = byDocument.get(query);
   if (!byOperation) byDocument.set(query, (byOperation = new Map()));

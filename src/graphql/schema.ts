@@ -13,5 +13,19 @@ import { AuditResolver } from './system/audit-resolver.js';
 import { WorkspaceResolver } from './workspaces/resolver.js';
 
 export function buildChronicleSchema(pubsub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: [IdentityResolver, WorkspaceResolver, SystemResolver, AuditResolver, AccessResolver, EmbedResolver, DocumentResolver, WorkspaceDocumentsResolver, ChatResolver], validate: false, pubSub: typeGraphqlPubSub(pubsub) });
+  return buildSchema({
+    resolvers: [
+      IdentityResolver,
+      WorkspaceResolver,
+      SystemResolver,
+      AuditResolver,
+      AccessResolver,
+      EmbedResolver,
+      DocumentResolver,
+      WorkspaceDocumentsResolver,
+      ChatResolver,
+    ],
+    validate: false,
+    pubSub: typeGraphqlPubSub(pubsub),
+  });
 }

@@ -92,8 +92,13 @@ export class BackgroundCheckpointer {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        driver: require.resolve('better-sqlite3'), file, gate,
-        checkpointFrames: CHECKPOINT_FRAMES, restartFrames: RESTART_FRAMES, forceRestartFrames: FORCE_RESTART_FRAMES, idleMs: IDLE_MS,
+        driver: require.resolve('better-sqlite3'),
+        file,
+        gate,
+        checkpointFrames: CHECKPOINT_FRAMES,
+        restartFrames: RESTART_FRAMES,
+        forceRestartFrames: FORCE_RESTART_FRAMES,
+        idleMs: IDLE_MS,
         retryMs: CHECKPOINT_INTERVAL_MS,
       },
     });

@@ -8,7 +8,10 @@ import { CheckpointedSubscriber } from '../projections/shared/checkpointed-subsc
 /** The reactor's own read model: the stored file of every document not yet deleted, by workspace. */
 export const STORED_FILES = 'stored_files';
 
-interface StoredFile extends Doc { workspaceId: number; storedName: string }
+interface StoredFile extends Doc {
+  workspaceId: number;
+  storedName: string;
+}
 
 /**
  * Removes the stored file of each deleted document, and of every document of a deleted workspace
@@ -18,7 +21,11 @@ interface StoredFile extends Doc { workspaceId: number; storedName: string }
  * deletions it had not finished; removing a file already gone is no error, so a redelivery is harmless.
  */
 export function fileCleanupReactor(
-  store: EventStore, checkpoints: Collection, storedFiles: Collection, files: Pick<FileStore, 'remove'>, onError: (err: Error) => void,
+  store: EventStore,
+  checkpoints: Collection,
+  storedFiles: Collection,
+  files: Pick<FileStore, 'remove'>,
+  onError: (err: Error) => void,
 ) {
   const known = storedFiles as Collection<StoredFile>;
   const subscriber = new CheckpointedSubscriber({

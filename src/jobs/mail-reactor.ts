@@ -6,7 +6,13 @@ import type { Collection } from '../infra/readstore/port.js';
 import { CheckpointedSubscriber } from '../projections/shared/checkpointed-subscriber.js';
 
 /** Sends the password-reset mail for each PasswordResetRequested, re-deriving the token from the event id. */
-export function mailReactor(store: EventStore, checkpoints: Collection, tokens: TokenService, mailer: Mailer, onError: (err: Error) => void) {
+export function mailReactor(
+  store: EventStore,
+  checkpoints: Collection,
+  tokens: TokenService,
+  mailer: Mailer,
+  onError: (err: Error) => void,
+) {
   return new CheckpointedSubscriber({
     name: 'reactor-mail',
     store,

@@ -12,7 +12,8 @@ export function parseBatchSize(value: string): number {
 
 /** A copy onto itself would find every event already there: say so instead. */
 export function assertOtherStore(to: string, from: string): void {
-  const file = (url: string) => (url.startsWith('sqlite:') ? `sqlite:${path.resolve(url.slice('sqlite:'.length))}` : url);
+  const file = (url: string) =>
+    url.startsWith('sqlite:') ? `sqlite:${path.resolve(url.slice('sqlite:'.length))}` : url;
   if (file(to) === file(from)) throw new Error(`The target ${to} is the configured event store itself.`);
 }
 
@@ -25,7 +26,10 @@ export async function migrateWithProgress(source: EventStore, target: EventStore
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const bar = new SingleBar({ format: 'migrate [{bar}] {percentage}% | {events} events | position {value}/{total} | {eta_formatted} left' }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: 'migrate [{bar}] {percentage}% | {events} events | position {value}/{total} | {eta_formatted} left' },
+    Presets.shades_classic,
+  );
   const started = Date.now();
   try {
     bar.start(Math.max(1, await source.headPosition()), 0, { events: 0 });
@@ -44,7 +48,9 @@ export async function migrateWithProgress(source: EventStore, target: EventStore
       console.log(`Stopped after copying ${result.copied} events${resumed}; run the same command again to go on.`);
       process.exitCode = 130;
     } else {
-      console.log(`Copied ${result.copied} events${resumed} in ${seconds.toFixed(1)} s, up to source position ${result.position}. Run chronicle replay against the new stores next.`);
+      console.log(
+        `Copied ${result.copied} events${resumed} in ${seconds.toFixed(1)} s, up to source position ${result.position}. Run chronicle replay against the new stores next.`,
+      );
     }
   } finally {
     bar.stop();

@@ -63,8 +63,12 @@ const describe = (e: RecordedEvent) => `${e.type} ${e.id} at ${e.streamName}@${e
 /** The same event as the copy writes it: everything but the position, which each store assigns. */
 function sameEvent(copy: RecordedEvent, original: RecordedEvent): boolean {
   return (
-    copy.id === original.id && copy.type === original.type && copy.streamName === original.streamName &&
-    copy.revision === original.revision && isDeepStrictEqual(copy.data, original.data) && isDeepStrictEqual(copy.metadata, original.metadata)
+    copy.id === original.id &&
+    copy.type === original.type &&
+    copy.streamName === original.streamName &&
+    copy.revision === original.revision &&
+    isDeepStrictEqual(copy.data, original.data) &&
+    isDeepStrictEqual(copy.metadata, original.metadata)
   );
 }
 
@@ -72,7 +76,11 @@ function sameEvent(copy: RecordedEvent, original: RecordedEvent): boolean {
  * Walks the target's log beside the source's: every target event must be the source's event at the
  * same place. Answers how many there are and the source position of the last one (0 when empty).
  */
-async function copiedPrefix(source: EventStore, target: EventStore, batchSize: number): Promise<{ events: number; position: number }> {
+async function copiedPrefix(
+  source: EventStore,
+  target: EventStore,
+  batchSize: number,
+): Promise<{ events: number; position: number }> {
   const originals = eventsOf(source, batchSize);
   let events = 0;
   let position = 0;
@@ -80,7 +88,9 @@ async function copiedPrefix(source: EventStore, target: EventStore, batchSize: n
     const next = await originals.next();
     if (next.done) throw new ForeignEventsError(`${describe(copy)} is beyond the end of the source's log`);
     if (!sameEvent(copy, next.value)) {
-      throw new ForeignEventsError(`event ${events + 1} is ${describe(copy)} where the source has ${describe(next.value)}`);
+      throw new ForeignEventsError(
+        `event ${events + 1} is ${describe(copy)} where the source has ${describe(next.value)}`,
+      );
     }
     events += 1;
     position = next.value.position;
@@ -89,7 +99,13 @@ async function copiedPrefix(source: EventStore, target: EventStore, batchSize: n
   return { events, position };
 }
 
-const toAppend = (e: RecordedEvent): EventToAppend => ({ id: e.id, type: e.type, data: e.data, metadata: e.metadata, createdAt: e.createdAt });
+const toAppend = (e: RecordedEvent): EventToAppend => ({
+  id: e.id,
+  type: e.type,
+  data: e.data,
+  metadata: e.metadata,
+  createdAt: e.createdAt,
+});
 
 /** Consecutive events of one stream go in one append: fewer round trips, the global order kept. */
 function runsOfOneStream(batch: readonly RecordedEvent[]): RecordedEvent[][] {
@@ -102,7 +118,11 @@ function runsOfOneStream(batch: readonly RecordedEvent[]): RecordedEvent[][] {
   return runs;
 }
 
-export async function copyEventLog(source: EventStore, target: EventStore, options: CopyOptions = {}): Promise<CopyResult> {
+export async function copyEventLog(
+  source: EventStore,
+  target: EventStore,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
   const head = await source.headPosition();
   const prefix = await copiedPrefix(source, target, batchSize);
@@ -119,9 +139,15 @@ export async function copyEventLog(source: EventStore, target: EventStore, optio
     for (const run of runsOfOneStream(batch)) {
       const first = run[0]!;
       const last = run[run.length - 1]!;
-      const result = await target.appendToStream(first.streamName, run.map(toAppend), first.revision === 0 ? 'no_stream' : first.revision - 1);
+      const result = await target.appendToStream(
+        first.streamName,
+        run.map(toAppend),
+        first.revision === 0 ? 'no_stream' : first.revision - 1,
+      );
       if (result.nextExpectedRevision !== last.revision) {
-        throw new Error(`${first.streamName} reached revision ${result.nextExpectedRevision} in the target, not ${last.revision} as in the source`);
+        throw new Error(
+          `${first.streamName} reached revision ${result.nextExpectedRevision} in the target, not ${last.revision} as in the source`,
+        );
       }
     }
     copied += batch.length;

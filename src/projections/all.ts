@@ -13,8 +13,17 @@ import { workspacesProjection } from './workspaces/projection.js';
 
 /** Every projection there is, in the order they are applied. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
-  usersProjection, settingsProjection, workspacesProjection, threadsProjection, documentsProjection, chatsProjection,
-  apiKeysProjection, invitesProjection, embedConfigsProjection, embedChatsProjection, eventLogsProjection,
+  usersProjection,
+  settingsProjection,
+  workspacesProjection,
+  threadsProjection,
+  documentsProjection,
+  chatsProjection,
+  apiKeysProjection,
+  invitesProjection,
+  embedConfigsProjection,
+  embedChatsProjection,
+  eventLogsProjection,
 ];
 
 /** Where event logs are read: the `event_logs` projection's archive, or the event store's own table (embedded SQLite). */

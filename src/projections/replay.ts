@@ -13,7 +13,8 @@ const REBUILD_SUFFIX = '__rebuild';
 /** The read store seen through other collection names: projections write into fresh collections unaware. */
 function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
   return {
-    collection: <T extends Doc>(name: string, options?: CollectionOptions): Collection<T> => db.collection<T>(names.get(name) ?? name, options),
+    collection: <T extends Doc>(name: string, options?: CollectionOptions): Collection<T> =>
+      db.collection<T>(names.get(name) ?? name, options),
     create: (name) => db.create(names.get(name) ?? name),
     drop: (name) => db.drop(names.get(name) ?? name),
     rename: (from, to) => db.rename(names.get(from) ?? from, names.get(to) ?? to),
@@ -25,7 +26,10 @@ function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
   };
 }
 
-export interface ReplayResult { events: number; position: number }
+export interface ReplayResult {
+  events: number;
+  position: number;
+}
 
 /**
  * Rebuilds every read model from the whole event log into fresh collections, then switches them in
@@ -92,7 +96,13 @@ async function rebuild(
   await leaseSeen;
   // Rebuilt past every event: whatever the runner was stuck on applies now.
   await switchOver(db, names, async () => {
-    await db.collection(CHECKPOINTS).updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { position }, $unset: { fenced: '', failure: '' } }, { upsert: true });
+    await db
+      .collection(CHECKPOINTS)
+      .updateOne(
+        { _id: PROJECTIONS_CHECKPOINT },
+        { $set: { position }, $unset: { fenced: '', failure: '' } },
+        { upsert: true },
+      );
   });
   return { events, position };
 }

@@ -23,7 +23,11 @@ const describe = (f: StoredFailure) => `${f.error} (event ${f.position}, ${f.eve
  * separate process (the CLI) can tell while the server runs. The projections share one checkpoint: they
  * apply the log together, in order, and all wait while one of them fails.
  */
-export async function subscribersStatus(store: EventStore, db: ReadStore, projections: readonly Projection[]): Promise<SubscriberStatus[]> {
+export async function subscribersStatus(
+  store: EventStore,
+  db: ReadStore,
+  projections: readonly Projection[],
+): Promise<SubscriberStatus[]> {
   const checkpoints = db.collection(CHECKPOINTS);
   const [head, docs, { failure, counts }] = await Promise.all([
     store.headPosition().catch(() => null),
@@ -38,7 +42,11 @@ export async function subscribersStatus(store: EventStore, db: ReadStore, projec
     checkpoint: shared,
     lag: lagOf(shared),
     failures: counts[p.name] ?? 0,
-    lastError: !failure ? null : failure.projection === p.name ? describe(failure) : `waiting: projection ${failure.projection} fails on event ${failure.position}`,
+    lastError: !failure
+      ? null
+      : failure.projection === p.name
+        ? describe(failure)
+        : `waiting: projection ${failure.projection} fails on event ${failure.position}`,
   }));
   for (const doc of docs) {
     if (doc._id === PROJECTIONS_CHECKPOINT) continue;

@@ -10,7 +10,11 @@ type Step = { live: string; fresh: string; moved: 'live' | 'both' };
  * every live collection back as it was: the old read models keep serving with their own checkpoint.
  * Every collection named, live and rebuilt, must exist (MongoDB renames only a collection that exists).
  */
-export async function switchOver(db: ReadStore, fresh: ReadonlyMap<string, string>, commit: () => Promise<void>): Promise<void> {
+export async function switchOver(
+  db: ReadStore,
+  fresh: ReadonlyMap<string, string>,
+  commit: () => Promise<void>,
+): Promise<void> {
   const done: Step[] = [];
   try {
     for (const [live, rebuilt] of fresh) {
@@ -23,7 +27,10 @@ export async function switchOver(db: ReadStore, fresh: ReadonlyMap<string, strin
     await commit();
   } catch (err) {
     await rollBack(db, done).catch((undo: unknown) => {
-      throw new AggregateError([err, undo], `Switching to the rebuilt read models failed, and so did putting the old ones back: ${String(undo)}`);
+      throw new AggregateError(
+        [err, undo],
+        `Switching to the rebuilt read models failed, and so did putting the old ones back: ${String(undo)}`,
+      );
     });
     throw err;
   }

@@ -18,7 +18,10 @@ const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
 const typingChannel = (workspaceId: number) => `chronicle.chat-typing.${workspaceId}`;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
-interface TypingNotice { userId: number; typing: boolean }
+interface TypingNotice {
+  userId: number;
+  typing: boolean;
+}
 
 interface Connection {
   ws: WebSocket;
@@ -55,7 +58,10 @@ function decodedSlug(slug: string): string | null {
 
 export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: string) => void) {
   /** Per workspace with sockets here: its connections, those still in the handshake, and the typing subscription. */
-  const rooms = new Map<number, { connections: Set<Connection>; joining: number; unsubscribe: Promise<() => Promise<void>> }>();
+  const rooms = new Map<
+    number,
+    { connections: Set<Connection>; joining: number; unsubscribe: Promise<() => Promise<void>> }
+  >();
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -81,7 +87,11 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
         })
         .catch((err) => {
           if (!(err instanceof DomainError)) log(err, 'chat socket handshake failed');
-          done(false, err instanceof DomainError ? 401 : 500, err instanceof DomainError ? 'Unauthorized' : 'Internal Server Error');
+          done(
+            false,
+            err instanceof DomainError ? 401 : 500,
+            err instanceof DomainError ? 'Unauthorized' : 'Internal Server Error',
+          );
         });
     },
   });
@@ -93,7 +103,8 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
       // Relayed one notice after another (in order), each to those who are members still.
       let relaying = Promise.resolve();
       const unsubscribe = deps.pubsub.subscribe(typingChannel(workspaceId), (message) => {
-        relaying = relaying.then(() => relayTyping(workspaceId, connections, message as TypingNotice))
+        relaying = relaying
+          .then(() => relayTyping(workspaceId, connections, message as TypingNotice))
           .catch((err) => log(err, 'typing relay failed'));
       });
       rooms.set(workspaceId, (room = { connections, joining: 0, unsubscribe }));
@@ -107,7 +118,8 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
     if (!others.length) return;
     const workspace = await workspaceAfter(deps.db, workspaceId, deps.progress.position);
     for (const other of others) {
-      if (seenBy(other.actor, workspace)) send(other, { type: 'typing', user_id: notice.userId, typing: notice.typing });
+      if (seenBy(other.actor, workspace))
+        send(other, { type: 'typing', user_id: notice.userId, typing: notice.typing });
       else shutOut(other);
     }
   }
@@ -136,8 +148,13 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
 
   wss.on('connection', (ws: WebSocket, req: Verified) => {
     const conn: Connection = {
-      ws, actor: req.chronicle!.session.actor, session: req.chronicle!.session, workspace: req.chronicle!.workspace,
-      ip: clientAddress(req), userAgent: req.headers['user-agent'] ?? null, running: new Set(),
+      ws,
+      actor: req.chronicle!.session.actor,
+      session: req.chronicle!.session,
+      workspace: req.chronicle!.workspace,
+      ip: clientAddress(req),
+      userAgent: req.headers['user-agent'] ?? null,
+      running: new Set(),
     };
     join(conn);
     ws.on('close', () => leave(conn));
@@ -169,13 +186,26 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
       case 'chat':
         return chat(conn, message);
       case 'typing':
-        if (typeof message.typing !== 'boolean') return send(conn, { type: 'error', error: 'typing must be true or false.' });
-        return deps.pubsub.publish(typingChannel(conn.workspace.id), { userId: conn.actor.userId, typing: message.typing } satisfies TypingNotice);
+        if (typeof message.typing !== 'boolean')
+          return send(conn, { type: 'error', error: 'typing must be true or false.' });
+        return deps.pubsub.publish(typingChannel(conn.workspace.id), {
+          userId: conn.actor.userId,
+          typing: message.typing,
+        } satisfies TypingNotice);
       case 'feedback':
         try {
-          const { chatId, position } = await giveFeedback(deps.store, { chat_id: message.chat_id, feedback: message.feedback, comment: message.comment }, contextOf(conn));
+          const { chatId, position } = await giveFeedback(
+            deps.store,
+            { chat_id: message.chat_id, feedback: message.feedback, comment: message.comment },
+            contextOf(conn),
+          );
           await settled(deps, position);
-          return send(conn, { type: 'feedback_saved', chat_id: chatId, feedback: message.feedback, comment: message.comment ?? null });
+          return send(conn, {
+            type: 'feedback_saved',
+            chat_id: chatId,
+            feedback: message.feedback,
+            comment: message.comment ?? null,
+          });
         } catch (err) {
           return refuse(conn, err);
         }
@@ -192,9 +222,17 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
     if (conn.ws.readyState !== conn.ws.OPEN) controller.abort();
     let started;
     try {
-      started = await startChat(deps, {
-        message: message.message, workspace_slug: conn.workspace.slug, mode: message.mode, thread_id: message.thread_id, attachments: message.attachments,
-      }, contextOf(conn));
+      started = await startChat(
+        deps,
+        {
+          message: message.message,
+          workspace_slug: conn.workspace.slug,
+          mode: message.mode,
+          thread_id: message.thread_id,
+          attachments: message.attachments,
+        },
+        contextOf(conn),
+      );
     } catch (err) {
       conn.running.delete(controller);
       return refuse(conn, err, id);
@@ -205,8 +243,12 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
       await settled(deps, answer.position);
       send(conn, { type: 'chat_complete', id, chat_id: answer.chatId });
     } catch (err) {
-      const failure = err instanceof ChatFailure ? err
-        : err instanceof NotYetReadableError ? new ChatFailure(err.message, started.chatId) : new ChatFailure(INTERNAL_FAILURE, started.chatId, err);
+      const failure =
+        err instanceof ChatFailure
+          ? err
+          : err instanceof NotYetReadableError
+            ? new ChatFailure(err.message, started.chatId)
+            : new ChatFailure(INTERNAL_FAILURE, started.chatId, err);
       if (failure.cause) log(failure.cause, 'chat failed');
       send(conn, { type: 'error', id, error: failure.message });
     } finally {
@@ -216,16 +258,28 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
 
   /** A refusal (validation, limit, permission) as an error frame; anything unexpected is logged and masked. */
   function refuse(conn: Connection, err: unknown, id?: string) {
-    if (err instanceof NotYetReadableError) return send(conn, { type: 'error', ...(id ? { id } : {}), error: err.message });
+    if (err instanceof NotYetReadableError)
+      return send(conn, { type: 'error', ...(id ? { id } : {}), error: err.message });
     if (!(err instanceof DomainError)) {
       log(err, 'chat socket command failed');
       return send(conn, { type: 'error', ...(id ? { id } : {}), error: INTERNAL_ERROR });
     }
-    send(conn, { type: 'error', ...(id ? { id } : {}), error: err.message, ...(err.fieldErrors ? { field_errors: err.fieldErrors } : {}) });
+    send(conn, {
+      type: 'error',
+      ...(id ? { id } : {}),
+      error: err.message,
+      ...(err.fieldErrors ? { field_errors: err.fieldErrors } : {}),
+    });
   }
 
   function contextOf(conn: Connection): CommandContext {
-    return commandContextFor({ actor: conn.actor, requestId: `ws-${randomUUID()}`, idempotencyKey: null, ip: conn.ip, userAgent: conn.userAgent });
+    return commandContextFor({
+      actor: conn.actor,
+      requestId: `ws-${randomUUID()}`,
+      idempotencyKey: null,
+      ip: conn.ip,
+      userAgent: conn.userAgent,
+    });
   }
 
   return {

@@ -8,8 +8,10 @@ import type { WebSocketServer } from 'ws';
 export function routeUpgrades(server: Server, routes: Record<string, WebSocketServer>): void {
   server.on('upgrade', (req, socket, head) => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
-    const wss = routes[pathname] ?? routes[pathname.replace(/\/$/, '')]
-      ?? Object.entries(routes).find(([key]) => key.endsWith('*') && pathname.startsWith(key.slice(0, -1)))?.[1];
+    const wss =
+      routes[pathname] ??
+      routes[pathname.replace(/\/$/, '')] ??
+      Object.entries(routes).find(([key]) => key.endsWith('*') && pathname.startsWith(key.slice(0, -1)))?.[1];
     if (!wss) {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;

@@ -13,8 +13,10 @@ const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.jso
 
 /** Asset name (as served) → file in swagger-ui-dist. A fixed list: no request path reaches the filesystem. */
 const ASSETS: Record<string, string> = Object.fromEntries(
-  ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png']
-    .map((name) => [name, path.join(SWAGGER_UI_DIR, name)]),
+  ['swagger-ui.css', 'swagger-ui-bundle.js', 'favicon-32x32.png', 'favicon-16x16.png'].map((name) => [
+    name,
+    path.join(SWAGGER_UI_DIR, name),
+  ]),
 );
 
 // Swagger UI's start-up is a served file, not an inline <script>, so `script-src 'self'` allows it.

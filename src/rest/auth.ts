@@ -33,7 +33,10 @@ export function authenticator({ store, readUser, tokens }: CommandDeps): Request
       if (!claims) return done(null, false);
       const bearer = bearerOf(req.headers.authorization);
       if (bearer) verified.add(bearer, claims, payload as { exp?: unknown; nbf?: unknown });
-      actorFromClaims(readUser, claims).then((actor) => done(null, actor), (err) => (err instanceof DomainError ? done(null, false) : done(err)));
+      actorFromClaims(readUser, claims).then(
+        (actor) => done(null, actor),
+        (err) => (err instanceof DomainError ? done(null, false) : done(err)),
+      );
     },
   );
 
@@ -47,19 +50,25 @@ export function authenticator({ store, readUser, tokens }: CommandDeps): Request
     const bearer = bearerOf(header);
     if (!bearer) return refuse();
     if (isKeyToken(bearer)) {
-      actorFromApiKey(store, bearer).then(({ keyId: _keyId, ...actor }) => {
-        req.actor = actor;
-        next();
-      }, (err) => (err instanceof DomainError ? refuse() : next(err)));
+      actorFromApiKey(store, bearer).then(
+        ({ keyId: _keyId, ...actor }) => {
+          req.actor = actor;
+          next();
+        },
+        (err) => (err instanceof DomainError ? refuse() : next(err)),
+      );
       return;
     }
     // A token passport-jwt already accepted skips the signature check; the user is looked up as always.
     const claims = verified.get(bearer, Date.now());
     if (claims) {
-      actorFromClaims(readUser, claims).then((actor) => {
-        req.actor = actor;
-        next();
-      }, (err) => (err instanceof DomainError ? refuse() : next(err)));
+      actorFromClaims(readUser, claims).then(
+        (actor) => {
+          req.actor = actor;
+          next();
+        },
+        (err) => (err instanceof DomainError ? refuse() : next(err)),
+      );
       return;
     }
     const attempt = Object.create(strategy) as StrategyRun;
@@ -118,9 +127,12 @@ interface StrategyRun {
   error(err: unknown): void;
 }
 
-export const requireAuth: RequestHandler = (req, _res, next) => next(req.actor ? undefined : unauthorized(NO_CREDENTIALS));
+export const requireAuth: RequestHandler = (req, _res, next) =>
+  next(req.actor ? undefined : unauthorized(NO_CREDENTIALS));
 
-export const requireRole = (...roles: Role[]): RequestHandler => (req, _res, next) => {
-  if (!req.actor) return next(unauthorized(NO_CREDENTIALS));
-  next(roles.includes(req.actor.role) ? undefined : forbidden());
-};
+export const requireRole =
+  (...roles: Role[]): RequestHandler =>
+  (req, _res, next) => {
+    if (!req.actor) return next(unauthorized(NO_CREDENTIALS));
+    next(roles.includes(req.actor.role) ? undefined : forbidden());
+  };

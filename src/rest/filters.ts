@@ -28,13 +28,18 @@ function convert(type: FieldType, raw: string): unknown {
 }
 
 /** Own keys only: a parameter named `constructor` or `toString` must not find Object.prototype's member. */
-const own = <T>(record: Record<string, T>, key: string): T | undefined => (Object.hasOwn(record, key) ? record[key] : undefined);
+const own = <T>(record: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
 
 /**
  * Django-style filters from the query string: `field=value`, `field__gte`, `__lte`, `__gt`, `__lt`,
  * `__in` (comma list) and `__icontains`, for the fields a list allows. Other parameters are ignored.
  */
-export function lookupFilter(req: Request, fields: Record<string, FieldType>, rename: Record<string, string> = {}): Filter {
+export function lookupFilter(
+  req: Request,
+  fields: Record<string, FieldType>,
+  rename: Record<string, string> = {},
+): Filter {
   const filter: Filter = {};
   const errors: FieldErrors = {};
   for (const [param, rawValue] of Object.entries(req.query)) {
@@ -49,7 +54,8 @@ export function lookupFilter(req: Request, fields: Record<string, FieldType>, re
       else if (lookup === 'icontains') clause.$regex = containsPattern(rawValue, param);
       else clause[`$${lookup}`] = convert(type, rawValue);
     } catch (err) {
-      const messages = err instanceof DomainError ? Object.values(err.fieldErrors ?? {}).flat() : [(err as Error).message];
+      const messages =
+        err instanceof DomainError ? Object.values(err.fieldErrors ?? {}).flat() : [(err as Error).message];
       (errors[param] ??= []).push(...messages);
     }
   }

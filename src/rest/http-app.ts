@@ -24,7 +24,10 @@ import { userRoutes } from './routes/users.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
 /** GraphQL over HTTP, built by the GraphQL module: its browser explorer (mounted at the root) and its API (at /graphql). */
-export interface GraphQLHttp { explorer: RequestHandler; api: RequestHandler }
+export interface GraphQLHttp {
+  explorer: RequestHandler;
+  api: RequestHandler;
+}
 
 /** The HTTP face: REST under /api and /api/v1, GraphQL and its explorer on /graphql, health and metrics. */
 export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, environment: string) {

@@ -1,7 +1,10 @@
 import type { Request, Response } from 'express';
 import { invalid } from '../domain/shared/errors.js';
 
-export interface Page { limit?: number; offset: number }
+export interface Page {
+  limit?: number;
+  offset: number;
+}
 
 const MAX_LIMIT = 1000;
 
@@ -51,4 +54,7 @@ export function sendPage<T>(req: Request, res: Response, page: Page, results: T[
 }
 
 /** skip/limit for the read store. */
-export const findWindow = (page: Page) => ({ skip: page.offset, ...(page.limit !== undefined ? { limit: page.limit } : {}) });
+export const findWindow = (page: Page) => ({
+  skip: page.offset,
+  ...(page.limit !== undefined ? { limit: page.limit } : {}),
+});

@@ -14,7 +14,9 @@ export function projectionFailureMetric(db: ReadStore, registry: Registry): void
     labelNames: ['projection'],
     registers: [registry],
     async collect() {
-      const { counts } = await storedFailures(db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT).catch(() => ({ counts: {} }));
+      const { counts } = await storedFailures(db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT).catch(() => ({
+        counts: {},
+      }));
       this.reset();
       for (const [projection, n] of Object.entries(counts)) this.inc({ projection }, n);
     },

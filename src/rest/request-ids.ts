@@ -17,7 +17,9 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'coo
 
 function withoutCredentials(req: { headers?: Record<string, unknown> }) {
   if (!req?.headers) return req;
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, CREDENTIAL_HEADERS.has(k.toLowerCase()) ? '[redacted]' : v]));
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k, CREDENTIAL_HEADERS.has(k.toLowerCase()) ? '[redacted]' : v]),
+  );
   return { ...req, headers };
 }
 

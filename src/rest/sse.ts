@@ -24,7 +24,10 @@ export function openEventStream(res: Response): (frame: object) => void {
   };
 }
 
-export interface StreamedAnswer { chatId: number; position: number }
+export interface StreamedAnswer {
+  chatId: number;
+  position: number;
+}
 
 /**
  * The stream_chat frames, for every chat answered over SSE: `start`, a `stream` frame per token, then
@@ -32,13 +35,16 @@ export interface StreamedAnswer { chatId: number; position: number }
  * after shows it), or an `error` frame with `failure`'s client-fit message. A client that goes away
  * aborts the answer: the model's tokens would be read by no one.
  */
-export async function streamChatFrames(res: Response, options: {
-  answer: (onToken: (token: string) => void, signal: AbortSignal) => Promise<StreamedAnswer>;
-  settled: (position: number) => Promise<unknown>;
-  /** The error as the client may see it; `cause`, when there is one, is logged. */
-  failure: (err: unknown) => { message: string; cause?: unknown };
-  log: (cause: unknown) => void;
-}): Promise<void> {
+export async function streamChatFrames(
+  res: Response,
+  options: {
+    answer: (onToken: (token: string) => void, signal: AbortSignal) => Promise<StreamedAnswer>;
+    settled: (position: number) => Promise<unknown>;
+    /** The error as the client may see it; `cause`, when there is one, is logged. */
+    failure: (err: unknown) => { message: string; cause?: unknown };
+    log: (cause: unknown) => void;
+  },
+): Promise<void> {
   const id = randomUUID();
   res.cork(); // the headers and the `start` frame leave together, in one write
   const send = openEventStream(res);

@@ -25,7 +25,10 @@ const HOST_HEADER = /^(?<name>[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 function allowed(name: string, allowedHosts: readonly string[]): boolean {
   const host = name.toLowerCase();
-  return allowedHosts.some((entry) => entry === '*' || entry === host || (entry.startsWith('.') && (host === entry.slice(1) || host.endsWith(entry))));
+  return allowedHosts.some(
+    (entry) =>
+      entry === '*' || entry === host || (entry.startsWith('.') && (host === entry.slice(1) || host.endsWith(entry))),
+  );
 }
 
 /** The base URL of absolute links for `req`: PUBLIC_URL, else the request's own host if allowed, else localhost on the port it came in on. */
@@ -37,7 +40,9 @@ export function publicBaseUrl(req: IncomingMessage, origin: PublicOrigin, protoc
   return `${protocol}://localhost:${req.socket.localPort}`;
 }
 
-export const publicBaseUrls = (origin: PublicOrigin): RequestHandler => (req, _res, next) => {
-  req.publicBaseUrl = publicBaseUrl(req, origin, req.protocol);
-  next();
-};
+export const publicBaseUrls =
+  (origin: PublicOrigin): RequestHandler =>
+  (req, _res, next) => {
+    req.publicBaseUrl = publicBaseUrl(req, origin, req.protocol);
+    next();
+  };

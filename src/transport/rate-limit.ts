@@ -21,7 +21,15 @@ interface LimitOptions {
  * request, `Retry-After` and 429 `{error}` past the limit. Its middleware cost a share of a small request
  * (five awaits, per-request validations, debug calls reading `req.ip`) around what is one counter here.
  */
-function fixedWindowLimit({ windowMs, limit, store, key, skip, message, passOnStoreError = false }: LimitOptions): RequestHandler {
+function fixedWindowLimit({
+  windowMs,
+  limit,
+  store,
+  key,
+  skip,
+  message,
+  passOnStoreError = false,
+}: LimitOptions): RequestHandler {
   store.init?.({ windowMs } as Options);
   const windowSeconds = Math.ceil(windowMs / 1000);
   const policy = `${limit};w=${windowSeconds}`;
@@ -37,7 +45,10 @@ function fixedWindowLimit({ windowMs, limit, store, key, skip, message, passOnSt
     if (skip?.(req)) return next();
     const client = key(req);
     new Promise<ClientRateLimitInfo>((resolve) => resolve(store.increment(client)))
-      .then((info) => counted(res, next, info), (err) => (passOnStoreError ? next() : next(err)))
+      .then(
+        (info) => counted(res, next, info),
+        (err) => (passOnStoreError ? next() : next(err)),
+      )
       .catch(next);
   };
 }
@@ -60,7 +71,11 @@ export function authRateLimit(perMinute: number, store?: Store): AuthRateLimit {
   // The same key for REST and GraphQL (IPv6 clients by their /56), so both draw on one budget.
   const keyOf = (ip: string) => `auth:${ipKeyGenerator(ip)}`;
   const middleware = fixedWindowLimit({
-    windowMs: 60_000, limit: perMinute, store: counters, key: (req) => keyOf(req.ip ?? ''), message: AUTH_RATE_LIMITED,
+    windowMs: 60_000,
+    limit: perMinute,
+    store: counters,
+    key: (req) => keyOf(req.ip ?? ''),
+    message: AUTH_RATE_LIMITED,
   });
   return {
     middleware,
@@ -95,7 +110,12 @@ export const API_RATE_LIMITED = 'Request limit exceeded. Please try again in a m
 export const UPLOAD_RATE_LIMITED = 'Too many uploads. Please try again in a minute.';
 
 /** Paths (below /api and /api/v1) that the authentication limit governs instead. */
-const AUTH_LIMITED_PATHS = new Set(['/auth/login/', '/auth/refresh/', '/users/request_password_reset/', '/users/reset_password/']);
+const AUTH_LIMITED_PATHS = new Set([
+  '/auth/login/',
+  '/auth/refresh/',
+  '/users/request_password_reset/',
+  '/users/reset_password/',
+]);
 
 interface UserRateLimitOptions {
   /** Keeps the counters of different limits apart in a shared store. */
@@ -118,12 +138,19 @@ export interface UserRateLimit {
  * address, so users behind one proxy do not share it. Mount after authentication.
  */
 export function userRateLimit(
-  perMinute: number, message: string, { name, store = new MemoryStore(), skip, windowMs = 60_000 }: UserRateLimitOptions,
+  perMinute: number,
+  message: string,
+  { name, store = new MemoryStore(), skip, windowMs = 60_000 }: UserRateLimitOptions,
 ): UserRateLimit {
   const keyOf = (actor: Pick<Actor, 'userId'> | null | undefined, ip: string | null | undefined) =>
-    (actor ? `${name}:user:${actor.userId}` : `${name}:ip:${ipKeyGenerator(ip ?? '')}`);
+    actor ? `${name}:user:${actor.userId}` : `${name}:ip:${ipKeyGenerator(ip ?? '')}`;
   const middleware = fixedWindowLimit({
-    windowMs, limit: perMinute, store, skip, message, key: (req) => keyOf(req.actor, req.actor ? null : req.ip),
+    windowMs,
+    limit: perMinute,
+    store,
+    skip,
+    message,
+    key: (req) => keyOf(req.actor, req.actor ? null : req.ip),
     // A Redis outage should not take the API down with it: requests pass uncounted until it is back.
     passOnStoreError: true,
   });
@@ -142,7 +169,13 @@ export function userRateLimit(
 
 /** The general limit for REST and GraphQL (HTTP and graphql-ws); the authentication endpoints have their own. */
 export const apiRateLimit = (perMinute: number, store?: Store, windowMs?: number) =>
-  userRateLimit(perMinute, API_RATE_LIMITED, { name: 'api', store, windowMs, skip: (req) => req.baseUrl.startsWith('/api') && AUTH_LIMITED_PATHS.has(req.path) });
+  userRateLimit(perMinute, API_RATE_LIMITED, {
+    name: 'api',
+    store,
+    windowMs,
+    skip: (req) => req.baseUrl.startsWith('/api') && AUTH_LIMITED_PATHS.has(req.path),
+  });
 
 /** Uploads per user; mounted before the body is parsed, so a refused request costs no upload. */
-export const uploadRateLimit = (perMinute: number, store?: Store) => userRateLimit(perMinute, UPLOAD_RATE_LIMITED, { name: 'upload', store }).middleware;
+export const uploadRateLimit = (perMinute: number, store?: Store) =>
+  userRateLimit(perMinute, UPLOAD_RATE_LIMITED, { name: 'upload', store }).middleware;

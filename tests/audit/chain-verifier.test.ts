@@ -7,7 +7,16 @@ import { GENESIS_HASH, type StoredEvent, chainHash } from '../../src/infra/event
 function chain(n: number, first = 1, previous = GENESIS_HASH): StoredEvent[] {
   const events: StoredEvent[] = [];
   for (let i = 0; i < n; i++) {
-    const e = { position: first + i, id: `e-${first + i}`, stream: `s-${i % 2}`, revision: i, type: 'T', data: `{"i":${i}}`, metadata: '{}', time: '2026-01-01T00:00:00.000Z' };
+    const e = {
+      position: first + i,
+      id: `e-${first + i}`,
+      stream: `s-${i % 2}`,
+      revision: i,
+      type: 'T',
+      data: `{"i":${i}}`,
+      metadata: '{}',
+      time: '2026-01-01T00:00:00.000Z',
+    };
     previous = chainHash(previous, e);
     events.push({ ...e, hash: previous });
   }
@@ -54,7 +63,10 @@ describe('ChainVerifier', () => {
     expect(run([...legacy, ...chain(3, 3)], verifier)).toBeNull();
     expect(verifier).toMatchObject({ count: 5, unhashed: 2 });
     const events = chain(3);
-    expect(run([...events, { ...chain(1, 4)[0]!, hash: null }])).toMatchObject({ position: 4, reason: expect.stringContaining('no hash') });
+    expect(run([...events, { ...chain(1, 4)[0]!, hash: null }])).toMatchObject({
+      position: 4,
+      reason: expect.stringContaining('no hash'),
+    });
   });
 
   it('given a run from a later position, then it checks against the previous hash it is given', () => {

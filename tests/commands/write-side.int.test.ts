@@ -11,7 +11,12 @@ import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { admin, commandCtx } from '../support/context.js';
 
 const password = 'Correct-Horse-42';
-const registration = (name: string) => ({ username: name, email: `${name}@example.com`, password, password_confirm: password });
+const registration = (name: string) => ({
+  username: name,
+  email: `${name}@example.com`,
+  password,
+  password_confirm: password,
+});
 
 describe('write side', () => {
   let store: SqliteEventStore;
@@ -27,7 +32,9 @@ describe('write side', () => {
   });
 
   it('given 10 concurrent claims on one username, then exactly one wins', async () => {
-    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => reserve(store, 'username-zed', `owner-${i}`, commandCtx())));
+    const wins = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => reserve(store, 'username-zed', `owner-${i}`, commandCtx())),
+    );
     expect(wins.filter(Boolean)).toHaveLength(1);
   });
 
@@ -40,8 +47,11 @@ describe('write side', () => {
 
   it('given concurrent updates of one user, then each is applied or refused with 409, and none is lost', async () => {
     const { userId } = await registerUser(store, registration('target'), commandCtx());
-    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) =>
-      updateUser(store, userId, { daily_message_limit: i + 1 }, commandCtx(admin))));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        updateUser(store, userId, { daily_message_limit: i + 1 }, commandCtx(admin)),
+      ),
+    );
     const applied = outcomes.filter((o) => o.status === 'fulfilled');
     for (const o of outcomes) {
       if (o.status === 'rejected') expect((o.reason as DomainError).kind).toBe('conflict');
@@ -62,8 +72,9 @@ describe('write side', () => {
       await updateUser(here, userId, { daily_message_limit: 1 }, commandCtx(otherAdmin)); // folded and cached here
       await updateUser(there, userId, { role: 'manager' }, commandCtx(otherAdmin));
       // A manager cannot be managed by a manager: only the event appended elsewhere says it is one now.
-      await expect(updateUser(here, userId, { daily_message_limit: 2 }, commandCtx({ type: 'user', userId: 99, role: 'manager' })))
-        .rejects.toMatchObject({ kind: 'forbidden' });
+      await expect(
+        updateUser(here, userId, { daily_message_limit: 2 }, commandCtx({ type: 'user', userId: 99, role: 'manager' })),
+      ).rejects.toMatchObject({ kind: 'forbidden' });
       const result = await updateUser(here, userId, { daily_message_limit: 2 }, commandCtx(otherAdmin));
       expect(result.state).toMatchObject({ role: 'manager', dailyMessageLimit: 2 });
     } finally {
@@ -112,7 +123,9 @@ describe('write side', () => {
       const { userId } = await registerUser(here, registration('steady'), commandCtx());
       await updateUser(here, userId, { role: 'manager', daily_message_limit: 2 }, commandCtx(otherAdmin));
       const head = await here.headPosition();
-      await expect(updateUser(here, userId, { daily_message_limit: 3 }, commandCtx(manager))).rejects.toMatchObject({ kind: 'forbidden' });
+      await expect(updateUser(here, userId, { daily_message_limit: 3 }, commandCtx(manager))).rejects.toMatchObject({
+        kind: 'forbidden',
+      });
       const same = await updateUser(here, userId, { daily_message_limit: 2 }, commandCtx(otherAdmin));
       expect(same.events).toEqual([]);
       expect(same.position).toBe(head);
@@ -149,14 +162,20 @@ describe('write side', () => {
     const again = await run();
     expect(again).toEqual(first);
     expect(await store.headPosition()).toBe(head);
-    await expect(withIdempotency(store, ctx, 'register|b', () => registerUser(store, registration('other'), ctx)))
-      .rejects.toMatchObject({ kind: 'validation' });
+    await expect(
+      withIdempotency(store, ctx, 'register|b', () => registerUser(store, registration('other'), ctx)),
+    ).rejects.toMatchObject({ kind: 'validation' });
   });
 
   it('given a refused command under a key, then the key can be used again for the corrected request', async () => {
     const ctx = commandCtx(null, 'fix-and-retry');
-    await expect(withIdempotency(store, ctx, 'x', () => registerUser(store, { ...registration('weak'), password: '123', password_confirm: '123' }, ctx)))
-      .rejects.toBeInstanceOf(DomainError);
-    await expect(withIdempotency(store, ctx, 'x', () => registerUser(store, registration('weak'), ctx))).resolves.toMatchObject({ userId: expect.any(Number) });
+    await expect(
+      withIdempotency(store, ctx, 'x', () =>
+        registerUser(store, { ...registration('weak'), password: '123', password_confirm: '123' }, ctx),
+      ),
+    ).rejects.toBeInstanceOf(DomainError);
+    await expect(
+      withIdempotency(store, ctx, 'x', () => registerUser(store, registration('weak'), ctx)),
+    ).resolves.toMatchObject({ userId: expect.any(Number) });
   });
 });

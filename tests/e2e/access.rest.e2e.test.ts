@@ -9,7 +9,14 @@ import Database from 'better-sqlite3';
 import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
 import { connectGraphqlWs, execute } from '../support/graphql-ws.js';
-import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import {
+  bearer,
+  registerAndLogin,
+  type Session,
+  STRONG_PASSWORD,
+  startTestServer,
+  type TestServer,
+} from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const INVALID_TOKEN = { detail: 'Given token not valid for any token type' };
@@ -41,7 +48,8 @@ async function everywhereStored(): Promise<string> {
   const rows = file.prepare('SELECT * FROM events').all();
   file.close();
   const models: unknown[] = [];
-  for (const name of ALL_PROJECTIONS.flatMap((p) => p.collections)) models.push(await server.deps.db.collection(name).find({}));
+  for (const name of ALL_PROJECTIONS.flatMap((p) => p.collections))
+    models.push(await server.deps.db.collection(name).find({}));
   const logs = await http.call('GET', '/api/system/event-logs/', undefined, as(admin));
   return JSON.stringify({ rows, models, logs: logs.body });
 }
@@ -69,7 +77,11 @@ describe('API keys', () => {
   it('an admin generates a key shown once; it works as a bearer token on REST, GraphQL and graphql-ws until revoked', async () => {
     const generated = await http.call('POST', '/api/keys/api-keys/generate/', undefined, as(admin));
     expect(generated.status).toBe(201);
-    expect(generated.body).toEqual({ key: expect.stringMatching(/^sk_live_[A-Za-z0-9_-]{43}$/), id: expect.any(Number), message: 'Save this key securely. It will not be shown again.' });
+    expect(generated.body).toEqual({
+      key: expect.stringMatching(/^sk_live_[A-Za-z0-9_-]{43}$/),
+      id: expect.any(Number),
+      message: 'Save this key securely. It will not be shown again.',
+    });
     const { key, id } = generated.body;
 
     const me = await http.call('GET', '/api/users/me/', undefined, bearer(key));
@@ -82,28 +94,42 @@ describe('API keys', () => {
 
     const overHttp = await graphql(key, '{ me { id role } }');
     expect(overHttp.body).toEqual({ data: { me: { id: String(admin.user.id), role: 'admin' } } });
-    expect(await overWebSocket(key, '{ me { id role } }')).toEqual({ data: { me: { id: String(admin.user.id), role: 'admin' } } });
+    expect(await overWebSocket(key, '{ me { id role } }')).toEqual({
+      data: { me: { id: String(admin.user.id), role: 'admin' } },
+    });
 
     expect((await http.call('POST', '/api/keys/api-keys/verify/', { key })).body).toEqual({ valid: true, id });
 
     // Listed masked; the secret is nowhere but in the answer that created it.
     const list = await http.call('GET', '/api/keys/api-keys/', undefined, as(admin));
-    expect(list.body).toContainEqual({ id, key: `sk_live_...${key.slice(-4)}`, user: admin.user.id, created_at: expect.any(String) });
+    expect(list.body).toContainEqual({
+      id,
+      key: `sk_live_...${key.slice(-4)}`,
+      user: admin.user.id,
+      created_at: expect.any(String),
+    });
     const logs = await http.call('GET', '/api/system/event-logs/?event=api_key_created', undefined, as(admin));
     expect(logs.body.some((e: any) => e.metadata.key_id === id)).toBe(true);
     const stored = await everywhereStored();
     expect(stored).not.toContain(key);
     expect(stored).not.toContain(key.slice('sk_live_'.length, -4));
-    expect(http.bodies.filter((b) => b.text.includes(key)).map((b) => b.request)).toEqual(['POST /api/keys/api-keys/generate/']);
+    expect(http.bodies.filter((b) => b.text.includes(key)).map((b) => b.request)).toEqual([
+      'POST /api/keys/api-keys/generate/',
+    ]);
 
     const revoked = await http.call('DELETE', `/api/keys/api-keys/${id}/`, undefined, as(admin));
     expect(revoked.status).toBe(204);
     // At once, on every transport.
-    expect(await http.call('GET', '/api/users/me/', undefined, bearer(key))).toMatchObject({ status: 401, body: INVALID_TOKEN });
+    expect(await http.call('GET', '/api/users/me/', undefined, bearer(key))).toMatchObject({
+      status: 401,
+      body: INVALID_TOKEN,
+    });
     expect((await graphql(key, '{ me { id } }')).status).toBe(401);
     await expect(overWebSocket(key, '{ me { id } }')).rejects.toBeDefined();
     expect((await http.call('POST', '/api/keys/api-keys/verify/', { key })).body).toEqual({ valid: false, id: null });
-    expect((await http.call('GET', '/api/keys/api-keys/', undefined, as(admin))).body.map((k: any) => k.id)).not.toContain(id);
+    expect(
+      (await http.call('GET', '/api/keys/api-keys/', undefined, as(admin))).body.map((k: any) => k.id),
+    ).not.toContain(id);
     const deleted = await http.call('GET', '/api/system/event-logs/?event=api_key_deleted', undefined, as(admin));
     expect(deleted.body.some((e: any) => e.metadata.key_id === id)).toBe(true);
     expect(await everywhereStored()).not.toContain(key);
@@ -112,16 +138,34 @@ describe('API keys', () => {
   it('only admins generate or list API keys; a refused request appends nothing', async () => {
     for (const who of [manager, alice]) {
       await expectAppendsNothing(server, async () => {
-        expect(await http.call('POST', '/api/keys/api-keys/generate/', undefined, as(who))).toMatchObject({ status: 403, body: FORBIDDEN });
+        expect(await http.call('POST', '/api/keys/api-keys/generate/', undefined, as(who))).toMatchObject({
+          status: 403,
+          body: FORBIDDEN,
+        });
       });
-      expect(await http.call('GET', '/api/keys/api-keys/', undefined, as(who))).toMatchObject({ status: 403, body: FORBIDDEN });
+      expect(await http.call('GET', '/api/keys/api-keys/', undefined, as(who))).toMatchObject({
+        status: 403,
+        body: FORBIDDEN,
+      });
     }
     await expectAppendsNothing(server, async () => {
-      expect(await http.call('POST', '/api/keys/api-keys/generate/')).toMatchObject({ status: 401, body: NO_CREDENTIALS });
-      expect(await http.call('DELETE', '/api/keys/api-keys/999/', undefined, as(admin))).toMatchObject({ status: 404, body: NOT_FOUND });
-      expect(await http.call('GET', '/api/users/me/', undefined, bearer('sk_live_' + 'x'.repeat(43)))).toMatchObject({ status: 401, body: INVALID_TOKEN });
+      expect(await http.call('POST', '/api/keys/api-keys/generate/')).toMatchObject({
+        status: 401,
+        body: NO_CREDENTIALS,
+      });
+      expect(await http.call('DELETE', '/api/keys/api-keys/999/', undefined, as(admin))).toMatchObject({
+        status: 404,
+        body: NOT_FOUND,
+      });
+      expect(await http.call('GET', '/api/users/me/', undefined, bearer('sk_live_' + 'x'.repeat(43)))).toMatchObject({
+        status: 401,
+        body: INVALID_TOKEN,
+      });
     });
-    expect((await http.call('POST', '/api/keys/api-keys/verify/', { key: 'sk_live_nope' })).body).toEqual({ valid: false, id: null });
+    expect((await http.call('POST', '/api/keys/api-keys/verify/', { key: 'sk_live_nope' })).body).toEqual({
+      valid: false,
+      id: null,
+    });
     expect((await http.call('POST', '/api/keys/api-keys/verify/', {})).status).toBe(400);
   });
 
@@ -138,24 +182,39 @@ describe('API keys', () => {
     expect((await http.call('GET', '/api/users/', undefined, bearer(key))).status).toBe(403);
 
     await http.call('PATCH', `/api/users/${alice.user.id}/`, { suspended: true }, as(admin));
-    expect(await http.call('GET', '/api/users/me/', undefined, bearer(key))).toMatchObject({ status: 401, body: INVALID_TOKEN });
+    expect(await http.call('GET', '/api/users/me/', undefined, bearer(key))).toMatchObject({
+      status: 401,
+      body: INVALID_TOKEN,
+    });
     await http.call('PATCH', `/api/users/${alice.user.id}/`, { suspended: false }, as(admin));
-    expect((await http.call('GET', '/api/users/me/', undefined, bearer(key))).body).toMatchObject({ id: alice.user.id });
+    expect((await http.call('GET', '/api/users/me/', undefined, bearer(key))).body).toMatchObject({
+      id: alice.user.id,
+    });
   });
 
   it("browser-extension keys are their user's: listed for them alone, revoked by them or an admin", async () => {
     const mine = (await http.call('POST', '/api/keys/browser-extension-keys/generate/', undefined, as(bob))).body;
     const list = await http.call('GET', '/api/keys/browser-extension-keys/', undefined, as(bob));
-    expect(list.body).toEqual([{ id: mine.id, key: `brx_...${mine.key.slice(-4)}`, user: bob.user.id, created_at: expect.any(String) }]);
-    expect((await http.call('GET', '/api/keys/browser-extension-keys/', undefined, as(alice))).body.map((k: any) => k.id)).not.toContain(mine.id);
-    expect((await http.call('GET', '/api/keys/browser-extension-keys/', undefined, as(admin))).body.map((k: any) => k.id)).toContain(mine.id);
+    expect(list.body).toEqual([
+      { id: mine.id, key: `brx_...${mine.key.slice(-4)}`, user: bob.user.id, created_at: expect.any(String) },
+    ]);
+    expect(
+      (await http.call('GET', '/api/keys/browser-extension-keys/', undefined, as(alice))).body.map((k: any) => k.id),
+    ).not.toContain(mine.id);
+    expect(
+      (await http.call('GET', '/api/keys/browser-extension-keys/', undefined, as(admin))).body.map((k: any) => k.id),
+    ).toContain(mine.id);
 
     await expectAppendsNothing(server, async () => {
-      expect(await http.call('DELETE', `/api/keys/browser-extension-keys/${mine.id}/`, undefined, as(alice))).toMatchObject({ status: 404 });
+      expect(
+        await http.call('DELETE', `/api/keys/browser-extension-keys/${mine.id}/`, undefined, as(alice)),
+      ).toMatchObject({ status: 404 });
       // An API-key id is not a browser-extension key id, and the other way round.
       expect((await http.call('DELETE', `/api/keys/api-keys/${mine.id}/`, undefined, as(admin))).status).toBe(404);
     });
-    expect((await http.call('DELETE', `/api/keys/browser-extension-keys/${mine.id}/`, undefined, as(bob))).status).toBe(204);
+    expect((await http.call('DELETE', `/api/keys/browser-extension-keys/${mine.id}/`, undefined, as(bob))).status).toBe(
+      204,
+    );
     expect((await http.call('GET', '/api/users/me/', undefined, bearer(mine.key))).status).toBe(401);
     expect((await http.call('GET', '/api/keys/browser-extension-keys/', undefined, as(bob))).body).toEqual([]);
   });
@@ -179,17 +238,35 @@ describe('invites', () => {
   it('an admin or manager makes an unguessable invite for existing workspaces; others may not', async () => {
     const invite = await createInvite();
     expect(invite).toEqual({
-      id: expect.any(Number), code: expect.stringMatching(/^[0-9A-Z]{20}$/), status: 'pending', workspace_ids: [workspace.id],
-      created_by: manager.user.id, claimed_by: null, created_at: expect.any(String), claimed_at: null,
+      id: expect.any(Number),
+      code: expect.stringMatching(/^[0-9A-Z]{20}$/),
+      status: 'pending',
+      workspace_ids: [workspace.id],
+      created_by: manager.user.id,
+      claimed_by: null,
+      created_at: expect.any(String),
+      claimed_at: null,
     });
     expect((await createInvite(admin, [])).code).not.toBe(invite.code);
     await expectAppendsNothing(server, async () => {
-      expect(await http.call('POST', '/api/keys/invites/generate/', { workspace_ids: [] }, as(alice))).toMatchObject({ status: 403, body: FORBIDDEN });
-      expect(await http.call('POST', '/api/keys/invites/generate/', { workspace_ids: [] })).toMatchObject({ status: 401 });
-      const missing = await http.call('POST', '/api/keys/invites/generate/', { workspace_ids: [workspace.id, 987654] }, as(admin));
+      expect(await http.call('POST', '/api/keys/invites/generate/', { workspace_ids: [] }, as(alice))).toMatchObject({
+        status: 403,
+        body: FORBIDDEN,
+      });
+      expect(await http.call('POST', '/api/keys/invites/generate/', { workspace_ids: [] })).toMatchObject({
+        status: 401,
+      });
+      const missing = await http.call(
+        'POST',
+        '/api/keys/invites/generate/',
+        { workspace_ids: [workspace.id, 987654] },
+        as(admin),
+      );
       expect(missing.status).toBe(400);
       expect(missing.body.field_errors.workspace_ids).toBeDefined();
-      expect((await http.call('POST', '/api/keys/invites/generate/', { workspace_ids: 'all' }, as(admin))).status).toBe(400);
+      expect((await http.call('POST', '/api/keys/invites/generate/', { workspace_ids: 'all' }, as(admin))).status).toBe(
+        400,
+      );
       expect((await http.call('GET', '/api/keys/invites/', undefined, as(alice))).status).toBe(403);
     });
     const list = await http.call('GET', '/api/keys/invites/?status=pending', undefined, as(manager));
@@ -205,11 +282,15 @@ describe('invites', () => {
     const body = { code: invite.code, username, password: 'Rare-Passphrase-77', email: `${username}@example.com` };
     const first = await http.call('POST', '/api/keys/invites/claim/', body, { 'Idempotency-Key': `claim-${username}` });
     expect(first.status).toBe(201);
-    const retried = await http.call('POST', '/api/keys/invites/claim/', body, { 'Idempotency-Key': `claim-${username}` });
+    const retried = await http.call('POST', '/api/keys/invites/claim/', body, {
+      'Idempotency-Key': `claim-${username}`,
+    });
     expect(retried).toMatchObject({ status: 201, body: { id: first.body.id } });
     // The code and username are in other events: a plain SHA-256 over them and the password could be
     // brute-forced offline at GPU speed, bypassing the slow password hash.
-    const fastHash = createHash('sha256').update(`claim-invite|${JSON.stringify(body)}`).digest('hex');
+    const fastHash = createHash('sha256')
+      .update(`claim-invite|${JSON.stringify(body)}`)
+      .digest('hex');
     const stored = await everywhereStored();
     expect(stored).not.toContain(fastHash);
     expect(stored).not.toContain(body.password);
@@ -221,21 +302,29 @@ describe('invites', () => {
     const results = await Promise.all(names.map((n) => claim(invite.code, n)));
     const won = results.filter((r) => r.status === 201);
     expect(won).toHaveLength(1);
-    expect(results.filter((r) => r.status === 400).map((r) => Object.keys(r.body.field_errors))).toEqual(Array(9).fill(['code']));
+    expect(results.filter((r) => r.status === 400).map((r) => Object.keys(r.body.field_errors))).toEqual(
+      Array(9).fill(['code']),
+    );
     const user = won[0].body;
     expect(user).toMatchObject({ role: 'default', suspended: false });
 
     const users = await http.call('GET', '/api/users/?username__icontains=claimer_', undefined, as(admin));
-    expect(users.body.filter((u: any) => names.includes(u.username)).map((u: any) => u.username)).toEqual([user.username]);
+    expect(users.body.filter((u: any) => names.includes(u.username)).map((u: any) => u.username)).toEqual([
+      user.username,
+    ]);
     for (const loser of names.filter((n) => n !== user.username)) {
       // Nothing of the losers remains: their names are free again.
-      expect((await http.call('POST', '/api/auth/login/', { username: loser, password: STRONG_PASSWORD })).status).toBe(401);
+      expect((await http.call('POST', '/api/auth/login/', { username: loser, password: STRONG_PASSWORD })).status).toBe(
+        401,
+      );
     }
     const login = await http.call('POST', '/api/auth/login/', { username: user.username, password: STRONG_PASSWORD });
     const visible = await http.call('GET', '/api/workspaces/', undefined, bearer(login.body.access));
     expect(visible.body.map((w: any) => w.id)).toEqual([workspace.id]);
 
-    const after = (await http.call('GET', '/api/keys/invites/', undefined, as(admin))).body.find((i: any) => i.id === invite.id);
+    const after = (await http.call('GET', '/api/keys/invites/', undefined, as(admin))).body.find(
+      (i: any) => i.id === invite.id,
+    );
     expect(after).toMatchObject({ status: 'claimed', claimed_by: user.id });
     const accepted = await http.call('GET', '/api/system/event-logs/?event=invite_accepted', undefined, as(admin));
     expect(accepted.body.filter((e: any) => e.metadata.invite_id === invite.id)).toHaveLength(1);
@@ -262,7 +351,9 @@ describe('invites', () => {
   it('a disabled invite cannot be claimed; a used one cannot be disabled', async () => {
     const invite = await createInvite();
     await expectAppendsNothing(server, async () => {
-      expect((await http.call('POST', `/api/keys/invites/${invite.id}/disable/`, undefined, as(alice))).status).toBe(403);
+      expect((await http.call('POST', `/api/keys/invites/${invite.id}/disable/`, undefined, as(alice))).status).toBe(
+        403,
+      );
     });
     const disabled = await http.call('POST', `/api/keys/invites/${invite.id}/disable/`, undefined, as(manager));
     expect(disabled.body).toMatchObject({ id: invite.id, status: 'disabled' });
@@ -285,7 +376,9 @@ describe('GraphQL twins', () => {
     expect(key).toMatch(/^sk_live_/);
     const listed = await graphql(key, '{ apiKeys { id key } }');
     expect(listed.body.data.apiKeys).toContainEqual({ id, key: `sk_live_...${key.slice(-4)}` });
-    expect((await graphql(alice.access, 'mutation { generateApiKey { key } }')).body.errors[0].extensions.code).toBe('FORBIDDEN');
+    expect((await graphql(alice.access, 'mutation { generateApiKey { key } }')).body.errors[0].extensions.code).toBe(
+      'FORBIDDEN',
+    );
 
     const invite = await graphql(manager.access, 'mutation { createInvite(workspaceIds: []) { id code status } }');
     const { code } = invite.body.data.createInvite;
@@ -298,7 +391,9 @@ describe('GraphQL twins', () => {
     const invites = await graphql(admin.access, '{ invites(status: "claimed") { code status } }');
     expect(invites.body.data.invites).toContainEqual({ code, status: 'claimed' });
 
-    expect((await graphql(key, `mutation { revokeApiKey(id: "${id}") }`)).body).toEqual({ data: { revokeApiKey: true } });
+    expect((await graphql(key, `mutation { revokeApiKey(id: "${id}") }`)).body).toEqual({
+      data: { revokeApiKey: true },
+    });
     expect((await graphql(key, '{ me { id } }')).status).toBe(401);
   });
 });

@@ -48,7 +48,9 @@ async function visit(url: string) {
     return route.abort('internetdisconnected');
   });
   page.on('pageerror', (err) => problems.errors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.errors.push(`console: ${msg.text()}`); });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.errors.push(`console: ${msg.text()}`);
+  });
   page.on('requestfailed', (req) => problems.failed.push(req.url()));
   // In the page: report CSP violations where the console listener sees them.
   await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => {
@@ -64,12 +66,19 @@ describe('Swagger UI at /api/docs/ in Chromium', () => {
     const { page, problems } = await visit(`${server.url}/api/docs/`);
     await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
 
-    const doc = (await (await fetch(`${server.url}/api/schema/`)).json()) as { info: { title: string }; paths: Record<string, object> };
+    const doc = (await (await fetch(`${server.url}/api/schema/`)).json()) as {
+      info: { title: string };
+      paths: Record<string, object>;
+    };
     const operationCount = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
     expect(await settle(() => page.locator('.opblock').count(), operationCount)).toBe(operationCount);
     expect(await page.locator('.info .title').innerText()).toContain(doc.info.title);
-    const shown = (await page.locator('.opblock-summary-path').allInnerTexts()).map((p) => p.replace(/\u200b/g, '').trim());
-    expect(shown).toEqual(expect.arrayContaining(['/api/auth/login/', '/api/workspaces/{slug}/threads/{id}/', '/api/chats/stream_chat/']));
+    const shown = (await page.locator('.opblock-summary-path').allInnerTexts()).map((p) =>
+      p.replace(/\u200b/g, '').trim(),
+    );
+    expect(shown).toEqual(
+      expect.arrayContaining(['/api/auth/login/', '/api/workspaces/{slug}/threads/{id}/', '/api/chats/stream_chat/']),
+    );
     // The Authorize button: the bearer schemes were understood.
     expect(await page.locator('button.authorize').count()).toBe(1);
 
@@ -97,7 +106,9 @@ describe('Swagger UI at /api/docs/ in Chromium', () => {
     const answer = op.locator('.live-responses-table tbody .response-col_status').first();
     await answer.waitFor({ timeout: 20_000 });
     expect((await answer.innerText()).trim()).toBe('200');
-    expect(await op.locator('.live-responses-table tbody .response-col_description').first().innerText()).toContain('"setup_complete"');
+    expect(await op.locator('.live-responses-table tbody .response-col_description').first().innerText()).toContain(
+      '"setup_complete"',
+    );
     expect(problems).toEqual({ offsite: [], failed: [], errors: [] });
     await page.close();
   }, 60_000);

@@ -49,20 +49,37 @@ describe('a JSON body past the 1 MB limit', () => {
     const res = await expectAppendsNothing(server, () => api(server, 'POST', '/api/auth/login/', huge));
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ error: 'Request body is too large.' });
-    const workspace = await expectAppendsNothing(server, () => api(server, 'POST', '/api/workspaces/', { name: 'n', openai_prompt: 'p'.repeat(1024 * 1024) }, bearer(admin.access)));
+    const workspace = await expectAppendsNothing(server, () =>
+      api(
+        server,
+        'POST',
+        '/api/workspaces/',
+        { name: 'n', openai_prompt: 'p'.repeat(1024 * 1024) },
+        bearer(admin.access),
+      ),
+    );
     expect(workspace.status).toBe(413);
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
-        if (op.requestBody?.content?.['application/json']) expect([`${method} ${path}`, Object.keys(op.responses)]).toEqual([`${method} ${path}`, expect.arrayContaining(['413'])]);
+        if (op.requestBody?.content?.['application/json'])
+          expect([`${method} ${path}`, Object.keys(op.responses)]).toEqual([
+            `${method} ${path}`,
+            expect.arrayContaining(['413']),
+          ]);
       }
     }
   });
 });
 
 describe('registration with an email whose domain label ends with a hyphen (edge@mail-.example.com)', () => {
-  it('is refused by the document\'s `format: email` and by the server (400, field_errors.email), appending nothing', async () => {
+  it("is refused by the document's `format: email` and by the server (400, field_errors.email), appending nothing", async () => {
     const username = uniqueName('edge');
-    const body = { username, email: 'edge@mail-.example.com', password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD };
+    const body = {
+      username,
+      email: 'edge@mail-.example.com',
+      password: STRONG_PASSWORD,
+      password_confirm: STRONG_PASSWORD,
+    };
     expect(documentAccepts('/api/users/', 'post', body)).toBe(false);
     const res = await expectAppendsNothing(server, () => api(server, 'POST', '/api/users/', body));
     expect(res.status).toBe(400);
@@ -71,25 +88,40 @@ describe('registration with an email whose domain label ends with a hyphen (edge
 
   it('while an ordinary hyphenated domain passes both', async () => {
     const username = uniqueName('hyphen');
-    const body = { username, email: `${username}@mail-relay.example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD };
+    const body = {
+      username,
+      email: `${username}@mail-relay.example.com`,
+      password: STRONG_PASSWORD,
+      password_confirm: STRONG_PASSWORD,
+    };
     expect(documentAccepts('/api/users/', 'post', body)).toBe(true);
     expect((await api(server, 'POST', '/api/users/', body)).status).toBe(201);
   });
 });
 
 describe('a thread or workspace name of one space', () => {
-  it('is refused by the document\'s schema and by the server (400, field_errors.name), appending nothing', async () => {
-    const workspace = await api(server, 'POST', '/api/workspaces/', { name: uniqueName('Threads') }, bearer(admin.access));
+  it("is refused by the document's schema and by the server (400, field_errors.name), appending nothing", async () => {
+    const workspace = await api(
+      server,
+      'POST',
+      '/api/workspaces/',
+      { name: uniqueName('Threads') },
+      bearer(admin.access),
+    );
     expect(workspace.status).toBe(201);
     const threads = `/api/workspaces/${workspace.body.slug}/threads/`;
     expect(documentAccepts('/api/workspaces/{slug}/threads/', 'post', { name: ' ' })).toBe(false);
     expect(documentAccepts('/api/workspaces/', 'post', { name: ' ' })).toBe(false);
     expect(documentAccepts('/api/workspaces/{slug}/threads/', 'post', { name: ' Budget ' })).toBe(true);
 
-    const thread = await expectAppendsNothing(server, () => api(server, 'POST', threads, { name: ' ' }, bearer(admin.access)));
+    const thread = await expectAppendsNothing(server, () =>
+      api(server, 'POST', threads, { name: ' ' }, bearer(admin.access)),
+    );
     expect(thread.status).toBe(400);
     expect(thread.body.field_errors).toEqual({ name: ['This field may not be blank.'] });
-    const named = await expectAppendsNothing(server, () => api(server, 'POST', '/api/workspaces/', { name: ' ' }, bearer(admin.access)));
+    const named = await expectAppendsNothing(server, () =>
+      api(server, 'POST', '/api/workspaces/', { name: ' ' }, bearer(admin.access)),
+    );
     expect(named.status).toBe(400);
     expect(named.body.field_errors).toEqual({ name: ['This field may not be blank.'] });
   });

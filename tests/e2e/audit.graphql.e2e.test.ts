@@ -22,7 +22,14 @@ it('given an admin, when asking auditHead and auditPublicKey, then the signature
   const { auditHead: head, auditPublicKey: pem } = res.body.data;
   expect(head.position).toBe(await server.head());
   expect(head.hash).toBe((await api(server, 'GET', '/api/system/audit/head/', undefined, bearer(admin))).body.hash);
-  expect(verify(null, signedHeadMessage(head.position, head.hash, head.signedAt), createPublicKey(pem), Buffer.from(head.signature, 'base64'))).toBe(true);
+  expect(
+    verify(
+      null,
+      signedHeadMessage(head.position, head.hash, head.signedAt),
+      createPublicKey(pem),
+      Buffer.from(head.signature, 'base64'),
+    ),
+  ).toBe(true);
 });
 
 it('given a non-admin, then auditHead is refused and nothing is answered', async () => {

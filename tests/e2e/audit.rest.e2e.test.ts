@@ -15,15 +15,29 @@ let admin: string;
 let member: string;
 
 const event = (type: string, data: Record<string, unknown>): EventToAppend => ({
-  id: randomUUID(), type, data,
-  metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+  id: randomUUID(),
+  type,
+  data,
+  metadata: {
+    actorId: null,
+    actorType: 'system',
+    correlationId: randomUUID(),
+    causationId: null,
+    ip: null,
+    userAgent: null,
+    schemaVersion: 1,
+  },
 });
 
 async function exported(query: string, token = admin) {
   const res = await fetch(`${server.url}/api/system/events/export/${query}`, { headers: bearer(token) });
   return { res, text: await res.text() };
 }
-const ndjson = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l));
+const ndjson = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -46,9 +60,13 @@ describe('GET /api/system/audit/head/', () => {
 
     const { position, hash, signed_at, signature } = head.body;
     const publicKey = createPublicKey(pem);
-    expect(verify(null, signedHeadMessage(position, hash, signed_at), publicKey, Buffer.from(signature, 'base64'))).toBe(true);
+    expect(
+      verify(null, signedHeadMessage(position, hash, signed_at), publicKey, Buffer.from(signature, 'base64')),
+    ).toBe(true);
     // A receipt for another head does not verify with that signature.
-    expect(verify(null, signedHeadMessage(position - 1, hash, signed_at), publicKey, Buffer.from(signature, 'base64'))).toBe(false);
+    expect(
+      verify(null, signedHeadMessage(position - 1, hash, signed_at), publicKey, Buffer.from(signature, 'base64')),
+    ).toBe(false);
 
     // The head's hash is the last link of the exported chain.
     const lines = ndjson((await exported('')).text);
@@ -73,10 +91,16 @@ describe('GET /api/system/events/export/', () => {
     expect(lines.length).toBe(await server.head());
     let previous = GENESIS_HASH;
     for (const l of lines) {
-      expect(l.hash).toBe(chainHash(previous, { ...l, data: JSON.stringify(l.data), metadata: JSON.stringify(l.metadata) }));
+      expect(l.hash).toBe(
+        chainHash(previous, { ...l, data: JSON.stringify(l.data), metadata: JSON.stringify(l.metadata) }),
+      );
       previous = l.hash;
     }
-    expect(lines.find((l) => l.type === 'UserRegistered')).toMatchObject({ event: 'user_created', stream: expect.any(String), revision: expect.any(Number) });
+    expect(lines.find((l) => l.type === 'UserRegistered')).toMatchObject({
+      event: 'user_created',
+      stream: expect.any(String),
+      revision: expect.any(Number),
+    });
   });
 
   it('given type, stream prefix and position bounds, then only the events within them come', async () => {
@@ -87,7 +111,9 @@ describe('GET /api/system/events/export/', () => {
 
     const prefix = all.find((l) => l.type === 'WorkspaceCreated')!.stream.split('-')[0];
     const ofPrefix = ndjson((await exported(`?stream_prefix=${prefix}-`)).text);
-    expect(ofPrefix.map((l) => l.position)).toEqual(all.filter((l) => l.stream.startsWith(`${prefix}-`)).map((l) => l.position));
+    expect(ofPrefix.map((l) => l.position)).toEqual(
+      all.filter((l) => l.stream.startsWith(`${prefix}-`)).map((l) => l.position),
+    );
 
     const window = ndjson((await exported('?from=2&to=4')).text);
     expect(window.map((l) => l.position)).toEqual([2, 3, 4]);
@@ -106,15 +132,28 @@ describe('GET /api/system/events/export/', () => {
 
   it('given a bad filter, then 400 in the documented shape and nothing is appended', async () => {
     const before = await server.head();
-    const res = await api(server, 'GET', '/api/system/events/export/?format=xml&from=yesterday', undefined, bearer(admin));
-    expect(res).toMatchObject({ status: 400, body: { error: 'Validation failed.', field_errors: { format: expect.any(Array), from: expect.any(Array) } } });
+    const res = await api(
+      server,
+      'GET',
+      '/api/system/events/export/?format=xml&from=yesterday',
+      undefined,
+      bearer(admin),
+    );
+    expect(res).toMatchObject({
+      status: 400,
+      body: { error: 'Validation failed.', field_errors: { format: expect.any(Array), from: expect.any(Array) } },
+    });
     expect(await server.head()).toBe(before);
   });
 
   it('given a log larger than the client reads, then the server reads it only as fast as the client takes it', async () => {
     const text = 'x'.repeat(100_000);
     for (let i = 0; i < 20; i++) {
-      await server.deps.store.appendToStream(`bulk-${randomUUID()}`, Array.from({ length: 10 }, (_, n) => event('BulkWritten', { n, text })), 'no_stream');
+      await server.deps.store.appendToStream(
+        `bulk-${randomUUID()}`,
+        Array.from({ length: 10 }, (_, n) => event('BulkWritten', { n, text })),
+        'no_stream',
+      );
     }
     const store = server.deps.store;
     const readStored = store.readStored!.bind(store);
@@ -128,7 +167,8 @@ describe('GET /api/system/events/export/', () => {
       const reader = res.body!.getReader();
       await reader.read(); // the first chunk, then the client stops reading
       let seen = -1;
-      while (seen !== pagesRead) { // until the server has stopped reading ahead
+      while (seen !== pagesRead) {
+        // until the server has stopped reading ahead
         seen = pagesRead;
         await new Promise((r) => setTimeout(r, 200));
       }

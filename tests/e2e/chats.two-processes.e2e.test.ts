@@ -9,7 +9,12 @@ import { api, bearer, registerAndLogin } from '../support/server.js';
 /** Process A runs everything, B only the API over A's stores: what crosses between them goes through Redis. */
 describe('chats across two server processes over Redis', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-chat-two-'));
-  const shared = { DATA_DIR: dataDir, JWT_SECRET: 'chat-two-process-secret-chat-two-process', RATE_LIMIT_AUTH_PER_MIN: '1000', REDIS_URL: process.env.REDIS_URL! };
+  const shared = {
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'chat-two-process-secret-chat-two-process',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    REDIS_URL: process.env.REDIS_URL!,
+  };
   let a: Awaited<ReturnType<typeof spawnServer>>;
   let b: Awaited<ReturnType<typeof spawnServer>>;
   const sockets: ChatSocketClient[] = [];
@@ -37,7 +42,7 @@ describe('chats across two server processes over Redis', () => {
     throw new Error('B never saw the workspace');
   }
 
-  it('relays typing from a socket on A to a member\'s socket on B, and chatStream tokens of a chat sent to A reach a subscriber on B', async () => {
+  it("relays typing from a socket on A to a member's socket on B, and chatStream tokens of a chat sent to A reach a subscriber on B", async () => {
     const admin = await registerAndLogin(a, 'two_admin');
     const member = await registerAndLogin(a, 'two_member');
     const ws = (await api(a, 'POST', '/api/workspaces/', { name: 'Across' }, bearer(admin.access))).body;
@@ -48,7 +53,11 @@ describe('chats across two server processes over Redis', () => {
     const onB = await ChatSocketClient.connect(b.url, ws.slug, member.access);
     sockets.push(onA, onB);
     onA.send({ type: 'typing', typing: true });
-    expect(await onB.next((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: admin.user.id, typing: true });
+    expect(await onB.next((f) => f.type === 'typing')).toEqual({
+      type: 'typing',
+      user_id: admin.user.id,
+      typing: true,
+    });
 
     const client = connectGraphqlWs(b, { token: member.access });
     try {
@@ -57,13 +66,22 @@ describe('chats across two server processes over Redis', () => {
       const until = (test: () => boolean) => sub.until(test, 'chatStream frames', 15_000);
       await until(() => events().some((e) => e.type === 'ready'));
 
-      const sent = await api(a, 'POST', '/graphql', {
-        query: 'mutation { sendChat(input: { workspaceSlug: "across", message: "Is anything documented here?" }) { id response } }',
-      }, bearer(admin.access));
+      const sent = await api(
+        a,
+        'POST',
+        '/graphql',
+        {
+          query:
+            'mutation { sendChat(input: { workspaceSlug: "across", message: "Is anything documented here?" }) { id response } }',
+        },
+        bearer(admin.access),
+      );
       expect(sent.body.errors).toBeUndefined();
       const chat = sent.body.data.sendChat;
       await until(() => events().some((e) => e.type === 'complete' && e.chatId === chat.id));
-      const tokens = events().filter((e) => e.type === 'token' && e.chatId === chat.id).map((e) => e.token);
+      const tokens = events()
+        .filter((e) => e.type === 'token' && e.chatId === chat.id)
+        .map((e) => e.token);
       expect(tokens.length).toBeGreaterThan(1);
       expect(tokens.join('')).toBe(chat.response);
     } finally {

@@ -31,9 +31,24 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     colleague = await registerAndLogin(server, 'ws_colleague');
     outsider = await registerAndLogin(server, 'ws_outsider');
     handbook = (await api(server, 'POST', '/api/workspaces/', { name: 'WS Handbook' }, bearer(admin.access))).body;
-    bot = (await api(server, 'POST', '/api/workspaces/', { name: 'WS Bot', chat_provider: 'openai', chat_model: 'ws-model' }, bearer(admin.access))).body;
+    bot = (
+      await api(
+        server,
+        'POST',
+        '/api/workspaces/',
+        { name: 'WS Bot', chat_provider: 'openai', chat_model: 'ws-model' },
+        bearer(admin.access),
+      )
+    ).body;
     for (const ws of [handbook, bot]) {
-      for (const user of [member, colleague]) await api(server, 'POST', `/api/workspaces/${ws.slug}/add_user/`, { user_id: user.user.id }, bearer(admin.access));
+      for (const user of [member, colleague])
+        await api(
+          server,
+          'POST',
+          `/api/workspaces/${ws.slug}/add_user/`,
+          { user_id: user.user.id },
+          bearer(admin.access),
+        );
       await uploadReadyDocument(server, admin.access, ws.id, 'refunds.md', REFUNDS);
       await uploadReadyDocument(server, admin.access, ws.id, 'shipping.md', SHIPPING);
     }
@@ -47,20 +62,34 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
 
   it('streams a grounded answer: chat_start, chat_token..., chat_complete with the chat id', async () => {
     const socket = await connect(handbook.slug, member.access);
-    const { start, tokens, end } = await socket.chat({ message: 'How many days do I have to return an item?', attachments: [] });
+    const { start, tokens, end } = await socket.chat({
+      message: 'How many days do I have to return an item?',
+      attachments: [],
+    });
     expect(start).toEqual({ type: 'chat_start', id: expect.any(String) });
     expect(tokens.length).toBeGreaterThan(3);
     expect(tokens.join('')).toContain('within thirty days of delivery');
     expect(end).toEqual({ type: 'chat_complete', id: start.id, chat_id: expect.any(Number) });
     const chat = await api(server, 'GET', `/api/chats/${end.chat_id}/`, undefined, bearer(member.access));
-    expect(chat.body).toMatchObject({ response: tokens.join(''), workspace: handbook.id, user: member.user.id, sources: [expect.objectContaining({ filename: 'refunds.md' })] });
+    expect(chat.body).toMatchObject({
+      response: tokens.join(''),
+      workspace: handbook.id,
+      user: member.user.id,
+      sources: [expect.objectContaining({ filename: 'refunds.md' })],
+    });
   });
 
   it('refuses a bad token (401) and a non-member or unknown workspace (404) at the handshake', async () => {
-    await expect(ChatSocketClient.connect(server.url, handbook.slug, 'not-a-jwt')).rejects.toMatchObject({ status: 401 });
+    await expect(ChatSocketClient.connect(server.url, handbook.slug, 'not-a-jwt')).rejects.toMatchObject({
+      status: 401,
+    });
     await expect(ChatSocketClient.connect(server.url, handbook.slug, null)).rejects.toMatchObject({ status: 401 });
-    await expect(ChatSocketClient.connect(server.url, handbook.slug, outsider.access)).rejects.toMatchObject({ status: 404 });
-    await expect(ChatSocketClient.connect(server.url, 'no-such-workspace', member.access)).rejects.toMatchObject({ status: 404 });
+    await expect(ChatSocketClient.connect(server.url, handbook.slug, outsider.access)).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(ChatSocketClient.connect(server.url, 'no-such-workspace', member.access)).rejects.toMatchObject({
+      status: 404,
+    });
     await expect(ChatSocketClient.connect(server.url, '%zz', member.access)).rejects.toMatchObject({ status: 404 }); // a malformed escape names no workspace
   });
 
@@ -69,9 +98,17 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     const watcher = await connect(handbook.slug, colleague.access);
     const elsewhere = await connect(bot.slug, colleague.access);
     typist.send({ type: 'typing', typing: true });
-    expect(await watcher.next((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: member.user.id, typing: true });
+    expect(await watcher.next((f) => f.type === 'typing')).toEqual({
+      type: 'typing',
+      user_id: member.user.id,
+      typing: true,
+    });
     typist.send({ type: 'typing', typing: false });
-    expect(await watcher.next((f) => f.type === 'typing' && f.typing === false)).toEqual({ type: 'typing', user_id: member.user.id, typing: false });
+    expect(await watcher.next((f) => f.type === 'typing' && f.typing === false)).toEqual({
+      type: 'typing',
+      user_id: member.user.id,
+      typing: false,
+    });
     // A round trip on each socket after the relay: had a typing frame been sent to them, it would have come first.
     for (const s of [typist, elsewhere]) {
       s.send({ type: 'nonsense' });
@@ -80,36 +117,58 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     }
   });
 
-  it('takes feedback on one\'s own chat and refuses it on another\'s', async () => {
+  it("takes feedback on one's own chat and refuses it on another's", async () => {
     const socket = await connect(handbook.slug, member.access);
     const { end } = await socket.chat({ message: 'refund period?' });
     socket.send({ type: 'feedback', chat_id: end.chat_id, feedback: true, comment: 'Clear.' });
-    expect(await socket.next((f) => f.type === 'feedback_saved')).toEqual({ type: 'feedback_saved', chat_id: end.chat_id, feedback: true, comment: 'Clear.' });
+    expect(await socket.next((f) => f.type === 'feedback_saved')).toEqual({
+      type: 'feedback_saved',
+      chat_id: end.chat_id,
+      feedback: true,
+      comment: 'Clear.',
+    });
     const chat = await api(server, 'GET', `/api/chats/${end.chat_id}/`, undefined, bearer(member.access));
     expect(chat.body).toMatchObject({ feedback: true, comment: 'Clear.' });
     const other = await connect(handbook.slug, colleague.access);
     other.send({ type: 'feedback', chat_id: end.chat_id, feedback: false });
-    expect(await other.next((f) => f.type === 'error')).toEqual({ type: 'error', error: 'You do not have permission to perform this action.' });
+    expect(await other.next((f) => f.type === 'error')).toEqual({
+      type: 'error',
+      error: 'You do not have permission to perform this action.',
+    });
   });
 
   it('answers refusals as error frames and appends nothing', async () => {
     const socket = await connect(handbook.slug, member.access);
     const before = await server.head();
     const { end } = await socket.chat({ message: '   ' });
-    expect(end).toMatchObject({ type: 'error', error: 'Validation failed.', field_errors: { message: [expect.any(String)] } });
+    expect(end).toMatchObject({
+      type: 'error',
+      error: 'Validation failed.',
+      field_errors: { message: [expect.any(String)] },
+    });
     socket.ws.send('{not json');
     expect(await socket.next((f) => f.type === 'error' && /JSON/.test(f.error))).toBeTruthy();
     expect(await appendedSince(server, before)).toEqual([]);
   });
 
-  it('enforces the daily limit with the spec\'s message', async () => {
+  it("enforces the daily limit with the spec's message", async () => {
     const capped = await registerAndLogin(server, 'ws_capped');
-    await api(server, 'POST', `/api/workspaces/${handbook.slug}/add_user/`, { user_id: capped.user.id }, bearer(admin.access));
+    await api(
+      server,
+      'POST',
+      `/api/workspaces/${handbook.slug}/add_user/`,
+      { user_id: capped.user.id },
+      bearer(admin.access),
+    );
     await api(server, 'PATCH', `/api/users/${capped.user.id}/`, { daily_message_limit: 1 }, bearer(admin.access));
     const socket = await connect(handbook.slug, capped.access);
     expect((await socket.chat({ message: 'refund?' })).end.type).toBe('chat_complete');
     const before = await server.head();
-    expect((await socket.chat({ message: 'refund again?' })).end).toEqual({ type: 'error', id: expect.any(String), error: 'You have reached your daily chat limit of 1' });
+    expect((await socket.chat({ message: 'refund again?' })).end).toEqual({
+      type: 'error',
+      id: expect.any(String),
+      error: 'You have reached your daily chat limit of 1',
+    });
     expect(await appendedSince(server, before)).toEqual([]);
   });
 
@@ -130,9 +189,13 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     const asked = fake.requests.length;
     const before = await server.head();
     // The server's end of the next upgraded connection, to know when the server has seen the socket close.
-    const serverSide = new Promise<import('node:net').Socket>((resolve) => server.server!.once('upgrade', (_req, socket) => resolve(socket as never)));
+    const serverSide = new Promise<import('node:net').Socket>((resolve) =>
+      server.server!.once('upgrade', (_req, socket) => resolve(socket as never)),
+    );
     const socket = await ChatSocketClient.connect(server.url, bot.slug, member.access);
-    const closedOnServer = serverSide.then((s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve()))));
+    const closedOnServer = serverSide.then(
+      (s) => new Promise<void>((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve()))),
+    );
     // A test double's gate: ChatRequested (the chat's acceptance) is held until the socket is gone.
     const store = server.deps.store;
     const append = store.appendToStream.bind(store);
@@ -181,21 +244,45 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
   });
   it('stops relaying to a member removed from the workspace, closing their socket at once', async () => {
     const leaver = await registerAndLogin(server, 'ws_leaver');
-    await api(server, 'POST', `/api/workspaces/${handbook.slug}/add_user/`, { user_id: leaver.user.id }, bearer(admin.access));
+    await api(
+      server,
+      'POST',
+      `/api/workspaces/${handbook.slug}/add_user/`,
+      { user_id: leaver.user.id },
+      bearer(admin.access),
+    );
     const typist = await connect(handbook.slug, member.access);
     const watcher = await connect(handbook.slug, colleague.access);
     const removed = await connect(handbook.slug, leaver.access);
     const closed = new Promise<number>((resolve) => removed.ws.once('close', (code) => resolve(code)));
     typist.send({ type: 'typing', typing: true });
-    expect(await removed.next((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: member.user.id, typing: true });
+    expect(await removed.next((f) => f.type === 'typing')).toEqual({
+      type: 'typing',
+      user_id: member.user.id,
+      typing: true,
+    });
 
-    const res = await api(server, 'POST', `/api/workspaces/${handbook.slug}/remove_user/`, { user_id: leaver.user.id }, bearer(admin.access));
+    const res = await api(
+      server,
+      'POST',
+      `/api/workspaces/${handbook.slug}/remove_user/`,
+      { user_id: leaver.user.id },
+      bearer(admin.access),
+    );
     expect(res.status).toBe(200);
     typist.send({ type: 'typing', typing: false });
-    expect(await watcher.next((f) => f.type === 'typing' && f.typing === false)).toEqual({ type: 'typing', user_id: member.user.id, typing: false });
+    expect(await watcher.next((f) => f.type === 'typing' && f.typing === false)).toEqual({
+      type: 'typing',
+      user_id: member.user.id,
+      typing: false,
+    });
     expect(await closed).toBe(4404);
-    expect(removed.frames.filter((f) => f.type === 'typing')).toEqual([{ type: 'typing', user_id: member.user.id, typing: true }]);
+    expect(removed.frames.filter((f) => f.type === 'typing')).toEqual([
+      { type: 'typing', user_id: member.user.id, typing: true },
+    ]);
     // Nor can they come back in.
-    await expect(ChatSocketClient.connect(server.url, handbook.slug, leaver.access)).rejects.toMatchObject({ status: 404 });
+    await expect(ChatSocketClient.connect(server.url, handbook.slug, leaver.access)).rejects.toMatchObject({
+      status: 404,
+    });
   });
 });

@@ -17,7 +17,12 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 /** A raw request with exactly the body and headers given (fetch adds no Content-Type for a Uint8Array). */
-async function send(method: string, path: string, body: string | Uint8Array | FormData | undefined, headers: Record<string, string>) {
+async function send(
+  method: string,
+  path: string,
+  body: string | Uint8Array | FormData | undefined,
+  headers: Record<string, string>,
+) {
   const res = await fetch(server.url + path, { method, body, headers: { ...bearer(access), ...headers } });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, type: res.headers.get('content-type') };
@@ -57,12 +62,16 @@ describe('given a write sent as multipart/form-data to a JSON endpoint', () => {
 
 describe('given what JSON endpoints take', () => {
   it('when the body is JSON with a charset, then it is read', async () => {
-    const res = await send('POST', '/api/workspaces/', JSON.stringify({ name: uniqueName('Typed') }), { 'Content-Type': 'application/json; charset=utf-8' });
+    const res = await send('POST', '/api/workspaces/', JSON.stringify({ name: uniqueName('Typed') }), {
+      'Content-Type': 'application/json; charset=utf-8',
+    });
     expect(res.status).toBe(201);
   });
 
   it('when a document is uploaded as multipart/form-data, then the upload is accepted', async () => {
-    const ws = await send('POST', '/api/workspaces/', JSON.stringify({ name: uniqueName('Docs') }), { 'Content-Type': 'application/json' });
+    const ws = await send('POST', '/api/workspaces/', JSON.stringify({ name: uniqueName('Docs') }), {
+      'Content-Type': 'application/json',
+    });
     const form = new FormData();
     form.set('workspace_id', String(ws.body.id));
     form.append('file', new Blob(['Some text.'], { type: 'text/plain' }), 'notes.txt');

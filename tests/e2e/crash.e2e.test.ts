@@ -10,7 +10,12 @@ import { exited, spawnServer } from '../support/process.js';
  */
 describe('SIGKILL under load', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-crash-'));
-  const env = { DATA_DIR: dataDir, JWT_SECRET: 'crash-test-secret-crash-test-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000' };
+  const env = {
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'crash-test-secret-crash-test-secret',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    RATE_LIMIT_API_PER_MIN: '1000000',
+  };
 
   it('loses no acknowledged write', async () => {
     const first = await spawnServer(env);
@@ -24,7 +29,13 @@ describe('SIGKILL under load', () => {
     const workers = targets.map(async (id) => {
       for (let n = 1; !stop; n++) {
         try {
-          const res = await api(first, 'PATCH', `/api/users/${id}/`, { daily_message_limit: n }, bearer(adminUser.access));
+          const res = await api(
+            first,
+            'PATCH',
+            `/api/users/${id}/`,
+            { daily_message_limit: n },
+            bearer(adminUser.access),
+          );
           if (res.status === 200) acknowledged.set(id, n);
         } catch {
           return; // the connection died with the server

@@ -9,7 +9,8 @@ import { closeGraphqlWsClients, connectGraphqlWs, subscribe, untilLive } from '.
 import { bearer, registerAndLogin, type Session, startTestServer, type TestServer } from '../support/server.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const DOCUMENT_FIELDS = 'id filename workspaceId status pinned watched metadata size mimeType chunkCount error createdAt updatedAt';
+const DOCUMENT_FIELDS =
+  'id filename workspaceId status pinned watched metadata size mimeType chunkCount error createdAt updatedAt';
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -48,7 +49,10 @@ async function restWorkspace() {
 
 /** The REST hand-off: a multipart upload, answering the document's REST body. */
 const restUpload = (workspaceId: number, name = `${uniqueName('doc')}.md`, text = '# Heading\n\nSome words.') =>
-  uploadDocument(server, admin.access, workspaceId, name, text, { type: 'text/markdown', metadata: JSON.stringify({ source: 'graphql-test' }) });
+  uploadDocument(server, admin.access, workspaceId, name, text, {
+    type: 'text/markdown',
+    metadata: JSON.stringify({ source: 'graphql-test' }),
+  });
 
 /** A graphql-ws client with the session's token in connection_init, or none. */
 const wsClient = (session?: Session) => connectGraphqlWs(server, { token: session?.access });
@@ -63,7 +67,12 @@ beforeAll(async () => {
   alice = await registerAndLogin(http, { prefix: 'gdalice' });
   bob = await registerAndLogin(http, { prefix: 'gdbob' });
   workspace = await restWorkspace();
-  const added = await http.call('POST', `/api/workspaces/${workspace.slug}/add_user/`, { user_id: alice.user.id }, as(admin));
+  const added = await http.call(
+    'POST',
+    `/api/workspaces/${workspace.slug}/add_user/`,
+    { user_id: alice.user.id },
+    as(admin),
+  );
   if (added.status !== 200) throw new Error(`add_user: ${added.status}`);
 });
 
@@ -75,19 +84,39 @@ afterAll(async () => {
 describe('documents and document queries', () => {
   let docs: any[];
   beforeAll(async () => {
-    docs = [await restUpload(workspace.id, 'one.md'), await restUpload(workspace.id, 'two.md'), await restUpload(workspace.id, 'three.md')];
+    docs = [
+      await restUpload(workspace.id, 'one.md'),
+      await restUpload(workspace.id, 'two.md'),
+      await restUpload(workspace.id, 'three.md'),
+    ];
     expect((await http.call('POST', `/api/documents/${docs[0].id}/pin/`, { pin: true }, as(admin))).status).toBe(200);
-    expect((await http.call('POST', `/api/documents/${docs[1].id}/watch/`, { watch: true }, as(admin))).status).toBe(200);
+    expect((await http.call('POST', `/api/documents/${docs[1].id}/watch/`, { watch: true }, as(admin))).status).toBe(
+      200,
+    );
   });
 
-  it('lists a workspace\'s documents with every field, the same values REST shows', async () => {
-    const res = await gql(`query($ws: ID!) { documents(workspaceId: $ws) { ${DOCUMENT_FIELDS} } }`, { ws: workspace.id }, as(admin));
+  it("lists a workspace's documents with every field, the same values REST shows", async () => {
+    const res = await gql(
+      `query($ws: ID!) { documents(workspaceId: $ws) { ${DOCUMENT_FIELDS} } }`,
+      { ws: workspace.id },
+      as(admin),
+    );
     expect(res.body.errors).toBeUndefined();
     const first = res.body.data.documents.find((d: any) => d.id === String(docs[0].id));
     expect(first).toEqual({
-      id: String(docs[0].id), filename: 'one.md', workspaceId: String(workspace.id), status: expect.stringMatching(/^(processing|ready)$/),
-      pinned: true, watched: false, metadata: { source: 'graphql-test' }, size: docs[0].size, mimeType: 'text/markdown',
-      chunkCount: expect.any(Number), error: null, createdAt: expect.stringMatching(ISO_UTC), updatedAt: expect.stringMatching(ISO_UTC),
+      id: String(docs[0].id),
+      filename: 'one.md',
+      workspaceId: String(workspace.id),
+      status: expect.stringMatching(/^(processing|ready)$/),
+      pinned: true,
+      watched: false,
+      metadata: { source: 'graphql-test' },
+      size: docs[0].size,
+      mimeType: 'text/markdown',
+      chunkCount: expect.any(Number),
+      error: null,
+      createdAt: expect.stringMatching(ISO_UTC),
+      updatedAt: expect.stringMatching(ISO_UTC),
     });
     expect(res.body.data.documents.map((d: any) => d.id)).toEqual(docs.map((d) => String(d.id)));
   });
@@ -95,7 +124,8 @@ describe('documents and document queries', () => {
   it('filters by pinned, watched and status, and pages with limit and offset', async () => {
     const q = `query($ws: ID!, $pinned: Boolean, $watched: Boolean, $status: String, $limit: Int, $offset: Int) {
       documents(workspaceId: $ws, pinned: $pinned, watched: $watched, status: $status, limit: $limit, offset: $offset) { id status } }`;
-    const ids = async (vars: Record<string, unknown>) => (await gql(q, { ws: workspace.id, ...vars }, as(admin))).body.data.documents.map((d: any) => d.id);
+    const ids = async (vars: Record<string, unknown>) =>
+      (await gql(q, { ws: workspace.id, ...vars }, as(admin))).body.data.documents.map((d: any) => d.id);
     expect(await ids({ pinned: true })).toEqual([String(docs[0].id)]);
     expect(await ids({ watched: true })).toEqual([String(docs[1].id)]);
     expect(await ids({ pinned: false })).toEqual([String(docs[1].id), String(docs[2].id)]);
@@ -113,12 +143,15 @@ describe('documents and document queries', () => {
 
   it('document(id) answers the document, or null for one the caller may not see', async () => {
     const q = `query($id: ID!) { document(id: $id) { id filename } }`;
-    expect((await gql(q, { id: docs[2].id }, as(alice))).body.data.document).toEqual({ id: String(docs[2].id), filename: 'three.md' });
+    expect((await gql(q, { id: docs[2].id }, as(alice))).body.data.document).toEqual({
+      id: String(docs[2].id),
+      filename: 'three.md',
+    });
     expect((await gql(q, { id: docs[2].id }, as(bob))).body.data.document).toBeNull();
     expect((await gql(q, { id: 'abc' }, as(admin))).body.data.document).toBeNull();
   });
 
-  it('Workspace.documents lists each workspace\'s own documents, as many as documentCount says', async () => {
+  it("Workspace.documents lists each workspace's own documents, as many as documentCount says", async () => {
     const other = await restWorkspace();
     const elsewhere = await restUpload(other.id, 'elsewhere.md');
     const res = await gql('{ workspaces { id documentCount documents { id workspaceId } } }', undefined, as(admin));
@@ -136,11 +169,23 @@ describe('documents and document queries', () => {
 describe('pin, watch, delete and bulk mutations', () => {
   it('pinDocument and watchDocument answer the document as it now is', async () => {
     const doc = await restUpload(workspace.id);
-    const pinned = await gql('mutation($id: ID!) { pinDocument(id: $id, pin: true) { id pinned watched } }', { id: doc.id }, as(manager));
+    const pinned = await gql(
+      'mutation($id: ID!) { pinDocument(id: $id, pin: true) { id pinned watched } }',
+      { id: doc.id },
+      as(manager),
+    );
     expect(pinned.body.data.pinDocument).toEqual({ id: String(doc.id), pinned: true, watched: false });
-    const watched = await gql('mutation($id: ID!) { watchDocument(id: $id, watch: true) { id pinned watched } }', { id: doc.id }, as(admin));
+    const watched = await gql(
+      'mutation($id: ID!) { watchDocument(id: $id, watch: true) { id pinned watched } }',
+      { id: doc.id },
+      as(admin),
+    );
     expect(watched.body.data.watchDocument).toEqual({ id: String(doc.id), pinned: true, watched: true });
-    const unpinned = await gql('mutation($id: ID!) { pinDocument(id: $id, pin: false) { pinned } }', { id: doc.id }, as(admin));
+    const unpinned = await gql(
+      'mutation($id: ID!) { pinDocument(id: $id, pin: false) { pinned } }',
+      { id: doc.id },
+      as(admin),
+    );
     expect(unpinned.body.data.pinDocument.pinned).toBe(false);
   });
 
@@ -151,10 +196,18 @@ describe('pin, watch, delete and bulk mutations', () => {
       const res = await expectAppendsNothing(() => gql(pin, { id: doc.id }, as(who)));
       expect(onlyError(res.body).extensions.code).toBe('FORBIDDEN');
     }
-    expect(onlyError((await expectAppendsNothing(() => gql(pin, { id: 99999999 }, as(admin)))).body).extensions.code).toBe('NOT_FOUND');
-    expect(onlyError((await expectAppendsNothing(() => gql(pin, { id: 'x1' }, as(admin)))).body).extensions.code).toBe('NOT_FOUND');
-    expect(onlyError((await expectAppendsNothing(() => gql(pin, { id: doc.id }))).body).extensions.code).toBe('UNAUTHENTICATED');
-    const del = await expectAppendsNothing(() => gql('mutation($id: ID!) { deleteDocument(id: $id) }', { id: doc.id }, as(alice)));
+    expect(
+      onlyError((await expectAppendsNothing(() => gql(pin, { id: 99999999 }, as(admin)))).body).extensions.code,
+    ).toBe('NOT_FOUND');
+    expect(onlyError((await expectAppendsNothing(() => gql(pin, { id: 'x1' }, as(admin)))).body).extensions.code).toBe(
+      'NOT_FOUND',
+    );
+    expect(onlyError((await expectAppendsNothing(() => gql(pin, { id: doc.id }))).body).extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    const del = await expectAppendsNothing(() =>
+      gql('mutation($id: ID!) { deleteDocument(id: $id) }', { id: doc.id }, as(alice)),
+    );
     expect(onlyError(del.body).extensions.code).toBe('FORBIDDEN');
   });
 
@@ -162,30 +215,39 @@ describe('pin, watch, delete and bulk mutations', () => {
     const doc = await restUpload(workspace.id);
     const res = await gql('mutation($id: ID!) { deleteDocument(id: $id) }', { id: doc.id }, as(admin));
     expect(res.body.data.deleteDocument).toBe(true);
-    expect((await gql('query($id: ID!) { document(id: $id) { id } }', { id: doc.id }, as(admin))).body.data.document).toBeNull();
+    expect(
+      (await gql('query($id: ID!) { document(id: $id) { id } }', { id: doc.id }, as(admin))).body.data.document,
+    ).toBeNull();
     expect((await http.call('GET', `/api/documents/${doc.id}/`, undefined, as(admin))).status).toBe(404);
   });
 
   it('bulkDocumentAction answers {action, succeeded, failed: [{id, reason}]}', async () => {
     const a = await restUpload(workspace.id);
     const b = await restUpload(workspace.id);
-    const q = 'mutation($ids: [ID!]!, $action: String!) { bulkDocumentAction(ids: $ids, action: $action) { action succeeded failed { id reason } } }';
+    const q =
+      'mutation($ids: [ID!]!, $action: String!) { bulkDocumentAction(ids: $ids, action: $action) { action succeeded failed { id reason } } }';
     const res = await gql(q, { ids: [a.id, b.id, 99999999], action: 'watch' }, as(admin));
     expect(res.body.data.bulkDocumentAction).toEqual({
-      action: 'watch', succeeded: [String(a.id), String(b.id)], failed: [{ id: '99999999', reason: 'Not found.' }],
+      action: 'watch',
+      succeeded: [String(a.id), String(b.id)],
+      failed: [{ id: '99999999', reason: 'Not found.' }],
     });
     const deleted = await gql(q, { ids: [a.id], action: 'delete' }, as(admin));
     expect(deleted.body.data.bulkDocumentAction).toEqual({ action: 'delete', succeeded: [String(a.id)], failed: [] });
 
     const bad = await expectAppendsNothing(() => gql(q, { ids: [b.id], action: 'shred' }, as(admin)));
-    expect(onlyError(bad.body).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { action: [expect.stringMatching(/pin, unpin, watch, unwatch, delete/)] } });
+    expect(onlyError(bad.body).extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: { action: [expect.stringMatching(/pin, unpin, watch, unwatch, delete/)] },
+    });
     const forbidden = await expectAppendsNothing(() => gql(q, { ids: [b.id], action: 'pin' }, as(alice)));
     expect(onlyError(forbidden.body).extensions.code).toBe('FORBIDDEN');
   });
 });
 
 describe('documentStatus(workspaceId) over graphql-ws', () => {
-  const STATUS = (ws: number) => `subscription { documentStatus(workspaceId: ${ws}) { id filename workspaceId status pinned } }`;
+  const STATUS = (ws: number) =>
+    `subscription { documentStatus(workspaceId: ${ws}) { id filename workspaceId status pinned } }`;
 
   it('reports each upload of the workspace (processing, or ready when ingestion already finished) and each deletion, and nothing of other workspaces', async () => {
     const ws = await restWorkspace();
@@ -196,20 +258,37 @@ describe('documentStatus(workspaceId) over graphql-ws', () => {
       const seen = sub.results.length;
       await restUpload(other.id, 'not-ours.md');
       const doc = await restUpload(ws.id, 'live.md');
-      await sub.until(() => sub.results.slice(seen).some((r) => r.data.documentStatus.id === String(doc.id)), 'the new document');
-      const first = sub.results.slice(seen).find((r) => r.data.documentStatus.id === String(doc.id)).data.documentStatus;
-      expect(first).toMatchObject({ id: String(doc.id), filename: 'live.md', workspaceId: String(ws.id), pinned: false });
+      await sub.until(
+        () => sub.results.slice(seen).some((r) => r.data.documentStatus.id === String(doc.id)),
+        'the new document',
+      );
+      const first = sub.results.slice(seen).find((r) => r.data.documentStatus.id === String(doc.id))
+        .data.documentStatus;
+      expect(first).toMatchObject({
+        id: String(doc.id),
+        filename: 'live.md',
+        workspaceId: String(ws.id),
+        pinned: false,
+      });
       expect(['processing', 'ready']).toContain(first.status);
 
       expect((await http.call('DELETE', `/api/documents/${doc.id}/`, undefined, as(admin))).status).toBe(204);
-      await sub.until(() => sub.results.some((r) => r.data.documentStatus.id === String(doc.id) && r.data.documentStatus.status === 'deleted'), 'the deletion');
+      await sub.until(
+        () =>
+          sub.results.some(
+            (r) => r.data.documentStatus.id === String(doc.id) && r.data.documentStatus.status === 'deleted',
+          ),
+        'the deletion',
+      );
       for (const r of sub.results) {
         expect(r.errors).toBeUndefined();
         expect(r.data.documentStatus.workspaceId).toBe(String(ws.id));
         expect(r.data.documentStatus.filename).not.toBe('not-ours.md');
       }
       // A status already reported is not repeated for the same document.
-      const statuses = sub.results.filter((r) => r.data.documentStatus.id === String(doc.id)).map((r) => r.data.documentStatus.status);
+      const statuses = sub.results
+        .filter((r) => r.data.documentStatus.id === String(doc.id))
+        .map((r) => r.data.documentStatus.status);
       expect(new Set(statuses).size).toBe(statuses.length);
       expect(sub.state.error).toBeNull();
     } finally {

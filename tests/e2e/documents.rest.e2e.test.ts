@@ -9,14 +9,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { recordingApi, uniqueName } from '../support/e2e.js';
 import { makeDocx, makePdf } from '../support/fixtures.js';
-import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import {
+  bearer,
+  registerAndLogin,
+  type Session,
+  STRONG_PASSWORD,
+  startTestServer,
+  type TestServer,
+} from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const INVALID_TOKEN = { detail: 'Given token not valid for any token type' };
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
 const NOT_FOUND = { detail: 'Not found.' };
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const DOCUMENT_KEYS = ['chunk_count', 'created_at', 'filename', 'id', 'metadata', 'mime_type', 'pinned', 'size', 'status', 'watched', 'workspace'];
+const DOCUMENT_KEYS = [
+  'chunk_count',
+  'created_at',
+  'filename',
+  'id',
+  'metadata',
+  'mime_type',
+  'pinned',
+  'size',
+  'status',
+  'watched',
+  'workspace',
+];
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -47,7 +66,15 @@ async function expectAppendsNothing<T>(on: TestServer, request: () => Promise<T>
   return result;
 }
 
-interface UploadForm { workspaceId?: unknown; name?: string; bytes?: Buffer; metadata?: string; type?: string; extra?: Record<string, string>; secondFile?: boolean }
+interface UploadForm {
+  workspaceId?: unknown;
+  name?: string;
+  bytes?: Buffer;
+  metadata?: string;
+  type?: string;
+  extra?: Record<string, string>;
+  secondFile?: boolean;
+}
 
 /** A real multipart/form-data POST (fetch + FormData), as a browser sends it. */
 async function upload(who: Session | null, form: UploadForm, headers: Record<string, string> = {}) {
@@ -55,20 +82,36 @@ async function upload(who: Session | null, form: UploadForm, headers: Record<str
   if (form.workspaceId !== undefined) body.set('workspace_id', String(form.workspaceId));
   if (form.metadata !== undefined) body.set('metadata', form.metadata);
   for (const [k, v] of Object.entries(form.extra ?? {})) body.set(k, v);
-  if (form.bytes) body.append('file', new Blob([form.bytes], { type: form.type ?? 'application/octet-stream' }), form.name ?? 'file.txt');
+  if (form.bytes)
+    body.append(
+      'file',
+      new Blob([form.bytes], { type: form.type ?? 'application/octet-stream' }),
+      form.name ?? 'file.txt',
+    );
   if (form.secondFile) body.append('file', new Blob(['again']), 'again.txt');
-  const res = await fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: { ...(who ? as(who) : {}), ...headers }, body });
+  const res = await fetch(`${server.url}/api/documents/upload/`, {
+    method: 'POST',
+    headers: { ...(who ? as(who) : {}), ...headers },
+    body,
+  });
   const text = await res.text();
   let json: any = text;
   try {
     json = JSON.parse(text);
-  } catch { /* left as text */ }
+  } catch {
+    /* left as text */
+  }
   http.bodies.push({ request: 'POST /api/documents/upload/', status: res.status, text });
   return { status: res.status, body: json };
 }
 
 /** Uploads a small text document as admin (unless told) and answers its body; fails the test on anything but 201. */
-async function uploadText(name = `${uniqueName('doc')}.txt`, text = 'Plain words for a plain document.', who: Session = admin, workspaceId = workspace.id) {
+async function uploadText(
+  name = `${uniqueName('doc')}.txt`,
+  text = 'Plain words for a plain document.',
+  who: Session = admin,
+  workspaceId = workspace.id,
+) {
   const res = await upload(who, { workspaceId, name, bytes: Buffer.from(text), type: 'text/plain' });
   if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -91,7 +134,12 @@ beforeAll(async () => {
   bob = await registerAndLogin(http, { prefix: 'docbob' });
   workspace = await createWorkspace();
   otherWorkspace = await createWorkspace();
-  const added = await http.call('POST', `/api/workspaces/${workspace.slug}/add_user/`, { user_id: alice.user.id }, as(admin));
+  const added = await http.call(
+    'POST',
+    `/api/workspaces/${workspace.slug}/add_user/`,
+    { user_id: alice.user.id },
+    as(admin),
+  );
   if (added.status !== 200) throw new Error(`add_user: ${added.status}`);
 });
 
@@ -105,34 +153,63 @@ describe('POST /api/documents/upload/', () => {
     ['md', 'readme.md', () => Buffer.from('# Title\n\nSome *markdown* here.'), 'text/markdown'],
     ['csv', 'table.csv', () => Buffer.from('name,age\nada,36\nalan,41\n'), 'text/csv'],
     ['json', 'data.json', () => Buffer.from('{"lighthouse": {"height": 42}}'), 'application/json'],
-    ['html', 'page.html', () => Buffer.from('<!doctype html><html><body><p>Hello page</p><script>x()</script></body></html>'), 'text/html'],
+    [
+      'html',
+      'page.html',
+      () => Buffer.from('<!doctype html><html><body><p>Hello page</p><script>x()</script></body></html>'),
+      'text/html',
+    ],
     ['pdf', 'paper.pdf', () => makePdf('a phrase inside a portable document'), 'application/pdf'],
-    ['docx', 'letter.docx', () => makeDocx(['A phrase inside a word document.']), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+    [
+      'docx',
+      'letter.docx',
+      () => makeDocx(['A phrase inside a word document.']),
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    ],
   ];
 
-  it.each(formats)('given an admin, when it uploads a %s file, then 201 with the document as GET shows it, and the file is kept', async (_format, name, make, mime) => {
-    const bytes = await make();
-    const before = await server.head();
-    const res = await upload(admin, { workspaceId: workspace.id, name, bytes, metadata: '{"source": "manual_upload", "tags": ["a"]}' });
-    expect(res.status).toBe(201);
-    expect(Object.keys(res.body).filter((k) => k !== 'error').sort()).toEqual(DOCUMENT_KEYS);
-    expect(res.body).toMatchObject({
-      id: expect.any(Number), filename: name, workspace: workspace.id, pinned: false, watched: false,
-      metadata: { source: 'manual_upload', tags: ['a'] }, size: bytes.length, mime_type: mime, chunk_count: expect.any(Number),
-      created_at: expect.stringMatching(ISO_UTC),
-    });
-    expect(['processing', 'ready']).toContain(res.body.status);
+  it.each(formats)(
+    'given an admin, when it uploads a %s file, then 201 with the document as GET shows it, and the file is kept',
+    async (_format, name, make, mime) => {
+      const bytes = await make();
+      const before = await server.head();
+      const res = await upload(admin, {
+        workspaceId: workspace.id,
+        name,
+        bytes,
+        metadata: '{"source": "manual_upload", "tags": ["a"]}',
+      });
+      expect(res.status).toBe(201);
+      expect(
+        Object.keys(res.body)
+          .filter((k) => k !== 'error')
+          .sort(),
+      ).toEqual(DOCUMENT_KEYS);
+      expect(res.body).toMatchObject({
+        id: expect.any(Number),
+        filename: name,
+        workspace: workspace.id,
+        pinned: false,
+        watched: false,
+        metadata: { source: 'manual_upload', tags: ['a'] },
+        size: bytes.length,
+        mime_type: mime,
+        chunk_count: expect.any(Number),
+        created_at: expect.stringMatching(ISO_UTC),
+      });
+      expect(['processing', 'ready']).toContain(res.body.status);
 
-    const got = await http.call('GET', `/api/documents/${res.body.id}/`, undefined, as(admin));
-    expect(got.status).toBe(200);
-    expect({ ...got.body, status: res.body.status, chunk_count: res.body.chunk_count }).toEqual(res.body);
+      const got = await http.call('GET', `/api/documents/${res.body.id}/`, undefined, as(admin));
+      expect(got.status).toBe(200);
+      expect({ ...got.body, status: res.body.status, chunk_count: res.body.chunk_count }).toEqual(res.body);
 
-    const stored = path.join(server.dataDir, 'files', `${res.body.id}-${name}`);
-    expect(fs.readFileSync(stored).equals(bytes)).toBe(true);
-    const appended = await appendedSince(server, before);
-    expect(appended).toContain(`document-${res.body.id}:DocumentUploaded`);
-    expect(appended).toContain('sequence-document:IdAllocated');
-  });
+      const stored = path.join(server.dataDir, 'files', `${res.body.id}-${name}`);
+      expect(fs.readFileSync(stored).equals(bytes)).toBe(true);
+      const appended = await appendedSince(server, before);
+      expect(appended).toContain(`document-${res.body.id}:DocumentUploaded`);
+      expect(appended).toContain('sequence-document:IdAllocated');
+    },
+  );
 
   it('given a manager, when it uploads, then 201; and the workspace counts the document', async () => {
     const ws = await createWorkspace();
@@ -149,7 +226,11 @@ describe('POST /api/documents/upload/', () => {
   });
 
   it('sanitises the stored and shown name: no directories, no control or markup characters', async () => {
-    const res = await upload(admin, { workspaceId: workspace.id, name: '../../etc/pa<ss>|wd?*.txt', bytes: Buffer.from('x') });
+    const res = await upload(admin, {
+      workspaceId: workspace.id,
+      name: '../../etc/pa<ss>|wd?*.txt',
+      bytes: Buffer.from('x'),
+    });
     expect(res).toMatchObject({ status: 201 });
     expect(res.body.filename).toBe('pa_ss_wd_.txt');
     expect(fs.readdirSync(path.join(server.dataDir, 'files'))).toContain(`${res.body.id}-pa_ss_wd_.txt`);
@@ -157,7 +238,11 @@ describe('POST /api/documents/upload/', () => {
   });
 
   it('keeps the letters of a non-ASCII file name (UTF-8 in the part header), replacing only punctuation', async () => {
-    const res = await upload(admin, { workspaceId: workspace.id, name: 'Überblick – März.md', bytes: Buffer.from('# ü') });
+    const res = await upload(admin, {
+      workspaceId: workspace.id,
+      name: 'Überblick – März.md',
+      bytes: Buffer.from('# ü'),
+    });
     expect(res.status).toBe(201);
     expect(res.body.filename).toBe('Überblick – März.md'.replace('–', '_'));
   });
@@ -167,7 +252,9 @@ describe('POST /api/documents/upload/', () => {
     const ok = await upload(admin, { workspaceId: workspace.id, name: 'limit.txt', bytes: Buffer.alloc(limit, 'a') });
     expect(ok.status).toBe(201);
     expect(ok.body.size).toBe(limit);
-    const res = await expectAppendsNothing(server, () => upload(admin, { workspaceId: workspace.id, name: 'big.txt', bytes: Buffer.alloc(limit + 1, 'a') }));
+    const res = await expectAppendsNothing(server, () =>
+      upload(admin, { workspaceId: workspace.id, name: 'big.txt', bytes: Buffer.alloc(limit + 1, 'a') }),
+    );
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ error: expect.stringMatching(/1 MB/) });
   });
@@ -184,10 +271,15 @@ describe('POST /api/documents/upload/', () => {
     for (const [name, bytes] of cases) {
       const res = await expectAppendsNothing(server, () => upload(admin, { workspaceId: workspace.id, name, bytes }));
       expect([name, res.status]).toEqual([name, 400]);
-      expect(res.body).toEqual({ error: expect.stringMatching(/Unsupported file type/), field_errors: { file: [expect.stringMatching(/txt, md, csv, json, html, pdf or docx/)] } });
+      expect(res.body).toEqual({
+        error: expect.stringMatching(/Unsupported file type/),
+        field_errors: { file: [expect.stringMatching(/txt, md, csv, json, html, pdf or docx/)] },
+      });
     }
     const filesDir = path.join(server.dataDir, 'files');
-    expect((fs.existsSync(filesDir) ? fs.readdirSync(filesDir) : []).filter((f) => /exe|fake|broken|binary|noext/.test(f))).toEqual([]);
+    expect(
+      (fs.existsSync(filesDir) ? fs.readdirSync(filesDir) : []).filter((f) => /exe|fake|broken|binary|noext/.test(f)),
+    ).toEqual([]);
   });
 
   it('refuses malformed requests with 400 and field errors, appending nothing', async () => {
@@ -211,13 +303,17 @@ describe('POST /api/documents/upload/', () => {
   });
 
   it('refuses a JSON body (uploads are multipart) with 400, appending nothing', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/documents/upload/', { workspace_id: workspace.id }, as(admin)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/documents/upload/', { workspace_id: workspace.id }, as(admin)),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors.file).toBeDefined();
   });
 
   it('refuses a part header with control characters as a malformed body (400), appending nothing', async () => {
-    const res = await expectAppendsNothing(server, () => upload(admin, { workspaceId: workspace.id, name: 'bell\u0007.txt', bytes: Buffer.from('x') }));
+    const res = await expectAppendsNothing(server, () =>
+      upload(admin, { workspaceId: workspace.id, name: 'bell\u0007.txt', bytes: Buffer.from('x') }),
+    );
     expect(res).toEqual({ status: 400, body: { error: 'Malformed multipart body.', field_errors: {} } });
   });
 
@@ -235,28 +331,42 @@ describe('POST /api/documents/upload/', () => {
   });
 
   it('answers 404 for a workspace that does not exist, appending nothing', async () => {
-    const res = await expectAppendsNothing(server, () => upload(admin, { workspaceId: 999999, name: 'a.txt', bytes: Buffer.from('a') }));
+    const res = await expectAppendsNothing(server, () =>
+      upload(admin, { workspaceId: 999999, name: 'a.txt', bytes: Buffer.from('a') }),
+    );
     expect(res).toEqual({ status: 404, body: NOT_FOUND });
   });
 
   it('answers 404 for a deleted workspace, appending nothing', async () => {
     const ws = await createWorkspace();
     expect((await http.call('DELETE', `/api/workspaces/${ws.slug}/`, undefined, as(admin))).status).toBe(204);
-    const res = await expectAppendsNothing(server, () => upload(admin, { workspaceId: ws.id, name: 'a.txt', bytes: Buffer.from('a') }));
+    const res = await expectAppendsNothing(server, () =>
+      upload(admin, { workspaceId: ws.id, name: 'a.txt', bytes: Buffer.from('a') }),
+    );
     expect(res).toEqual({ status: 404, body: NOT_FOUND });
   });
 
   it('forbids default users (members or not) with 403, appending nothing', async () => {
     for (const who of [alice, bob]) {
-      const res = await expectAppendsNothing(server, () => upload(who, { workspaceId: workspace.id, name: 'a.txt', bytes: Buffer.from('a') }));
+      const res = await expectAppendsNothing(server, () =>
+        upload(who, { workspaceId: workspace.id, name: 'a.txt', bytes: Buffer.from('a') }),
+      );
       expect(res).toEqual({ status: 403, body: FORBIDDEN });
     }
   });
 
   it('answers 401 without credentials or with a bad token, appending nothing', async () => {
-    const anonymous = await expectAppendsNothing(server, () => upload(null, { workspaceId: workspace.id, name: 'a.txt', bytes: Buffer.from('a') }));
+    const anonymous = await expectAppendsNothing(server, () =>
+      upload(null, { workspaceId: workspace.id, name: 'a.txt', bytes: Buffer.from('a') }),
+    );
     expect(anonymous).toEqual({ status: 401, body: NO_CREDENTIALS });
-    const bad = await expectAppendsNothing(server, () => upload(null, { workspaceId: workspace.id, name: 'a.txt', bytes: Buffer.from('a') }, { Authorization: 'Bearer nope' }));
+    const bad = await expectAppendsNothing(server, () =>
+      upload(
+        null,
+        { workspaceId: workspace.id, name: 'a.txt', bytes: Buffer.from('a') },
+        { Authorization: 'Bearer nope' },
+      ),
+    );
     expect(bad).toEqual({ status: 401, body: INVALID_TOKEN });
   });
 
@@ -274,7 +384,11 @@ describe('POST /api/documents/upload/', () => {
     const doc = await uploadText();
     const logs = await http.call('GET', '/api/system/event-logs/?event=document_uploaded', undefined, as(admin));
     const entry = logs.body.find((e: any) => e.metadata.document_id === doc.id);
-    expect(entry).toMatchObject({ event: 'document_uploaded', user_id: admin.user.id, metadata: { workspace_id: workspace.id, filename: doc.filename } });
+    expect(entry).toMatchObject({
+      event: 'document_uploaded',
+      user_id: admin.user.id,
+      metadata: { workspace_id: workspace.id, filename: doc.filename },
+    });
   });
 });
 
@@ -287,24 +401,46 @@ describe('GET /api/documents/', () => {
     for (let i = 0; i < 3; i++) mine.push(await uploadText(`list-${i}.txt`));
     elsewhere = await uploadText('elsewhere.txt', 'other', admin, otherWorkspace.id);
     expect((await http.call('POST', `/api/documents/${mine[0].id}/pin/`, { pin: true }, as(admin))).status).toBe(200);
-    expect((await http.call('POST', `/api/documents/${mine[1].id}/watch/`, { watch: true }, as(admin))).status).toBe(200);
+    expect((await http.call('POST', `/api/documents/${mine[1].id}/watch/`, { watch: true }, as(admin))).status).toBe(
+      200,
+    );
   });
 
   it('answers a plain array without limit, each document in the spec shape', async () => {
     const res = await http.call('GET', `/api/documents/?workspace=${workspace.id}`, undefined, as(admin));
     expect(res.status).toBe(200);
     expect(Array.isArray(res.body)).toBe(true);
-    for (const d of res.body) expect(Object.keys(d).filter((k) => k !== 'error').sort()).toEqual(DOCUMENT_KEYS);
+    for (const d of res.body)
+      expect(
+        Object.keys(d)
+          .filter((k) => k !== 'error')
+          .sort(),
+      ).toEqual(DOCUMENT_KEYS);
     expect(res.body.map((d: any) => d.id)).toEqual(expect.arrayContaining(mine.map((d) => d.id)));
     expect(res.body.every((d: any) => d.workspace === workspace.id)).toBe(true);
   });
 
   it('filters by pinned and watched', async () => {
-    const pinned = await http.call('GET', `/api/documents/?workspace=${workspace.id}&pinned=true`, undefined, as(admin));
+    const pinned = await http.call(
+      'GET',
+      `/api/documents/?workspace=${workspace.id}&pinned=true`,
+      undefined,
+      as(admin),
+    );
     expect(pinned.body.map((d: any) => d.id)).toEqual([mine[0].id]);
-    const watched = await http.call('GET', `/api/documents/?workspace=${workspace.id}&watched=true`, undefined, as(admin));
+    const watched = await http.call(
+      'GET',
+      `/api/documents/?workspace=${workspace.id}&watched=true`,
+      undefined,
+      as(admin),
+    );
     expect(watched.body.map((d: any) => d.id)).toEqual([mine[1].id]);
-    const unpinned = await http.call('GET', `/api/documents/?workspace=${workspace.id}&pinned=false`, undefined, as(admin));
+    const unpinned = await http.call(
+      'GET',
+      `/api/documents/?workspace=${workspace.id}&pinned=false`,
+      undefined,
+      as(admin),
+    );
     expect(unpinned.body.map((d: any) => d.id)).not.toContain(mine[0].id);
     expect(unpinned.body.map((d: any) => d.id)).toContain(mine[1].id);
   });
@@ -313,7 +449,12 @@ describe('GET /api/documents/', () => {
     const all = await http.call('GET', `/api/documents/?workspace=${otherWorkspace.id}`, undefined, as(admin));
     let total = 0;
     for (const status of ['processing', 'ready', 'failed']) {
-      const res = await http.call('GET', `/api/documents/?workspace=${otherWorkspace.id}&status=${status}`, undefined, as(admin));
+      const res = await http.call(
+        'GET',
+        `/api/documents/?workspace=${otherWorkspace.id}&status=${status}`,
+        undefined,
+        as(admin),
+      );
       expect(res.body.every((d: any) => d.status === status)).toBe(true);
       total += res.body.length;
     }
@@ -334,7 +475,12 @@ describe('GET /api/documents/', () => {
     expect(first.body.results).toHaveLength(2);
     expect(first.body.previous).toBeNull();
     expect(first.body.next).toBe(`${server.url}/api/documents/?workspace=${workspace.id}&limit=2&offset=2`);
-    const second = await http.call('GET', new URL(first.body.next).pathname + new URL(first.body.next).search, undefined, as(admin));
+    const second = await http.call(
+      'GET',
+      new URL(first.body.next).pathname + new URL(first.body.next).search,
+      undefined,
+      as(admin),
+    );
     expect(second.body.count).toBe(first.body.count);
     expect(second.body.previous).toBe(`${server.url}/api/documents/?workspace=${workspace.id}&limit=2`);
     const ids = [...first.body.results, ...second.body.results].map((d: any) => d.id);
@@ -353,10 +499,22 @@ describe('GET /api/documents/', () => {
 
   it('GET one: 200 for those who may see it, 404 for others and for ids that name nothing', async () => {
     expect((await http.call('GET', `/api/documents/${mine[2].id}/`, undefined, as(alice))).status).toBe(200);
-    expect(await http.call('GET', `/api/documents/${elsewhere.id}/`, undefined, as(alice))).toMatchObject({ status: 404, body: NOT_FOUND });
-    expect(await http.call('GET', `/api/documents/${mine[2].id}/`, undefined, as(bob))).toMatchObject({ status: 404, body: NOT_FOUND });
-    expect(await http.call('GET', '/api/documents/99999999/', undefined, as(admin))).toMatchObject({ status: 404, body: NOT_FOUND });
-    expect(await http.call('GET', '/api/documents/abc/', undefined, as(admin))).toMatchObject({ status: 404, body: NOT_FOUND });
+    expect(await http.call('GET', `/api/documents/${elsewhere.id}/`, undefined, as(alice))).toMatchObject({
+      status: 404,
+      body: NOT_FOUND,
+    });
+    expect(await http.call('GET', `/api/documents/${mine[2].id}/`, undefined, as(bob))).toMatchObject({
+      status: 404,
+      body: NOT_FOUND,
+    });
+    expect(await http.call('GET', '/api/documents/99999999/', undefined, as(admin))).toMatchObject({
+      status: 404,
+      body: NOT_FOUND,
+    });
+    expect(await http.call('GET', '/api/documents/abc/', undefined, as(admin))).toMatchObject({
+      status: 404,
+      body: NOT_FOUND,
+    });
   });
 
   it('answers 401 without credentials', async () => {
@@ -378,7 +536,9 @@ describe('pin and watch', () => {
     expect(pinned.status).toBe(200);
     expect(pinned.body).toMatchObject({ id: doc.id, pinned: true, watched: false });
     expect(await appendedSince(server, before)).toEqual([`document-${doc.id}:DocumentPinned`]);
-    const again = await expectAppendsNothing(server, () => http.call('POST', `/api/documents/${doc.id}/pin/`, { pin: true }, as(admin)));
+    const again = await expectAppendsNothing(server, () =>
+      http.call('POST', `/api/documents/${doc.id}/pin/`, { pin: true }, as(admin)),
+    );
     expect(again.body.pinned).toBe(true);
     const unpinned = await http.call('POST', `/api/documents/${doc.id}/pin/`, { pin: false }, as(admin));
     expect(unpinned.body.pinned).toBe(false);
@@ -396,11 +556,21 @@ describe('pin and watch', () => {
 
   it('refuses what may not be done, appending nothing: 401, 403 for default users, 400 for a bad body, 404 for nothing', async () => {
     const doc = await uploadText();
-    for (const [route, field] of [['pin', 'pin'], ['watch', 'watch']]) {
+    for (const [route, field] of [
+      ['pin', 'pin'],
+      ['watch', 'watch'],
+    ]) {
       const url = `/api/documents/${doc.id}/${route}/`;
-      expect(await expectAppendsNothing(server, () => http.call('POST', url, { [field]: true }))).toMatchObject({ status: 401, body: NO_CREDENTIALS });
-      expect(await expectAppendsNothing(server, () => http.call('POST', url, { [field]: true }, as(alice)))).toMatchObject({ status: 403, body: FORBIDDEN });
-      expect(await expectAppendsNothing(server, () => http.call('POST', url, { [field]: true }, as(bob)))).toMatchObject({ status: 403, body: FORBIDDEN });
+      expect(await expectAppendsNothing(server, () => http.call('POST', url, { [field]: true }))).toMatchObject({
+        status: 401,
+        body: NO_CREDENTIALS,
+      });
+      expect(
+        await expectAppendsNothing(server, () => http.call('POST', url, { [field]: true }, as(alice))),
+      ).toMatchObject({ status: 403, body: FORBIDDEN });
+      expect(
+        await expectAppendsNothing(server, () => http.call('POST', url, { [field]: true }, as(bob))),
+      ).toMatchObject({ status: 403, body: FORBIDDEN });
       const bad = await expectAppendsNothing(server, () => http.call('POST', url, { [field]: 'yes' }, as(admin)));
       expect(bad.status).toBe(400);
       expect(bad.body.field_errors[field]).toEqual(['Must be a valid boolean.']);
@@ -408,8 +578,11 @@ describe('pin and watch', () => {
       expect(missing.body.field_errors[field]).toEqual(['This field is required.']);
       const malformed = await expectAppendsNothing(server, () => http.call('POST', url, '{"pin": tru', as(admin)));
       expect(malformed.status).toBe(400);
-      expect(await expectAppendsNothing(server, () => http.call('POST', `/api/documents/99999999/${route}/`, { [field]: true }, as(admin))))
-        .toMatchObject({ status: 404, body: NOT_FOUND });
+      expect(
+        await expectAppendsNothing(server, () =>
+          http.call('POST', `/api/documents/99999999/${route}/`, { [field]: true }, as(admin)),
+        ),
+      ).toMatchObject({ status: 404, body: NOT_FOUND });
     }
   });
 });
@@ -431,7 +604,9 @@ describe('DELETE /api/documents/{id}/', () => {
     await fileGone(stored);
     expect((await http.call('GET', `/api/documents/${doc.id}/`, undefined, as(admin))).status).toBe(404);
     expect((await http.call('GET', `/api/workspaces/${ws.slug}/`, undefined, as(admin))).body.document_count).toBe(0);
-    expect(await expectAppendsNothing(server, () => http.call('DELETE', `/api/documents/${doc.id}/`, undefined, as(admin)))).toMatchObject({ status: 404 });
+    expect(
+      await expectAppendsNothing(server, () => http.call('DELETE', `/api/documents/${doc.id}/`, undefined, as(admin))),
+    ).toMatchObject({ status: 404 });
   });
 
   it('deleting a workspace removes the files of its documents, and only those', async () => {
@@ -447,7 +622,9 @@ describe('DELETE /api/documents/{id}/', () => {
 
   it('forbids default users, appending nothing and keeping the file', async () => {
     const doc = await uploadText();
-    expect(await expectAppendsNothing(server, () => http.call('DELETE', `/api/documents/${doc.id}/`, undefined, as(alice)))).toMatchObject({ status: 403, body: FORBIDDEN });
+    expect(
+      await expectAppendsNothing(server, () => http.call('DELETE', `/api/documents/${doc.id}/`, undefined, as(alice))),
+    ).toMatchObject({ status: 403, body: FORBIDDEN });
     expect(fs.existsSync(path.join(server.dataDir, 'files', `${doc.id}-${doc.filename}`))).toBe(true);
   });
 });
@@ -456,40 +633,74 @@ describe('POST /api/documents/bulk_action/', () => {
   it('applies the action to each document, answering {action, succeeded, failed}', async () => {
     const a = await uploadText();
     const b = await uploadText();
-    const res = await http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id, b.id, 99999999, a.id], action: 'pin' }, as(admin));
+    const res = await http.call(
+      'POST',
+      '/api/documents/bulk_action/',
+      { document_ids: [a.id, b.id, 99999999, a.id], action: 'pin' },
+      as(admin),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ action: 'pin', succeeded: [a.id, b.id], failed: { 99999999: 'Not found.' } });
-    for (const doc of [a, b]) expect((await http.call('GET', `/api/documents/${doc.id}/`, undefined, as(admin))).body.pinned).toBe(true);
+    for (const doc of [a, b])
+      expect((await http.call('GET', `/api/documents/${doc.id}/`, undefined, as(admin))).body.pinned).toBe(true);
 
-    expect((await http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id], action: 'unpin' }, as(admin))).body)
-      .toEqual({ action: 'unpin', succeeded: [a.id], failed: {} });
-    expect((await http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id, b.id], action: 'watch' }, as(manager))).body)
-      .toEqual({ action: 'watch', succeeded: [a.id, b.id], failed: {} });
+    expect(
+      (await http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id], action: 'unpin' }, as(admin)))
+        .body,
+    ).toEqual({ action: 'unpin', succeeded: [a.id], failed: {} });
+    expect(
+      (
+        await http.call(
+          'POST',
+          '/api/documents/bulk_action/',
+          { document_ids: [a.id, b.id], action: 'watch' },
+          as(manager),
+        )
+      ).body,
+    ).toEqual({ action: 'watch', succeeded: [a.id, b.id], failed: {} });
     const listed = await http.call('GET', `/api/documents/?id__in=${a.id},${b.id}`, undefined, as(admin));
-    expect(listed.body.map((d: any) => [d.id, d.pinned, d.watched])).toEqual([[a.id, false, true], [b.id, true, true]]);
-    expect((await http.call('POST', '/api/documents/bulk_action/', { document_ids: [b.id], action: 'unwatch' }, as(admin))).body)
-      .toEqual({ action: 'unwatch', succeeded: [b.id], failed: {} });
+    expect(listed.body.map((d: any) => [d.id, d.pinned, d.watched])).toEqual([
+      [a.id, false, true],
+      [b.id, true, true],
+    ]);
+    expect(
+      (await http.call('POST', '/api/documents/bulk_action/', { document_ids: [b.id], action: 'unwatch' }, as(admin)))
+        .body,
+    ).toEqual({ action: 'unwatch', succeeded: [b.id], failed: {} });
   });
 
   it('deletes in bulk: the documents, their files and their count go', async () => {
     const ws = await createWorkspace();
     const a = await uploadText('a.txt', 'a', admin, ws.id);
     const b = await uploadText('b.txt', 'b', admin, ws.id);
-    const res = await http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id, b.id], action: 'delete' }, as(admin));
+    const res = await http.call(
+      'POST',
+      '/api/documents/bulk_action/',
+      { document_ids: [a.id, b.id], action: 'delete' },
+      as(admin),
+    );
     expect(res.body).toEqual({ action: 'delete', succeeded: [a.id, b.id], failed: {} });
     expect((await http.call('GET', `/api/documents/?workspace=${ws.id}`, undefined, as(admin))).body).toEqual([]);
     for (const file of [`${a.id}-a.txt`, `${b.id}-b.txt`]) await fileGone(path.join(server.dataDir, 'files', file));
     expect((await http.call('GET', `/api/workspaces/${ws.slug}/`, undefined, as(admin))).body.document_count).toBe(0);
-    const again = await expectAppendsNothing(server, () => http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id], action: 'delete' }, as(admin)));
+    const again = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/documents/bulk_action/', { document_ids: [a.id], action: 'delete' }, as(admin)),
+    );
     expect(again.body).toEqual({ action: 'delete', succeeded: [], failed: { [a.id]: 'Not found.' } });
   });
 
   it('refuses default users with 403 and malformed requests with 400, appending nothing', async () => {
     const doc = await uploadText();
-    expect(await expectAppendsNothing(server, () => http.call('POST', '/api/documents/bulk_action/', { document_ids: [doc.id], action: 'delete' }, as(alice))))
-      .toMatchObject({ status: 403, body: FORBIDDEN });
-    expect(await expectAppendsNothing(server, () => http.call('POST', '/api/documents/bulk_action/', { document_ids: [doc.id], action: 'pin' })))
-      .toMatchObject({ status: 401, body: NO_CREDENTIALS });
+    expect(
+      await expectAppendsNothing(server, () =>
+        http.call('POST', '/api/documents/bulk_action/', { document_ids: [doc.id], action: 'delete' }, as(alice)),
+      ),
+    ).toMatchObject({ status: 403, body: FORBIDDEN });
+    expect(
+      await expectAppendsNothing(server, () =>
+        http.call('POST', '/api/documents/bulk_action/', { document_ids: [doc.id], action: 'pin' }),
+      ),
+    ).toMatchObject({ status: 401, body: NO_CREDENTIALS });
     const cases: [unknown, string][] = [
       [{ document_ids: [doc.id], action: 'shred' }, 'action'],
       [{ document_ids: [], action: 'pin' }, 'document_ids'],
@@ -498,7 +709,9 @@ describe('POST /api/documents/bulk_action/', () => {
       [{ action: 'pin' }, 'document_ids'],
     ];
     for (const [body, field] of cases) {
-      const res = await expectAppendsNothing(server, () => http.call('POST', '/api/documents/bulk_action/', body, as(admin)));
+      const res = await expectAppendsNothing(server, () =>
+        http.call('POST', '/api/documents/bulk_action/', body, as(admin)),
+      );
       expect([field, res.status]).toEqual([field, 400]);
       expect(res.body.field_errors[field]).toBeDefined();
     }
@@ -517,24 +730,44 @@ describe('upload rate limit', () => {
       const body = new FormData();
       body.set('workspace_id', String(ws.id));
       body.append('file', new Blob(['hello']), 'hello.txt');
-      const res = await fetch(`${limited.url}/api/documents/upload/`, { method: 'POST', headers: bearer(access), body });
+      const res = await fetch(`${limited.url}/api/documents/upload/`, {
+        method: 'POST',
+        headers: bearer(access),
+        body,
+      });
       return { status: res.status, body: await res.json() };
     };
     const login = async (username: string) => {
       const reg = await fetch(`${limited.url}/api/users/`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          username,
+          email: `${username}@example.com`,
+          password: STRONG_PASSWORD,
+          password_confirm: STRONG_PASSWORD,
+        }),
       });
       const res = await fetch(`${limited.url}/api/auth/login/`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: STRONG_PASSWORD }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, password: STRONG_PASSWORD }),
       });
       return { id: ((await reg.json()) as any).id as number, access: ((await res.json()) as any).access as string };
     };
     const { access: first } = await login(uniqueName('rl'));
     const { id: secondId, access: second } = await login(uniqueName('rl'));
-    const wsRes = await fetch(`${limited.url}/api/workspaces/`, { method: 'POST', headers: { ...bearer(first), 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Limited' }) });
+    const wsRes = await fetch(`${limited.url}/api/workspaces/`, {
+      method: 'POST',
+      headers: { ...bearer(first), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'Limited' }),
+    });
     const ws = (await wsRes.json()) as any;
-    const promote = await fetch(`${limited.url}/api/users/${secondId}/`, { method: 'PATCH', headers: { ...bearer(first), 'Content-Type': 'application/json' }, body: JSON.stringify({ role: 'manager' }) });
+    const promote = await fetch(`${limited.url}/api/users/${secondId}/`, {
+      method: 'PATCH',
+      headers: { ...bearer(first), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ role: 'manager' }),
+    });
     expect(promote.status).toBe(200);
 
     expect((await post(first)).status).toBe(201);

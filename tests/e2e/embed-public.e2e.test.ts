@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { appendedSince, expectAppendsNothing } from '../support/e2e.js';
 import {
-  createEmbed, createWorkspace, type EmbedConfigBody, type EmbedOwner, embedSessions, registerAdmin, toggleEmbed,
+  createEmbed,
+  createWorkspace,
+  type EmbedConfigBody,
+  type EmbedOwner,
+  embedSessions,
+  registerAdmin,
+  toggleEmbed,
 } from '../support/embed.js';
 import { uploadReadyDocument } from '../support/documents.js';
 import { type FakeLlmServer, startFakeOpenAi } from '../support/fake-openai.js';
@@ -14,8 +20,9 @@ import { answerOf, postSse } from '../support/sse.js';
  */
 const ALLOWED = 'http://shop.example';
 const FOREIGN = 'http://evil.example';
-const HANDBOOK = 'Refund policy. Customers may return any unused item within 45 days of delivery for a full refund. '
-  + 'Shipping is free for orders over 60 euros.';
+const HANDBOOK =
+  'Refund policy. Customers may return any unused item within 45 days of delivery for a full refund. ' +
+  'Shipping is free for orders over 60 euros.';
 const STACK_TRACE = /\bat\s+\S*?[/\\][^\s:()]+\.(?:[cm]?[jt]s)(?::\d+)?/;
 
 let server: TestServer;
@@ -41,10 +48,15 @@ afterAll(async () => {
 
 beforeEach(() => fake.set({ tokens: ['Fine ', 'answer.'], status: null, delayMs: 0, errorAfter: null }));
 
-const embed = (body: Partial<EmbedConfigBody> = {}) => createEmbed(server, owner, { workspace: workspaceId, allowlist_domains: 'shop.example', ...body });
+const embed = (body: Partial<EmbedConfigBody> = {}) =>
+  createEmbed(server, owner, { workspace: workspaceId, allowlist_domains: 'shop.example', ...body });
 
-const chat = (uuid: string, body: unknown, origin: string | null = ALLOWED, options: { signal?: AbortSignal; onFrame?: (f: any) => void } = {}) =>
-  postSse(`${server.url}/api/embed/${uuid}/stream-chat/`, body, origin ? { Origin: origin } : {}, options);
+const chat = (
+  uuid: string,
+  body: unknown,
+  origin: string | null = ALLOWED,
+  options: { signal?: AbortSignal; onFrame?: (f: any) => void } = {},
+) => postSse(`${server.url}/api/embed/${uuid}/stream-chat/`, body, origin ? { Origin: origin } : {}, options);
 
 /** The widget's session id for a name a test gives it: a random UUID, as the widget makes them, one per name. */
 const sessionIds = new Map<string, string>();
@@ -59,7 +71,10 @@ const kinds = (frames: any[]) => [...new Set(frames.map((f) => f.type))];
 describe('answering', () => {
   it('streams start, tokens and complete with a chat_id, in the config chat_mode, quoting the workspace documents', async () => {
     const config = await embed({ chat_mode: 'query' });
-    const res = await chat(config.uuid, { session_id: sid('visitor-1'), message: 'Can I return an unused item for a full refund?' });
+    const res = await chat(config.uuid, {
+      session_id: sid('visitor-1'),
+      message: 'Can I return an unused item for a full refund?',
+    });
 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -71,7 +86,10 @@ describe('answering', () => {
   });
 
   it('in query mode with nothing relevant answers the workspace refusal without asking the model', async () => {
-    const empty = await createWorkspace(server, owner, { chat_provider: 'openai', query_refusal_response: 'Sorry, our documents do not cover that.' });
+    const empty = await createWorkspace(server, owner, {
+      chat_provider: 'openai',
+      query_refusal_response: 'Sorry, our documents do not cover that.',
+    });
     const config = await embed({ workspace: empty.id, chat_mode: 'query' });
     const before = fake.requests.length;
     const res = await chat(config.uuid, { session_id: sid('s'), message: 'What is the meaning of life?' });
@@ -89,23 +107,42 @@ describe('answering', () => {
     const completed = events.filter((e) => e.type === 'EmbedChatCompleted');
     expect(completed).toHaveLength(1);
     expect(completed[0].data).toEqual({
-      embedUuid: config.uuid, sessionId: sid('listed'), prompt: 'Is shipping free?', response: answerOf(res.frames), at: expect.any(String),
+      embedUuid: config.uuid,
+      sessionId: sid('listed'),
+      prompt: 'Is shipping free?',
+      response: answerOf(res.frames),
+      at: expect.any(String),
     });
     expect(completed[0].metadata).toMatchObject({ actorType: 'embed', actorId: config.uuid });
     expect(completed[0].position).toBe(res.frames.at(-1).chat_id);
     expect(events.filter((e) => e.type === 'EmbedChatStarted')).toHaveLength(1);
 
     const sessions = await embedSessions(server, owner, config.uuid);
-    expect(sessions).toEqual([{ session_id: sid('listed'), embed_config: config.uuid, chat_count: 1, last_activity: completed[0].data.at }]);
+    expect(sessions).toEqual([
+      { session_id: sid('listed'), embed_config: config.uuid, chat_count: 1, last_activity: completed[0].data.at },
+    ]);
 
     // In the event logs as AnythingLLM's sent_chat; the quota stream's bookkeeping stays out.
-    const logs = await api(server, 'GET', `/api/system/event-logs/?id__gt=${before}`, undefined, { Authorization: `Bearer ${owner.access}` });
+    const logs = await api(server, 'GET', `/api/system/event-logs/?id__gt=${before}`, undefined, {
+      Authorization: `Bearer ${owner.access}`,
+    });
     expect(logs.body.map((l: any) => l.event)).toEqual(['sent_chat']);
-    expect(logs.body[0]).toMatchObject({ user_id: null, metadata: { embed_uuid: config.uuid, session_id: sid('listed') } });
+    expect(logs.body[0]).toMatchObject({
+      user_id: null,
+      metadata: { embed_uuid: config.uuid, session_id: sid('listed') },
+    });
 
     const listed = await history(config.uuid, sid('listed'));
     expect(listed.status).toBe(200);
-    expect(listed.body).toEqual([{ id: completed[0].position, session_id: sid('listed'), prompt: 'Is shipping free?', response: answerOf(res.frames), created_at: completed[0].data.at }]);
+    expect(listed.body).toEqual([
+      {
+        id: completed[0].position,
+        session_id: sid('listed'),
+        prompt: 'Is shipping free?',
+        response: answerOf(res.frames),
+        created_at: completed[0].data.at,
+      },
+    ]);
   });
 
   it('a provider failure ends the stream with a clean error frame and records the failure, not an answer', async () => {
@@ -138,7 +175,9 @@ describe('answering', () => {
     const abort = new AbortController();
     await chat(config.uuid, { session_id: sid('leaver'), message: 'Tell me everything.' }, ALLOWED, {
       signal: abort.signal,
-      onFrame: (f) => { if (f.type === 'stream') abort.abort(); },
+      onFrame: (f) => {
+        if (f.type === 'stream') abort.abort();
+      },
     });
     const upstream = fake.requests[requestsBefore];
     await upstream.finished;
@@ -158,7 +197,9 @@ describe('answering', () => {
 describe('checks, in order', () => {
   it('404 for an unknown or malformed config, before anything else, appending nothing', async () => {
     for (const uuid of [randomUUID(), 'not-a-uuid']) {
-      const res = await expectAppendsNothing(server, () => chat(uuid, { session_id: sid('s'), message: 'hi' }, FOREIGN));
+      const res = await expectAppendsNothing(server, () =>
+        chat(uuid, { session_id: sid('s'), message: 'hi' }, FOREIGN),
+      );
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ detail: 'Not found.' });
       expect((await history(uuid, sid('s'))).status).toBe(404);
@@ -168,7 +209,13 @@ describe('checks, in order', () => {
   it('404 once the config workspace is deleted', async () => {
     const doomed = await createWorkspace(server, owner);
     const config = await embed({ workspace: doomed.id });
-    expect((await api(server, 'DELETE', `/api/workspaces/${doomed.slug}/`, undefined, { Authorization: `Bearer ${owner.access}` })).status).toBe(204);
+    expect(
+      (
+        await api(server, 'DELETE', `/api/workspaces/${doomed.slug}/`, undefined, {
+          Authorization: `Bearer ${owner.access}`,
+        })
+      ).status,
+    ).toBe(204);
     const res = await expectAppendsNothing(server, () => chat(config.uuid, { session_id: sid('s'), message: 'hi' }));
     expect(res.status).toBe(404);
   });
@@ -176,7 +223,9 @@ describe('checks, in order', () => {
   it('404 for a disabled config even from a foreign origin (404 comes before 403)', async () => {
     const config = await embed();
     await toggleEmbed(server, owner, config.uuid);
-    const res = await expectAppendsNothing(server, () => chat(config.uuid, { session_id: sid('s'), message: 'hi' }, FOREIGN));
+    const res = await expectAppendsNothing(server, () =>
+      chat(config.uuid, { session_id: sid('s'), message: 'hi' }, FOREIGN),
+    );
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ detail: 'Not found.' });
     expect((await history(config.uuid, sid('s'))).status).toBe(404);
@@ -188,7 +237,9 @@ describe('checks, in order', () => {
     const config = await embed({ max_chats_per_day: 1, message_limit: 1 });
     expect((await chat(config.uuid, { session_id: sid('s'), message: 'hi' })).status).toBe(200);
     for (const origin of [FOREIGN, null, 'http://shop.example.evil.example', 'null']) {
-      const res = await expectAppendsNothing(server, () => chat(config.uuid, { session_id: sid('s'), message: 'hi' }, origin));
+      const res = await expectAppendsNothing(server, () =>
+        chat(config.uuid, { session_id: sid('s'), message: 'hi' }, origin),
+      );
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ detail: 'You do not have permission to perform this action.' });
     }
@@ -203,7 +254,12 @@ describe('checks, in order', () => {
 
   it('400 for a missing or malformed session id or message, counted against no limit', async () => {
     const config = await embed({ max_chats_per_day: 1 });
-    for (const body of [{ message: 'hi' }, { session_id: sid('s') }, { session_id: 'has space', message: 'hi' }, { session_id: sid('s'), message: '   ' }]) {
+    for (const body of [
+      { message: 'hi' },
+      { session_id: sid('s') },
+      { session_id: 'has space', message: 'hi' },
+      { session_id: sid('s'), message: '   ' },
+    ]) {
       const res = await expectAppendsNothing(server, () => chat(config.uuid, body));
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'Validation failed.', field_errors: expect.any(Object) });
@@ -213,14 +269,23 @@ describe('checks, in order', () => {
 
   it('400 for a session id the visitor chose rather than drew (not a random UUID), for a question and for history', async () => {
     const config = await embed();
-    const chosen = ['visitor-1', '00000000-0000-0000-0000-000000000000', '123e4567-e89b-12d3-a456-426614174000', `${randomUUID()}x`];
+    const chosen = [
+      'visitor-1',
+      '00000000-0000-0000-0000-000000000000',
+      '123e4567-e89b-12d3-a456-426614174000',
+      `${randomUUID()}x`,
+    ];
     for (const sessionId of chosen) {
       const res = await expectAppendsNothing(server, () => chat(config.uuid, { session_id: sessionId, message: 'hi' }));
       expect(res.status).toBe(400);
-      expect(res.body.field_errors).toEqual({ session_id: ['Must be a random UUID (version 4), as the widget makes them.'] });
+      expect(res.body.field_errors).toEqual({
+        session_id: ['Must be a random UUID (version 4), as the widget makes them.'],
+      });
       const read = await history(config.uuid, sessionId);
       expect(read.status).toBe(400);
-      expect(read.body.field_errors).toEqual({ session_id: ['Must be a random UUID (version 4), as the widget makes them.'] });
+      expect(read.body.field_errors).toEqual({
+        session_id: ['Must be a random UUID (version 4), as the widget makes them.'],
+      });
     }
   });
 
@@ -237,21 +302,29 @@ describe('checks, in order', () => {
     const config = await embed({ message_limit: 2 });
     expect((await chat(config.uuid, { session_id: sid('talker'), message: 'one' })).status).toBe(200);
     expect((await chat(config.uuid, { session_id: sid('talker'), message: 'two' })).status).toBe(200);
-    const res = await expectAppendsNothing(server, () => chat(config.uuid, { session_id: sid('talker'), message: 'three' }));
+    const res = await expectAppendsNothing(server, () =>
+      chat(config.uuid, { session_id: sid('talker'), message: 'three' }),
+    );
     expect(res.status).toBe(429);
     expect(res.body).toEqual({ error: 'You have reached the limit of 2 messages in this chat session' });
     expect((await chat(config.uuid, { session_id: sid('other'), message: 'one' })).status).toBe(200);
 
     const both = await embed({ max_chats_per_day: 1, message_limit: 1 });
     expect((await chat(both.uuid, { session_id: sid('x'), message: 'one' })).status).toBe(200);
-    expect((await chat(both.uuid, { session_id: sid('x'), message: 'two' })).body).toEqual({ error: 'You have reached your daily chat limit of 1' });
+    expect((await chat(both.uuid, { session_id: sid('x'), message: 'two' })).body).toEqual({
+      error: 'You have reached your daily chat limit of 1',
+    });
   });
 
   it('N simultaneous chats against max_chats_per_day=k: exactly k answered, the rest 429, k counted', async () => {
     const k = 3;
     const config = await embed({ max_chats_per_day: k });
     const before = await server.head();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => chat(config.uuid, { session_id: sid(`crowd-${i}`), message: 'Is shipping free?' })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        chat(config.uuid, { session_id: sid(`crowd-${i}`), message: 'Is shipping free?' }),
+      ),
+    );
 
     const answered = results.filter((r) => r.status === 200);
     expect(answered).toHaveLength(k);
@@ -289,7 +362,9 @@ describe('sessions', () => {
       ['alpha question from alice', 'Alpha reply.'],
       ['charlie question from alice', 'Charlie reply.'],
     ]);
-    expect((await history(config.uuid, sid('bob'))).body.map((c: any) => c.prompt)).toEqual(['bravo question from bob']);
+    expect((await history(config.uuid, sid('bob'))).body.map((c: any) => c.prompt)).toEqual([
+      'bravo question from bob',
+    ]);
     expect((await history(config.uuid, sid('nobody'))).body).toEqual([]);
   });
 
@@ -302,10 +377,15 @@ describe('sessions', () => {
 });
 
 describe('CORS', () => {
-  const preflight = (uuid: string, origin: string, path = 'stream-chat/') => fetch(`${server.url}/api/embed/${uuid}/${path}`, {
-    method: 'OPTIONS',
-    headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
-  });
+  const preflight = (uuid: string, origin: string, path = 'stream-chat/') =>
+    fetch(`${server.url}/api/embed/${uuid}/${path}`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+    });
 
   it('answers a preflight from an allowed origin with that origin, never * and never with credentials', async () => {
     const config = await embed();

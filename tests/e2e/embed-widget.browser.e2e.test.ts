@@ -12,8 +12,9 @@ import { api, startTestServer, type TestServer } from '../support/server.js';
  * page on an allowed origin pastes the embed code, a visitor asks in the bubble and reads the answer
  * from the workspace's documents; a page on another origin is refused and shown no answer.
  */
-const HANDBOOK = 'Returns and refunds. Customers may return any unused item within 45 days of delivery for a full refund. '
-  + 'Gift cards cannot be refunded. Shipping is free for orders over 60 euros.';
+const HANDBOOK =
+  'Returns and refunds. Customers may return any unused item within 45 days of delivery for a full refund. ' +
+  'Gift cards cannot be refunded. Shipping is free for orders over 60 euros.';
 
 /** A tiny web site on its own port (= its own origin), serving the pages given to it. */
 async function startSite() {
@@ -30,11 +31,18 @@ async function startSite() {
     origin: `http://127.0.0.1:${port}`,
     /** Serves a shop page with the snippet pasted into its body; answers its URL. */
     page(pathname: string, snippet: string) {
-      pages.set(pathname, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>`
-        + `<body><h1>Our shop</h1><p>Welcome.</p>${snippet}</body></html>`);
+      pages.set(
+        pathname,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>` +
+          `<body><h1>Our shop</h1><p>Welcome.</p>${snippet}</body></html>`,
+      );
       return `http://127.0.0.1:${port}${pathname}`;
     },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -89,8 +97,14 @@ async function shown(locator: Locator, text: string, timeout = 20_000): Promise<
     await match.waitFor({ timeout });
   } catch (err) {
     // Say what the bubble did show, not only that the text never came.
-    const bubble = await locator.page().locator('[data-chronicle-chat] .log').allTextContents().catch(() => []);
-    throw new Error(`"${text}" not shown within ${timeout} ms; the chat shows: ${JSON.stringify(bubble)}`, { cause: err });
+    const bubble = await locator
+      .page()
+      .locator('[data-chronicle-chat] .log')
+      .allTextContents()
+      .catch(() => []);
+    throw new Error(`"${text}" not shown within ${timeout} ms; the chat shows: ${JSON.stringify(bubble)}`, {
+      cause: err,
+    });
   }
   return (await match.textContent()) ?? '';
 }
@@ -107,7 +121,11 @@ async function shopPageFor(pathname: string, body: Parameters<typeof createEmbed
 }
 
 it('on an allowed site, a visitor asks in the bubble and reads the answer from the workspace documents', async () => {
-  const { config, snippet } = await shopPageFor('/', { workspace: workspaceId, chat_mode: 'query', allowlist_domains: shop.host });
+  const { config, snippet } = await shopPageFor('/', {
+    workspace: workspaceId,
+    chat_mode: 'query',
+    allowlist_domains: shop.host,
+  });
   const { page, errors } = await visit(shop.page('/', snippet));
 
   await ask(page, 'Can I return an unused item for a full refund?');
@@ -116,9 +134,14 @@ it('on an allowed site, a visitor asks in the bubble and reads the answer from t
   expect(errors).toEqual([]);
 
   // The session lives in localStorage, and the server's history of that session holds the exchange.
-  const sessionId = await page.evaluate((uuid) => (globalThis as any).localStorage.getItem(`chronicle-chat-session:${uuid}`), config.uuid);
+  const sessionId = await page.evaluate(
+    (uuid) => (globalThis as any).localStorage.getItem(`chronicle-chat-session:${uuid}`),
+    config.uuid,
+  );
   expect(sessionId).toMatch(UUID_V4);
-  const history = await api(server, 'GET', `/api/embed/${config.uuid}/${sessionId}/`, undefined, { Origin: shop.origin });
+  const history = await api(server, 'GET', `/api/embed/${config.uuid}/${sessionId}/`, undefined, {
+    Origin: shop.origin,
+  });
   expect(history.body.map((c: any) => c.prompt)).toEqual(['Can I return an unused item for a full refund?']);
 
   // Coming back later, the same session shows its earlier exchange.
@@ -129,36 +152,57 @@ it('on an allowed site, a visitor asks in the bubble and reads the answer from t
 }, 60_000);
 
 it('a browser holding a session id it did not draw (an older widget\'s "visitor-1") gets a random one and chats on', async () => {
-  const { config, snippet } = await shopPageFor('/returning', { workspace: workspaceId, chat_mode: 'query', allowlist_domains: shop.host });
+  const { config, snippet } = await shopPageFor('/returning', {
+    workspace: workspaceId,
+    chat_mode: 'query',
+    allowlist_domains: shop.host,
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
-  await page.addInitScript((key) => (globalThis as any).localStorage.setItem(key, 'visitor-1'), `chronicle-chat-session:${config.uuid}`);
+  await page.addInitScript(
+    (key) => (globalThis as any).localStorage.setItem(key, 'visitor-1'),
+    `chronicle-chat-session:${config.uuid}`,
+  );
   await page.goto(shop.page('/returning', snippet));
 
   await ask(page, 'Can I return an unused item for a full refund?');
   await shown(answers(page), 'within 45 days of delivery', 20_000);
   expect(errors).toEqual([]);
-  const sessionId = await page.evaluate((uuid) => (globalThis as any).localStorage.getItem(`chronicle-chat-session:${uuid}`), config.uuid);
+  const sessionId = await page.evaluate(
+    (uuid) => (globalThis as any).localStorage.getItem(`chronicle-chat-session:${uuid}`),
+    config.uuid,
+  );
   expect(sessionId).toMatch(UUID_V4);
   await page.close();
 }, 60_000);
 
 it('on another site, the widget shows the refusal and no answer, and nothing is recorded', async () => {
-  const { snippet } = await shopPageFor('/elsewhere', { workspace: workspaceId, chat_mode: 'query', allowlist_domains: shop.host });
+  const { snippet } = await shopPageFor('/elsewhere', {
+    workspace: workspaceId,
+    chat_mode: 'query',
+    allowlist_domains: shop.host,
+  });
   const { page } = await visit(stranger.page('/elsewhere', snippet));
   const before = await server.head();
 
   await ask(page, 'Can I return an unused item for a full refund?');
   await shown(alerts(page), 'not be allowed', 10_000);
   expect(await answers(page).count()).toBe(0);
-  expect(await page.locator('[data-chronicle-chat]').evaluate((el) => el.shadowRoot!.textContent)).not.toContain('45 days');
+  expect(await page.locator('[data-chronicle-chat]').evaluate((el) => el.shadowRoot!.textContent)).not.toContain(
+    '45 days',
+  );
   expect(await appendedSince(server, before)).toEqual([]);
   await page.close();
 }, 60_000);
 
 it('over the daily limit, the visitor reads the limit in the bubble', async () => {
-  const { snippet } = await shopPageFor('/limited', { workspace: workspaceId, chat_mode: 'query', allowlist_domains: shop.host, max_chats_per_day: 1 });
+  const { snippet } = await shopPageFor('/limited', {
+    workspace: workspaceId,
+    chat_mode: 'query',
+    allowlist_domains: shop.host,
+    max_chats_per_day: 1,
+  });
   const { page } = await visit(shop.page('/limited', snippet));
 
   await ask(page, 'Can gift cards be refunded?');

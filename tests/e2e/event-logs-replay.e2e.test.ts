@@ -6,8 +6,20 @@ import { api, bearer, registerAndLogin, startTestServer, type TestServer } from 
 /** What an admin reads of the event log, whole and filtered. */
 async function readLogs(server: TestServer, token: string) {
   const out: Record<string, unknown> = {};
-  for (const query of ['', 'limit=1000', 'event=workspace_created&limit=5', 'user_id=1&limit=3&offset=1', 'from_date=2024-01-01']) {
-    const res = await api(server, 'GET', `/api/system/event-logs/${query ? `?${query}` : ''}`, undefined, bearer(token));
+  for (const query of [
+    '',
+    'limit=1000',
+    'event=workspace_created&limit=5',
+    'user_id=1&limit=3&offset=1',
+    'from_date=2024-01-01',
+  ]) {
+    const res = await api(
+      server,
+      'GET',
+      `/api/system/event-logs/${query ? `?${query}` : ''}`,
+      undefined,
+      bearer(token),
+    );
     expect(res.status).toBe(200);
     out[query] = JSON.parse(JSON.stringify(res.body).replaceAll(server.url, '<origin>')); // the port changes across restarts
   }
@@ -31,7 +43,11 @@ describe('event logs across `chronicle replay` (embedded: read from the events t
     await server.close();
 
     // What `npx chronicle replay` does, on the same DATA_DIR.
-    const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'test-secret-test-secret-test-secret', LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'test-secret-test-secret-test-secret',
+      LOG_LEVEL: 'silent',
+    });
     const stores = await openStores(config);
     expect(stores.projections.map((p) => p.name)).not.toContain('event_logs'); // nothing to rebuild for them
     await rebuildReadModels(stores.store, stores.db, stores.projections);

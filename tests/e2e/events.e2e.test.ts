@@ -48,8 +48,20 @@ async function step(
     ...options.headers,
   });
   const events = await server.deps.store.readAll({ after: before });
-  steps.push({ label, sentRequestId, answeredRequestId: res.headers.get('x-request-id'), userAgent, actorId: options.actorId, events });
-  for (const value of [res.body?.access, res.body?.refresh, res.body?.data?.login?.access, res.body?.data?.login?.refresh]) {
+  steps.push({
+    label,
+    sentRequestId,
+    answeredRequestId: res.headers.get('x-request-id'),
+    userAgent,
+    actorId: options.actorId,
+    events,
+  });
+  for (const value of [
+    res.body?.access,
+    res.body?.refresh,
+    res.body?.data?.login?.access,
+    res.body?.data?.login?.refresh,
+  ]) {
     if (typeof value === 'string') secrets.add(value);
   }
   return res;
@@ -59,48 +71,153 @@ beforeAll(async () => {
   server = await startTestServer();
 
   const adminName = uniqueName('evadmin');
-  const a = await step('register admin', 'POST', '/api/users/',
-    { username: adminName, email: `${adminName}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
+  const a = await step('register admin', 'POST', '/api/users/', {
+    username: adminName,
+    email: `${adminName}@example.com`,
+    password: STRONG_PASSWORD,
+    password_confirm: STRONG_PASSWORD,
+  });
   expect(a.status).toBe(201);
-  const al = await step('login admin', 'POST', '/api/auth/login/', { username: adminName, password: STRONG_PASSWORD }, { actorId: String(a.body.id) });
+  const al = await step(
+    'login admin',
+    'POST',
+    '/api/auth/login/',
+    { username: adminName, password: STRONG_PASSWORD },
+    { actorId: String(a.body.id) },
+  );
   expect(al.status).toBe(200);
   admin = { id: a.body.id, username: adminName, access: al.body.access };
 
   const bobName = uniqueName('evbob');
-  const b = await step('register bob without request id', 'POST', '/api/users/',
-    { username: bobName, email: `${bobName}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD }, { requestId: false });
+  const b = await step(
+    'register bob without request id',
+    'POST',
+    '/api/users/',
+    {
+      username: bobName,
+      email: `${bobName}@example.com`,
+      password: STRONG_PASSWORD,
+      password_confirm: STRONG_PASSWORD,
+    },
+    { requestId: false },
+  );
   expect(b.status).toBe(201);
   const bid = String(b.body.id);
-  const bl = await step('login bob', 'POST', '/api/auth/login/', { username: bobName, password: STRONG_PASSWORD }, { actorId: bid });
+  const bl = await step(
+    'login bob',
+    'POST',
+    '/api/auth/login/',
+    { username: bobName, password: STRONG_PASSWORD },
+    { actorId: bid },
+  );
   expect(bl.status).toBe(200);
   bob = { id: b.body.id, username: bobName, email: b.body.email, access: bl.body.access, refresh: bl.body.refresh };
 
-  expect((await step('failed login bob', 'POST', '/api/auth/login/', { username: bobName, password: WRONG_PASSWORD }, { actorId: bid })).status).toBe(401);
-  expect((await step('failed login unknown', 'POST', '/api/auth/login/', { username: uniqueName('ghost'), password: WRONG_PASSWORD }, { actorId: null })).status).toBe(401);
+  expect(
+    (
+      await step(
+        'failed login bob',
+        'POST',
+        '/api/auth/login/',
+        { username: bobName, password: WRONG_PASSWORD },
+        { actorId: bid },
+      )
+    ).status,
+  ).toBe(401);
+  expect(
+    (
+      await step(
+        'failed login unknown',
+        'POST',
+        '/api/auth/login/',
+        { username: uniqueName('ghost'), password: WRONG_PASSWORD },
+        { actorId: null },
+      )
+    ).status,
+  ).toBe(401);
   const refreshed = await step('refresh bob', 'POST', '/api/auth/refresh/', { refresh: bob.refresh }, { actorId: bid });
   expect(refreshed.status).toBe(200);
-  expect((await step('reuse refresh bob', 'POST', '/api/auth/refresh/', { refresh: bob.refresh }, { actorId: bid })).status).toBe(401);
+  expect(
+    (await step('reuse refresh bob', 'POST', '/api/auth/refresh/', { refresh: bob.refresh }, { actorId: bid })).status,
+  ).toBe(401);
 
-  expect((await step('admin limits bob', 'PATCH', `/api/users/${bid}/`, { daily_message_limit: 10 },
-    { headers: bearer(admin.access), actorId: String(admin.id) })).status).toBe(200);
-  expect((await step('admin renames app', 'PATCH', '/api/system/settings/custom_app_name/', { value: 'Audit Trail' },
-    { headers: bearer(admin.access), actorId: String(admin.id) })).status).toBe(200);
+  expect(
+    (
+      await step(
+        'admin limits bob',
+        'PATCH',
+        `/api/users/${bid}/`,
+        { daily_message_limit: 10 },
+        { headers: bearer(admin.access), actorId: String(admin.id) },
+      )
+    ).status,
+  ).toBe(200);
+  expect(
+    (
+      await step(
+        'admin renames app',
+        'PATCH',
+        '/api/system/settings/custom_app_name/',
+        { value: 'Audit Trail' },
+        { headers: bearer(admin.access), actorId: String(admin.id) },
+      )
+    ).status,
+  ).toBe(200);
 
-  const bl2 = await step('login bob again', 'POST', '/api/auth/login/', { username: bobName, password: STRONG_PASSWORD }, { actorId: bid });
-  expect((await step('bob changes password', 'POST', '/api/users/change_password/',
-    { old_password: STRONG_PASSWORD, new_password: CHANGED_PASSWORD, new_password_confirm: CHANGED_PASSWORD },
-    { headers: bearer(bl2.body.access), actorId: bid })).status).toBe(200);
+  const bl2 = await step(
+    'login bob again',
+    'POST',
+    '/api/auth/login/',
+    { username: bobName, password: STRONG_PASSWORD },
+    { actorId: bid },
+  );
+  expect(
+    (
+      await step(
+        'bob changes password',
+        'POST',
+        '/api/users/change_password/',
+        { old_password: STRONG_PASSWORD, new_password: CHANGED_PASSWORD, new_password_confirm: CHANGED_PASSWORD },
+        { headers: bearer(bl2.body.access), actorId: bid },
+      )
+    ).status,
+  ).toBe(200);
 
-  expect((await step('bob requests reset', 'POST', '/api/users/request_password_reset/', { username: bobName }, { actorId: bid })).status).toBe(200);
+  expect(
+    (
+      await step(
+        'bob requests reset',
+        'POST',
+        '/api/users/request_password_reset/',
+        { username: bobName },
+        { actorId: bid },
+      )
+    ).status,
+  ).toBe(200);
   const token = await waitForNewResetToken(server.dataDir, bob.email);
   secrets.add(token);
-  expect((await step('bob resets password', 'POST', '/api/users/reset_password/',
-    { token, new_password: RESET_PASSWORD, new_password_confirm: RESET_PASSWORD }, { actorId: bid })).status).toBe(200);
+  expect(
+    (
+      await step(
+        'bob resets password',
+        'POST',
+        '/api/users/reset_password/',
+        { token, new_password: RESET_PASSWORD, new_password_confirm: RESET_PASSWORD },
+        { actorId: bid },
+      )
+    ).status,
+  ).toBe(200);
 
-  const gqlLogin = await step('graphql login bob', 'POST', '/graphql', {
-    query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { access refresh } }',
-    variables: { u: bobName, p: RESET_PASSWORD },
-  }, { actorId: bid });
+  const gqlLogin = await step(
+    'graphql login bob',
+    'POST',
+    '/graphql',
+    {
+      query: 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { access refresh } }',
+      variables: { u: bobName, p: RESET_PASSWORD },
+    },
+    { actorId: bid },
+  );
   expect(gqlLogin.body.errors).toBeUndefined();
 });
 
@@ -137,8 +254,10 @@ describe('event metadata', () => {
   it('given a request that sent X-Request-Id, then the response echoes it and its events carry it as correlationId', () => {
     for (const s of steps.filter((x) => x.sentRequestId)) {
       expect({ step: s.label, answered: s.answeredRequestId }).toEqual({ step: s.label, answered: s.sentRequestId });
-      expect({ step: s.label, correlationIds: [...new Set(s.events.map((e) => e.metadata.correlationId))] })
-        .toEqual({ step: s.label, correlationIds: [s.sentRequestId] });
+      expect({ step: s.label, correlationIds: [...new Set(s.events.map((e) => e.metadata.correlationId))] }).toEqual({
+        step: s.label,
+        correlationIds: [s.sentRequestId],
+      });
     }
   });
 
@@ -149,7 +268,10 @@ describe('event metadata', () => {
   });
 
   it('then the events of one request share one causationId, and different requests have different ones', () => {
-    const perStep = steps.map((s) => ({ step: s.label, causationIds: [...new Set(s.events.map((e) => e.metadata.causationId))] }));
+    const perStep = steps.map((s) => ({
+      step: s.label,
+      causationIds: [...new Set(s.events.map((e) => e.metadata.causationId))],
+    }));
     for (const p of perStep) expect({ step: p.step, count: p.causationIds.length }).toEqual({ step: p.step, count: 1 });
     const all = perStep.map((p) => p.causationIds[0]);
     expect(new Set(all).size).toBe(all.length);
@@ -161,7 +283,11 @@ describe('event metadata', () => {
         const where = `${s.label} → ${e.streamName}:${e.type}`;
         expect({ where, userAgent: e.metadata.userAgent }).toEqual({ where, userAgent: s.userAgent });
         if (s.actorId !== undefined) {
-          expect({ where, actorId: e.metadata.actorId, actorType: e.metadata.actorType }).toEqual({ where, actorId: s.actorId, actorType: 'user' });
+          expect({ where, actorId: e.metadata.actorId, actorType: e.metadata.actorType }).toEqual({
+            where,
+            actorId: s.actorId,
+            actorType: 'user',
+          });
         }
       }
     }
@@ -173,7 +299,8 @@ describe('no secrets in events', () => {
     const found: string[] = [];
     for (const e of events) {
       const text = JSON.stringify({ data: e.data, metadata: e.metadata });
-      for (const secret of candidates) if (text.includes(secret)) found.push(`${e.streamName}:${e.type} holds "${secret.slice(0, 24)}"`);
+      for (const secret of candidates)
+        if (text.includes(secret)) found.push(`${e.streamName}:${e.type} holds "${secret.slice(0, 24)}"`);
     }
     return found;
   };
@@ -200,14 +327,22 @@ describe('no secrets in events', () => {
     const username = uniqueName('evidem');
     const password = `Idem-${randomUUID()}`;
     const before = await server.head();
-    const res = await api(server, 'POST', '/api/users/', { username, email: `${username}@example.com`, password, password_confirm: password },
-      { 'Idempotency-Key': `key-${randomUUID()}` });
+    const res = await api(
+      server,
+      'POST',
+      '/api/users/',
+      { username, email: `${username}@example.com`, password, password_confirm: password },
+      { 'Idempotency-Key': `key-${randomUUID()}` },
+    );
     expect(res.status).toBe(201);
     expect(secretsIn(await server.deps.store.readAll({ after: before }), [password])).toEqual([]);
   });
 
   it('given a password reset requested through GraphQL, then the mailed token is in no event', async () => {
-    const res = await api(server, 'POST', '/graphql', { query: 'mutation($u: String!) { requestPasswordReset(username: $u) }', variables: { u: bob.username } });
+    const res = await api(server, 'POST', '/graphql', {
+      query: 'mutation($u: String!) { requestPasswordReset(username: $u) }',
+      variables: { u: bob.username },
+    });
     expect(res.body).toEqual({ data: { requestPasswordReset: true } });
     const token = await waitForNewResetToken(server.dataDir, bob.email, [...secrets]);
     expect(secretsIn(await server.deps.store.readAll(), [token])).toEqual([]);

@@ -46,7 +46,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function healthzDuring<T>(label: string, abuse: () => Promise<T>): Promise<T> {
   const latencies: number[] = [];
   let done = false;
-  const running = abuse().finally(() => { done = true; });
+  const running = abuse().finally(() => {
+    done = true;
+  });
   const polling = (async () => {
     while (!done) {
       const started = performance.now();
@@ -59,7 +61,9 @@ async function healthzDuring<T>(label: string, abuse: () => Promise<T>): Promise
   const result = await running;
   await polling;
   const max = latencies.length ? Math.max(...latencies) : NaN;
-  console.log(`${label}: /healthz answered ${latencies.length}x during it, median ${median(latencies).toFixed(1)} ms, max ${max.toFixed(1)} ms`);
+  console.log(
+    `${label}: /healthz answered ${latencies.length}x during it, median ${median(latencies).toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+  );
   return result;
 }
 
@@ -78,7 +82,9 @@ const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_,
 
 describe('GraphQL requests that would cost the server seconds', () => {
   it('refuses 1,000 aliases of exportChats(format: "pdf") before running any (query too large)', async () => {
-    const res = await healthzDuring('1,000 pdf export aliases', () => gql(aliases(1000, 'exportChats(format: "pdf") { content }'), member));
+    const res = await healthzDuring('1,000 pdf export aliases', () =>
+      gql(aliases(1000, 'exportChats(format: "pdf") { content }'), member),
+    );
     expect(res.status).toBe(400);
     expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_LARGE');
     expect(res.bytes).toBeLessThan(1000);
@@ -86,7 +92,9 @@ describe('GraphQL requests that would cost the server seconds', () => {
 
   it('refuses 100, or even 2, aliases of exportChats as too complex, with a 400', async () => {
     for (const n of [100, 2]) {
-      const res = await healthzDuring(`${n} pdf export aliases`, () => gql(aliases(n, 'exportChats(format: "pdf") { content }'), member));
+      const res = await healthzDuring(`${n} pdf export aliases`, () =>
+        gql(aliases(n, 'exportChats(format: "pdf") { content }'), member),
+      );
       expect(res.status).toBe(400);
       expect(res.body.data ?? null).toBeNull();
       expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
@@ -105,7 +113,9 @@ describe('GraphQL requests that would cost the server seconds', () => {
     expect(query.length).toBeGreaterThan(900_000);
     const res = await healthzDuring('0.9 MB query', () => gql(query));
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ message: expect.stringMatching(/^Query is too large/), extensions: { code: 'QUERY_TOO_LARGE' } }]);
+    expect(res.body.errors).toEqual([
+      { message: expect.stringMatching(/^Query is too large/), extensions: { code: 'QUERY_TOO_LARGE' } },
+    ]);
     expect(res.bytes).toBeLessThan(1000);
   });
 
@@ -120,11 +130,16 @@ describe('GraphQL requests that would cost the server seconds', () => {
     ['900 repeated fields', `{ ${'me { id } '.repeat(900)}}`],
     ['600 aliases', aliases(600, 'me { id }')],
     // Ten fragments, each spreading the next ten times: 10^9 fields once expanded, in 700 characters.
-    ['fragment fan-out', `{ ...F0 } ${Array.from({ length: 9 }, (_, i) => `fragment F${i} on Query { ${`...F${i + 1} `.repeat(10)}}`).join(' ')} fragment F9 on Query { me { id } }`],
+    [
+      'fragment fan-out',
+      `{ ...F0 } ${Array.from({ length: 9 }, (_, i) => `fragment F${i} on Query { ${`...F${i + 1} `.repeat(10)}}`).join(' ')} fragment F9 on Query { me { id } }`,
+    ],
   ])('refuses a short query selecting too many fields (%s) before validating it', async (label, query) => {
     const res = await healthzDuring(label, () => gql(query));
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ message: expect.stringMatching(/^Query is too large: \d+ fields/), extensions: { code: 'QUERY_TOO_LARGE' } }]);
+    expect(res.body.errors).toEqual([
+      { message: expect.stringMatching(/^Query is too large: \d+ fields/), extensions: { code: 'QUERY_TOO_LARGE' } },
+    ]);
     expect(res.bytes).toBeLessThan(1000);
   });
 
@@ -138,7 +153,8 @@ describe('GraphQL requests that would cost the server seconds', () => {
 });
 
 describe('exports', () => {
-  const EXPORT = (format: string) => `{ exportChats(format: "${format}", workspaceId: "${workspaceId}") { filename encoding content } }`;
+  const EXPORT = (format: string) =>
+    `{ exportChats(format: "${format}", workspaceId: "${workspaceId}") { filename encoding content } }`;
 
   it('renders a PDF within the budget while the server keeps answering', async () => {
     const res = await healthzDuring('pdf export of 270,000 characters', () => gql(EXPORT('pdf'), member));
@@ -153,13 +169,23 @@ describe('exports', () => {
     await sendChat(member, longPrompt(90_000));
     const refused = await healthzDuring('pdf export past the budget', () => gql(EXPORT('pdf'), member));
     expect(refused.body.errors[0].extensions).toEqual({
-      code: 'BAD_USER_INPUT', fieldErrors: { nonFieldErrors: [expect.stringMatching(/a pdf export holds at most 300000/)] },
+      code: 'BAD_USER_INPUT',
+      fieldErrors: { nonFieldErrors: [expect.stringMatching(/a pdf export holds at most 300000/)] },
     });
     expect(refused.bytes).toBeLessThan(1000);
 
-    const rest = await api(server, 'POST', '/api/chats/export/', { format: 'pdf', workspace_id: workspaceId }, bearer(member));
+    const rest = await api(
+      server,
+      'POST',
+      '/api/chats/export/',
+      { format: 'pdf', workspace_id: workspaceId },
+      bearer(member),
+    );
     expect(rest.status).toBe(400);
-    expect(rest.body).toEqual({ error: 'Validation failed.', field_errors: { non_field_errors: [expect.stringMatching(/Choose a shorter period/)] } });
+    expect(rest.body).toEqual({
+      error: 'Validation failed.',
+      field_errors: { non_field_errors: [expect.stringMatching(/Choose a shorter period/)] },
+    });
 
     const json = await gql(EXPORT('json'), member);
     expect(json.status).toBe(200);
@@ -174,14 +200,20 @@ describe('malformed GraphQL', () => {
     for (const token of [undefined, member]) {
       const res = await gql(CYCLE, token);
       expect(res.status).toBe(400);
-      expect(res.body.errors[0]).toMatchObject({ message: expect.stringMatching(/Cannot spread fragment "A" within itself/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      expect(res.body.errors[0]).toMatchObject({
+        message: expect.stringMatching(/Cannot spread fragment "A" within itself/),
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      });
     }
   });
 
   it('answers a spread of an unknown fragment with a 400', async () => {
     const res = await gql('{ ...Missing }');
     expect(res.status).toBe(400);
-    expect(res.body.errors[0]).toMatchObject({ message: 'Unknown fragment "Missing".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+    expect(res.body.errors[0]).toMatchObject({
+      message: 'Unknown fragment "Missing".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
   });
 
   it('still refuses a query nested too deeply', async () => {
@@ -192,7 +224,10 @@ describe('malformed GraphQL', () => {
   });
 
   it('answers a query refused for complexity with a 400', async () => {
-    const res = await gql('{ workspaces(limit: 1000) { threads { id name slug } users { id username email role } } }', member);
+    const res = await gql(
+      '{ workspaces(limit: 1000) { threads { id name slug } users { id username email role } } }',
+      member,
+    );
     expect(res.status).toBe(400);
     expect(res.body.errors[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
   });
@@ -200,12 +235,15 @@ describe('malformed GraphQL', () => {
   it('refuses the same over graphql-ws, where the socket stays open for the next operation', async () => {
     const client = connectGraphqlWs(server, { token: member });
     // A refusal ends the operation, not the socket: the error is the answer.
-    const run = (query: string) => execute(client, query).catch((e: unknown) => ({ errors: Array.isArray(e) ? e : [e] }) as GraphqlResult);
+    const run = (query: string) =>
+      execute(client, query).catch((e: unknown) => ({ errors: Array.isArray(e) ? e : [e] }) as GraphqlResult);
     try {
       expect((await run(CYCLE)).errors?.[0].message).toMatch(/Cannot spread fragment "A" within itself/);
       expect((await run(`{ ${'me { id } '.repeat(3000)}}`)).errors?.[0].message).toMatch(/^Query is too large/);
       expect((await run(`{ ${'me '.repeat(6000)}}`)).errors?.[0].message).toMatch(/tokens/);
-      expect((await run(aliases(2, 'exportChats(format: "pdf") { content }'))).errors?.[0].message).toMatch(/too complex/);
+      expect((await run(aliases(2, 'exportChats(format: "pdf") { content }'))).errors?.[0].message).toMatch(
+        /too complex/,
+      );
       expect((await run('{ me { id } }')).data?.me.id).toBeDefined();
     } finally {
       await client.dispose();

@@ -13,7 +13,11 @@ const IDLE_MS = 300;
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ HTTP_IDLE_TIMEOUT_MS: String(IDLE_MS), HTTP_HEADERS_TIMEOUT_MS: '600', HTTP_REQUEST_TIMEOUT_MS: '5000' });
+  server = await startTestServer({
+    HTTP_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    HTTP_HEADERS_TIMEOUT_MS: '600',
+    HTTP_REQUEST_TIMEOUT_MS: '5000',
+  });
 });
 
 afterAll(() => server?.close());
@@ -24,7 +28,9 @@ async function rawConnection() {
   const socket = net.connect(Number(port), '127.0.0.1');
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let received = '';
-  socket.on('data', (chunk) => { received += chunk.toString('latin1'); });
+  socket.on('data', (chunk) => {
+    received += chunk.toString('latin1');
+  });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.on('error', () => {}); // a reset by the server is a close too
   return { socket, closed, received: () => received };
@@ -40,7 +46,9 @@ it('given a connection that trickles its headers and never ends them, then 408 a
   const { socket, closed, received } = await rawConnection();
   const request = `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${'X-Slow: '.padEnd(10_000, 'a')}`;
   let i = 0;
-  const trickle = setInterval(() => { if (!socket.destroyed) socket.write(request[i++ % request.length]); }, 50);
+  const trickle = setInterval(() => {
+    if (!socket.destroyed) socket.write(request[i++ % request.length]);
+  }, 50);
   try {
     await closed;
   } finally {

@@ -4,7 +4,14 @@
  */
 import { appendedSince, expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
 import { closeGraphqlWsClients, connectGraphqlWs, execute } from '../support/graphql-ws.js';
-import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import {
+  bearer,
+  registerAndLogin,
+  type Session,
+  STRONG_PASSWORD,
+  startTestServer,
+  type TestServer,
+} from '../support/server.js';
 
 let server: TestServer;
 let http: ReturnType<typeof recordingApi>;
@@ -19,8 +26,9 @@ function gql(query: string, variables?: Record<string, unknown>, headers: Record
   return http.call('POST', '/graphql', { query, variables }, headers);
 }
 
-const registerInput = (username: string, password = STRONG_PASSWORD) =>
-  ({ input: { username, email: `${username}@example.com`, password, passwordConfirm: password } });
+const registerInput = (username: string, password = STRONG_PASSWORD) => ({
+  input: { username, email: `${username}@example.com`, password, passwordConfirm: password },
+});
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -40,7 +48,12 @@ describe('over HTTP POST /graphql', () => {
     const res = await gql(REGISTER, registerInput(username));
     expect(res.status).toBe(200);
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data.register).toEqual({ id: expect.stringMatching(/^\d+$/), username, email: `${username}@example.com`, role: 'admin' });
+    expect(res.body.data.register).toEqual({
+      id: expect.stringMatching(/^\d+$/),
+      username,
+      email: `${username}@example.com`,
+      role: 'admin',
+    });
 
     const login = await gql(LOGIN, { username, password: STRONG_PASSWORD });
     first = { user: res.body.data.register, ...login.body.data.login };
@@ -71,15 +84,19 @@ describe('over HTTP POST /graphql', () => {
   it('given no bearer header, when me runs, then an error with extensions.code UNAUTHENTICATED', async () => {
     const res = await gql(ME);
     expect(res.body.data).toBeNull();
-    expect(res.body.errors).toEqual([expect.objectContaining({
-      message: 'Authentication credentials were not provided.',
-      extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
-    })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        message: 'Authentication credentials were not provided.',
+        extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+      }),
+    ]);
   });
 
   it('given a wrong password, when login runs, then UNAUTHENTICATED', async () => {
     const res = await gql(LOGIN, { username: first.user.username, password: 'Wrong-Password-1' });
-    expect(res.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+    ]);
   });
 
   it.each([
@@ -87,14 +104,19 @@ describe('over HTTP POST /graphql', () => {
     ['entirely numeric', () => '4829104738', /entirely numeric/],
     ['too common', () => 'password123', /too common/],
     ['too similar to the username', (u: string) => `${u}-2024!`, /too similar/],
-  ])('given a password that is %s, when register runs, then BAD_USER_INPUT with fieldErrors.password, and nothing appended', async (_what, password, message) => {
-    const username = uniqueName('gqlweak');
-    const res = await expectAppendsNothing(server, () => gql(REGISTER, registerInput(username, password(username))));
-    expect(res.body.data).toBeNull();
-    expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    expect(res.body.errors[0].extensions.fieldErrors).toEqual({ password: expect.arrayContaining([expect.stringMatching(message)]) });
-  });
+  ])(
+    'given a password that is %s, when register runs, then BAD_USER_INPUT with fieldErrors.password, and nothing appended',
+    async (_what, password, message) => {
+      const username = uniqueName('gqlweak');
+      const res = await expectAppendsNothing(server, () => gql(REGISTER, registerInput(username, password(username))));
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(res.body.errors[0].extensions.fieldErrors).toEqual({
+        password: expect.arrayContaining([expect.stringMatching(message)]),
+      });
+    },
+  );
 
   it('given a mismatched passwordConfirm, when register runs, then BAD_USER_INPUT, and nothing appended', async () => {
     const input = registerInput(uniqueName('gqlmis'));
@@ -144,10 +166,12 @@ describe('over graphql-ws on ws://host/graphql', () => {
     const client = connectGraphqlWs(server);
     const result = await execute(client, `query { me { username } }`);
     expect(result.data).toBeNull();
-    expect(result.errors).toEqual([expect.objectContaining({
-      message: 'Authentication credentials were not provided.',
-      extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
-    })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        message: 'Authentication credentials were not provided.',
+        extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+      }),
+    ]);
   });
 
   it.each([
@@ -155,7 +179,9 @@ describe('over graphql-ws on ws://host/graphql', () => {
     ['a refresh token', () => `Bearer ${user.refresh}`],
   ])('given %s in connection_init, then the socket is closed with 4403 Forbidden', async (_what, authorization) => {
     let closed!: (event: { code: number; reason: string }) => void;
-    const closeEvent = new Promise<{ code: number; reason: string }>((resolve) => { closed = resolve; });
+    const closeEvent = new Promise<{ code: number; reason: string }>((resolve) => {
+      closed = resolve;
+    });
     const client = connectGraphqlWs(server, { connectionParams: { Authorization: authorization() }, onClosed: closed });
     const outcome = execute(client, `query { me { username } }`).then(
       (value) => ({ value }),
@@ -176,15 +202,22 @@ describe('login rate limit over GraphQL', () => {
       const reg = await client.call('POST', '/graphql', { query: REGISTER, variables: registerInput(username) });
       expect(reg.body.errors).toBeUndefined();
       for (let i = 1; i <= 5; i++) {
-        const res = await client.call('POST', '/graphql', { query: LOGIN, variables: { username, password: STRONG_PASSWORD } });
+        const res = await client.call('POST', '/graphql', {
+          query: LOGIN,
+          variables: { username, password: STRONG_PASSWORD },
+        });
         expect({ attempt: i, errors: res.body.errors }).toEqual({ attempt: i, errors: undefined });
       }
       const before = await limited.head();
-      const sixth = await client.call('POST', '/graphql', { query: LOGIN, variables: { username, password: STRONG_PASSWORD } });
+      const sixth = await client.call('POST', '/graphql', {
+        query: LOGIN,
+        variables: { username, password: STRONG_PASSWORD },
+      });
       // Either the HTTP status says so, or the GraphQL error does.
       const refused = sixth.status === 429 || sixth.body?.errors?.[0]?.extensions?.code === 'RATE_LIMITED';
-      expect({ refused, status: sixth.status, errors: sixth.body?.errors ?? 'none: tokens were issued' })
-        .toEqual(expect.objectContaining({ refused: true }));
+      expect({ refused, status: sixth.status, errors: sixth.body?.errors ?? 'none: tokens were issued' }).toEqual(
+        expect.objectContaining({ refused: true }),
+      );
       expect(await appendedSince(limited, before)).toEqual([]);
     } finally {
       await limited.close();

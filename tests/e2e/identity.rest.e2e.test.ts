@@ -21,8 +21,12 @@ let admin: { user: any; access: string; refresh: string };
 /** The second user registered: a default user. */
 let second: { user: any; access: string; refresh: string };
 
-const registration = (username: string, password = STRONG_PASSWORD, email = `${username}@example.com`) =>
-  ({ username, email, password, password_confirm: password });
+const registration = (username: string, password = STRONG_PASSWORD, email = `${username}@example.com`) => ({
+  username,
+  email,
+  password,
+  password_confirm: password,
+});
 
 async function register(username: string, password = STRONG_PASSWORD, email?: string) {
   const res = await http.call('POST', '/api/users/', registration(username, password, email));
@@ -105,32 +109,44 @@ describe('registration: POST /api/users/', () => {
     ['a malformed email', 'email', { email: 'not-an-email' }],
     ['a password_confirm that does not match', 'password_confirm', { password_confirm: 'Correct-Horse-43' }],
     ['a username with spaces', 'username', { username: 'has spaces' }],
-  ])('given %s, then 400 with field_errors.%s only for that field, and nothing appended', async (_what, field, override) => {
-    const body = { ...registration(uniqueName('field')), ...override };
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/', body));
-    expect(res.status).toBe(400);
-    expect(typeof res.body.error).toBe('string');
-    expect(Object.keys(res.body.field_errors)).toEqual([field]);
-    expect(res.body.field_errors[field]).toEqual([expect.any(String)]);
-  });
+  ])(
+    'given %s, then 400 with field_errors.%s only for that field, and nothing appended',
+    async (_what, field, override) => {
+      const body = { ...registration(uniqueName('field')), ...override };
+      const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/', body));
+      expect(res.status).toBe(400);
+      expect(typeof res.body.error).toBe('string');
+      expect(Object.keys(res.body.field_errors)).toEqual([field]);
+      expect(res.body.field_errors[field]).toEqual([expect.any(String)]);
+    },
+  );
 
   it.each([
     ['too short', () => 'Ab1-xyz', /too short/],
     ['entirely numeric', () => '4829104738', /entirely numeric/],
     ['too common', () => 'password123', /too common/],
     ['too similar to the username', (u: string) => `${u.toUpperCase()}-2024!`, /too similar to the username/],
-  ])('given a password that is %s, then 400 with field_errors.password saying so, and nothing appended', async (_what, password, message) => {
-    const username = uniqueName('weak');
-    const pw = password(username);
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/', registration(username, pw)));
-    expect(res.status).toBe(400);
-    expect(res.body.field_errors.password).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
-  });
+  ])(
+    'given a password that is %s, then 400 with field_errors.password saying so, and nothing appended',
+    async (_what, password, message) => {
+      const username = uniqueName('weak');
+      const pw = password(username);
+      const res = await expectAppendsNothing(server, () =>
+        http.call('POST', '/api/users/', registration(username, pw)),
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.field_errors.password).toEqual(expect.arrayContaining([expect.stringMatching(message)]));
+    },
+  );
 
   it('given a taken username in another case, when it is registered again, then 400 with field_errors.username', async () => {
     const username = uniqueName('Dup');
     await register(username);
-    const res = await http.call('POST', '/api/users/', registration(username.toLowerCase(), STRONG_PASSWORD, `other_${username}@example.com`));
+    const res = await http.call(
+      'POST',
+      '/api/users/',
+      registration(username.toLowerCase(), STRONG_PASSWORD, `other_${username}@example.com`),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors).toEqual({ username: ['A user with that username already exists.'] });
   });
@@ -139,14 +155,23 @@ describe('registration: POST /api/users/', () => {
     const username = uniqueName('dupname');
     await register(username);
     const res = await expectAppendsNothing(server, () =>
-      http.call('POST', '/api/users/', registration(username.toUpperCase(), STRONG_PASSWORD, `other_${username}@example.com`)));
+      http.call(
+        'POST',
+        '/api/users/',
+        registration(username.toUpperCase(), STRONG_PASSWORD, `other_${username}@example.com`),
+      ),
+    );
     expect(res.status).toBe(400);
   });
 
   it('given a taken email in another case, when another username registers with it, then 400 with field_errors.email', async () => {
     const first = uniqueName('mail');
     await register(first);
-    const res = await http.call('POST', '/api/users/', registration(uniqueName('mail'), STRONG_PASSWORD, `${first.toUpperCase()}@EXAMPLE.COM`));
+    const res = await http.call(
+      'POST',
+      '/api/users/',
+      registration(uniqueName('mail'), STRONG_PASSWORD, `${first.toUpperCase()}@EXAMPLE.COM`),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors).toEqual({ email: ['A user with that email already exists.'] });
   });
@@ -155,23 +180,34 @@ describe('registration: POST /api/users/', () => {
     const first = uniqueName('dupmail');
     await register(first);
     const res = await expectAppendsNothing(server, () =>
-      http.call('POST', '/api/users/', registration(uniqueName('dupmail'), STRONG_PASSWORD, `${first.toUpperCase()}@Example.com`)));
+      http.call(
+        'POST',
+        '/api/users/',
+        registration(uniqueName('dupmail'), STRONG_PASSWORD, `${first.toUpperCase()}@Example.com`),
+      ),
+    );
     expect(res.status).toBe(400);
   });
 
   it('given five concurrent registrations of one username, then exactly one gets 201 and the others 400 on username', async () => {
     const username = uniqueName('race');
-    const answers = await Promise.all([0, 1, 2, 3, 4].map((i) =>
-      http.call('POST', '/api/users/', registration(username, STRONG_PASSWORD, `race${i}_${username}@example.com`))));
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 4].map((i) =>
+        http.call('POST', '/api/users/', registration(username, STRONG_PASSWORD, `race${i}_${username}@example.com`)),
+      ),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([201, 400, 400, 400, 400]);
-    for (const a of answers.filter((x) => x.status === 400)) expect(Object.keys(a.body.field_errors)).toEqual(['username']);
+    for (const a of answers.filter((x) => x.status === 400))
+      expect(Object.keys(a.body.field_errors)).toEqual(['username']);
   });
 
   it('given a fresh server, when three users register at once, then exactly one of them is admin', async () => {
     const fresh = await startTestServer();
     try {
       const client = recordingApi(fresh);
-      const answers = await Promise.all([0, 1, 2].map(() => client.call('POST', '/api/users/', registration(uniqueName('first')))));
+      const answers = await Promise.all(
+        [0, 1, 2].map(() => client.call('POST', '/api/users/', registration(uniqueName('first')))),
+      );
       expect(answers.map((a) => a.status)).toEqual([201, 201, 201]);
       expect(answers.map((a) => a.body.role).sort()).toEqual(['admin', 'default', 'default']);
     } finally {
@@ -181,7 +217,8 @@ describe('registration: POST /api/users/', () => {
 
   it('given malformed JSON, then 400 {error, field_errors}, and nothing appended', async () => {
     const res = await expectAppendsNothing(server, () =>
-      http.call('POST', '/api/users/', '{"username": "x", ', { 'Content-Type': 'application/json' }));
+      http.call('POST', '/api/users/', '{"username": "x", ', { 'Content-Type': 'application/json' }),
+    );
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: expect.any(String), field_errors: {} });
   });
@@ -190,9 +227,14 @@ describe('registration: POST /api/users/', () => {
     ['a JSON array', '[1, 2]'],
     ['JSON null', 'null'],
     ['a JSON string', '"alice"'],
-    ['operator objects instead of strings', JSON.stringify({ username: { $ne: null }, email: { $gt: '' }, password: 1, password_confirm: true })],
+    [
+      'operator objects instead of strings',
+      JSON.stringify({ username: { $ne: null }, email: { $gt: '' }, password: 1, password_confirm: true }),
+    ],
   ])('given %s as the body, then 400 (never 500), and nothing appended', async (_what, body) => {
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/', body, { 'Content-Type': 'application/json' }));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/users/', body, { 'Content-Type': 'application/json' }),
+    );
     expect(res.status).toBe(400);
     expect(typeof res.body.error).toBe('string');
   });
@@ -244,20 +286,32 @@ describe('login: POST /api/auth/login/', () => {
     const username = uniqueName('idemlogin');
     await register(username);
     const key = `login-${uniqueName('key')}`;
-    const first = await http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD }, { 'Idempotency-Key': key });
+    const first = await http.call(
+      'POST',
+      '/api/auth/login/',
+      { username, password: STRONG_PASSWORD },
+      { 'Idempotency-Key': key },
+    );
     expect(first.status).toBe(200);
     const retry = await expectAppendsNothing(server, () =>
-      http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD }, { 'Idempotency-Key': key }));
+      http.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD }, { 'Idempotency-Key': key }),
+    );
     expect(retry.status).toBe(200);
     expect((await http.call('GET', '/api/users/me/', undefined, bearer(retry.body.access))).status).toBe(200);
     const refreshed = await http.call('POST', '/api/auth/refresh/', { refresh: retry.body.refresh });
-    expect({ status: refreshed.status, body: refreshed.body }).toEqual({ status: 200, body: { access: expect.any(String), refresh: expect.any(String) } });
+    expect({ status: refreshed.status, body: refreshed.body }).toEqual({
+      status: 200,
+      body: { access: expect.any(String), refresh: expect.any(String) },
+    });
   });
 
   it('given missing fields, then 400 with field_errors, and nothing appended', async () => {
     const res = await expectAppendsNothing(server, () => http.call('POST', '/api/auth/login/', {}));
     expect(res.status).toBe(400);
-    expect(res.body.field_errors).toEqual({ username: ['This field is required.'], password: ['This field is required.'] });
+    expect(res.body.field_errors).toEqual({
+      username: ['This field is required.'],
+      password: ['This field is required.'],
+    });
   });
 });
 
@@ -276,10 +330,22 @@ describe('current user: GET /api/users/me/', () => {
 
   it.each([
     ['a garbage bearer token', () => 'Bearer not.a.jwt'],
-    ['a token signed with another secret', () => `Bearer ${jwt.sign({ typ: 'access', ver: 0 }, 'another-secret', { subject: String(admin.user.id), expiresIn: 60 })}`],
-    ['an expired access token', () => `Bearer ${jwt.sign({ typ: 'access', ver: 0, exp: Math.floor(Date.now() / 1000) - 60 }, 'test-secret-test-secret-test-secret', { subject: String(admin.user.id) })}`],
+    [
+      'a token signed with another secret',
+      () =>
+        `Bearer ${jwt.sign({ typ: 'access', ver: 0 }, 'another-secret', { subject: String(admin.user.id), expiresIn: 60 })}`,
+    ],
+    [
+      'an expired access token',
+      () =>
+        `Bearer ${jwt.sign({ typ: 'access', ver: 0, exp: Math.floor(Date.now() / 1000) - 60 }, 'test-secret-test-secret-test-secret', { subject: String(admin.user.id) })}`,
+    ],
     ['a refresh token used as access token', () => `Bearer ${second.refresh}`],
-    ['a token for a user that does not exist', () => `Bearer ${jwt.sign({ typ: 'access', ver: 0 }, 'test-secret-test-secret-test-secret', { subject: '999999', expiresIn: 60 })}`],
+    [
+      'a token for a user that does not exist',
+      () =>
+        `Bearer ${jwt.sign({ typ: 'access', ver: 0 }, 'test-secret-test-secret-test-secret', { subject: '999999', expiresIn: 60 })}`,
+    ],
     ['a non-Bearer scheme', () => `Token ${second.access}`],
   ])('given %s, then 401 "Given token not valid for any token type"', async (_what, header) => {
     const res = await http.call('GET', '/api/users/me/', undefined, { Authorization: header() });
@@ -312,7 +378,9 @@ describe('token refresh: POST /api/auth/refresh/', () => {
     expect(reused.body).toEqual(INVALID_TOKEN);
 
     // and the whole session dies with it: the newest token of that session stops working too.
-    const after = await expectAppendsNothing(server, () => http.call('POST', '/api/auth/refresh/', { refresh: latest }));
+    const after = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/auth/refresh/', { refresh: latest }),
+    );
     expect(after.status).toBe(401);
     expect(after.body).toEqual(INVALID_TOKEN);
   });
@@ -345,26 +413,47 @@ describe('change password: POST /api/users/change_password/', () => {
 
   it('given a wrong old password, then 400 with field_errors.old_password, and nothing appended', async () => {
     const u = await registerAndLogin(http, uniqueName('chpw'));
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/change_password/',
-      { old_password: 'Wrong-Password-9', new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD }, bearer(u.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call(
+        'POST',
+        '/api/users/change_password/',
+        { old_password: 'Wrong-Password-9', new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD },
+        bearer(u.access),
+      ),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors).toEqual({ old_password: [expect.any(String)] });
   });
 
   it.each([
     ['a weak new password', 'new_password', { new_password: '12345678', new_password_confirm: '12345678' }],
-    ['a confirmation that does not match', 'new_password_confirm', { new_password: NEW_PASSWORD, new_password_confirm: 'Battery-Staple-78' }],
+    [
+      'a confirmation that does not match',
+      'new_password_confirm',
+      { new_password: NEW_PASSWORD, new_password_confirm: 'Battery-Staple-78' },
+    ],
   ])('given %s, then 400 with field_errors.%s, and nothing appended', async (_what, field, override) => {
     const u = await registerAndLogin(http, uniqueName('chpw'));
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/change_password/',
-      { old_password: STRONG_PASSWORD, ...override }, bearer(u.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call(
+        'POST',
+        '/api/users/change_password/',
+        { old_password: STRONG_PASSWORD, ...override },
+        bearer(u.access),
+      ),
+    );
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.field_errors)).toEqual([field]);
   });
 
   it('given no token, then 401, and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/change_password/',
-      { old_password: STRONG_PASSWORD, new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD }));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/users/change_password/', {
+        old_password: STRONG_PASSWORD,
+        new_password: NEW_PASSWORD,
+        new_password_confirm: NEW_PASSWORD,
+      }),
+    );
     expect(res.status).toBe(401);
     expect(res.body).toEqual(NO_CREDENTIALS);
   });
@@ -372,8 +461,12 @@ describe('change password: POST /api/users/change_password/', () => {
   it('given the right old password, then 200; the old tokens are rejected, the new password logs in and the old one fails', async () => {
     const username = uniqueName('chpw');
     const u = await registerAndLogin(http, username);
-    const res = await http.call('POST', '/api/users/change_password/',
-      { old_password: STRONG_PASSWORD, new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD }, bearer(u.access));
+    const res = await http.call(
+      'POST',
+      '/api/users/change_password/',
+      { old_password: STRONG_PASSWORD, new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD },
+      bearer(u.access),
+    );
     expect(res.status).toBe(200);
 
     const me = await http.call('GET', '/api/users/me/', undefined, bearer(u.access));
@@ -397,7 +490,9 @@ describe('password reset: POST /api/users/request_password_reset/ and /api/users
     http.call('POST', '/api/users/reset_password/', { token, new_password: password, new_password_confirm: password });
 
   it('given an unknown username, then 200 all the same, and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/request_password_reset/', { username: uniqueName('nobody') }));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/users/request_password_reset/', { username: uniqueName('nobody') }),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ detail: expect.any(String) });
   });
@@ -460,7 +555,10 @@ describe('password reset: POST /api/users/request_password_reset/ and /api/users
 
   it.each([
     ['garbage', () => 'garbage'],
-    ['a token of an existing user with a wrong signature', () => `${second.user.id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`],
+    [
+      'a token of an existing user with a wrong signature',
+      () => `${second.user.id}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+    ],
     ['a token of a user that does not exist', () => '987654.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
     ['an empty string', () => ''],
   ])('given %s as token, then 400 with field_errors.token, and nothing appended', async (_what, token) => {
@@ -484,8 +582,13 @@ describe('password reset: POST /api/users/request_password_reset/ and /api/users
       expect(requested).toBeDefined();
       const token = expiring.deps.tokens.passwordResetToken(created.body.id, requested.id);
 
-      const res = await expectAppendsNothing(expiring, () => client.call('POST', '/api/users/reset_password/',
-        { token, new_password: NEW_PASSWORD, new_password_confirm: NEW_PASSWORD }));
+      const res = await expectAppendsNothing(expiring, () =>
+        client.call('POST', '/api/users/reset_password/', {
+          token,
+          new_password: NEW_PASSWORD,
+          new_password_confirm: NEW_PASSWORD,
+        }),
+      );
       expect(res.status).toBe(400);
       expect(Object.keys(res.body.field_errors)).toEqual(['token']);
       expect(client.leaks()).toEqual([]);
@@ -520,15 +623,24 @@ describe('user administration: GET /api/users/', () => {
     const res = await http.call('GET', '/api/users/', undefined, bearer(admin.access));
     expect(res.status).toBe(200);
     expect(Array.isArray(res.body)).toBe(true);
-    expect(res.body.map((u: any) => u.id)).toEqual(expect.arrayContaining([admin.user.id, second.user.id, ...members.map((m) => m.id)]));
-    expect(res.body.every((u: any) => !('password' in u) && !('password_hash' in u) && !('token_version' in u))).toBe(true);
+    expect(res.body.map((u: any) => u.id)).toEqual(
+      expect.arrayContaining([admin.user.id, second.user.id, ...members.map((m) => m.id)]),
+    );
+    expect(res.body.every((u: any) => !('password' in u) && !('password_hash' in u) && !('token_version' in u))).toBe(
+      true,
+    );
   });
 
   it('given a limit, then {count, next, previous, results} with absolute next/previous URLs that can be followed', async () => {
     const all = (await http.call('GET', '/api/users/', undefined, bearer(admin.access))).body as any[];
     const first = await http.call('GET', '/api/users/?limit=2', undefined, bearer(admin.access));
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ count: all.length, next: expect.any(String), previous: null, results: all.slice(0, 2) });
+    expect(first.body).toEqual({
+      count: all.length,
+      next: expect.any(String),
+      previous: null,
+      results: all.slice(0, 2),
+    });
     const next = new URL(first.body.next);
     expect(next.origin).toBe(server.url);
     expect(next.pathname).toBe('/api/users/');
@@ -542,7 +654,12 @@ describe('user administration: GET /api/users/', () => {
     expect(previous.origin).toBe(server.url);
     expect(Object.fromEntries(previous.searchParams)).toEqual({ limit: '2' });
 
-    const last = await http.call('GET', `/api/users/?limit=2&offset=${all.length - 1}`, undefined, bearer(admin.access));
+    const last = await http.call(
+      'GET',
+      `/api/users/?limit=2&offset=${all.length - 1}`,
+      undefined,
+      bearer(admin.access),
+    );
     expect(last.body.next).toBeNull();
     expect(last.body.results).toEqual(all.slice(-1));
   });
@@ -557,17 +674,32 @@ describe('user administration: GET /api/users/', () => {
   });
 
   it('given username__icontains in another case, then exactly the matching users', async () => {
-    const res = await http.call('GET', `/api/users/?username__icontains=${group.toUpperCase()}`, undefined, bearer(admin.access));
+    const res = await http.call(
+      'GET',
+      `/api/users/?username__icontains=${group.toUpperCase()}`,
+      undefined,
+      bearer(admin.access),
+    );
     expect(res.status).toBe(200);
     expect(res.body.map((u: any) => u.id).sort()).toEqual(members.map((m) => m.id).sort());
   });
 
   it('given created_at__gte, then only users created at or after that instant', async () => {
     const since = members[1].created_at as string;
-    const res = await http.call('GET', `/api/users/?created_at__gte=${encodeURIComponent(since)}&username__icontains=${group}`, undefined, bearer(admin.access));
+    const res = await http.call(
+      'GET',
+      `/api/users/?created_at__gte=${encodeURIComponent(since)}&username__icontains=${group}`,
+      undefined,
+      bearer(admin.access),
+    );
     expect(res.status).toBe(200);
     expect(res.body.map((u: any) => u.id)).toEqual([members[1].id, members[2].id]);
-    const all = await http.call('GET', `/api/users/?created_at__gte=${encodeURIComponent(since)}`, undefined, bearer(admin.access));
+    const all = await http.call(
+      'GET',
+      `/api/users/?created_at__gte=${encodeURIComponent(since)}`,
+      undefined,
+      bearer(admin.access),
+    );
     expect(all.body.every((u: any) => u.created_at >= since)).toBe(true);
     expect(all.body.map((u: any) => u.id)).not.toContain(admin.user.id);
   });
@@ -594,7 +726,9 @@ describe('user administration: GET /api/users/', () => {
 
 describe('one user: GET /api/users/{id}/', () => {
   it('given a default user, then they may read themselves but not another user', async () => {
-    expect((await http.call('GET', `/api/users/${second.user.id}/`, undefined, bearer(second.access))).status).toBe(200);
+    expect((await http.call('GET', `/api/users/${second.user.id}/`, undefined, bearer(second.access))).status).toBe(
+      200,
+    );
     const other = await http.call('GET', `/api/users/${admin.user.id}/`, undefined, bearer(second.access));
     expect(other.status).toBe(403);
     expect(other.body).toEqual(FORBIDDEN);
@@ -610,11 +744,21 @@ describe('one user: GET /api/users/{id}/', () => {
 describe('user administration: PATCH /api/users/{id}/', () => {
   it('given an admin, when they change role, daily_message_limit and suspended, then 200 with the updated user', async () => {
     const u = await register(uniqueName('patch'));
-    const res = await http.call('PATCH', `/api/users/${u.id}/`, { role: 'manager', daily_message_limit: 50 }, bearer(admin.access));
+    const res = await http.call(
+      'PATCH',
+      `/api/users/${u.id}/`,
+      { role: 'manager', daily_message_limit: 50 },
+      bearer(admin.access),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: u.id, role: 'manager', daily_message_limit: 50, suspended: false });
 
-    const back = await http.call('PATCH', `/api/users/${u.id}/`, { role: 'default', daily_message_limit: null, suspended: true }, bearer(admin.access));
+    const back = await http.call(
+      'PATCH',
+      `/api/users/${u.id}/`,
+      { role: 'default', daily_message_limit: null, suspended: true },
+      bearer(admin.access),
+    );
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ role: 'default', daily_message_limit: null, suspended: true });
     expect((await http.call('GET', `/api/users/${u.id}/`, undefined, bearer(admin.access))).body).toEqual(back.body);
@@ -628,32 +772,42 @@ describe('user administration: PATCH /api/users/{id}/', () => {
     ['a string daily_message_limit', 'daily_message_limit', { daily_message_limit: 'ten' }],
   ])('given %s, then 400 with field_errors.%s, and nothing appended', async (_what, field, body) => {
     const u = await register(uniqueName('badpatch'));
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/users/${u.id}/`, body, bearer(admin.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', `/api/users/${u.id}/`, body, bearer(admin.access)),
+    );
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.field_errors)).toEqual([field]);
   });
 
   it('given an unknown field, then 400, and nothing appended', async () => {
     const u = await register(uniqueName('badpatch'));
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/users/${u.id}/`, { email: 'x@example.com' }, bearer(admin.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', `/api/users/${u.id}/`, { email: 'x@example.com' }, bearer(admin.access)),
+    );
     expect(res.status).toBe(400);
   });
 
   it.each([['999999'], ['abc']])('given an unknown id %s, then 404, and nothing appended', async (id) => {
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/users/${id}/`, { role: 'manager' }, bearer(admin.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', `/api/users/${id}/`, { role: 'manager' }, bearer(admin.access)),
+    );
     expect(res.status).toBe(404);
     expect(res.body).toEqual(NOT_FOUND);
   });
 
   it('given a default user, then 403, and nothing appended', async () => {
     const target = await register(uniqueName('target'));
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/users/${target.id}/`, { daily_message_limit: 1 }, bearer(second.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', `/api/users/${target.id}/`, { daily_message_limit: 1 }, bearer(second.access)),
+    );
     expect(res.status).toBe(403);
     expect(res.body).toEqual(FORBIDDEN);
   });
 
   it('given no token, then 401, and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/users/${second.user.id}/`, { daily_message_limit: 1 }));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', `/api/users/${second.user.id}/`, { daily_message_limit: 1 }),
+    );
     expect(res.status).toBe(401);
   });
 
@@ -662,7 +816,12 @@ describe('user administration: PATCH /api/users/{id}/', () => {
     const other = await manager('mgr2');
     const target = await register(uniqueName('target'));
 
-    const ok = await http.call('PATCH', `/api/users/${target.id}/`, { daily_message_limit: 5, suspended: true }, bearer(m.access));
+    const ok = await http.call(
+      'PATCH',
+      `/api/users/${target.id}/`,
+      { daily_message_limit: 5, suspended: true },
+      bearer(m.access),
+    );
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ daily_message_limit: 5, suspended: true });
 
@@ -672,20 +831,26 @@ describe('user administration: PATCH /api/users/{id}/', () => {
       [other.user.id, { daily_message_limit: 1 }],
       [target.id, { role: 'admin' }],
     ] as const) {
-      const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/users/${id}/`, body, bearer(m.access)));
+      const res = await expectAppendsNothing(server, () =>
+        http.call('PATCH', `/api/users/${id}/`, body, bearer(m.access)),
+      );
       expect({ id, body, status: res.status, answer: res.body }).toEqual({ id, body, status: 403, answer: FORBIDDEN });
     }
   });
 
   it('given an admin, when they try to suspend themselves, then 400, and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/users/${admin.user.id}/`, { suspended: true }, bearer(admin.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', `/api/users/${admin.user.id}/`, { suspended: true }, bearer(admin.access)),
+    );
     expect(res.status).toBe(400);
   });
 
   it('given a suspended user, then they cannot log in and their existing tokens are rejected; unsuspended, they can again', async () => {
     const username = uniqueName('susp');
     const u = await registerAndLogin(http, username);
-    expect((await http.call('PATCH', `/api/users/${u.user.id}/`, { suspended: true }, bearer(admin.access))).status).toBe(200);
+    expect(
+      (await http.call('PATCH', `/api/users/${u.user.id}/`, { suspended: true }, bearer(admin.access))).status,
+    ).toBe(200);
 
     const me = await http.call('GET', '/api/users/me/', undefined, bearer(u.access));
     expect(me.status).toBe(401);
@@ -695,7 +860,9 @@ describe('user administration: PATCH /api/users/{id}/', () => {
     expect(relogin.body).toEqual(BAD_CREDENTIALS);
     expect((await http.call('POST', '/api/auth/refresh/', { refresh: u.refresh })).status).toBe(401);
 
-    expect((await http.call('PATCH', `/api/users/${u.user.id}/`, { suspended: false }, bearer(admin.access))).status).toBe(200);
+    expect(
+      (await http.call('PATCH', `/api/users/${u.user.id}/`, { suspended: false }, bearer(admin.access))).status,
+    ).toBe(200);
     expect((await login(username)).status).toBe(200);
   });
 });
@@ -703,13 +870,17 @@ describe('user administration: PATCH /api/users/{id}/', () => {
 describe('user administration: DELETE /api/users/{id}/', () => {
   it('given a default user, then 403, and nothing appended', async () => {
     const target = await register(uniqueName('deltarget'));
-    const res = await expectAppendsNothing(server, () => http.call('DELETE', `/api/users/${target.id}/`, undefined, bearer(second.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('DELETE', `/api/users/${target.id}/`, undefined, bearer(second.access)),
+    );
     expect(res.status).toBe(403);
     expect(res.body).toEqual(FORBIDDEN);
   });
 
   it('given an unknown id, then 404, and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('DELETE', '/api/users/999998/', undefined, bearer(admin.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('DELETE', '/api/users/999998/', undefined, bearer(admin.access)),
+    );
     expect(res.status).toBe(404);
     expect(res.body).toEqual(NOT_FOUND);
   });
@@ -724,7 +895,9 @@ describe('user administration: DELETE /api/users/{id}/', () => {
     expect((await http.call('GET', `/api/users/${u.user.id}/`, undefined, bearer(admin.access))).status).toBe(404);
     expect((await http.call('GET', '/api/users/me/', undefined, bearer(u.access))).status).toBe(401);
     expect((await login(username)).status).toBe(401);
-    const twice = await expectAppendsNothing(server, () => http.call('DELETE', `/api/users/${u.user.id}/`, undefined, bearer(admin.access)));
+    const twice = await expectAppendsNothing(server, () =>
+      http.call('DELETE', `/api/users/${u.user.id}/`, undefined, bearer(admin.access)),
+    );
     expect(twice.status).toBe(404);
 
     const again = await http.call('POST', '/api/users/', registration(username));
@@ -737,14 +910,18 @@ describe('user administration: DELETE /api/users/{id}/', () => {
   it('given a deleted user, when their refresh token is used, then 401 "Given token not valid for any token type", and nothing appended', async () => {
     const u = await registerAndLogin(http, uniqueName('delrefresh'));
     expect((await http.call('DELETE', `/api/users/${u.user.id}/`, undefined, bearer(admin.access))).status).toBe(204);
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/auth/refresh/', { refresh: u.refresh }));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/auth/refresh/', { refresh: u.refresh }),
+    );
     expect({ status: res.status, body: res.body }).toEqual({ status: 401, body: INVALID_TOKEN });
   });
 
   it('given a manager, then they may delete a default user but not an admin', async () => {
     const m = await manager('mgrdel');
     const target = await register(uniqueName('deltarget'));
-    const denied = await expectAppendsNothing(server, () => http.call('DELETE', `/api/users/${admin.user.id}/`, undefined, bearer(m.access)));
+    const denied = await expectAppendsNothing(server, () =>
+      http.call('DELETE', `/api/users/${admin.user.id}/`, undefined, bearer(m.access)),
+    );
     expect(denied.status).toBe(403);
     expect((await http.call('DELETE', `/api/users/${target.id}/`, undefined, bearer(m.access))).status).toBe(204);
   });
@@ -773,17 +950,25 @@ describe('the /api/v1/ alias', () => {
 
 describe('registration setting: PATCH /api/system/settings/allow_registration/', () => {
   it('given allow_registration=false, then anonymous registration gets 403 (nothing appended) but an admin can still create a user', async () => {
-    const off = await http.call('PATCH', '/api/system/settings/allow_registration/', { value: false }, bearer(admin.access));
+    const off = await http.call(
+      'PATCH',
+      '/api/system/settings/allow_registration/',
+      { value: false },
+      bearer(admin.access),
+    );
     try {
       expect(off.status).toBe(200);
       expect(off.body).toMatchObject({ label: 'allow_registration', value: false });
 
-      const anonymous = await expectAppendsNothing(server, () => http.call('POST', '/api/users/', registration(uniqueName('closed'))));
+      const anonymous = await expectAppendsNothing(server, () =>
+        http.call('POST', '/api/users/', registration(uniqueName('closed'))),
+      );
       expect(anonymous.status).toBe(403);
       expect(anonymous.body).toEqual(FORBIDDEN);
 
       const byDefaultUser = await expectAppendsNothing(server, () =>
-        http.call('POST', '/api/users/', registration(uniqueName('closed')), bearer(second.access)));
+        http.call('POST', '/api/users/', registration(uniqueName('closed')), bearer(second.access)),
+      );
       expect(byDefaultUser.status).toBe(403);
 
       const username = uniqueName('byadmin');
@@ -791,28 +976,47 @@ describe('registration setting: PATCH /api/system/settings/allow_registration/',
       expect(byAdmin.status).toBe(201);
       expect(byAdmin.body).toMatchObject({ username, role: 'default' });
     } finally {
-      const on = await http.call('PATCH', '/api/system/settings/allow_registration/', { value: true }, bearer(admin.access));
+      const on = await http.call(
+        'PATCH',
+        '/api/system/settings/allow_registration/',
+        { value: true },
+        bearer(admin.access),
+      );
       expect(on.status).toBe(200);
     }
     expect((await http.call('POST', '/api/users/', registration(uniqueName('open')))).status).toBe(201);
   });
 
   it('given an unknown settings label, then 404, and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', '/api/system/settings/no_such_setting/', { value: 1 }, bearer(admin.access)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', '/api/system/settings/no_such_setting/', { value: 1 }, bearer(admin.access)),
+    );
     expect(res.status).toBe(404);
     expect(res.body).toEqual(NOT_FOUND);
   });
 
-  it.each([['"no"', 'no'], ['1', 1], ['null', null], ['missing', undefined]])('given the invalid value %s, then 400 with field_errors.value, and nothing appended', async (_what, value) => {
+  it.each([
+    ['"no"', 'no'],
+    ['1', 1],
+    ['null', null],
+    ['missing', undefined],
+  ])('given the invalid value %s, then 400 with field_errors.value, and nothing appended', async (_what, value) => {
     const res = await expectAppendsNothing(server, () =>
-      http.call('PATCH', '/api/system/settings/allow_registration/', value === undefined ? {} : { value }, bearer(admin.access)));
+      http.call(
+        'PATCH',
+        '/api/system/settings/allow_registration/',
+        value === undefined ? {} : { value },
+        bearer(admin.access),
+      ),
+    );
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.field_errors)).toEqual(['value']);
   });
 
   it('given a default user, then 403, and nothing appended', async () => {
     const res = await expectAppendsNothing(server, () =>
-      http.call('PATCH', '/api/system/settings/allow_registration/', { value: false }, bearer(second.access)));
+      http.call('PATCH', '/api/system/settings/allow_registration/', { value: false }, bearer(second.access)),
+    );
     expect(res.status).toBe(403);
     expect(res.body).toEqual(FORBIDDEN);
   });
@@ -824,7 +1028,9 @@ describe('Idempotency-Key on registration', () => {
     const body = registration(uniqueName('idem'));
     const first = await http.call('POST', '/api/users/', body, { 'Idempotency-Key': key });
     expect(first.status).toBe(201);
-    const second2 = await expectAppendsNothing(server, () => http.call('POST', '/api/users/', body, { 'Idempotency-Key': key }));
+    const second2 = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/users/', body, { 'Idempotency-Key': key }),
+    );
     expect(second2.status).toBe(201);
     expect(second2.body.id).toBe(first.body.id);
     expect(second2.body).toEqual(first.body);
@@ -832,14 +1038,21 @@ describe('Idempotency-Key on registration', () => {
 
   it('given the key is reused for a different body, then 400, and nothing appended', async () => {
     const key = `reg-${uniqueName('key')}`;
-    expect((await http.call('POST', '/api/users/', registration(uniqueName('idem')), { 'Idempotency-Key': key })).status).toBe(201);
-    const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/', registration(uniqueName('idem')), { 'Idempotency-Key': key }));
+    expect(
+      (await http.call('POST', '/api/users/', registration(uniqueName('idem')), { 'Idempotency-Key': key })).status,
+    ).toBe(201);
+    const res = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/users/', registration(uniqueName('idem')), { 'Idempotency-Key': key }),
+    );
     expect(res.status).toBe(400);
   });
 
   it('given a registration that is rejected, when it carries an Idempotency-Key, then nothing is appended either', async () => {
     const res = await expectAppendsNothing(server, () =>
-      http.call('POST', '/api/users/', registration(uniqueName('idem'), 'short'), { 'Idempotency-Key': `reg-${uniqueName('key')}` }));
+      http.call('POST', '/api/users/', registration(uniqueName('idem'), 'short'), {
+        'Idempotency-Key': `reg-${uniqueName('key')}`,
+      }),
+    );
     expect(res.status).toBe(400);
   });
 });
@@ -855,7 +1068,9 @@ describe('login rate limit', () => {
         const res = await client.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD });
         expect({ attempt: i, status: res.status }).toEqual({ attempt: i, status: 200 });
       }
-      const sixth = await expectAppendsNothing(limited, () => client.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD }));
+      const sixth = await expectAppendsNothing(limited, () =>
+        client.call('POST', '/api/auth/login/', { username, password: STRONG_PASSWORD }),
+      );
       expect(sixth.status).toBe(429);
       expect(sixth.body).toEqual({ error: expect.any(String) });
       expect(sixth.headers.get('ratelimit')).toMatch(/limit=5\b.*remaining=0\b/);

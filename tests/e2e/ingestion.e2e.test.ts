@@ -46,7 +46,11 @@ describe('document ingestion over HTTP (embedded, in-process jobs)', () => {
   let ws: number;
 
   beforeAll(async () => {
-    server = await startTestServer({ RATE_LIMIT_UPLOAD_PER_MIN: '1000', WATCH_INTERVAL_MS: '200', INGESTION_BACKOFF_MS: '50' });
+    server = await startTestServer({
+      RATE_LIMIT_UPLOAD_PER_MIN: '1000',
+      WATCH_INTERVAL_MS: '200',
+      INGESTION_BACKOFF_MS: '50',
+    });
     token = (await registerAndLogin(server, 'admin')).access;
     ws = await workspace(server, token, 'Library');
   });
@@ -64,9 +68,18 @@ describe('document ingestion over HTTP (embedded, in-process jobs)', () => {
     const files: [string, Buffer | string][] = [
       ['notes.txt', `Plain notes. Somewhere in here ${PHRASES.txt} at the harbour.`],
       ['guide.md', `# Guide\n\nThe *old* maps say the ${PHRASES.md}.\n\n- one\n- two`],
-      ['spices.csv', `name,origin\n${PHRASES.csv.split(' ').map((s) => `${s},India`).join('\n')}`],
+      [
+        'spices.csv',
+        `name,origin\n${PHRASES.csv
+          .split(' ')
+          .map((s) => `${s},India`)
+          .join('\n')}`,
+      ],
       ['instruments.json', JSON.stringify({ lab: { instruments: [{ name: PHRASES.json, year: 1890 }] } })],
-      ['page.html', `<!doctype html><html><head><style>.x{color:red}</style><script>var zzyzxtoken = 1;</script></head><body><nav>menu</nav><p>In the workshop ${PHRASES.html}.</p></body></html>`],
+      [
+        'page.html',
+        `<!doctype html><html><head><style>.x{color:red}</style><script>var zzyzxtoken = 1;</script></head><body><nav>menu</nav><p>In the workshop ${PHRASES.html}.</p></body></html>`,
+      ],
       ['report.pdf', await makePdf(PHRASES.pdf)],
       ['minutes.docx', await makeDocx(['Minutes of the meeting.', `Then the ${PHRASES.docx} and left.`])],
     ];
@@ -99,13 +112,22 @@ describe('document ingestion over HTTP (embedded, in-process jobs)', () => {
   }, 60_000);
 
   it('a watched document is re-ingested when its stored file changes, and a deleted one leaves search', async () => {
-    const doc = await upload(server, token, ws, 'tides.txt', 'The tide tables list a spring tide at the estuary of the Wyre.');
+    const doc = await upload(
+      server,
+      token,
+      ws,
+      'tides.txt',
+      'The tide tables list a spring tide at the estuary of the Wyre.',
+    );
     await settledDocument(server, token, doc.id);
     expect(await found('estuary wyre')).toEqual([doc.id]);
     const watched = await api(server, 'POST', `/api/documents/${doc.id}/watch/`, { watch: true }, bearer(token));
     expect(watched.body.watched).toBe(true);
 
-    fs.writeFileSync(storedFile(server.dataDir, doc.id), 'Revised: the lock keeper now opens the sluice gates at dusk.');
+    fs.writeFileSync(
+      storedFile(server.dataDir, doc.id),
+      'Revised: the lock keeper now opens the sluice gates at dusk.',
+    );
     await until(async () => (await found('sluice gates')).includes(doc.id), 're-ingestion of the watched document');
     expect(await found('estuary wyre')).toEqual([]);
     const now = await settledDocument(server, token, doc.id);
@@ -121,7 +143,9 @@ describe('document ingestion on BullMQ (REDIS_URL set)', () => {
   it('uploads become ready through jobs on Redis, and a corrupt one failed', async () => {
     if (!process.env.REDIS_URL) throw new Error('REDIS_URL must be set (the global setup starts redis-server)');
     const server = await startTestServer({
-      RATE_LIMIT_UPLOAD_PER_MIN: '1000', REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: `e2e-${process.pid}-${Date.now()}`,
+      RATE_LIMIT_UPLOAD_PER_MIN: '1000',
+      REDIS_URL: process.env.REDIS_URL,
+      QUEUE_PREFIX: `e2e-${process.pid}-${Date.now()}`,
     });
     try {
       const token = (await registerAndLogin(server, 'admin')).access;
@@ -142,7 +166,12 @@ describe('document ingestion on BullMQ (REDIS_URL set)', () => {
 
 describe('a server killed with SIGKILL during ingestion', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-ingest-crash-'));
-  const env = { DATA_DIR: dataDir, JWT_SECRET: 'ingest-crash-secret-ingest-crash-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_UPLOAD_PER_MIN: '1000' };
+  const env = {
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'ingest-crash-secret-ingest-crash-secret',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    RATE_LIMIT_UPLOAD_PER_MIN: '1000',
+  };
 
   it('finishes every ingestion after a restart, each chunk recorded once', async () => {
     const first = await spawnServer(env);
@@ -152,7 +181,11 @@ describe('a server killed with SIGKILL during ingestion', () => {
     // machine the first ones finish during the later uploads, so the last is ~11 MB, seconds of work
     // that cannot be done in the moment between its upload's answer and the kill.
     const texts = Array.from({ length: 8 }, (_, d) =>
-      Array.from({ length: d === 7 ? 240_000 : 30_000 }, (_, s) => `Document ${d} sentence ${s} mentions item ${(s * 7919 + d) % 100_003}.`).join(' '));
+      Array.from(
+        { length: d === 7 ? 240_000 : 30_000 },
+        (_, s) => `Document ${d} sentence ${s} mentions item ${(s * 7919 + d) % 100_003}.`,
+      ).join(' '),
+    );
     const ids: number[] = [];
     for (const [d, text] of texts.entries()) ids.push((await upload(first, token, ws, `big-${d}.txt`, text)).id);
     const listing = await api(first, 'GET', '/api/documents/', undefined, bearer(token));
@@ -167,7 +200,11 @@ describe('a server killed with SIGKILL during ingestion', () => {
       for (const [d, id] of ids.entries()) {
         const done = await settledDocument(second, login.body.access, id, 120_000);
         const expected = splitSpans(normalizeWhitespace(texts[d]!), { chunkSize: 1000, chunkOverlap: 20 }).length;
-        expect({ id, status: done.status, chunks: done.chunk_count }).toEqual({ id, status: 'ready', chunks: expected });
+        expect({ id, status: done.status, chunks: done.chunk_count }).toEqual({
+          id,
+          status: 'ready',
+          chunks: expected,
+        });
       }
     } finally {
       second.child.kill('SIGTERM');

@@ -35,20 +35,38 @@ describe('a path segment with a bad percent-encoding', () => {
     for (const route of withParams) {
       const path = route.path.replace(/:\w+/g, '%ZZ');
       const method = route.method.toUpperCase();
-      const res = await expectAppendsNothing(server, () => api(server, method, path, method === 'GET' || method === 'DELETE' ? undefined : {}, bearer(admin)));
+      const res = await expectAppendsNothing(server, () =>
+        api(server, method, path, method === 'GET' || method === 'DELETE' ? undefined : {}, bearer(admin)),
+      );
       expectDocumentedClientError(res, `${method} ${path}`);
       // The segment names no resource, as an unknown id or slug does.
-      expect({ request: `${method} ${path}`, status: res.status, body: res.body }).toEqual({ request: `${method} ${path}`, status: 404, body: { detail: 'Not found.' } });
+      expect({ request: `${method} ${path}`, status: res.status, body: res.body }).toEqual({
+        request: `${method} ${path}`,
+        status: 404,
+        body: { detail: 'Not found.' },
+      });
     }
   });
 });
 
 describe('query parameters named after Object.prototype members', () => {
-  const PARAMS = ['constructor=x', 'toString__gte=1', 'hasOwnProperty__in=a,b', 'valueOf=1', '__proto__=1', 'constructor__icontains=x'];
+  const PARAMS = [
+    'constructor=x',
+    'toString__gte=1',
+    'hasOwnProperty__in=a,b',
+    'valueOf=1',
+    '__proto__=1',
+    'constructor__icontains=x',
+  ];
 
   it('are ignored like any parameter a list does not filter on, on every list endpoint', async () => {
-    const lists = routes.filter((r) => r.method === 'get' && !r.path.includes(':') && r.path.startsWith('/api/') && !r.path.startsWith('/api/v1/'));
-    expect(lists.map((r) => r.path)).toEqual(expect.arrayContaining(['/api/system/event-logs/', '/api/users/', '/api/workspaces/', '/api/chats/']));
+    const lists = routes.filter(
+      (r) =>
+        r.method === 'get' && !r.path.includes(':') && r.path.startsWith('/api/') && !r.path.startsWith('/api/v1/'),
+    );
+    expect(lists.map((r) => r.path)).toEqual(
+      expect.arrayContaining(['/api/system/event-logs/', '/api/users/', '/api/workspaces/', '/api/chats/']),
+    );
     for (const route of lists) {
       for (const param of PARAMS) {
         const url = `${route.path}?${param}`;
@@ -61,7 +79,13 @@ describe('query parameters named after Object.prototype members', () => {
 
   it('leave the event log answering as without them', async () => {
     const plain = await api(server, 'GET', '/api/system/event-logs/?limit=5', undefined, bearer(admin));
-    const odd = await api(server, 'GET', '/api/system/event-logs/?limit=5&constructor=x&toString__gte=1&hasOwnProperty__in=a,b&valueOf=1', undefined, bearer(admin));
+    const odd = await api(
+      server,
+      'GET',
+      '/api/system/event-logs/?limit=5&constructor=x&toString__gte=1&hasOwnProperty__in=a,b&valueOf=1',
+      undefined,
+      bearer(admin),
+    );
     expect(odd.status).toBe(200);
     expect(odd.body.count).toBe(plain.body.count);
   });
@@ -99,14 +123,26 @@ describe('a search string past the bound', () => {
     for (const path of ['/api/users/', '/api/workspaces/', '/api/chats/', '/api/chats/search/']) {
       const res = await api(server, 'GET', `${path}?${param}=${encodeURIComponent(long)}`, undefined, bearer(admin));
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
-      expect(res.body).toEqual({ error: 'Validation failed.', field_errors: { [param]: [expect.stringMatching(/at most \d+ characters/)] } });
+      expect(res.body).toEqual({
+        error: 'Validation failed.',
+        field_errors: { [param]: [expect.stringMatching(/at most \d+ characters/)] },
+      });
     }
   });
 
   it('is a 400 naming the parameter for an __icontains lookup', async () => {
-    const res = await api(server, 'GET', `/api/chats/?prompt__icontains=${encodeURIComponent(long)}`, undefined, bearer(admin));
+    const res = await api(
+      server,
+      'GET',
+      `/api/chats/?prompt__icontains=${encodeURIComponent(long)}`,
+      undefined,
+      bearer(admin),
+    );
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'Validation failed.', field_errors: { prompt__icontains: [expect.stringMatching(/at most \d+ characters/)] } });
+    expect(res.body).toEqual({
+      error: 'Validation failed.',
+      field_errors: { prompt__icontains: [expect.stringMatching(/at most \d+ characters/)] },
+    });
   });
 
   it.each([
@@ -117,19 +153,37 @@ describe('a search string past the bound', () => {
   ])('is refused as bad input in GraphQL %s, even at 50 KB', async (field, selection) => {
     const arg = field === 'searchChats' ? 'query' : 'search';
     for (const term of [long, 'é'.repeat(50_000)]) {
-      const res = await api(server, 'POST', '/graphql', { query: `query Q($term: String!) ${selection}`, variables: { term } }, bearer(admin));
+      const res = await api(
+        server,
+        'POST',
+        '/graphql',
+        { query: `query Q($term: String!) ${selection}`, variables: { term } },
+        bearer(admin),
+      );
       expect(res.status).toBeLessThan(500);
       expect(res.body.data ?? null).toBeNull();
-      expect(res.body.errors).toEqual([expect.objectContaining({
-        message: 'Validation failed.', extensions: { code: 'BAD_USER_INPUT', fieldErrors: { [arg]: [expect.stringMatching(/at most \d+ characters/)] } },
-      })]);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'Validation failed.',
+          extensions: {
+            code: 'BAD_USER_INPUT',
+            fieldErrors: { [arg]: [expect.stringMatching(/at most \d+ characters/)] },
+          },
+        }),
+      ]);
     }
   });
 
   it('still finds what a search of ordinary length asks for', async () => {
     const name = uniqueName('Findmé');
     await api(server, 'POST', '/api/workspaces/', { name }, bearer(admin));
-    const res = await api(server, 'GET', `/api/workspaces/?search=${encodeURIComponent(name.toUpperCase())}`, undefined, bearer(admin));
+    const res = await api(
+      server,
+      'GET',
+      `/api/workspaces/?search=${encodeURIComponent(name.toUpperCase())}`,
+      undefined,
+      bearer(admin),
+    );
     expect(res.status).toBe(200);
     expect(res.body.map((w: any) => w.name)).toEqual([name]);
   });

@@ -32,12 +32,14 @@ async function requestCounts(): Promise<Map<string, number>> {
   return counts;
 }
 
-const grew = (before: Map<string, number>, after: Map<string, number>, key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
+const grew = (before: Map<string, number>, after: Map<string, number>, key: string) =>
+  (after.get(key) ?? 0) - (before.get(key) ?? 0);
 
 describe('GET /metrics', () => {
   it('counts requests by method, route pattern and status, under /api and /api/v1', async () => {
     const before = await requestCounts();
-    for (let i = 0; i < 3; i++) expect((await api(server, 'GET', '/api/workspaces/', undefined, bearer(token))).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await api(server, 'GET', '/api/workspaces/', undefined, bearer(token))).status).toBe(200);
     expect((await api(server, 'GET', '/api/v1/workspaces/', undefined, bearer(token))).status).toBe(200);
     expect((await api(server, 'GET', '/api/users/me/', undefined, bearer(token))).status).toBe(200);
     const after = await requestCounts();
@@ -62,7 +64,11 @@ describe('GET /metrics', () => {
     const before = await requestCounts();
     for (const path of ['/api/nothing-here/', '/api/workspacesx/', '/api/v1/users/me/extra/', '/nothing/']) {
       const res = await api(server, 'GET', path, undefined, bearer(token));
-      expect({ path, status: res.status, body: res.body }).toEqual({ path, status: 404, body: { detail: 'Not found.' } });
+      expect({ path, status: res.status, body: res.body }).toEqual({
+        path,
+        status: 404,
+        body: { detail: 'Not found.' },
+      });
     }
     const after = await requestCounts();
     expect(grew(before, after, 'GET unmatched 404')).toBe(4);

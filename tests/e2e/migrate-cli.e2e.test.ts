@@ -24,8 +24,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-migrate-cli-'));
 const sourceDir = path.join(tmp, 'source');
 const targetDir = path.join(tmp, 'target');
 const eventsFile = (dataDir: string) => path.join(dataDir, 'events.sqlite');
-const envFor = (dataDir: string) => ({ ...process.env, DATA_DIR: dataDir, JWT_SECRET: 'migrate-cli-secret-migrate-cli-secret', LOG_LEVEL: 'warn' });
-const chronicle = (args: string[], dataDir = sourceDir) => run(process.execPath, ['bin/chronicle.js', ...args], { cwd: ROOT, env: envFor(dataDir) });
+const envFor = (dataDir: string) => ({
+  ...process.env,
+  DATA_DIR: dataDir,
+  JWT_SECRET: 'migrate-cli-secret-migrate-cli-secret',
+  LOG_LEVEL: 'warn',
+});
+const chronicle = (args: string[], dataDir = sourceDir) =>
+  run(process.execPath, ['bin/chronicle.js', ...args], { cwd: ROOT, env: envFor(dataDir) });
 
 async function eventsIn(file: string): Promise<RecordedEvent[]> {
   const store = SqliteEventStore.open(file);
@@ -74,11 +80,18 @@ describe('chronicle migrate', () => {
 
   it('given a 100,000-event log, when a copy is killed part way and run again, then the target holds the same events, each once, in the same order', async () => {
     const target = eventsFile(targetDir);
-    const killed = spawn(process.execPath, ['bin/chronicle.js', 'migrate', '--to', `sqlite:${target}`, '--batch-size', '1000'], {
-      cwd: ROOT, env: envFor(sourceDir), stdio: 'ignore',
-    });
+    const killed = spawn(
+      process.execPath,
+      ['bin/chronicle.js', 'migrate', '--to', `sqlite:${target}`, '--batch-size', '1000'],
+      {
+        cwd: ROOT,
+        env: envFor(sourceDir),
+        stdio: 'ignore',
+      },
+    );
     const deadline = Date.now() + 60_000;
-    while (countEvents(target) < 1000 && killed.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (countEvents(target) < 1000 && killed.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     killed.kill('SIGKILL');
     await exited(killed);
     const partial = countEvents(target);
@@ -86,15 +99,23 @@ describe('chronicle migrate', () => {
     expect(partial).toBeLessThan(WORKSPACES * EVENTS_EACH);
 
     const { stdout } = await chronicle(['migrate', '--to', `sqlite:${target}`, '--batch-size', '1000']);
-    expect(stdout).toContain(`Copied ${WORKSPACES * EVENTS_EACH - partial} events after the ${partial} events an earlier run copied`);
+    expect(stdout).toContain(
+      `Copied ${WORKSPACES * EVENTS_EACH - partial} events after the ${partial} events an earlier run copied`,
+    );
 
     const [original, copy] = [await eventsIn(eventsFile(sourceDir)), await eventsIn(target)];
     expect(copy).toHaveLength(WORKSPACES * EVENTS_EACH);
     expect(new Set(copy.map((e) => e.id)).size).toBe(copy.length);
     for (let i = 0; i < original.length; i++) {
       const [o, c] = [original[i]!, copy[i]!];
-      const same = o.id === c.id && o.type === c.type && o.streamName === c.streamName && o.revision === c.revision &&
-        o.createdAt.getTime() === c.createdAt.getTime() && JSON.stringify(o.data) === JSON.stringify(c.data) && JSON.stringify(o.metadata) === JSON.stringify(c.metadata);
+      const same =
+        o.id === c.id &&
+        o.type === c.type &&
+        o.streamName === c.streamName &&
+        o.revision === c.revision &&
+        o.createdAt.getTime() === c.createdAt.getTime() &&
+        JSON.stringify(o.data) === JSON.stringify(c.data) &&
+        JSON.stringify(o.metadata) === JSON.stringify(c.metadata);
       if (!same) throw new Error(`event ${i + 1} differs: ${JSON.stringify(o)} vs ${JSON.stringify(c)}`);
     }
 
@@ -113,13 +134,20 @@ describe('chronicle migrate', () => {
 
   it('given a copy under way, when it gets SIGINT, then it stops after the batch in hand and says how to go on', async () => {
     const target = path.join(tmp, 'interrupted', 'events.sqlite');
-    const copy = spawn(process.execPath, ['bin/chronicle.js', 'migrate', '--to', `sqlite:${target}`, '--batch-size', '1000'], {
-      cwd: ROOT, env: envFor(sourceDir), stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    const copy = spawn(
+      process.execPath,
+      ['bin/chronicle.js', 'migrate', '--to', `sqlite:${target}`, '--batch-size', '1000'],
+      {
+        cwd: ROOT,
+        env: envFor(sourceDir),
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     let stdout = '';
     copy.stdout!.on('data', (d) => (stdout += d));
     const deadline = Date.now() + 60_000;
-    while (countEvents(target) < 1000 && copy.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (countEvents(target) < 1000 && copy.exitCode === null && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     copy.kill('SIGINT');
     await exited(copy);
 
@@ -134,10 +162,26 @@ describe('chronicle migrate', () => {
     const foreign = path.join(tmp, 'foreign', 'events.sqlite');
     fs.mkdirSync(path.dirname(foreign), { recursive: true });
     const store = SqliteEventStore.open(foreign);
-    await store.appendToStream('settings-custom_app_name', [{
-      id: '6f1c9a8e-8a55-4c39-9a36-0d6c0c0e5b1a', type: 'SettingChanged', data: { label: 'custom_app_name', value: 'Elsewhere' },
-      metadata: { actorId: null, actorType: 'system', correlationId: 'c', causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
-    }], 'no_stream');
+    await store.appendToStream(
+      'settings-custom_app_name',
+      [
+        {
+          id: '6f1c9a8e-8a55-4c39-9a36-0d6c0c0e5b1a',
+          type: 'SettingChanged',
+          data: { label: 'custom_app_name', value: 'Elsewhere' },
+          metadata: {
+            actorId: null,
+            actorType: 'system',
+            correlationId: 'c',
+            causationId: null,
+            ip: null,
+            userAgent: null,
+            schemaVersion: 1,
+          },
+        },
+      ],
+      'no_stream',
+    );
     await store.close();
 
     await expect(chronicle(['migrate', '--to', `sqlite:${foreign}`])).rejects.toMatchObject({

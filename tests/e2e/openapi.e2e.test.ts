@@ -26,7 +26,7 @@ describe('GET /api/schema/', () => {
     const res = await fetch(`${server.url}/api/schema/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = await res.json() as any;
+    const body = (await res.json()) as any;
     expect(body.openapi).toMatch(/^3\.1\./);
     expect(body.servers).toEqual([{ url: server.url, description: expect.any(String) }]);
   });
@@ -34,10 +34,17 @@ describe('GET /api/schema/', () => {
   it('takes the server URL from the request (Host as the client sent it)', async () => {
     // fetch() will not send another Host, so a plain http request.
     const body = await new Promise<string>((resolve, reject) => {
-      http.get(`${server.url}/api/schema/`, { headers: { Host: 'api.chronicle.example:8443' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk) => { text += chunk; }).on('end', () => resolve(text));
-      }).on('error', reject);
+      http
+        .get(`${server.url}/api/schema/`, { headers: { Host: 'api.chronicle.example:8443' } }, (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (chunk) => {
+              text += chunk;
+            })
+            .on('end', () => resolve(text));
+        })
+        .on('error', reject);
     });
     expect(JSON.parse(body).servers[0].url).toBe('http://api.chronicle.example:8443');
   });
@@ -64,7 +71,7 @@ describe('GET /api/schema/', () => {
     expect(yaml.load(await res.text())).toEqual(doc);
   });
 
-  it('refuses an unknown format with a 400 in the spec\'s shape', async () => {
+  it("refuses an unknown format with a 400 in the spec's shape", async () => {
     const res = await fetch(`${server.url}/api/schema/?format=xml`);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'Validation failed.', field_errors: { format: ['Use json or yaml.'] } });
@@ -101,27 +108,40 @@ describe('GET /api/docs/', () => {
 });
 
 describe('the document and the mounted routes agree', () => {
-  const documented = () => new Set(Object.entries(doc.paths as Record<string, object>)
-    .flatMap(([path, item]) => Object.keys(item).map((method) => `${method} ${path}`)));
+  const documented = () =>
+    new Set(
+      Object.entries(doc.paths as Record<string, object>).flatMap(([path, item]) =>
+        Object.keys(item).map((method) => `${method} ${path}`),
+      ),
+    );
 
   /** The API routes: under /api (the /api/v1 twins are the same routers), less the HTML docs pages. */
-  const apiRoutes = () => routes.filter((r) => r.path.startsWith('/api/') && !r.path.startsWith('/api/v1/') && !r.path.startsWith('/api/docs/'));
+  const apiRoutes = () =>
+    routes.filter(
+      (r) => r.path.startsWith('/api/') && !r.path.startsWith('/api/v1/') && !r.path.startsWith('/api/docs/'),
+    );
 
   it('finds the routes by walking the app (sanity: the walker sees known routes)', () => {
     const keys = routes.map((r) => `${r.method} ${r.path}`);
-    expect(keys).toEqual(expect.arrayContaining(['post /api/auth/login/', 'patch /api/v1/users/:id/', 'get /healthz', 'get /api/schema/']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['post /api/auth/login/', 'patch /api/v1/users/:id/', 'get /healthz', 'get /api/schema/']),
+    );
     expect(apiRoutes().length).toBeGreaterThan(40);
   });
 
   it('documents every mounted /api route (method and path)', () => {
     const known = documented();
-    const undocumented = apiRoutes().map((r) => `${r.method} ${openApiPath(r.path)}`).filter((key) => !known.has(key));
+    const undocumented = apiRoutes()
+      .map((r) => `${r.method} ${openApiPath(r.path)}`)
+      .filter((key) => !known.has(key));
     expect(undocumented).toEqual([]);
   });
 
   it('mounts every /api route under /api/v1 as well', () => {
     const all = new Set(routes.map((r) => `${r.method} ${r.path}`));
-    const missing = apiRoutes().map((r) => `${r.method} /api/v1${r.path.slice('/api'.length)}`).filter((key) => !all.has(key));
+    const missing = apiRoutes()
+      .map((r) => `${r.method} /api/v1${r.path.slice('/api'.length)}`)
+      .filter((key) => !all.has(key));
     expect(missing).toEqual([]);
   });
 
@@ -142,8 +162,19 @@ describe('the document and the mounted routes agree', () => {
     }
     expect(missing).toEqual([]);
     // The apps on this branch are all checked (a broken walker would skip them silently otherwise).
-    expect([...checked]).toEqual(expect.arrayContaining([
-      '/api/auth', '/api/users', '/api/workspaces', '/api/keys', '/api/embeddings', '/api/system', '/api/schema', '/healthz', '/readyz', '/metrics',
-    ]));
+    expect([...checked]).toEqual(
+      expect.arrayContaining([
+        '/api/auth',
+        '/api/users',
+        '/api/workspaces',
+        '/api/keys',
+        '/api/embeddings',
+        '/api/system',
+        '/api/schema',
+        '/healthz',
+        '/readyz',
+        '/metrics',
+      ]),
+    );
   });
 });

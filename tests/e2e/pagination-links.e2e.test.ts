@@ -9,12 +9,19 @@ import { uniqueName } from '../support/e2e.js';
 import { api, bearer, startTestServer, type TestServer } from '../support/server.js';
 
 /** GET with exactly this Host header; answers status and parsed body. */
-function getWithHost(server: TestServer, path: string, host: string, token: string): Promise<{ status: number; body: any }> {
+function getWithHost(
+  server: TestServer,
+  path: string,
+  host: string,
+  token: string,
+): Promise<{ status: number; body: any }> {
   const { port } = new URL(server.url);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, headers: { Host: host, ...bearer(token) } }, (res) => {
       let text = '';
-      res.on('data', (c) => { text += c; });
+      res.on('data', (c) => {
+        text += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
     });
     req.on('error', reject);
@@ -25,7 +32,8 @@ function getWithHost(server: TestServer, path: string, host: string, token: stri
 async function serverWithWorkspaces(env: Record<string, string> = {}) {
   const server = await startTestServer(env);
   const admin = await registerAdmin(server);
-  for (let i = 0; i < 3; i++) await api(server, 'POST', '/api/workspaces/', { name: uniqueName('Page') }, bearer(admin.access));
+  for (let i = 0; i < 3; i++)
+    await api(server, 'POST', '/api/workspaces/', { name: uniqueName('Page') }, bearer(admin.access));
   return { server, admin };
 }
 
@@ -52,7 +60,12 @@ describe('given the default allowed hosts', () => {
   it('when the Host is evil.example, then the embed code does not point there either', async () => {
     const workspace = (await api(server, 'GET', '/api/workspaces/', undefined, bearer(admin.access))).body[0];
     const embed = await createEmbed(server, admin, { workspace: workspace.id });
-    const res = await getWithHost(server, `/api/embeddings/configs/${embed.uuid}/embed_code/`, 'evil.example', admin.access);
+    const res = await getWithHost(
+      server,
+      `/api/embeddings/configs/${embed.uuid}/embed_code/`,
+      'evil.example',
+      admin.access,
+    );
     expect(res.status).toBe(200);
     expect(res.body.embed_code).not.toContain('evil.example');
     expect(await embedCode(server, admin, embed.uuid)).toContain(server.url);
@@ -62,7 +75,9 @@ describe('given the default allowed hosts', () => {
 describe('given PUBLIC_URL', () => {
   let server: TestServer;
   let admin: EmbedOwner;
-  beforeAll(async () => ({ server, admin } = await serverWithWorkspaces({ PUBLIC_URL: 'https://chat.example.com/chronicle/' })));
+  beforeAll(
+    async () => ({ server, admin } = await serverWithWorkspaces({ PUBLIC_URL: 'https://chat.example.com/chronicle/' })),
+  );
   afterAll(() => server?.close());
 
   it('then every link starts with it, whatever the Host', async () => {

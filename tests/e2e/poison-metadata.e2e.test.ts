@@ -20,13 +20,18 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const documentsOf = async (on: TestServer) =>
-  (await api(on, 'GET', `/api/documents/?workspace=${workspaceId}`, undefined, bearer(token))).body as { id: number; metadata: unknown }[];
+  (await api(on, 'GET', `/api/documents/?workspace=${workspaceId}`, undefined, bearer(token))).body as {
+    id: number;
+    metadata: unknown;
+  }[];
 
 describe('document metadata with operator-like and dotted keys', () => {
   const uploaded = new Map<number, Record<string, unknown>>();
 
   it.each(POISON)('metadata=%j: the upload answers it intact and the next GET shows the same', async (metadata) => {
-    const doc = await uploadDocument(server, token, workspaceId, 'notes.txt', 'Some notes to keep.', { metadata: JSON.stringify(metadata) });
+    const doc = await uploadDocument(server, token, workspaceId, 'notes.txt', 'Some notes to keep.', {
+      metadata: JSON.stringify(metadata),
+    });
     expect(doc.metadata).toEqual(metadata);
     const read = await api(server, 'GET', `/api/documents/${doc.id}/`, undefined, bearer(token));
     expect(read.status).toBe(200);
@@ -46,11 +51,20 @@ describe('document metadata with operator-like and dotted keys', () => {
   });
 
   it('GraphQL serves the same metadata', async () => {
-    const res = await api(server, 'POST', '/graphql', {
-      query: 'query($id: ID!) { documents(workspaceId: $id) { id metadata } }', variables: { id: workspaceId },
-    }, bearer(token));
+    const res = await api(
+      server,
+      'POST',
+      '/graphql',
+      {
+        query: 'query($id: ID!) { documents(workspaceId: $id) { id metadata } }',
+        variables: { id: workspaceId },
+      },
+      bearer(token),
+    );
     expect(res.status).toBe(200);
-    const byId = new Map((res.body.data.documents as { id: string; metadata: unknown }[]).map((d) => [Number(d.id), d.metadata]));
+    const byId = new Map(
+      (res.body.data.documents as { id: string; metadata: unknown }[]).map((d) => [Number(d.id), d.metadata]),
+    );
     for (const [id, metadata] of uploaded) expect(byId.get(id)).toEqual(metadata);
   });
 
@@ -62,7 +76,9 @@ describe('document metadata with operator-like and dotted keys', () => {
     await server.close();
     server = await startTestServer({}, server.dataDir);
     expect(await documentsOf(server)).toEqual(before);
-    const doc = await uploadDocument(server, token, workspaceId, 'more.txt', 'More notes.', { metadata: '{"$where":"1","a.b":{"c.d":[{"$x":1}]}}' });
+    const doc = await uploadDocument(server, token, workspaceId, 'more.txt', 'More notes.', {
+      metadata: '{"$where":"1","a.b":{"c.d":[{"$x":1}]}}',
+    });
     expect(doc.metadata).toEqual({ $where: '1', 'a.b': { 'c.d': [{ $x: 1 }] } });
   });
 });

@@ -15,9 +15,17 @@ const ROOT = path.resolve(__dirname, '../..');
 type Row = { name: string; checkpoint: number; lag: number | null; failures: number; lastError: string | null };
 
 async function status(server: TestServer, ...args: string[]): Promise<{ code: number; stdout: string }> {
-  const env = { ...process.env, DATA_DIR: server.dataDir, JWT_SECRET: 'test-secret-test-secret-test-secret', LOG_LEVEL: 'silent' };
+  const env = {
+    ...process.env,
+    DATA_DIR: server.dataDir,
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    LOG_LEVEL: 'silent',
+  };
   try {
-    const { stdout } = await run(process.execPath, ['bin/chronicle.js', 'projections', 'status', ...args], { cwd: ROOT, env });
+    const { stdout } = await run(process.execPath, ['bin/chronicle.js', 'projections', 'status', ...args], {
+      cwd: ROOT,
+      env,
+    });
     return { code: 0, stdout };
   } catch (err) {
     const failed = err as { code: number; stdout: string; stderr: string };
@@ -48,12 +56,28 @@ describe('chronicle projections status', () => {
   }, 30_000);
 
   it('while a projection fails on an event: its error and position, the others waiting on it, exit 2', async () => {
-    const { position: poison } = await server.deps.store.appendToStream('document-424242', [{
-      id: randomUUID(), type: 'DocumentChunksAdded',
-      data: { documentId: 424242, workspaceId, ingestion: 1, from: 0, chunks: null },
-      metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
-    }], 'no_stream');
-    for (let i = 0; i < 400 && (await api(server, 'GET', '/readyz')).status !== 503; i++) await new Promise((r) => setTimeout(r, 50));
+    const { position: poison } = await server.deps.store.appendToStream(
+      'document-424242',
+      [
+        {
+          id: randomUUID(),
+          type: 'DocumentChunksAdded',
+          data: { documentId: 424242, workspaceId, ingestion: 1, from: 0, chunks: null },
+          metadata: {
+            actorId: null,
+            actorType: 'system',
+            correlationId: randomUUID(),
+            causationId: null,
+            ip: null,
+            userAgent: null,
+            schemaVersion: 1,
+          },
+        },
+      ],
+      'no_stream',
+    );
+    for (let i = 0; i < 400 && (await api(server, 'GET', '/readyz')).status !== 503; i++)
+      await new Promise((r) => setTimeout(r, 50));
 
     const { code, stdout } = await status(server, '--json');
     expect(code).toBe(2);
@@ -62,7 +86,9 @@ describe('chronicle projections status', () => {
     expect(documents).toMatchObject({ checkpoint: poison - 1, lag: 1 });
     expect(documents.failures).toBeGreaterThanOrEqual(1);
     expect(documents.lastError).toMatch(new RegExp(`event ${poison}, DocumentChunksAdded, failing since`));
-    expect(rows.find((r) => r.name === 'users')!.lastError).toBe(`waiting: projection documents fails on event ${poison}`);
+    expect(rows.find((r) => r.name === 'users')!.lastError).toBe(
+      `waiting: projection documents fails on event ${poison}`,
+    );
 
     const table = await status(server);
     expect(table.code).toBe(2);

@@ -36,7 +36,10 @@ describe('API rate limit in one process', () => {
     // Registration and login: registration counts against the client address, login only against the auth limit.
     const admin = await registerAndLogin(server, 'limited');
     const key = (await api(server, 'POST', '/api/keys/api-keys/generate/', undefined, bearer(admin.access))).body.key; // 1
-    for (let i = 0; i < 10; i++) expect((await api(server, 'POST', '/api/auth/login/', { username: 'limited', password: 'Correct-Horse-42' })).status).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await api(server, 'POST', '/api/auth/login/', { username: 'limited', password: 'Correct-Horse-42' })).status,
+      ).toBe(200);
 
     const first = await api(server, 'GET', '/api/users/me/', undefined, bearer(admin.access)); // 2
     expect(first.status).toBe(200);
@@ -46,7 +49,9 @@ describe('API rate limit in one process', () => {
     expect((await api(server, 'GET', '/api/users/me/', undefined, bearer(key))).status).toBe(200); // 4
     expect((await api(server, 'GET', '/api/v1/workspaces/', undefined, bearer(admin.access))).status).toBe(200); // 5
 
-    const refused = await expectAppendsNothing(server, () => api(server, 'POST', '/api/workspaces/', { name: 'Too many' }, bearer(key)));
+    const refused = await expectAppendsNothing(server, () =>
+      api(server, 'POST', '/api/workspaces/', { name: 'Too many' }, bearer(key)),
+    );
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual(LIMITED);
     expectStandardHeaders(refused.headers, LIMIT);
@@ -56,7 +61,9 @@ describe('API rate limit in one process', () => {
     expect(overGraphql).toMatchObject({ status: 429, body: LIMITED });
 
     // Auth endpoints keep their own limit; another user has a budget of their own.
-    expect((await api(server, 'POST', '/api/auth/login/', { username: 'limited', password: 'Correct-Horse-42' })).status).toBe(200);
+    expect(
+      (await api(server, 'POST', '/api/auth/login/', { username: 'limited', password: 'Correct-Horse-42' })).status,
+    ).toBe(200);
     const other = await registerAndLogin(server, 'other').catch(() => null);
     // This client address spent one request registering 'limited' and one now: still under the limit.
     expect(other).not.toBeNull();
@@ -81,7 +88,10 @@ describe('API rate limit over graphql-ws', () => {
   const WINDOW_SECONDS = 5;
 
   beforeAll(async () => {
-    server = await startTestServer({ RATE_LIMIT_API_PER_MIN: String(LIMIT), RATE_LIMIT_API_WINDOW_SECONDS: String(WINDOW_SECONDS) });
+    server = await startTestServer({
+      RATE_LIMIT_API_PER_MIN: String(LIMIT),
+      RATE_LIMIT_API_WINDOW_SECONDS: String(WINDOW_SECONDS),
+    });
   });
   afterAll(async () => {
     await closeGraphqlWsClients();
@@ -89,18 +99,25 @@ describe('API rate limit over graphql-ws', () => {
   });
 
   /** One operation over the client's socket: its data, or the errors graphql-ws sent for it. */
-  const run = (client: Client, query: string) => execute(client, query).catch((e: unknown) => ({ errors: Array.isArray(e) ? e : [e] }) as GraphqlResult);
+  const run = (client: Client, query: string) =>
+    execute(client, query).catch((e: unknown) => ({ errors: Array.isArray(e) ? e : [e] }) as GraphqlResult);
 
-  it('counts subscribe messages against the user\'s budget, answers an error past it, and serves again after the window', async () => {
+  it("counts subscribe messages against the user's budget, answers an error past it, and serves again after the window", async () => {
     const user = await registerAndLogin(server, 'ws_limited'); // the client address's budget, not the user's
     // The window starts with the user's first request; each run below stays well inside it.
     const ws = connectGraphqlWs(server, { token: user.access, lazy: false });
     expect((await api(server, 'POST', '/graphql', { query: '{ me { id } }' }, bearer(user.access))).status).toBe(200); // 1
-    for (let i = 2; i <= LIMIT; i++) expect(await run(ws, '{ me { username } }')).toEqual({ data: { me: { username: 'ws_limited' } } });
+    for (let i = 2; i <= LIMIT; i++)
+      expect(await run(ws, '{ me { username } }')).toEqual({ data: { me: { username: 'ws_limited' } } });
     const refused = await run(ws, '{ me { username } }');
-    expect(refused.errors).toEqual([expect.objectContaining({ message: LIMITED.error, extensions: { code: 'RATE_LIMITED' } })]);
+    expect(refused.errors).toEqual([
+      expect.objectContaining({ message: LIMITED.error, extensions: { code: 'RATE_LIMITED' } }),
+    ]);
     // The same budget over HTTP: spent.
-    expect(await api(server, 'POST', '/graphql', { query: '{ me { id } }' }, bearer(user.access))).toMatchObject({ status: 429, body: LIMITED });
+    expect(await api(server, 'POST', '/graphql', { query: '{ me { id } }' }, bearer(user.access))).toMatchObject({
+      status: 429,
+      body: LIMITED,
+    });
 
     // The socket stayed open, and serves again once the window is over.
     await new Promise((r) => setTimeout(r, WINDOW_SECONDS * 1000 + 200));
@@ -118,12 +135,17 @@ describe('API rate limit over graphql-ws', () => {
       return connectGraphqlWs(server, { webSocketImpl: Forwarded, lazy: false });
     };
     const first = through('203.0.113.7');
-    for (let i = 1; i <= LIMIT; i++) expect(await run(first, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
-    expect((await run(first, '{ __typename }')).errors).toEqual([expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } })]);
+    for (let i = 1; i <= LIMIT; i++)
+      expect(await run(first, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
+    expect((await run(first, '{ __typename }')).errors).toEqual([
+      expect.objectContaining({ extensions: { code: 'RATE_LIMITED' } }),
+    ]);
 
     // Another client behind the same proxy has a budget of its own; the first one's is spent over HTTP too.
     expect(await run(through('203.0.113.8'), '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
-    expect(await api(server, 'POST', '/graphql', { query: '{ __typename }' }, { 'X-Forwarded-For': '203.0.113.7' })).toMatchObject({ status: 429, body: LIMITED });
+    expect(
+      await api(server, 'POST', '/graphql', { query: '{ __typename }' }, { 'X-Forwarded-For': '203.0.113.7' }),
+    ).toMatchObject({ status: 429, body: LIMITED });
   });
 });
 
@@ -131,8 +153,12 @@ describe('API rate limit across two server processes over Redis', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-limit-'));
   const LIMIT = 6;
   const shared = {
-    DATA_DIR: dataDir, JWT_SECRET: 'limit-process-secret-limit-process-secret', RATE_LIMIT_AUTH_PER_MIN: '1000',
-    RATE_LIMIT_API_PER_MIN: String(LIMIT), RATE_LIMIT_REDIS_PREFIX: `test:${randomUUID()}:`, REDIS_URL: process.env.REDIS_URL!,
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'limit-process-secret-limit-process-secret',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    RATE_LIMIT_API_PER_MIN: String(LIMIT),
+    RATE_LIMIT_REDIS_PREFIX: `test:${randomUUID()}:`,
+    REDIS_URL: process.env.REDIS_URL!,
   };
   let a: Awaited<ReturnType<typeof spawnServer>>;
   let b: Awaited<ReturnType<typeof spawnServer>>;
@@ -152,7 +178,8 @@ describe('API rate limit across two server processes over Redis', () => {
   it('a user spends one budget whichever process answers', async () => {
     const admin = await registerAndLogin(a, 'root'); // registration: the client address's budget, not the user's
     const answers: number[] = [];
-    for (let i = 0; i < LIMIT; i++) answers.push((await api(i % 2 ? b : a, 'GET', '/api/users/me/', undefined, bearer(admin.access))).status);
+    for (let i = 0; i < LIMIT; i++)
+      answers.push((await api(i % 2 ? b : a, 'GET', '/api/users/me/', undefined, bearer(admin.access))).status);
     expect(answers).toEqual(Array(LIMIT).fill(200));
     // Each process alone has seen only half: only a shared counter refuses now, on both.
     for (const server of [a, b]) {
@@ -168,9 +195,13 @@ describe('login, password-reset and upload limits across two server processes ov
   const AUTH_LIMIT = 4;
   const UPLOAD_LIMIT = 2;
   const shared = {
-    DATA_DIR: dataDir, JWT_SECRET: 'limit-process-secret-limit-process-secret', RATE_LIMIT_API_PER_MIN: '1000',
-    RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT), RATE_LIMIT_UPLOAD_PER_MIN: String(UPLOAD_LIMIT),
-    RATE_LIMIT_REDIS_PREFIX: `test:${randomUUID()}:`, REDIS_URL: process.env.REDIS_URL!,
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'limit-process-secret-limit-process-secret',
+    RATE_LIMIT_API_PER_MIN: '1000',
+    RATE_LIMIT_AUTH_PER_MIN: String(AUTH_LIMIT),
+    RATE_LIMIT_UPLOAD_PER_MIN: String(UPLOAD_LIMIT),
+    RATE_LIMIT_REDIS_PREFIX: `test:${randomUUID()}:`,
+    REDIS_URL: process.env.REDIS_URL!,
   };
   const AUTH_LIMITED = { error: 'Too many authentication attempts. Please try again in a minute.' };
   const UPLOAD_LIMITED = { error: 'Too many uploads. Please try again in a minute.' };
@@ -204,10 +235,16 @@ describe('login, password-reset and upload limits across two server processes ov
     expect(answers).toEqual([401, 200, 401]);
     // Each process alone has counted two: only a shared counter refuses now, on both.
     for (const server of [a, b]) {
-      const refused = await api(server, 'POST', '/api/auth/login/', { username: 'guarded', password: 'Correct-Horse-42' });
+      const refused = await api(server, 'POST', '/api/auth/login/', {
+        username: 'guarded',
+        password: 'Correct-Horse-42',
+      });
       expect(refused).toMatchObject({ status: 429, body: AUTH_LIMITED });
     }
-    expect(await api(b, 'POST', '/api/users/request_password_reset/', { username: 'guarded' })).toMatchObject({ status: 429, body: AUTH_LIMITED });
+    expect(await api(b, 'POST', '/api/users/request_password_reset/', { username: 'guarded' })).toMatchObject({
+      status: 429,
+      body: AUTH_LIMITED,
+    });
     expect((await api(b, 'GET', '/api/users/me/', undefined, bearer(admin.access))).status).toBe(200);
   });
 

@@ -32,7 +32,8 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 const as = () => bearer(admin.access);
-const gql = (query: string, variables: Record<string, unknown>) => api(server, 'POST', '/graphql', { query, variables }, as());
+const gql = (query: string, variables: Record<string, unknown>) =>
+  api(server, 'POST', '/graphql', { query, variables }, as());
 
 describe('given a failed login for a username nobody holds', () => {
   it('when the name is an ordinary one, then the event keeps a keyed digest of it and never the text', async () => {
@@ -50,16 +51,26 @@ describe('given a failed login for a username nobody holds', () => {
   });
 
   it(`when the name is longer than any username (${TEXT_LIMITS.username}), then 400 naming the field and nothing is written`, async () => {
-    const res = await expectAppendsNothing(server, () => api(server, 'POST', '/api/auth/login/', { username: 'u'.repeat(1_000_000), password: 'x' }));
+    const res = await expectAppendsNothing(server, () =>
+      api(server, 'POST', '/api/auth/login/', { username: 'u'.repeat(1_000_000), password: 'x' }),
+    );
     expect(res.status).toBe(400);
-    expect(res.body.field_errors.username).toEqual([`Ensure this field has no more than ${TEXT_LIMITS.username} characters.`]);
+    expect(res.body.field_errors.username).toEqual([
+      `Ensure this field has no more than ${TEXT_LIMITS.username} characters.`,
+    ]);
   });
 });
 
 describe('given a request with an enormous User-Agent', () => {
   it('then its event keeps only the first characters of it', async () => {
     const before = await server.head();
-    const res = await api(server, 'POST', '/api/workspaces/', { name: uniqueName('Agent') }, { ...as(), 'User-Agent': 'A'.repeat(12_000) });
+    const res = await api(
+      server,
+      'POST',
+      '/api/workspaces/',
+      { name: uniqueName('Agent') },
+      { ...as(), 'User-Agent': 'A'.repeat(12_000) },
+    );
     expect(res.status).toBe(201);
     const events = await server.deps.store.readAll({ after: before });
     expect(events.length).toBeGreaterThan(0);
@@ -75,36 +86,58 @@ describe.each(UNSAFE)('given a name or prompt holding %s', (_what, text, message
   });
 
   it('when a workspace is created over GraphQL, then BAD_USER_INPUT on name and nothing is written', async () => {
-    const res = await expectAppendsNothing(server, () => gql('mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }', { input: { name: text } }));
+    const res = await expectAppendsNothing(server, () =>
+      gql('mutation($input: CreateWorkspaceInput!) { createWorkspace(input: $input) { id } }', {
+        input: { name: text },
+      }),
+    );
     expect(res.body.data).toBeNull();
-    expect(res.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { name: [expect.stringMatching(message)] } });
+    expect(res.body.errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: { name: [expect.stringMatching(message)] },
+    });
   });
 
   it('when a workspace prompt is changed, then 400 on openai_prompt and nothing is written', async () => {
-    const res = await expectAppendsNothing(server, () => api(server, 'PATCH', `/api/workspaces/${workspace.slug}/`, { openai_prompt: `Be brief. ${text}` }, as()));
+    const res = await expectAppendsNothing(server, () =>
+      api(server, 'PATCH', `/api/workspaces/${workspace.slug}/`, { openai_prompt: `Be brief. ${text}` }, as()),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors.openai_prompt).toEqual([expect.stringMatching(message)]);
   });
 
   it('when a thread is named, then 400 on name and nothing is written', async () => {
-    const res = await expectAppendsNothing(server, () => api(server, 'POST', `/api/workspaces/${workspace.slug}/threads/`, { name: text }, as()));
+    const res = await expectAppendsNothing(server, () =>
+      api(server, 'POST', `/api/workspaces/${workspace.slug}/threads/`, { name: text }, as()),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors.name).toEqual([expect.stringMatching(message)]);
   });
 
   it('when a chat message is sent over REST, then 400 on message before any stream and nothing is written', async () => {
-    const res = await expectAppendsNothing(server, () => api(server, 'POST', '/api/chats/stream_chat/', { message: text, workspace_slug: workspace.slug }, as()));
+    const res = await expectAppendsNothing(server, () =>
+      api(server, 'POST', '/api/chats/stream_chat/', { message: text, workspace_slug: workspace.slug }, as()),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors.message).toEqual([expect.stringMatching(message)]);
   });
 
   it('when a chat message is sent over GraphQL, then BAD_USER_INPUT on message and nothing is written', async () => {
-    const res = await expectAppendsNothing(server, () => gql('mutation($input: SendChatInput!) { sendChat(input: $input) { id } }', { input: { message: text, workspaceSlug: workspace.slug } }));
-    expect(res.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: { message: [expect.stringMatching(message)] } });
+    const res = await expectAppendsNothing(server, () =>
+      gql('mutation($input: SendChatInput!) { sendChat(input: $input) { id } }', {
+        input: { message: text, workspaceSlug: workspace.slug },
+      }),
+    );
+    expect(res.body.errors[0].extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fieldErrors: { message: [expect.stringMatching(message)] },
+    });
   });
 
   it('when a text setting is changed, then 400 and nothing is written', async () => {
-    const res = await expectAppendsNothing(server, () => api(server, 'PATCH', '/api/system/settings/footer_data/', { value: text }, as()));
+    const res = await expectAppendsNothing(server, () =>
+      api(server, 'PATCH', '/api/system/settings/footer_data/', { value: text }, as()),
+    );
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toMatch(message);
   });
@@ -114,14 +147,18 @@ describe.each(UNSAFE)('given a name or prompt holding %s', (_what, text, message
     form.set('workspace_id', String(workspace.id));
     form.set('metadata', JSON.stringify({ source: text }));
     form.append('file', new Blob(['Some text.'], { type: 'text/plain' }), 'notes.txt');
-    const res = await expectAppendsNothing(server, () => fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: as(), body: form }));
+    const res = await expectAppendsNothing(server, () =>
+      fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: as(), body: form }),
+    );
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).field_errors.metadata).toEqual([expect.stringMatching(message)]);
   });
 
   it('when a visitor asks through an embed widget, then 400 on message and nothing is written', async () => {
     const embed = await createEmbed(server, admin, { workspace: workspace.id });
-    const res = await expectAppendsNothing(server, () => api(server, 'POST', `/api/embed/${embed.uuid}/stream-chat/`, { session_id: crypto.randomUUID(), message: text }));
+    const res = await expectAppendsNothing(server, () =>
+      api(server, 'POST', `/api/embed/${embed.uuid}/stream-chat/`, { session_id: crypto.randomUUID(), message: text }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.field_errors.message).toEqual([expect.stringMatching(message)]);
   });
@@ -133,13 +170,19 @@ describe('given text past its limit', () => {
     form.set('workspace_id', String(workspace.id));
     form.set('metadata', JSON.stringify({ notes: 'n'.repeat(TEXT_LIMITS.metadataJson) }));
     form.append('file', new Blob(['Some text.'], { type: 'text/plain' }), 'notes.txt');
-    const res = await expectAppendsNothing(server, () => fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: as(), body: form }));
+    const res = await expectAppendsNothing(server, () =>
+      fetch(`${server.url}/api/documents/upload/`, { method: 'POST', headers: as(), body: form }),
+    );
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).field_errors.metadata).toEqual([expect.stringContaining(String(TEXT_LIMITS.metadataJson))]);
+    expect(((await res.json()) as any).field_errors.metadata).toEqual([
+      expect.stringContaining(String(TEXT_LIMITS.metadataJson)),
+    ]);
   });
 
   it('when a workspace name is one character too long, then 400 on name; at the limit it is accepted', async () => {
-    const over = await expectAppendsNothing(server, () => api(server, 'POST', '/api/workspaces/', { name: 'w'.repeat(TEXT_LIMITS.name + 1) }, as()));
+    const over = await expectAppendsNothing(server, () =>
+      api(server, 'POST', '/api/workspaces/', { name: 'w'.repeat(TEXT_LIMITS.name + 1) }, as()),
+    );
     expect(over.status).toBe(400);
     expect(over.body.field_errors.name).toEqual([`Ensure this field has no more than ${TEXT_LIMITS.name} characters.`]);
     const before = await server.head();

@@ -12,7 +12,12 @@ const ROOT = path.resolve(__dirname, '../..');
 /** `npx chronicle replay`: rebuilds the read models from the log, and refuses while a server holds them. */
 describe('chronicle replay', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-replay-'));
-  const env = { ...process.env, DATA_DIR: dataDir, JWT_SECRET: 'replay-cli-secret-replay-cli-secret', LOG_LEVEL: 'warn' };
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'replay-cli-secret-replay-cli-secret',
+    LOG_LEVEL: 'warn',
+  };
 
   it('refuses while the server runs, rebuilds once it stopped, and the server answers the same after', async () => {
     const server = await spawnServer(env as Record<string, string>);

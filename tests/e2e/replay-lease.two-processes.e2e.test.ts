@@ -14,12 +14,13 @@ describe('replay lease across two processes (embedded store)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-lease-'));
   const env = { DATA_DIR: dataDir, JWT_SECRET: 'lease-process-secret-lease-process-secret' };
 
-  it('the server\'s projector applies nothing while the lease is held elsewhere, and catches up after its release', async () => {
+  it("the server's projector applies nothing while the lease is held elsewhere, and catches up after its release", async () => {
     const server = await spawnServer(env);
     const replayer = SqliteReadStore.open(path.join(dataDir, 'readmodels.sqlite'));
     try {
       await registerAndLogin(server, 'root');
-      const ready = async () => (await api(server, 'GET', '/readyz')).body as { headPosition: number; projectedPosition: number };
+      const ready = async () =>
+        (await api(server, 'GET', '/readyz')).body as { headPosition: number; projectedPosition: number };
       let h = await ready();
       expect(h.projectedPosition).toBe(h.headPosition);
 
@@ -27,13 +28,19 @@ describe('replay lease across two processes (embedded store)', () => {
       await new Promise((r) => setTimeout(r, LEASE_SEEN_WITHIN_MS)); // as a replay waits before it rebuilds
       // Appended while the lease is held: the projector sees the lease before applying the batch.
       // (Its answer comes once the read-your-writes wait runs out: the read model does not hold the user.)
-      await api(server, 'POST', '/api/users/', { username: 'late', email: 'late@example.com', password: 'Correct-Horse-42', password_confirm: 'Correct-Horse-42' });
+      await api(server, 'POST', '/api/users/', {
+        username: 'late',
+        email: 'late@example.com',
+        password: 'Correct-Horse-42',
+        password_confirm: 'Correct-Horse-42',
+      });
       h = await ready();
       expect(h.headPosition).toBeGreaterThan(h.projectedPosition);
 
       await lease.release();
       const deadline = Date.now() + 20_000;
-      while ((h = await ready()).projectedPosition < h.headPosition && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while ((h = await ready()).projectedPosition < h.headPosition && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       expect(h.projectedPosition).toBe(h.headPosition);
     } finally {
       await replayer.close();

@@ -48,7 +48,12 @@ describe('a server with a long log still to project', () => {
         if (res.status === 200) ready = (await res.json()) as Readiness;
         else await new Promise((r) => setTimeout(r, 100));
       }
-      expect(ready).toMatchObject({ status: 'ready', headPosition: EVENTS, projectedPosition: EVENTS, catchingUp: false });
+      expect(ready).toMatchObject({
+        status: 'ready',
+        headPosition: EVENTS,
+        projectedPosition: EVENTS,
+        catchingUp: false,
+      });
     } finally {
       child.kill('SIGTERM');
       await exited(child);

@@ -5,7 +5,14 @@
  */
 import os from 'node:os';
 import { appendedSince, expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
-import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import {
+  bearer,
+  registerAndLogin,
+  type Session,
+  STRONG_PASSWORD,
+  startTestServer,
+  type TestServer,
+} from '../support/server.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
@@ -15,8 +22,14 @@ const WRONG_PASSWORD = 'Wrong-Password-5150';
 /** Event types of the write side's own bookkeeping streams (sequence, reservation, idempotency). */
 const BOOKKEEPING_STREAM = /^(sequence|username|email|slug|idempotency|bootstrap|invitecode|apikeyhash)-/;
 const SETTING_LABELS = [
-  'custom_app_name', 'support_email', 'footer_data', 'default_system_prompt',
-  'text_splitter_chunk_size', 'text_splitter_chunk_overlap', 'allow_registration', 'llm_provider',
+  'custom_app_name',
+  'support_email',
+  'footer_data',
+  'default_system_prompt',
+  'text_splitter_chunk_size',
+  'text_splitter_chunk_overlap',
+  'allow_registration',
+  'llm_provider',
 ];
 
 let server: TestServer;
@@ -80,7 +93,7 @@ describe('GET /api/system/setup-complete/ (public)', () => {
 });
 
 describe('GET /api/system/status/', () => {
-  it('given an admin, then the spec\'s shape with real host figures, store health, projection lag, version and environment', async () => {
+  it("given an admin, then the spec's shape with real host figures, store health, projection lag, version and environment", async () => {
     const res = await http.call('GET', '/api/system/status/', undefined, as(admin));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -112,10 +125,14 @@ describe('GET /api/system/status/', () => {
   });
 
   it('given the llm_provider setting changes, then status shows the new provider', async () => {
-    expect((await http.call('PATCH', '/api/system/settings/llm_provider/', { value: 'anthropic' }, as(admin))).status).toBe(200);
+    expect(
+      (await http.call('PATCH', '/api/system/settings/llm_provider/', { value: 'anthropic' }, as(admin))).status,
+    ).toBe(200);
     const res = await http.call('GET', '/api/system/status/', undefined, as(admin));
     expect(res.body.settings.llm_provider).toBe('anthropic');
-    expect((await http.call('PATCH', '/api/system/settings/llm_provider/', { value: 'extractive' }, as(admin))).status).toBe(200);
+    expect(
+      (await http.call('PATCH', '/api/system/settings/llm_provider/', { value: 'extractive' }, as(admin))).status,
+    ).toBe(200);
   });
 
   it.each([
@@ -155,18 +172,23 @@ describe('settings: GET /api/system/settings/ and PATCH /api/system/settings/{la
     const list = await http.call('GET', '/api/system/settings/', undefined, as(who()));
     expect(list).toMatchObject({ status: 403, body: FORBIDDEN });
     const patch = await expectAppendsNothing(server, () =>
-      http.call('PATCH', '/api/system/settings/custom_app_name/', { value: 'Hijacked' }, as(who())));
+      http.call('PATCH', '/api/system/settings/custom_app_name/', { value: 'Hijacked' }, as(who())),
+    );
     expect(patch).toMatchObject({ status: 403, body: FORBIDDEN });
   });
 
   it('given no credentials, then 401 and nothing appended', async () => {
     expect((await http.call('GET', '/api/system/settings/')).status).toBe(401);
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', '/api/system/settings/custom_app_name/', { value: 'x' }));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', '/api/system/settings/custom_app_name/', { value: 'x' }),
+    );
     expect(res).toMatchObject({ status: 401, body: NO_CREDENTIALS });
   });
 
   it('given an unknown label, then 404 and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', '/api/system/settings/no_such_setting/', { value: 'x' }, as(admin)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', '/api/system/settings/no_such_setting/', { value: 'x' }, as(admin)),
+    );
     expect(res).toMatchObject({ status: 404, body: NOT_FOUND });
   });
 
@@ -212,13 +234,17 @@ describe('settings: GET /api/system/settings/ and PATCH /api/system/settings/{la
     ['allow_registration', 1],
     ['llm_provider', 'skynet'],
   ])('given %s = %j, then 400 with field_errors.value, and nothing appended', async (label, value) => {
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', `/api/system/settings/${label}/`, { value }, as(admin)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', `/api/system/settings/${label}/`, { value }, as(admin)),
+    );
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: expect.any(String), field_errors: { value: [expect.any(String)] } });
   });
 
   it('given no value at all, then 400 with field_errors.value, and nothing appended', async () => {
-    const res = await expectAppendsNothing(server, () => http.call('PATCH', '/api/system/settings/custom_app_name/', {}, as(admin)));
+    const res = await expectAppendsNothing(server, () =>
+      http.call('PATCH', '/api/system/settings/custom_app_name/', {}, as(admin)),
+    );
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.field_errors)).toEqual(['value']);
   });
@@ -227,31 +253,49 @@ describe('settings: GET /api/system/settings/ and PATCH /api/system/settings/{la
     const list = await http.call('GET', '/api/system/settings/', undefined, as(admin));
     const current = list.body.find((s: any) => s.label === 'custom_app_name');
     const res = await expectAppendsNothing(server, () =>
-      http.call('PATCH', '/api/system/settings/custom_app_name/', { value: current.value }, as(admin)));
+      http.call('PATCH', '/api/system/settings/custom_app_name/', { value: current.value }, as(admin)),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toEqual(current);
   });
 
   it('given custom_app_name changes, then setup-complete shows it', async () => {
     const name = `Chronicle ${uniqueName('app')}`;
-    expect((await http.call('PATCH', '/api/system/settings/custom_app_name/', { value: name }, as(admin))).status).toBe(200);
+    expect((await http.call('PATCH', '/api/system/settings/custom_app_name/', { value: name }, as(admin))).status).toBe(
+      200,
+    );
     const res = await http.call('GET', '/api/system/setup-complete/');
     expect(res.body.custom_app_name).toBe(name);
   });
 
   it('given allow_registration false, then open registration is 403 with nothing appended, and true opens it again', async () => {
-    expect((await http.call('PATCH', '/api/system/settings/allow_registration/', { value: false }, as(admin))).status).toBe(200);
+    expect(
+      (await http.call('PATCH', '/api/system/settings/allow_registration/', { value: false }, as(admin))).status,
+    ).toBe(200);
     try {
       const username = uniqueName('closed');
-      const res = await expectAppendsNothing(server, () => http.call('POST', '/api/users/',
-        { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD }));
+      const res = await expectAppendsNothing(server, () =>
+        http.call('POST', '/api/users/', {
+          username,
+          email: `${username}@example.com`,
+          password: STRONG_PASSWORD,
+          password_confirm: STRONG_PASSWORD,
+        }),
+      );
       expect(res).toMatchObject({ status: 403, body: FORBIDDEN });
       expect((await http.call('GET', '/api/system/setup-complete/')).body.allow_registration).toBe(false);
     } finally {
-      expect((await http.call('PATCH', '/api/system/settings/allow_registration/', { value: true }, as(admin))).status).toBe(200);
+      expect(
+        (await http.call('PATCH', '/api/system/settings/allow_registration/', { value: true }, as(admin))).status,
+      ).toBe(200);
     }
     const username = uniqueName('open');
-    const res = await http.call('POST', '/api/users/', { username, email: `${username}@example.com`, password: STRONG_PASSWORD, password_confirm: STRONG_PASSWORD });
+    const res = await http.call('POST', '/api/users/', {
+      username,
+      email: `${username}@example.com`,
+      password: STRONG_PASSWORD,
+      password_confirm: STRONG_PASSWORD,
+    });
     expect(res.status).toBe(201);
   });
 
@@ -264,17 +308,24 @@ describe('settings: GET /api/system/settings/ and PATCH /api/system/settings/{la
     });
 
     it('given a chunk size of 500, then an overlap of 499 is accepted and 500 refused (400, nothing appended)', async () => {
-      expect((await http.call('PATCH', '/api/system/settings/text_splitter_chunk_size/', { value: 500 }, as(admin))).status).toBe(200);
-      expect((await http.call('PATCH', '/api/system/settings/text_splitter_chunk_overlap/', { value: 499 }, as(admin))).status).toBe(200);
+      expect(
+        (await http.call('PATCH', '/api/system/settings/text_splitter_chunk_size/', { value: 500 }, as(admin))).status,
+      ).toBe(200);
+      expect(
+        (await http.call('PATCH', '/api/system/settings/text_splitter_chunk_overlap/', { value: 499 }, as(admin)))
+          .status,
+      ).toBe(200);
       const res = await expectAppendsNothing(server, () =>
-        http.call('PATCH', '/api/system/settings/text_splitter_chunk_overlap/', { value: 500 }, as(admin)));
+        http.call('PATCH', '/api/system/settings/text_splitter_chunk_overlap/', { value: 500 }, as(admin)),
+      );
       expect(res.status).toBe(400);
       expect(Object.keys(res.body.field_errors)).toEqual(['value']);
     });
 
     it('given an overlap of 499, when the chunk size is set to 400 (below the overlap), then 400 and nothing appended', async () => {
       const res = await expectAppendsNothing(server, () =>
-        http.call('PATCH', '/api/system/settings/text_splitter_chunk_size/', { value: 400 }, as(admin)));
+        http.call('PATCH', '/api/system/settings/text_splitter_chunk_size/', { value: 400 }, as(admin)),
+      );
       expect(res.status).toBe(400);
       const list = await http.call('GET', '/api/system/settings/', undefined, as(admin));
       const byLabel = Object.fromEntries(list.body.map((s: any) => [s.label, s.value]));
@@ -298,21 +349,49 @@ describe('GET /api/system/event-logs/', () => {
     await http.call('POST', '/api/auth/login/', { username: member.user.username, password: WRONG_PASSWORD });
     ghost = uniqueName('ghost');
     await http.call('POST', '/api/auth/login/', { username: ghost, password: WRONG_PASSWORD });
-    const login = await http.call('POST', '/api/auth/login/', { username: member.user.username, password: STRONG_PASSWORD });
+    const login = await http.call('POST', '/api/auth/login/', {
+      username: member.user.username,
+      password: STRONG_PASSWORD,
+    });
     secrets.add(login.body.access);
     secrets.add(login.body.refresh);
-    const created = await http.call('POST', '/api/workspaces/', { name: `Logged ${uniqueName('w')}`, openai_prompt: 'First prompt.' }, as(admin));
+    const created = await http.call(
+      'POST',
+      '/api/workspaces/',
+      { name: `Logged ${uniqueName('w')}`, openai_prompt: 'First prompt.' },
+      as(admin),
+    );
     expect(created.status).toBe(201);
     workspace = created.body;
-    expect((await http.call('PATCH', `/api/workspaces/${workspace.slug}/`, { openai_prompt: 'Second prompt.', top_n: 8 }, as(admin))).status).toBe(200);
-    expect((await http.call('POST', `/api/workspaces/${workspace.slug}/add_user/`, { user_id: member.user.id }, as(admin))).status).toBe(200);
-    expect((await http.call('POST', `/api/workspaces/${workspace.slug}/threads/`, { name: 'Logged thread' }, as(member))).status).toBe(201);
+    expect(
+      (
+        await http.call(
+          'PATCH',
+          `/api/workspaces/${workspace.slug}/`,
+          { openai_prompt: 'Second prompt.', top_n: 8 },
+          as(admin),
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (await http.call('POST', `/api/workspaces/${workspace.slug}/add_user/`, { user_id: member.user.id }, as(admin)))
+        .status,
+    ).toBe(200);
+    expect(
+      (await http.call('POST', `/api/workspaces/${workspace.slug}/threads/`, { name: 'Logged thread' }, as(member)))
+        .status,
+    ).toBe(201);
     await tick();
     between = new Date().toISOString();
     await tick();
     // Second batch.
-    expect((await http.call('POST', '/api/workspaces/', { name: `Later ${uniqueName('w')}` }, as(manager))).status).toBe(201);
-    const later = await http.call('POST', '/api/auth/login/', { username: admin.user.username, password: STRONG_PASSWORD });
+    expect(
+      (await http.call('POST', '/api/workspaces/', { name: `Later ${uniqueName('w')}` }, as(manager))).status,
+    ).toBe(201);
+    const later = await http.call('POST', '/api/auth/login/', {
+      username: admin.user.username,
+      password: STRONG_PASSWORD,
+    });
     secrets.add(later.body.access);
     secrets.add(later.body.refresh);
   });
@@ -374,7 +453,8 @@ describe('GET /api/system/event-logs/', () => {
     const positions = new Set(bookkeeping.map((e) => e.position));
     expect(entries.filter((e: any) => positions.has(e.id))).toEqual([]);
     const names = new Set(entries.map((e: any) => e.event));
-    for (const name of ['id_allocated', 'reserved', 'released', 'command_completed']) expect(names.has(name)).toBe(false);
+    for (const name of ['id_allocated', 'reserved', 'released', 'command_completed'])
+      expect(names.has(name)).toBe(false);
   });
 
   it('given a successful login, then login_event for that user', async () => {
@@ -385,7 +465,9 @@ describe('GET /api/system/event-logs/', () => {
 
   it('given a wrong password, then failed_login_invalid_password attributed to the user', async () => {
     const entries = await logs(`event=failed_login_invalid_password&from_date=${encodeURIComponent(start)}`);
-    expect(entries).toEqual([expect.objectContaining({ event: 'failed_login_invalid_password', user_id: member.user.id })]);
+    expect(entries).toEqual([
+      expect.objectContaining({ event: 'failed_login_invalid_password', user_id: member.user.id }),
+    ]);
   });
 
   it('given an unknown username, then failed_login_invalid_username with a keyed digest of the name tried, never the name', async () => {
@@ -397,15 +479,25 @@ describe('GET /api/system/event-logs/', () => {
   });
 
   it('given a workspace created, then workspace_created by its creator', async () => {
-    const entries = await logs(`event=workspace_created&from_date=${encodeURIComponent(start)}&to_date=${encodeURIComponent(between)}`);
-    expect(entries).toEqual([expect.objectContaining({
-      event: 'workspace_created', user_id: admin.user.id, metadata: expect.objectContaining({ workspace_id: workspace.id, name: workspace.name }),
-    })]);
+    const entries = await logs(
+      `event=workspace_created&from_date=${encodeURIComponent(start)}&to_date=${encodeURIComponent(between)}`,
+    );
+    expect(entries).toEqual([
+      expect.objectContaining({
+        event: 'workspace_created',
+        user_id: admin.user.id,
+        metadata: expect.objectContaining({ workspace_id: workspace.id, name: workspace.name }),
+      }),
+    ]);
   });
 
   it('given a prompt change, then workspace_prompt_changed alongside workspace_updated, one position apart', async () => {
-    const updated = (await logs('event=workspace_updated&limit=1000')).results.filter((e: any) => e.metadata.workspace_id === workspace.id);
-    const prompt = (await logs('event=workspace_prompt_changed&limit=1000')).results.filter((e: any) => e.metadata.workspace_id === workspace.id);
+    const updated = (await logs('event=workspace_updated&limit=1000')).results.filter(
+      (e: any) => e.metadata.workspace_id === workspace.id,
+    );
+    const prompt = (await logs('event=workspace_prompt_changed&limit=1000')).results.filter(
+      (e: any) => e.metadata.workspace_id === workspace.id,
+    );
     expect(updated).toHaveLength(1);
     expect(prompt).toHaveLength(1);
     expect(prompt[0].id).toBe(updated[0].id + 1);
@@ -416,13 +508,20 @@ describe('GET /api/system/event-logs/', () => {
   it('given a change to a setting, then an entry for it naming the label and the value', async () => {
     const since = new Date().toISOString();
     await tick();
-    expect((await http.call('PATCH', '/api/system/settings/footer_data/', { value: `footer ${uniqueName('f')}` }, as(admin))).status).toBe(200);
+    expect(
+      (await http.call('PATCH', '/api/system/settings/footer_data/', { value: `footer ${uniqueName('f')}` }, as(admin)))
+        .status,
+    ).toBe(200);
     const entries = await logs(`from_date=${encodeURIComponent(since)}`);
-    expect(entries).toEqual([expect.objectContaining({ user_id: admin.user.id, metadata: expect.objectContaining({ label: 'footer_data' }) })]);
+    expect(entries).toEqual([
+      expect.objectContaining({ user_id: admin.user.id, metadata: expect.objectContaining({ label: 'footer_data' }) }),
+    ]);
   });
 
-  it('given a thread opened, then it is logged under AnythingLLM\'s name workspace_thread_created', async () => {
-    const entries = await logs(`from_date=${encodeURIComponent(start)}&to_date=${encodeURIComponent(between)}&user_id=${member.user.id}`);
+  it("given a thread opened, then it is logged under AnythingLLM's name workspace_thread_created", async () => {
+    const entries = await logs(
+      `from_date=${encodeURIComponent(start)}&to_date=${encodeURIComponent(between)}&user_id=${member.user.id}`,
+    );
     const names = entries.map((e: any) => e.event);
     expect(names).toContain('workspace_thread_created');
   });
@@ -448,7 +547,9 @@ describe('GET /api/system/event-logs/', () => {
       expect(e.occurred_at >= start).toBe(true);
       expect(e.occurred_at <= between).toBe(true);
     }
-    expect(first.map((e: any) => e.event)).toEqual(expect.arrayContaining(['failed_login_invalid_password', 'workspace_created', 'workspace_updated']));
+    expect(first.map((e: any) => e.event)).toEqual(
+      expect.arrayContaining(['failed_login_invalid_password', 'workspace_created', 'workspace_updated']),
+    );
     expect(second.map((e: any) => e.event)).toEqual(expect.arrayContaining(['workspace_created', 'login_event']));
     const firstIds = new Set(first.map((e: any) => e.id));
     expect(second.filter((e: any) => firstIds.has(e.id))).toEqual([]);
@@ -483,7 +584,12 @@ describe('GET /api/system/event-logs/', () => {
   it('given limit and offset, then {count, next, previous, results}; the pages follow each other without overlap', async () => {
     const all = await logs(`from_date=${encodeURIComponent(start)}`);
     const first = await logs(`from_date=${encodeURIComponent(start)}&limit=3`);
-    expect(first).toEqual({ count: all.length, next: expect.stringMatching(/^http:\/\/.*offset=3/), previous: null, results: all.slice(0, 3) });
+    expect(first).toEqual({
+      count: all.length,
+      next: expect.stringMatching(/^http:\/\/.*offset=3/),
+      previous: null,
+      results: all.slice(0, 3),
+    });
     const nextPath = first.next.slice(first.next.indexOf('/api/'));
     const second = await http.call('GET', nextPath, undefined, as(admin));
     expect(second.body).toEqual({
@@ -499,7 +605,8 @@ describe('GET /api/system/event-logs/', () => {
     const entries = (await logs('limit=1000')).results;
     const text = JSON.stringify(entries);
     expect(text).not.toContain('$argon2');
-    for (const secret of secrets) expect(text.includes(secret) ? `leaks ${secret.slice(0, 12)}…` : 'clean').toBe('clean');
+    for (const secret of secrets)
+      expect(text.includes(secret) ? `leaks ${secret.slice(0, 12)}…` : 'clean').toBe('clean');
     const keys: string[] = [];
     const walk = (value: unknown) => {
       if (!value || typeof value !== 'object') return;

@@ -27,8 +27,14 @@ function resigned(token: string, change: (claims: Record<string, unknown>) => vo
   return jwt.sign(claims, SECRET, { algorithm: 'HS256' });
 }
 
-const withoutExp = (token: string) => resigned(token, (c) => { delete c.exp; });
-const withFreshExp = (token: string) => resigned(token, (c) => { c.exp = Math.floor(Date.now() / 1000) + 600; });
+const withoutExp = (token: string) =>
+  resigned(token, (c) => {
+    delete c.exp;
+  });
+const withFreshExp = (token: string) =>
+  resigned(token, (c) => {
+    c.exp = Math.floor(Date.now() / 1000) + 600;
+  });
 
 describe('given an access token signed with the right secret', () => {
   it('when it has an exp, then REST accepts it (the forgery itself is sound)', async () => {

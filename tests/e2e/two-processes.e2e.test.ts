@@ -12,7 +12,13 @@ import { exited, spawnServer } from '../support/process.js';
  */
 describe('two server processes over Redis', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-two-'));
-  const shared = { DATA_DIR: dataDir, JWT_SECRET: 'two-process-secret-two-process-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000', REDIS_URL: process.env.REDIS_URL! };
+  const shared = {
+    DATA_DIR: dataDir,
+    JWT_SECRET: 'two-process-secret-two-process-secret',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    RATE_LIMIT_API_PER_MIN: '1000000',
+    REDIS_URL: process.env.REDIS_URL!,
+  };
   let a: Awaited<ReturnType<typeof spawnServer>>;
   let b: Awaited<ReturnType<typeof spawnServer>>;
 
@@ -42,7 +48,10 @@ describe('two server processes over Redis', () => {
 
     const client = connectGraphqlWs(b, { token: login.body.access });
     try {
-      const sub = subscribe(client, 'subscription { workspaceEvents(slug: "shared") { type position workspace { slug topN } } }');
+      const sub = subscribe(
+        client,
+        'subscription { workspaceEvents(slug: "shared") { type position workspace { slug topN } } }',
+      );
       // graphql-ws does not acknowledge a subscription, so change the workspace until one change arrives.
       const sent: number[] = [];
       for (let topN = 5; topN < 20 && sub.results.length === 0 && !sub.state.completed; topN++) {
@@ -51,7 +60,11 @@ describe('two server processes over Redis', () => {
         sent.push(topN);
         await sub.until(() => sub.results.length > 0 || sub.state.completed, 'a change', 500).catch(() => {});
       }
-      await sub.until(() => sub.results.length > 0 || sub.state.completed, 'an event to reach the subscriber on B', 15_000);
+      await sub.until(
+        () => sub.results.length > 0 || sub.state.completed,
+        'an event to reach the subscriber on B',
+        15_000,
+      );
       expect(sub.state.error).toBeNull();
       const msg = sub.results[0];
       expect(msg.errors).toBeUndefined();

@@ -43,7 +43,9 @@ describe('DOCX bomb upload', () => {
       await probing;
 
       expect(doc.status).toBe('failed');
-      expect(doc.error).toMatch(/^Could not extract text from this DOCX file: it holds more than [\d,]+ XML elements\.$/);
+      expect(doc.error).toMatch(
+        /^Could not extract text from this DOCX file: it holds more than [\d,]+ XML elements\.$/,
+      );
       expect(probes.length).toBeGreaterThan(0);
       expect(probes.every((status) => status === 200)).toBe(true);
       expect(first.child.exitCode).toBeNull();

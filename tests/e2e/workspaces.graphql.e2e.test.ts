@@ -6,7 +6,14 @@
  */
 import { expectAppendsNothing, recordingApi, uniqueName } from '../support/e2e.js';
 import { closeGraphqlWsClients, connectGraphqlWs, subscribe, untilLive } from '../support/graphql-ws.js';
-import { bearer, registerAndLogin, type Session, STRONG_PASSWORD, startTestServer, type TestServer } from '../support/server.js';
+import {
+  bearer,
+  registerAndLogin,
+  type Session,
+  STRONG_PASSWORD,
+  startTestServer,
+  type TestServer,
+} from '../support/server.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -78,7 +85,11 @@ describe('workspaces over HTTP POST /graphql', () => {
   describe('createWorkspace', () => {
     it('given an admin, then the workspace with camelCase fields, ID holding the REST integer, and the slug from the name', async () => {
       const tag = uniqueName('c').split('_')[1];
-      const res = await gql(CREATE, { input: { name: `Launch ${tag}`, chatMode: 'query', openaiPrompt: 'Be terse.', topN: 6, openaiTemp: 0.3 } }, as(admin));
+      const res = await gql(
+        CREATE,
+        { input: { name: `Launch ${tag}`, chatMode: 'query', openaiPrompt: 'Be terse.', topN: 6, openaiTemp: 0.3 } },
+        as(admin),
+      );
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();
       const ws = res.body.data.createWorkspace;
@@ -100,18 +111,29 @@ describe('workspaces over HTTP POST /graphql', () => {
         createdAt: expect.stringMatching(ISO_UTC),
       });
       const rest = await http.call('GET', `/api/workspaces/${ws.slug}/`, undefined, as(admin));
-      expect(rest.body).toMatchObject({ id: Number(ws.id), chat_mode: 'query', top_n: 6, openai_prompt: 'Be terse.', created_at: ws.createdAt });
+      expect(rest.body).toMatchObject({
+        id: Number(ws.id),
+        chat_mode: 'query',
+        top_n: 6,
+        openai_prompt: 'Be terse.',
+        created_at: ws.createdAt,
+      });
     });
 
     it('given a name already taken, then the next slug has a suffix', async () => {
       const tag = uniqueName('d').split('_')[1];
       const a = await gql(CREATE, { input: { name: `Dup ${tag}` } }, as(admin));
       const b = await gql(CREATE, { input: { name: `Dup ${tag}` } }, as(manager));
-      expect([a.body.data.createWorkspace.slug, b.body.data.createWorkspace.slug]).toEqual([`dup-${tag}`, `dup-${tag}-2`]);
+      expect([a.body.data.createWorkspace.slug, b.body.data.createWorkspace.slug]).toEqual([
+        `dup-${tag}`,
+        `dup-${tag}-2`,
+      ]);
     });
 
     it('given a default user, then FORBIDDEN and nothing appended', async () => {
-      const res = await expectAppendsNothing(server, () => gql(CREATE, { input: { name: uniqueName('no') } }, as(alice)));
+      const res = await expectAppendsNothing(server, () =>
+        gql(CREATE, { input: { name: uniqueName('no') } }, as(alice)),
+      );
       expect(res.body.data).toBeNull();
       expect(onlyError(res.body)).toMatchObject({
         message: 'You do not have permission to perform this action.',
@@ -133,21 +155,30 @@ describe('workspaces over HTTP POST /graphql', () => {
       ['similarityThreshold 2', { similarityThreshold: 2 }, 'similarityThreshold'],
       ['chatHistory -1', { chatHistory: -1 }, 'chatHistory'],
       ['an unknown chatProvider', { chatProvider: 'skynet' }, 'chatProvider'],
-    ])('given %s, then BAD_USER_INPUT with fieldErrors for that field only, and nothing appended', async (_what, override, field) => {
-      const res = await expectAppendsNothing(server, () => gql(CREATE, { input: { name: uniqueName('bad'), ...override } }, as(admin)));
-      expect(res.body.data).toBeNull();
-      const error = onlyError(res.body);
-      expect(error.extensions.code).toBe('BAD_USER_INPUT');
-      const keys = Object.keys(error.extensions.fieldErrors);
-      expect(keys).toHaveLength(1);
-      // The key names the field the client sent (GraphQL camelCase, or the shared snake_case name).
-      expect(keys[0].replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())).toBe(field);
-      expect(error.extensions.fieldErrors[keys[0]]).toEqual([expect.any(String)]);
-    });
+    ])(
+      'given %s, then BAD_USER_INPUT with fieldErrors for that field only, and nothing appended',
+      async (_what, override, field) => {
+        const res = await expectAppendsNothing(server, () =>
+          gql(CREATE, { input: { name: uniqueName('bad'), ...override } }, as(admin)),
+        );
+        expect(res.body.data).toBeNull();
+        const error = onlyError(res.body);
+        expect(error.extensions.code).toBe('BAD_USER_INPUT');
+        const keys = Object.keys(error.extensions.fieldErrors);
+        expect(keys).toHaveLength(1);
+        // The key names the field the client sent (GraphQL camelCase, or the shared snake_case name).
+        expect(keys[0].replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())).toBe(field);
+        expect(error.extensions.fieldErrors[keys[0]]).toEqual([expect.any(String)]);
+      },
+    );
 
     it('given a field of the wrong GraphQL type, then a validation error and nothing appended', async () => {
-      const res = await expectAppendsNothing(server, () => gql(CREATE, { input: { name: uniqueName('t'), topN: 'many' } }, as(admin)));
-      expect(res.body.errors[0].extensions.code).toEqual(expect.stringMatching(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/));
+      const res = await expectAppendsNothing(server, () =>
+        gql(CREATE, { input: { name: uniqueName('t'), topN: 'many' } }, as(admin)),
+      );
+      expect(res.body.errors[0].extensions.code).toEqual(
+        expect.stringMatching(/BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED/),
+      );
     });
 
     it('given an Idempotency-Key header, when the mutation is retried, then the same workspace and nothing appended', async () => {
@@ -155,7 +186,9 @@ describe('workspaces over HTTP POST /graphql', () => {
       const input = { input: { name: `Idem ${uniqueName('i')}` } };
       const first = await gql(CREATE, input, { ...as(admin), 'Idempotency-Key': key });
       expect(first.body.errors).toBeUndefined();
-      const second = await expectAppendsNothing(server, () => gql(CREATE, input, { ...as(admin), 'Idempotency-Key': key }));
+      const second = await expectAppendsNothing(server, () =>
+        gql(CREATE, input, { ...as(admin), 'Idempotency-Key': key }),
+      );
       expect(second.body.data.createWorkspace).toEqual(first.body.data.createWorkspace);
       const list = await gql(WORKSPACES, { search: input.input.name }, as(admin));
       expect(list.body.data.workspaces).toHaveLength(1);
@@ -179,7 +212,9 @@ describe('workspaces over HTTP POST /graphql', () => {
       const found = await gql(WORKSPACES, { search: tag.toUpperCase() }, as(admin));
       expect(found.body.data.workspaces.map((w: any) => w.id).sort()).toEqual(group.map((w) => String(w.id)).sort());
       const one = await gql(WORKSPACES, { search: `three-${tag}` }, as(manager));
-      expect(one.body.data.workspaces).toEqual([{ id: String(group[2].id), slug: group[2].slug, name: `Three ${tag}`, userCount: 0 }]);
+      expect(one.body.data.workspaces).toEqual([
+        { id: String(group[2].id), slug: group[2].slug, name: `Three ${tag}`, userCount: 0 },
+      ]);
     });
 
     it('given limit and offset, then that window of the list', async () => {
@@ -205,7 +240,10 @@ describe('workspaces over HTTP POST /graphql', () => {
 
     it('given no credentials, then UNAUTHENTICATED', async () => {
       const res = await gql(`{ workspaces { id } }`);
-      expect(onlyError(res.body)).toMatchObject({ message: 'Authentication credentials were not provided.', extensions: { code: 'UNAUTHENTICATED' } });
+      expect(onlyError(res.body)).toMatchObject({
+        message: 'Authentication credentials were not provided.',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
     });
   });
 
@@ -219,14 +257,29 @@ describe('workspaces over HTTP POST /graphql', () => {
 
     it('given an admin and every setting, then the new values, as REST shows them too', async () => {
       const input = {
-        name: `Updated ${uniqueName('u')}`, chatMode: 'query', chatProvider: 'openai', chatModel: 'gpt-4-turbo', openaiPrompt: 'New prompt.',
-        openaiTemp: 1.2, topN: 9, similarityThreshold: 0.6, chatHistory: 4, queryRefusalResponse: 'No idea.',
+        name: `Updated ${uniqueName('u')}`,
+        chatMode: 'query',
+        chatProvider: 'openai',
+        chatModel: 'gpt-4-turbo',
+        openaiPrompt: 'New prompt.',
+        openaiTemp: 1.2,
+        topN: 9,
+        similarityThreshold: 0.6,
+        chatHistory: 4,
+        queryRefusalResponse: 'No idea.',
       };
       const res = await gql(UPDATE, { slug: ws.slug, input }, as(admin));
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data.updateWorkspace).toMatchObject({ ...input, slug: ws.slug, id: String(ws.id) });
       const rest = await http.call('GET', `/api/workspaces/${ws.slug}/`, undefined, as(admin));
-      expect(rest.body).toMatchObject({ name: input.name, chat_mode: 'query', chat_model: 'gpt-4-turbo', top_n: 9, openai_temp: 1.2, slug: ws.slug });
+      expect(rest.body).toMatchObject({
+        name: input.name,
+        chat_mode: 'query',
+        chat_model: 'gpt-4-turbo',
+        top_n: 9,
+        openai_temp: 1.2,
+        slug: ws.slug,
+      });
     });
 
     it('given a manager, then the update applies', async () => {
@@ -235,23 +288,34 @@ describe('workspaces over HTTP POST /graphql', () => {
     });
 
     it('given a default user in the workspace, then FORBIDDEN and nothing appended', async () => {
-      const res = await expectAppendsNothing(server, () => gql(UPDATE, { slug: ws.slug, input: { topN: 2 } }, as(alice)));
+      const res = await expectAppendsNothing(server, () =>
+        gql(UPDATE, { slug: ws.slug, input: { topN: 2 } }, as(alice)),
+      );
       expect(onlyError(res.body).extensions.code).toBe('FORBIDDEN');
     });
 
     it('given a default user not in the workspace, or an unknown slug, then NOT_FOUND and nothing appended', async () => {
-      const outsider = await expectAppendsNothing(server, () => gql(UPDATE, { slug: ws.slug, input: { topN: 2 } }, as(bob)));
+      const outsider = await expectAppendsNothing(server, () =>
+        gql(UPDATE, { slug: ws.slug, input: { topN: 2 } }, as(bob)),
+      );
       expect(onlyError(outsider.body)).toMatchObject({ message: 'Not found.', extensions: { code: 'NOT_FOUND' } });
-      const unknown = await expectAppendsNothing(server, () => gql(UPDATE, { slug: `no-${uniqueName('s')}`, input: { topN: 2 } }, as(admin)));
+      const unknown = await expectAppendsNothing(server, () =>
+        gql(UPDATE, { slug: `no-${uniqueName('s')}`, input: { topN: 2 } }, as(admin)),
+      );
       expect(onlyError(unknown.body).extensions.code).toBe('NOT_FOUND');
     });
 
     it('given invalid values, then BAD_USER_INPUT with one field error per field, and nothing appended', async () => {
-      const res = await expectAppendsNothing(server, () => gql(UPDATE, { slug: ws.slug, input: { openaiTemp: 2.5, topN: 0 } }, as(admin)));
+      const res = await expectAppendsNothing(server, () =>
+        gql(UPDATE, { slug: ws.slug, input: { openaiTemp: 2.5, topN: 0 } }, as(admin)),
+      );
       const error = onlyError(res.body);
       expect(error.extensions.code).toBe('BAD_USER_INPUT');
-      expect(Object.keys(error.extensions.fieldErrors).map((k) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())).sort())
-        .toEqual(['openaiTemp', 'topN']);
+      expect(
+        Object.keys(error.extensions.fieldErrors)
+          .map((k) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()))
+          .sort(),
+      ).toEqual(['openaiTemp', 'topN']);
     });
   });
 
@@ -265,22 +329,36 @@ describe('workspaces over HTTP POST /graphql', () => {
     it('given an admin, then userCount goes up and users lists the member', async () => {
       const res = await gql(ADD_USER, { slug: ws.slug, userId: String(alice.user.id) }, as(admin));
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data.addWorkspaceUser).toEqual({ id: String(ws.id), userCount: 1, users: [{ id: String(alice.user.id), username: alice.user.username }] });
+      expect(res.body.data.addWorkspaceUser).toEqual({
+        id: String(ws.id),
+        userCount: 1,
+        users: [{ id: String(alice.user.id), username: alice.user.username }],
+      });
       const seen = await gql(WORKSPACE, { slug: ws.slug }, as(alice));
       expect(seen.body.data.workspace.id).toBe(String(ws.id));
     });
 
     it('given an unknown user, then BAD_USER_INPUT naming user_id, and nothing appended', async () => {
-      const res = await expectAppendsNothing(server, () => gql(ADD_USER, { slug: ws.slug, userId: '999999' }, as(admin)));
+      const res = await expectAppendsNothing(server, () =>
+        gql(ADD_USER, { slug: ws.slug, userId: '999999' }, as(admin)),
+      );
       const error = onlyError(res.body);
       expect(error.extensions.code).toBe('BAD_USER_INPUT');
-      expect(Object.keys(error.extensions.fieldErrors).map((k) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()))).toEqual(['userId']);
+      expect(
+        Object.keys(error.extensions.fieldErrors).map((k) =>
+          k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()),
+        ),
+      ).toEqual(['userId']);
     });
 
     it('given a default user in the workspace, then FORBIDDEN; not in it, NOT_FOUND; nothing appended', async () => {
-      const member = await expectAppendsNothing(server, () => gql(ADD_USER, { slug: ws.slug, userId: String(bob.user.id) }, as(alice)));
+      const member = await expectAppendsNothing(server, () =>
+        gql(ADD_USER, { slug: ws.slug, userId: String(bob.user.id) }, as(alice)),
+      );
       expect(onlyError(member.body).extensions.code).toBe('FORBIDDEN');
-      const outsider = await expectAppendsNothing(server, () => gql(ADD_USER, { slug: ws.slug, userId: String(bob.user.id) }, as(bob)));
+      const outsider = await expectAppendsNothing(server, () =>
+        gql(ADD_USER, { slug: ws.slug, userId: String(bob.user.id) }, as(bob)),
+      );
       expect(onlyError(outsider.body).extensions.code).toBe('NOT_FOUND');
     });
   });
@@ -295,24 +373,48 @@ describe('workspaces over HTTP POST /graphql', () => {
     });
 
     it('given a member, when it opens a thread, then the thread, and workspace { threads } lists it', async () => {
-      const res = await gql(`mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "Plans") { id name slug workspaceId userId createdAt } }`, { slug: ws.slug }, as(alice));
+      const res = await gql(
+        `mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "Plans") { id name slug workspaceId userId createdAt } }`,
+        { slug: ws.slug },
+        as(alice),
+      );
       expect(res.body.errors).toBeUndefined();
       const thread = res.body.data.createThread;
       expect(thread).toEqual({
-        id: expect.stringMatching(/^\d+$/), name: 'Plans', slug: expect.stringMatching(/^plans/), workspaceId: String(ws.id),
-        userId: String(alice.user.id), createdAt: expect.stringMatching(ISO_UTC),
+        id: expect.stringMatching(/^\d+$/),
+        name: 'Plans',
+        slug: expect.stringMatching(/^plans/),
+        workspaceId: String(ws.id),
+        userId: String(alice.user.id),
+        createdAt: expect.stringMatching(ISO_UTC),
       });
-      const listed = await gql(`query($slug: String!) { workspace(slug: $slug) { threads { id name userId } } }`, { slug: ws.slug }, as(bob));
-      expect(listed.body.data.workspace.threads).toContainEqual({ id: thread.id, name: 'Plans', userId: String(alice.user.id) });
+      const listed = await gql(
+        `query($slug: String!) { workspace(slug: $slug) { threads { id name userId } } }`,
+        { slug: ws.slug },
+        as(bob),
+      );
+      expect(listed.body.data.workspace.threads).toContainEqual({
+        id: thread.id,
+        name: 'Plans',
+        userId: String(alice.user.id),
+      });
       const rest = await http.call('GET', `/api/workspaces/${ws.slug}/threads/`, undefined, as(alice));
-      expect(rest.body).toContainEqual(expect.objectContaining({ id: Number(thread.id), name: 'Plans', workspace: ws.id, user: alice.user.id }));
+      expect(rest.body).toContainEqual(
+        expect.objectContaining({ id: Number(thread.id), name: 'Plans', workspace: ws.id, user: alice.user.id }),
+      );
     });
 
     it('given another member, when it renames the thread, then FORBIDDEN and nothing appended; the owner may', async () => {
-      const created = await gql(`mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "Mine") { id } }`, { slug: ws.slug }, as(alice));
+      const created = await gql(
+        `mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "Mine") { id } }`,
+        { slug: ws.slug },
+        as(alice),
+      );
       const id = created.body.data.createThread.id;
       const RENAME = `mutation($slug: String!, $id: ID!, $name: String!) { renameThread(workspaceSlug: $slug, id: $id, name: $name) { id name } }`;
-      const stolen = await expectAppendsNothing(server, () => gql(RENAME, { slug: ws.slug, id, name: 'Stolen' }, as(bob)));
+      const stolen = await expectAppendsNothing(server, () =>
+        gql(RENAME, { slug: ws.slug, id, name: 'Stolen' }, as(bob)),
+      );
       expect(onlyError(stolen.body).extensions.code).toBe('FORBIDDEN');
       const renamed = await gql(RENAME, { slug: ws.slug, id, name: 'Still mine' }, as(alice));
       expect(renamed.body.data.renameThread).toEqual({ id, name: 'Still mine' });
@@ -321,7 +423,12 @@ describe('workspaces over HTTP POST /graphql', () => {
     it('given a default user not in the workspace, when it opens a thread, then NOT_FOUND and nothing appended', async () => {
       const carol = await registerAndLogin(http, { prefix: 'gqlcarol' });
       const res = await expectAppendsNothing(server, () =>
-        gql(`mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "x") { id } }`, { slug: ws.slug }, as(carol)));
+        gql(
+          `mutation($slug: String!) { createThread(workspaceSlug: $slug, name: "x") { id } }`,
+          { slug: ws.slug },
+          as(carol),
+        ),
+      );
       expect(onlyError(res.body).extensions.code).toBe('NOT_FOUND');
     });
   });
@@ -348,7 +455,11 @@ describe('workspaces over HTTP POST /graphql', () => {
     });
 
     it('given workspaces { threads { id } users { username } }, then each workspace with its own threads and members', async () => {
-      const res = await gql(`query($search: String) { workspaces(search: $search) { id threads { id } users { username } } }`, { search: tag }, as(admin));
+      const res = await gql(
+        `query($search: String) { workspaces(search: $search) { id threads { id } users { username } } }`,
+        { search: tag },
+        as(admin),
+      );
       expect(res.body.errors).toBeUndefined();
       const byId = new Map(res.body.data.workspaces.map((w: any) => [Number(w.id), w]));
       expect(byId.size).toBe(3);
@@ -379,7 +490,11 @@ describe('workspaces over HTTP POST /graphql', () => {
         });
       }) as typeof db.collection);
       try {
-        const res = await gql(`query($search: String) { workspaces(search: $search) { id threads { id } users { username } } }`, { search: tag }, as(admin));
+        const res = await gql(
+          `query($search: String) { workspaces(search: $search) { id threads { id } users { username } } }`,
+          { search: tag },
+          as(admin),
+        );
         expect(res.body.data.workspaces).toHaveLength(3);
       } finally {
         spy.mockRestore();
@@ -395,13 +510,23 @@ describe('settings and eventLogs over HTTP POST /graphql', () => {
     const res = await gql(`{ settings { label value updatedAt } }`, undefined, as(admin));
     expect(res.body.errors).toBeUndefined();
     const labels = res.body.data.settings.map((s: any) => s.label);
-    expect(labels).toEqual(expect.arrayContaining(['custom_app_name', 'text_splitter_chunk_size', 'text_splitter_chunk_overlap', 'allow_registration', 'llm_provider']));
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'custom_app_name',
+        'text_splitter_chunk_size',
+        'text_splitter_chunk_overlap',
+        'allow_registration',
+        'llm_provider',
+      ]),
+    );
     expect(res.body.data.settings.find((s: any) => s.label === 'allow_registration').value).toBe(true);
   });
 
   it('given a default user or a manager, then settings and eventLogs are FORBIDDEN', async () => {
     for (const who of [alice, manager]) {
-      expect(onlyError((await gql(`{ settings { label } }`, undefined, as(who))).body).extensions.code).toBe('FORBIDDEN');
+      expect(onlyError((await gql(`{ settings { label } }`, undefined, as(who))).body).extensions.code).toBe(
+        'FORBIDDEN',
+      );
       expect(onlyError((await gql(`{ eventLogs { id } }`, undefined, as(who))).body).extensions.code).toBe('FORBIDDEN');
     }
   });
@@ -412,30 +537,52 @@ describe('settings and eventLogs over HTTP POST /graphql', () => {
 
   it('given updateSetting with an invalid value, then BAD_USER_INPUT and nothing appended; with a valid one, the new value', async () => {
     const UPDATE_SETTING = `mutation($label: String!, $value: JSON!) { updateSetting(label: $label, value: $value) { label value } }`;
-    const bad = await expectAppendsNothing(server, () => gql(UPDATE_SETTING, { label: 'text_splitter_chunk_size', value: 50 }, as(admin)));
+    const bad = await expectAppendsNothing(server, () =>
+      gql(UPDATE_SETTING, { label: 'text_splitter_chunk_size', value: 50 }, as(admin)),
+    );
     expect(onlyError(bad.body).extensions.code).toBe('BAD_USER_INPUT');
-    const unknown = await expectAppendsNothing(server, () => gql(UPDATE_SETTING, { label: 'no_such_label', value: 1 }, as(admin)));
+    const unknown = await expectAppendsNothing(server, () =>
+      gql(UPDATE_SETTING, { label: 'no_such_label', value: 1 }, as(admin)),
+    );
     expect(onlyError(unknown.body).extensions.code).toBe('NOT_FOUND');
     const good = await gql(UPDATE_SETTING, { label: 'custom_app_name', value: 'GraphQL Chronicle' }, as(admin));
     expect(good.body.data.updateSetting).toEqual({ label: 'custom_app_name', value: 'GraphQL Chronicle' });
   });
 
-  it('given an admin, then eventLogs newest first, with the REST entries\' ids, filtered by event', async () => {
+  it("given an admin, then eventLogs newest first, with the REST entries' ids, filtered by event", async () => {
     await restWorkspace({ name: `Logged ${uniqueName('l')}` });
-    const res = await gql(`{ eventLogs(event: "workspace_created", limit: 3) { id event type metadata userId occurredAt } }`, undefined, as(admin));
+    const res = await gql(
+      `{ eventLogs(event: "workspace_created", limit: 3) { id event type metadata userId occurredAt } }`,
+      undefined,
+      as(admin),
+    );
     expect(res.body.errors).toBeUndefined();
     const entries = res.body.data.eventLogs;
     expect(entries).toHaveLength(3);
     for (const e of entries) {
-      expect(e).toMatchObject({ event: 'workspace_created', type: 'WorkspaceCreated', userId: String(admin.user.id), occurredAt: expect.stringMatching(ISO_UTC) });
+      expect(e).toMatchObject({
+        event: 'workspace_created',
+        type: 'WorkspaceCreated',
+        userId: String(admin.user.id),
+        occurredAt: expect.stringMatching(ISO_UTC),
+      });
     }
     expect(Number(entries[0].id)).toBeGreaterThan(Number(entries[1].id));
-    const rest = await http.call('GET', '/api/system/event-logs/?event=workspace_created&limit=3', undefined, as(admin));
+    const rest = await http.call(
+      'GET',
+      '/api/system/event-logs/?event=workspace_created&limit=3',
+      undefined,
+      as(admin),
+    );
     expect(entries.map((e: any) => Number(e.id))).toEqual(rest.body.results.map((e: any) => e.id));
   });
 
-  it('given userId as an ID variable (the contract: eventLogs(userId: ID)), then only that user\'s entries', async () => {
-    const res = await gql(`query($userId: ID) { eventLogs(userId: $userId, limit: 50) { userId } }`, { userId: String(manager.user.id) }, as(admin));
+  it("given userId as an ID variable (the contract: eventLogs(userId: ID)), then only that user's entries", async () => {
+    const res = await gql(
+      `query($userId: ID) { eventLogs(userId: $userId, limit: 50) { userId } }`,
+      { userId: String(manager.user.id) },
+      as(admin),
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.eventLogs.length).toBeGreaterThan(0);
     for (const e of res.body.data.eventLogs) expect(e.userId).toBe(String(manager.user.id));
@@ -445,7 +592,11 @@ describe('settings and eventLogs over HTTP POST /graphql', () => {
     const since = new Date().toISOString();
     await new Promise((r) => setTimeout(r, 15));
     const ws = await restWorkspace();
-    const res = await gql(`query($from: DateTime) { eventLogs(fromDate: $from) { event metadata } }`, { from: since }, as(admin));
+    const res = await gql(
+      `query($from: DateTime) { eventLogs(fromDate: $from) { event metadata } }`,
+      { from: since },
+      as(admin),
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.eventLogs.map((e: any) => e.event)).toEqual(['workspace_created']);
     expect(res.body.data.eventLogs[0].metadata.workspace_id).toBe(ws.id);
@@ -459,11 +610,18 @@ describe('workspaceEvents(slug) over graphql-ws', () => {
 
   it('given the slug as a required variable ($slug: String!), then the subscription is accepted and reports changes like the inline form', async () => {
     const ws = await restWorkspace();
-    const sub = subscribe(wsClient(admin), `subscription($slug: String!) { workspaceEvents(slug: $slug) { ${FIELDS} } }`, { slug: ws.slug });
+    const sub = subscribe(
+      wsClient(admin),
+      `subscription($slug: String!) { workspaceEvents(slug: $slug) { ${FIELDS} } }`,
+      { slug: ws.slug },
+    );
     try {
       await untilLive(sub, (i) => restPatch(ws.slug, { chat_history: 50 + i }));
       expect(sub.state.error).toBeNull();
-      expect(sub.results[0].data.workspaceEvents).toMatchObject({ type: 'WorkspaceUpdated', workspace: { name: ws.name } });
+      expect(sub.results[0].data.workspaceEvents).toMatchObject({
+        type: 'WorkspaceUpdated',
+        workspace: { name: ws.name },
+      });
     } finally {
       sub.unsubscribe();
     }
@@ -488,7 +646,12 @@ describe('workspaceEvents(slug) over graphql-ws', () => {
         workspace: { name, topN: 17 },
       });
       // The position is the event's: the log's newest workspace_updated entry for this workspace.
-      const log = await http.call('GET', '/api/system/event-logs/?event=workspace_updated&limit=5', undefined, as(admin));
+      const log = await http.call(
+        'GET',
+        '/api/system/event-logs/?event=workspace_updated&limit=5',
+        undefined,
+        as(admin),
+      );
       const entry = log.body.results.find((e: any) => e.metadata.workspace_id === ws.id);
       expect(payload.data.workspaceEvents.position).toBe(entry.id);
       // A subscriber that heard of the change can read it at once, over REST and GraphQL.
@@ -504,8 +667,11 @@ describe('workspaceEvents(slug) over graphql-ws', () => {
   it('given nested fields in the payload, then each event shows them as they are now (threads opened and members added since the last event)', async () => {
     const ws = await restWorkspace();
     await restAddUser(ws.slug, alice.user.id);
-    const sub = subscribe(wsClient(alice), `subscription { workspaceEvents(slug: ${JSON.stringify(ws.slug)}) {
-      type workspace { topN userCount threads { id } users { username } } } }`);
+    const sub = subscribe(
+      wsClient(alice),
+      `subscription { workspaceEvents(slug: ${JSON.stringify(ws.slug)}) {
+      type workspace { topN userCount threads { id } users { username } } } }`,
+    );
     try {
       await untilLive(sub, (i) => restPatch(ws.slug, { chat_history: 50 + i }));
       const thread = await http.call('POST', `/api/workspaces/${ws.slug}/threads/`, { name: 'Fresh' }, as(alice));
@@ -517,11 +683,17 @@ describe('workspaceEvents(slug) over graphql-ws', () => {
       const [added, updated] = sub.results.slice(seen, seen + 2).map((r) => r.data.workspaceEvents);
       expect(added.type).toBe('WorkspaceMemberAdded');
       expect(added.workspace.userCount).toBe(2);
-      expect(added.workspace.users.map((u: any) => u.username).sort()).toEqual([alice.user.username, bob.user.username].sort());
+      expect(added.workspace.users.map((u: any) => u.username).sort()).toEqual(
+        [alice.user.username, bob.user.username].sort(),
+      );
       expect(updated.type).toBe('WorkspaceUpdated');
       expect(updated.workspace.topN).toBe(21);
       // The read model has the thread (a fresh query shows it); the pushed workspace must show it too.
-      const fresh = await gql(`query($slug: String!) { workspace(slug: $slug) { threads { id } } }`, { slug: ws.slug }, as(alice));
+      const fresh = await gql(
+        `query($slug: String!) { workspace(slug: $slug) { threads { id } } }`,
+        { slug: ws.slug },
+        as(alice),
+      );
       expect(fresh.body.data.workspace.threads.map((t: any) => Number(t.id))).toContain(thread.body.id);
       expect(updated.workspace.threads.map((t: any) => Number(t.id))).toContain(thread.body.id);
     } finally {
@@ -535,7 +707,9 @@ describe('workspaceEvents(slug) over graphql-ws', () => {
     const outsider = subscribe(wsClient(bob), EVENTS(ws.slug));
     await outsider.until(() => outsider.state.completed, 'the subscription to end');
     expect(outsider.results).toHaveLength(1);
-    expect(outsider.results[0].errors).toEqual([expect.objectContaining({ message: 'Not found.', extensions: expect.objectContaining({ code: 'NOT_FOUND' }) })]);
+    expect(outsider.results[0].errors).toEqual([
+      expect.objectContaining({ message: 'Not found.', extensions: expect.objectContaining({ code: 'NOT_FOUND' }) }),
+    ]);
     expect(outsider.results[0].data ?? null).toBeNull();
 
     // A member's subscription is the witness that later changes were announced.
@@ -568,12 +742,23 @@ describe('workspaceEvents(slug) over graphql-ws', () => {
     try {
       await untilLive(sub, (i) => restPatch(ws.slug, { chat_history: 50 + i }));
       const seen = sub.results.length;
-      expect((await http.call('POST', `/api/workspaces/${ws.slug}/remove_user/`, { user_id: alice.user.id }, as(admin))).status).toBe(200);
+      expect(
+        (await http.call('POST', `/api/workspaces/${ws.slug}/remove_user/`, { user_id: alice.user.id }, as(admin)))
+          .status,
+      ).toBe(200);
       await restPatch(ws.slug, { top_n: 30, name: `Secret ${uniqueName('s')}` });
       expect((await http.call('DELETE', `/api/workspaces/${ws.slug}/`, undefined, as(admin))).status).toBe(204);
-      await sub.until(() => sub.results.some((r) => r.data?.workspaceEvents?.type === 'WorkspaceDeleted'), 'the deletion');
+      await sub.until(
+        () => sub.results.some((r) => r.data?.workspaceEvents?.type === 'WorkspaceDeleted'),
+        'the deletion',
+      );
       expect(sub.results.slice(seen).map((r) => r.data.workspaceEvents)).toEqual([
-        { type: 'WorkspaceDeleted', position: expect.any(Number), occurredAt: expect.stringMatching(ISO_UTC), workspace: null },
+        {
+          type: 'WorkspaceDeleted',
+          position: expect.any(Number),
+          occurredAt: expect.stringMatching(ISO_UTC),
+          workspace: null,
+        },
       ]);
     } finally {
       sub.unsubscribe();
@@ -597,17 +782,33 @@ describe('auditLog(types) over graphql-ws', () => {
       await http.call('POST', `/api/workspaces/${b.slug}/threads/`, { name: 'noise' }, as(admin));
       const c = await gql(CREATE, { input: { name: `Audit C ${uniqueName('c')}` } }, as(admin));
       const last = c.body.data.createWorkspace;
-      await sub.until(() => sub.results.some((r) => r.data?.auditLog?.metadata?.workspace_id === Number(last.id)), 'the last workspace_created');
+      await sub.until(
+        () => sub.results.some((r) => r.data?.auditLog?.metadata?.workspace_id === Number(last.id)),
+        'the last workspace_created',
+      );
 
       const received = sub.results.map((r) => r.data.auditLog).filter((e) => Number(e.id) > mark);
-      const log = await http.call('GET', `/api/system/event-logs/?event=workspace_created&id__gt=${mark}&limit=100`, undefined, as(admin));
+      const log = await http.call(
+        'GET',
+        `/api/system/event-logs/?event=workspace_created&id__gt=${mark}&limit=100`,
+        undefined,
+        as(admin),
+      );
       const expected = [...log.body.results].reverse();
       expect(received.map((e) => Number(e.id))).toEqual(expected.map((e: any) => e.id));
       expect(received.map((e) => e.metadata.workspace_id)).toEqual([a.id, b.id, Number(last.id)]);
       for (const e of sub.results.map((r) => r.data.auditLog)) {
-        expect(e).toMatchObject({ event: 'workspace_created', type: 'WorkspaceCreated', occurredAt: expect.stringMatching(ISO_UTC) });
+        expect(e).toMatchObject({
+          event: 'workspace_created',
+          type: 'WorkspaceCreated',
+          occurredAt: expect.stringMatching(ISO_UTC),
+        });
       }
-      expect(received.map((e) => e.userId)).toEqual([String(admin.user.id), String(manager.user.id), String(admin.user.id)]);
+      expect(received.map((e) => e.userId)).toEqual([
+        String(admin.user.id),
+        String(manager.user.id),
+        String(admin.user.id),
+      ]);
     } finally {
       sub.unsubscribe();
     }
@@ -616,9 +817,11 @@ describe('auditLog(types) over graphql-ws', () => {
   it('given a default user, then the subscription errors with FORBIDDEN and ends; without credentials, UNAUTHENTICATED', async () => {
     const sub = subscribe(wsClient(alice), AUDIT, { types: ['workspace_created'] });
     await sub.until(() => sub.state.completed, 'the subscription to end');
-    expect(sub.results).toEqual([expect.objectContaining({
-      errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })],
-    })]);
+    expect(sub.results).toEqual([
+      expect.objectContaining({
+        errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })],
+      }),
+    ]);
     const anon = subscribe(wsClient(), AUDIT, {});
     await anon.until(() => anon.state.completed, 'the subscription to end');
     expect(anon.results[0].errors[0].extensions.code).toBe('UNAUTHENTICATED');

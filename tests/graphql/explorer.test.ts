@@ -12,7 +12,9 @@ let base: string;
 beforeAll(async () => {
   const app = express();
   app.use(explorerRouter());
-  app.all('/graphql', (_req, res) => { res.json({ data: { fellThrough: true } }); });
+  app.all('/graphql', (_req, res) => {
+    res.json({ data: { fellThrough: true } });
+  });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -73,14 +75,23 @@ describe('GraphQL explorer', () => {
     const calls: Record<string, unknown> = {};
     const el = { getAttribute: (name: string) => (name === 'data-endpoint' ? '/graphql' : null) };
     const GraphiQL = Object.assign(() => null, {
-      createFetcher: (opts: unknown) => { calls.fetcherOptions = opts; return 'fetcher'; },
+      createFetcher: (opts: unknown) => {
+        calls.fetcherOptions = opts;
+        return 'fetcher';
+      },
     });
     vm.runInNewContext(js, {
       document: { getElementById: (id: string) => (id === 'graphiql' ? el : null) },
       location: { protocol: 'https:', host: 'chronicle.example:8443' },
       GraphiQL,
       React: { createElement: (type: unknown, props: unknown) => ({ type, props }) },
-      ReactDOM: { createRoot: (root: unknown) => ({ render: (node: unknown) => { calls.rendered = { root, node }; } }) },
+      ReactDOM: {
+        createRoot: (root: unknown) => ({
+          render: (node: unknown) => {
+            calls.rendered = { root, node };
+          },
+        }),
+      },
     });
     expect(calls.fetcherOptions).toEqual({ url: '/graphql', subscriptionUrl: 'wss://chronicle.example:8443/graphql' });
     expect(calls.rendered).toEqual({

@@ -24,12 +24,15 @@ describe('depth limit with fragments', () => {
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/exceeds maximum operation depth/)]);
   });
 
-  it('leaves a fragment cycle to graphql\'s own rule instead of overflowing the stack', () => {
-    const errors = validate(schema, parse('{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }'), [...specifiedRules, depthRule]);
+  it("leaves a fragment cycle to graphql's own rule instead of overflowing the stack", () => {
+    const errors = validate(schema, parse('{ ...A } fragment A on Query { ...B } fragment B on Query { ...A }'), [
+      ...specifiedRules,
+      depthRule,
+    ]);
     expect(errors.map((e) => e.message)).toEqual(['Cannot spread fragment "A" within itself via "B".']);
   });
 
-  it('answers an unknown fragment with graphql\'s own error', () => {
+  it("answers an unknown fragment with graphql's own error", () => {
     const errors = validate(schema, parse('{ ...Missing }'), [...specifiedRules, depthRule]);
     expect(errors.map((e) => e.message)).toEqual(['Unknown fragment "Missing".']);
   });
@@ -38,7 +41,9 @@ describe('depth limit with fragments', () => {
 describe('field count', () => {
   it('counts fields as execution would expand them, fragments wherever spread', () => {
     expect(expandedFieldCount(parse('{ node { id child { id } } }'))).toBe(4);
-    expect(expandedFieldCount(parse('{ a: node { ...F } b: node { ...F } } fragment F on Node { id child { id } }'))).toBe(8);
+    expect(
+      expandedFieldCount(parse('{ a: node { ...F } b: node { ...F } } fragment F on Node { id child { id } }')),
+    ).toBe(8);
   });
 
   it('measures a fragment fan-out of 10^9 fields without expanding it', () => {
@@ -48,6 +53,10 @@ describe('field count', () => {
   });
 
   it(`lets the introspection query through (at most ${MAX_FIELDS} fields)`, () => {
-    expect(tooManyFields(parse(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, schemaDescription: true })))).toBeNull();
+    expect(
+      tooManyFields(
+        parse(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, schemaDescription: true })),
+      ),
+    ).toBeNull();
   });
 });

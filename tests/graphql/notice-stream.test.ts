@@ -4,14 +4,17 @@ import { type ProgressNotice, PROJECTIONS_CHANNEL } from '../../src/projections/
 import { ProjectionProgress } from '../../src/projections/shared/progress.js';
 
 const notice = (position: number, stream = 'workspace-1'): ProgressNotice => ({
-  position, events: [{ position, type: 'WorkspaceUpdated', stream, actorId: null, occurredAt: new Date(0).toISOString() }],
+  position,
+  events: [{ position, type: 'WorkspaceUpdated', stream, actorId: null, occurredAt: new Date(0).toISOString() }],
 });
 
 describe('noticeStream: a subscription source fed by the projection notices', () => {
   it('given a subscription, while it runs it follows the progress (the runner then tells one write at a time), and no longer once it is closed', async () => {
     const pubsub = new MemoryPubSub();
     const progress = new ProjectionProgress();
-    const stream = noticeStream(pubsub, progress, async (event) => (event.stream === 'workspace-1' ? event.position : null));
+    const stream = noticeStream(pubsub, progress, async (event) =>
+      event.stream === 'workspace-1' ? event.position : null,
+    );
     expect(progress.followed).toBe(false);
 
     const first = stream.next(); // the generator starts: subscribed, following

@@ -8,11 +8,15 @@ import { bearer, registerAndLogin, startTestServer, type TestServer } from '../s
 /** POST /graphql over node:http (which makes no AbortController of its own). */
 function post(server: TestServer, token: string, query: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${server.url}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(token) } }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      `${server.url}/graphql`,
+      { method: 'POST', headers: { 'Content-Type': 'application/json', ...bearer(token) } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ query }));
   });

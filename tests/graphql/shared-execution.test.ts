@@ -3,7 +3,9 @@ import { sharedEvents, subscribeSharingExecution } from '../../src/graphql/share
 
 /** A subscription whose source the test feeds by hand (each fed object is a root `{ events }`), and a field that counts how often it is resolved. */
 function setup() {
-  const schema = buildSchema('type Query { ok: Boolean } type Event { n: Int, seen: Int } type Subscription { events: Event }');
+  const schema = buildSchema(
+    'type Query { ok: Boolean } type Event { n: Int, seen: Int } type Subscription { events: Event }',
+  );
   let resolved = 0;
   const feeds: Array<(event: object) => void> = [];
   let returned = 0;
@@ -36,7 +38,12 @@ function setup() {
     return event.n;
   };
   const subscribe = async (query: string, variables?: Record<string, unknown>) =>
-    (await subscribeSharingExecution({ schema, document: parse(query), rootValue, variableValues: variables })) as AsyncIterableIterator<ExecutionResult>;
+    (await subscribeSharingExecution({
+      schema,
+      document: parse(query),
+      rootValue,
+      variableValues: variables,
+    })) as AsyncIterableIterator<ExecutionResult>;
   return { subscribe, feeds, seen, resolved: () => resolved, returned: () => returned };
 }
 

@@ -3,16 +3,42 @@
  * retries, what it surfaces, and how much it hands the handler at once.
  */
 import { Readable } from 'node:stream';
-import { AccessDeniedError, InvalidArgumentError, NotLeaderError, UnavailableError, type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  AccessDeniedError,
+  InvalidArgumentError,
+  NotLeaderError,
+  UnavailableError,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
 import { EsdbEventStore } from '../../src/infra/eventstore/esdb.js';
 import { isTransient } from '../../src/infra/eventstore/esdb-errors.js';
 import type { RecordedEvent } from '../../src/infra/eventstore/port.js';
 
-const metadata = { actorId: null, actorType: 'system', correlationId: 'c', causationId: null, ip: null, userAgent: null, schemaVersion: 1 };
+const metadata = {
+  actorId: null,
+  actorType: 'system',
+  correlationId: 'c',
+  causationId: null,
+  ip: null,
+  userAgent: null,
+  schemaVersion: 1,
+};
 
 function resolved(n: number, data: unknown = { n }) {
   const position = { commit: BigInt(n * 1000), prepare: BigInt(n * 1000) };
-  return { event: { id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, type: 'ThingHappened', streamId: `thing-${n}`, revision: 0n, isJson: true, data, metadata, position, created: new Date() } };
+  return {
+    event: {
+      id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      type: 'ThingHappened',
+      streamId: `thing-${n}`,
+      revision: 0n,
+      isJson: true,
+      data,
+      metadata,
+      position,
+      created: new Date(),
+    },
+  };
 }
 
 type Script = { fail?: Error; events?: ReturnType<typeof resolved>[]; confirm?: boolean };
@@ -45,7 +71,13 @@ const until = async (check: () => boolean) => {
 describe('EventStoreDB subscription errors', () => {
   it('tells transient errors (unavailable, not leader, a reset socket) from those no retry cures (access denied, a bad filter)', () => {
     expect(isTransient(new UnavailableError(undefined, 'down'))).toBe(true);
-    expect(isTransient(new NotLeaderError({ metadata: { getMap: () => ({ 'leader-endpoint-host': 'node2', 'leader-endpoint-port': '2113' }) } } as never))).toBe(true);
+    expect(
+      isTransient(
+        new NotLeaderError({
+          metadata: { getMap: () => ({ 'leader-endpoint-host': 'node2', 'leader-endpoint-port': '2113' }) },
+        } as never),
+      ),
+    ).toBe(true);
     expect(isTransient(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
     expect(isTransient(new AccessDeniedError(undefined, 'Access denied'))).toBe(false);
     expect(isTransient(new InvalidArgumentError('bad regex'))).toBe(false);
@@ -61,7 +93,13 @@ describe('EventStoreDB subscription errors', () => {
     const store = new EsdbEventStore(client, { onRetry: (err) => retried.push(err.message) });
     const seen: number[] = [];
     const errors: Error[] = [];
-    store.subscribeToAll({}, async (events) => { seen.push(...events.map((e) => e.data.n)); }, (err) => errors.push(err));
+    store.subscribeToAll(
+      {},
+      async (events) => {
+        seen.push(...events.map((e) => e.data.n));
+      },
+      (err) => errors.push(err),
+    );
     await until(() => seen.length === 2);
     expect(seen).toEqual([1, 2]);
     expect(calls).toHaveLength(3);
@@ -77,7 +115,11 @@ describe('EventStoreDB subscription errors', () => {
     const { client, calls } = scriptedClient([{ fail: denied }, { confirm: true }]);
     const store = new EsdbEventStore(client);
     const errors: Error[] = [];
-    store.subscribeToAll({}, async () => {}, (err) => errors.push(err));
+    store.subscribeToAll(
+      {},
+      async () => {},
+      (err) => errors.push(err),
+    );
     await until(() => errors.length === 1);
     expect(errors).toEqual([denied]);
     expect(calls).toHaveLength(1);
@@ -100,7 +142,9 @@ describe('EventStoreDB subscription batches', () => {
     const { client } = scriptedClient([{ events }]);
     const store = new EsdbEventStore(client);
     const batches: RecordedEvent[][] = [];
-    store.subscribeToAll({}, async (batch) => { batches.push(batch); });
+    store.subscribeToAll({}, async (batch) => {
+      batches.push(batch);
+    });
     await until(() => batches.flat().length === 40);
     expect(batches.flat().map((e) => e.data.n)).toEqual(events.map((_, i) => i + 1));
     for (const batch of batches) expect(batch.length).toBeLessThanOrEqual(16);

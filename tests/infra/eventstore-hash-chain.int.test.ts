@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyLog } from '../../src/audit/verify-log.js';
-import { ConcurrencyError, type EventToAppend, GENESIS_HASH, type StoredEvent, canonicalEvent, chainHash } from '../../src/infra/eventstore/port.js';
+import {
+  ConcurrencyError,
+  type EventToAppend,
+  GENESIS_HASH,
+  type StoredEvent,
+  canonicalEvent,
+  chainHash,
+} from '../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronicle-hash-chain-'));
@@ -16,8 +23,18 @@ const newFile = () => join(dir, `${randomUUID()}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const event = (type: string, data: Record<string, unknown> = {}): EventToAppend => ({
-  id: randomUUID(), type, data,
-  metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+  id: randomUUID(),
+  type,
+  data,
+  metadata: {
+    actorId: null,
+    actorType: 'system',
+    correlationId: randomUUID(),
+    causationId: null,
+    ip: null,
+    userAgent: null,
+    schemaVersion: 1,
+  },
 });
 
 async function stored(store: SqliteEventStore): Promise<StoredEvent[]> {
@@ -68,7 +85,7 @@ describe('the SQLite hash chain', () => {
     await store.close();
   });
 
-  it('given two stores on one file appending at once, then each chains from the other\'s last commit', async () => {
+  it("given two stores on one file appending at once, then each chains from the other's last commit", async () => {
     const file = newFile();
     const a = SqliteEventStore.open(file);
     const b = SqliteEventStore.open(file);
@@ -92,7 +109,16 @@ describe('the SQLite hash chain', () => {
     const [read] = await store.readAll();
     expect(read!.data).toEqual({ name: 'kept' });
     expect(read!.metadata).toEqual(appended.metadata);
-    expect(Object.keys(read!).sort()).toEqual(['createdAt', 'data', 'id', 'metadata', 'position', 'revision', 'streamName', 'type']);
+    expect(Object.keys(read!).sort()).toEqual([
+      'createdAt',
+      'data',
+      'id',
+      'metadata',
+      'position',
+      'revision',
+      'streamName',
+      'type',
+    ]);
     await store.close();
   });
 
@@ -101,7 +127,10 @@ describe('the SQLite hash chain', () => {
     const legacy = new Database(file);
     legacy.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream TEXT NOT NULL,
       revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (stream, revision))`);
-    legacy.prepare('INSERT INTO events (id, stream, revision, type, data, metadata, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)')
+    legacy
+      .prepare(
+        'INSERT INTO events (id, stream, revision, type, data, metadata, created_at) VALUES (?, ?, 0, ?, ?, ?, ?)',
+      )
       .run(randomUUID(), 'old-1', 'Created', '{}', JSON.stringify(event('x').metadata), new Date().toISOString());
     legacy.close();
 
@@ -120,7 +149,8 @@ describe('the SQLite hash chain', () => {
   it('given a stored event edited by one byte, then verifying the log fails at its position', async () => {
     const file = newFile();
     const store = SqliteEventStore.open(file);
-    for (let i = 0; i < 5; i++) await store.appendToStream(`t-${i}`, [event('Created', { name: `name ${i}` })], 'no_stream');
+    for (let i = 0; i < 5; i++)
+      await store.appendToStream(`t-${i}`, [event('Created', { name: `name ${i}` })], 'no_stream');
     await store.close();
     const raw = new Database(file);
     raw.prepare("UPDATE events SET data = replace(data, 'name 3', 'name 4') WHERE position = 4").run();
@@ -134,11 +164,23 @@ describe('the SQLite hash chain', () => {
 });
 
 describe('the canonical encoding', () => {
-  const fields = { id: 'e-1', stream: 's-1', revision: 0, type: 'T', data: '{"a":"é"}', metadata: '{"m":1}', time: '2026-01-01T00:00:00.000Z' };
+  const fields = {
+    id: 'e-1',
+    stream: 's-1',
+    revision: 0,
+    type: 'T',
+    data: '{"a":"é"}',
+    metadata: '{"m":1}',
+    time: '2026-01-01T00:00:00.000Z',
+  };
 
   it('is the short fields and byte lengths as a JSON line, then data and metadata as stored', () => {
     expect(canonicalEvent(fields)).toBe('["e-1","s-1",0,"T","2026-01-01T00:00:00.000Z",10,7]\n{"a":"é"}\n{"m":1}');
-    expect(chainHash(GENESIS_HASH, fields)).toBe(createHash('sha256').update(GENESIS_HASH + canonicalEvent(fields)).digest('hex'));
+    expect(chainHash(GENESIS_HASH, fields)).toBe(
+      createHash('sha256')
+        .update(GENESIS_HASH + canonicalEvent(fields))
+        .digest('hex'),
+    );
   });
 
   it('tells apart events whose data and metadata would join into the same text', () => {

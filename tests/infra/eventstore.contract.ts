@@ -202,7 +202,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
 
         for (let round = 0; round < 3; round++) {
           for (const stream of streams) {
-            const result = await store.appendToStream(stream, [event('Tick', { round })], round === 0 ? 'no_stream' : round - 1);
+            const result = await store.appendToStream(
+              stream,
+              [event('Tick', { round })],
+              round === 0 ? 'no_stream' : round - 1,
+            );
             positions.push(result.position);
           }
         }
@@ -256,7 +260,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
       let stream: string;
       beforeEach(async () => {
         stream = newStream();
-        await store.appendToStream(stream, [0, 1, 2, 3, 4].map((n) => event('Numbered', { n })), 'no_stream');
+        await store.appendToStream(
+          stream,
+          [0, 1, 2, 3, 4].map((n) => event('Numbered', { n })),
+          'no_stream',
+        );
       });
       const revisions = (events: RecordedEvent[]) => events.map((e) => e.revision);
 
@@ -273,7 +281,9 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
       });
 
       it('reads backwards from a revision, inclusive', async () => {
-        expect(revisions(await store.readStream(stream, { direction: 'backwards', fromRevision: 2 }))).toEqual([2, 1, 0]);
+        expect(revisions(await store.readStream(stream, { direction: 'backwards', fromRevision: 2 }))).toEqual([
+          2, 1, 0,
+        ]);
       });
 
       it('reads at most maxCount events, in either direction', async () => {
@@ -310,8 +320,14 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         const lean = (await store.readAll({ after: head, lean: true })).filter((e) => e.streamName === stream);
 
         const fields = (e: RecordedEvent) => ({
-          id: e.id, type: e.type, data: e.data, metadata: e.metadata, streamName: e.streamName,
-          revision: e.revision, position: e.position, createdAt: e.createdAt,
+          id: e.id,
+          type: e.type,
+          data: e.data,
+          metadata: e.metadata,
+          streamName: e.streamName,
+          revision: e.revision,
+          position: e.position,
+          createdAt: e.createdAt,
         });
         expect(lean.map(fields)).toEqual(full.map(fields));
         expect(lean[0]!.createdAt).toBeInstanceOf(Date);
@@ -323,7 +339,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         const [wanted, also, other] = [newType('Wanted'), newType('Also'), newType('Other')];
         const stream = newStream();
         const head = await store.headPosition();
-        await store.appendToStream(stream, [event(wanted), event(other), event(also), event(other), event(wanted)], 'no_stream');
+        await store.appendToStream(
+          stream,
+          [event(wanted), event(other), event(also), event(other), event(wanted)],
+          'no_stream',
+        );
 
         const read = await store.readAll({ after: head, types: [wanted, also] });
 
@@ -338,7 +358,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         const type = newType('Counted');
         const stream = newStream();
         const head = await store.headPosition();
-        await store.appendToStream(stream, [1, 2, 3, 4].map((n) => event(type, { n })), 'no_stream');
+        await store.appendToStream(
+          stream,
+          [1, 2, 3, 4].map((n) => event(type, { n })),
+          'no_stream',
+        );
 
         const read = await store.readAll({ after: head, types: [type], maxCount: 2 });
 
@@ -350,7 +374,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         const stream = newStream();
         const head = await store.headPosition();
         const text = 'é'.repeat(50_000); // 100,000 bytes of UTF-8 per event
-        await store.appendToStream(stream, [1, 2, 3, 4, 5].map((n) => event(type, { n, text })), 'no_stream');
+        await store.appendToStream(
+          stream,
+          [1, 2, 3, 4, 5].map((n) => event(type, { n, text })),
+          'no_stream',
+        );
 
         const within = await store.readAll({ after: head, types: [type], maxBytes: 250_000 });
         expect(within.map((e) => e.data.n)).toEqual([1, 2, 3]);
@@ -402,13 +430,18 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         );
 
         for (let i = 0; i < 10; i++) {
-          await store.appendToStream(streams[i % 2]!, [event('Step', { i })], i < 2 ? 'no_stream' : Math.floor(i / 2) - 1);
+          await store.appendToStream(
+            streams[i % 2]!,
+            [event('Step', { i })],
+            i < 2 ? 'no_stream' : Math.floor(i / 2) - 1,
+          );
         }
         await waitFor(() => received.length === 10, 'all events');
 
         expect(maxInFlight).toBe(1);
         expect(received.map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, i) => ({ i })));
-        for (let i = 1; i < received.length; i++) expect(received[i]!.position).toBeGreaterThan(received[i - 1]!.position);
+        for (let i = 1; i < received.length; i++)
+          expect(received[i]!.position).toBeGreaterThan(received[i - 1]!.position);
       });
 
       it('given a types filter, then only events of those types are delivered', async () => {

@@ -56,7 +56,7 @@ describe('SqliteEventStore on a shared file', () => {
     }
   });
 
-  it('given two instances on one file, when one appends, then the other one\'s subscription sees it by polling', async () => {
+  it("given two instances on one file, when one appends, then the other one's subscription sees it by polling", async () => {
     const file = newFile();
     const writer = SqliteEventStore.open(file);
     const reader = SqliteEventStore.open(file, { pollIntervalMs: 20 });
@@ -69,7 +69,7 @@ describe('SqliteEventStore on a shared file', () => {
       await waitFor(() => received.length === 1, 'the first append');
       await writer.appendToStream('thing-1', [event('ThingRenamed')], 0);
       await reader.appendToStream('thing-2', [event('ThingCreated')], 'no_stream');
-      await waitFor(() => received.length === 3, 'both instances\' appends');
+      await waitFor(() => received.length === 3, "both instances' appends");
 
       expect(received.map((e) => [e.streamName, e.type])).toEqual([
         ['thing-1', 'ThingCreated'],
@@ -77,7 +77,9 @@ describe('SqliteEventStore on a shared file', () => {
         ['thing-2', 'ThingCreated'],
       ]);
       // Both instances check revisions against the same file.
-      await expect(reader.appendToStream('thing-1', [event('ThingRenamed')], 0)).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(reader.appendToStream('thing-1', [event('ThingRenamed')], 0)).rejects.toBeInstanceOf(
+        ConcurrencyError,
+      );
     } finally {
       await reader.close();
       await writer.close();
@@ -114,7 +116,9 @@ describe('SqliteEventStore on a shared file', () => {
       await store.appendToStream('thing-1', [shared], 'no_stream');
 
       await expect(store.appendToStream('thing-2', [shared], 'no_stream')).rejects.toThrow(/already exists/);
-      await expect(store.appendToStream('thing-2', [event('ThingCreated'), shared], 'no_stream')).rejects.toThrow(/already exists/);
+      await expect(store.appendToStream('thing-2', [event('ThingCreated'), shared], 'no_stream')).rejects.toThrow(
+        /already exists/,
+      );
       expect(await store.readStream('thing-2')).toEqual([]);
     } finally {
       await store.close();
@@ -150,7 +154,10 @@ describe('SqliteEventStore group commit', () => {
       expect(answers[1]).toMatchObject({ status: 'rejected', reason: expect.any(ConcurrencyError) });
       expect((answers[1] as PromiseRejectedResult).reason).toMatchObject({ expected: 0, actual: 1 });
       expect(answers[2]).toEqual({ status: 'fulfilled', value: first });
-      expect(answers[3]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/already exists/) }) });
+      expect(answers[3]).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ message: expect.stringMatching(/already exists/) }),
+      });
       expect(answers[4]).toMatchObject({ status: 'fulfilled', value: { nextExpectedRevision: 1 } });
       const p1 = (answers[0] as PromiseFulfilledResult<{ position: number }>).value.position;
       const p5 = (answers[4] as PromiseFulfilledResult<{ position: number }>).value.position;
@@ -166,7 +173,7 @@ describe('SqliteEventStore group commit', () => {
     }
   });
 
-  it('given two commands reading one stream in the same turn, then the second reads after the first one\'s append and does not conflict', async () => {
+  it("given two commands reading one stream in the same turn, then the second reads after the first one's append and does not conflict", async () => {
     const store = SqliteEventStore.open(newFile());
     try {
       await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
@@ -183,7 +190,7 @@ describe('SqliteEventStore group commit', () => {
     }
   });
 
-  it('given checks (read-only reads) of a stream in the turn a command reads it, then they answer at once, before the command\'s group commits', async () => {
+  it("given checks (read-only reads) of a stream in the turn a command reads it, then they answer at once, before the command's group commits", async () => {
     const store = SqliteEventStore.open(newFile());
     try {
       await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
@@ -220,7 +227,9 @@ describe('SqliteEventStore group commit', () => {
       expect((answers[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_BUSY' });
       expect((await store.readAll()).map((e) => [e.streamName, e.revision])).toEqual([['thing-1', 0]]);
       // The store goes on: the next group commits.
-      await expect(store.appendToStream('thing-1', [event('ThingRenamed')], 0)).resolves.toMatchObject({ nextExpectedRevision: 1 });
+      await expect(store.appendToStream('thing-1', [event('ThingRenamed')], 0)).resolves.toMatchObject({
+        nextExpectedRevision: 1,
+      });
     } finally {
       other.close();
       await store.close();
@@ -343,7 +352,11 @@ describe('SqliteEventStore subscriptions: batches bounded in bytes', () => {
   it('given events larger in all than the byte limit, when a subscription catches up, then no batch holds more than the limit and all arrive in order', async () => {
     const store = SqliteEventStore.open(newFile(), { pollIntervalMs: 60_000, catchUp: { bytes: LIMIT } });
     try {
-      await store.appendToStream('doc-1', Array.from({ length: 12 }, (_, n) => large(n)), 'no_stream');
+      await store.appendToStream(
+        'doc-1',
+        Array.from({ length: 12 }, (_, n) => large(n)),
+        'no_stream',
+      );
       const { batches, received } = batchesOf(store);
       await waitFor(() => received().length === 12, 'the catch-up');
 
@@ -362,7 +375,11 @@ describe('SqliteEventStore subscriptions: batches bounded in bytes', () => {
       const { batches, received } = batchesOf(store);
       await waitFor(() => received().length === 1, 'the catch-up');
 
-      await store.appendToStream('doc-1', Array.from({ length: 12 }, (_, n) => large(n)), 0);
+      await store.appendToStream(
+        'doc-1',
+        Array.from({ length: 12 }, (_, n) => large(n)),
+        0,
+      );
       await waitFor(() => received().length === 13, 'the live append');
 
       for (const batch of batches) expect(batch.reduce((sum, e) => sum + sizeOf(e), 0)).toBeLessThanOrEqual(LIMIT);

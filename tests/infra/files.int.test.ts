@@ -20,7 +20,11 @@ describe('LocalFileStore', () => {
   it('keeps each file under its name in its directory and leaves no temporary file behind', async () => {
     const dir = freshDir();
     const files = new LocalFileStore(dir);
-    await Promise.all([files.put('1-a.txt', Buffer.from('a')), files.put('1-a.txt', Buffer.from('b')), files.put('2-c.txt', Buffer.from('c'))]);
+    await Promise.all([
+      files.put('1-a.txt', Buffer.from('a')),
+      files.put('1-a.txt', Buffer.from('b')),
+      files.put('2-c.txt', Buffer.from('c')),
+    ]);
     expect(fs.readdirSync(dir).sort()).toEqual(['1-a.txt', '2-c.txt']);
     expect(fs.readFileSync(path.join(dir, '2-c.txt'), 'utf8')).toBe('c');
   });

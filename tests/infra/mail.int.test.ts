@@ -14,8 +14,12 @@ const mail = {
 
 describe('OutboxMailer', () => {
   let tmp: string;
-  beforeEach(async () => { tmp = await mkdtemp(path.join(os.tmpdir(), 'chronicle-outbox-')); });
-  afterEach(async () => { await rm(tmp, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'chronicle-outbox-'));
+  });
+  afterEach(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
 
   it('given a missing directory, when a mail is sent, then it creates the directory and one readable .eml file', async () => {
     const dir = path.join(tmp, 'data', 'outbox');
@@ -40,7 +44,9 @@ describe('OutboxMailer', () => {
     const files = (await readdir(tmp)).sort();
     expect(files).toHaveLength(5);
     expect(files.every((f) => f.endsWith('.eml'))).toBe(true);
-    const bodies = await Promise.all(files.map(async (f) => (await readFile(path.join(tmp, f), 'utf8')).split('\r\n\r\n')[1]));
+    const bodies = await Promise.all(
+      files.map(async (f) => (await readFile(path.join(tmp, f), 'utf8')).split('\r\n\r\n')[1]),
+    );
     expect(bodies.sort()).toEqual(['token: t1', 'token: t2', 'token: t3', 'token: t4', 'token: t5']);
   });
 
@@ -53,7 +59,11 @@ describe('OutboxMailer', () => {
   });
 });
 
-interface Received { from: string; to: string[]; data: string }
+interface Received {
+  from: string;
+  to: string[];
+  data: string;
+}
 
 /** Just enough of an SMTP server (RFC 5321 happy path) to receive what nodemailer sends. */
 function startSmtpServer(): Promise<{ port: number; received: Received[]; close: () => Promise<void> }> {
@@ -85,26 +95,43 @@ function startSmtpServer(): Promise<{ port: number; received: Received[]; close:
         const line = buffer.slice(0, eol);
         buffer = buffer.slice(eol + 2);
         const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') { reply('250-localhost'); reply('250 8BITMIME'); }
-        else if (verb === 'HELO') reply('250 localhost');
-        else if (verb === 'MAIL') { current.from = line.replace(/^MAIL FROM:\s*/i, ''); reply('250 2.1.0 OK'); }
-        else if (verb === 'RCPT') { current.to.push(line.replace(/^RCPT TO:\s*/i, '')); reply('250 2.1.5 OK'); }
-        else if (verb === 'DATA') { inData = true; reply('354 End data with <CR><LF>.<CR><LF>'); }
-        else if (verb === 'RSET') { current = { from: '', to: [], data: '' }; reply('250 OK'); }
-        else if (verb === 'NOOP') reply('250 OK');
-        else if (verb === 'QUIT') { reply('221 Bye'); socket.end(); return; }
-        else reply('502 5.5.2 Command not implemented');
+        if (verb === 'EHLO') {
+          reply('250-localhost');
+          reply('250 8BITMIME');
+        } else if (verb === 'HELO') reply('250 localhost');
+        else if (verb === 'MAIL') {
+          current.from = line.replace(/^MAIL FROM:\s*/i, '');
+          reply('250 2.1.0 OK');
+        } else if (verb === 'RCPT') {
+          current.to.push(line.replace(/^RCPT TO:\s*/i, ''));
+          reply('250 2.1.5 OK');
+        } else if (verb === 'DATA') {
+          inData = true;
+          reply('354 End data with <CR><LF>.<CR><LF>');
+        } else if (verb === 'RSET') {
+          current = { from: '', to: [], data: '' };
+          reply('250 OK');
+        } else if (verb === 'NOOP') reply('250 OK');
+        else if (verb === 'QUIT') {
+          reply('221 Bye');
+          socket.end();
+          return;
+        } else reply('502 5.5.2 Command not implemented');
       }
     });
-    socket.on('error', () => { /* client hung up; nothing to do */ });
+    socket.on('error', () => {
+      /* client hung up; nothing to do */
+    });
   });
 
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      port: (server.address() as AddressInfo).port,
-      received,
-      close: () => new Promise<void>((done) => server.close(() => done())),
-    }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        received,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      }),
+    );
   });
 }
 
@@ -136,11 +163,15 @@ describe('SmtpMailer', () => {
           const verb = line.slice(0, 4).toUpperCase();
           if (verb === 'EHLO' || verb === 'HELO' || verb === 'MAIL' || verb === 'RSET') socket.write('250 OK\r\n');
           else if (verb === 'RCPT') socket.write('550 5.1.1 No such user\r\n');
-          else if (verb === 'QUIT') { socket.write('221 Bye\r\n'); socket.end(); }
-          else socket.write('502 Not implemented\r\n');
+          else if (verb === 'QUIT') {
+            socket.write('221 Bye\r\n');
+            socket.end();
+          } else socket.write('502 Not implemented\r\n');
         }
       });
-      socket.on('error', () => { /* client hung up */ });
+      socket.on('error', () => {
+        /* client hung up */
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const mailer = new SmtpMailer({ url: `smtp://127.0.0.1:${(server.address() as AddressInfo).port}` });

@@ -23,13 +23,29 @@ describe('the embedded read store’s MongoDB dialect', () => {
         { _id: '4', n: null },
       ];
       const filters = [
-        {}, { _id: '1' }, { n: 1 }, { n: '1' }, { on: true }, { on: false }, { tags: 'x' }, { kind: 'a', n: 1 }, { 'a b': 2 }, { list: 1 }, { nested: 1 },
-        { $and: [{}, {}] }, { $and: [{}, { kind: 'a' }] }, { $and: [{ tags: 'x' }, { n: 1 }] }, { $and: [{ tags: 'x' }, { tags: 'y' }] },
-        { $and: [{ n: 1 }, { $and: [{ on: true }] }] }, { kind: 'b', $and: [{ on: false }] }, { $and: [{ n: 1 }, { n: '1' }] },
+        {},
+        { _id: '1' },
+        { n: 1 },
+        { n: '1' },
+        { on: true },
+        { on: false },
+        { tags: 'x' },
+        { kind: 'a', n: 1 },
+        { 'a b': 2 },
+        { list: 1 },
+        { nested: 1 },
+        { $and: [{}, {}] },
+        { $and: [{}, { kind: 'a' }] },
+        { $and: [{ tags: 'x' }, { n: 1 }] },
+        { $and: [{ tags: 'x' }, { tags: 'y' }] },
+        { $and: [{ n: 1 }, { $and: [{ on: true }] }] },
+        { kind: 'b', $and: [{ on: false }] },
+        { $and: [{ n: 1 }, { n: '1' }] },
       ];
       for (const filter of filters) {
         const compiled = new Query(filter, {});
-        for (const doc of docs) expect([filter, doc._id, matcher(filter)(doc)]).toEqual([filter, doc._id, compiled.test(doc)]);
+        for (const doc of docs)
+          expect([filter, doc._id, matcher(filter)(doc)]).toEqual([filter, doc._id, compiled.test(doc)]);
       }
     });
 
@@ -69,19 +85,47 @@ describe('the embedded read store’s MongoDB dialect', () => {
     });
 
     it('seeds an upsert from the filter’s plain equality fields', () => {
-      expect(upsertSeed({ _id: 'd', kind: 'w', n: { $eq: 2 }, pos: { $lt: 5 }, name: /x/ })).toEqual({ _id: 'd', kind: 'w', n: 2 });
+      expect(upsertSeed({ _id: 'd', kind: 'w', n: { $eq: 2 }, pos: { $lt: 5 }, name: /x/ })).toEqual({
+        _id: 'd',
+        kind: 'w',
+        n: 2,
+      });
     });
   });
 
   it('orders values of one field as mingo’s compare does, whatever their types', () => {
-    const values = [undefined, null, 0, -1, 2.5, NaN, '', 'a', 'B', 'é', '\u{1F600}', '\uFFFD', true, false, [1], { a: 1 }, new Date(0)];
+    const values = [
+      undefined,
+      null,
+      0,
+      -1,
+      2.5,
+      NaN,
+      '',
+      'a',
+      'B',
+      'é',
+      '\u{1F600}',
+      '\uFFFD',
+      true,
+      false,
+      [1],
+      { a: 1 },
+      new Date(0),
+    ];
     const docs = values.map((v, i) => ({ _id: String(i), v }));
     const byField = comparator({ v: 1 });
-    for (const a of docs) for (const b of docs) expect([a.v, b.v, Math.sign(byField(a, b))]).toEqual([a.v, b.v, Math.sign(compare(a.v, b.v))]);
+    for (const a of docs)
+      for (const b of docs)
+        expect([a.v, b.v, Math.sign(byField(a, b))]).toEqual([a.v, b.v, Math.sign(compare(a.v, b.v))]);
   });
 
   it('sorts by several fields, numbers before strings', () => {
-    const docs = [{ _id: '1', g: 'b', n: 1 }, { _id: '2', g: 'a', n: 'x' }, { _id: '3', g: 'a', n: 2 }];
+    const docs = [
+      { _id: '1', g: 'b', n: 1 },
+      { _id: '2', g: 'a', n: 'x' },
+      { _id: '3', g: 'a', n: 2 },
+    ];
     expect(docs.sort(comparator({ g: 1, n: 1 })).map((d) => d._id)).toEqual(['3', '2', '1']);
   });
 });

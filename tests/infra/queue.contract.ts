@@ -50,7 +50,16 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
       const handler = async (job: Job) => {
         runs.push(job);
       };
-      return { runs, ids, handler, until: (count: number) => eventually(() => runs.length >= count, () => JSON.stringify(runs)) };
+      return {
+        runs,
+        ids,
+        handler,
+        until: (count: number) =>
+          eventually(
+            () => runs.length >= count,
+            () => JSON.stringify(runs),
+          ),
+      };
     }
 
     it('runs a job with its name, id and data, as plain JSON', async () => {
@@ -60,7 +69,12 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
       await queue.enqueue(jobs, { documentId: 40, at: new Date(0), tags: ['a'] }, { jobId: 'event-1' });
       await got.until(1);
       expect(got.runs).toEqual([
-        { id: 'event-1', name: jobs, data: { documentId: 40, at: '1970-01-01T00:00:00.000Z', tags: ['a'] }, attempt: 1 },
+        {
+          id: 'event-1',
+          name: jobs,
+          data: { documentId: 40, at: '1970-01-01T00:00:00.000Z', tags: ['a'] },
+          attempt: 1,
+        },
       ]);
     });
 
@@ -119,10 +133,16 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
         { concurrency: 1 },
       );
       await queue.enqueue(jobs, { n: 1 }, { jobId: 'flaky', attempts: 3, backoffMs: 10 });
-      await eventually(() => attempts.length >= 3, () => JSON.stringify(attempts));
+      await eventually(
+        () => attempts.length >= 3,
+        () => JSON.stringify(attempts),
+      );
       // One at a time: the sentinel runs once the third attempt has finished.
       await queue.enqueue(jobs, null, { jobId: 'sentinel' });
-      await eventually(() => sentinelRan, () => 'sentinel did not run');
+      await eventually(
+        () => sentinelRan,
+        () => 'sentinel did not run',
+      );
       expect(attempts).toEqual([1, 2, 3]);
       expect(failures).toEqual([]);
     });
@@ -144,13 +164,19 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
         { concurrency: 1 },
       );
       await queue.enqueue(jobs, { documentId: 9 }, { jobId: 'doomed', backoffMs: 5 });
-      await eventually(() => failures.length >= 1, () => `attempts ${JSON.stringify(attempts)}`);
+      await eventually(
+        () => failures.length >= 1,
+        () => `attempts ${JSON.stringify(attempts)}`,
+      );
       expect(failures).toEqual([{ id: 'doomed', name: jobs, data: { documentId: 9 }, error: 'boom 3', attempts: 3 }]);
 
       // A failed id stays taken; the sentinel runs after anything enqueued before it.
       await queue.enqueue(jobs, { documentId: 9 }, { jobId: 'doomed' });
       await queue.enqueue(jobs, null, { jobId: 'sentinel' });
-      await eventually(() => sentinelRan, () => 'sentinel did not run');
+      await eventually(
+        () => sentinelRan,
+        () => 'sentinel did not run',
+      );
       expect(attempts).toEqual([1, 2, 3]);
       expect(failures).toHaveLength(1);
     });
@@ -164,12 +190,18 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
         if (!healed) throw new Error('not yet');
       });
       await queue.enqueue(jobs, { documentId: 4 }, { jobId: 'stuck', attempts: 2, backoffMs: 5 });
-      await eventually(() => failures.length >= 1, () => `attempts ${JSON.stringify(attempts)}`);
+      await eventually(
+        () => failures.length >= 1,
+        () => `attempts ${JSON.stringify(attempts)}`,
+      );
       expect(attempts).toEqual([1, 2]);
 
       healed = true;
       await queue.enqueue(jobs, { documentId: 4 }, { jobId: 'stuck', attempts: 2, backoffMs: 5, rerunIfFailed: true });
-      await eventually(() => attempts.length >= 3, () => `attempts ${JSON.stringify(attempts)}`);
+      await eventually(
+        () => attempts.length >= 3,
+        () => `attempts ${JSON.stringify(attempts)}`,
+      );
       expect(attempts).toEqual([1, 2, 1]);
       expect(failures).toHaveLength(1);
     });
@@ -179,10 +211,16 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
       const ran: string[] = [];
       await queue.process(jobs, async (job) => void ran.push(job.id), { concurrency: 1 });
       await queue.enqueue(jobs, null, { jobId: 'done' });
-      await eventually(() => ran.length >= 1, () => 'job did not run');
+      await eventually(
+        () => ran.length >= 1,
+        () => 'job did not run',
+      );
       await queue.enqueue(jobs, null, { jobId: 'done', rerunIfFailed: true });
       await queue.enqueue(jobs, null, { jobId: 'sentinel' });
-      await eventually(() => ran.includes('sentinel'), () => 'sentinel did not run');
+      await eventually(
+        () => ran.includes('sentinel'),
+        () => 'sentinel did not run',
+      );
       expect(ran).toEqual(['done', 'sentinel']);
     });
 
@@ -194,7 +232,10 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
         throw new Error('no luck');
       });
       await queue.enqueue(jobs, null, { jobId: 'single', attempts: 1 });
-      await eventually(() => failures.length >= 1, () => 'no failure reported');
+      await eventually(
+        () => failures.length >= 1,
+        () => 'no failure reported',
+      );
       expect(attempts).toEqual([1]);
       expect(failures[0]).toMatchObject({ id: 'single', error: 'no luck', attempts: 1 });
     });
@@ -208,7 +249,10 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
         throw new Error('x');
       });
       await queue.enqueue(jobs, null, { jobId: 'j', attempts: 1 });
-      await eventually(() => failures.length >= 1, () => 'no failure reported');
+      await eventually(
+        () => failures.length >= 1,
+        () => 'no failure reported',
+      );
       expect(heard).toEqual([]);
     });
 
@@ -229,7 +273,10 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
         { concurrency: 1 },
       );
       for (let i = 0; i < 6; i++) await queue.enqueue(jobs, { i }, { jobId: `j${i}` });
-      await eventually(() => done >= 6, () => `${done} done`);
+      await eventually(
+        () => done >= 6,
+        () => `${done} done`,
+      );
       expect(most).toBe(1);
     });
 
@@ -242,14 +289,20 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
         jobs,
         async (job) => {
           started.add(job.id);
-          await eventually(() => started.size >= 2, () => `only ${[...started]} started`);
+          await eventually(
+            () => started.size >= 2,
+            () => `only ${[...started]} started`,
+          );
           done += 1;
         },
         { concurrency: 2 },
       );
       await queue.enqueue(jobs, null, { jobId: 'x' });
       await queue.enqueue(jobs, null, { jobId: 'y' });
-      await eventually(() => done >= 2, () => `${done} done`);
+      await eventually(
+        () => done >= 2,
+        () => `${done} done`,
+      );
     });
 
     it('repeats a job at its interval', async () => {
@@ -286,7 +339,10 @@ export function describeJobQueueContract(name: string, open: () => Promise<JobQu
       await got.until(2);
       await queue.repeat(jobs, 100, { v: 2 });
       const mark = got.runs.length;
-      await eventually(() => got.runs.filter((job) => version(job) === 2).length >= 4, () => JSON.stringify(got.runs));
+      await eventually(
+        () => got.runs.filter((job) => version(job) === 2).length >= 4,
+        () => JSON.stringify(got.runs),
+      );
       // One run of the old schedule may already have been taken when re-registering, no more.
       expect(got.runs.slice(mark).filter((job) => version(job) === 1).length).toBeLessThanOrEqual(1);
       await queue.cancelRepeat(jobs);

@@ -34,10 +34,16 @@ describe('BullMqJobQueue across instances (as across processes)', () => {
       runs.push(job.data);
     });
     await first.enqueue(jobs, { from: 'first' }, { jobId: 'event-1' });
-    await eventually(() => runs.length >= 1, () => 'job did not run');
+    await eventually(
+      () => runs.length >= 1,
+      () => 'job did not run',
+    );
     await second.enqueue(jobs, { from: 'second' }, { jobId: 'event-1' });
     await first.enqueue(jobs, { sentinel: true }, { jobId: 'sentinel' });
-    await eventually(() => runs.length >= 2, () => JSON.stringify(runs));
+    await eventually(
+      () => runs.length >= 2,
+      () => JSON.stringify(runs),
+    );
     expect(runs).toEqual([{ from: 'first' }, { sentinel: true }]);
   });
 
@@ -49,7 +55,10 @@ describe('BullMqJobQueue across instances (as across processes)', () => {
     await second.process(jobs, record);
     await first.repeat(jobs, 100, { n: 1 });
     await second.repeat(jobs, 100, { n: 1 });
-    await eventually(() => ids.length >= 4, () => JSON.stringify(ids));
+    await eventually(
+      () => ids.length >= 4,
+      () => JSON.stringify(ids),
+    );
     // Two schedules would each make their own runs; one schedule makes one run per slot.
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(ids.map((id) => id.replace(/:\d+$/, ''))).size).toBe(1);

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Options, Store } from 'express-rate-limit';
 
 /** What the API rate limit needs from a counter store, for every adapter. */
-export function describeRateLimitStoreContract(name: string, open: (windowMs: number) => Promise<{ store: Store; close(): Promise<void> }>) {
+export function describeRateLimitStoreContract(
+  name: string,
+  open: (windowMs: number) => Promise<{ store: Store; close(): Promise<void> }>,
+) {
   describe(`rate-limit store contract: ${name}`, () => {
     const opened: { close(): Promise<void> }[] = [];
     const storeWith = async (windowMs = 60_000) => {

@@ -30,7 +30,9 @@ describe('RedisRateLimitStore across connections (as across processes)', () => {
       const store = new RedisRateLimitStore(redis, `test:${randomUUID()}:`);
       store.init(initOptions(60_000));
       const results = await Promise.all(Array.from({ length: 50 }, () => store.increment('client')));
-      expect(results.map((r) => r.totalHits).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(results.map((r) => r.totalHits).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
     } finally {
       await redis.quit();
     }

@@ -24,31 +24,64 @@ function archivesOnly(store: SqliteReadStore): ReadStore {
   });
 }
 
-
-describeReadStoreContract('sqlite archive collections', async () => archivesOnly(SqliteReadStore.open(file())), { uniqueIndexes: false });
+describeReadStoreContract('sqlite archive collections', async () => archivesOnly(SqliteReadStore.open(file())), {
+  uniqueIndexes: false,
+});
 
 describe('sqlite archive: answered from its indexes on disk', () => {
   // Indexed fields hold strings, numbers or null; `note` (not indexed) holds anything, or is missing.
   const docs: Doc[] = [];
   const events = ['login_event', 'workspace_created', 'sent_chat', '9', ''];
   for (let i = 1; i <= 60; i++) {
-    const doc: Doc = { _id: String(i), id: i, event: events[i % events.length], at: `2024-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00.000Z` };
+    const doc: Doc = {
+      _id: String(i),
+      id: i,
+      event: events[i % events.length],
+      at: `2024-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00.000Z`,
+    };
     doc.user_id = i % 7 === 0 || i % 4 === 0 ? null : i % 3 === 0 ? String(i % 5) : i % 5;
     if (i % 5) doc.note = i % 2 ? { tags: ['a', i] } : [i, 'b'];
     docs.push(doc);
   }
   const filters: Filter[] = [
-    {}, { event: 'sent_chat' }, { event: '9' }, { event: 9 }, { user_id: 3 }, { user_id: '3' }, { user_id: null },
-    { user_id: { $eq: 2 } }, { user_id: { $in: [1, '2', 3] } }, { user_id: { $in: [] } }, { user_id: { $gte: 2 } },
-    { user_id: { $lt: '3' } }, { user_id: { $gt: 1, $lte: 3 } }, { user_id: { $ne: 1 } }, { user_id: { $exists: false } },
-    { at: { $gte: '2024-01-10', $lte: '2024-01-20T23:59:59.999Z' } }, { at: { $lt: 5 } }, { id: { $gt: 50 } },
-    { id: { $in: [1, 2, '3'] } }, { _id: '7' }, { _id: { $in: ['7', '8', 9] } }, { _id: { $gte: '50' } }, { _id: 7 },
-    { event: 'sent_chat', user_id: { $gte: 1 } }, { event: { $regex: /chat/ } }, { 'note.tags': 'a' }, { note: 2 },
-    { $or: [{ event: 'sent_chat' }, { user_id: 4 }] }, { event: 'login_event', note: { $exists: true } },
+    {},
+    { event: 'sent_chat' },
+    { event: '9' },
+    { event: 9 },
+    { user_id: 3 },
+    { user_id: '3' },
+    { user_id: null },
+    { user_id: { $eq: 2 } },
+    { user_id: { $in: [1, '2', 3] } },
+    { user_id: { $in: [] } },
+    { user_id: { $gte: 2 } },
+    { user_id: { $lt: '3' } },
+    { user_id: { $gt: 1, $lte: 3 } },
+    { user_id: { $ne: 1 } },
+    { user_id: { $exists: false } },
+    { at: { $gte: '2024-01-10', $lte: '2024-01-20T23:59:59.999Z' } },
+    { at: { $lt: 5 } },
+    { id: { $gt: 50 } },
+    { id: { $in: [1, 2, '3'] } },
+    { _id: '7' },
+    { _id: { $in: ['7', '8', 9] } },
+    { _id: { $gte: '50' } },
+    { _id: 7 },
+    { event: 'sent_chat', user_id: { $gte: 1 } },
+    { event: { $regex: /chat/ } },
+    { 'note.tags': 'a' },
+    { note: 2 },
+    { $or: [{ event: 'sent_chat' }, { user_id: 4 }] },
+    { event: 'login_event', note: { $exists: true } },
   ];
   const windows: FindOptions[] = [
-    {}, { sort: { id: -1 } }, { sort: { id: -1 }, skip: 3, limit: 5 }, { sort: { user_id: 1, id: 1 } },
-    { sort: { event: -1, _id: 1 }, limit: 7 }, { sort: { note: 1, id: 1 }, limit: 4 }, { limit: 3 },
+    {},
+    { sort: { id: -1 } },
+    { sort: { id: -1 }, skip: 3, limit: 5 },
+    { sort: { user_id: 1, id: 1 } },
+    { sort: { event: -1, _id: 1 }, limit: 7 },
+    { sort: { note: 1, id: 1 }, limit: 4 },
+    { limit: 3 },
   ];
 
   it('gives exactly what the in-memory collections give, for every filter, sort and page', async () => {
@@ -67,7 +100,8 @@ describe('sqlite archive: answered from its indexes on disk', () => {
         const want = await memory.find(filter, window);
         // Ties in a sort may come in either order: compare as sets unless the sort ends on a unique key.
         const total = window.sort && ['id', '_id'].includes(Object.keys(window.sort).at(-1)!);
-        if (total || window.limit === undefined) expect(total ? got : [...got].sort(byId)).toEqual(total ? want : [...want].sort(byId));
+        if (total || window.limit === undefined)
+          expect(total ? got : [...got].sort(byId)).toEqual(total ? want : [...want].sort(byId));
         else expect(got).toHaveLength(want.length);
       }
     }
@@ -105,7 +139,9 @@ describe('sqlite archive: answered from its indexes on disk', () => {
     await log.ensureIndex(['event']);
     await expect(log.insertOne({ _id: '2', event: ['x'] })).rejects.toThrow(/string, a number or null/);
     await expect(log.insertOne({ _id: '3' })).rejects.toThrow(/string, a number or null/);
-    await expect(log.updateOne({ _id: '1' }, { $set: { event: { a: 1 } } })).rejects.toThrow(/string, a number or null/);
+    await expect(log.updateOne({ _id: '1' }, { $set: { event: { a: 1 } } })).rejects.toThrow(
+      /string, a number or null/,
+    );
     await store.close();
   });
 });

@@ -10,7 +10,11 @@ const runId = `${process.pid}_${Date.now().toString(36)}`;
 export const uniqueName = (label: string) => `t_${runId}_${label}_${++counter}`;
 
 /** `uniqueIndexes: false` for collections that offer none but _id's (the embedded store's archives). */
-export function describeReadStoreContract(name: string, open: () => Promise<ReadStore>, { uniqueIndexes = true } = {}): void {
+export function describeReadStoreContract(
+  name: string,
+  open: () => Promise<ReadStore>,
+  { uniqueIndexes = true } = {},
+): void {
   const withUnique = uniqueIndexes ? it : it.skip;
   describe(`ReadStore contract: ${name}`, () => {
     let store: ReadStore;
@@ -40,7 +44,12 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       it('finds an inserted document by _id and null for a missing one', async () => {
         const coll = await seeded('insert', [{ _id: 'a', name: 'Alice', tags: ['x'], meta: { kind: 'k' } }]);
         expect(coll.name).toMatch(/^t_.*_insert_\d+$/);
-        await expect(coll.findOne({ _id: 'a' })).resolves.toEqual({ _id: 'a', name: 'Alice', tags: ['x'], meta: { kind: 'k' } });
+        await expect(coll.findOne({ _id: 'a' })).resolves.toEqual({
+          _id: 'a',
+          name: 'Alice',
+          tags: ['x'],
+          meta: { kind: 'k' },
+        });
         await expect(coll.findOne({ _id: 'nope' })).resolves.toBeNull();
       });
 
@@ -167,12 +176,14 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       }
 
       it('$set sets fields, including nested paths', async () => {
-        await expect(updated({ _id: 'u', a: 1, m: { x: 1 } }, { $set: { a: 2, b: 'new', 'm.y': 2 } })).resolves.toEqual({
-          _id: 'u',
-          a: 2,
-          b: 'new',
-          m: { x: 1, y: 2 },
-        });
+        await expect(updated({ _id: 'u', a: 1, m: { x: 1 } }, { $set: { a: 2, b: 'new', 'm.y': 2 } })).resolves.toEqual(
+          {
+            _id: 'u',
+            a: 2,
+            b: 'new',
+            m: { x: 1, y: 2 },
+          },
+        );
       });
 
       it('$unset removes fields', async () => {
@@ -180,21 +191,43 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       });
 
       it('$inc adds to a number and starts a missing field at the increment', async () => {
-        await expect(updated({ _id: 'u', n: 5 }, { $inc: { n: 2, fresh: 3 } })).resolves.toEqual({ _id: 'u', n: 7, fresh: 3 });
+        await expect(updated({ _id: 'u', n: 5 }, { $inc: { n: 2, fresh: 3 } })).resolves.toEqual({
+          _id: 'u',
+          n: 7,
+          fresh: 3,
+        });
         await expect(updated({ _id: 'u', n: 5 }, { $inc: { n: -6 } })).resolves.toEqual({ _id: 'u', n: -1 });
       });
 
       it('$push appends one value or several with $each, creating the array', async () => {
         await expect(updated({ _id: 'u', l: [1] }, { $push: { l: 2 } })).resolves.toEqual({ _id: 'u', l: [1, 2] });
-        await expect(updated({ _id: 'u', l: [1] }, { $push: { l: { $each: [2, 3] } } })).resolves.toEqual({ _id: 'u', l: [1, 2, 3] });
+        await expect(updated({ _id: 'u', l: [1] }, { $push: { l: { $each: [2, 3] } } })).resolves.toEqual({
+          _id: 'u',
+          l: [1, 2, 3],
+        });
         await expect(updated({ _id: 'u' }, { $push: { l: 'x' } })).resolves.toEqual({ _id: 'u', l: ['x'] });
       });
 
       it('$pull removes every matching value, by value or by condition', async () => {
-        await expect(updated({ _id: 'u', l: [1, 2, 1, 3] }, { $pull: { l: 1 } })).resolves.toEqual({ _id: 'u', l: [2, 3] });
-        await expect(updated({ _id: 'u', l: [1, 5, 7] }, { $pull: { l: { $gte: 5 } } })).resolves.toEqual({ _id: 'u', l: [1] });
+        await expect(updated({ _id: 'u', l: [1, 2, 1, 3] }, { $pull: { l: 1 } })).resolves.toEqual({
+          _id: 'u',
+          l: [2, 3],
+        });
+        await expect(updated({ _id: 'u', l: [1, 5, 7] }, { $pull: { l: { $gte: 5 } } })).resolves.toEqual({
+          _id: 'u',
+          l: [1],
+        });
         await expect(
-          updated({ _id: 'u', l: [{ id: 1, v: 'a' }, { id: 2, v: 'b' }] }, { $pull: { l: { id: 2 } } }),
+          updated(
+            {
+              _id: 'u',
+              l: [
+                { id: 1, v: 'a' },
+                { id: 2, v: 'b' },
+              ],
+            },
+            { $pull: { l: { id: 2 } } },
+          ),
         ).resolves.toEqual({ _id: 'u', l: [{ id: 1, v: 'a' }] });
       });
 
@@ -206,8 +239,13 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       });
 
       it('$addToSet adds only missing values, alone or with $each', async () => {
-        await expect(updated({ _id: 'u', s: ['a'] }, { $addToSet: { s: 'a' } })).resolves.toEqual({ _id: 'u', s: ['a'] });
-        await expect(updated({ _id: 'u', s: ['a'] }, { $addToSet: { s: { $each: ['a', 'b', 'c'] } } })).resolves.toEqual({
+        await expect(updated({ _id: 'u', s: ['a'] }, { $addToSet: { s: 'a' } })).resolves.toEqual({
+          _id: 'u',
+          s: ['a'],
+        });
+        await expect(
+          updated({ _id: 'u', s: ['a'] }, { $addToSet: { s: { $each: ['a', 'b', 'c'] } } }),
+        ).resolves.toEqual({
           _id: 'u',
           s: ['a', 'b', 'c'],
         });
@@ -216,7 +254,10 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
 
       it('applies several operators in one update', async () => {
         await expect(
-          updated({ _id: 'u', n: 1, s: [], gone: true }, { $set: { name: 'x' }, $inc: { n: 1 }, $addToSet: { s: 1 }, $unset: { gone: '' } }),
+          updated(
+            { _id: 'u', n: 1, s: [], gone: true },
+            { $set: { name: 'x' }, $inc: { n: 1 }, $addToSet: { s: 1 }, $unset: { gone: '' } },
+          ),
         ).resolves.toEqual({ _id: 'u', n: 2, s: [1], name: 'x' });
       });
 
@@ -225,7 +266,10 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
           { _id: 'a', g: 1, n: 0 },
           { _id: 'b', g: 1, n: 0 },
         ]);
-        await expect(coll.updateOne({ _id: 'zz' }, { $set: { n: 1 } })).resolves.toEqual({ matched: 0, upserted: false });
+        await expect(coll.updateOne({ _id: 'zz' }, { $set: { n: 1 } })).resolves.toEqual({
+          matched: 0,
+          upserted: false,
+        });
         await expect(coll.updateOne({ g: 1 }, { $inc: { n: 1 } })).resolves.toEqual({ matched: 1, upserted: false });
         await expect(coll.count({ n: 1 })).resolves.toBe(1);
         await expect(coll.count({})).resolves.toBe(2);
@@ -235,49 +279,81 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
     describe('upsert', () => {
       it('inserts a document built from the filter equality fields and the update', async () => {
         const coll = await seeded('upsert');
-        await expect(coll.updateOne({ _id: 'w1', kind: 'workspace' }, { $set: { name: 'W' }, $inc: { n: 1 }, $push: { l: 'a' } }, { upsert: true }))
-          .resolves.toEqual({ matched: 0, upserted: true });
-        await expect(coll.findOne({ _id: 'w1' })).resolves.toEqual({ _id: 'w1', kind: 'workspace', name: 'W', n: 1, l: ['a'] });
+        await expect(
+          coll.updateOne(
+            { _id: 'w1', kind: 'workspace' },
+            { $set: { name: 'W' }, $inc: { n: 1 }, $push: { l: 'a' } },
+            { upsert: true },
+          ),
+        ).resolves.toEqual({ matched: 0, upserted: true });
+        await expect(coll.findOne({ _id: 'w1' })).resolves.toEqual({
+          _id: 'w1',
+          kind: 'workspace',
+          name: 'W',
+          n: 1,
+          l: ['a'],
+        });
       });
 
       it('leaves operator conditions of the filter out of the inserted document', async () => {
         const coll = await seeded('upsert_ops');
-        await coll.updateOne({ _id: 'd1', pos: { $lt: 5 }, name: { $regex: /x/ } }, { $set: { pos: 5, v: 'a' } }, { upsert: true });
+        await coll.updateOne(
+          { _id: 'd1', pos: { $lt: 5 }, name: { $regex: /x/ } },
+          { $set: { pos: 5, v: 'a' } },
+          { upsert: true },
+        );
         await expect(coll.findOne({ _id: 'd1' })).resolves.toEqual({ _id: 'd1', pos: 5, v: 'a' });
       });
 
       it('updates the matching document instead when there is one', async () => {
         const coll = await seeded('upsert_match', [{ _id: 'd1', n: 1 }]);
-        await expect(coll.updateOne({ _id: 'd1' }, { $inc: { n: 1 } }, { upsert: true })).resolves.toEqual({ matched: 1, upserted: false });
-        await expect(coll.updateOne({ _id: 'd1' }, { $inc: { n: 1 } }, { upsert: true })).resolves.toEqual({ matched: 1, upserted: false });
+        await expect(coll.updateOne({ _id: 'd1' }, { $inc: { n: 1 } }, { upsert: true })).resolves.toEqual({
+          matched: 1,
+          upserted: false,
+        });
+        await expect(coll.updateOne({ _id: 'd1' }, { $inc: { n: 1 } }, { upsert: true })).resolves.toEqual({
+          matched: 1,
+          upserted: false,
+        });
         await expect(coll.find({})).resolves.toEqual([{ _id: 'd1', n: 3 }]);
       });
 
       it('a position-guarded upsert applies a newer event', async () => {
         const coll = await seeded('guard_new', [{ _id: 'd1', pos: 3, v: 'old' }]);
-        await expect(coll.updateOne({ _id: 'd1', pos: { $lt: 5 } }, { $set: { pos: 5, v: 'new' } }, { upsert: true }))
-          .resolves.toEqual({ matched: 1, upserted: false });
+        await expect(
+          coll.updateOne({ _id: 'd1', pos: { $lt: 5 } }, { $set: { pos: 5, v: 'new' } }, { upsert: true }),
+        ).resolves.toEqual({ matched: 1, upserted: false });
         await expect(coll.find({})).resolves.toEqual([{ _id: 'd1', pos: 5, v: 'new' }]);
       });
 
       it("applyGuarded's upsert of a missing document builds it from the _id and the update, fields in the update's order", async () => {
         const coll = await seeded('guard_missing');
-        await expect(coll.updateOne({ _id: 'd1', _pos: { $lt: 4 } }, { $inc: { n: 2 }, $set: { v: 'a', flag: false, none: null, _pos: 4 } }, { upsert: true }))
-          .resolves.toEqual({ matched: 0, upserted: true });
+        await expect(
+          coll.updateOne(
+            { _id: 'd1', _pos: { $lt: 4 } },
+            { $inc: { n: 2 }, $set: { v: 'a', flag: false, none: null, _pos: 4 } },
+            { upsert: true },
+          ),
+        ).resolves.toEqual({ matched: 0, upserted: true });
         const doc = await coll.findOne({ _id: 'd1' });
         expect(doc).toEqual({ _id: 'd1', n: 2, v: 'a', flag: false, none: null, _pos: 4 });
         expect(Object.keys(doc!)).toEqual(['_id', 'n', 'v', 'flag', 'none', '_pos']);
-        await expect(coll.updateOne({ _id: 'd1', _pos: { $lt: 4 } }, { $set: { v: 'again', _pos: 4 } }, { upsert: true }))
-          .rejects.toBeInstanceOf(DuplicateKeyError);
-        await expect(coll.updateOne({ _id: 'd2', _pos: { $lt: 4 } }, { $set: { v: 'b', _pos: 4 } })).resolves.toEqual({ matched: 0, upserted: false });
+        await expect(
+          coll.updateOne({ _id: 'd1', _pos: { $lt: 4 } }, { $set: { v: 'again', _pos: 4 } }, { upsert: true }),
+        ).rejects.toBeInstanceOf(DuplicateKeyError);
+        await expect(coll.updateOne({ _id: 'd2', _pos: { $lt: 4 } }, { $set: { v: 'b', _pos: 4 } })).resolves.toEqual({
+          matched: 0,
+          upserted: false,
+        });
         await expect(coll.count({})).resolves.toBe(1);
       });
 
       it('a position-guarded upsert of an already applied event raises DuplicateKeyError and changes nothing', async () => {
         // This is how projections make redelivery harmless: the caller treats DuplicateKeyError as "already applied".
         const coll = await seeded('guard_old', [{ _id: 'd1', pos: 7, v: 'current' }]);
-        await expect(coll.updateOne({ _id: 'd1', pos: { $lt: 5 } }, { $set: { pos: 5, v: 'stale' } }, { upsert: true }))
-          .rejects.toBeInstanceOf(DuplicateKeyError);
+        await expect(
+          coll.updateOne({ _id: 'd1', pos: { $lt: 5 } }, { $set: { pos: 5, v: 'stale' } }, { upsert: true }),
+        ).rejects.toBeInstanceOf(DuplicateKeyError);
         await expect(coll.find({})).resolves.toEqual([{ _id: 'd1', pos: 7, v: 'current' }]);
       });
     });
@@ -285,7 +361,12 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
     describe('upsertMany', () => {
       it('inserts missing documents and sets the given fields of existing ones, keeping their others', async () => {
         const coll = await seeded('umany_plain', [{ _id: 'a', n: 1, keep: 'k' }]);
-        await expect(coll.upsertMany([{ _id: 'a', n: 2 }, { _id: 'b', n: 3, tags: ['x'], meta: { m: 1 } }])).resolves.toEqual({ written: 2 });
+        await expect(
+          coll.upsertMany([
+            { _id: 'a', n: 2 },
+            { _id: 'b', n: 3, tags: ['x'], meta: { m: 1 } },
+          ]),
+        ).resolves.toEqual({ written: 2 });
         await expect(coll.find({}, { sort: { _id: 1 } })).resolves.toEqual([
           { _id: 'a', n: 2, keep: 'k' },
           { _id: 'b', n: 3, tags: ['x'], meta: { m: 1 } },
@@ -315,15 +396,31 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
       it('keeps indexed lookups right for the documents it writes', async () => {
         const coll = await seeded('umany_index', [{ _id: 'a', g: 1, pos: 1 }]);
         await coll.ensureIndex(['g']);
-        await coll.upsertMany([{ _id: 'a', g: 2, pos: 2 }, { _id: 'b', g: 2, pos: 2 }], { guard: 'pos' });
+        await coll.upsertMany(
+          [
+            { _id: 'a', g: 2, pos: 2 },
+            { _id: 'b', g: 2, pos: 2 },
+          ],
+          { guard: 'pos' },
+        );
         await expect(coll.count({ g: 1 })).resolves.toBe(0);
         expect(ids(await coll.find({ g: 2 }))).toEqual(['a', 'b']);
       });
 
       it('refuses a batch with a document lacking a string _id or the guard number, writing none of it', async () => {
         const coll = await seeded('umany_bad');
-        await expect(coll.upsertMany([{ _id: 'a', pos: 1 }, { pos: 2 } as unknown as Doc], { guard: 'pos' })).rejects.toThrow();
-        await expect(coll.upsertMany([{ _id: 'a', pos: 1 }, { _id: 'b', pos: '2' }], { guard: 'pos' })).rejects.toThrow();
+        await expect(
+          coll.upsertMany([{ _id: 'a', pos: 1 }, { pos: 2 } as unknown as Doc], { guard: 'pos' }),
+        ).rejects.toThrow();
+        await expect(
+          coll.upsertMany(
+            [
+              { _id: 'a', pos: 1 },
+              { _id: 'b', pos: '2' },
+            ],
+            { guard: 'pos' },
+          ),
+        ).rejects.toThrow();
         await expect(coll.count({})).resolves.toBe(0);
       });
     });
@@ -364,8 +461,12 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
         await coll.ensureIndex(['email'], { unique: true });
         await coll.insertOne({ _id: 'b', email: 'b@x' });
         await expect(coll.insertOne({ _id: 'c', email: 'a@x' })).rejects.toBeInstanceOf(DuplicateKeyError);
-        await expect(coll.updateOne({ _id: 'b' }, { $set: { email: 'a@x' } })).rejects.toBeInstanceOf(DuplicateKeyError);
-        await expect(coll.updateOne({ _id: 'new' }, { $set: { email: 'b@x' } }, { upsert: true })).rejects.toBeInstanceOf(DuplicateKeyError);
+        await expect(coll.updateOne({ _id: 'b' }, { $set: { email: 'a@x' } })).rejects.toBeInstanceOf(
+          DuplicateKeyError,
+        );
+        await expect(
+          coll.updateOne({ _id: 'new' }, { $set: { email: 'b@x' } }, { upsert: true }),
+        ).rejects.toBeInstanceOf(DuplicateKeyError);
         expect((await coll.find({}, { sort: { _id: 1 } })).map((d) => d.email)).toEqual(['a@x', 'b@x']);
       });
 
@@ -465,7 +566,10 @@ export function describeReadStoreContract(name: string, open: () => Promise<Read
         }
         await renamed;
         for (const result of await Promise.all(reads)) {
-          expect([['old1', 'old2'], ['new1', 'new2', 'new3']]).toContainEqual(ids(result));
+          expect([
+            ['old1', 'old2'],
+            ['new1', 'new2', 'new3'],
+          ]).toContainEqual(ids(result));
         }
         expect(ids(await live.find({}))).toEqual(['new1', 'new2', 'new3']);
         await live.insertOne({ _id: 'new4' });

@@ -8,8 +8,14 @@ function storeOverDouble() {
   const calls: string[] = [];
   const collection = {
     collectionName: 'event_logs',
-    estimatedDocumentCount: async () => { calls.push('estimatedDocumentCount'); return 1_000_000; },
-    countDocuments: async (filter: object) => { calls.push(`countDocuments ${JSON.stringify(filter)}`); return 12; },
+    estimatedDocumentCount: async () => {
+      calls.push('estimatedDocumentCount');
+      return 1_000_000;
+    },
+    countDocuments: async (filter: object) => {
+      calls.push(`countDocuments ${JSON.stringify(filter)}`);
+      return 12;
+    },
   };
   const db = { collection: () => collection };
   const Ctor = MongoReadStore as unknown as new (client: unknown, db: unknown) => MongoReadStore;

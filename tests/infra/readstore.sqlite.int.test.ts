@@ -47,7 +47,10 @@ describe('sqlite read store: durability', () => {
 
     const second = SqliteReadStore.open(path);
     const again = second.collection('people');
-    await expect(again.find({}, { sort: { _id: 1 } })).resolves.toEqual([{ _id: 'a', email: 'a@x', n: 2 }, { _id: 'c', email: 'c@x' }]);
+    await expect(again.find({}, { sort: { _id: 1 } })).resolves.toEqual([
+      { _id: 'a', email: 'a@x', n: 2 },
+      { _id: 'c', email: 'c@x' },
+    ]);
     await expect(again.insertOne({ _id: 'd', email: 'a@x' })).rejects.toBeInstanceOf(DuplicateKeyError);
     await second.close();
   });
@@ -77,7 +80,10 @@ describe('sqlite read store: durability', () => {
     await first.close();
 
     const second = SqliteReadStore.open(path);
-    await expect(second.collection('live').find({}, { sort: { _id: 1 } })).resolves.toEqual([{ _id: 'after', k: 1 }, { _id: 'new' }]);
+    await expect(second.collection('live').find({}, { sort: { _id: 1 } })).resolves.toEqual([
+      { _id: 'after', k: 1 },
+      { _id: 'new' },
+    ]);
     await expect(second.collection('live').insertOne({ _id: 'x', k: 1 })).rejects.toBeInstanceOf(DuplicateKeyError);
     await expect(second.listCollections()).resolves.toEqual(['live']);
     await second.close();
@@ -140,7 +146,13 @@ describe('sqlite read store shared by processes', () => {
     await writer.collection('chunks').insertOne({ _id: 'old', pos: 1, text: 'before' });
     await writer.flush();
     await expect(reader.collection('chunks').count({})).resolves.toBe(1);
-    await writer.collection('chunks').upsertMany([{ _id: 'old', pos: 2, text: 'after' }, { _id: 'new', pos: 2, text: 'added' }], { guard: 'pos' });
+    await writer.collection('chunks').upsertMany(
+      [
+        { _id: 'old', pos: 2, text: 'after' },
+        { _id: 'new', pos: 2, text: 'added' },
+      ],
+      { guard: 'pos' },
+    );
     await writer.flush();
     await reader.sync();
     await expect(reader.collection('chunks').find({}, { sort: { _id: 1 } })).resolves.toEqual([
@@ -182,7 +194,12 @@ describe('sqlite read store: the guarded update projections make, taken directly
     ['string _pos', { _id: 'u3', _pos: { $lt: 9 } }, { $set: { name: 'c2', _pos: 9 } }, {}],
     ['$inc of a string', { _id: 'u1', _pos: { $lt: 9 } }, { $inc: { name: 1 }, $set: { _pos: 9 } }, {}],
     ['missing, upserted', { _id: 'u4', _pos: { $lt: 9 } }, { $set: { name: 'dee', _pos: 9 } }, { upsert: true }],
-    ['present and newer, upsert collides', { _id: 'u1', _pos: { $lt: 2 } }, { $set: { name: 'old', _pos: 2 } }, { upsert: true }],
+    [
+      'present and newer, upsert collides',
+      { _id: 'u1', _pos: { $lt: 2 } },
+      { $set: { name: 'old', _pos: 2 } },
+      { upsert: true },
+    ],
     ['missing, no upsert', { _id: 'u9', _pos: { $lt: 9 } }, { $set: { name: 'x', _pos: 9 } }, {}],
     ['object value (general path)', { _id: 'u1', _pos: { $lt: 9 } }, { $set: { meta: { a: 1 }, _pos: 9 } }, {}],
   ];
@@ -195,8 +212,15 @@ describe('sqlite read store: the guarded update projections make, taken directly
       await coll.ensureIndex(['name']);
       for (const doc of seed) await coll.insertOne(doc);
       const asked = general ? { ...filter, $and: [{ _id: filter._id }] } : filter;
-      const answer = await coll.updateOne(asked, update, options).then((r) => r, (err: Error) => `${err.name}`);
-      outcomes.push({ answer, docs: await coll.find({}, { sort: { _id: 1 } }), byName: await coll.find({ name: 'ann2' }) });
+      const answer = await coll.updateOne(asked, update, options).then(
+        (r) => r,
+        (err: Error) => `${err.name}`,
+      );
+      outcomes.push({
+        answer,
+        docs: await coll.find({}, { sort: { _id: 1 } }),
+        byName: await coll.find({ name: 'ann2' }),
+      });
       await store.close();
     }
     expect(outcomes[0]).toEqual(outcomes[1]);

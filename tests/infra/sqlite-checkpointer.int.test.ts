@@ -9,7 +9,8 @@ const dir = mkdtempSync(join(tmpdir(), 'chronicle-checkpointer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function until(check: () => boolean, ms = 10_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) if (check()) return true;
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20)))
+    if (check()) return true;
   return check();
 }
 
@@ -36,7 +37,7 @@ describe('background WAL checkpoints', () => {
     reader.close();
   });
 
-  it('given steady writes that honour its gate, then its worker restarts the WAL before the writer\'s fallback would, and nothing is lost', async () => {
+  it("given steady writes that honour its gate, then its worker restarts the WAL before the writer's fallback would, and nothing is lost", async () => {
     const file = join(dir, 'restart.sqlite');
     const db = new Database(file);
     db.pragma('journal_mode = WAL');

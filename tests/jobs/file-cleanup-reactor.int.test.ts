@@ -14,7 +14,15 @@ import { eventually } from '../infra/queue.contract.js';
 import { commandCtx } from '../support/context.js';
 
 const admin = { userId: 1, role: 'admin' as const };
-const system: EventMetadata = { actorId: null, actorType: 'system', correlationId: 'test', causationId: null, ip: null, userAgent: null, schemaVersion: 1 };
+const system: EventMetadata = {
+  actorId: null,
+  actorType: 'system',
+  correlationId: 'test',
+  causationId: null,
+  ip: null,
+  userAgent: null,
+  schemaVersion: 1,
+};
 
 describe('file cleanup reactor', () => {
   let store: SqliteEventStore;
@@ -40,17 +48,49 @@ describe('file cleanup reactor', () => {
   async function uploaded(documentId: number, workspaceId: number) {
     const storedName = `${documentId}-notes.txt`;
     await files.put(storedName, Buffer.from(`document ${documentId}`));
-    await handleCommand(store, `document-${documentId}`, documentDecider, {
-      type: 'UploadDocument', actor: admin, now: new Date(), documentId, workspaceId, filename: 'notes.txt', storedName,
-      mimeType: 'text/plain', format: 'txt', size: 10, metadata: {},
-    }, commandCtx());
+    await handleCommand(
+      store,
+      `document-${documentId}`,
+      documentDecider,
+      {
+        type: 'UploadDocument',
+        actor: admin,
+        now: new Date(),
+        documentId,
+        workspaceId,
+        filename: 'notes.txt',
+        storedName,
+        mimeType: 'text/plain',
+        format: 'txt',
+        size: 10,
+        metadata: {},
+      },
+      commandCtx(),
+    );
     return storedName;
   }
 
-  const deleteDocument = (documentId: number) => handleCommand(store, `document-${documentId}`, documentDecider, { type: 'DeleteDocument', actor: admin, now: new Date() }, commandCtx());
-  const deleteWorkspace = (workspaceId: number) => store.appendToStream(`workspace-${workspaceId}`, [
-    { id: randomUUID(), type: 'WorkspaceDeleted', data: { workspaceId, slug: `w${workspaceId}`, at: new Date().toISOString() }, metadata: system },
-  ], 'any');
+  const deleteDocument = (documentId: number) =>
+    handleCommand(
+      store,
+      `document-${documentId}`,
+      documentDecider,
+      { type: 'DeleteDocument', actor: admin, now: new Date() },
+      commandCtx(),
+    );
+  const deleteWorkspace = (workspaceId: number) =>
+    store.appendToStream(
+      `workspace-${workspaceId}`,
+      [
+        {
+          id: randomUUID(),
+          type: 'WorkspaceDeleted',
+          data: { workspaceId, slug: `w${workspaceId}`, at: new Date().toISOString() },
+          metadata: system,
+        },
+      ],
+      'any',
+    );
   const exists = (name: string) => fs.existsSync(path.join(dir, name));
 
   it('given a deleted document and a deleted workspace, then their files go and the others stay; a redelivery changes nothing', async () => {
@@ -61,23 +101,33 @@ describe('file cleanup reactor', () => {
     await deleteDocument(1);
     await deleteWorkspace(8);
 
-    const reactor = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) => errors.push(err));
+    const reactor = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) =>
+      errors.push(err),
+    );
     await reactor.start();
     try {
-      await eventually(() => !exists(deletedDoc) && inGoneWorkspace.every((n) => !exists(n)), () => `files left: ${fs.readdirSync(dir).join(', ')}`);
+      await eventually(
+        () => !exists(deletedDoc) && inGoneWorkspace.every((n) => !exists(n)),
+        () => `files left: ${fs.readdirSync(dir).join(', ')}`,
+      );
       expect(exists(kept)).toBe(true);
       expect(exists(elsewhere)).toBe(true);
 
       // Live: a later deletion too.
       await deleteDocument(2);
-      await eventually(() => !exists(kept), () => `files left: ${fs.readdirSync(dir).join(', ')}`);
+      await eventually(
+        () => !exists(kept),
+        () => `files left: ${fs.readdirSync(dir).join(', ')}`,
+      );
     } finally {
       await reactor.stop();
     }
 
     // From scratch (its checkpoint lost): the same events again, with the files already gone, are no error.
     await db.collection(CHECKPOINTS).deleteMany({});
-    const again = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) => errors.push(err));
+    const again = fileCleanupReactor(store, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) =>
+      errors.push(err),
+    );
     await again.start();
     try {
       const head = await store.headPosition();
@@ -97,21 +147,32 @@ describe('file cleanup reactor', () => {
     // Reading the log outside the subscription (readAll, readStream) would grow with the log: none is allowed.
     const watched = new Proxy(store, {
       get(target, prop, receiver) {
-        if (prop === 'readAll' || prop === 'readStream') return (...args: unknown[]) => { reads.push(args); return (target as any)[prop](...args); };
+        if (prop === 'readAll' || prop === 'readStream')
+          return (...args: unknown[]) => {
+            reads.push(args);
+            return (target as any)[prop](...args);
+          };
         const value = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     }) as EventStore;
-    const reactor = fileCleanupReactor(watched, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) => errors.push(err));
+    const reactor = fileCleanupReactor(watched, db.collection(CHECKPOINTS), db.collection(STORED_FILES), files, (err) =>
+      errors.push(err),
+    );
     await reactor.start();
     try {
       const head = await store.headPosition();
       for (let i = 0; i < 500 && (await reactor.checkpoint()) < head; i++) await new Promise((r) => setTimeout(r, 10));
       await deleteWorkspace(8);
-      await eventually(() => gone.every((n) => !exists(n)), () => `files left: ${fs.readdirSync(dir).join(', ')}`);
+      await eventually(
+        () => gone.every((n) => !exists(n)),
+        () => `files left: ${fs.readdirSync(dir).join(', ')}`,
+      );
       expect(exists(kept)).toBe(true);
       expect(reads).toEqual([]);
-      expect(await db.collection(STORED_FILES).find({})).toEqual([expect.objectContaining({ _id: '3', workspaceId: 9, storedName: kept })]);
+      expect(await db.collection(STORED_FILES).find({})).toEqual([
+        expect.objectContaining({ _id: '3', workspaceId: 9, storedName: kept }),
+      ]);
     } finally {
       await reactor.stop();
     }

@@ -25,7 +25,15 @@ afterAll(async () => {
 
 /** What a copy must keep of every event; positions are the target's own. */
 const kept = (events: Awaited<ReturnType<typeof allEvents>>) =>
-  events.map(({ id, type, data, metadata, streamName, revision, createdAt }) => ({ id, type, data, metadata, streamName, revision, createdAt }));
+  events.map(({ id, type, data, metadata, streamName, revision, createdAt }) => ({
+    id,
+    type,
+    data,
+    metadata,
+    streamName,
+    revision,
+    createdAt,
+  }));
 
 describe('copyEventLog', () => {
   it('given a log, when copied into an empty store, then the target holds every event in order with its id, stream, revision, data, metadata and time', async () => {
@@ -45,7 +53,11 @@ describe('copyEventLog', () => {
     await generateWorkspaceLog(source, 25, 3);
     const abort = new AbortController();
 
-    const first = await copyEventLog(source, target, { batchSize: 10, signal: abort.signal, onProgress: ({ events }) => events > 0 && abort.abort() });
+    const first = await copyEventLog(source, target, {
+      batchSize: 10,
+      signal: abort.signal,
+      onProgress: ({ events }) => events > 0 && abort.abort(),
+    });
     expect(first.copied).toBe(10);
     expect(await allEvents(target)).toHaveLength(10);
 
@@ -74,7 +86,11 @@ describe('copyEventLog', () => {
     const target = open();
     await generateWorkspaceLog(source, 5, 2);
     await copyEventLog(source, target);
-    await target.appendToStream('workspace-1', [{ ...(await source.readStream('workspace-1'))[0]!, id: randomUUID(), type: 'WorkspaceDeleted' }], 1);
+    await target.appendToStream(
+      'workspace-1',
+      [{ ...(await source.readStream('workspace-1'))[0]!, id: randomUUID(), type: 'WorkspaceDeleted' }],
+      1,
+    );
 
     await expect(copyEventLog(source, target)).rejects.toThrow(/beyond the end of the source's log/);
   });
@@ -82,21 +98,29 @@ describe('copyEventLog', () => {
 
 // EventStoreDB has one log per node: this needs a node no other test wrote to (CI restarts its in-memory node first).
 const esdbUrl = process.env.ESDB_URL;
-(esdbUrl ? describe : describe.skip)('copyEventLog into EventStoreDB (runs only when ESDB_URL is set, on an empty node)', () => {
-  it('given a SQLite log, when copied into EventStoreDB and copied again, then it holds the same events once; then a foreign event makes it refused', async () => {
-    const { EsdbEventStore } = await import('../../src/infra/eventstore/esdb.js');
-    const source = open();
-    await generateWorkspaceLog(source, 200, 5);
-    const target = EsdbEventStore.connect(esdbUrl!);
-    stores.push(target);
-    // The server stamps its own times: everything else must arrive as it was.
-    const keptButTime = (events: Awaited<ReturnType<typeof allEvents>>) => kept(events).map(({ createdAt: _, ...rest }) => rest);
+(esdbUrl ? describe : describe.skip)(
+  'copyEventLog into EventStoreDB (runs only when ESDB_URL is set, on an empty node)',
+  () => {
+    it('given a SQLite log, when copied into EventStoreDB and copied again, then it holds the same events once; then a foreign event makes it refused', async () => {
+      const { EsdbEventStore } = await import('../../src/infra/eventstore/esdb.js');
+      const source = open();
+      await generateWorkspaceLog(source, 200, 5);
+      const target = EsdbEventStore.connect(esdbUrl!);
+      stores.push(target);
+      // The server stamps its own times: everything else must arrive as it was.
+      const keptButTime = (events: Awaited<ReturnType<typeof allEvents>>) =>
+        kept(events).map(({ createdAt: _, ...rest }) => rest);
 
-    expect(await copyEventLog(source, target, { batchSize: 128 })).toMatchObject({ resumedAfter: 0, copied: 1000 });
-    expect(keptButTime(await allEvents(target))).toEqual(keptButTime(await allEvents(source)));
-    expect(await copyEventLog(source, target, { batchSize: 128 })).toMatchObject({ resumedAfter: 1000, copied: 0 });
+      expect(await copyEventLog(source, target, { batchSize: 128 })).toMatchObject({ resumedAfter: 0, copied: 1000 });
+      expect(keptButTime(await allEvents(target))).toEqual(keptButTime(await allEvents(source)));
+      expect(await copyEventLog(source, target, { batchSize: 128 })).toMatchObject({ resumedAfter: 1000, copied: 0 });
 
-    await target.appendToStream('workspace-1', [{ ...(await source.readStream('workspace-1'))[0]!, id: randomUUID(), type: 'WorkspaceDeleted' }], 4);
-    await expect(copyEventLog(source, target)).rejects.toThrow(ForeignEventsError);
-  }, 120_000);
-});
+      await target.appendToStream(
+        'workspace-1',
+        [{ ...(await source.readStream('workspace-1'))[0]!, id: randomUUID(), type: 'WorkspaceDeleted' }],
+        4,
+      );
+      await expect(copyEventLog(source, target)).rejects.toThrow(ForeignEventsError);
+    }, 120_000);
+  },
+);

@@ -16,16 +16,23 @@ import { findUser } from '../../src/projections/users/queries.js';
 import { admin, commandCtx } from '../support/context.js';
 
 const password = 'Correct-Horse-42';
-const registration = (name: string) => ({ username: name, email: `${name}@example.com`, password, password_confirm: password });
+const registration = (name: string) => ({
+  username: name,
+  email: `${name}@example.com`,
+  password,
+  password_confirm: password,
+});
 const LONG = 60_000; // longer than any test: nothing is flushed unless the test makes it so
 
 async function dump(db: ReadStore) {
   const out: Record<string, unknown[]> = {};
-  for (const name of ALL_PROJECTIONS.flatMap((p) => p.collections)) out[name] = await db.collection(name).find({}, { sort: { _id: 1 } });
+  for (const name of ALL_PROJECTIONS.flatMap((p) => p.collections))
+    out[name] = await db.collection(name).find({}, { sort: { _id: 1 } });
   return out;
 }
 
-const checkpointOf = async (db: ReadStore) => ((await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT }))?.position as number | undefined) ?? 0;
+const checkpointOf = async (db: ReadStore) =>
+  ((await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT }))?.position as number | undefined) ?? 0;
 
 /** What a process opening the file now (another process, or this one restarted after a kill -9) finds there. */
 async function onDisk<T>(file: string, look: (db: SqliteReadStore) => Promise<T>): Promise<T> {
@@ -61,7 +68,17 @@ describe('projection runner: announcing batches after a window (one read-store f
 
   const runner = (on: ReadStore, announceAfterMs: number, inProcessNotices = false) => {
     const progress = new ProjectionProgress();
-    const r = new ProjectionRunner(store, on, ALL_PROJECTIONS, progress, pubsub, (err) => { throw err; }, { announceAfterMs, inProcessNotices });
+    const r = new ProjectionRunner(
+      store,
+      on,
+      ALL_PROJECTIONS,
+      progress,
+      pubsub,
+      (err) => {
+        throw err;
+      },
+      { announceAfterMs, inProcessNotices },
+    );
     cleanup.push(() => r.stop());
     return { r, progress };
   };
@@ -71,8 +88,11 @@ describe('projection runner: announcing batches after a window (one read-store f
     const atNotice: { position: number; user: boolean; checkpoint: number }[] = [];
     await pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => {
       const notice = m as ProgressNotice;
-      onDisk(file, async (view) => ({ position: notice.position, user: !!(await findUser(view, userId)), checkpoint: await checkpointOf(view) }))
-        .then((seen) => atNotice.push(seen));
+      onDisk(file, async (view) => ({
+        position: notice.position,
+        user: !!(await findUser(view, userId)),
+        checkpoint: await checkpointOf(view),
+      })).then((seen) => atNotice.push(seen));
     });
     const { r, progress } = runner(db, 300);
     await r.start(); // catches up on the registration in one batch
@@ -105,15 +125,38 @@ describe('projection runner: announcing batches after a window (one read-store f
     let disk: { user: boolean; checkpoint: number } = { user: false, checkpoint: 0 };
     while (!disk.user) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      disk = await onDisk(behindFile, async (view) => ({ user: !!(await findUser(view, userId)), checkpoint: await checkpointOf(view) }));
+      disk = await onDisk(behindFile, async (view) => ({
+        user: !!(await findUser(view, userId)),
+        checkpoint: await checkpointOf(view),
+      }));
     }
     expect(disk.checkpoint).toBe(position);
   });
 
   describe('given notices that stay in this process, and a batch holding several writes', () => {
-    const note = async (stream: string) => (await store.appendToStream(stream, [{
-      id: randomUUID(), type: 'SomethingNoted', data: {}, metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
-    }], 'any')).position;
+    const note = async (stream: string) =>
+      (
+        await store.appendToStream(
+          stream,
+          [
+            {
+              id: randomUUID(),
+              type: 'SomethingNoted',
+              data: {},
+              metadata: {
+                actorId: null,
+                actorType: 'system',
+                correlationId: randomUUID(),
+                causationId: null,
+                ip: null,
+                userAgent: null,
+                schemaVersion: 1,
+              },
+            },
+          ],
+          'any',
+        )
+      ).position;
     /** What happened, in order: answers (a request's wait for its write ended), notices, and a listener's work on each. */
     const watch = async () => {
       const seen: string[] = [];
@@ -138,7 +181,14 @@ describe('projection runner: announcing batches after a window (one read-store f
       await new Promise((resolve) => setImmediate(resolve));
 
       // Nobody waits for b: it goes out with the write after it.
-      expect(seen).toEqual([`answer ${a}`, `notice ${a}`, `told ${a}`, `answer ${c}`, `notice ${b},${c}`, `told ${b},${c}`]);
+      expect(seen).toEqual([
+        `answer ${a}`,
+        `notice ${a}`,
+        `told ${a}`,
+        `answer ${c}`,
+        `notice ${b},${c}`,
+        `told ${b},${c}`,
+      ]);
     });
 
     it('when nobody waits for them, then the batch is told in one notice, followed or not', async () => {

@@ -40,16 +40,22 @@ describe('documents read models', () => {
   const chunk = (text: string, start: number) => ({ text, start });
 
   async function upload(name = 'notes.md', text = '# Notes\nalpha beta gamma') {
-    const { documentId, position } = await uploadDocument({ store, files }, {
-      fields: { workspace_id: String(workspaceId), metadata: '{"source":"manual_upload"}' }, file: { name, bytes: Buffer.from(text) },
-    }, commandCtx(admin));
+    const { documentId, position } = await uploadDocument(
+      { store, files },
+      {
+        fields: { workspace_id: String(workspaceId), metadata: '{"source":"manual_upload"}' },
+        file: { name, bytes: Buffer.from(text) },
+      },
+      commandCtx(admin),
+    );
     await settledTo(position);
     return documentId;
   }
 
   async function dump(database: ReadStore) {
     const out: Record<string, unknown[]> = {};
-    for (const name of [DOCUMENTS, DOCUMENT_CHUNKS, 'workspaces']) out[name] = await database.collection(name).find({}, { sort: { _id: 1 } });
+    for (const name of [DOCUMENTS, DOCUMENT_CHUNKS, 'workspaces'])
+      out[name] = await database.collection(name).find({}, { sort: { _id: 1 } });
     return out;
   }
 
@@ -59,7 +65,9 @@ describe('documents read models', () => {
     filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-docs-'));
     files = new LocalFileStore(filesDir);
     progress = new ProjectionProgress();
-    runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, new MemoryPubSub(), (err) => { throw err; });
+    runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, new MemoryPubSub(), (err) => {
+      throw err;
+    });
     await runner.start();
     const created = await createWorkspace(store, { name: 'Docs' }, commandCtx(admin));
     workspaceId = created.workspaceId;
@@ -77,43 +85,126 @@ describe('documents read models', () => {
     const id = await upload('Q3 report (final).md');
     const doc = await findDocument(db, admin, id);
     expect(doc).toMatchObject({
-      _id: String(id), id, filename: 'Q3 report (final).md', workspaceId, status: 'processing', pinned: false, watched: false,
-      metadata: { source: 'manual_upload' }, size: 24, mimeType: 'text/markdown', format: 'md', storedName: `${id}-Q3 report (final).md`,
-      chunkCount: 0, characters: 0, contentHash: null, ingestion: 1, error: null,
+      _id: String(id),
+      id,
+      filename: 'Q3 report (final).md',
+      workspaceId,
+      status: 'processing',
+      pinned: false,
+      watched: false,
+      metadata: { source: 'manual_upload' },
+      size: 24,
+      mimeType: 'text/markdown',
+      format: 'md',
+      storedName: `${id}-Q3 report (final).md`,
+      chunkCount: 0,
+      characters: 0,
+      contentHash: null,
+      ingestion: 1,
+      error: null,
     });
     expect(doc!.createdAt).toBe(doc!.updatedAt);
     expect(await files.exists(doc!.storedName)).toBe(true);
     expect(publicDocument(doc!)).toEqual({
-      id, filename: 'Q3 report (final).md', workspace: workspaceId, status: 'processing', pinned: false, watched: false,
-      metadata: { source: 'manual_upload' }, size: 24, mime_type: 'text/markdown', chunk_count: 0, created_at: doc!.createdAt,
+      id,
+      filename: 'Q3 report (final).md',
+      workspace: workspaceId,
+      status: 'processing',
+      pinned: false,
+      watched: false,
+      metadata: { source: 'manual_upload' },
+      size: 24,
+      mime_type: 'text/markdown',
+      chunk_count: 0,
+      created_at: doc!.createdAt,
     });
     expect((await findWorkspaceById(db, admin, workspaceId))?.document_count).toBe(1);
   });
 
   it('given chunks and the outcome of a job, then the chunks are stored in order and the document is ready', async () => {
     const id = await upload();
-    await job(id, { type: 'RecordChunks', ingestion: 1, from: 0, chunks: [chunk('# Notes', 0), chunk('alpha beta', 8)] });
+    await job(id, {
+      type: 'RecordChunks',
+      ingestion: 1,
+      from: 0,
+      chunks: [chunk('# Notes', 0), chunk('alpha beta', 8)],
+    });
     await job(id, { type: 'RecordChunks', ingestion: 1, from: 2, chunks: [chunk('beta gamma', 14)] });
-    const { position } = await job(id, { type: 'MarkProcessed', ingestion: 1, chunkCount: 3, characters: 24, contentHash: 'h1', now: new Date() });
+    const { position } = await job(id, {
+      type: 'MarkProcessed',
+      ingestion: 1,
+      chunkCount: 3,
+      characters: 24,
+      contentHash: 'h1',
+      now: new Date(),
+    });
     await settledTo(position);
 
-    expect(await findDocument(db, admin, id)).toMatchObject({ status: 'ready', chunkCount: 3, characters: 24, contentHash: 'h1', error: null });
+    expect(await findDocument(db, admin, id)).toMatchObject({
+      status: 'ready',
+      chunkCount: 3,
+      characters: 24,
+      contentHash: 'h1',
+      error: null,
+    });
     expect(await chunksOfDocument(db, id)).toEqual([
-      { _id: `${id}:0`, _pos: expect.any(Number), documentId: id, workspaceId, ingestion: 1, index: 0, text: '# Notes', start: 0, filename: 'notes.md' },
-      { _id: `${id}:1`, _pos: expect.any(Number), documentId: id, workspaceId, ingestion: 1, index: 1, text: 'alpha beta', start: 8, filename: 'notes.md' },
-      { _id: `${id}:2`, _pos: expect.any(Number), documentId: id, workspaceId, ingestion: 1, index: 2, text: 'beta gamma', start: 14, filename: 'notes.md' },
+      {
+        _id: `${id}:0`,
+        _pos: expect.any(Number),
+        documentId: id,
+        workspaceId,
+        ingestion: 1,
+        index: 0,
+        text: '# Notes',
+        start: 0,
+        filename: 'notes.md',
+      },
+      {
+        _id: `${id}:1`,
+        _pos: expect.any(Number),
+        documentId: id,
+        workspaceId,
+        ingestion: 1,
+        index: 1,
+        text: 'alpha beta',
+        start: 8,
+        filename: 'notes.md',
+      },
+      {
+        _id: `${id}:2`,
+        _pos: expect.any(Number),
+        documentId: id,
+        workspaceId,
+        ingestion: 1,
+        index: 2,
+        text: 'beta gamma',
+        start: 14,
+        filename: 'notes.md',
+      },
     ]);
   });
 
   it('keeps chunk texts out of the event log: only their count is recorded', async () => {
     const id = await upload();
-    const { position } = await job(id, { type: 'RecordChunks', ingestion: 1, from: 0, chunks: [chunk('secret-ish text', 0), chunk('more', 15)] });
+    const { position } = await job(id, {
+      type: 'RecordChunks',
+      ingestion: 1,
+      from: 0,
+      chunks: [chunk('secret-ish text', 0), chunk('more', 15)],
+    });
     await settledTo(position);
     const [entry] = await db.collection(EVENT_LOGS).find({ type: 'DocumentChunksAdded' });
-    expect(entry).toMatchObject({ event: 'document_chunks_added', metadata: { document_id: id, ingestion: 1, from: 0, chunk_count: 2 } });
+    expect(entry).toMatchObject({
+      event: 'document_chunks_added',
+      metadata: { document_id: id, ingestion: 1, from: 0, chunk_count: 2 },
+    });
     expect(JSON.stringify(entry)).not.toContain('secret-ish');
     const [uploaded] = await db.collection(EVENT_LOGS).find({ type: 'DocumentUploaded' });
-    expect(uploaded).toMatchObject({ event: 'document_uploaded', user_id: admin.userId, metadata: { document_id: id, workspace_id: workspaceId, filename: 'notes.md' } });
+    expect(uploaded).toMatchObject({
+      event: 'document_uploaded',
+      user_id: admin.userId,
+      metadata: { document_id: id, workspace_id: workspaceId, filename: 'notes.md' },
+    });
   });
 
   it('records a failure with its error, and a changed watched source sends the document back to processing', async () => {
@@ -127,13 +218,30 @@ describe('documents read models', () => {
     await job(id, { type: 'WatchDocument', actor: admin, watch: true, now: new Date() });
     ({ position } = await job(id, { type: 'RecordSourceChange', contentHash: 'h2', now: new Date() }));
     await settledTo(position);
-    expect(await findDocument(db, admin, id)).toMatchObject({ status: 'processing', error: null, ingestion: 2, watched: true });
+    expect(await findDocument(db, admin, id)).toMatchObject({
+      status: 'processing',
+      error: null,
+      ingestion: 2,
+      watched: true,
+    });
   });
 
   it('replaces the chunks of an earlier ingestion once the new one records its first, even when it has fewer', async () => {
     const id = await upload();
-    await job(id, { type: 'RecordChunks', ingestion: 1, from: 0, chunks: [chunk('one', 0), chunk('two', 4), chunk('three', 8)] });
-    await job(id, { type: 'MarkProcessed', ingestion: 1, chunkCount: 3, characters: 13, contentHash: 'h1', now: new Date() });
+    await job(id, {
+      type: 'RecordChunks',
+      ingestion: 1,
+      from: 0,
+      chunks: [chunk('one', 0), chunk('two', 4), chunk('three', 8)],
+    });
+    await job(id, {
+      type: 'MarkProcessed',
+      ingestion: 1,
+      chunkCount: 3,
+      characters: 13,
+      contentHash: 'h1',
+      now: new Date(),
+    });
     await job(id, { type: 'WatchDocument', actor: admin, watch: true, now: new Date() });
     await job(id, { type: 'RecordSourceChange', contentHash: 'h2', now: new Date() });
     let { position } = await job(id, { type: 'RecordChunks', ingestion: 2, from: 0, chunks: [chunk('uno', 0)] });
@@ -141,9 +249,23 @@ describe('documents read models', () => {
     expect((await chunksOfDocument(db, id)).map((c) => [c.ingestion, c.index, c.text])).toEqual([[2, 0, 'uno']]);
 
     // A new ingestion with no text at all still drops the old chunks when it ends.
-    await job(id, { type: 'MarkProcessed', ingestion: 2, chunkCount: 1, characters: 3, contentHash: 'h2', now: new Date() });
+    await job(id, {
+      type: 'MarkProcessed',
+      ingestion: 2,
+      chunkCount: 1,
+      characters: 3,
+      contentHash: 'h2',
+      now: new Date(),
+    });
     await job(id, { type: 'RecordSourceChange', contentHash: 'h3', now: new Date() });
-    ({ position } = await job(id, { type: 'MarkProcessed', ingestion: 3, chunkCount: 0, characters: 0, contentHash: 'h3', now: new Date() }));
+    ({ position } = await job(id, {
+      type: 'MarkProcessed',
+      ingestion: 3,
+      chunkCount: 0,
+      characters: 0,
+      contentHash: 'h3',
+      now: new Date(),
+    }));
     await settledTo(position);
     expect(await chunksOfDocument(db, id)).toEqual([]);
     expect(await findDocument(db, admin, id)).toMatchObject({ status: 'ready', chunkCount: 0, ingestion: 3 });
@@ -181,7 +303,14 @@ describe('documents read models', () => {
   it('changes nothing when events are delivered again, and a replay rebuilds the same read models', async () => {
     const id = await upload();
     await job(id, { type: 'RecordChunks', ingestion: 1, from: 0, chunks: [chunk('a', 0), chunk('b', 1)] });
-    await job(id, { type: 'MarkProcessed', ingestion: 1, chunkCount: 2, characters: 2, contentHash: 'h', now: new Date() });
+    await job(id, {
+      type: 'MarkProcessed',
+      ingestion: 1,
+      chunkCount: 2,
+      characters: 2,
+      contentHash: 'h',
+      now: new Date(),
+    });
     await pinDocument(store, id, { pin: true }, commandCtx(admin));
     const other = await upload('other.txt');
     const { position } = await deleteDocument({ store, files }, other, commandCtx(admin));

@@ -10,7 +10,15 @@ import type { Projection } from '../../src/projections/shared/projection.js';
 import { ProjectionProgress } from '../../src/projections/shared/progress.js';
 import { ProjectionRunner } from '../../src/projections/shared/runner.js';
 
-const metadata = { actorId: null, actorType: 'embed' as const, correlationId: 'c', causationId: null, ip: null, userAgent: null, schemaVersion: 1 };
+const metadata = {
+  actorId: null,
+  actorType: 'embed' as const,
+  correlationId: 'c',
+  causationId: null,
+  ip: null,
+  userAgent: null,
+  schemaVersion: 1,
+};
 
 /**
  * The embed_chats read model, fed by EmbedChatCompleted events as the public embed chat endpoint will
@@ -27,7 +35,11 @@ describe('embed chats projection', () => {
   async function chat(embedUuid: string, sessionId: string, prompt: string, at: string) {
     const data: EmbedChatCompleted['data'] = { embedUuid, sessionId, prompt, response: `answer to ${prompt}`, at };
     const stream = `embedchat-${randomUUID()}`;
-    const { position } = await store.appendToStream(stream, [{ id: randomUUID(), type: 'EmbedChatCompleted', data, metadata }], 'no_stream');
+    const { position } = await store.appendToStream(
+      stream,
+      [{ id: randomUUID(), type: 'EmbedChatCompleted', data, metadata }],
+      'no_stream',
+    );
     return position;
   }
 
@@ -35,7 +47,9 @@ describe('embed chats projection', () => {
     store = SqliteEventStore.open(':memory:');
     db = SqliteReadStore.open(':memory:');
     progress = new ProjectionProgress();
-    runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, new MemoryPubSub(), (err) => { throw err; });
+    runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, new MemoryPubSub(), (err) => {
+      throw err;
+    });
     await runner.start();
   });
   afterEach(async () => {
@@ -71,9 +85,18 @@ describe('embed chats projection', () => {
 
   it('given a config is deleted, then its sessions and chats leave the read model', async () => {
     await chat(embed, 's-1', 'hello', '2026-01-01T10:00:00.000Z');
-    const { position } = await store.appendToStream(`embed-${embed}`, [{
-      id: randomUUID(), type: 'EmbedConfigDeleted', data: { uuid: embed, at: '2026-01-03T00:00:00.000Z' }, metadata,
-    }], 'any');
+    const { position } = await store.appendToStream(
+      `embed-${embed}`,
+      [
+        {
+          id: randomUUID(),
+          type: 'EmbedConfigDeleted',
+          data: { uuid: embed, at: '2026-01-03T00:00:00.000Z' },
+          metadata,
+        },
+      ],
+      'any',
+    );
     await progress.waitFor(position);
     expect(await sessionsOf(db, embed)).toEqual([]);
     expect(await chatsOfSession(db, embed, 's-1')).toEqual([]);

@@ -8,7 +8,13 @@ const BOOKKEEPING = /^(sequence|username|email|bootstrap|idempotency|slug|invite
 const tick = () => new Promise((r) => setTimeout(r, 3));
 
 const meta = (actorId: string | null, actorType: EventMetadata['actorType'] = 'user'): EventMetadata => ({
-  actorId, actorType, correlationId: randomUUID(), causationId: null, ip: '10.0.0.9', userAgent: 'contract', schemaVersion: 1,
+  actorId,
+  actorType,
+  correlationId: randomUUID(),
+  causationId: null,
+  ip: '10.0.0.9',
+  userAgent: 'contract',
+  schemaVersion: 1,
 });
 
 /** A history with every kind of entry the filters tell apart, appended with a few ms between batches. */
@@ -18,10 +24,25 @@ async function seed(store: EventStore): Promise<RecordedEvent[]> {
   for (let round = 0; round < 3; round++) {
     await append('sequence-user', 'IdAllocated', { id: round + 1 }, meta(null, 'system'));
     await append(`username-u${round}`, 'Reserved', { owner: round + 1 }, meta(null, 'system'));
-    await append(`user-${round + 1}`, 'UserRegistered', { userId: round + 1, username: `u${round}`, passwordHash: '$argon2id$secret' }, meta(null, 'system'));
+    await append(
+      `user-${round + 1}`,
+      'UserRegistered',
+      { userId: round + 1, username: `u${round}`, passwordHash: '$argon2id$secret' },
+      meta(null, 'system'),
+    );
     await tick();
-    await append(`user-${round + 1}`, 'UserLoggedIn', { userId: round + 1, at: new Date().toISOString() }, meta(String(round + 1)));
-    await append('workspace-7', round === 0 ? 'WorkspaceCreated' : 'WorkspaceUpdated', { workspaceId: 7, name: `w${round}`, settings: { openaiPrompt: 'p' } }, meta('1'));
+    await append(
+      `user-${round + 1}`,
+      'UserLoggedIn',
+      { userId: round + 1, at: new Date().toISOString() },
+      meta(String(round + 1)),
+    );
+    await append(
+      'workspace-7',
+      round === 0 ? 'WorkspaceCreated' : 'WorkspaceUpdated',
+      { workspaceId: 7, name: `w${round}`, settings: { openaiPrompt: 'p' } },
+      meta('1'),
+    );
     await append(`thread-${round}`, 'ThreadCreated', { threadId: round, workspaceId: 7 }, meta(String(round + 1)));
     await append(`chat-${round}`, 'ChatCompleted', { chatId: round, response: 'r' }, meta(`key-${round}`, 'api_key'));
     await append(`embed-${randomUUID()}`, 'EmbedChatCompleted', { sessionId: 's' }, meta(null, 'embed'));
@@ -53,17 +74,27 @@ export function describeEventLogReaderContract(name: string, open: () => Promise
       fx = await open();
       const events = await seed(fx.store);
       await fx.settle?.();
-      entries = events.filter((e) => !BOOKKEEPING.test(e.streamName)).map(eventLogEntry).reverse();
+      entries = events
+        .filter((e) => !BOOKKEEPING.test(e.streamName))
+        .map(eventLogEntry)
+        .reverse();
       times = [...new Set(entries.map((e) => e.occurred_at))].sort();
     });
     afterAll(() => fx.close());
 
-    const expectList = async (filter: Filter, keep: (e: EventLogView) => boolean, window: { limit?: number; skip?: number } = {}) => {
+    const expectList = async (
+      filter: Filter,
+      keep: (e: EventLogView) => boolean,
+      window: { limit?: number; skip?: number } = {},
+    ) => {
       const all = entries.filter(keep);
       const skip = window.skip ?? 0;
       const page = all.slice(skip, window.limit ? skip + window.limit : undefined);
       const got = await fx.reader.list(filter, window);
-      expect({ count: got.count, ids: got.results.map((e) => e.id) }).toEqual({ count: all.length, ids: page.map((e) => e.id) });
+      expect({ count: got.count, ids: got.results.map((e) => e.id) }).toEqual({
+        count: all.length,
+        ids: page.map((e) => e.id),
+      });
       expect(got.results).toEqual(page);
       return got;
     };
@@ -78,9 +109,16 @@ export function describeEventLogReaderContract(name: string, open: () => Promise
     it('then the names, users and metadata are the ones the API shows', async () => {
       const { results } = await fx.reader.list({}, {});
       const login = results.find((e) => e.type === 'UserLoggedIn')!;
-      expect(login).toMatchObject({ event: 'login_event', user_id: expect.any(Number), metadata: expect.objectContaining({ ip: '10.0.0.9', user_agent: 'contract' }) });
+      expect(login).toMatchObject({
+        event: 'login_event',
+        user_id: expect.any(Number),
+        metadata: expect.objectContaining({ ip: '10.0.0.9', user_agent: 'contract' }),
+      });
       expect(results.find((e) => e.type === 'ChatCompleted')).toMatchObject({ event: 'sent_chat', user_id: null });
-      expect(results.find((e) => e.type === 'WorkspaceCreated')!.metadata).toMatchObject({ workspace_id: 7, settings: { openai_prompt: 'p' } });
+      expect(results.find((e) => e.type === 'WorkspaceCreated')!.metadata).toMatchObject({
+        workspace_id: 7,
+        settings: { openai_prompt: 'p' },
+      });
     });
 
     it('given a window, then that page of the newest-first list and the count of all', async () => {
@@ -92,7 +130,9 @@ export function describeEventLogReaderContract(name: string, open: () => Promise
     it('given event, then the entries of that name (every type that has it)', async () => {
       await expectList({ event: 'sent_chat' }, (e) => e.event === 'sent_chat');
       await expectList({ event: { $eq: 'login_event' } }, (e) => e.event === 'login_event');
-      await expectList({ event: { $in: ['user_created', 'workspace_updated'] } }, (e) => ['user_created', 'workspace_updated'].includes(e.event));
+      await expectList({ event: { $in: ['user_created', 'workspace_updated'] } }, (e) =>
+        ['user_created', 'workspace_updated'].includes(e.event),
+      );
       await expectList({ event: { $regex: /THREAD/i } }, (e) => /thread/.test(e.event));
       await expectList({ event: 'no_such_event' }, () => false);
     });
@@ -102,7 +142,7 @@ export function describeEventLogReaderContract(name: string, open: () => Promise
       await expectList({ type: { $in: ['UserRegistered', 'Nope'] } }, (e) => e.type === 'UserRegistered');
     });
 
-    it('given user_id, then only that user\'s entries; lookups compare numbers', async () => {
+    it("given user_id, then only that user's entries; lookups compare numbers", async () => {
       await expectList({ user_id: 2 }, (e) => e.user_id === 2);
       await expectList({ user_id: { $eq: 1 } }, (e) => e.user_id === 1);
       await expectList({ user_id: { $in: [2, 3] } }, (e) => e.user_id === 2 || e.user_id === 3);
@@ -127,12 +167,17 @@ export function describeEventLogReaderContract(name: string, open: () => Promise
 
     it('given __icontains lookups as the REST filters build them, then case-insensitive substrings of strings, and no number', async () => {
       await expectList({ event: { $regex: /CHAT/i } }, (e) => e.event.includes('chat'));
-      await expectList({ occurred_at: { $regex: new RegExp(times[0].slice(0, 13).replace('T', 't'), 'i') } }, (e) => e.occurred_at.includes(times[0].slice(0, 13)));
+      await expectList({ occurred_at: { $regex: new RegExp(times[0].slice(0, 13).replace('T', 't'), 'i') } }, (e) =>
+        e.occurred_at.includes(times[0].slice(0, 13)),
+      );
       await expectList({ user_id: { $regex: /1/i } }, () => false);
     });
 
     it('given several fields, then all apply', async () => {
-      await expectList({ event: 'login_event', user_id: 3, occurred_at: { $gte: times[0] } }, (e) => e.event === 'login_event' && e.user_id === 3);
+      await expectList(
+        { event: 'login_event', user_id: 3, occurred_at: { $gte: times[0] } },
+        (e) => e.event === 'login_event' && e.user_id === 3,
+      );
     });
 
     it('given an id, then find answers that entry; a bookkeeping event or an unknown id is null', async () => {

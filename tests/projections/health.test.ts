@@ -15,13 +15,28 @@ const reachable = { ping: async () => {}, collection: () => ({ findOne: async ()
 /** An event log positioned as EventStoreDB positions it: commit positions are byte offsets, ~1 MB apart for chunk events. */
 function byteOffsetLog(events: { position: number; createdAt: Date }[]): EventStore {
   const recorded = events.map((e, i): RecordedEvent => ({
-    id: `e${i}`, type: 'DocumentChunksAdded', data: {}, streamName: 'document-1', revision: i, position: e.position, createdAt: e.createdAt,
-    metadata: { actorId: null, actorType: 'system', correlationId: 'c', causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+    id: `e${i}`,
+    type: 'DocumentChunksAdded',
+    data: {},
+    streamName: 'document-1',
+    revision: i,
+    position: e.position,
+    createdAt: e.createdAt,
+    metadata: {
+      actorId: null,
+      actorType: 'system',
+      correlationId: 'c',
+      causationId: null,
+      ip: null,
+      userAgent: null,
+      schemaVersion: 1,
+    },
   }));
   return {
     ping: async () => {},
     headPosition: async () => recorded.at(-1)?.position ?? 0,
-    readAll: async ({ after = 0, maxCount = Infinity }: ReadAllOptions = {}) => recorded.filter((e) => e.position > after).slice(0, maxCount),
+    readAll: async ({ after = 0, maxCount = Infinity }: ReadAllOptions = {}) =>
+      recorded.filter((e) => e.position > after).slice(0, maxCount),
   } as unknown as EventStore;
 }
 
@@ -74,7 +89,15 @@ describe('projection lag', () => {
   });
 
   it('given an unreadable log, then the lag is unknown and not ready', async () => {
-    const log = { ...byteOffsetLog([]), ping: async () => { throw new Error('down'); }, headPosition: async () => { throw new Error('down'); } } as EventStore;
+    const log = {
+      ...byteOffsetLog([]),
+      ping: async () => {
+        throw new Error('down');
+      },
+      headPosition: async () => {
+        throw new Error('down');
+      },
+    } as EventStore;
     const h = await health(log, reachable, progressAt(0), NOW);
     expect(h).toMatchObject({ eventStore: 'unavailable', headPosition: null, projectionLagMs: null });
     expect(isReady(h)).toBe(false);
@@ -83,9 +106,25 @@ describe('projection lag', () => {
   it('on the embedded store, the age of the first event after the projected position', async () => {
     const store = SqliteEventStore.open(':memory:');
     try {
-      const metadata = { actorId: null, actorType: 'system' as const, correlationId: 'c', causationId: null, ip: null, userAgent: null, schemaVersion: 1 };
-      const first = await store.appendToStream('thing-1', [{ id: '00000000-0000-4000-8000-000000000001', type: 'ThingHappened', data: {}, metadata }], 'no_stream');
-      await store.appendToStream('thing-1', [{ id: '00000000-0000-4000-8000-000000000002', type: 'ThingHappened', data: {}, metadata }], 0);
+      const metadata = {
+        actorId: null,
+        actorType: 'system' as const,
+        correlationId: 'c',
+        causationId: null,
+        ip: null,
+        userAgent: null,
+        schemaVersion: 1,
+      };
+      const first = await store.appendToStream(
+        'thing-1',
+        [{ id: '00000000-0000-4000-8000-000000000001', type: 'ThingHappened', data: {}, metadata }],
+        'no_stream',
+      );
+      await store.appendToStream(
+        'thing-1',
+        [{ id: '00000000-0000-4000-8000-000000000002', type: 'ThingHappened', data: {}, metadata }],
+        0,
+      );
       const [pending] = await store.readAll({ after: first.position, maxCount: 1 });
       const later = pending!.createdAt.getTime() + 2_500;
       expect((await health(store, reachable, progressAt(first.position), later)).projectionLagMs).toBe(2_500);

@@ -28,8 +28,13 @@ async function serverWithLog(dataDir: string) {
     },
   });
   const config = loadConfig({
-    DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', JWT_SECRET: 'test-secret-test-secret-test-secret',
-    RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000', READ_YOUR_WRITES_TIMEOUT_MS: '300',
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    RATE_LIMIT_API_PER_MIN: '1000000',
+    READ_YOUR_WRITES_TIMEOUT_MS: '300',
   });
   const chronicle = await startChronicle(config, pino({ level: 'error' }, sink));
   return { chronicle: chronicle as Chronicle & { url: string }, lines };
@@ -47,7 +52,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, deadl
 
 async function failureCount(server: { url: string }): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('chronicle_projection_failures_total{projection="documents"}'));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('chronicle_projection_failures_total{projection="documents"}'));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
@@ -63,11 +70,26 @@ describe('a projection failing on an event', () => {
     const workspace = await api(server.chronicle, 'POST', '/api/workspaces/', { name: 'Before' }, bearer(token));
     expect(workspace.status).toBe(201);
     expect((await api(server.chronicle, 'GET', '/readyz')).status).toBe(200);
-    const appended = await server.chronicle.deps.store.appendToStream('document-999999', [{
-      id: randomUUID(), type: 'DocumentChunksAdded',
-      data: { documentId: 999999, workspaceId: workspace.body.id, ingestion: 1, from: 0, chunks: null },
-      metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
-    }], 'no_stream');
+    const appended = await server.chronicle.deps.store.appendToStream(
+      'document-999999',
+      [
+        {
+          id: randomUUID(),
+          type: 'DocumentChunksAdded',
+          data: { documentId: 999999, workspaceId: workspace.body.id, ingestion: 1, from: 0, chunks: null },
+          metadata: {
+            actorId: null,
+            actorType: 'system',
+            correlationId: randomUUID(),
+            causationId: null,
+            ip: null,
+            userAgent: null,
+            schemaVersion: 1,
+          },
+        },
+      ],
+      'no_stream',
+    );
     poison = appended.position;
   });
   afterAll(() => server.chronicle.close());
@@ -101,16 +123,31 @@ describe('a projection failing on an event', () => {
   });
 
   it('a GraphQL mutation answers HTTP 503 with a NOT_YET_READABLE error', async () => {
-    const res = await api(server.chronicle, 'POST', '/graphql', {
-      query: 'mutation { createWorkspace(input: { name: "Also recorded" }) { id slug } }',
-    }, bearer(token));
+    const res = await api(
+      server.chronicle,
+      'POST',
+      '/graphql',
+      {
+        query: 'mutation { createWorkspace(input: { name: "Also recorded" }) { id slug } }',
+      },
+      bearer(token),
+    );
     expect(res.status).toBe(503);
-    expect(res.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(NOT_YET_READABLE), extensions: { code: 'NOT_YET_READABLE' } })]);
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(NOT_YET_READABLE),
+        extensions: { code: 'NOT_YET_READABLE' },
+      }),
+    ]);
   });
 
   it('a streamed chat ends with an error frame saying the chat was recorded but is not yet readable', async () => {
     const head = await server.chronicle.deps.store.headPosition();
-    const res = await postSse(`${server.chronicle.url}/api/chats/stream_chat/`, { message: 'hello', workspace_slug: 'before', mode: 'chat' }, bearer(token));
+    const res = await postSse(
+      `${server.chronicle.url}/api/chats/stream_chat/`,
+      { message: 'hello', workspace_slug: 'before', mode: 'chat' },
+      bearer(token),
+    );
     expect(res.status).toBe(200);
     expect(res.frames[0]).toMatchObject({ type: 'start' });
     expect(res.frames.at(-1)).toMatchObject({ type: 'error', error: expect.stringMatching(NOT_YET_READABLE) });
@@ -125,7 +162,9 @@ describe('a projection failing on an event', () => {
     expect(readyz.status).toBe(503);
     expect(readyz.body.projectionFailure).toMatchObject({ projection: 'documents', position: poison });
     const before = await failureCount(server.chronicle);
-    await until('two more retries', async () => ((await failureCount(server.chronicle)) >= before + 2 ? true : undefined));
+    await until('two more retries', async () =>
+      (await failureCount(server.chronicle)) >= before + 2 ? true : undefined,
+    );
     expect(server.lines.filter((l) => /projection failed/.test(l.msg))).toHaveLength(1);
   });
 });

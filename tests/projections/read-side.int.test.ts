@@ -15,11 +15,17 @@ import { findUser } from '../../src/projections/users/queries.js';
 import { admin, commandCtx } from '../support/context.js';
 
 const password = 'Correct-Horse-42';
-const registration = (name: string) => ({ username: name, email: `${name}@example.com`, password, password_confirm: password });
+const registration = (name: string) => ({
+  username: name,
+  email: `${name}@example.com`,
+  password,
+  password_confirm: password,
+});
 
 async function dump(db: ReadStore) {
   const out: Record<string, unknown[]> = {};
-  for (const name of ALL_PROJECTIONS.flatMap((p) => p.collections)) out[name] = await db.collection(name).find({}, { sort: { _id: 1 } });
+  for (const name of ALL_PROJECTIONS.flatMap((p) => p.collections))
+    out[name] = await db.collection(name).find({}, { sort: { _id: 1 } });
   return out;
 }
 
@@ -30,7 +36,9 @@ describe('read side', () => {
   const started: ProjectionRunner[] = [];
 
   const runner = (progress = new ProjectionProgress()) => {
-    const r = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, (err) => { throw err; });
+    const r = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, pubsub, (err) => {
+      throw err;
+    });
     started.push(r);
     return { r, progress };
   };
@@ -55,12 +63,22 @@ describe('read side', () => {
     expect(await progress.waitFor(position)).toBe(true);
     expect(await findUser(db, userId)).toMatchObject({ id: userId, username: 'ada', role: 'admin', token_version: 0 });
     expect(notices).toContainEqual(expect.objectContaining({ position: expect.any(Number) }));
-    expect((await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT }))?.position).toBeGreaterThanOrEqual(position);
+    expect(
+      (await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT }))?.position,
+    ).toBeGreaterThanOrEqual(position);
   });
 
   it('given events applied once, when the checkpoint is lost and they are delivered again, then the read model does not change', async () => {
-    const { userId } = await registerUser(store, registration('ada'), commandCtx({ type: 'user', userId: 1, role: 'admin' }));
-    await changePassword(store, { old_password: password, new_password: 'Another-Horse-43', new_password_confirm: 'Another-Horse-43' }, commandCtx({ type: 'user', userId, role: 'admin' }));
+    const { userId } = await registerUser(
+      store,
+      registration('ada'),
+      commandCtx({ type: 'user', userId: 1, role: 'admin' }),
+    );
+    await changePassword(
+      store,
+      { old_password: password, new_password: 'Another-Horse-43', new_password_confirm: 'Another-Horse-43' },
+      commandCtx({ type: 'user', userId, role: 'admin' }),
+    );
     const first = runner();
     await first.r.start();
     expect(await first.progress.waitFor(await store.headPosition())).toBe(true);
@@ -79,7 +97,8 @@ describe('read side', () => {
     const { r, progress } = runner();
     await r.start();
     const ids: number[] = [];
-    for (const name of ['ann', 'bob', 'cyd', 'dee']) ids.push((await registerUser(store, registration(name), commandCtx())).userId);
+    for (const name of ['ann', 'bob', 'cyd', 'dee'])
+      ids.push((await registerUser(store, registration(name), commandCtx())).userId);
     await updateUser(store, ids[1], { role: 'manager', daily_message_limit: 9 }, commandCtx(admin));
     await updateUser(store, ids[2], { suspended: true }, commandCtx(admin));
     await updateSetting(store, 'custom_app_name', { value: 'Replayed' }, commandCtx(admin));

@@ -11,13 +11,22 @@ import { ALL_PROJECTIONS } from '../../src/projections/all.js';
 import { rebuildReadModels } from '../../src/projections/replay.js';
 import { CheckpointedSubscriber } from '../../src/projections/shared/checkpointed-subscriber.js';
 import { ProjectionProgress } from '../../src/projections/shared/progress.js';
-import { acquireReplayLease, LEASE_SEEN_WITHIN_MS, ReplayLeaseHeld } from '../../src/projections/shared/replay-lease.js';
+import {
+  acquireReplayLease,
+  LEASE_SEEN_WITHIN_MS,
+  ReplayLeaseHeld,
+} from '../../src/projections/shared/replay-lease.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from '../../src/projections/shared/runner.js';
 import { findUser } from '../../src/projections/users/queries.js';
 import { commandCtx } from '../support/context.js';
 
 const password = 'Correct-Horse-42';
-const registration = (name: string) => ({ username: name, email: `${name}@example.com`, password, password_confirm: password });
+const registration = (name: string) => ({
+  username: name,
+  email: `${name}@example.com`,
+  password,
+  password_confirm: password,
+});
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('replay lease', () => {
@@ -78,7 +87,9 @@ describe('replay lease', () => {
 
   it('given a running projector, while a replay holds the lease, then it applies nothing; once released it catches up', async () => {
     const progress = new ProjectionProgress();
-    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, new MemoryPubSub(), (err) => errors.push(err));
+    const runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, new MemoryPubSub(), (err) =>
+      errors.push(err),
+    );
     await runner.start();
     try {
       const lease = await acquireReplayLease(db);
@@ -100,7 +111,10 @@ describe('replay lease', () => {
     const held = new Promise<void>((resolve) => (letGo = resolve));
     const handled: number[][] = [];
     const subscriber = new CheckpointedSubscriber({
-      name: PROJECTIONS_CHECKPOINT, store, checkpoints, onError: (err) => errors.push(err),
+      name: PROJECTIONS_CHECKPOINT,
+      store,
+      checkpoints,
+      onError: (err) => errors.push(err),
       async handle(events: RecordedEvent[]) {
         handled.push(events.map((e) => e.position));
         if (handled.length === 1) await held;
@@ -111,7 +125,11 @@ describe('replay lease', () => {
     try {
       while (handled.length === 0) await settle(10);
       // The replay takes the lease and fences the checkpoint while the batch is in flight, then switches at `position`.
-      await checkpoints.updateOne({ _id: PROJECTIONS_CHECKPOINT }, { $set: { fenced: 'replay-1', position: 0 } }, { upsert: true });
+      await checkpoints.updateOne(
+        { _id: PROJECTIONS_CHECKPOINT },
+        { $set: { fenced: 'replay-1', position: 0 } },
+        { upsert: true },
+      );
       letGo();
       await settle(300);
       expect(await subscriber.checkpoint()).toBe(0);

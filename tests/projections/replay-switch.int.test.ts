@@ -13,7 +13,12 @@ import { CHECKPOINTS, PROJECTIONS_CHECKPOINT } from '../../src/projections/share
 import { admin, commandCtx } from '../support/context.js';
 
 const password = 'Correct-Horse-42';
-const registration = (name: string) => ({ username: name, email: `${name}@example.com`, password, password_confirm: password });
+const registration = (name: string) => ({
+  username: name,
+  email: `${name}@example.com`,
+  password,
+  password_confirm: password,
+});
 const LIVE = ALL_PROJECTIONS.flatMap((p) => p.collections);
 
 /** The embedded store, renaming as MongoDB's renameCollection does (NamespaceNotFound without a source), failing the rename `failAt` if given. */
@@ -22,7 +27,8 @@ function mongoLike(db: SqliteReadStore, failAt?: (from: string, to: string) => b
     get(target, prop, receiver) {
       if (prop !== 'rename') return Reflect.get(target, prop, receiver);
       return async (from: string, to: string) => {
-        if (!(await target.listCollections()).includes(from)) throw new Error(`NamespaceNotFound: source namespace ${from} does not exist`);
+        if (!(await target.listCollections()).includes(from))
+          throw new Error(`NamespaceNotFound: source namespace ${from} does not exist`);
         if (failAt?.(from, to)) throw new Error(`rename ${from} -> ${to} failed`);
         return target.rename(from, to);
       };
@@ -36,7 +42,8 @@ async function dump(db: ReadStore) {
   return out;
 }
 
-const checkpoint = async (db: ReadStore) => (await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT }))?.position;
+const checkpoint = async (db: ReadStore) =>
+  (await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT }))?.position;
 
 describe('replay switch-over', () => {
   let store: SqliteEventStore;
@@ -74,7 +81,9 @@ describe('replay switch-over', () => {
 
     const third = LIVE[2]!;
     const failing = mongoLike(db, (from, to) => from === `${third}__rebuild` && to === third);
-    await expect(rebuildReadModels(store, failing, ALL_PROJECTIONS)).rejects.toThrow(`rename ${third}__rebuild -> ${third} failed`);
+    await expect(rebuildReadModels(store, failing, ALL_PROJECTIONS)).rejects.toThrow(
+      `rename ${third}__rebuild -> ${third} failed`,
+    );
     expect(await dump(db)).toEqual(before);
     expect(await checkpoint(db)).toBe(1);
     expect((await db.listCollections()).filter((c) => c.endsWith('__previous'))).toEqual([]);

@@ -14,8 +14,18 @@ import { ProjectionProgress } from '../../src/projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from '../../src/projections/shared/runner.js';
 
 const event = (type: string) => ({
-  id: randomUUID(), type, data: {},
-  metadata: { actorId: null, actorType: 'system' as const, correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+  id: randomUUID(),
+  type,
+  data: {},
+  metadata: {
+    actorId: null,
+    actorType: 'system' as const,
+    correlationId: randomUUID(),
+    causationId: null,
+    ip: null,
+    userAgent: null,
+    schemaVersion: 1,
+  },
 });
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -43,9 +53,16 @@ describe('projection runner: a projection throwing on one event', () => {
     const seen = (name: string) => async (e: { type: string; position: number }, into: ReadStore) => {
       await into.collection(name).updateOne({ _id: e.type }, { $set: { position: e.position } }, { upsert: true });
     };
-    const tolerant: Projection = { name: 'tolerant', collections: ['tolerant'], handles: 'all', apply: seen('tolerant') };
+    const tolerant: Projection = {
+      name: 'tolerant',
+      collections: ['tolerant'],
+      handles: 'all',
+      apply: seen('tolerant'),
+    };
     const picky: Projection = {
-      name: 'picky', collections: ['picky'], handles: ['A', 'Poison', 'B'],
+      name: 'picky',
+      collections: ['picky'],
+      handles: ['A', 'Poison', 'B'],
       async apply(e, into) {
         if (e.type === 'Poison' && broken) throw new Error('cannot apply this one');
         await seen('picky')(e, into);
@@ -54,24 +71,39 @@ describe('projection runner: a projection throwing on one event', () => {
     await store.appendToStream('things-1', [event('A'), event('Poison'), event('B')], 'no_stream');
     const errors: Error[] = [];
     const progress = new ProjectionProgress();
-    runner = new ProjectionRunner(store, db, [picky, tolerant], progress, new MemoryPubSub(), (err) => errors.push(err));
+    runner = new ProjectionRunner(store, db, [picky, tolerant], progress, new MemoryPubSub(), (err) =>
+      errors.push(err),
+    );
     await runner.start();
 
     const checkpoints = db.collection(CHECKPOINTS);
-    await until('three failed attempts', async () => ((await storedFailures(checkpoints, PROJECTIONS_CHECKPOINT)).counts.picky ?? 0) >= 3);
+    await until(
+      'three failed attempts',
+      async () => ((await storedFailures(checkpoints, PROJECTIONS_CHECKPOINT)).counts.picky ?? 0) >= 3,
+    );
     expect((await checkpoints.findOne({ _id: PROJECTIONS_CHECKPOINT }))!.position).toBe(1);
     expect(progress.position).toBe(1);
     await expect(db.collection('picky').find({})).resolves.toEqual([{ _id: 'A', position: 1 }]);
     expect((await storedFailures(checkpoints, PROJECTIONS_CHECKPOINT)).failure).toMatchObject({
-      projection: 'picky', position: 2, event_type: 'Poison', error: 'cannot apply this one',
+      projection: 'picky',
+      position: 2,
+      event_type: 'Poison',
+      error: 'cannot apply this one',
     });
-    expect(errors.map((e) => e.message)).toEqual(['Projection picky failed on event 2 (Poison): cannot apply this one']);
+    expect(errors.map((e) => e.message)).toEqual([
+      'Projection picky failed on event 2 (Poison): cannot apply this one',
+    ]);
 
     broken = false;
     await expect(progress.waitFor(3, 10_000)).resolves.toBe(true);
-    await until('the failure cleared', async () => (await storedFailures(checkpoints, PROJECTIONS_CHECKPOINT)).failure === null);
+    await until(
+      'the failure cleared',
+      async () => (await storedFailures(checkpoints, PROJECTIONS_CHECKPOINT)).failure === null,
+    );
     await expect(db.collection('picky').find({}, { sort: { position: 1 } })).resolves.toEqual([
-      { _id: 'A', position: 1 }, { _id: 'Poison', position: 2 }, { _id: 'B', position: 3 },
+      { _id: 'A', position: 1 },
+      { _id: 'Poison', position: 2 },
+      { _id: 'B', position: 3 },
     ]);
     expect((await storedFailures(checkpoints, PROJECTIONS_CHECKPOINT)).counts.picky).toBeGreaterThanOrEqual(3);
     expect(errors).toHaveLength(1);

@@ -11,10 +11,17 @@ import { requestLogging } from '../../src/rest/request-ids.js';
 describe('request logging', () => {
   it('logs the request without the credentials it carried', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const app = express();
     app.use(requestLogging(pino({ level: 'info' }, sink)));
-    app.get('/api/users/me/', (_req, res) => { res.json({ ok: true }); });
+    app.get('/api/users/me/', (_req, res) => {
+      res.json({ ok: true });
+    });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {

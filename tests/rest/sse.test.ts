@@ -24,15 +24,26 @@ describe('streamChatFrames', () => {
       arrived();
       await gone; // the chat is still being accepted (limits, ids) when the client leaves
       await streamChatFrames(res, {
-        answer: (_onToken, signal) => new Promise((resolve, reject) => {
-          if (signal.aborted) {
-            answered(true);
-            return reject(new Error('cancelled'));
-          }
-          signal.addEventListener('abort', () => { answered(true); reject(new Error('cancelled')); }, { once: true });
-          // Without an abort the "model" would answer in full.
-          setTimeout(() => { answered(false); resolve({ chatId: 1, position: 0 }); }, 2_000);
-        }),
+        answer: (_onToken, signal) =>
+          new Promise((resolve, reject) => {
+            if (signal.aborted) {
+              answered(true);
+              return reject(new Error('cancelled'));
+            }
+            signal.addEventListener(
+              'abort',
+              () => {
+                answered(true);
+                reject(new Error('cancelled'));
+              },
+              { once: true },
+            );
+            // Without an abort the "model" would answer in full.
+            setTimeout(() => {
+              answered(false);
+              resolve({ chatId: 1, position: 0 });
+            }, 2_000);
+          }),
         settled: async () => true,
         failure: () => ({ message: 'cancelled' }),
         log: () => {},
@@ -41,7 +52,12 @@ describe('streamChatFrames', () => {
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     try {
-      const req = http.request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', method: 'POST', path: '/stream/' });
+      const req = http.request({
+        port: (server.address() as AddressInfo).port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/stream/',
+      });
       req.on('error', () => {});
       req.end();
       await received;
@@ -78,7 +94,8 @@ describe('streamChatFrames', () => {
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
-    const client = new Worker(`
+    const client = new Worker(
+      `
       const { workerData, parentPort } = require('node:worker_threads');
       const flag = new Int32Array(workerData.flag);
       const req = require('node:http').request({ host: '127.0.0.1', port: workerData.port, method: 'POST', path: '/stream/' }, (res) => {
@@ -91,12 +108,19 @@ describe('streamChatFrames', () => {
         res.on('end', () => parentPort.postMessage(text));
       });
       req.end();
-    `, { eval: true, workerData: { port: (server.address() as AddressInfo).port, flag: firstToken.buffer } });
+    `,
+      { eval: true, workerData: { port: (server.address() as AddressInfo).port, flag: firstToken.buffer } },
+    );
     try {
-      const body = await new Promise<string>((resolve, reject) => client.once('message', resolve).once('error', reject));
+      const body = await new Promise<string>((resolve, reject) =>
+        client.once('message', resolve).once('error', reject),
+      );
       // Then the client had the first token before the server went on, and the stream is whole
       expect(sawFirstWhileBusy).toBe(true);
-      const frames = body.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => JSON.parse(b.slice(6)));
+      const frames = body
+        .split('\n\n')
+        .filter((b) => b.startsWith('data: '))
+        .map((b) => JSON.parse(b.slice(6)));
       expect(frames.map((f) => f.type)).toEqual(['start', 'stream', 'stream', 'complete']);
       expect(frames.filter((f) => f.type === 'stream').map((f) => f.token)).toEqual(['first ', 'second']);
     } finally {

@@ -1,7 +1,7 @@
 import { createMetrics } from '../../src/rest/metrics.js';
 
 describe('event store subscription metrics', () => {
-  it('exposes the adapter\'s retried and failed subscription errors as one counter by outcome', async () => {
+  it("exposes the adapter's retried and failed subscription errors as one counter by outcome", async () => {
     let errors = { retried: 3, failed: 1 };
     const { registry } = createMetrics(() => errors);
     let text = await registry.metrics();

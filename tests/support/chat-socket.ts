@@ -37,8 +37,17 @@ export class ChatSocketClient {
     const seen = this.frames.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame; got ${JSON.stringify(this.frames).slice(0, 500)}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (f) => { clearTimeout(timer); resolve(f); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no matching frame; got ${JSON.stringify(this.frames).slice(0, 500)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        match,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
     });
   }
 
@@ -46,7 +55,9 @@ export class ChatSocketClient {
   async chat(message: Record<string, unknown>): Promise<{ start: any; tokens: string[]; end: any }> {
     const from = this.frames.length;
     this.send({ type: 'chat', ...message });
-    const first = await this.next((f) => this.frames.indexOf(f) >= from && (f.type === 'chat_start' || f.type === 'error'));
+    const first = await this.next(
+      (f) => this.frames.indexOf(f) >= from && (f.type === 'chat_start' || f.type === 'error'),
+    );
     if (first.type === 'error') return { start: null, tokens: [], end: first };
     const end = await this.next((f) => f.id === first.id && (f.type === 'chat_complete' || f.type === 'error'));
     const tokens = this.frames.filter((f) => f.type === 'chat_token' && f.id === first.id).map((f) => f.token);

@@ -33,13 +33,23 @@ export function recordingApi(server: { url: string }) {
   const bodies: { request: string; status: number; text: string }[] = [];
   async function call(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await api(server, method, urlPath, body, headers);
-    bodies.push({ request: `${method} ${urlPath}`, status: res.status, text: typeof res.body === 'string' ? res.body : JSON.stringify(res.body) });
+    bodies.push({
+      request: `${method} ${urlPath}`,
+      status: res.status,
+      text: typeof res.body === 'string' ? res.body : JSON.stringify(res.body),
+    });
     return res;
   }
   /** Responses that show a stack trace, a password hash or an internal error. */
   function leaks() {
     return bodies
-      .filter((b) => STACK_TRACE.test(b.text) || b.text.includes('$argon2') || /passwordHash|password_hash/i.test(b.text) || b.status >= 500)
+      .filter(
+        (b) =>
+          STACK_TRACE.test(b.text) ||
+          b.text.includes('$argon2') ||
+          /passwordHash|password_hash/i.test(b.text) ||
+          b.status >= 500,
+      )
       .map((b) => `${b.request} → ${b.status} ${b.text.slice(0, 300)}`);
   }
   return { call, bodies, leaks };
@@ -67,7 +77,12 @@ export async function resetTokensIn(outbox: string, email: string): Promise<stri
  * Polls `<dataDir>/outbox` until a reset mail to `email` holds a token not in `known`, and answers it.
  * The mail is sent by a reactor after the request answered, so it may take a moment to appear.
  */
-export async function waitForNewResetToken(dataDir: string, email: string, known: readonly string[] = [], timeoutMs = 10_000): Promise<string> {
+export async function waitForNewResetToken(
+  dataDir: string,
+  email: string,
+  known: readonly string[] = [],
+  timeoutMs = 10_000,
+): Promise<string> {
   const outbox = path.join(dataDir, 'outbox');
   const deadline = Date.now() + timeoutMs;
   for (;;) {

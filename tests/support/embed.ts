@@ -6,7 +6,10 @@ import type { publicEmbedConfig } from '../../src/projections/embeds/queries.js'
 import { uniqueName } from './e2e.js';
 import { api, bearer, registerAndLogin, type TestServer } from './server.js';
 
-export interface EmbedOwner { access: string; userId: number }
+export interface EmbedOwner {
+  access: string;
+  userId: number;
+}
 
 /** The first registered user of a fresh server, who is therefore its admin. */
 export async function registerAdmin(server: TestServer): Promise<EmbedOwner> {
@@ -15,7 +18,13 @@ export async function registerAdmin(server: TestServer): Promise<EmbedOwner> {
 }
 
 export async function createWorkspace(server: TestServer, owner: EmbedOwner, settings: Record<string, unknown> = {}) {
-  const res = await api(server, 'POST', '/api/workspaces/', { name: uniqueName('Support'), ...settings }, bearer(owner.access));
+  const res = await api(
+    server,
+    'POST',
+    '/api/workspaces/',
+    { name: uniqueName('Support'), ...settings },
+    bearer(owner.access),
+  );
   if (res.status !== 201) throw new Error(`create workspace: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as { id: number; slug: string; name: string };
 }
@@ -51,7 +60,13 @@ export async function embedCode(server: TestServer, owner: EmbedOwner, uuid: str
 
 /** GET /api/embeddings/chats/sessions/?embed_config={uuid}. */
 export async function embedSessions(server: TestServer, owner: EmbedOwner, uuid: string): Promise<any[]> {
-  const res = await api(server, 'GET', `/api/embeddings/chats/sessions/?embed_config=${uuid}`, undefined, bearer(owner.access));
+  const res = await api(
+    server,
+    'GET',
+    `/api/embeddings/chats/sessions/?embed_config=${uuid}`,
+    undefined,
+    bearer(owner.access),
+  );
   if (res.status !== 200) throw new Error(`sessions: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

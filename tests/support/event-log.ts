@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { EventStore, EventToAppend, RecordedEvent } from '../../src/infra/eventstore/port.js';
 
 const metadata = (actorId: string) => ({
-  actorId, actorType: 'user' as const, correlationId: randomUUID(), causationId: null, ip: '203.0.113.7', userAgent: 'test', schemaVersion: 1,
+  actorId,
+  actorType: 'user' as const,
+  correlationId: randomUUID(),
+  causationId: null,
+  ip: '203.0.113.7',
+  userAgent: 'test',
+  schemaVersion: 1,
 });
 
 /** Event `round` of workspace `id`: its creation, then renames and prompt changes the projections apply. */
@@ -10,15 +16,37 @@ function workspaceEvent(id: number, round: number): EventToAppend {
   const at = new Date(Date.UTC(2026, 0, 1) + id * 1000 + round).toISOString();
   if (round === 0) {
     return {
-      id: randomUUID(), type: 'WorkspaceCreated', metadata: metadata('1'),
+      id: randomUUID(),
+      type: 'WorkspaceCreated',
+      metadata: metadata('1'),
       data: {
-        workspaceId: id, name: `Workspace ${id}`, slug: `workspace-${id}`, createdBy: 1, at,
-        settings: { chatMode: 'chat', chatProvider: null, chatModel: null, openaiPrompt: null, openaiTemp: 0.7, topN: 4, similarityThreshold: 0.25, chatHistory: 20, queryRefusalResponse: null },
+        workspaceId: id,
+        name: `Workspace ${id}`,
+        slug: `workspace-${id}`,
+        createdBy: 1,
+        at,
+        settings: {
+          chatMode: 'chat',
+          chatProvider: null,
+          chatModel: null,
+          openaiPrompt: null,
+          openaiTemp: 0.7,
+          topN: 4,
+          similarityThreshold: 0.25,
+          chatHistory: 20,
+          queryRefusalResponse: null,
+        },
       },
     };
   }
-  const changes = round % 2 ? { name: `Workspace ${id} v${round}` } : { openaiPrompt: `Answer like reviewer ${round} — ünïcödé` };
-  return { id: randomUUID(), type: 'WorkspaceUpdated', metadata: metadata('1'), data: { workspaceId: id, changes, at } };
+  const changes =
+    round % 2 ? { name: `Workspace ${id} v${round}` } : { openaiPrompt: `Answer like reviewer ${round} — ünïcödé` };
+  return {
+    id: randomUUID(),
+    type: 'WorkspaceUpdated',
+    metadata: metadata('1'),
+    data: { workspaceId: id, changes, at },
+  };
 }
 
 /**
@@ -29,7 +57,9 @@ export async function generateWorkspaceLog(store: EventStore, workspaces: number
   for (let round = 0; round < eventsEach; round++) {
     const appends: Promise<unknown>[] = [];
     for (let id = 1; id <= workspaces; id++) {
-      appends.push(store.appendToStream(`workspace-${id}`, [workspaceEvent(id, round)], round === 0 ? 'no_stream' : round - 1));
+      appends.push(
+        store.appendToStream(`workspace-${id}`, [workspaceEvent(id, round)], round === 0 ? 'no_stream' : round - 1),
+      );
       // A few thousand at a time: the SQLite adapter commits one turn's appends together.
       if (appends.length === 2000) await Promise.all(appends.splice(0));
     }

@@ -2,7 +2,10 @@
  * Every route an express 5 app mounts, found by walking its router stack (router 2 keeps each
  * layer's `rawPath`), so tests can compare what is served with what is documented.
  */
-export interface MountedRoute { method: string; path: string }
+export interface MountedRoute {
+  method: string;
+  path: string;
+}
 
 interface Layer {
   rawPath?: unknown;
@@ -10,7 +13,8 @@ interface Layer {
   handle?: { stack?: Layer[] };
 }
 
-const asList = (p: unknown): string[] => (Array.isArray(p) ? p.flat(Infinity) : [p]).map((x) => (typeof x === 'string' ? x : String(x)));
+const asList = (p: unknown): string[] =>
+  (Array.isArray(p) ? p.flat(Infinity) : [p]).map((x) => (typeof x === 'string' ? x : String(x)));
 
 /**
  * A `use()` at `/` (or without a path) adds nothing to the prefix. A route `/` in a router mounted at

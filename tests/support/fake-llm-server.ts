@@ -62,10 +62,21 @@ export interface LlmProtocol {
 
 export const DEFAULT_TOKENS = ['Hello', ',', ' world', '!'];
 
-export async function startFakeLlmServer(protocol: LlmProtocol, initial: Partial<FakeLlmOptions> = {}): Promise<FakeLlmServer> {
+export async function startFakeLlmServer(
+  protocol: LlmProtocol,
+  initial: Partial<FakeLlmOptions> = {},
+): Promise<FakeLlmServer> {
   let options: FakeLlmOptions = {
-    tokens: DEFAULT_TOKENS, delayMs: 0, status: null, errorMessage: 'Upstream failure', hang: false,
-    stallAfter: null, dropAfter: null, errorAfter: null, models: null, ...initial,
+    tokens: DEFAULT_TOKENS,
+    delayMs: 0,
+    status: null,
+    errorMessage: 'Upstream failure',
+    hang: false,
+    stallAfter: null,
+    dropAfter: null,
+    errorAfter: null,
+    models: null,
+    ...initial,
   };
   const requests: RecordedRequest[] = [];
 
@@ -81,7 +92,11 @@ export async function startFakeLlmServer(protocol: LlmProtocol, initial: Partial
       }
       let settle!: () => void;
       const recorded: RecordedRequest = {
-        method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, aborted: false,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        aborted: false,
         finished: new Promise<void>((resolve) => (settle = resolve)),
       };
       requests.push(recorded);
@@ -102,21 +117,29 @@ export async function startFakeLlmServer(protocol: LlmProtocol, initial: Partial
     set(changes) {
       options = { ...options, ...changes };
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function answer(protocol: LlmProtocol, o: FakeLlmOptions, body: any, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function answer(
+  protocol: LlmProtocol,
+  o: FakeLlmOptions,
+  body: any,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const json = (status: number, payload: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(payload));
   };
-  if (req.method !== 'POST' || req.url?.split('?')[0] !== protocol.path) return json(404, { error: { message: `No route ${req.method} ${req.url}` } });
+  if (req.method !== 'POST' || req.url?.split('?')[0] !== protocol.path)
+    return json(404, { error: { message: `No route ${req.method} ${req.url}` } });
   if (o.hang) return; // the client's abort (or close()) ends it
   if (o.status !== null) return json(o.status, protocol.errorBody(o.status, o.errorMessage, body));
   if (o.models && !o.models.includes(body?.model)) {

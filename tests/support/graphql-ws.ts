@@ -24,11 +24,14 @@ export function connectGraphqlWs(server: { url: string }, options: ConnectOption
   const client = createClient({
     url: `${server.url.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: options.webSocketImpl ?? WebSocket,
-    connectionParams: options.connectionParams ?? (options.token ? { Authorization: `Bearer ${options.token}` } : undefined),
+    connectionParams:
+      options.connectionParams ?? (options.token ? { Authorization: `Bearer ${options.token}` } : undefined),
     retryAttempts: 0,
     lazy: options.lazy ?? true,
     onNonLazyError: () => {}, // the operations on it report the failure
-    on: options.onClosed ? { closed: (event) => options.onClosed!(event as { code: number; reason: string }) } : undefined,
+    on: options.onClosed
+      ? { closed: (event) => options.onClosed!(event as { code: number; reason: string }) }
+      : undefined,
   });
   open.add(client);
   return client;
@@ -50,7 +53,10 @@ export interface GraphqlResult {
 export function execute(client: Client, query: string, variables?: Record<string, unknown>): Promise<GraphqlResult> {
   return new Promise((resolve, reject) => {
     let result: GraphqlResult | undefined;
-    client.subscribe({ query, variables }, { next: (r) => (result = r as GraphqlResult), error: reject, complete: () => resolve(result!) });
+    client.subscribe(
+      { query, variables },
+      { next: (r) => (result = r as GraphqlResult), error: reject, complete: () => resolve(result!) },
+    );
   });
 }
 
@@ -64,16 +70,32 @@ export function subscribe(client: Client, query: string, variables?: Record<stri
     wake = [];
     for (const w of waiting) w();
   };
-  const unsubscribe = client.subscribe({ query, variables }, {
-    next: (value) => { results.push(value); notify(); },
-    error: (err) => { state.error = err; state.completed = true; notify(); },
-    complete: () => { state.completed = true; notify(); },
-  });
+  const unsubscribe = client.subscribe(
+    { query, variables },
+    {
+      next: (value) => {
+        results.push(value);
+        notify();
+      },
+      error: (err) => {
+        state.error = err;
+        state.completed = true;
+        notify();
+      },
+      complete: () => {
+        state.completed = true;
+        notify();
+      },
+    },
+  );
   /** Resolves once `check` holds; the deadline only turns a hang into a readable failure. */
   async function until(check: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (!check()) {
-      if (Date.now() > deadline) throw new Error(`waited for ${what}; received ${JSON.stringify(results)}, error ${JSON.stringify(state.error)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `waited for ${what}; received ${JSON.stringify(results)}, error ${JSON.stringify(state.error)}`,
+        );
       await new Promise<void>((resolve) => {
         wake.push(resolve);
         setTimeout(resolve, 50);
@@ -101,5 +123,7 @@ export async function untilLive(sub: Subscription, poke: (attempt: number) => Pr
     }
     if (sub.results.length > 0) return;
   }
-  throw new Error(`subscription never became live; ended: ${sub.state.completed}, error: ${JSON.stringify(sub.state.error)}, received: ${JSON.stringify(sub.results)}`);
+  throw new Error(
+    `subscription never became live; ended: ${sub.state.completed}, error: ${JSON.stringify(sub.state.error)}, received: ${JSON.stringify(sub.results)}`,
+  );
 }

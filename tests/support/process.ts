@@ -21,7 +21,10 @@ export function freePort(): Promise<number> {
  * their job queues and rate-limit budgets; servers of other tests never take each other's jobs.
  */
 function redisPrefixes(dataDir: string | undefined) {
-  const deployment = createHash('sha256').update(dataDir ?? randomUUID()).digest('hex').slice(0, 12);
+  const deployment = createHash('sha256')
+    .update(dataDir ?? randomUUID())
+    .digest('hex')
+    .slice(0, 12);
   return { QUEUE_PREFIX: `test-${deployment}`, RATE_LIMIT_REDIS_PREFIX: `test:${deployment}:ratelimit:` };
 }
 
@@ -29,15 +32,24 @@ function redisPrefixes(dataDir: string | undefined) {
  * `node dist/server.js` as its own process, resolved once /healthz answers. It uses Redis only when
  * the test passes REDIS_URL (the jest global setup's is in process.env, but not every test wants it).
  */
-export async function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+export async function spawnServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const port = await freePort();
   let output = '';
   const { REDIS_URL: _inherited, ...inherited } = process.env;
   const child = spawn(process.execPath, ['dist/server.js'], {
     cwd: ROOT,
     env: {
-      ...inherited, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000',
-      ...redisPrefixes(env.DATA_DIR), ...(env.DATA_DIR ? productionEnv(env.DATA_DIR) : {}), ...env,
+      ...inherited,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_AUTH_PER_MIN: '1000',
+      RATE_LIMIT_API_PER_MIN: '1000000',
+      ...redisPrefixes(env.DATA_DIR),
+      ...(env.DATA_DIR ? productionEnv(env.DATA_DIR) : {}),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,5 +72,7 @@ export async function spawnServer(env: Record<string, string>): Promise<{ child:
 }
 
 export function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((r) => child.once('exit', () => r()));
 }

@@ -19,7 +19,8 @@ export function productionEnv(dataDir: string): Record<string, string> {
   if (!onProductionStack()) return {};
   const deployment = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
   const env: Record<string, string> = {
-    QUEUE_PREFIX: `e2e-${deployment}`, RATE_LIMIT_REDIS_PREFIX: `e2e:${deployment}:ratelimit:`,
+    QUEUE_PREFIX: `e2e-${deployment}`,
+    RATE_LIMIT_REDIS_PREFIX: `e2e:${deployment}:ratelimit:`,
   };
   if (process.env.ESDB_URL) env.ESDB_URL = process.env.ESDB_URL;
   if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
@@ -32,10 +33,16 @@ export function productionEnv(dataDir: string): Record<string, string> {
 }
 
 /** `node dist/server.js` with ROLE=worker beside an API process; it listens on no port. */
-export function spawnWorker(env: Record<string, string>): { child: ChildProcess; stop(): Promise<void>; output(): string } {
+export function spawnWorker(env: Record<string, string>): {
+  child: ChildProcess;
+  stop(): Promise<void>;
+  output(): string;
+} {
   let output = '';
   const child = spawn(process.execPath, ['dist/server.js'], {
-    cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env, ROLE: 'worker' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, ROLE: 'worker' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

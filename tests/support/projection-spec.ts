@@ -21,7 +21,15 @@ export function recorded(events: readonly DomainEvent[]): RecordedEvent[] {
     id: randomUUID(),
     type: event.type,
     data: event.data,
-    metadata: { actorId: null, actorType: 'system', correlationId: randomUUID(), causationId: null, ip: null, userAgent: null, schemaVersion: 1 },
+    metadata: {
+      actorId: null,
+      actorType: 'system',
+      correlationId: randomUUID(),
+      causationId: null,
+      ip: null,
+      userAgent: null,
+      schemaVersion: 1,
+    },
     streamName: 'given',
     revision: i,
     position: i + 1,
@@ -42,7 +50,11 @@ const applier = (projection: Projection<any>) => {
 };
 
 /** Runs `use` over a fresh in-memory read store holding what `projection` made of `events`. */
-async function projected<T>(projection: Projection<any>, events: readonly RecordedEvent[], use: (db: ReadStore) => Promise<T>): Promise<T> {
+async function projected<T>(
+  projection: Projection<any>,
+  events: readonly RecordedEvent[],
+  use: (db: ReadStore) => Promise<T>,
+): Promise<T> {
   const db = SqliteReadStore.open(':memory:');
   try {
     await projection.setup?.(db);
@@ -73,11 +85,17 @@ export function projectionSpec<E extends DomainEvent>(projection: Projection<E>)
          */
         thenRedeliveryChangesNothing: () =>
           projected(projection, log, async (db) => {
-            const snapshot = () => Promise.all(projection.collections.map(async (c) => [c, await db.collection(c).find({}, { sort: { _id: 1 } })]));
+            const snapshot = () =>
+              Promise.all(
+                projection.collections.map(async (c) => [c, await db.collection(c).find({}, { sort: { _id: 1 } })]),
+              );
             const settled = await snapshot();
             for (const event of log) {
               await applier(projection)([event], db);
-              expect({ redelivered: `${event.position} ${event.type}`, collections: await snapshot() }).toEqual({ redelivered: `${event.position} ${event.type}`, collections: settled });
+              expect({ redelivered: `${event.position} ${event.type}`, collections: await snapshot() }).toEqual({
+                redelivered: `${event.position} ${event.type}`,
+                collections: settled,
+              });
             }
           }),
       };

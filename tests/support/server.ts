@@ -23,12 +23,21 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-test-'));
   const stack = productionEnv(dir);
   const shared = {
-    DATA_DIR: dir, JWT_SECRET: 'test-secret-test-secret-test-secret', RATE_LIMIT_AUTH_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '1000000',
-    ...stack, ...(onProductionStack() ? { ROLE: 'api,projector' } : {}), ...env,
+    DATA_DIR: dir,
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    RATE_LIMIT_API_PER_MIN: '1000000',
+    ...stack,
+    ...(onProductionStack() ? { ROLE: 'api,projector' } : {}),
+    ...env,
   };
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...shared });
   const chronicle = await startChronicle(config, pino({ level: 'silent' }));
-  const server = Object.assign(chronicle, { url: chronicle.url!, dataDir: dir, head: () => chronicle.deps.store.headPosition() });
+  const server = Object.assign(chronicle, {
+    url: chronicle.url!,
+    dataDir: dir,
+    head: () => chronicle.deps.store.headPosition(),
+  });
   if (!onProductionStack() || config.roles.has('worker')) return server;
   const worker = spawnWorker(shared);
   const closeApi = chronicle.close.bind(chronicle);
@@ -40,7 +49,13 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir?
 }
 
 /** JSON over real HTTP; answers status and parsed body. */
-export async function api(server: { url: string }, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function api(
+  server: { url: string },
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(server.url + urlPath, {
     method,
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
@@ -54,7 +69,13 @@ export async function api(server: { url: string }, method: string, urlPath: stri
     json = text;
   }
   // Checked against the API document after the test file (tests/setup/openapi-conformance.ts).
-  recordResponse({ method, path: new URL(server.url + urlPath).pathname, status: res.status, contentType: res.headers.get('content-type'), body: json });
+  recordResponse({
+    method,
+    path: new URL(server.url + urlPath).pathname,
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    body: json,
+  });
   return { status: res.status, body: json, headers: res.headers };
 }
 
@@ -67,7 +88,12 @@ export function uniqueName(prefix = 'user'): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
 }
 
-type Call = (method: string, urlPath: string, body?: unknown, headers?: Record<string, string>) => ReturnType<typeof api>;
+type Call = (
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => ReturnType<typeof api>;
 
 /** A user with its tokens, as registration and login answered them. */
 export interface Session {
@@ -81,10 +107,19 @@ export interface Session {
  * than 201 and 200. `via` is the server, or a suite's `recordingApi` so the answers join its leak
  * check; `who` is a username, or `{ prefix }` for a fresh unique one.
  */
-export async function registerAndLogin(via: { url: string } | { call: Call }, who: string | { prefix: string }, password = STRONG_PASSWORD): Promise<Session> {
+export async function registerAndLogin(
+  via: { url: string } | { call: Call },
+  who: string | { prefix: string },
+  password = STRONG_PASSWORD,
+): Promise<Session> {
   const call: Call = 'call' in via ? via.call : (...args) => api(via, ...args);
   const username = typeof who === 'string' ? who : uniqueName(who.prefix);
-  const reg = await call('POST', '/api/users/', { username, email: `${username}@example.com`, password, password_confirm: password });
+  const reg = await call('POST', '/api/users/', {
+    username,
+    email: `${username}@example.com`,
+    password,
+    password_confirm: password,
+  });
   if (reg.status !== 201) throw new Error(`register ${username}: ${reg.status} ${JSON.stringify(reg.body)}`);
   const login = await call('POST', '/api/auth/login/', { username, password });
   if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${JSON.stringify(login.body)}`);

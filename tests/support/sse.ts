@@ -13,11 +13,20 @@ export async function postSse(
   headers: Record<string, string>,
   options: { signal?: AbortSignal; onFrame?: (frame: any, frames: any[]) => void } = {},
 ): Promise<SseResult> {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body), signal: options.signal });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: options.signal,
+  });
   if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     const text = await res.text();
     let json: any = text;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     return { status: res.status, headers: res.headers, frames: [], body: json };
   }
   const frames: any[] = [];
@@ -30,7 +39,11 @@ export async function postSse(
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trimStart())
+          .join('\n');
         if (!data) continue;
         const frame = JSON.parse(data);
         frames.push(frame);
@@ -44,4 +57,8 @@ export async function postSse(
 }
 
 /** The answer a stream spelled out, token by token. */
-export const answerOf = (frames: any[]) => frames.filter((f) => f.type === 'stream').map((f) => f.token).join('');
+export const answerOf = (frames: any[]) =>
+  frames
+    .filter((f) => f.type === 'stream')
+    .map((f) => f.token)
+    .join('');

@@ -16,7 +16,9 @@ async function serve(limit: ReturnType<typeof userRateLimit>, as?: number) {
     next();
   });
   app.use(limit.middleware);
-  app.get(['/counted', '/skipped'], (_req, res) => { res.json({ ok: true }); });
+  app.get(['/counted', '/skipped'], (_req, res) => {
+    res.json({ ok: true });
+  });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -31,7 +33,11 @@ async function serve(limit: ReturnType<typeof userRateLimit>, as?: number) {
 
 describe('user rate limit middleware', () => {
   it('sends the budget left on each request, then 429 {error} with Retry-After; skipped requests are not counted', async () => {
-    const limit = userRateLimit(2, API_RATE_LIMITED, { name: 'test', skip: (req) => req.path === '/skipped', windowMs: 30_000 });
+    const limit = userRateLimit(2, API_RATE_LIMITED, {
+      name: 'test',
+      skip: (req) => req.path === '/skipped',
+      windowMs: 30_000,
+    });
     const server = await serve(limit, 7);
     try {
       const first = await server.get('/counted');

@@ -61,7 +61,12 @@ export class AnthropicProvider implements LlmProvider {
   async *stream(request: CompletionRequest): AsyncIterable<string> {
     if (request.signal.aborted) return;
     const model = request.model || this.options.model;
-    const upstream: UpstreamDescription = { label: 'The Anthropic API', origin: originOf(this.baseUrl), model, timeoutMs: this.options.timeoutMs };
+    const upstream: UpstreamDescription = {
+      label: 'The Anthropic API',
+      origin: originOf(this.baseUrl),
+      model,
+      timeoutMs: this.options.timeoutMs,
+    };
     const { system, turns } = toMessagesApi(request.messages);
     const guard = new UpstreamGuard(request.signal, this.options.timeoutMs);
     let streaming = false;
@@ -80,7 +85,8 @@ export class AnthropicProvider implements LlmProvider {
       for await (const event of events) {
         guard.touch();
         if (request.signal.aborted) return;
-        if (event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text) yield event.delta.text;
+        if (event.type === 'content_block_delta' && event.delta.type === 'text_delta' && event.delta.text)
+          yield event.delta.text;
       }
       if (guard.timedOut) throw new APIConnectionTimeoutError();
     } catch (err) {

@@ -53,15 +53,26 @@ function networkCode(err: unknown): string | undefined {
 }
 
 /** An SDK or network failure as an LlmError a client may read: status and cause, never the key, a stack or a body dump. */
-export function toLlmError(err: unknown, sdk: SdkErrorClasses, up: UpstreamDescription, startedStreaming: boolean): LlmError {
+export function toLlmError(
+  err: unknown,
+  sdk: SdkErrorClasses,
+  up: UpstreamDescription,
+  startedStreaming: boolean,
+): LlmError {
   if (err instanceof LlmError) return err;
   const seconds = Math.round(up.timeoutMs / 100) / 10;
-  if (err instanceof sdk.APIConnectionTimeoutError) return new LlmError(`${up.label} did not answer within ${seconds} s.`, err);
+  if (err instanceof sdk.APIConnectionTimeoutError)
+    return new LlmError(`${up.label} did not answer within ${seconds} s.`, err);
   if (err instanceof sdk.APIConnectionError) {
     const code = networkCode(err);
-    const why = code === 'ECONNREFUSED' ? ' (connection refused)'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ' (host not found)'
-        : code === 'ECONNRESET' ? ' (connection reset)' : '';
+    const why =
+      code === 'ECONNREFUSED'
+        ? ' (connection refused)'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? ' (host not found)'
+          : code === 'ECONNRESET'
+            ? ' (connection reset)'
+            : '';
     return new LlmError(`Could not connect to ${lower(up.label)} at ${up.origin}${why}.`, err);
   }
   if (err instanceof sdk.APIError) {
@@ -71,11 +82,19 @@ export function toLlmError(err: unknown, sdk: SdkErrorClasses, up: UpstreamDescr
       return new LlmError(`${up.label} reported an error mid-answer${detail ? `: ${detail}` : '.'}`, err);
     }
     if (status === 401) return new LlmError(`${up.label} rejected the API key (HTTP 401).`, err);
-    if (status === 403) return new LlmError(`${up.label} refused the request (HTTP 403): the key may not have access to model "${up.model}".`, err);
+    if (status === 403)
+      return new LlmError(
+        `${up.label} refused the request (HTTP 403): the key may not have access to model "${up.model}".`,
+        err,
+      );
     if (status === 404) {
-      return new LlmError(`Model "${up.model}" was not found at ${lower(up.label)} (HTTP 404): check the model name and the base URL.`, err);
+      return new LlmError(
+        `Model "${up.model}" was not found at ${lower(up.label)} (HTTP 404): check the model name and the base URL.`,
+        err,
+      );
     }
-    if (status === 429) return new LlmError(`${up.label} is rate limiting requests or is out of quota (HTTP 429); try again later.`, err);
+    if (status === 429)
+      return new LlmError(`${up.label} is rate limiting requests or is out of quota (HTTP 429); try again later.`, err);
     if (status >= 500) return new LlmError(`${up.label} failed (HTTP ${status}); try again later.`, err);
     return new LlmError(`${up.label} rejected the request (HTTP ${status})${detail ? `: ${detail}` : '.'}`, err);
   }

@@ -2,7 +2,8 @@ import { analyze, queryTerms } from '../retrieval/bm25-index.js';
 import type { CompletionRequest, ContextPassage, LlmProvider } from './port.js';
 
 export const NOTHING_FOUND = "I found nothing relevant to your question in this workspace's documents.";
-const NO_MATCH_LEAD = "None of the workspace's documents use the words of your question; these are the passages it was given:";
+const NO_MATCH_LEAD =
+  "None of the workspace's documents use the words of your question; these are the passages it was given:";
 
 const MAX_PASSAGES = 3;
 const MAX_SENTENCES_PER_PASSAGE = 3;
@@ -64,11 +65,20 @@ export function composeAnswer(question: string, context: readonly ContextPassage
     const best = scored.slice(0, MAX_SENTENCES_PER_PASSAGE);
     return { passage, index, best, score: best.reduce((sum, x) => sum + x.score, 0) };
   });
-  const matching = ranked.filter((r) => r.score > 0).sort((a, b) => b.score - a.score || a.index - b.index).slice(0, MAX_PASSAGES);
+  const matching = ranked
+    .filter((r) => r.score > 0)
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, MAX_PASSAGES);
 
-  const chosen = matching.length > 0
-    ? matching.map((r) => ({ filename: r.passage.filename, sentences: r.best.map((x) => x.s).sort((a, b) => a.position - b.position) }))
-    : ranked.slice(0, MAX_PASSAGES).map((r) => ({ filename: r.passage.filename, sentences: split[r.index].slice(0, 2) }));
+  const chosen =
+    matching.length > 0
+      ? matching.map((r) => ({
+          filename: r.passage.filename,
+          sentences: r.best.map((x) => x.s).sort((a, b) => a.position - b.position),
+        }))
+      : ranked
+          .slice(0, MAX_PASSAGES)
+          .map((r) => ({ filename: r.passage.filename, sentences: split[r.index].slice(0, 2) }));
 
   // One paragraph per document, in the order its best passage ranks.
   const byFile = new Map<string, string[]>();
@@ -94,7 +104,10 @@ function sentencesOf(text: string): Sentence[] {
       for (const piece of line.split(/(?<=[.!?…])\s+(?=["'“([]?[\p{Lu}\d])/u)) {
         const clean = piece.replace(/\s+/g, ' ').trim();
         if (!clean) continue;
-        const textOut = clean.length > MAX_SENTENCE_CHARS ? `${clean.slice(0, MAX_SENTENCE_CHARS).replace(/\s+\S*$/, '')} ...` : clean;
+        const textOut =
+          clean.length > MAX_SENTENCE_CHARS
+            ? `${clean.slice(0, MAX_SENTENCE_CHARS).replace(/\s+\S*$/, '')} ...`
+            : clean;
         sentences.push({ text: textOut, terms: new Set(analyze(clean)), position: sentences.length });
       }
     }

@@ -9,7 +9,10 @@ export class UpstreamGuard {
   private readonly onCallerAbort = () => this.controller.abort();
   timedOut = false;
 
-  constructor(private readonly caller: AbortSignal, private readonly idleMs: number) {
+  constructor(
+    private readonly caller: AbortSignal,
+    private readonly idleMs: number,
+  ) {
     if (caller.aborted) this.controller.abort();
     else caller.addEventListener('abort', this.onCallerAbort, { once: true });
     this.touch();

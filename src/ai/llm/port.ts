@@ -55,7 +55,10 @@ export interface LlmSelector {
 
 /** A provider failure with a message fit for a client: no stack, no secret, no upstream body dump. */
 export class LlmError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'LlmError';
   }

@@ -20,7 +20,10 @@ export class LlmProviders implements LlmSelector {
   }
 
   /** Throws LlmError for an unknown provider or one whose key is not configured. */
-  select(settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>, providerSetting: unknown = null): ProviderChoice {
+  select(
+    settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>,
+    providerSetting: unknown = null,
+  ): ProviderChoice {
     const wanted = settings.chatProvider?.trim().toLowerCase() || this.serverWide(providerSetting);
     if (!(LLM_PROVIDERS as readonly string[]).includes(wanted)) {
       throw new LlmError(`Unknown LLM provider "${wanted}": use one of ${LLM_PROVIDERS.join(', ')}.`);

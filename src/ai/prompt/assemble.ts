@@ -83,7 +83,9 @@ export async function assemblePrompt(input: PromptInput): Promise<AssembledPromp
     const cut = truncateToTokens(doc.text, room);
     pinnedLeft -= cut.tokens + countTokens(TRUNCATION_NOTE) + 1;
     context.push({ documentId: doc.documentId, filename: doc.filename, chunk: null, text: cut.text, score: 1 });
-    blocks.push(block(context.length - 1, `${doc.filename} (pinned document, truncated)`, `${cut.text}\n${TRUNCATION_NOTE}`));
+    blocks.push(
+      block(context.length - 1, `${doc.filename} (pinned document, truncated)`, `${cut.text}\n${TRUNCATION_NOTE}`),
+    );
   }
 
   let contextLeft = budget.contextTokens;
@@ -92,13 +94,20 @@ export async function assemblePrompt(input: PromptInput): Promise<AssembledPromp
     const tokens = countTokens(hit.text);
     if (tokens > contextLeft) continue; // a shorter, lower-ranked chunk may still fit
     contextLeft -= tokens;
-    context.push({ documentId: hit.documentId, filename: hit.filename, chunk: hit.chunkIndex, text: hit.text, score: hit.score });
+    context.push({
+      documentId: hit.documentId,
+      filename: hit.filename,
+      chunk: hit.chunkIndex,
+      text: hit.text,
+      score: hit.score,
+    });
     blocks.push(block(context.length - 1, `${hit.filename}, chunk ${hit.chunkIndex}`, hit.text));
   }
 
-  const refusal = settings.chatMode === 'query' && context.length === 0
-    ? (settings.queryRefusalResponse?.trim() || DEFAULT_REFUSAL)
-    : null;
+  const refusal =
+    settings.chatMode === 'query' && context.length === 0
+      ? settings.queryRefusalResponse?.trim() || DEFAULT_REFUSAL
+      : null;
 
   const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(input, blocks, omittedPinned) }];
   const exchanges = settings.chatHistory > 0 ? input.history.slice(-settings.chatHistory) : [];

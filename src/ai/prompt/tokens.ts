@@ -54,12 +54,17 @@ export function countTokens(text: string): number {
 }
 
 /** The text cut to at most maxTokens tokens (whole text when it fits), and whether it was cut. */
-export function truncateToTokens(text: string, maxTokens: number): { text: string; tokens: number; truncated: boolean } {
+export function truncateToTokens(
+  text: string,
+  maxTokens: number,
+): { text: string; tokens: number; truncated: boolean } {
   const total = countTokens(text);
   if (total <= maxTokens) return { text, tokens: total, truncated: false };
   if (maxTokens <= 0) return { text: '', tokens: 0, truncated: true };
   const tokens = loadTokenizer().encode(text).slice(0, maxTokens);
   // A cut inside a multi-byte character decodes to a replacement character: drop it.
-  const cut = loadTokenizer().decode(tokens).replace(/\uFFFD+$/, '');
+  const cut = loadTokenizer()
+    .decode(tokens)
+    .replace(/\uFFFD+$/, '');
   return { text: cut, tokens: tokens.length, truncated: true };
 }

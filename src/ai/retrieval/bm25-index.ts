@@ -26,14 +26,18 @@ export interface SearchOptions {
 }
 
 // Common English words carry no topic; dropping them keeps posting lists short and scores meaningful.
-const STOP_WORDS = new Set(`
+const STOP_WORDS = new Set(
+  `
 a about above after again against all am an and any are as at be because been before being below between both but by
 can could did do does doing down during each few for from further had has have having he her here hers herself him
 himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other
 our ours ourselves out over own same she should so some such than that the their theirs them themselves then there
 these they this those through to too under until up very was we were what when where which while who whom why will
 with would you your yours yourself yourselves s t d ll m re ve don doesn didn isn aren wasn weren won wouldn shouldn
-`.split(/\s+/).filter(Boolean));
+`
+    .split(/\s+/)
+    .filter(Boolean),
+);
 
 const MAX_TERM_LENGTH = 64; // longer "words" are base64, hashes or minified code: noise that costs memory
 const NON_WORD = /[^\p{L}\p{M}\p{N}]+/u;
@@ -236,7 +240,10 @@ export class RetrievalIndex {
     // A candidate below this cannot reach the threshold even holding every scoring term: filtering inside minisearch
     // spares it building and sorting those results.
     const floor = threshold * bound - scoringBound;
-    const candidates = ws.search.search(choosing.join(' '), floor > 0 ? { filter: (result) => raw(result) >= floor } : {});
+    const candidates = ws.search.search(
+      choosing.join(' '),
+      floor > 0 ? { filter: (result) => raw(result) >= floor } : {},
+    );
     const scores = new Map<string, number>();
     for (const result of candidates) scores.set(result.id as string, raw(result));
     if (scoring.length > 0 && scores.size > 0) {
@@ -256,7 +263,15 @@ export class RetrievalIndex {
     const hits: SearchHit[] = [];
     for (const { id, score } of scored.slice(0, topN)) {
       const chunk = ws.chunks.get(id);
-      if (chunk) hits.push({ chunkId: id, documentId: chunk.documentId, filename: chunk.filename, chunkIndex: chunk.chunkIndex, text: chunk.text, score });
+      if (chunk)
+        hits.push({
+          chunkId: id,
+          documentId: chunk.documentId,
+          filename: chunk.filename,
+          chunkIndex: chunk.chunkIndex,
+          text: chunk.text,
+          score,
+        });
     }
     return hits;
   }
@@ -272,7 +287,14 @@ export class RetrievalIndex {
           storeFields: [], // the chunks live in `chunks`; storing them twice would double the memory
           tokenize: split, // the text arrives analysed (see add)
           processTerm: asIs,
-          searchOptions: { tokenize: split, processTerm: asIs, combineWith: 'OR', prefix: false, fuzzy: false, bm25: BM25 },
+          searchOptions: {
+            tokenize: split,
+            processTerm: asIs,
+            combineWith: 'OR',
+            prefix: false,
+            fuzzy: false,
+            bm25: BM25,
+          },
         }),
         chunks: new Map(),
         byDocument: new Map(),

@@ -50,7 +50,8 @@ export class OpenAIEmbedder implements Embedder {
       const input = texts.slice(i, i + this.batchSize);
       const response = await this.client.embeddings.create({ model: this.model, input });
       const byIndex = [...response.data].sort((a, b) => a.index - b.index);
-      if (byIndex.length !== input.length) throw new Error(`The embeddings endpoint answered ${byIndex.length} vectors for ${input.length} texts.`);
+      if (byIndex.length !== input.length)
+        throw new Error(`The embeddings endpoint answered ${byIndex.length} vectors for ${input.length} texts.`);
       for (const item of byIndex) out.push(Float32Array.from(item.embedding));
     }
     return out;
@@ -68,7 +69,8 @@ export function normalize(vector: Float32Array): Float32Array {
   return out;
 }
 
-export const vectorToBase64 = (vector: Float32Array) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
+export const vectorToBase64 = (vector: Float32Array) =>
+  Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64');
 
 export function vectorFromBase64(text: string): Float32Array {
   const bytes = Buffer.from(text, 'base64');

@@ -53,14 +53,20 @@ export class KnowledgeService implements WorkspaceKnowledge {
   private readonly embedder: Embedder | null;
   private readonly onError: (err: unknown, what: string) => void;
 
-  private constructor(private readonly db: ReadStore, options: KnowledgeOptions) {
+  private constructor(
+    private readonly db: ReadStore,
+    options: KnowledgeOptions,
+  ) {
     this.embedder = options.embedder ?? null;
     this.onError = options.onError ?? ((err, what) => console.error(`knowledge: ${what}`, err));
   }
 
   static async start(options: KnowledgeOptions): Promise<KnowledgeService> {
     const service = new KnowledgeService(options.db, options);
-    if (options.pubsub) service.unsubscribe = await options.pubsub.subscribe(PROJECTIONS_CHANNEL, (m) => service.noticed(m as ProgressNotice));
+    if (options.pubsub)
+      service.unsubscribe = await options.pubsub.subscribe(PROJECTIONS_CHANNEL, (m) =>
+        service.noticed(m as ProgressNotice),
+      );
     return service;
   }
 
@@ -89,7 +95,9 @@ export class KnowledgeService implements WorkspaceKnowledge {
     if (this.heard < position) {
       const heard = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => done(false), timeoutMs);
-        const check = () => { if (this.heard >= position) done(true); };
+        const check = () => {
+          if (this.heard >= position) done(true);
+        };
         const done = (result: boolean) => {
           clearTimeout(timer);
           this.listeners.delete(check);
@@ -110,11 +118,19 @@ export class KnowledgeService implements WorkspaceKnowledge {
   }
 
   async pinned(workspaceId: number): Promise<PinnedDocument[]> {
-    const docs = await this.db.collection(DOCUMENTS).find({ workspaceId, pinned: true, status: 'ready' }, { sort: { id: 1 } });
+    const docs = await this.db
+      .collection(DOCUMENTS)
+      .find({ workspaceId, pinned: true, status: 'ready' }, { sort: { id: 1 } });
     const out: PinnedDocument[] = [];
     for (const doc of docs) {
-      const chunks = await this.db.collection(DOCUMENT_CHUNKS).find({ documentId: doc.id, ingestion: doc.ingestion }, { sort: { index: 1 } });
-      out.push({ documentId: doc.id as number, filename: doc.filename as string, text: joinChunks(chunks as unknown as ChunkView[]) });
+      const chunks = await this.db
+        .collection(DOCUMENT_CHUNKS)
+        .find({ documentId: doc.id, ingestion: doc.ingestion }, { sort: { index: 1 } });
+      out.push({
+        documentId: doc.id as number,
+        filename: doc.filename as string,
+        text: joinChunks(chunks as unknown as ChunkView[]),
+      });
     }
     return out;
   }
@@ -124,10 +140,15 @@ export class KnowledgeService implements WorkspaceKnowledge {
    * stronger of its two normalised scores: a chunk that shares the query's rare words or says the
    * same thing in other words both count. The workspace's threshold then applies to that score.
    */
-  private async hybridSearch(workspaceId: number, query: string, { topN, threshold }: SearchOptions): Promise<SearchHit[]> {
+  private async hybridSearch(
+    workspaceId: number,
+    query: string,
+    { topN, threshold }: SearchOptions,
+  ): Promise<SearchHit[]> {
     const pool = Math.max(20, topN * 4);
     const candidates = new Map<string, SearchHit>();
-    for (const hit of this.bm25.search(workspaceId, query, { topN: pool, threshold: 0 })) candidates.set(hit.chunkId, hit);
+    for (const hit of this.bm25.search(workspaceId, query, { topN: pool, threshold: 0 }))
+      candidates.set(hit.chunkId, hit);
     try {
       const [vector] = await this.embedder!.embed([query]);
       for (const hit of this.vectors.search(workspaceId, normalize(vector!), pool)) {
@@ -137,7 +158,10 @@ export class KnowledgeService implements WorkspaceKnowledge {
     } catch (err) {
       this.onError(err, 'query embedding failed; answering from BM25 alone');
     }
-    return [...candidates.values()].filter((hit) => hit.score >= threshold).sort((a, b) => b.score - a.score).slice(0, topN);
+    return [...candidates.values()]
+      .filter((hit) => hit.score >= threshold)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, topN);
   }
 
   private noticed(notice: ProgressNotice): void {
@@ -152,7 +176,8 @@ export class KnowledgeService implements WorkspaceKnowledge {
     }
     if (ids.size > 0) void this.queueChange(() => this.refresh([...ids])).catch(() => {});
     // The projection drops a deleted workspace's documents and chunks without a document event each.
-    for (const workspaceId of goneWorkspaces) void this.queueChange(async () => this.forgetWorkspace(workspaceId)).catch(() => {});
+    for (const workspaceId of goneWorkspaces)
+      void this.queueChange(async () => this.forgetWorkspace(workspaceId)).catch(() => {});
   }
 
   private hear(notice: ProgressNotice): void {
@@ -193,7 +218,8 @@ export class KnowledgeService implements WorkspaceKnowledge {
 
   private async build(workspaceId: number): Promise<void> {
     const ready = new Map<number, Doc>();
-    for (const doc of await this.db.collection(DOCUMENTS).find({ workspaceId, status: 'ready' })) ready.set(doc.id as number, doc);
+    for (const doc of await this.db.collection(DOCUMENTS).find({ workspaceId, status: 'ready' }))
+      ready.set(doc.id as number, doc);
     const byDocument = new Map<number, ChunkView[]>();
     for (const chunk of (await this.db.collection(DOCUMENT_CHUNKS).find({ workspaceId })) as unknown as ChunkView[]) {
       if (ready.get(chunk.documentId)?.ingestion !== chunk.ingestion) continue; // an ingestion under way, or a stale one
@@ -224,7 +250,11 @@ export class KnowledgeService implements WorkspaceKnowledge {
 
   private index(workspaceId: number, doc: Doc, stored: ChunkView[]): void {
     const chunks: IndexedChunk[] = stored.map((c) => ({
-      id: c._id, documentId: c.documentId, text: c.text, chunkIndex: c.index, filename: (doc.filename as string) ?? c.filename,
+      id: c._id,
+      documentId: c.documentId,
+      text: c.text,
+      chunkIndex: c.index,
+      filename: (doc.filename as string) ?? c.filename,
     }));
     this.bm25.add(workspaceId, chunks);
     const entry = { workspaceId, ingestion: doc.ingestion as number };
@@ -240,26 +270,39 @@ export class KnowledgeService implements WorkspaceKnowledge {
     const embedder = this.embedder!;
     const cache = this.db.collection(CHUNK_EMBEDDINGS);
     const current = () => this.indexed.get(documentId) === entry; // not replaced or removed meanwhile
-    this.embeddings = this.embeddings.then(async () => {
-      for (let i = 0; i < chunks.length && current(); i += EMBED_BATCH) {
-        const batch = chunks.slice(i, i + EMBED_BATCH);
-        const keys = batch.map((c) => `${embedder.model}|${c.id}`);
-        const cached = new Map((await cache.find({ _id: { $in: keys } })).map((d) => [d._id, d]));
-        const missing = batch.filter((c, j) => cached.get(keys[j]!)?.textHash !== textHash(c.text));
-        const fresh = missing.length > 0 ? await embedder.embed(missing.map((c) => c.text)) : [];
-        if (!current()) return;
-        const vectorOf = new Map(missing.map((c, j) => [c.id, fresh[j]!]));
-        for (const [j, chunk] of batch.entries()) {
-          const raw = vectorOf.get(chunk.id) ?? vectorFromBase64(cached.get(keys[j]!)!.vector as string);
-          this.vectors.add(workspaceId, chunk, normalize(raw));
+    this.embeddings = this.embeddings
+      .then(async () => {
+        for (let i = 0; i < chunks.length && current(); i += EMBED_BATCH) {
+          const batch = chunks.slice(i, i + EMBED_BATCH);
+          const keys = batch.map((c) => `${embedder.model}|${c.id}`);
+          const cached = new Map((await cache.find({ _id: { $in: keys } })).map((d) => [d._id, d]));
+          const missing = batch.filter((c, j) => cached.get(keys[j]!)?.textHash !== textHash(c.text));
+          const fresh = missing.length > 0 ? await embedder.embed(missing.map((c) => c.text)) : [];
+          if (!current()) return;
+          const vectorOf = new Map(missing.map((c, j) => [c.id, fresh[j]!]));
+          for (const [j, chunk] of batch.entries()) {
+            const raw = vectorOf.get(chunk.id) ?? vectorFromBase64(cached.get(keys[j]!)!.vector as string);
+            this.vectors.add(workspaceId, chunk, normalize(raw));
+          }
+          for (const chunk of missing) {
+            await cache.updateOne(
+              { _id: `${embedder.model}|${chunk.id}` },
+              {
+                $set: {
+                  model: embedder.model,
+                  chunkId: chunk.id,
+                  documentId,
+                  workspaceId,
+                  textHash: textHash(chunk.text),
+                  vector: vectorToBase64(vectorOf.get(chunk.id)!),
+                },
+              },
+              { upsert: true },
+            );
+          }
         }
-        for (const chunk of missing) {
-          await cache.updateOne({ _id: `${embedder.model}|${chunk.id}` }, {
-            $set: { model: embedder.model, chunkId: chunk.id, documentId, workspaceId, textHash: textHash(chunk.text), vector: vectorToBase64(vectorOf.get(chunk.id)!) },
-          }, { upsert: true });
-        }
-      }
-    }).catch((err) => this.onError(err, 'embedding chunks failed; those chunks are searched by BM25 alone'));
+      })
+      .catch((err) => this.onError(err, 'embedding chunks failed; those chunks are searched by BM25 alone'));
   }
 }
 

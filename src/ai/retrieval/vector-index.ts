@@ -52,7 +52,11 @@ export class VectorIndex {
       floor = best.length === topN ? best[best.length - 1]!.score : -Infinity;
     }
     return best.map(({ entry: { chunk }, score }) => ({
-      chunkId: chunk.id, documentId: chunk.documentId, filename: chunk.filename, chunkIndex: chunk.chunkIndex, text: chunk.text,
+      chunkId: chunk.id,
+      documentId: chunk.documentId,
+      filename: chunk.filename,
+      chunkIndex: chunk.chunkIndex,
+      text: chunk.text,
       score: Math.max(0, Math.min(1, score)),
     }));
   }

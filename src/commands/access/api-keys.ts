@@ -19,7 +19,11 @@ const keyHashStream = (keyHash: string) => reservationStream('apikeyhash', keyHa
 
 export const KEY_SHOWN_ONCE = 'Save this key securely. It will not be shown again.';
 
-export interface GeneratedKey { keyId: number; key: string; position: number }
+export interface GeneratedKey {
+  keyId: number;
+  key: string;
+  position: number;
+}
 
 /**
  * Makes a key and answers its secret, the only time it exists outside the client. SHA-256 is enough
@@ -33,19 +37,37 @@ export async function generateKey(store: EventStore, kind: ApiKeyKind, ctx: Comm
   const keyHash = sha256(key);
   const keyId = await nextId(store, 'apikey', ctx);
   if (!(await reserve(store, keyHashStream(keyHash), String(keyId), ctx))) throw conflict('Please retry.');
-  const result = await handleCommand(store, apiKeyStream(keyId), apiKeyDecider, {
-    type: 'CreateApiKey', actor, keyId, kind, keyHash, masked: maskKey(key), now: ctx.now,
-  }, ctx);
+  const result = await handleCommand(
+    store,
+    apiKeyStream(keyId),
+    apiKeyDecider,
+    {
+      type: 'CreateApiKey',
+      actor,
+      keyId,
+      kind,
+      keyHash,
+      masked: maskKey(key),
+      now: ctx.now,
+    },
+    ctx,
+  );
   return { keyId, key, position: result.position };
 }
 
 /** Revoked keys stop working on the next request: the authenticator reads the key's stream. */
 export async function revokeKey(store: EventStore, kind: ApiKeyKind, keyId: number, ctx: CommandContext) {
   const actor = requireActor(ctx);
-  return handleCommand(store, apiKeyStream(keyId), apiKeyDecider, (state) => {
-    if (state.status !== 'none' && state.kind !== kind) throw notFound();
-    return { type: 'RevokeApiKey' as const, actor, now: ctx.now };
-  }, ctx);
+  return handleCommand(
+    store,
+    apiKeyStream(keyId),
+    apiKeyDecider,
+    (state) => {
+      if (state.status !== 'none' && state.kind !== kind) throw notFound();
+      return { type: 'RevokeApiKey' as const, actor, now: ctx.now };
+    },
+    ctx,
+  );
 }
 
 /**

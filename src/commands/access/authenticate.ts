@@ -27,7 +27,11 @@ export interface BearerSession {
 }
 
 /** For connections that outlive the request that authenticated them (WebSockets): check again before acting. */
-export async function authenticateSession(deps: CommandDeps, token: string, options: { apiKeys?: boolean } = {}): Promise<BearerSession> {
+export async function authenticateSession(
+  deps: CommandDeps,
+  token: string,
+  options: { apiKeys?: boolean } = {},
+): Promise<BearerSession> {
   let current: () => Promise<Actor>;
   if (isKeyToken(token) && options.apiKeys !== false) {
     current = async () => {

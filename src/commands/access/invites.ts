@@ -31,15 +31,32 @@ export async function createInvite(store: EventStore, rawInput: unknown, ctx: Co
   const inviteId = await nextId(store, 'invite', ctx);
   const code = newInviteCode();
   if (!(await reserve(store, codeStream(code), String(inviteId), ctx))) throw conflict('Please retry.');
-  const result = await handleCommand(store, inviteStream(inviteId), inviteDecider, {
-    type: 'CreateInvite', actor, inviteId, code, workspaceIds, now: ctx.now,
-  }, ctx);
+  const result = await handleCommand(
+    store,
+    inviteStream(inviteId),
+    inviteDecider,
+    {
+      type: 'CreateInvite',
+      actor,
+      inviteId,
+      code,
+      workspaceIds,
+      now: ctx.now,
+    },
+    ctx,
+  );
   return { inviteId, position: result.position };
 }
 
 export async function disableInvite(store: EventStore, inviteId: number, ctx: CommandContext) {
   const actor = requireActor(ctx);
-  const result = await handleCommand(store, inviteStream(inviteId), inviteDecider, { type: 'DisableInvite', actor, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    inviteStream(inviteId),
+    inviteDecider,
+    { type: 'DisableInvite', actor, now: ctx.now },
+    ctx,
+  );
   return { inviteId, position: result.position };
 }
 
@@ -64,9 +81,18 @@ export async function claimInvite(store: EventStore, rawInput: unknown, ctx: Com
   const { userId, position: registered } = await openAccount(store, input, ctx, {
     role: 'default',
     beforeRecord: async (newUserId) => {
-      await handleCommand(store, inviteStream(inviteId), inviteDecider, {
-        type: 'AcceptInvite', userId: newUserId, username: input.username, now: ctx.now,
-      }, attributedTo(ctx, newUserId));
+      await handleCommand(
+        store,
+        inviteStream(inviteId),
+        inviteDecider,
+        {
+          type: 'AcceptInvite',
+          userId: newUserId,
+          username: input.username,
+          now: ctx.now,
+        },
+        attributedTo(ctx, newUserId),
+      );
     },
   });
   let position = registered;
@@ -74,9 +100,18 @@ export async function claimInvite(store: EventStore, rawInput: unknown, ctx: Com
   // The inviter's grant, carried out for the new user; a workspace deleted since the invite is skipped.
   for (const workspaceId of invite.workspaceIds) {
     try {
-      const added = await handleCommand(store, workspaceStream(workspaceId), workspaceDecider, {
-        type: 'AddMember', actor: { userId: invite.createdBy, role: 'admin' }, userId, now: ctx.now,
-      }, asNewUser);
+      const added = await handleCommand(
+        store,
+        workspaceStream(workspaceId),
+        workspaceDecider,
+        {
+          type: 'AddMember',
+          actor: { userId: invite.createdBy, role: 'admin' },
+          userId,
+          now: ctx.now,
+        },
+        asNewUser,
+      );
       position = Math.max(position, added.position);
     } catch (err) {
       if ((err as { kind?: string }).kind !== 'not_found') throw err;
@@ -84,4 +119,3 @@ export async function claimInvite(store: EventStore, rawInput: unknown, ctx: Com
   }
   return { userId, inviteId, position };
 }
-

@@ -11,7 +11,8 @@ export const newKeySecret = (kind: ApiKeyKind) => KEY_PREFIXES[kind] + randomByt
 
 export const looksLikeKey = (token: string) => KEY_SHAPE.test(token);
 
-export const isKeyToken = (token: string) => token.startsWith(KEY_PREFIXES.api) || token.startsWith(KEY_PREFIXES.browser_extension);
+export const isKeyToken = (token: string) =>
+  token.startsWith(KEY_PREFIXES.api) || token.startsWith(KEY_PREFIXES.browser_extension);
 
 /** `sk_live_...abcd`: enough to tell keys apart in a list, too little to use. */
 export function maskKey(secret: string): string {

@@ -4,7 +4,10 @@ import type { WorkspaceKnowledge } from '../../ai/retrieval/port.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 
 /** A past question and its answer, for the prompt's history. */
-export interface Exchange { prompt: string; response: string }
+export interface Exchange {
+  prompt: string;
+  response: string;
+}
 
 /** The earlier exchanges a prompt carries, oldest first: read models the composition root reads for the command. */
 export interface ChatHistory {

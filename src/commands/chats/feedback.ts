@@ -15,11 +15,23 @@ export async function giveFeedback(store: EventStore, rawInput: unknown, ctx: Co
   const actor = requireActor(ctx);
   const input = parseInput(feedbackInput, rawInput);
   const stream = chatStreamName(input.chat_id);
-  const result = await handleCommand(store, stream, chatDecider, async (chat) => {
-    if (chat.status === 'none') throw notFound();
-    const workspace = fold(workspaceDecider, (await store.readStream(workspaceStream(chat.workspaceId))) as never);
-    if (!canSeeWorkspace(actor, workspace)) throw notFound();
-    return { type: 'GiveFeedback' as const, actor, feedback: input.feedback, comment: input.comment ?? null, now: ctx.now };
-  }, ctx);
+  const result = await handleCommand(
+    store,
+    stream,
+    chatDecider,
+    async (chat) => {
+      if (chat.status === 'none') throw notFound();
+      const workspace = fold(workspaceDecider, (await store.readStream(workspaceStream(chat.workspaceId))) as never);
+      if (!canSeeWorkspace(actor, workspace)) throw notFound();
+      return {
+        type: 'GiveFeedback' as const,
+        actor,
+        feedback: input.feedback,
+        comment: input.comment ?? null,
+        now: ctx.now,
+      };
+    },
+    ctx,
+  );
   return { chatId: input.chat_id, position: result.position };
 }

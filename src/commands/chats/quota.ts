@@ -33,6 +33,12 @@ async function dailyLimitOf(store: EventStore, userId: number): Promise<number |
 export async function useChatQuota(store: EventStore, actor: Actor, ctx: CommandContext): Promise<void> {
   await counting.run(String(actor.userId), async () => {
     const limit = actor.role === 'admin' ? null : await dailyLimitOf(store, actor.userId);
-    await handleCommand(store, quotaStream(actor.userId), quotaDecider, { type: 'UseQuota', userId: actor.userId, limit, now: ctx.now }, ctx);
+    await handleCommand(
+      store,
+      quotaStream(actor.userId),
+      quotaDecider,
+      { type: 'UseQuota', userId: actor.userId, limit, now: ctx.now },
+      ctx,
+    );
   });
 }

@@ -25,7 +25,11 @@ export const INTERNAL_FAILURE = 'The answer could not be completed. Please try a
 
 /** Why an answer stopped, in words fit for the client (the original error, if any, is `cause`, for the log). */
 export class ChatFailure extends Error {
-  constructor(message: string, readonly chatId: number, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly chatId: number,
+    readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'ChatFailure';
   }
@@ -52,7 +56,11 @@ export interface StartedChat {
 }
 
 /** Each step of a chat writes under its own command id: the same stream is appended to more than once. */
-const step = (ctx: CommandContext, name: string): CommandContext => ({ ...ctx, commandId: scopedId(ctx.commandId, name), idempotencyKey: null });
+const step = (ctx: CommandContext, name: string): CommandContext => ({
+  ...ctx,
+  commandId: scopedId(ctx.commandId, name),
+  idempotencyKey: null,
+});
 
 /**
  * Everything that may refuse a chat, before any answer streams: input, membership of the workspace,
@@ -71,7 +79,8 @@ export async function startChat(deps: ChatDeps, rawInput: unknown, ctx: CommandC
   const threadId = input.thread_id ?? null;
   if (threadId !== null) {
     const thread = fold(threadDecider, (await deps.store.readStream(threadStream(threadId))) as never);
-    if (thread.status !== 'active' || thread.workspaceId !== workspaceId) throw fieldError('thread_id', 'No such thread in this workspace.');
+    if (thread.status !== 'active' || thread.workspaceId !== workspaceId)
+      throw fieldError('thread_id', 'No such thread in this workspace.');
   }
   const mode = input.mode ?? state.settings.chatMode;
 
@@ -83,16 +92,32 @@ export async function startChat(deps: ChatDeps, rawInput: unknown, ctx: CommandC
   let chatId: number;
   try {
     chatId = await nextId(deps.store, 'chat', ctx);
-    await handleCommand(deps.store, chatStreamName(chatId), chatDecider, {
-      type: 'RequestChat', actor, chatId, workspaceId, threadId, prompt: input.message, mode, now: ctx.now,
-    }, step(ctx, 'request'));
+    await handleCommand(
+      deps.store,
+      chatStreamName(chatId),
+      chatDecider,
+      {
+        type: 'RequestChat',
+        actor,
+        chatId,
+        workspaceId,
+        threadId,
+        prompt: input.message,
+        mode,
+        now: ctx.now,
+      },
+      step(ctx, 'request'),
+    );
   } catch (err) {
     upstream.abort();
     throw err;
   }
 
   return {
-    chatId, workspaceId, threadId, mode,
+    chatId,
+    workspaceId,
+    threadId,
+    mode,
     answer: (onToken, signal) => answerChat(deps, chatId, prepared, upstream, onToken, signal, ctx),
   };
 }
@@ -122,22 +147,44 @@ async function prepareAnswer(deps: ChatDeps, chat: ChatToAnswer, signal: AbortSi
     currentSetting(deps.store, 'llm_provider'),
   ]);
   const prompt = await assemblePrompt({
-    settings, message: withAttachments(chat.input), history, knowledge: deps.knowledge, workspaceId,
-    defaultSystemPrompt: String(defaultSystemPrompt), budget: deps.promptBudget,
+    settings,
+    message: withAttachments(chat.input),
+    history,
+    knowledge: deps.knowledge,
+    workspaceId,
+    defaultSystemPrompt: String(defaultSystemPrompt),
+    budget: deps.promptBudget,
   });
   // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
   if (prompt.refusal !== null) return { sources: [], refusal: prompt.refusal, tokens: null, first: null };
   const { provider, model } = deps.llm.select(settings, providerSetting);
-  const tokens = provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })[Symbol.asyncIterator]();
+  const stream = provider.stream({
+    model,
+    temperature: settings.openaiTemp,
+    messages: prompt.messages,
+    context: prompt.context,
+    signal,
+  });
+  const tokens = stream[Symbol.asyncIterator]();
   const first = tokens.next();
   first.catch(() => {}); // observed by answer()
-  const sources = prompt.context.map(({ documentId, filename, chunk, score }) => ({ documentId, filename, chunk, score }));
+  const sources = prompt.context.map(({ documentId, filename, chunk, score }) => ({
+    documentId,
+    filename,
+    chunk,
+    score,
+  }));
   return { sources, refusal: null, tokens, first };
 }
 
 async function answerChat(
-  deps: ChatDeps, chatId: number, prepared: Promise<PreparedAnswer>, upstream: AbortController,
-  onToken: (token: string) => void, signal: AbortSignal, ctx: CommandContext,
+  deps: ChatDeps,
+  chatId: number,
+  prepared: Promise<PreparedAnswer>,
+  upstream: AbortController,
+  onToken: (token: string) => void,
+  signal: AbortSignal,
+  ctx: CommandContext,
 ): Promise<ChatAnswer> {
   const stream = chatStreamName(chatId);
   // The caller going away stops the model, whose tokens no one would read.
@@ -164,11 +211,23 @@ async function answerChat(
       sources = answer.sources;
     }
     if (signal.aborted) throw new ChatFailure(CANCELLED, chatId);
-    const completed = await handleCommand(deps.store, stream, chatDecider, { type: 'CompleteChat', response, sources, now: new Date() }, step(ctx, 'complete'));
+    const completed = await handleCommand(
+      deps.store,
+      stream,
+      chatDecider,
+      { type: 'CompleteChat', response, sources, now: new Date() },
+      step(ctx, 'complete'),
+    );
     return { chatId, response, sources, position: completed.position };
   } catch (err) {
     const reason = signal.aborted ? CANCELLED : err instanceof LlmError ? err.message : INTERNAL_FAILURE;
-    await handleCommand(deps.store, stream, chatDecider, { type: 'FailChat', reason, now: new Date() }, step(ctx, 'fail')).catch(() => {});
+    await handleCommand(
+      deps.store,
+      stream,
+      chatDecider,
+      { type: 'FailChat', reason, now: new Date() },
+      step(ctx, 'fail'),
+    ).catch(() => {});
     throw err instanceof ChatFailure ? err : new ChatFailure(reason, chatId, err);
   } finally {
     signal.removeEventListener('abort', stop);

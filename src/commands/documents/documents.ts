@@ -7,7 +7,12 @@
 import { canWriteDocuments, type DocumentCommand, documentDecider } from '../../domain/documents/document.js';
 import { fold } from '../../domain/shared/decider.js';
 import { DomainError, forbidden, invalid, notFound } from '../../domain/shared/errors.js';
-import { canSeeWorkspace, type WorkspaceActor, workspaceDecider, type WorkspaceState } from '../../domain/workspaces/workspace.js';
+import {
+  canSeeWorkspace,
+  type WorkspaceActor,
+  workspaceDecider,
+  type WorkspaceState,
+} from '../../domain/workspaces/workspace.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { FileStore } from '../../infra/files/port.js';
 import { type DocumentFormat, detectFormat, sanitizeFilename } from './formats.js';
@@ -22,13 +27,22 @@ export const documentStream = (documentId: number) => `document-${documentId}`;
 
 /** The type a stored document is served and recorded as, from the format its content was judged to be. */
 export const MIME_TYPES: Record<DocumentFormat, string> = {
-  txt: 'text/plain', md: 'text/markdown', csv: 'text/csv', json: 'application/json', html: 'text/html',
-  pdf: 'application/pdf', docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  txt: 'text/plain',
+  md: 'text/markdown',
+  csv: 'text/csv',
+  json: 'application/json',
+  html: 'text/html',
+  pdf: 'application/pdf',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
 };
 
-export const UNSUPPORTED_FILE = 'Unsupported file type: upload a txt, md, csv, json, html, pdf or docx file whose content matches its name.';
+export const UNSUPPORTED_FILE =
+  'Unsupported file type: upload a txt, md, csv, json, html, pdf or docx file whose content matches its name.';
 
-export interface DocumentDeps { store: EventStore; files: FileStore }
+export interface DocumentDeps {
+  store: EventStore;
+  files: FileStore;
+}
 
 export interface UploadRequest {
   /** The form fields: `workspace_id` and the optional `metadata` (a JSON object as text). */
@@ -70,10 +84,25 @@ export async function uploadDocument(deps: DocumentDeps, request: UploadRequest,
   const storedName = `${documentId}-${filename}`;
   await deps.files.put(storedName, bytes);
   try {
-    const result = await handleCommand(deps.store, documentStream(documentId), documentDecider, {
-      type: 'UploadDocument', actor, now: ctx.now, documentId, workspaceId, filename, storedName,
-      mimeType: MIME_TYPES[format], format, size: bytes.length, metadata,
-    }, ctx);
+    const result = await handleCommand(
+      deps.store,
+      documentStream(documentId),
+      documentDecider,
+      {
+        type: 'UploadDocument',
+        actor,
+        now: ctx.now,
+        documentId,
+        workspaceId,
+        filename,
+        storedName,
+        mimeType: MIME_TYPES[format],
+        format,
+        size: bytes.length,
+        metadata,
+      },
+      ctx,
+    );
     return { documentId, position: result.position };
   } catch (err) {
     await deps.files.remove(storedName);
@@ -82,26 +111,47 @@ export async function uploadDocument(deps: DocumentDeps, request: UploadRequest,
 }
 
 /** Runs a person's command on an existing document in a workspace the actor may see (404 otherwise). */
-function onDocument(store: EventStore, documentId: number, ctx: CommandContext, command: (actor: Actor) => DocumentCommand) {
+function onDocument(
+  store: EventStore,
+  documentId: number,
+  ctx: CommandContext,
+  command: (actor: Actor) => DocumentCommand,
+) {
   const actor = requireWriter(ctx);
-  return handleCommand(store, documentStream(documentId), documentDecider, async (state) => {
-    if (state.status === 'none' || state.status === 'deleted') throw notFound();
-    await visibleWorkspace(store, state.workspaceId, actor);
-    return command(actor);
-  }, ctx);
+  return handleCommand(
+    store,
+    documentStream(documentId),
+    documentDecider,
+    async (state) => {
+      if (state.status === 'none' || state.status === 'deleted') throw notFound();
+      await visibleWorkspace(store, state.workspaceId, actor);
+      return command(actor);
+    },
+    ctx,
+  );
 }
 
 export async function pinDocument(store: EventStore, documentId: number, rawInput: unknown, ctx: CommandContext) {
   requireWriter(ctx);
   const { pin } = parseInput(pinInput, rawInput);
-  const result = await onDocument(store, documentId, ctx, (actor) => ({ type: 'PinDocument', actor, pin, now: ctx.now }));
+  const result = await onDocument(store, documentId, ctx, (actor) => ({
+    type: 'PinDocument',
+    actor,
+    pin,
+    now: ctx.now,
+  }));
   return { documentId, position: result.position };
 }
 
 export async function watchDocument(store: EventStore, documentId: number, rawInput: unknown, ctx: CommandContext) {
   requireWriter(ctx);
   const { watch } = parseInput(watchInput, rawInput);
-  const result = await onDocument(store, documentId, ctx, (actor) => ({ type: 'WatchDocument', actor, watch, now: ctx.now }));
+  const result = await onDocument(store, documentId, ctx, (actor) => ({
+    type: 'WatchDocument',
+    actor,
+    watch,
+    now: ctx.now,
+  }));
   return { documentId, position: result.position };
 }
 
@@ -110,25 +160,43 @@ export async function watchDocument(store: EventStore, documentId: number, rawIn
  * removes the stored file after it (so a crash here cannot leave it behind).
  */
 export async function deleteDocument(deps: DocumentDeps, documentId: number, ctx: CommandContext) {
-  const result = await onDocument(deps.store, documentId, ctx, (actor) => ({ type: 'DeleteDocument', actor, now: ctx.now }));
+  const result = await onDocument(deps.store, documentId, ctx, (actor) => ({
+    type: 'DeleteDocument',
+    actor,
+    now: ctx.now,
+  }));
   return { documentId, position: result.position };
 }
 
-export interface BulkResult { action: BulkAction; succeeded: number[]; failed: Record<string, string>; position: number }
+export interface BulkResult {
+  action: BulkAction;
+  succeeded: number[];
+  failed: Record<string, string>;
+  position: number;
+}
 
 /**
  * One action over many documents, each on its own (one document's refusal does not stop the others):
  * which succeeded, and why each other one failed. Asking for what already holds (pinning a pinned
  * document) succeeds without an event.
  */
-export async function bulkDocumentAction(deps: DocumentDeps, rawInput: unknown, ctx: CommandContext): Promise<BulkResult> {
+export async function bulkDocumentAction(
+  deps: DocumentDeps,
+  rawInput: unknown,
+  ctx: CommandContext,
+): Promise<BulkResult> {
   requireWriter(ctx);
   const { document_ids: ids, action } = parseInput(bulkInput, rawInput);
   const run = (id: number) => {
     switch (action) {
-      case 'pin': case 'unpin': return pinDocument(deps.store, id, { pin: action === 'pin' }, ctx);
-      case 'watch': case 'unwatch': return watchDocument(deps.store, id, { watch: action === 'watch' }, ctx);
-      case 'delete': return deleteDocument(deps, id, ctx);
+      case 'pin':
+      case 'unpin':
+        return pinDocument(deps.store, id, { pin: action === 'pin' }, ctx);
+      case 'watch':
+      case 'unwatch':
+        return watchDocument(deps.store, id, { watch: action === 'watch' }, ctx);
+      case 'delete':
+        return deleteDocument(deps, id, ctx);
     }
   };
   const succeeded: number[] = [];

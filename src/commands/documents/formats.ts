@@ -4,8 +4,16 @@ import { isUtf8 } from 'node:buffer';
 export type DocumentFormat = 'txt' | 'md' | 'csv' | 'json' | 'html' | 'pdf' | 'docx';
 
 const BY_EXTENSION: Record<string, DocumentFormat> = {
-  txt: 'txt', text: 'txt', md: 'md', markdown: 'md', csv: 'csv', json: 'json',
-  html: 'html', htm: 'html', pdf: 'pdf', docx: 'docx',
+  txt: 'txt',
+  text: 'txt',
+  md: 'md',
+  markdown: 'md',
+  csv: 'csv',
+  json: 'json',
+  html: 'html',
+  htm: 'html',
+  pdf: 'pdf',
+  docx: 'docx',
 };
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -21,16 +29,24 @@ const LEADING_HTML = /^\s*<(?:!doctype\s+html|html)[\s>]/i;
 export function detectFormat(filename: string, bytes: Buffer): DocumentFormat | null {
   const ext = extensionOf(filename);
   // No extension at all: only formats with an unambiguous signature are recognised.
-  if (ext === '') return isPdf(bytes) ? 'pdf' : isDocx(bytes) ? 'docx' : isText(bytes) && looksLikeHtml(bytes) ? 'html' : null;
+  if (ext === '')
+    return isPdf(bytes) ? 'pdf' : isDocx(bytes) ? 'docx' : isText(bytes) && looksLikeHtml(bytes) ? 'html' : null;
   const claimed = BY_EXTENSION[ext];
   switch (claimed) {
-    case undefined: return null;
-    case 'pdf': return isPdf(bytes) ? 'pdf' : null;
-    case 'docx': return isDocx(bytes) ? 'docx' : null;
-    case 'json': return isText(bytes) && parsesAsJson(bytes) ? 'json' : null;
-    case 'html': return isText(bytes) ? 'html' : null;
-    case 'csv': return isText(bytes) ? 'csv' : null;
-    case 'txt': case 'md':
+    case undefined:
+      return null;
+    case 'pdf':
+      return isPdf(bytes) ? 'pdf' : null;
+    case 'docx':
+      return isDocx(bytes) ? 'docx' : null;
+    case 'json':
+      return isText(bytes) && parsesAsJson(bytes) ? 'json' : null;
+    case 'html':
+      return isText(bytes) ? 'html' : null;
+    case 'csv':
+      return isText(bytes) ? 'csv' : null;
+    case 'txt':
+    case 'md':
       if (!isText(bytes)) return null;
       // A page saved as .txt/.md is still HTML: extracting it as HTML keeps scripts and styles out.
       return looksLikeHtml(bytes) ? 'html' : claimed;

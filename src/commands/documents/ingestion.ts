@@ -18,8 +18,15 @@ const documentStream = (documentId: number) => `document-${documentId}`;
 export function jobContext(jobId: string, step: string, now: Date): CommandContext {
   const commandId = scopedId('job', jobId, step);
   return {
-    actor: null, system: true, commandId, idempotencyKey: null,
-    correlationId: jobId, causationId: jobId, ip: null, userAgent: null, now,
+    actor: null,
+    system: true,
+    commandId,
+    idempotencyKey: null,
+    correlationId: jobId,
+    causationId: jobId,
+    ip: null,
+    userAgent: null,
+    now,
   };
 }
 
@@ -69,12 +76,26 @@ export interface IngestionRef {
 }
 
 /** Records the chunks of one ingestion, batch by batch; returns the global position of the last event written. */
-export async function recordChunks(store: EventStore, ref: IngestionRef, chunks: readonly Chunk[], now: Date): Promise<number> {
+export async function recordChunks(
+  store: EventStore,
+  ref: IngestionRef,
+  chunks: readonly Chunk[],
+  now: Date,
+): Promise<number> {
   let position = 0;
   for (const batch of batches(chunks)) {
-    const result = await handleCommand(store, documentStream(ref.documentId), documentDecider, {
-      type: 'RecordChunks', ingestion: ref.ingestion, from: batch.from, chunks: batch.chunks,
-    }, jobContext(ref.jobId, `chunks:${batch.from}`, now));
+    const result = await handleCommand(
+      store,
+      documentStream(ref.documentId),
+      documentDecider,
+      {
+        type: 'RecordChunks',
+        ingestion: ref.ingestion,
+        from: batch.from,
+        chunks: batch.chunks,
+      },
+      jobContext(ref.jobId, `chunks:${batch.from}`, now),
+    );
     position = Math.max(position, result.position);
   }
   return position;
@@ -86,17 +107,40 @@ export interface Outcome {
   contentHash: string;
 }
 
-export async function markProcessed(store: EventStore, ref: IngestionRef, outcome: Outcome, now: Date): Promise<number> {
-  const result = await handleCommand(store, documentStream(ref.documentId), documentDecider, {
-    type: 'MarkProcessed', ingestion: ref.ingestion, ...outcome, now,
-  }, jobContext(ref.jobId, 'processed', now));
+export async function markProcessed(
+  store: EventStore,
+  ref: IngestionRef,
+  outcome: Outcome,
+  now: Date,
+): Promise<number> {
+  const result = await handleCommand(
+    store,
+    documentStream(ref.documentId),
+    documentDecider,
+    {
+      type: 'MarkProcessed',
+      ingestion: ref.ingestion,
+      ...outcome,
+      now,
+    },
+    jobContext(ref.jobId, 'processed', now),
+  );
   return result.position;
 }
 
 export async function markFailed(store: EventStore, ref: IngestionRef, reason: string, now: Date): Promise<number> {
-  const result = await handleCommand(store, documentStream(ref.documentId), documentDecider, {
-    type: 'MarkFailed', ingestion: ref.ingestion, reason, now,
-  }, jobContext(ref.jobId, 'failed', now));
+  const result = await handleCommand(
+    store,
+    documentStream(ref.documentId),
+    documentDecider,
+    {
+      type: 'MarkFailed',
+      ingestion: ref.ingestion,
+      reason,
+      now,
+    },
+    jobContext(ref.jobId, 'failed', now),
+  );
   return result.position;
 }
 
@@ -105,10 +149,24 @@ export async function markFailed(store: EventStore, ref: IngestionRef, reason: s
  * The command id is fixed by the document, the ingestion it follows and the new hash, so two sync
  * runs that see the same change record it once.
  */
-export async function recordSourceChange(store: EventStore, documentId: number, afterIngestion: number, contentHash: string, now: Date) {
-  return handleCommand(store, documentStream(documentId), documentDecider, {
-    type: 'RecordSourceChange', contentHash, now,
-  }, jobContext(`watch:${documentId}:${afterIngestion}`, contentHash, now));
+export async function recordSourceChange(
+  store: EventStore,
+  documentId: number,
+  afterIngestion: number,
+  contentHash: string,
+  now: Date,
+) {
+  return handleCommand(
+    store,
+    documentStream(documentId),
+    documentDecider,
+    {
+      type: 'RecordSourceChange',
+      contentHash,
+      now,
+    },
+    jobContext(`watch:${documentId}:${afterIngestion}`, contentHash, now),
+  );
 }
 
 /** The content hash recorded for a source: sha256 of its bytes, hex. */

@@ -7,17 +7,33 @@ const fieldError = (field: string, message: string) => invalid('Validation faile
 const INTEGER = 'A valid integer is required.';
 
 /** A positive integer id, given as a JSON number or (multipart forms carry only text) as digits. */
-export const idValue = z.union([
-  z.number({ error: INTEGER }).int(INTEGER).positive(INTEGER),
-  z.string({ error: INTEGER }).trim().regex(/^\d{1,15}$/, INTEGER).transform(Number).pipe(z.number().positive(INTEGER)),
-], { error: (i) => (i.input === undefined || i.input === '' ? 'This field is required.' : INTEGER) });
+export const idValue = z.union(
+  [
+    z.number({ error: INTEGER }).int(INTEGER).positive(INTEGER),
+    z
+      .string({ error: INTEGER })
+      .trim()
+      .regex(/^\d{1,15}$/, INTEGER)
+      .transform(Number)
+      .pipe(z.number().positive(INTEGER)),
+  ],
+  { error: (i) => (i.input === undefined || i.input === '' ? 'This field is required.' : INTEGER) },
+);
 
 export const uploadFields = z.object({ workspace_id: idValue });
 
-const flag = <K extends string>(name: K) => z.strictObject(
-  { [name]: z.boolean({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a valid boolean.') }) } as Record<K, z.ZodBoolean>,
-  { error: (i) => (i.code === 'unrecognized_keys' ? `Unknown field(s): ${i.keys?.join(', ')}.` : 'Expected an object.') },
-);
+const flag = <K extends string>(name: K) =>
+  z.strictObject(
+    {
+      [name]: z.boolean({
+        error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a valid boolean.'),
+      }),
+    } as Record<K, z.ZodBoolean>,
+    {
+      error: (i) =>
+        i.code === 'unrecognized_keys' ? `Unknown field(s): ${i.keys?.join(', ')}.` : 'Expected an object.',
+    },
+  );
 
 export const pinInput = flag('pin');
 export const watchInput = flag('watch');
@@ -27,8 +43,10 @@ export type BulkAction = (typeof BULK_ACTIONS)[number];
 export const MAX_BULK_IDS = 1000;
 
 export const bulkInput = z.object({
-  document_ids: z.array(z.number({ error: INTEGER }).int(INTEGER).positive(INTEGER), { error: 'Expected a list of document ids.' })
-    .min(1, 'This list may not be empty.').max(MAX_BULK_IDS, `Ensure this list has no more than ${MAX_BULK_IDS} ids.`),
+  document_ids: z
+    .array(z.number({ error: INTEGER }).int(INTEGER).positive(INTEGER), { error: 'Expected a list of document ids.' })
+    .min(1, 'This list may not be empty.')
+    .max(MAX_BULK_IDS, `Ensure this list has no more than ${MAX_BULK_IDS} ids.`),
   action: z.enum(BULK_ACTIONS, { error: `Must be one of: ${BULK_ACTIONS.join(', ')}.` }),
 });
 
@@ -43,7 +61,8 @@ export function parseMetadata(raw: unknown): Record<string, unknown> {
       throw fieldError('metadata', 'Must be valid JSON.');
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fieldError('metadata', 'Must be a JSON object.');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw fieldError('metadata', 'Must be a JSON object.');
   // Kept in the upload's event for good: bounded as a whole, and every key and string held to the text rule.
   if (JSON.stringify(value).length > TEXT_LIMITS.metadataJson) {
     throw fieldError('metadata', `Ensure this object has no more than ${TEXT_LIMITS.metadataJson} characters as JSON.`);

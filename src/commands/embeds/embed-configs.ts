@@ -26,7 +26,10 @@ export function embedUuid(raw: unknown): string {
 /** An existing workspace's id, given its id or slug, checked on the write side. */
 async function workspaceIdOf(store: EventStore, ref: number | string): Promise<number> {
   const id = typeof ref === 'number' ? ref : Number(await ownerOf(store, reservationStream('slug', ref)));
-  const state = Number.isInteger(id) && id > 0 ? await currentState(store, workspaceStream(id), workspaceDecider) : { status: 'none' };
+  const state =
+    Number.isInteger(id) && id > 0
+      ? await currentState(store, workspaceStream(id), workspaceDecider)
+      : { status: 'none' };
   if (state.status !== 'active') throw fieldError('workspace', 'Workspace does not exist.');
   return id;
 }
@@ -41,11 +44,22 @@ export async function createEmbedConfig(store: EventStore, rawInput: unknown, ct
   const actor = requirePrivileged(ctx);
   const { workspace, ...rest } = parseInput(createEmbedInput, rawInput);
   const settings = {
-    workspaceId: await workspaceIdOf(store, workspace), enabled: true, chatMode: 'query' as const, allowlistDomains: [],
-    maxChatsPerDay: null, messageLimit: null, ...toEmbedChanges(rest),
+    workspaceId: await workspaceIdOf(store, workspace),
+    enabled: true,
+    chatMode: 'query' as const,
+    allowlistDomains: [],
+    maxChatsPerDay: null,
+    messageLimit: null,
+    ...toEmbedChanges(rest),
   };
   const uuid = randomUUID();
-  const result = await handleCommand(store, embedStream(uuid), embedConfigDecider, { type: 'CreateEmbedConfig', actor, uuid, settings, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    embedStream(uuid),
+    embedConfigDecider,
+    { type: 'CreateEmbedConfig', actor, uuid, settings, now: ctx.now },
+    ctx,
+  );
   return { uuid, position: result.position };
 }
 
@@ -53,21 +67,42 @@ export async function updateEmbedConfig(store: EventStore, rawUuid: unknown, raw
   const actor = requirePrivileged(ctx);
   const uuid = embedUuid(rawUuid);
   const { workspace, ...rest } = parseInput(updateEmbedInput, rawInput);
-  const changes: EmbedChanges = { ...toEmbedChanges(rest), ...(workspace !== undefined ? { workspaceId: await workspaceIdOf(store, workspace) } : {}) };
-  const result = await handleCommand(store, embedStream(uuid), embedConfigDecider, { type: 'UpdateEmbedConfig', actor, changes, now: ctx.now }, ctx);
+  const changes: EmbedChanges = {
+    ...toEmbedChanges(rest),
+    ...(workspace !== undefined ? { workspaceId: await workspaceIdOf(store, workspace) } : {}),
+  };
+  const result = await handleCommand(
+    store,
+    embedStream(uuid),
+    embedConfigDecider,
+    { type: 'UpdateEmbedConfig', actor, changes, now: ctx.now },
+    ctx,
+  );
   return { uuid, position: result.position };
 }
 
 export async function toggleEmbedConfig(store: EventStore, rawUuid: unknown, ctx: CommandContext) {
   const actor = requirePrivileged(ctx);
   const uuid = embedUuid(rawUuid);
-  const result = await handleCommand(store, embedStream(uuid), embedConfigDecider, { type: 'ToggleEmbedConfig', actor, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    embedStream(uuid),
+    embedConfigDecider,
+    { type: 'ToggleEmbedConfig', actor, now: ctx.now },
+    ctx,
+  );
   return { uuid, position: result.position };
 }
 
 export async function deleteEmbedConfig(store: EventStore, rawUuid: unknown, ctx: CommandContext) {
   const actor = requirePrivileged(ctx);
   const uuid = embedUuid(rawUuid);
-  const result = await handleCommand(store, embedStream(uuid), embedConfigDecider, { type: 'DeleteEmbedConfig', actor, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    embedStream(uuid),
+    embedConfigDecider,
+    { type: 'DeleteEmbedConfig', actor, now: ctx.now },
+    ctx,
+  );
   return { uuid, position: result.position };
 }

@@ -3,11 +3,16 @@ import { allowlistHost } from '../../domain/embeds/allowlist.js';
 import { EMBED_CHAT_MODES, type EmbedChanges } from '../../domain/embeds/events.js';
 import { TEXT_LIMITS } from '../shared/validation.js';
 
-const limit = z.number({ error: 'A valid integer is required.' }).int('A valid integer is required.')
-  .min(1, 'Ensure this value is greater than or equal to 1.').max(1_000_000, 'Ensure this value is less than or equal to 1000000.').nullable();
+const limit = z
+  .number({ error: 'A valid integer is required.' })
+  .int('A valid integer is required.')
+  .min(1, 'Ensure this value is greater than or equal to 1.')
+  .max(1_000_000, 'Ensure this value is less than or equal to 1000000.')
+  .nullable();
 
 /** A comma-separated string (as the spec sends it) or a list; each entry must name a host. */
-const allowlist = z.union([z.string(), z.array(z.string())], { error: 'Expected a comma-separated string or a list of domains.' })
+const allowlist = z
+  .union([z.string(), z.array(z.string())], { error: 'Expected a comma-separated string or a list of domains.' })
   .transform((value, ctx) => {
     const entries = (Array.isArray(value) ? value : value.split(',')).map((e) => e.trim()).filter(Boolean);
     const hosts: string[] = [];
@@ -34,9 +39,15 @@ const shape = {
   message_limit: limit,
 };
 
-const unknownKeys = { error: (issue: { code?: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys?.join(', ')}.` : 'Expected an object.') };
+const unknownKeys = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys?.join(', ')}.` : 'Expected an object.',
+};
 
-export const createEmbedInput = z.strictObject({ ...z.object(shape).partial().shape, workspace: workspaceRef }, unknownKeys);
+export const createEmbedInput = z.strictObject(
+  { ...z.object(shape).partial().shape, workspace: workspaceRef },
+  unknownKeys,
+);
 export const updateEmbedInput = z.strictObject(z.object(shape).partial().shape, unknownKeys);
 
 type Parsed = z.infer<typeof updateEmbedInput>;

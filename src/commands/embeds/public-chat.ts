@@ -39,17 +39,28 @@ export interface EmbedChatDeps extends ChatDeps {
  */
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const BAD_SESSION_ID = 'Must be a random UUID (version 4), as the widget makes them.';
-const sessionId = z.string({ error: 'This field is required.' }).regex(SESSION_ID, BAD_SESSION_ID).transform((id) => id.toLowerCase());
+const sessionId = z
+  .string({ error: 'This field is required.' })
+  .regex(SESSION_ID, BAD_SESSION_ID)
+  .transform((id) => id.toLowerCase());
 
 export const embedChatInput = z.object({
   session_id: sessionId,
-  message: recordable(z.string({ error: 'This field is required.' }).trim().min(1, 'This field may not be blank.')
-    .max(TEXT_LIMITS.embedMessage, tooLong(TEXT_LIMITS.embedMessage))),
+  message: recordable(
+    z
+      .string({ error: 'This field is required.' })
+      .trim()
+      .min(1, 'This field may not be blank.')
+      .max(TEXT_LIMITS.embedMessage, tooLong(TEXT_LIMITS.embedMessage)),
+  ),
 });
 
 /** Why an answer stopped, in words fit for the widget (the original error, if any, is `cause`, for the log). */
 export class EmbedChatFailure extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'EmbedChatFailure';
   }
@@ -68,13 +79,21 @@ export interface StartedEmbedChat {
   answer(onToken: (token: string) => void, signal: AbortSignal): Promise<EmbedAnswer>;
 }
 
-interface UsableConfig { uuid: string; settings: EmbedSettings; workspace: WorkspaceSettings }
+interface UsableConfig {
+  uuid: string;
+  settings: EmbedSettings;
+  workspace: WorkspaceSettings;
+}
 
 /**
  * The first two checks, in DESIGN.md's order, from the write side: an unknown, deleted or disabled
  * config (or one whose workspace is gone) is 404; an Origin outside its non-empty allowlist is 403.
  */
-export async function usableEmbedConfig(store: EventStore, rawUuid: unknown, origin: string | null): Promise<UsableConfig> {
+export async function usableEmbedConfig(
+  store: EventStore,
+  rawUuid: unknown,
+  origin: string | null,
+): Promise<UsableConfig> {
   const uuid = embedUuid(rawUuid);
   const config = await currentState(store, embedStream(uuid), embedConfigDecider);
   if (config.status !== 'active' || !config.settings.enabled) throw notFound();
@@ -99,13 +118,23 @@ export async function embedOriginAllowed(store: EventStore, rawUuid: unknown, or
 const counting = new KeyedMutex();
 
 /** Each step of a chat writes under its own command id. */
-const step = (ctx: CommandContext, name: string): CommandContext => ({ ...ctx, commandId: scopedId(ctx.commandId, name), idempotencyKey: null });
+const step = (ctx: CommandContext, name: string): CommandContext => ({
+  ...ctx,
+  commandId: scopedId(ctx.commandId, name),
+  idempotencyKey: null,
+});
 
 /**
  * Everything that may refuse a widget's question, before any answer streams (404, 403, 400, then the
  * daily and the session limit, 429); a refused question writes nothing. Then EmbedChatStarted.
  */
-export async function startEmbedChat(deps: EmbedChatDeps, rawUuid: unknown, origin: string | null, rawInput: unknown, ctx: CommandContext): Promise<StartedEmbedChat> {
+export async function startEmbedChat(
+  deps: EmbedChatDeps,
+  rawUuid: unknown,
+  origin: string | null,
+  rawInput: unknown,
+  ctx: CommandContext,
+): Promise<StartedEmbedChat> {
   const config = await usableEmbedConfig(deps.store, rawUuid, origin);
   const input = parseInput(embedChatInput, rawInput);
   const actingAs = { actorId: config.uuid, actorType: 'embed' as const };
@@ -113,20 +142,52 @@ export async function startEmbedChat(deps: EmbedChatDeps, rawUuid: unknown, orig
   const chatUuid = scopedId(ctx.commandId, 'embed-chat');
   const { uuid } = config;
 
-  const started = await counting.run(uuid, () => handleCommand(deps.store, embedQuotaStream(uuid), embedQuotaDecider, {
-    type: 'StartEmbedChat', embedUuid: uuid, sessionId: input.session_id, chatUuid,
-    maxChatsPerDay: config.settings.maxChatsPerDay, messageLimit: config.settings.messageLimit, now: ctx.now,
-  }, step(asWidget, 'quota')));
+  const started = await counting.run(uuid, () =>
+    handleCommand(
+      deps.store,
+      embedQuotaStream(uuid),
+      embedQuotaDecider,
+      {
+        type: 'StartEmbedChat',
+        embedUuid: uuid,
+        sessionId: input.session_id,
+        chatUuid,
+        maxChatsPerDay: config.settings.maxChatsPerDay,
+        messageLimit: config.settings.messageLimit,
+        now: ctx.now,
+      },
+      step(asWidget, 'quota'),
+    ),
+  );
 
   return {
     chatUuid,
-    answer: (onToken, signal) => answerEmbedChat(deps, { config, chatUuid, sessionId: input.session_id, message: input.message, after: started.position }, onToken, signal, asWidget),
+    answer: (onToken, signal) =>
+      answerEmbedChat(
+        deps,
+        { config, chatUuid, sessionId: input.session_id, message: input.message, after: started.position },
+        onToken,
+        signal,
+        asWidget,
+      ),
   };
 }
 
-interface EmbedQuestion { config: UsableConfig; chatUuid: string; sessionId: string; message: string; after: number }
+interface EmbedQuestion {
+  config: UsableConfig;
+  chatUuid: string;
+  sessionId: string;
+  message: string;
+  after: number;
+}
 
-async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (token: string) => void, signal: AbortSignal, ctx: CommandContext): Promise<EmbedAnswer> {
+async function answerEmbedChat(
+  deps: EmbedChatDeps,
+  q: EmbedQuestion,
+  onToken: (token: string) => void,
+  signal: AbortSignal,
+  ctx: CommandContext,
+): Promise<EmbedAnswer> {
   const { config, chatUuid, sessionId, message } = q;
   const asked = { embedUuid: config.uuid, sessionId, chatUuid, prompt: message };
   // The config's chat_mode, over its workspace's other settings (prompt, model, topN, history length).
@@ -145,38 +206,64 @@ async function answerEmbedChat(deps: EmbedChatDeps, q: EmbedQuestion, onToken: (
       currentSetting(deps.store, 'llm_provider'),
     ]);
     const prompt = await assemblePrompt({
-      settings, message, knowledge: deps.knowledge, workspaceId: config.settings.workspaceId,
+      settings,
+      message,
+      knowledge: deps.knowledge,
+      workspaceId: config.settings.workspaceId,
       history: history.map(({ prompt: p, response: r }) => ({ prompt: p, response: r })),
-      defaultSystemPrompt: defaultSystemPrompt == null ? null : String(defaultSystemPrompt), budget: deps.promptBudget,
+      defaultSystemPrompt: defaultSystemPrompt == null ? null : String(defaultSystemPrompt),
+      budget: deps.promptBudget,
     });
     if (prompt.refusal !== null) {
       // Query mode with nothing relevant: the workspace's refusal, and no model is asked.
       for (const token of prompt.refusal.match(/\s*\S+\s*/g) ?? []) emit(token);
     } else {
       const { provider, model } = deps.llm.select(settings, providerSetting);
-      for await (const token of provider.stream({ model, temperature: settings.openaiTemp, messages: prompt.messages, context: prompt.context, signal })) {
+      for await (const token of provider.stream({
+        model,
+        temperature: settings.openaiTemp,
+        messages: prompt.messages,
+        context: prompt.context,
+        signal,
+      })) {
         if (signal.aborted) break;
         emit(token);
       }
     }
     if (signal.aborted) throw new EmbedChatFailure(CANCELLED);
-    const completed = await handleCommand(deps.store, embedChatStream(chatUuid), embedExchangeDecider,
-      { type: 'CompleteEmbedChat', response, ...asked, now: new Date() }, step(ctx, 'complete'));
+    const completed = await handleCommand(
+      deps.store,
+      embedChatStream(chatUuid),
+      embedExchangeDecider,
+      { type: 'CompleteEmbedChat', response, ...asked, now: new Date() },
+      step(ctx, 'complete'),
+    );
     return { chatId: completed.position, response, position: completed.position };
   } catch (err) {
     // The event keeps the provider's clean message for the workspace's admins; an anonymous visitor
     // learns only that the answer failed (a provider message can name internal hosts).
     const shown = signal.aborted ? CANCELLED : err instanceof EmbedChatFailure ? err.message : INTERNAL_FAILURE;
     const reason = err instanceof LlmError && !signal.aborted ? err.message : shown;
-    await handleCommand(deps.store, embedChatStream(chatUuid), embedExchangeDecider,
-      { type: 'FailEmbedChat', reason, ...asked, now: new Date() }, step(ctx, 'fail')).catch(() => {});
+    await handleCommand(
+      deps.store,
+      embedChatStream(chatUuid),
+      embedExchangeDecider,
+      { type: 'FailEmbedChat', reason, ...asked, now: new Date() },
+      step(ctx, 'fail'),
+    ).catch(() => {});
     throw err instanceof EmbedChatFailure ? err : new EmbedChatFailure(shown, err);
   }
 }
 
 /** The session whose history a widget asks for, after the same 404 and 403 checks; never another session's. */
-export async function usableEmbedSession(store: EventStore, rawUuid: unknown, origin: string | null, rawSessionId: unknown) {
+export async function usableEmbedSession(
+  store: EventStore,
+  rawUuid: unknown,
+  origin: string | null,
+  rawSessionId: unknown,
+) {
   const { uuid } = await usableEmbedConfig(store, rawUuid, origin);
-  if (typeof rawSessionId !== 'string' || !SESSION_ID.test(rawSessionId)) throw invalid('Validation failed.', { session_id: [BAD_SESSION_ID] });
+  if (typeof rawSessionId !== 'string' || !SESSION_ID.test(rawSessionId))
+    throw invalid('Validation failed.', { session_id: [BAD_SESSION_ID] });
   return { uuid, sessionId: rawSessionId.toLowerCase() };
 }

@@ -18,18 +18,36 @@ function requireManager(ctx: CommandContext) {
 export async function updateUser(store: EventStore, userId: number, rawInput: unknown, ctx: CommandContext) {
   const actor = requireManager(ctx);
   const input = parseInput(updateUserInput, rawInput);
-  return handleCommand(store, userStream(userId), userDecider, {
-    type: 'UpdateUser', actorRole: actor.role, actorId: actor.userId, now: ctx.now,
-    changes: { role: input.role, suspended: input.suspended, dailyMessageLimit: input.daily_message_limit },
-  }, ctx);
+  return handleCommand(
+    store,
+    userStream(userId),
+    userDecider,
+    {
+      type: 'UpdateUser',
+      actorRole: actor.role,
+      actorId: actor.userId,
+      now: ctx.now,
+      changes: { role: input.role, suspended: input.suspended, dailyMessageLimit: input.daily_message_limit },
+    },
+    ctx,
+  );
 }
 
 /** Deletes a user and frees their username and email for someone else. */
 export async function deleteUser(store: EventStore, userId: number, ctx: CommandContext) {
   const actor = requireManager(ctx);
-  const result = await handleCommand(store, userStream(userId), userDecider, {
-    type: 'DeleteUser', actorRole: actor.role, actorId: actor.userId, now: ctx.now,
-  }, ctx);
+  const result = await handleCommand(
+    store,
+    userStream(userId),
+    userDecider,
+    {
+      type: 'DeleteUser',
+      actorRole: actor.role,
+      actorId: actor.userId,
+      now: ctx.now,
+    },
+    ctx,
+  );
   const deleted = result.events.find((e) => e.type === 'UserDeleted');
   if (deleted?.type === 'UserDeleted') {
     await release(store, usernameStream(deleted.data.username), String(userId), ctx);

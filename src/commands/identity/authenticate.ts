@@ -5,7 +5,12 @@ import type { Actor } from '../shared/context.js';
 import type { AccessClaims, TokenService } from './tokens.js';
 
 /** What a token check needs to know of the user it names. */
-export interface TokenHolder { id: number; role: Role; suspended: boolean; token_version: number }
+export interface TokenHolder {
+  id: number;
+  role: Role;
+  suspended: boolean;
+  token_version: number;
+}
 
 /** Reads a token's user (the composition root answers from the users read model). */
 export type ReadTokenHolder = (userId: number) => Promise<TokenHolder | null>;

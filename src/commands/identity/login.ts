@@ -12,28 +12,55 @@ import { loginInput, refreshInput } from './inputs.js';
 import { userStream, usernameStream } from './register.js';
 import type { TokenService } from './tokens.js';
 
-export interface IssuedTokens { access: string; refresh: string; userId: number; position: number }
+export interface IssuedTokens {
+  access: string;
+  refresh: string;
+  userId: number;
+  position: number;
+}
 
 /** Checks the password and opens a session; success and both kinds of failure are events. */
-export async function logIn(store: EventStore, tokens: TokenService, rawInput: unknown, ctx: CommandContext): Promise<IssuedTokens> {
+export async function logIn(
+  store: EventStore,
+  tokens: TokenService,
+  rawInput: unknown,
+  ctx: CommandContext,
+): Promise<IssuedTokens> {
   const { username, password } = parseInput(loginInput, rawInput);
   const owner = await ownerOf(store, usernameStream(username));
   if (!owner) {
     const stream = `loginfailure-${randomUUID()}`;
-    await store.appendToStream(stream, [{
-      id: eventId(ctx.commandId, stream, 0), type: 'LoginFailedInvalidUsername',
-      data: { usernameDigest: tokens.attemptedUsernameDigest(username), at: ctx.now.toISOString() }, metadata: metadataFor(ctx, { actorId: null, actorType: 'user' }),
-    }], 'no_stream');
+    await store.appendToStream(
+      stream,
+      [
+        {
+          id: eventId(ctx.commandId, stream, 0),
+          type: 'LoginFailedInvalidUsername',
+          data: { usernameDigest: tokens.attemptedUsernameDigest(username), at: ctx.now.toISOString() },
+          metadata: metadataFor(ctx, { actorId: null, actorType: 'user' }),
+        },
+      ],
+      'no_stream',
+    );
     throw unauthorized(INVALID_CREDENTIALS);
   }
   const userId = Number(owner);
   const sessionId = randomUUID();
   const refreshTokenId = randomUUID();
-  const result = await handleCommand(store, userStream(userId), userDecider, async (state) => ({
-    type: 'LogIn' as const,
-    passwordMatches: state.status === 'active' && (await verifyPassword(state.passwordHash, password)),
-    sessionId, refreshTokenId, expiresAt: refreshExpiry(tokens, ctx.now), now: ctx.now,
-  }), attributedTo(ctx, userId));
+  const result = await handleCommand(
+    store,
+    userStream(userId),
+    userDecider,
+    async (state) => ({
+      type: 'LogIn' as const,
+      passwordMatches: state.status === 'active' && (await verifyPassword(state.passwordHash, password)),
+      sessionId,
+      refreshTokenId,
+      expiresAt: refreshExpiry(tokens, ctx.now),
+      now: ctx.now,
+    }),
+    attributedTo(ctx, userId),
+  );
   const [event] = result.events;
   if (event?.type !== 'UserLoggedIn' || result.state.status !== 'active') throw unauthorized(INVALID_CREDENTIALS);
   // From the recorded event: a retry under the same Idempotency-Key gets the session it opened then.
@@ -47,10 +74,21 @@ export async function refreshSession(store: EventStore, tokens: TokenService, ra
   const claims = tokens.verifyRefresh(refresh);
   if (!claims) throw unauthorized(INVALID_TOKEN);
   const newTokenId = randomUUID();
-  const result = await handleCommand(store, userStream(claims.userId), userDecider, {
-    type: 'RefreshSession', sessionId: claims.sessionId, tokenId: claims.tokenId, tokenVersion: claims.tokenVersion, newTokenId,
-    expiresAt: refreshExpiry(tokens, ctx.now), now: ctx.now,
-  }, attributedTo(ctx, claims.userId)).catch((err) => {
+  const result = await handleCommand(
+    store,
+    userStream(claims.userId),
+    userDecider,
+    {
+      type: 'RefreshSession',
+      sessionId: claims.sessionId,
+      tokenId: claims.tokenId,
+      tokenVersion: claims.tokenVersion,
+      newTokenId,
+      expiresAt: refreshExpiry(tokens, ctx.now),
+      now: ctx.now,
+    },
+    attributedTo(ctx, claims.userId),
+  ).catch((err) => {
     // The token's user is gone: to the client that is just a token that no longer works.
     throw err?.kind === 'not_found' ? unauthorized(INVALID_TOKEN) : err;
   });

@@ -16,7 +16,10 @@ export const userStream = (userId: number) => `user-${userId}`;
 export const usernameStream = (username: string) => reservationStream('username', username);
 export const emailStream = (email: string) => reservationStream('email', email);
 
-export interface Registration { userId: number; position: number }
+export interface Registration {
+  userId: number;
+  position: number;
+}
 
 /**
  * Registers a user. Open while `allow_registration` holds; an admin may always create users.
@@ -36,7 +39,11 @@ export async function registerUser(
   return openAccount(store, input, ctx, options);
 }
 
-export interface NewAccount { username: string; email: string; password: string }
+export interface NewAccount {
+  username: string;
+  email: string;
+  password: string;
+}
 
 export interface AccountOptions {
   /** Without one, the first account becomes admin and later ones default. */
@@ -49,7 +56,12 @@ export interface AccountOptions {
 }
 
 /** Reserves the username and email, then records the user; the checks the registration rules share. */
-export async function openAccount(store: EventStore, input: NewAccount, ctx: CommandContext, options: AccountOptions = {}): Promise<Registration> {
+export async function openAccount(
+  store: EventStore,
+  input: NewAccount,
+  ctx: CommandContext,
+  options: AccountOptions = {},
+): Promise<Registration> {
   const names = usernameStream(input.username);
   const emails = emailStream(input.email);
   // Checked before anything is written, so a duplicate appends nothing; the reservations below still
@@ -60,14 +72,28 @@ export async function openAccount(store: EventStore, input: NewAccount, ctx: Com
   const passwordHash = await hashPassword(input.password);
   const userId = await nextId(store, 'user', ctx);
   const owner = String(userId);
-  if (!(await reserve(store, names, owner, ctx))) throw fieldError('username', 'A user with that username already exists.');
+  if (!(await reserve(store, names, owner, ctx)))
+    throw fieldError('username', 'A user with that username already exists.');
   try {
-    if (!(await reserve(store, emails, owner, ctx))) throw fieldError('email', 'A user with that email already exists.');
+    if (!(await reserve(store, emails, owner, ctx)))
+      throw fieldError('email', 'A user with that email already exists.');
     await options.beforeRecord?.(userId);
     const role = options.role ?? ((await reserve(store, 'bootstrap-admin', owner, ctx)) ? 'admin' : 'default');
-    const { position } = await handleCommand(store, userStream(userId), userDecider, {
-      type: 'RegisterUser', userId, username: input.username, email: input.email, passwordHash, role, now: ctx.now,
-    }, ctx);
+    const { position } = await handleCommand(
+      store,
+      userStream(userId),
+      userDecider,
+      {
+        type: 'RegisterUser',
+        userId,
+        username: input.username,
+        email: input.email,
+        passwordHash,
+        role,
+        now: ctx.now,
+      },
+      ctx,
+    );
     return { userId, position };
   } catch (err) {
     await release(store, emails, owner, ctx);

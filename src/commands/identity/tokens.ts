@@ -1,27 +1,46 @@
 import { createHash, createHmac, createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
-export interface AccessClaims { userId: number; tokenVersion: number }
-export interface RefreshClaims extends AccessClaims { sessionId: string; tokenId: string }
+export interface AccessClaims {
+  userId: number;
+  tokenVersion: number;
+}
+export interface RefreshClaims extends AccessClaims {
+  sessionId: string;
+  tokenId: string;
+}
 
-export interface TokenTtls { accessSeconds: number; refreshSeconds: number; passwordResetSeconds: number }
+export interface TokenTtls {
+  accessSeconds: number;
+  refreshSeconds: number;
+  passwordResetSeconds: number;
+}
 
 /** Signs and checks the JWTs the API hands out, and derives password-reset tokens. */
 export class TokenService {
   /** As a KeyObject: given a string, jsonwebtoken first tries (and fails) to read it as a public key, every time. */
   private readonly key: KeyObject;
 
-  constructor(private readonly secret: string, readonly ttls: TokenTtls) {
+  constructor(
+    private readonly secret: string,
+    readonly ttls: TokenTtls,
+  ) {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   issue(userId: number, tokenVersion: number, sessionId: string, refreshTokenId: string) {
     const sub = String(userId);
     const access = jwt.sign({ typ: 'access', ver: tokenVersion }, this.key, {
-      subject: sub, expiresIn: this.ttls.accessSeconds, jwtid: randomUUID(), algorithm: 'HS256',
+      subject: sub,
+      expiresIn: this.ttls.accessSeconds,
+      jwtid: randomUUID(),
+      algorithm: 'HS256',
     });
     const refresh = jwt.sign({ typ: 'refresh', ver: tokenVersion, sid: sessionId }, this.key, {
-      subject: sub, expiresIn: this.ttls.refreshSeconds, jwtid: refreshTokenId, algorithm: 'HS256',
+      subject: sub,
+      expiresIn: this.ttls.refreshSeconds,
+      jwtid: refreshTokenId,
+      algorithm: 'HS256',
     });
     return { access, refresh };
   }
@@ -34,7 +53,8 @@ export class TokenService {
   /** Access claims from a payload whose signature was already checked (by passport-jwt). */
   static accessClaims(payload: unknown): AccessClaims | null {
     const p = payload as { typ?: unknown; sub?: unknown; ver?: unknown; exp?: unknown } | null;
-    if (!p || p.typ !== 'access' || !expires(p) || !Number.isInteger(Number(p.sub)) || !Number.isInteger(p.ver)) return null;
+    if (!p || p.typ !== 'access' || !expires(p) || !Number.isInteger(Number(p.sub)) || !Number.isInteger(p.ver))
+      return null;
     return { userId: Number(p.sub), tokenVersion: p.ver as number };
   }
 
@@ -62,13 +82,23 @@ export class TokenService {
    */
   attemptedUsernameDigest(username: string): string {
     const normalised = username.normalize('NFKC').trim().toLowerCase();
-    return createHmac('sha256', this.secret).update(`failed-login-username|${normalised}`).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.secret)
+      .update(`failed-login-username|${normalised}`)
+      .digest('base64url')
+      .slice(0, 22);
   }
 
   private verify(token: string, typ: 'access' | 'refresh'): (jwt.JwtPayload & { ver: number }) | null {
     try {
       const claims = jwt.verify(token, this.key, { algorithms: ['HS256'] });
-      if (typeof claims !== 'object' || claims.typ !== typ || !expires(claims) || !Number.isInteger(Number(claims.sub)) || !Number.isInteger(claims.ver)) return null;
+      if (
+        typeof claims !== 'object' ||
+        claims.typ !== typ ||
+        !expires(claims) ||
+        !Number.isInteger(Number(claims.sub)) ||
+        !Number.isInteger(claims.ver)
+      )
+        return null;
       return claims as jwt.JwtPayload & { ver: number };
     } catch {
       return null;

@@ -24,11 +24,14 @@ export interface CommandContext {
 
 export const SCHEMA_VERSION = 1;
 
-export function metadataFor(ctx: CommandContext, explicitActor?: { actorId: string | null; actorType: ActorType }): EventMetadata {
+export function metadataFor(
+  ctx: CommandContext,
+  explicitActor?: { actorId: string | null; actorType: ActorType },
+): EventMetadata {
   const actorOverride = explicitActor ?? ctx.actingAs;
   return {
     actorId: actorOverride ? actorOverride.actorId : ctx.actor ? String(ctx.actor.userId) : null,
-    actorType: actorOverride ? actorOverride.actorType : ctx.system ? 'system' : ctx.actor?.type ?? 'user',
+    actorType: actorOverride ? actorOverride.actorType : ctx.system ? 'system' : (ctx.actor?.type ?? 'user'),
     correlationId: ctx.correlationId,
     causationId: ctx.causationId ?? ctx.commandId,
     ip: headerValue(ctx.ip),

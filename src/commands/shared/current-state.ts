@@ -14,7 +14,10 @@ export async function currentState<State, Event extends DomainEvent>(
 ): Promise<State> {
   const cache = stateCacheFor(store);
   const cached = cache.get(stream);
-  const recorded = await store.readStream(stream, cached ? { fromRevision: cached.revision + 1, readOnly: true } : { readOnly: true });
+  const recorded = await store.readStream(
+    stream,
+    cached ? { fromRevision: cached.revision + 1, readOnly: true } : { readOnly: true },
+  );
   let state = cached ? (cached.state as State) : decider.initialState();
   for (const e of recorded) state = decider.evolve(state, e as unknown as Event);
   const last = recorded.at(-1);

@@ -34,10 +34,15 @@ export function handleCommand<State, Command, Event extends DomainEvent>(
 ): Promise<CommandResult<State, Event>> {
   const cache = stateCacheFor(store);
   const isFactory = typeof command === 'function';
-  const resolve = (state: State) => (isFactory ? (command as (s: State) => Command | Promise<Command>)(state) : (command as Command));
+  const resolve = (state: State) =>
+    isFactory ? (command as (s: State) => Command | Promise<Command>)(state) : (command as Command);
 
   /** Appends `events`, decided on `state` at `revision`; answers the result, the cache updated. */
-  async function append(state: State, events: Event[], revision: number | undefined): Promise<CommandResult<State, Event>> {
+  async function append(
+    state: State,
+    events: Event[],
+    revision: number | undefined,
+  ): Promise<CommandResult<State, Event>> {
     const metadata = metadataFor(ctx);
     const appended = await store.appendToStream(
       stream,
@@ -50,7 +55,8 @@ export function handleCommand<State, Command, Event extends DomainEvent>(
   }
 
   /** Whether anything was appended to the stream after `revision`. */
-  const movedSince = async (revision: number) => (await store.readStream(stream, { fromRevision: revision + 1, maxCount: 1 })).length > 0;
+  const movedSince = async (revision: number) =>
+    (await store.readStream(stream, { fromRevision: revision + 1, maxCount: 1 })).length > 0;
 
   /** The first attempt on a cached fold: its result, or undefined when the fold was stale. */
   async function onCachedFold(cached: CachedState): Promise<CommandResult<State, Event> | undefined> {
@@ -63,7 +69,8 @@ export function handleCommand<State, Command, Event extends DomainEvent>(
       if (await movedSince(cached.revision)) return undefined;
       throw err;
     }
-    if (events.length === 0) return (await movedSince(cached.revision)) ? undefined : { state, events, position: cached.position };
+    if (events.length === 0)
+      return (await movedSince(cached.revision)) ? undefined : { state, events, position: cached.position };
     try {
       return await append(state, events, cached.revision);
     } catch (err) {
@@ -119,7 +126,8 @@ function replayedResult<State, Event extends DomainEvent>(
   stream: string,
 ): CommandResult<State, Event> {
   const ours: RecordedEvent[] = [];
-  for (let i = from; i < recorded.length && recorded[i].id === eventId(commandId, stream, ours.length); i++) ours.push(recorded[i]);
+  for (let i = from; i < recorded.length && recorded[i].id === eventId(commandId, stream, ours.length); i++)
+    ours.push(recorded[i]);
   const upTo = recorded.slice(0, from + ours.length) as unknown as Event[];
   const events = ours.map((e) => ({ type: e.type, data: e.data }) as Event);
   return { state: upTo.reduce(decider.evolve, decider.initialState()), events, position: ours.at(-1)!.position };

@@ -8,7 +8,14 @@ import { KeyedMutex } from './keyed-mutex.js';
 
 const running = new KeyedMutex();
 
-const PASSWORD_FIELDS = new Set(['password', 'password_confirm', 'passwordConfirm', 'new_password', 'old_password', 'current_password']);
+const PASSWORD_FIELDS = new Set([
+  'password',
+  'password_confirm',
+  'passwordConfirm',
+  'new_password',
+  'old_password',
+  'current_password',
+]);
 
 /**
  * The request as withIdempotency compares it, passwords left out: the fingerprint is a fast, unsalted
@@ -16,9 +23,10 @@ const PASSWORD_FIELDS = new Set(['password', 'password_confirm', 'passwordConfir
  * other events it would let a password be guessed offline at hash speed, around its slow hash.
  */
 export function requestFingerprint(name: string, body: unknown): string {
-  const fields = body !== null && typeof body === 'object' && !Array.isArray(body)
-    ? Object.fromEntries(Object.entries(body).filter(([k]) => !PASSWORD_FIELDS.has(k)))
-    : body;
+  const fields =
+    body !== null && typeof body === 'object' && !Array.isArray(body)
+      ? Object.fromEntries(Object.entries(body).filter(([k]) => !PASSWORD_FIELDS.has(k)))
+      : body;
   return `${name}|${JSON.stringify(fields)}`;
 }
 
@@ -42,9 +50,18 @@ export async function withIdempotency<R>(
     if (earlier) return earlier.result;
     const result = await run();
     try {
-      await store.appendToStream(stream, [{
-        id: randomUUID(), type: 'CommandCompleted', data: { fingerprint, result }, metadata: metadataFor(ctx),
-      }], 'no_stream');
+      await store.appendToStream(
+        stream,
+        [
+          {
+            id: randomUUID(),
+            type: 'CommandCompleted',
+            data: { fingerprint, result },
+            metadata: metadataFor(ctx),
+          },
+        ],
+        'no_stream',
+      );
       return result;
     } catch (err) {
       if (!(err instanceof ConcurrencyError)) throw err;

@@ -1,6 +1,10 @@
 import type { EventStore } from '../../infra/eventstore/port.js';
 
-export interface CachedState { state: unknown; revision: number; position: number }
+export interface CachedState {
+  state: unknown;
+  revision: number;
+  position: number;
+}
 
 const MAX_STREAMS = 10_000;
 

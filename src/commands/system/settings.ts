@@ -1,5 +1,13 @@
 import { forbidden, notFound } from '../../domain/shared/errors.js';
-import { isSettingLabel, SETTING_LABELS, SETTING_RULES, type SettingLabel, type SettingValue, settingDecider, settingStream } from '../../domain/system/settings.js';
+import {
+  isSettingLabel,
+  SETTING_LABELS,
+  SETTING_RULES,
+  type SettingLabel,
+  type SettingValue,
+  settingDecider,
+  settingStream,
+} from '../../domain/system/settings.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { CommandContext } from '../shared/context.js';
 import { handleCommand } from '../shared/handle.js';
@@ -19,8 +27,17 @@ export async function updateSetting(store: EventStore, label: string, rawInput: 
   // Rules may depend on other settings (the overlap must stay below the chunk size), read consistently.
   const others = new Map<SettingLabel, Value>();
   for (const other of SETTING_LABELS) if (other !== label) others.set(other, await currentSetting(store, other));
-  return handleCommand(store, settingStream(label), settingDecider, {
-    type: 'UpdateSetting', label, value: input.value, now: ctx.now, current: (l) => others.get(l) ?? SETTING_RULES[l].defaultValue,
-  }, ctx);
+  return handleCommand(
+    store,
+    settingStream(label),
+    settingDecider,
+    {
+      type: 'UpdateSetting',
+      label,
+      value: input.value,
+      now: ctx.now,
+      current: (l) => others.get(l) ?? SETTING_RULES[l].defaultValue,
+    },
+    ctx,
+  );
 }
-

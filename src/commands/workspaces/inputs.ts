@@ -4,8 +4,13 @@ import type { WorkspaceChanges } from '../../domain/workspaces/events.js';
 import { recordable, TEXT_LIMITS, tooLong } from '../shared/validation.js';
 
 // Blank after trimming is refused: the pattern (rather than a minimum length) says so in the API document too.
-const name = recordable(z.string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a string.') })
-  .trim().regex(/\S/, 'This field may not be blank.').max(TEXT_LIMITS.name, tooLong(TEXT_LIMITS.name)));
+const name = recordable(
+  z
+    .string({ error: (i) => (i.input === undefined ? 'This field is required.' : 'Must be a string.') })
+    .trim()
+    .regex(/\S/, 'This field may not be blank.')
+    .max(TEXT_LIMITS.name, tooLong(TEXT_LIMITS.name)),
+);
 
 const number = (min: number, max: number, int = false) => {
   const base = z.number({ error: 'A valid number is required.' });
@@ -18,20 +23,45 @@ const number = (min: number, max: number, int = false) => {
 const settingsShape = {
   chat_mode: z.enum(CHAT_MODES, { error: `Must be one of: ${CHAT_MODES.join(', ')}.` }),
   chat_provider: z.enum(CHAT_PROVIDERS, { error: `Must be one of: ${CHAT_PROVIDERS.join(', ')}.` }).nullable(),
-  chat_model: recordable(z.string({ error: 'Must be a string.' }).trim().min(1, 'This field may not be blank.').max(TEXT_LIMITS.label, tooLong(TEXT_LIMITS.label))).nullable(),
-  openai_prompt: recordable(z.string({ error: 'Must be a string.' }).max(TEXT_LIMITS.systemPrompt, tooLong(TEXT_LIMITS.systemPrompt))).nullable(),
+  chat_model: recordable(
+    z
+      .string({ error: 'Must be a string.' })
+      .trim()
+      .min(1, 'This field may not be blank.')
+      .max(TEXT_LIMITS.label, tooLong(TEXT_LIMITS.label)),
+  ).nullable(),
+  openai_prompt: recordable(
+    z.string({ error: 'Must be a string.' }).max(TEXT_LIMITS.systemPrompt, tooLong(TEXT_LIMITS.systemPrompt)),
+  ).nullable(),
   openai_temp: number(0, 2),
   top_n: number(1, 100, true),
   similarity_threshold: number(0, 1),
   chat_history: number(0, 100, true),
-  query_refusal_response: recordable(z.string({ error: 'Must be a string.' }).trim().min(1, 'This field may not be blank.').max(TEXT_LIMITS.shortText, tooLong(TEXT_LIMITS.shortText))),
+  query_refusal_response: recordable(
+    z
+      .string({ error: 'Must be a string.' })
+      .trim()
+      .min(1, 'This field may not be blank.')
+      .max(TEXT_LIMITS.shortText, tooLong(TEXT_LIMITS.shortText)),
+  ),
 };
 
-const unknownKeys = { error: (issue: { code?: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys?.join(', ')}.` : 'Expected an object.') };
+const unknownKeys = {
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys?.join(', ')}.` : 'Expected an object.',
+};
 
 export const createWorkspaceInput = z.strictObject({ name, ...z.object(settingsShape).partial().shape }, unknownKeys);
-export const updateWorkspaceInput = z.strictObject({ name: name.optional(), ...z.object(settingsShape).partial().shape }, unknownKeys);
-export const memberInput = z.object({ user_id: z.number({ error: 'A valid integer is required.' }).int('A valid integer is required.').positive('A valid integer is required.') });
+export const updateWorkspaceInput = z.strictObject(
+  { name: name.optional(), ...z.object(settingsShape).partial().shape },
+  unknownKeys,
+);
+export const memberInput = z.object({
+  user_id: z
+    .number({ error: 'A valid integer is required.' })
+    .int('A valid integer is required.')
+    .positive('A valid integer is required.'),
+});
 export const threadInput = z.object({ name: name.optional() });
 export const renameThreadInput = z.object({ name });
 
@@ -40,8 +70,14 @@ type SettingsInput = Partial<{ [K in keyof typeof settingsShape]: z.infer<(typeo
 /** snake_case API fields to the domain's camelCase settings; absent fields stay absent. */
 export function toChanges(input: SettingsInput & { name?: string }): WorkspaceChanges {
   const map: Record<keyof SettingsInput, keyof WorkspaceSettings> = {
-    chat_mode: 'chatMode', chat_provider: 'chatProvider', chat_model: 'chatModel', openai_prompt: 'openaiPrompt',
-    openai_temp: 'openaiTemp', top_n: 'topN', similarity_threshold: 'similarityThreshold', chat_history: 'chatHistory',
+    chat_mode: 'chatMode',
+    chat_provider: 'chatProvider',
+    chat_model: 'chatModel',
+    openai_prompt: 'openaiPrompt',
+    openai_temp: 'openaiTemp',
+    top_n: 'topN',
+    similarity_threshold: 'similarityThreshold',
+    chat_history: 'chatHistory',
     query_refusal_response: 'queryRefusalResponse',
   };
   const changes: Record<string, unknown> = {};

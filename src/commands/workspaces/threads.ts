@@ -18,23 +18,53 @@ export async function createThread(store: EventStore, slug: string, rawInput: un
   if (state.status !== 'active') throw notFound();
   const name = parseInput(threadInput, rawInput).name ?? 'New thread';
   const threadId = await nextId(store, 'thread', ctx);
-  const result = await handleCommand(store, threadStream(threadId), threadDecider, {
-    type: 'CreateThread', actor, threadId, workspaceId, name, slug: `${slugify(name)}-${threadId}`, now: ctx.now,
-  }, ctx);
+  const result = await handleCommand(
+    store,
+    threadStream(threadId),
+    threadDecider,
+    {
+      type: 'CreateThread',
+      actor,
+      threadId,
+      workspaceId,
+      name,
+      slug: `${slugify(name)}-${threadId}`,
+      now: ctx.now,
+    },
+    ctx,
+  );
   return { threadId, position: result.position };
 }
 
-export async function renameThread(store: EventStore, slug: string, threadId: number, rawInput: unknown, ctx: CommandContext) {
+export async function renameThread(
+  store: EventStore,
+  slug: string,
+  threadId: number,
+  rawInput: unknown,
+  ctx: CommandContext,
+) {
   const actor = requireActor(ctx);
   const { workspaceId } = await loadWorkspace(store, slug, actor);
   const { name } = parseInput(renameThreadInput, rawInput);
-  const result = await handleCommand(store, threadStream(threadId), threadDecider, { type: 'RenameThread', actor, workspaceId, name, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    threadStream(threadId),
+    threadDecider,
+    { type: 'RenameThread', actor, workspaceId, name, now: ctx.now },
+    ctx,
+  );
   return { threadId, position: result.position };
 }
 
 export async function deleteThread(store: EventStore, slug: string, threadId: number, ctx: CommandContext) {
   const actor = requireActor(ctx);
   const { workspaceId } = await loadWorkspace(store, slug, actor);
-  const result = await handleCommand(store, threadStream(threadId), threadDecider, { type: 'DeleteThread', actor, workspaceId, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    threadStream(threadId),
+    threadDecider,
+    { type: 'DeleteThread', actor, workspaceId, now: ctx.now },
+    ctx,
+  );
   return { threadId, position: result.position };
 }

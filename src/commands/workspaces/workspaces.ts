@@ -42,9 +42,21 @@ export async function createWorkspace(store: EventStore, rawInput: unknown, ctx:
   }
   if (!slug) throw fieldError('name', 'Too many workspaces share this name.');
   try {
-    const result = await handleCommand(store, workspaceStream(workspaceId), workspaceDecider, {
-      type: 'CreateWorkspace', actor, workspaceId, name: name!, slug, settings: { ...DEFAULT_WORKSPACE_SETTINGS, ...settings }, now: ctx.now,
-    }, ctx);
+    const result = await handleCommand(
+      store,
+      workspaceStream(workspaceId),
+      workspaceDecider,
+      {
+        type: 'CreateWorkspace',
+        actor,
+        workspaceId,
+        name: name!,
+        slug,
+        settings: { ...DEFAULT_WORKSPACE_SETTINGS, ...settings },
+        now: ctx.now,
+      },
+      ctx,
+    );
     return { workspaceId, slug, position: result.position };
   } catch (err) {
     await release(store, slugStream(slug), String(workspaceId), ctx);
@@ -56,7 +68,13 @@ export async function updateWorkspace(store: EventStore, slug: string, rawInput:
   const actor = requireActor(ctx);
   const { workspaceId } = await loadWorkspace(store, slug, actor);
   const changes = toChanges(parseInput(updateWorkspaceInput, rawInput));
-  const result = await handleCommand(store, workspaceStream(workspaceId), workspaceDecider, { type: 'UpdateWorkspace', actor, changes, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    workspaceStream(workspaceId),
+    workspaceDecider,
+    { type: 'UpdateWorkspace', actor, changes, now: ctx.now },
+    ctx,
+  );
   return { workspaceId, position: result.position };
 }
 
@@ -64,7 +82,13 @@ export async function updateWorkspace(store: EventStore, slug: string, rawInput:
 export async function deleteWorkspace(store: EventStore, slug: string, ctx: CommandContext) {
   const actor = requireActor(ctx);
   const { workspaceId } = await loadWorkspace(store, slug, actor);
-  const result = await handleCommand(store, workspaceStream(workspaceId), workspaceDecider, { type: 'DeleteWorkspace', actor, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    workspaceStream(workspaceId),
+    workspaceDecider,
+    { type: 'DeleteWorkspace', actor, now: ctx.now },
+    ctx,
+  );
   if (result.events.length) await release(store, slugStream(slug), String(workspaceId), ctx);
   return { workspaceId, position: result.position };
 }
@@ -77,7 +101,13 @@ export async function addWorkspaceMember(store: EventStore, slug: string, rawInp
   if (!isPrivileged(actor.role)) throw forbidden();
   const user = await currentState(store, userStream(userId), userDecider);
   if (user.status !== 'active') throw fieldError('user_id', `User ${userId} does not exist.`);
-  const result = await handleCommand(store, workspaceStream(workspaceId), workspaceDecider, { type: 'AddMember', actor, userId, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    workspaceStream(workspaceId),
+    workspaceDecider,
+    { type: 'AddMember', actor, userId, now: ctx.now },
+    ctx,
+  );
   return { workspaceId, position: result.position };
 }
 
@@ -85,6 +115,12 @@ export async function removeWorkspaceMember(store: EventStore, slug: string, raw
   const actor = requireActor(ctx);
   const { workspaceId } = await loadWorkspace(store, slug, actor);
   const { user_id: userId } = parseInput(memberInput, rawInput);
-  const result = await handleCommand(store, workspaceStream(workspaceId), workspaceDecider, { type: 'RemoveMember', actor, userId, now: ctx.now }, ctx);
+  const result = await handleCommand(
+    store,
+    workspaceStream(workspaceId),
+    workspaceDecider,
+    { type: 'RemoveMember', actor, userId, now: ctx.now },
+    ctx,
+  );
   return { workspaceId, position: result.position };
 }

@@ -7,10 +7,21 @@ export type ApiKeyState =
   | { status: 'none' }
   | { status: 'active' | 'revoked'; keyId: number; kind: ApiKeyKind; userId: number; keyHash: string };
 
-export interface KeyActor { userId: number; role: Role }
+export interface KeyActor {
+  userId: number;
+  role: Role;
+}
 
 export type ApiKeyCommand =
-  | { type: 'CreateApiKey'; actor: KeyActor; keyId: number; kind: ApiKeyKind; keyHash: string; masked: string; now: Date }
+  | {
+      type: 'CreateApiKey';
+      actor: KeyActor;
+      keyId: number;
+      kind: ApiKeyKind;
+      keyHash: string;
+      masked: string;
+      now: Date;
+    }
   | { type: 'RevokeApiKey'; actor: KeyActor; now: Date };
 
 /** API keys are the admin's; a browser-extension key belongs to whoever made it (an admin may revoke any). */
@@ -31,7 +42,12 @@ export function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[
     case 'RevokeApiKey':
       // Someone who may not manage the key learns nothing about it, not even that it exists.
       if (state.status !== 'active' || !mayManage(command.actor, state)) throw notFound();
-      return [{ type: 'ApiKeyRevoked', data: { keyId: state.keyId, kind: state.kind, userId: state.userId, revokedBy: command.actor.userId, at } }];
+      return [
+        {
+          type: 'ApiKeyRevoked',
+          data: { keyId: state.keyId, kind: state.kind, userId: state.userId, revokedBy: command.actor.userId, at },
+        },
+      ];
   }
 }
 
@@ -48,4 +64,8 @@ export function evolve(state: ApiKeyState, event: ApiKeyEvent): ApiKeyState {
   }
 }
 
-export const apiKeyDecider: Decider<ApiKeyState, ApiKeyCommand, ApiKeyEvent> = { initialState: () => ({ status: 'none' }), evolve, decide };
+export const apiKeyDecider: Decider<ApiKeyState, ApiKeyCommand, ApiKeyEvent> = {
+  initialState: () => ({ status: 'none' }),
+  evolve,
+  decide,
+};

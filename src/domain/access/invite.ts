@@ -5,9 +5,18 @@ import type { InviteEvent } from './events.js';
 
 export type InviteState =
   | { status: 'none' }
-  | { status: 'pending' | 'accepted' | 'disabled'; inviteId: number; code: string; workspaceIds: number[]; createdBy: number };
+  | {
+      status: 'pending' | 'accepted' | 'disabled';
+      inviteId: number;
+      code: string;
+      workspaceIds: number[];
+      createdBy: number;
+    };
 
-export interface InviteActor { userId: number; role: Role }
+export interface InviteActor {
+  userId: number;
+  role: Role;
+}
 
 export type InviteCommand =
   | { type: 'CreateInvite'; actor: InviteActor; inviteId: number; code: string; workspaceIds: number[]; now: Date }
@@ -23,18 +32,30 @@ export function decide(command: InviteCommand, state: InviteState): InviteEvent[
       if (!isPrivileged(command.actor.role)) throw forbidden();
       if (state.status !== 'none') throw conflict('Invite already exists.');
       const { inviteId, code, workspaceIds } = command;
-      return [{ type: 'InviteCreated', data: { inviteId, code, workspaceIds: [...new Set(workspaceIds)], createdBy: command.actor.userId, at } }];
+      return [
+        {
+          type: 'InviteCreated',
+          data: { inviteId, code, workspaceIds: [...new Set(workspaceIds)], createdBy: command.actor.userId, at },
+        },
+      ];
     }
     case 'AcceptInvite':
       // Used, disabled or unknown look the same to whoever holds the code.
       if (state.status !== 'pending') throw fieldError('code', INVITE_UNUSABLE);
-      return [{ type: 'InviteAccepted', data: { inviteId: state.inviteId, userId: command.userId, username: command.username, at } }];
+      return [
+        {
+          type: 'InviteAccepted',
+          data: { inviteId: state.inviteId, userId: command.userId, username: command.username, at },
+        },
+      ];
     case 'DisableInvite':
       // The role first: someone who may not disable invites learns nothing of which ones exist.
       if (!isPrivileged(command.actor.role)) throw forbidden();
       if (state.status === 'none') throw notFound();
       if (state.status === 'accepted') throw invalid('This invite was already used and cannot be disabled.');
-      return state.status === 'disabled' ? [] : [{ type: 'InviteDisabled', data: { inviteId: state.inviteId, disabledBy: command.actor.userId, at } }];
+      return state.status === 'disabled'
+        ? []
+        : [{ type: 'InviteDisabled', data: { inviteId: state.inviteId, disabledBy: command.actor.userId, at } }];
   }
 }
 
@@ -53,4 +74,8 @@ export function evolve(state: InviteState, event: InviteEvent): InviteState {
   }
 }
 
-export const inviteDecider: Decider<InviteState, InviteCommand, InviteEvent> = { initialState: () => ({ status: 'none' }), evolve, decide };
+export const inviteDecider: Decider<InviteState, InviteCommand, InviteEvent> = {
+  initialState: () => ({ status: 'none' }),
+  evolve,
+  decide,
+};

@@ -24,8 +24,14 @@ export type DocumentState =
 type Existing = Extract<DocumentState, { documentId: number }>;
 
 export interface Upload {
-  documentId: number; workspaceId: number; filename: string; storedName: string; mimeType: string; format: string;
-  size: number; metadata: Record<string, unknown>;
+  documentId: number;
+  workspaceId: number;
+  filename: string;
+  storedName: string;
+  mimeType: string;
+  format: string;
+  size: number;
+  metadata: Record<string, unknown>;
 }
 
 /** Commands of people (membership of the workspace is checked by the handler) and of ingestion jobs. */
@@ -48,16 +54,25 @@ function existing(state: DocumentState): Existing {
 }
 
 /** A job's command counts only for the ingestion under way; anything else is a late or repeated job. */
-const isCurrentIngestion = (doc: Existing, ingestion: number) => doc.status === 'processing' && doc.ingestion === ingestion;
+const isCurrentIngestion = (doc: Existing, ingestion: number) =>
+  doc.status === 'processing' && doc.ingestion === ingestion;
 
 export function decide(command: DocumentCommand, state: DocumentState): DocumentEvent[] {
   if (command.type === 'UploadDocument') {
     if (!canWriteDocuments(command.actor)) throw forbidden();
     if (state.status !== 'none') throw conflict('Document already exists.');
     const { type: _type, actor, now, ...upload } = command;
-    return [{ type: 'DocumentUploaded', data: { ...upload, uploadedBy: actor.userId, ingestion: 1, at: now.toISOString() } }];
+    return [
+      { type: 'DocumentUploaded', data: { ...upload, uploadedBy: actor.userId, ingestion: 1, at: now.toISOString() } },
+    ];
   }
-  if (state.status === 'deleted' && (command.type === 'RecordChunks' || command.type === 'MarkProcessed' || command.type === 'MarkFailed' || command.type === 'RecordSourceChange')) {
+  if (
+    state.status === 'deleted' &&
+    (command.type === 'RecordChunks' ||
+      command.type === 'MarkProcessed' ||
+      command.type === 'MarkFailed' ||
+      command.type === 'RecordSourceChange')
+  ) {
     return []; // the document went while its job ran: nothing left to record
   }
   const doc = existing(state);
@@ -68,7 +83,8 @@ export function decide(command: DocumentCommand, state: DocumentState): Document
     case 'DeleteDocument': {
       if (!canWriteDocuments(command.actor)) throw forbidden();
       const at = command.now.toISOString();
-      if (command.type === 'DeleteDocument') return [{ type: 'DocumentDeleted', data: { documentId, workspaceId, storedName: doc.storedName, at } }];
+      if (command.type === 'DeleteDocument')
+        return [{ type: 'DocumentDeleted', data: { documentId, workspaceId, storedName: doc.storedName, at } }];
       if (command.type === 'PinDocument') {
         if (command.pin === doc.pinned) return [];
         return [{ type: command.pin ? 'DocumentPinned' : 'DocumentUnpinned', data: { documentId, workspaceId, at } }];
@@ -80,24 +96,66 @@ export function decide(command: DocumentCommand, state: DocumentState): Document
       // Chunks come in order; what a retried job already recorded is skipped (a batch cut differently on
       // the retry overlaps: only its unrecorded tail is new), a gap is a bug upstream.
       if (!isCurrentIngestion(doc, command.ingestion)) return [];
-      if (command.from > doc.chunksRecorded) throw conflict(`Chunk ${doc.chunksRecorded} must come before chunk ${command.from}.`);
+      if (command.from > doc.chunksRecorded)
+        throw conflict(`Chunk ${doc.chunksRecorded} must come before chunk ${command.from}.`);
       const fresh = command.chunks.slice(doc.chunksRecorded - command.from);
       if (!fresh.length) return [];
-      return [{ type: 'DocumentChunksAdded', data: { documentId, workspaceId, ingestion: command.ingestion, from: doc.chunksRecorded, chunks: fresh } }];
+      return [
+        {
+          type: 'DocumentChunksAdded',
+          data: { documentId, workspaceId, ingestion: command.ingestion, from: doc.chunksRecorded, chunks: fresh },
+        },
+      ];
     }
     case 'MarkProcessed': {
       if (!isCurrentIngestion(doc, command.ingestion)) return [];
-      if (command.chunkCount !== doc.chunksRecorded) throw conflict(`Recorded ${doc.chunksRecorded} chunks, not ${command.chunkCount}.`);
+      if (command.chunkCount !== doc.chunksRecorded)
+        throw conflict(`Recorded ${doc.chunksRecorded} chunks, not ${command.chunkCount}.`);
       const { ingestion, chunkCount, characters, contentHash } = command;
-      return [{ type: 'DocumentProcessed', data: { documentId, workspaceId, ingestion, chunkCount, characters, contentHash, at: command.now.toISOString() } }];
+      return [
+        {
+          type: 'DocumentProcessed',
+          data: {
+            documentId,
+            workspaceId,
+            ingestion,
+            chunkCount,
+            characters,
+            contentHash,
+            at: command.now.toISOString(),
+          },
+        },
+      ];
     }
     case 'MarkFailed':
       if (!isCurrentIngestion(doc, command.ingestion)) return [];
-      return [{ type: 'DocumentFailed', data: { documentId, workspaceId, ingestion: command.ingestion, reason: command.reason, at: command.now.toISOString() } }];
+      return [
+        {
+          type: 'DocumentFailed',
+          data: {
+            documentId,
+            workspaceId,
+            ingestion: command.ingestion,
+            reason: command.reason,
+            at: command.now.toISOString(),
+          },
+        },
+      ];
     case 'RecordSourceChange':
       // Only a finished, watched document is re-read; one under way will read the newest source anyway.
       if (!doc.watched || doc.status === 'processing' || command.contentHash === doc.contentHash) return [];
-      return [{ type: 'DocumentSourceChanged', data: { documentId, workspaceId, ingestion: doc.ingestion + 1, contentHash: command.contentHash, at: command.now.toISOString() } }];
+      return [
+        {
+          type: 'DocumentSourceChanged',
+          data: {
+            documentId,
+            workspaceId,
+            ingestion: doc.ingestion + 1,
+            contentHash: command.contentHash,
+            at: command.now.toISOString(),
+          },
+        },
+      ];
   }
 }
 
@@ -105,8 +163,15 @@ export function evolve(state: DocumentState, event: DocumentEvent): DocumentStat
   if (event.type === 'DocumentUploaded') {
     const d = event.data;
     return {
-      status: 'processing', documentId: d.documentId, workspaceId: d.workspaceId, storedName: d.storedName,
-      pinned: false, watched: false, ingestion: d.ingestion, chunksRecorded: 0, contentHash: null,
+      status: 'processing',
+      documentId: d.documentId,
+      workspaceId: d.workspaceId,
+      storedName: d.storedName,
+      pinned: false,
+      watched: false,
+      ingestion: d.ingestion,
+      chunksRecorded: 0,
+      contentHash: null,
     };
   }
   if (state.status === 'none') return state;

@@ -27,5 +27,7 @@ export function originAllowed(origin: string | null | undefined, allowlist: read
     return false;
   }
   const host = url.host.toLowerCase();
-  return allowlist.some((allowed) => allowed === host || (!allowed.includes(':') && allowed === url.hostname.toLowerCase()));
+  return allowlist.some(
+    (allowed) => allowed === host || (!allowed.includes(':') && allowed === url.hostname.toLowerCase()),
+  );
 }

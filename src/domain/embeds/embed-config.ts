@@ -4,10 +4,12 @@ import { isPrivileged, type Role } from '../identity/roles.js';
 import type { EmbedChanges, EmbedConfigEvent, EmbedSettings } from './events.js';
 
 export type EmbedConfigState =
-  | { status: 'none' }
-  | { status: 'active' | 'deleted'; uuid: string; settings: EmbedSettings };
+  { status: 'none' } | { status: 'active' | 'deleted'; uuid: string; settings: EmbedSettings };
 
-export interface EmbedActor { userId: number; role: Role }
+export interface EmbedActor {
+  userId: number;
+  role: Role;
+}
 
 export type EmbedConfigCommand =
   | { type: 'CreateEmbedConfig'; actor: EmbedActor; uuid: string; settings: EmbedSettings; now: Date }
@@ -24,7 +26,12 @@ export function decide(command: EmbedConfigCommand, state: EmbedConfigState): Em
   const at = command.now.toISOString();
   if (command.type === 'CreateEmbedConfig') {
     if (state.status !== 'none') throw conflict('Embed config already exists.');
-    return [{ type: 'EmbedConfigCreated', data: { uuid: command.uuid, settings: command.settings, createdBy: command.actor.userId, at } }];
+    return [
+      {
+        type: 'EmbedConfigCreated',
+        data: { uuid: command.uuid, settings: command.settings, createdBy: command.actor.userId, at },
+      },
+    ];
   }
   if (state.status !== 'active') throw notFound();
   const { uuid } = state;

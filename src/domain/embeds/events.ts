@@ -16,11 +16,17 @@ export interface EmbedSettings {
 
 export type EmbedChanges = Partial<EmbedSettings>;
 
-export type EmbedConfigCreated = DomainEvent<'EmbedConfigCreated', { uuid: string; settings: EmbedSettings; createdBy: number; at: string }>;
+export type EmbedConfigCreated = DomainEvent<
+  'EmbedConfigCreated',
+  { uuid: string; settings: EmbedSettings; createdBy: number; at: string }
+>;
 export type EmbedConfigUpdated = DomainEvent<'EmbedConfigUpdated', { uuid: string; changes: EmbedChanges; at: string }>;
 export type EmbedConfigDeleted = DomainEvent<'EmbedConfigDeleted', { uuid: string; at: string }>;
 
 export type EmbedConfigEvent = EmbedConfigCreated | EmbedConfigUpdated | EmbedConfigDeleted;
 
 /** One question and answer in a widget session (appended by the public embed chat endpoint). */
-export type EmbedChatCompleted = DomainEvent<'EmbedChatCompleted', { embedUuid: string; sessionId: string; prompt: string; response: string; at: string }>;
+export type EmbedChatCompleted = DomainEvent<
+  'EmbedChatCompleted',
+  { embedUuid: string; sessionId: string; prompt: string; response: string; at: string }
+>;

@@ -12,10 +12,21 @@ import type { EmbedChatCompleted } from './events.js';
 
 export const EMBED_QUOTA_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-export type EmbedChatStarted = DomainEvent<'EmbedChatStarted', { embedUuid: string; sessionId: string; chatUuid: string; at: string }>;
-export type EmbedChatFailed = DomainEvent<'EmbedChatFailed', {
-  embedUuid: string; sessionId: string; chatUuid: string; prompt: string; reason: string; at: string;
-}>;
+export type EmbedChatStarted = DomainEvent<
+  'EmbedChatStarted',
+  { embedUuid: string; sessionId: string; chatUuid: string; at: string }
+>;
+export type EmbedChatFailed = DomainEvent<
+  'EmbedChatFailed',
+  {
+    embedUuid: string;
+    sessionId: string;
+    chatUuid: string;
+    prompt: string;
+    reason: string;
+    at: string;
+  }
+>;
 
 export interface EmbedQuotaState {
   /** Start times (ms) within a day of the newest start; older ones can never count again. */
@@ -35,11 +46,16 @@ export interface StartEmbedChat {
   now: Date;
 }
 
-export const embedDailyLimitReached = (limit: number) => new DomainError('rate_limited', `You have reached your daily chat limit of ${limit}`);
+export const embedDailyLimitReached = (limit: number) =>
+  new DomainError('rate_limited', `You have reached your daily chat limit of ${limit}`);
 export const embedSessionLimitReached = (limit: number) =>
-  new DomainError('rate_limited', `You have reached the limit of ${limit} message${limit === 1 ? '' : 's'} in this chat session`);
+  new DomainError(
+    'rate_limited',
+    `You have reached the limit of ${limit} message${limit === 1 ? '' : 's'} in this chat session`,
+  );
 
-export const chatsInLastDay = (state: EmbedQuotaState, now: Date) => state.startedAt.filter((t) => t > now.getTime() - EMBED_QUOTA_WINDOW_MS).length;
+export const chatsInLastDay = (state: EmbedQuotaState, now: Date) =>
+  state.startedAt.filter((t) => t > now.getTime() - EMBED_QUOTA_WINDOW_MS).length;
 
 /** The daily limit is checked before the session's, as DESIGN.md orders them. */
 export const embedQuotaDecider: Decider<EmbedQuotaState, StartEmbedChat, EmbedChatStarted> = {
@@ -67,10 +83,15 @@ export const embedQuotaDecider: Decider<EmbedQuotaState, StartEmbedChat, EmbedCh
 export type EmbedExchangeEvent = EmbedChatCompleted | EmbedChatFailed;
 export type EmbedExchangeState = { status: 'open' } | { status: 'completed' | 'failed' };
 
-interface Asked { embedUuid: string; sessionId: string; chatUuid: string; prompt: string; now: Date }
+interface Asked {
+  embedUuid: string;
+  sessionId: string;
+  chatUuid: string;
+  prompt: string;
+  now: Date;
+}
 export type EmbedExchangeCommand =
-  | ({ type: 'CompleteEmbedChat'; response: string } & Asked)
-  | ({ type: 'FailEmbedChat'; reason: string } & Asked);
+  ({ type: 'CompleteEmbedChat'; response: string } & Asked) | ({ type: 'FailEmbedChat'; reason: string } & Asked);
 
 /** A started question ends once: with its answer, or with why there is none. */
 export const embedExchangeDecider: Decider<EmbedExchangeState, EmbedExchangeCommand, EmbedExchangeEvent> = {
@@ -82,6 +103,11 @@ export const embedExchangeDecider: Decider<EmbedExchangeState, EmbedExchangeComm
     const at = command.now.toISOString();
     return command.type === 'CompleteEmbedChat'
       ? [{ type: 'EmbedChatCompleted', data: { embedUuid, sessionId, prompt, response: command.response, at } }]
-      : [{ type: 'EmbedChatFailed', data: { embedUuid, sessionId, chatUuid: command.chatUuid, prompt, reason: command.reason, at } }];
+      : [
+          {
+            type: 'EmbedChatFailed',
+            data: { embedUuid, sessionId, chatUuid: command.chatUuid, prompt, reason: command.reason, at },
+          },
+        ];
   },
 };

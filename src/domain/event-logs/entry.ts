@@ -11,7 +11,16 @@ export interface LoggableEvent {
 }
 
 /** An entry of the event log: one per domain event, keyed by the event's global position. */
-export interface EventLogView { _id: string; id: number; event: string; type: string; metadata: Record<string, unknown>; user_id: number | null; actor_type?: string | null; occurred_at: string }
+export interface EventLogView {
+  _id: string;
+  id: number;
+  event: string;
+  type: string;
+  metadata: Record<string, unknown>;
+  user_id: number | null;
+  actor_type?: string | null;
+  occurred_at: string;
+}
 
 // Hashes stay out of the log too: a hash of a short secret can be guessed offline.
 // An invite code is a credential until used: the invites list shows it to those who may hand it out.
@@ -29,7 +38,8 @@ function publicData(data: Record<string, unknown>): Record<string, unknown> {
       out[counted] = v.length;
       continue;
     }
-    out[snakeCase(k)] = v !== null && typeof v === 'object' && !Array.isArray(v) ? publicData(v as Record<string, unknown>) : v;
+    out[snakeCase(k)] =
+      v !== null && typeof v === 'object' && !Array.isArray(v) ? publicData(v as Record<string, unknown>) : v;
   }
   return out;
 }
@@ -48,7 +58,11 @@ export function eventLogEntry(event: LoggableEvent): EventLogView {
     id: event.position,
     event: eventLogName(event.type),
     type: event.type,
-    metadata: { ...publicData(event.data), ip: event.metadata?.ip ?? null, user_agent: event.metadata?.userAgent ?? null },
+    metadata: {
+      ...publicData(event.data),
+      ip: event.metadata?.ip ?? null,
+      user_agent: event.metadata?.userAgent ?? null,
+    },
     user_id: userIdOf(event.metadata?.actorId),
     actor_type: event.metadata?.actorType ?? null,
     occurred_at: event.createdAt.toISOString(),

@@ -27,7 +27,12 @@ function memo(fn: (s: string) => string): (s: string) => string {
   };
 }
 
-export const snakeCase = memo((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase());
+export const snakeCase = memo((s) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase(),
+);
 
 export const eventLogName = memo((type) => ANYTHINGLLM_NAMES[type] ?? snakeCase(type));
 

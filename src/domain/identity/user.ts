@@ -4,33 +4,55 @@ import type { UserEvent } from './events.js';
 import { canAssignRole, canManageUser, type Role } from './roles.js';
 
 export interface RegisteredUser {
-      status: 'active' | 'deleted';
-      userId: number;
-      username: string;
-      email: string;
-      role: Role;
-      passwordHash: string;
-      suspended: boolean;
-      dailyMessageLimit: number | null;
-      /** Bumped whenever earlier tokens must stop working (password change or reset). */
-      tokenVersion: number;
-      /** sessionId → the only refresh token that may still be used in that session, and when it expires. */
-      sessions: Record<string, { tokenId: string; expiresAt: string }>;
-      /** sha256 of outstanding reset tokens → expiry (ISO). */
-      resetTokens: Record<string, string>;
+  status: 'active' | 'deleted';
+  userId: number;
+  username: string;
+  email: string;
+  role: Role;
+  passwordHash: string;
+  suspended: boolean;
+  dailyMessageLimit: number | null;
+  /** Bumped whenever earlier tokens must stop working (password change or reset). */
+  tokenVersion: number;
+  /** sessionId → the only refresh token that may still be used in that session, and when it expires. */
+  sessions: Record<string, { tokenId: string; expiresAt: string }>;
+  /** sha256 of outstanding reset tokens → expiry (ISO). */
+  resetTokens: Record<string, string>;
 }
 
 export type UserState = { status: 'none' } | RegisteredUser;
 export type ActiveUser = RegisteredUser & { status: 'active' };
 
 export type UserCommand =
-  | { type: 'RegisterUser'; userId: number; username: string; email: string; passwordHash: string; role: Role; now: Date }
+  | {
+      type: 'RegisterUser';
+      userId: number;
+      username: string;
+      email: string;
+      passwordHash: string;
+      role: Role;
+      now: Date;
+    }
   | { type: 'LogIn'; passwordMatches: boolean; sessionId: string; refreshTokenId: string; expiresAt: Date; now: Date }
-  | { type: 'RefreshSession'; sessionId: string; tokenId: string; tokenVersion: number; newTokenId: string; expiresAt: Date; now: Date }
+  | {
+      type: 'RefreshSession';
+      sessionId: string;
+      tokenId: string;
+      tokenVersion: number;
+      newTokenId: string;
+      expiresAt: Date;
+      now: Date;
+    }
   | { type: 'ChangePassword'; oldPasswordMatches: boolean; passwordHash: string; now: Date }
   | { type: 'RequestPasswordReset'; tokenHash: string; expiresAt: Date; now: Date }
   | { type: 'ResetPassword'; tokenHash: string; passwordHash: string; now: Date }
-  | { type: 'UpdateUser'; actorRole: Role; actorId: number; changes: { role?: Role; suspended?: boolean; dailyMessageLimit?: number | null }; now: Date }
+  | {
+      type: 'UpdateUser';
+      actorRole: Role;
+      actorId: number;
+      changes: { role?: Role; suspended?: boolean; dailyMessageLimit?: number | null };
+      now: Date;
+    }
   | { type: 'DeleteUser'; actorRole: Role; actorId: number; now: Date };
 
 export const INVALID_CREDENTIALS = 'No active account found with the given credentials';
@@ -54,10 +76,18 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     case 'LogIn':
       if (user.suspended) throw unauthorized(INVALID_CREDENTIALS);
       if (!command.passwordMatches) return [{ type: 'LoginFailedInvalidPassword', data: { userId, at } }];
-      return [{
-        type: 'UserLoggedIn',
-        data: { userId, sessionId: command.sessionId, refreshTokenId: command.refreshTokenId, expiresAt: command.expiresAt.toISOString(), at },
-      }];
+      return [
+        {
+          type: 'UserLoggedIn',
+          data: {
+            userId,
+            sessionId: command.sessionId,
+            refreshTokenId: command.refreshTokenId,
+            expiresAt: command.expiresAt.toISOString(),
+            at,
+          },
+        },
+      ];
 
     case 'RefreshSession': {
       if (user.suspended || command.tokenVersion !== user.tokenVersion) throw unauthorized(INVALID_TOKEN);
@@ -65,15 +95,26 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       if (current === undefined || new Date(current.expiresAt) <= command.now) throw unauthorized(INVALID_TOKEN);
       // A refresh token that was already rotated away is being replayed: end the whole session.
       if (current.tokenId !== command.tokenId) {
-        return [{ type: 'SessionRevoked', data: { userId, sessionId: command.sessionId, reason: 'refresh_token_reused', at } }];
+        return [
+          {
+            type: 'SessionRevoked',
+            data: { userId, sessionId: command.sessionId, reason: 'refresh_token_reused', at },
+          },
+        ];
       }
-      return [{
-        type: 'SessionRefreshed',
-        data: {
-          userId, sessionId: command.sessionId, previousTokenId: command.tokenId, refreshTokenId: command.newTokenId,
-          expiresAt: command.expiresAt.toISOString(), at,
+      return [
+        {
+          type: 'SessionRefreshed',
+          data: {
+            userId,
+            sessionId: command.sessionId,
+            previousTokenId: command.tokenId,
+            refreshTokenId: command.newTokenId,
+            expiresAt: command.expiresAt.toISOString(),
+            at,
+          },
         },
-      }];
+      ];
     }
 
     case 'ChangePassword':
@@ -81,17 +122,30 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return [{ type: 'PasswordChanged', data: { userId, passwordHash: command.passwordHash, at } }];
 
     case 'RequestPasswordReset':
-      return [{
-        type: 'PasswordResetRequested',
-        data: { userId, email: user.email, tokenHash: command.tokenHash, expiresAt: command.expiresAt.toISOString(), at },
-      }];
+      return [
+        {
+          type: 'PasswordResetRequested',
+          data: {
+            userId,
+            email: user.email,
+            tokenHash: command.tokenHash,
+            expiresAt: command.expiresAt.toISOString(),
+            at,
+          },
+        },
+      ];
 
     case 'ResetPassword': {
       const expiresAt = user.resetTokens[command.tokenHash];
       if (!expiresAt || new Date(expiresAt) <= command.now) {
         throw fieldError('token', 'Invalid or expired reset token.');
       }
-      return [{ type: 'PasswordReset', data: { userId, tokenHash: command.tokenHash, passwordHash: command.passwordHash, at } }];
+      return [
+        {
+          type: 'PasswordReset',
+          data: { userId, tokenHash: command.tokenHash, passwordHash: command.passwordHash, at },
+        },
+      ];
     }
 
     case 'UpdateUser': {
@@ -126,8 +180,17 @@ export function evolve(state: UserState, event: UserEvent): UserState {
   if (event.type === 'UserRegistered') {
     const d = event.data;
     return {
-      status: 'active', userId: d.userId, username: d.username, email: d.email, role: d.role,
-      passwordHash: d.passwordHash, suspended: false, dailyMessageLimit: null, tokenVersion: 0, sessions: {}, resetTokens: {},
+      status: 'active',
+      userId: d.userId,
+      username: d.username,
+      email: d.email,
+      role: d.role,
+      passwordHash: d.passwordHash,
+      suspended: false,
+      dailyMessageLimit: null,
+      tokenVersion: 0,
+      sessions: {},
+      resetTokens: {},
     };
   }
   if (state.status === 'none') return state;
@@ -136,7 +199,10 @@ export function evolve(state: UserState, event: UserEvent): UserState {
     case 'SessionRefreshed':
       return {
         ...state,
-        sessions: { ...liveSessions(state.sessions, event.data.at), [event.data.sessionId]: { tokenId: event.data.refreshTokenId, expiresAt: event.data.expiresAt } },
+        sessions: {
+          ...liveSessions(state.sessions, event.data.at),
+          [event.data.sessionId]: { tokenId: event.data.refreshTokenId, expiresAt: event.data.expiresAt },
+        },
       };
     case 'SessionRevoked': {
       const { [event.data.sessionId]: _revoked, ...sessions } = state.sessions;
@@ -148,7 +214,13 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, resetTokens: { ...state.resetTokens, [event.data.tokenHash]: event.data.expiresAt } };
     case 'PasswordReset':
       // Every outstanding reset token dies with the reset, not only the one used.
-      return { ...state, passwordHash: event.data.passwordHash, tokenVersion: state.tokenVersion + 1, sessions: {}, resetTokens: {} };
+      return {
+        ...state,
+        passwordHash: event.data.passwordHash,
+        tokenVersion: state.tokenVersion + 1,
+        sessions: {},
+        resetTokens: {},
+      };
     case 'UserUpdated': {
       const { role, suspended, dailyMessageLimit } = event.data.changes;
       return {

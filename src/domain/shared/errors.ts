@@ -14,7 +14,8 @@ export class DomainError extends Error {
   }
 }
 
-export const invalid = (message: string, fieldErrors?: FieldErrors) => new DomainError('validation', message, fieldErrors);
+export const invalid = (message: string, fieldErrors?: FieldErrors) =>
+  new DomainError('validation', message, fieldErrors);
 export const fieldError = (field: string, message: string) => invalid(message, { [field]: [message] });
 export const notFound = () => new DomainError('not_found', 'Not found.');
 export const forbidden = () => new DomainError('forbidden', 'You do not have permission to perform this action.');

@@ -3,8 +3,14 @@ import { fieldError, notFound } from '../shared/errors.js';
 import { TEXT_LIMITS, unsafeTextReason } from '../shared/text.js';
 
 export const SETTING_LABELS = [
-  'custom_app_name', 'support_email', 'footer_data', 'default_system_prompt',
-  'text_splitter_chunk_size', 'text_splitter_chunk_overlap', 'allow_registration', 'llm_provider',
+  'custom_app_name',
+  'support_email',
+  'footer_data',
+  'default_system_prompt',
+  'text_splitter_chunk_size',
+  'text_splitter_chunk_overlap',
+  'allow_registration',
+  'llm_provider',
 ] as const;
 export type SettingLabel = (typeof SETTING_LABELS)[number];
 /** null: not set here, the server's configuration decides (llm_provider falls back to LLM_PROVIDER). */
@@ -32,16 +38,23 @@ export const SETTING_RULES = {
   custom_app_name: text(TEXT_LIMITS.appName, 'Chronicle'),
   support_email: {
     defaultValue: '',
-    parse: (v: unknown) => (typeof v === 'string' && v.length <= TEXT_LIMITS.email && !unsafeTextReason(v) && (v === '' || EMAIL.test(v)) ? v : { error: 'Enter a valid email address.' }),
+    parse: (v: unknown) =>
+      typeof v === 'string' && v.length <= TEXT_LIMITS.email && !unsafeTextReason(v) && (v === '' || EMAIL.test(v))
+        ? v
+        : { error: 'Enter a valid email address.' },
   },
   footer_data: text(TEXT_LIMITS.footer),
-  default_system_prompt: text(TEXT_LIMITS.systemPrompt, 'Given the following conversation, relevant context, and a follow up question, reply with an answer to the current question the user is asking.'),
+  default_system_prompt: text(
+    TEXT_LIMITS.systemPrompt,
+    'Given the following conversation, relevant context, and a follow up question, reply with an answer to the current question the user is asking.',
+  ),
   text_splitter_chunk_size: {
     defaultValue: 1000,
     parse: (v: unknown, current: (label: SettingLabel) => SettingValue) => {
       const overlap = current('text_splitter_chunk_overlap') as number;
       return Number.isInteger(v) && (v as number) >= 100 && (v as number) <= 8000 && (v as number) > overlap
-        ? (v as number) : { error: `Must be an integer from 100 to 8000, above the chunk overlap (${overlap}).` };
+        ? (v as number)
+        : { error: `Must be an integer from 100 to 8000, above the chunk overlap (${overlap}).` };
     },
   },
   text_splitter_chunk_overlap: {
@@ -49,7 +62,8 @@ export const SETTING_RULES = {
     parse: (v: unknown, current: (label: SettingLabel) => SettingValue) => {
       const size = current('text_splitter_chunk_size') as number;
       return Number.isInteger(v) && (v as number) >= 0 && (v as number) < size
-        ? (v as number) : { error: `Must be an integer from 0 to below the chunk size (${size}).` };
+        ? (v as number)
+        : { error: `Must be an integer from 0 to below the chunk size (${size}).` };
     },
   },
   allow_registration: {
@@ -59,17 +73,26 @@ export const SETTING_RULES = {
   // Unset (null) until an admin picks one: the server's LLM_PROVIDER answers; null goes back to it.
   llm_provider: {
     defaultValue: null,
-    parse: (v: unknown) => (v === null || (LLM_PROVIDERS as readonly unknown[]).includes(v) ? (v as string | null) : { error: `Must be one of: ${LLM_PROVIDERS.join(', ')}, or null for the server's LLM_PROVIDER.` }),
+    parse: (v: unknown) =>
+      v === null || (LLM_PROVIDERS as readonly unknown[]).includes(v)
+        ? (v as string | null)
+        : { error: `Must be one of: ${LLM_PROVIDERS.join(', ')}, or null for the server's LLM_PROVIDER.` },
   },
 } satisfies Record<SettingLabel, SettingRule>;
 
 export const isSettingLabel = (label: string): label is SettingLabel => Object.hasOwn(SETTING_RULES, label);
 export const settingStream = (label: SettingLabel) => `settings-${label}`;
 
-export type SettingUpdated = DomainEvent<'SettingUpdated', { label: SettingLabel; value: SettingValue; previous: SettingValue; at: string }>;
+export type SettingUpdated = DomainEvent<
+  'SettingUpdated',
+  { label: SettingLabel; value: SettingValue; previous: SettingValue; at: string }
+>;
 export type SettingState = { label: SettingLabel | null; value: SettingValue | null };
 export type UpdateSetting = {
-  type: 'UpdateSetting'; label: string; value: unknown; now: Date;
+  type: 'UpdateSetting';
+  label: string;
+  value: unknown;
+  now: Date;
   /** Current values of the other settings, for rules that depend on them. */
   current: (label: SettingLabel) => SettingValue;
 };

@@ -9,7 +9,15 @@ export type ThreadState =
   | { status: 'active' | 'deleted'; threadId: number; workspaceId: number; name: string; userId: number };
 
 export type ThreadCommand =
-  | { type: 'CreateThread'; actor: WorkspaceActor; threadId: number; workspaceId: number; name: string; slug: string; now: Date }
+  | {
+      type: 'CreateThread';
+      actor: WorkspaceActor;
+      threadId: number;
+      workspaceId: number;
+      name: string;
+      slug: string;
+      now: Date;
+    }
   | { type: 'RenameThread'; actor: WorkspaceActor; workspaceId: number; name: string; now: Date }
   | { type: 'DeleteThread'; actor: WorkspaceActor; workspaceId: number; now: Date };
 
@@ -25,7 +33,9 @@ export function decide(command: ThreadCommand, state: ThreadState): ThreadEvent[
   if (state.userId !== command.actor.userId && !isPrivileged(command.actor.role)) throw forbidden();
   const { threadId, workspaceId } = state;
   if (command.type === 'RenameThread') {
-    return command.name === state.name ? [] : [{ type: 'ThreadRenamed', data: { threadId, workspaceId, name: command.name, at } }];
+    return command.name === state.name
+      ? []
+      : [{ type: 'ThreadRenamed', data: { threadId, workspaceId, name: command.name, at } }];
   }
   return [{ type: 'ThreadDeleted', data: { threadId, workspaceId, at } }];
 }
@@ -33,7 +43,13 @@ export function decide(command: ThreadCommand, state: ThreadState): ThreadEvent[
 export function evolve(state: ThreadState, event: ThreadEvent): ThreadState {
   switch (event.type) {
     case 'ThreadCreated':
-      return { status: 'active', threadId: event.data.threadId, workspaceId: event.data.workspaceId, name: event.data.name, userId: event.data.userId };
+      return {
+        status: 'active',
+        threadId: event.data.threadId,
+        workspaceId: event.data.workspaceId,
+        name: event.data.name,
+        userId: event.data.userId,
+      };
     case 'ThreadRenamed':
       return state.status === 'none' ? state : { ...state, name: event.data.name };
     case 'ThreadDeleted':

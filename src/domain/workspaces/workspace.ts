@@ -6,15 +6,33 @@ import type { WorkspaceSettings } from './settings.js';
 
 export type WorkspaceState =
   | { status: 'none' }
-  | { status: 'active' | 'deleted'; workspaceId: number; name: string; slug: string; settings: WorkspaceSettings; members: number[] };
+  | {
+      status: 'active' | 'deleted';
+      workspaceId: number;
+      name: string;
+      slug: string;
+      settings: WorkspaceSettings;
+      members: number[];
+    };
 
 type Active = Extract<WorkspaceState, { name: string }>;
 
 /** Who acts, as the workspace rules need to know it. */
-export interface WorkspaceActor { userId: number; role: Role }
+export interface WorkspaceActor {
+  userId: number;
+  role: Role;
+}
 
 export type WorkspaceCommand =
-  | { type: 'CreateWorkspace'; actor: WorkspaceActor; workspaceId: number; name: string; slug: string; settings: WorkspaceSettings; now: Date }
+  | {
+      type: 'CreateWorkspace';
+      actor: WorkspaceActor;
+      workspaceId: number;
+      name: string;
+      slug: string;
+      settings: WorkspaceSettings;
+      now: Date;
+    }
   | { type: 'UpdateWorkspace'; actor: WorkspaceActor; changes: WorkspaceChanges; now: Date }
   | { type: 'DeleteWorkspace'; actor: WorkspaceActor; now: Date }
   | { type: 'AddMember'; actor: WorkspaceActor; userId: number; now: Date }
@@ -38,7 +56,9 @@ export function decide(command: WorkspaceCommand, state: WorkspaceState): Worksp
     if (!isPrivileged(command.actor.role)) throw forbidden();
     if (state.status !== 'none') throw conflict('Workspace already exists.');
     const { workspaceId, name, slug, settings } = command;
-    return [{ type: 'WorkspaceCreated', data: { workspaceId, name, slug, settings, createdBy: command.actor.userId, at } }];
+    return [
+      { type: 'WorkspaceCreated', data: { workspaceId, name, slug, settings, createdBy: command.actor.userId, at } },
+    ];
   }
   const ws = requireManageable(command, state);
   const { workspaceId } = ws;
@@ -52,14 +72,19 @@ export function decide(command: WorkspaceCommand, state: WorkspaceState): Worksp
       if (!Object.keys(changes).length) return [];
       const events: WorkspaceEvent[] = [{ type: 'WorkspaceUpdated', data: { workspaceId, changes, at } }];
       if ('openaiPrompt' in changes) {
-        events.push({ type: 'WorkspacePromptChanged', data: { workspaceId, previous: ws.settings.openaiPrompt, prompt: changes.openaiPrompt ?? null, at } });
+        events.push({
+          type: 'WorkspacePromptChanged',
+          data: { workspaceId, previous: ws.settings.openaiPrompt, prompt: changes.openaiPrompt ?? null, at },
+        });
       }
       return events;
     }
     case 'DeleteWorkspace':
       return [{ type: 'WorkspaceDeleted', data: { workspaceId, slug: ws.slug, at } }];
     case 'AddMember':
-      return ws.members.includes(command.userId) ? [] : [{ type: 'WorkspaceMemberAdded', data: { workspaceId, userId: command.userId, at } }];
+      return ws.members.includes(command.userId)
+        ? []
+        : [{ type: 'WorkspaceMemberAdded', data: { workspaceId, userId: command.userId, at } }];
     case 'RemoveMember':
       if (!ws.members.includes(command.userId)) throw notFound();
       return [{ type: 'WorkspaceMemberRemoved', data: { workspaceId, userId: command.userId, at } }];
@@ -69,7 +94,14 @@ export function decide(command: WorkspaceCommand, state: WorkspaceState): Worksp
 export function evolve(state: WorkspaceState, event: WorkspaceEvent): WorkspaceState {
   if (event.type === 'WorkspaceCreated') {
     const d = event.data;
-    return { status: 'active', workspaceId: d.workspaceId, name: d.name, slug: d.slug, settings: d.settings, members: [] };
+    return {
+      status: 'active',
+      workspaceId: d.workspaceId,
+      name: d.name,
+      slug: d.slug,
+      settings: d.settings,
+      members: [],
+    };
   }
   if (state.status === 'none') return state;
   switch (event.type) {

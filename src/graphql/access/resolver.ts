@@ -54,10 +54,15 @@ export class AccessResolver {
     return this.generate(ctx, 'browser_extension');
   }
 
-  @Query(() => [ApiKey], { complexity: listComplexity(50), description: "The caller's own (an admin's: everyone's); masked." })
+  @Query(() => [ApiKey], {
+    complexity: listComplexity(50),
+    description: "The caller's own (an admin's: everyone's); masked.",
+  })
   async browserExtensionKeys(@Ctx() ctx: GraphQLContext): Promise<ApiKey[]> {
     const actor = requireActor(ctx);
-    return (await listKeys(ctx.deps.db, 'browser_extension', actor.role === 'admin' ? null : actor.userId)).map(ApiKey.from);
+    return (await listKeys(ctx.deps.db, 'browser_extension', actor.role === 'admin' ? null : actor.userId)).map(
+      ApiKey.from,
+    );
   }
 
   @Mutation(() => Boolean)
@@ -73,17 +78,27 @@ export class AccessResolver {
   }
 
   @Mutation(() => Invite, { description: 'Admins and managers.' })
-  async createInvite(@Ctx() ctx: GraphQLContext, @Arg('workspaceIds', () => [ID], { defaultValue: [] }) workspaceIds: string[]): Promise<Invite> {
+  async createInvite(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('workspaceIds', () => [ID], { defaultValue: [] }) workspaceIds: string[],
+  ): Promise<Invite> {
     const cmd = commandContextOf(ctx);
     // Ids that are not integers are left for the command's validation to refuse.
     const raw = { workspace_ids: workspaceIds.map((id) => (/^\d+$/.test(id) ? Number(id) : id)) };
-    const { inviteId, position } = await withIdempotency(ctx.deps.store, cmd, `create-invite|${JSON.stringify(raw)}`, () =>
-      createInvite(ctx.deps.store, raw, cmd));
+    const { inviteId, position } = await withIdempotency(
+      ctx.deps.store,
+      cmd,
+      `create-invite|${JSON.stringify(raw)}`,
+      () => createInvite(ctx.deps.store, raw, cmd),
+    );
     return this.invite(ctx, inviteId, position);
   }
 
   @Query(() => [Invite], { complexity: listComplexity(50), description: 'Admins and managers.' })
-  async invites(@Ctx() ctx: GraphQLContext, @Arg('status', () => String, { nullable: true }) status?: string): Promise<Invite[]> {
+  async invites(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('status', () => String, { nullable: true }) status?: string,
+  ): Promise<Invite[]> {
     if (!isPrivileged(requireActor(ctx).role)) throw forbidden();
     const { results } = await listInvites(ctx.deps.db, status ? { status } : {}, {});
     return results.map(Invite.from);
@@ -95,12 +110,21 @@ export class AccessResolver {
     return this.invite(ctx, inviteId, position);
   }
 
-  @Mutation(() => User, { description: 'Public: creates a default user from an invite code, in the invite\'s workspaces.' })
-  async claimInvite(@Ctx() ctx: GraphQLContext, @Arg('input', () => ClaimInviteInput) input: ClaimInviteInput): Promise<User> {
+  @Mutation(() => User, {
+    description: "Public: creates a default user from an invite code, in the invite's workspaces.",
+  })
+  async claimInvite(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => ClaimInviteInput) input: ClaimInviteInput,
+  ): Promise<User> {
     const raw = { code: input.code, username: input.username, password: input.password, email: input.email };
     const cmd = commandContextOf(ctx);
-    const { userId, position } = await withIdempotency(ctx.deps.store, cmd, requestFingerprint('claim-invite', raw), () =>
-      claimInvite(ctx.deps.store, raw, cmd));
+    const { userId, position } = await withIdempotency(
+      ctx.deps.store,
+      cmd,
+      requestFingerprint('claim-invite', raw),
+      () => claimInvite(ctx.deps.store, raw, cmd),
+    );
     await ctx.deps.progress.settle(position);
     const user = await findUser(ctx.deps.db, userId);
     if (!user) throw notFound();

@@ -41,8 +41,14 @@ export class Invite {
 
   static from(i: InviteView): Invite {
     return Object.assign(new Invite(), {
-      id: i.id, code: i.code, status: i.status, workspaceIds: i.workspace_ids, createdBy: i.created_by,
-      claimedBy: i.claimed_by, createdAt: i.created_at, claimedAt: i.claimed_at,
+      id: i.id,
+      code: i.code,
+      status: i.status,
+      workspaceIds: i.workspace_ids,
+      createdBy: i.created_by,
+      claimedBy: i.claimed_by,
+      createdAt: i.created_at,
+      claimedAt: i.claimed_at,
     });
   }
 }

@@ -17,7 +17,9 @@ export interface ChatStreamMessage {
  * `ready` message telling the subscriber it may start sending.
  */
 export async function openChatStream(pubsub: PubSub, workspaceId: number): Promise<AsyncIterableIterator<unknown>> {
-  const messages = channelIterator(pubsub, chatStreamChannel(workspaceId), [{ type: 'ready', chatId: null, userId: null }]);
+  const messages = channelIterator(pubsub, chatStreamChannel(workspaceId), [
+    { type: 'ready', chatId: null, userId: null },
+  ]);
   await messages.subscribed;
   return messages;
 }

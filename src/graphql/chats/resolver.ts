@@ -5,7 +5,12 @@ import { ChatFailure, INTERNAL_FAILURE, startChat } from '../../commands/chats/s
 import { notFound } from '../../domain/shared/errors.js';
 import type { Filter } from '../../infra/readstore/port.js';
 import {
-  chatHistory, findVisibleChat, listChats, SEARCH_FIELDS, type SearchField, searchChats,
+  chatHistory,
+  findVisibleChat,
+  listChats,
+  SEARCH_FIELDS,
+  type SearchField,
+  searchChats,
 } from '../../projections/chats/queries.js';
 import { containsAny } from '../../projections/shared/search.js';
 import { findWorkspaceById, findWorkspaceBySlug } from '../../projections/workspaces/queries.js';
@@ -18,7 +23,8 @@ import { type ChatStreamMessage, chatStreamChannel, openChatStream } from './cha
 import { Chat, ChatExport, ChatStreamEvent, SendChatInput } from './types.js';
 
 const window = (limit?: number | null, offset?: number | null) => ({
-  skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}),
+  skip: Math.max(0, offset ?? 0),
+  ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}),
 });
 const optionalId = (id: string | null | undefined) => (id === null || id === undefined ? undefined : Number(id));
 
@@ -26,7 +32,10 @@ const optionalId = (id: string | null | undefined) => (id === null || id === und
  * The stream's messages while `visible()` holds, asked at each answer's `start`; once it fails the
  * subscription completes (a plain iterator, so ending a subscription unsubscribes at once).
  */
-function whileVisible(stream: AsyncIterableIterator<unknown>, visible: () => Promise<boolean>): AsyncIterableIterator<unknown> {
+function whileVisible(
+  stream: AsyncIterableIterator<unknown>,
+  visible: () => Promise<boolean>,
+): AsyncIterableIterator<unknown> {
   const iterator: AsyncIterableIterator<unknown> = {
     async next() {
       const result = await stream.next();
@@ -45,13 +54,23 @@ function whileVisible(stream: AsyncIterableIterator<unknown>, visible: () => Pro
 /** GraphQL twin of the Chats App: sendChat streams its tokens to chatStream subscribers and returns the completed chat. */
 @Resolver(() => Chat)
 export class ChatResolver {
-  @Mutation(() => Chat, { complexity: CHAT_COMPLEXITY, description: 'Answers the message; its tokens go to chatStream(workspaceSlug) meanwhile.' })
+  @Mutation(() => Chat, {
+    complexity: CHAT_COMPLEXITY,
+    description: 'Answers the message; its tokens go to chatStream(workspaceSlug) meanwhile.',
+  })
   async sendChat(@Ctx() ctx: GraphQLContext, @Arg('input', () => SendChatInput) input: SendChatInput): Promise<Chat> {
     const actor = requireActor(ctx);
-    const started = await startChat(ctx.deps, {
-      message: input.message, workspace_slug: input.workspaceSlug, mode: input.mode,
-      thread_id: optionalId(input.threadId), attachments: input.attachments?.map((a) => ({ ...a })),
-    }, commandContextOf(ctx));
+    const started = await startChat(
+      ctx.deps,
+      {
+        message: input.message,
+        workspace_slug: input.workspaceSlug,
+        mode: input.mode,
+        thread_id: optionalId(input.threadId),
+        attachments: input.attachments?.map((a) => ({ ...a })),
+      },
+      commandContextOf(ctx),
+    );
     const channel = chatStreamChannel(started.workspaceId);
     const base = { chatId: started.chatId, userId: actor.userId };
     // Published in order on one connection; a subscriber that missed one learns nothing wrong, only less.
@@ -68,7 +87,9 @@ export class ChatResolver {
       if (!(err instanceof ChatFailure)) throw err;
       void publish({ ...base, type: 'error', error: err.message });
       // The failure's message is written for clients (no stack, no upstream dump): shown as is.
-      throw new GraphQLError(err.message || INTERNAL_FAILURE, { extensions: { code: 'CHAT_FAILED', chatId: err.chatId } });
+      throw new GraphQLError(err.message || INTERNAL_FAILURE, {
+        extensions: { code: 'CHAT_FAILED', chatId: err.chatId },
+      });
     }
   }
 
@@ -80,16 +101,29 @@ export class ChatResolver {
       const ws = await findWorkspaceBySlug(ctx.deps.db, actor, args.workspaceSlug as string);
       if (!ws) throw notFound();
       // Asked again at each answer's start: someone removed from the workspace hears no more of its chats.
-      return whileVisible(await openChatStream(ctx.deps.pubsub, ws.id), async () => !!(await findWorkspaceById(ctx.deps.db, actor, ws.id)));
+      return whileVisible(
+        await openChatStream(ctx.deps.pubsub, ws.id),
+        async () => !!(await findWorkspaceById(ctx.deps.db, actor, ws.id)),
+      );
     },
   })
-  chatStream(@Root() message: Partial<ChatStreamMessage> & { type: string }, @Arg('workspaceSlug') _workspaceSlug: string): ChatStreamEvent {
+  chatStream(
+    @Root() message: Partial<ChatStreamMessage> & { type: string },
+    @Arg('workspaceSlug') _workspaceSlug: string,
+  ): ChatStreamEvent {
     return Object.assign(new ChatStreamEvent(), {
-      type: message.type, chatId: message.chatId ?? null, userId: message.userId ?? null, token: message.token ?? null, error: message.error ?? null,
+      type: message.type,
+      chatId: message.chatId ?? null,
+      userId: message.userId ?? null,
+      token: message.token ?? null,
+      error: message.error ?? null,
     });
   }
 
-  @Query(() => [Chat], { complexity: listComplexity(20), description: 'A thread, or without one your default conversation in the workspace; oldest first.' })
+  @Query(() => [Chat], {
+    complexity: listComplexity(20),
+    description: 'A thread, or without one your default conversation in the workspace; oldest first.',
+  })
   async chatHistory(
     @Ctx() ctx: GraphQLContext,
     @Arg('workspaceId', () => ID) workspaceId: string,
@@ -97,9 +131,15 @@ export class ChatResolver {
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
   ): Promise<Chat[]> {
-    const { results } = await chatHistory(ctx.deps.db, requireActor(ctx), {
-      workspaceId: Number(workspaceId), threadId: optionalId(threadId) ?? null,
-    }, window(limit, offset));
+    const { results } = await chatHistory(
+      ctx.deps.db,
+      requireActor(ctx),
+      {
+        workspaceId: Number(workspaceId),
+        threadId: optionalId(threadId) ?? null,
+      },
+      window(limit, offset),
+    );
     return results.map(Chat.from);
   }
 
@@ -109,7 +149,10 @@ export class ChatResolver {
     return chat && Chat.from(chat);
   }
 
-  @Query(() => [Chat], { complexity: searchListComplexity(50), description: 'Chats you may see, newest first (REST GET /api/chats/).' })
+  @Query(() => [Chat], {
+    complexity: searchListComplexity(50),
+    description: 'Chats you may see, newest first (REST GET /api/chats/).',
+  })
   async chats(
     @Ctx() ctx: GraphQLContext,
     @Arg('workspaceId', () => ID, { nullable: true }) workspaceId?: string | null,
@@ -126,7 +169,10 @@ export class ChatResolver {
     if (threadId) filter.thread = Number(threadId);
     if (userId) filter.user = Number(userId);
     if (createdAfter || createdBefore) {
-      filter.created_at = { ...(createdAfter ? { $gte: createdAfter.toISOString() } : {}), ...(createdBefore ? { $lte: createdBefore.toISOString() } : {}) };
+      filter.created_at = {
+        ...(createdAfter ? { $gte: createdAfter.toISOString() } : {}),
+        ...(createdBefore ? { $lte: createdBefore.toISOString() } : {}),
+      };
     }
     if (search) Object.assign(filter, containsAny(search, 'search', ['prompt', 'response']));
     const { results } = await listChats(ctx.deps.db, requireActor(ctx), filter, window(limit, offset));
@@ -138,20 +184,32 @@ export class ChatResolver {
     @Ctx() ctx: GraphQLContext,
     @Arg('query') query: string,
     @Arg('workspaceId', () => ID, { nullable: true }) workspaceId?: string | null,
-    @Arg('searchIn', () => [String], { nullable: true, description: 'prompt and/or response; both when left out.' }) searchIn?: string[] | null,
+    @Arg('searchIn', () => [String], { nullable: true, description: 'prompt and/or response; both when left out.' })
+    searchIn?: string[] | null,
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
   ): Promise<Chat[]> {
     if (!query.trim()) throw invalid('Validation failed.', { query: ['This field may not be blank.'] });
     const fields = searchIn?.length ? searchIn : [...SEARCH_FIELDS];
-    if (fields.some((f) => !(SEARCH_FIELDS as readonly string[]).includes(f))) throw invalid('Validation failed.', { search_in: ['Use prompt, response, or both.'] });
-    const { results } = await searchChats(ctx.deps.db, requireActor(ctx), {
-      query: query.trim(), workspaceId: optionalId(workspaceId) ?? null, searchIn: fields as SearchField[],
-    }, window(limit, offset));
+    if (fields.some((f) => !(SEARCH_FIELDS as readonly string[]).includes(f)))
+      throw invalid('Validation failed.', { search_in: ['Use prompt, response, or both.'] });
+    const { results } = await searchChats(
+      ctx.deps.db,
+      requireActor(ctx),
+      {
+        query: query.trim(),
+        workspaceId: optionalId(workspaceId) ?? null,
+        searchIn: fields as SearchField[],
+      },
+      window(limit, offset),
+    );
     return results.map(Chat.from);
   }
 
-  @Query(() => ChatExport, { complexity: EXPORT_COMPLEXITY, description: 'json, csv or txt as text; pdf base64-encoded (REST POST /api/chats/export/ gives the file itself).' })
+  @Query(() => ChatExport, {
+    complexity: EXPORT_COMPLEXITY,
+    description: 'json, csv or txt as text; pdf base64-encoded (REST POST /api/chats/export/ gives the file itself).',
+  })
   async exportChats(
     @Ctx() ctx: GraphQLContext,
     @Arg('format', () => String, { defaultValue: 'json' }) format: string,
@@ -160,11 +218,16 @@ export class ChatResolver {
     @Arg('dateTo', () => String, { nullable: true }) dateTo?: string | null,
   ): Promise<ChatExport> {
     const file = await exportChats(ctx.deps.db, requireActor(ctx), {
-      format, workspace_id: optionalId(workspaceId), date_from: dateFrom ?? undefined, date_to: dateTo ?? undefined,
+      format,
+      workspace_id: optionalId(workspaceId),
+      date_from: dateFrom ?? undefined,
+      date_to: dateTo ?? undefined,
     });
     const binary = format === 'pdf';
     return Object.assign(new ChatExport(), {
-      filename: file.filename, contentType: file.contentType, encoding: binary ? 'base64' : 'utf8',
+      filename: file.filename,
+      contentType: file.contentType,
+      encoding: binary ? 'base64' : 'utf8',
       content: file.body.toString(binary ? 'base64' : 'utf8'),
     });
   }
@@ -176,7 +239,11 @@ export class ChatResolver {
     @Arg('feedback') feedback: boolean,
     @Arg('comment', () => String, { nullable: true }) comment?: string | null,
   ): Promise<Chat> {
-    const { position } = await giveFeedback(ctx.deps.store, { chat_id: Number(chatId), feedback, comment: comment ?? null }, commandContextOf(ctx));
+    const { position } = await giveFeedback(
+      ctx.deps.store,
+      { chat_id: Number(chatId), feedback, comment: comment ?? null },
+      commandContextOf(ctx),
+    );
     await ctx.deps.progress.settle(position);
     const chat = await findVisibleChat(ctx.deps.db, requireActor(ctx), Number(chatId));
     if (!chat) throw notFound();

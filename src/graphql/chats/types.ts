@@ -2,7 +2,9 @@ import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { ChatSourceView, ChatView } from '../../projections/chats/queries.js';
 import { DateTime } from '../shared/scalars.js';
 
-@ObjectType({ description: 'A passage an answer drew on: a chunk of a document, or a pinned document whole (chunk null).' })
+@ObjectType({
+  description: 'A passage an answer drew on: a chunk of a document, or a pinned document whole (chunk null).',
+})
 export class ChatSource {
   @Field(() => ID) documentId!: number;
   @Field() filename!: string;
@@ -10,7 +12,12 @@ export class ChatSource {
   @Field(() => Float) score!: number;
 
   static from(s: ChatSourceView): ChatSource {
-    return Object.assign(new ChatSource(), { documentId: s.document_id, filename: s.filename, chunk: s.chunk, score: s.score });
+    return Object.assign(new ChatSource(), {
+      documentId: s.document_id,
+      filename: s.filename,
+      chunk: s.chunk,
+      score: s.score,
+    });
   }
 }
 
@@ -30,8 +37,17 @@ export class Chat {
 
   static from(c: ChatView): Chat {
     return Object.assign(new Chat(), {
-      id: c.id, prompt: c.prompt, response: c.response, workspaceId: c.workspace, threadId: c.thread, userId: c.user, mode: c.mode,
-      feedback: c.feedback, comment: c.comment, sources: c.sources.map(ChatSource.from), createdAt: c.created_at,
+      id: c.id,
+      prompt: c.prompt,
+      response: c.response,
+      workspaceId: c.workspace,
+      threadId: c.thread,
+      userId: c.user,
+      mode: c.mode,
+      feedback: c.feedback,
+      comment: c.comment,
+      sources: c.sources.map(ChatSource.from),
+      createdAt: c.created_at,
     });
   }
 }
@@ -47,13 +63,14 @@ export class ChatAttachmentInput {
 export class SendChatInput {
   @Field() workspaceSlug!: string;
   @Field() message!: string;
-  @Field({ nullable: true, description: 'chat or query; the workspace\'s chat mode when left out.' }) mode?: string;
+  @Field({ nullable: true, description: "chat or query; the workspace's chat mode when left out." }) mode?: string;
   @Field(() => ID, { nullable: true }) threadId?: string | null;
   @Field(() => [ChatAttachmentInput], { nullable: true }) attachments?: ChatAttachmentInput[];
 }
 
 @ObjectType({
-  description: 'A moment of an answer being streamed: start, token, complete or error; first of all `ready` (no chat), once the subscription listens.',
+  description:
+    'A moment of an answer being streamed: start, token, complete or error; first of all `ready` (no chat), once the subscription listens.',
 })
 export class ChatStreamEvent {
   @Field() type!: string;
@@ -63,7 +80,9 @@ export class ChatStreamEvent {
   @Field(() => String, { nullable: true }) error!: string | null;
 }
 
-@ObjectType({ description: 'An export file. json, csv and txt come as text (encoding utf8); pdf as base64 (encoding base64).' })
+@ObjectType({
+  description: 'An export file. json, csv and txt come as text (encoding utf8); pdf as base64 (encoding base64).',
+})
 export class ChatExport {
   @Field() filename!: string;
   @Field() contentType!: string;

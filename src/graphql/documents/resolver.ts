@@ -19,7 +19,13 @@ function idOf(raw: unknown): number {
 }
 
 /** The events that change a document's status, which documentStatus reports. */
-const STATUS_EVENTS = new Set(['DocumentUploaded', 'DocumentSourceChanged', 'DocumentProcessed', 'DocumentFailed', 'DocumentDeleted']);
+const STATUS_EVENTS = new Set([
+  'DocumentUploaded',
+  'DocumentSourceChanged',
+  'DocumentProcessed',
+  'DocumentFailed',
+  'DocumentDeleted',
+]);
 const DOCUMENT_STREAM = /^document-(\d+)$/;
 
 /**
@@ -35,7 +41,10 @@ export class DocumentResolver {
     return Document.from(doc);
   }
 
-  @Query(() => [Document], { complexity: listComplexity(50), description: 'Documents of a workspace the caller may see (NOT_FOUND otherwise).' })
+  @Query(() => [Document], {
+    complexity: listComplexity(50),
+    description: 'Documents of a workspace the caller may see (NOT_FOUND otherwise).',
+  })
   async documents(
     @Ctx() ctx: GraphQLContext,
     @Arg('workspaceId', () => ID) workspaceId: string,
@@ -66,13 +75,21 @@ export class DocumentResolver {
   }
 
   @Mutation(() => Document)
-  async pinDocument(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('pin') pin: boolean): Promise<Document> {
+  async pinDocument(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('pin') pin: boolean,
+  ): Promise<Document> {
     const { documentId, position } = await pinDocument(ctx.deps.store, idOf(id), { pin }, commandContextOf(ctx));
     return this.byId(ctx, documentId, position);
   }
 
   @Mutation(() => Document)
-  async watchDocument(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('watch') watch: boolean): Promise<Document> {
+  async watchDocument(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('watch') watch: boolean,
+  ): Promise<Document> {
     const { documentId, position } = await watchDocument(ctx.deps.store, idOf(id), { watch }, commandContextOf(ctx));
     return this.byId(ctx, documentId, position);
   }
@@ -92,17 +109,23 @@ export class DocumentResolver {
   ): Promise<BulkDocumentResult> {
     const cmd = commandContextOf(ctx);
     const input = { document_ids: ids.map((id) => (/^\d{1,15}$/.test(id) ? Number(id) : id)), action };
-    const { position, ...result } = await withIdempotency(ctx.deps.store, cmd, `bulk-documents|${JSON.stringify(input)}`, () =>
-      bulkDocumentAction(ctx.deps, input, cmd));
+    const { position, ...result } = await withIdempotency(
+      ctx.deps.store,
+      cmd,
+      `bulk-documents|${JSON.stringify(input)}`,
+      () => bulkDocumentAction(ctx.deps, input, cmd),
+    );
     await ctx.deps.progress.settle(position);
     return Object.assign(new BulkDocumentResult(), {
-      action: result.action, succeeded: result.succeeded,
+      action: result.action,
+      succeeded: result.succeeded,
       failed: Object.entries(result.failed).map(([id, reason]) => ({ id, reason })),
     });
   }
 
   @Subscription(() => Document, {
-    description: 'Each status change of the documents of a workspace (uploaded/processing, ready, failed, deleted), for those who may see it.',
+    description:
+      'Each status change of the documents of a workspace (uploaded/processing, ready, failed, deleted), for those who may see it.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       const actor = requireActor(ctx);
@@ -128,12 +151,22 @@ export class DocumentResolver {
         if (!doc || doc.workspaceId !== workspaceId) return null;
         const now = Document.from(doc);
         known.set(id, now);
-        if (before && before.status === now.status && event.type !== 'DocumentUploaded' && event.type !== 'DocumentSourceChanged') return null;
+        if (
+          before &&
+          before.status === now.status &&
+          event.type !== 'DocumentUploaded' &&
+          event.type !== 'DocumentSourceChanged'
+        )
+          return null;
         return now;
       });
     },
   })
-  documentStatus(@Root() doc: Document, @Arg('workspaceId', () => ID) _workspaceId: string, @Ctx() ctx: GraphQLContext): Document {
+  documentStatus(
+    @Root() doc: Document,
+    @Arg('workspaceId', () => ID) _workspaceId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Document {
     ctx.loaders = createLoaders(ctx.deps.db);
     return doc;
   }

@@ -3,7 +3,9 @@ import type { DocumentView } from '../../projections/documents/queries.js';
 import { servedUserObject } from '../../projections/shared/user-object.js';
 import { DateTime, JSONObject } from '../shared/scalars.js';
 
-@ObjectType({ description: 'An uploaded document. status: processing → ready | failed; "deleted" only in documentStatus.' })
+@ObjectType({
+  description: 'An uploaded document. status: processing → ready | failed; "deleted" only in documentStatus.',
+})
 export class Document {
   @Field(() => ID) id!: number;
   @Field() filename!: string;
@@ -15,15 +17,26 @@ export class Document {
   @Field(() => Int, { description: 'Bytes' }) size!: number;
   @Field() mimeType!: string;
   @Field(() => Int) chunkCount!: number;
-  @Field(() => String, { nullable: true, description: 'Why ingestion failed; null unless failed' }) error!: string | null;
+  @Field(() => String, { nullable: true, description: 'Why ingestion failed; null unless failed' }) error!:
+    string | null;
   @Field(() => DateTime) createdAt!: string;
   @Field(() => DateTime) updatedAt!: string;
 
   static from(d: DocumentView): Document {
     return Object.assign(new Document(), {
-      id: d.id, filename: d.filename, workspaceId: d.workspaceId, status: d.status, pinned: d.pinned, watched: d.watched,
-      metadata: servedUserObject(d.metadata), size: d.size, mimeType: d.mimeType, chunkCount: d.chunkCount,
-      error: d.status === 'failed' ? d.error : null, createdAt: d.createdAt, updatedAt: d.updatedAt,
+      id: d.id,
+      filename: d.filename,
+      workspaceId: d.workspaceId,
+      status: d.status,
+      pinned: d.pinned,
+      watched: d.watched,
+      metadata: servedUserObject(d.metadata),
+      size: d.size,
+      mimeType: d.mimeType,
+      chunkCount: d.chunkCount,
+      error: d.status === 'failed' ? d.error : null,
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
     });
   }
 }

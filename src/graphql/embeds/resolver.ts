@@ -1,6 +1,10 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import {
-  createEmbedConfig, deleteEmbedConfig, embedUuid, toggleEmbedConfig, updateEmbedConfig,
+  createEmbedConfig,
+  deleteEmbedConfig,
+  embedUuid,
+  toggleEmbedConfig,
+  updateEmbedConfig,
 } from '../../commands/embeds/embed-configs.js';
 import { withIdempotency } from '../../commands/shared/idempotency.js';
 import { isPrivileged } from '../../domain/identity/roles.js';
@@ -10,7 +14,14 @@ import { findEmbedConfig, listEmbedConfigs, sessionsOf } from '../../projections
 import { findWorkspaceById } from '../../projections/workspaces/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { listComplexity } from '../limits.js';
-import { CreateEmbedConfigInput, EmbedCode, EmbedConfig, EmbedSession, toWireEmbedInput, UpdateEmbedConfigInput } from './types.js';
+import {
+  CreateEmbedConfigInput,
+  EmbedCode,
+  EmbedConfig,
+  EmbedSession,
+  toWireEmbedInput,
+  UpdateEmbedConfigInput,
+} from './types.js';
 
 /** GraphQL twin of the Embeddings App (admins and managers). */
 @Resolver()
@@ -42,11 +53,15 @@ export class EmbedResolver {
   }
 
   @Mutation(() => EmbedConfig)
-  async createEmbedConfig(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateEmbedConfigInput) input: CreateEmbedConfigInput): Promise<EmbedConfig> {
+  async createEmbedConfig(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => CreateEmbedConfigInput) input: CreateEmbedConfigInput,
+  ): Promise<EmbedConfig> {
     const cmd = commandContextOf(ctx);
     const wire = toWireEmbedInput(input);
     const { uuid, position } = await withIdempotency(ctx.deps.store, cmd, `create-embed|${JSON.stringify(wire)}`, () =>
-      createEmbedConfig(ctx.deps.store, wire, cmd));
+      createEmbedConfig(ctx.deps.store, wire, cmd),
+    );
     return EmbedConfig.from(await this.config(ctx, uuid, position));
   }
 
@@ -78,11 +93,18 @@ export class EmbedResolver {
     const actor = this.privileged(ctx);
     const found = await this.config(ctx, uuid);
     const workspace = await findWorkspaceById(ctx.deps.db, actor, found.workspace);
-    return { embedCode: embedSnippet(ctx.request.baseUrl, found.uuid), uuid: found.uuid, workspace: workspace?.name ?? null };
+    return {
+      embedCode: embedSnippet(ctx.request.baseUrl, found.uuid),
+      uuid: found.uuid,
+      workspace: workspace?.name ?? null,
+    };
   }
 
   @Query(() => [EmbedSession], { complexity: listComplexity(50) })
-  async embedSessions(@Ctx() ctx: GraphQLContext, @Arg('embedConfig', () => ID) embedConfig: string): Promise<EmbedSession[]> {
+  async embedSessions(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('embedConfig', () => ID) embedConfig: string,
+  ): Promise<EmbedSession[]> {
     this.privileged(ctx);
     const found = await this.config(ctx, embedConfig);
     return (await sessionsOf(ctx.deps.db, found.uuid)).map(EmbedSession.from);

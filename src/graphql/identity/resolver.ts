@@ -36,14 +36,26 @@ export class IdentityResolver {
   ): Promise<User[]> {
     if (!isPrivileged(requireActor(ctx).role)) throw forbidden();
     const filter = search ? containsAny(search, 'search', ['username', 'email']) : {};
-    const { results } = await listUsers(ctx.deps.db, filter, { skip: offset ?? 0, ...(limit ? { limit: Math.min(limit, 1000) } : {}) });
+    const { results } = await listUsers(ctx.deps.db, filter, {
+      skip: offset ?? 0,
+      ...(limit ? { limit: Math.min(limit, 1000) } : {}),
+    });
     return results.map(User.from);
   }
 
   @Mutation(() => AuthPayload)
-  async login(@Ctx() ctx: GraphQLContext, @Arg('username') username: string, @Arg('password') password: string): Promise<AuthPayload> {
+  async login(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('username') username: string,
+    @Arg('password') password: string,
+  ): Promise<AuthPayload> {
     await ctx.deps.authRateLimit.consume(ctx.request.ip);
-    const { access, refresh, userId, position } = await logIn(ctx.deps.store, ctx.deps.tokens, { username, password }, commandContextOf(ctx));
+    const { access, refresh, userId, position } = await logIn(
+      ctx.deps.store,
+      ctx.deps.tokens,
+      { username, password },
+      commandContextOf(ctx),
+    );
     return { access, refresh, user: await this.user(ctx, userId, position) };
   }
 
@@ -54,10 +66,16 @@ export class IdentityResolver {
 
   @Mutation(() => User)
   async register(@Ctx() ctx: GraphQLContext, @Arg('input', () => RegisterInput) input: RegisterInput): Promise<User> {
-    const raw = { username: input.username, email: input.email, password: input.password, password_confirm: input.passwordConfirm };
+    const raw = {
+      username: input.username,
+      email: input.email,
+      password: input.password,
+      password_confirm: input.passwordConfirm,
+    };
     const cmd = commandContextOf(ctx);
     const { userId, position } = await withIdempotency(ctx.deps.store, cmd, requestFingerprint('register', raw), () =>
-      registerUser(ctx.deps.store, raw, cmd));
+      registerUser(ctx.deps.store, raw, cmd),
+    );
     return this.user(ctx, userId, position);
   }
 

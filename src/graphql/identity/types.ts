@@ -15,8 +15,14 @@ export class User {
 
   static from(u: UserView): User {
     return Object.assign(new User(), {
-      id: u.id, username: u.username, email: u.email, role: u.role, suspended: u.suspended,
-      dailyMessageLimit: u.daily_message_limit, createdAt: u.created_at, lastLoginAt: u.last_login_at,
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      role: u.role,
+      suspended: u.suspended,
+      dailyMessageLimit: u.daily_message_limit,
+      createdAt: u.created_at,
+      lastLoginAt: u.last_login_at,
     });
   }
 }

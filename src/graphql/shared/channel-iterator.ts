@@ -4,7 +4,11 @@ import type { PubSub } from '../../infra/pubsub/port.js';
  * The messages of one pub/sub channel as an async iterator, after any `lead` messages; return()
  * unsubscribes. `subscribed` resolves once the channel listens (nothing published after is missed).
  */
-export function channelIterator(pubsub: PubSub, channel: string, lead: unknown[] = []): AsyncIterableIterator<unknown> & { subscribed: Promise<unknown> } {
+export function channelIterator(
+  pubsub: PubSub,
+  channel: string,
+  lead: unknown[] = [],
+): AsyncIterableIterator<unknown> & { subscribed: Promise<unknown> } {
   const queue: unknown[] = [...lead];
   let wake: (() => void) | null = null;
   let done = false;
@@ -28,7 +32,9 @@ export function channelIterator(pubsub: PubSub, channel: string, lead: unknown[]
       if (!done) {
         done = true;
         wake?.();
-        await (await subscribed)();
+        await (
+          await subscribed
+        )();
       }
       return { value: undefined, done: true };
     },

@@ -1,4 +1,11 @@
-import { createSourceEventStream, type DocumentNode, execute, type ExecutionArgs, type ExecutionResult, print } from 'graphql';
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  execute,
+  type ExecutionArgs,
+  type ExecutionResult,
+  print,
+} from 'graphql';
 
 /**
  * graphql's `subscribe`, except that subscribers handed the very same event object, with the same
@@ -7,7 +14,9 @@ import { createSourceEventStream, type DocumentNode, execute, type ExecutionArgs
  * A thousand subscribers of one workspace then cost one execution per change, not a thousand: executing
  * the selection per subscriber made the server fall behind a change every 100 ms (bench/fanout.js).
  */
-export async function subscribeSharingExecution(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+export async function subscribeSharingExecution(
+  args: ExecutionArgs,
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!isAsyncIterable(source)) return source; // an error result: nothing to subscribe to
   const key = operationKey(args);

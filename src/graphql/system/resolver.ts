@@ -23,8 +23,16 @@ const toSetting = (s: { label: string; value: unknown; updated_at: string | null
 export class SystemResolver {
   @Query(() => SetupState)
   async setupComplete(@Ctx() ctx: GraphQLContext): Promise<SetupState> {
-    const [userCount, allowRegistration] = await Promise.all([countUsers(ctx.deps.db), currentSetting(ctx.deps.store, 'allow_registration')]);
-    return { setupComplete: userCount > 0, multiUserMode: true, allowRegistration: allowRegistration as boolean, userCount };
+    const [userCount, allowRegistration] = await Promise.all([
+      countUsers(ctx.deps.db),
+      currentSetting(ctx.deps.store, 'allow_registration'),
+    ]);
+    return {
+      setupComplete: userCount > 0,
+      multiUserMode: true,
+      allowRegistration: allowRegistration as boolean,
+      userCount,
+    };
   }
 
   @Query(() => [Setting])
@@ -34,7 +42,11 @@ export class SystemResolver {
   }
 
   @Mutation(() => Setting)
-  async updateSetting(@Ctx() ctx: GraphQLContext, @Arg('label') label: string, @Arg('value', () => JSON) value: unknown): Promise<Setting> {
+  async updateSetting(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('label') label: string,
+    @Arg('value', () => JSON) value: unknown,
+  ): Promise<Setting> {
     const { position } = await updateSetting(ctx.deps.store, label, { value }, commandContextOf(ctx));
     await ctx.deps.progress.settle(position);
     return toSetting((await listSettings(ctx.deps.db)).find((s) => s.label === label)!);
@@ -55,9 +67,15 @@ export class SystemResolver {
     if (event) filter.event = event;
     if (userId != null) filter.user_id = Number(userId);
     if (fromDate || toDate) {
-      filter.occurred_at = { ...(fromDate ? { $gte: fromDate.toISOString() } : {}), ...(toDate ? { $lte: toDate.toISOString() } : {}) };
+      filter.occurred_at = {
+        ...(fromDate ? { $gte: fromDate.toISOString() } : {}),
+        ...(toDate ? { $lte: toDate.toISOString() } : {}),
+      };
     }
-    const { results } = await ctx.deps.eventLogs.list(filter, { skip: Math.max(0, offset ?? 0), limit: Math.min(Math.max(1, limit ?? 100), 1000) });
+    const { results } = await ctx.deps.eventLogs.list(filter, {
+      skip: Math.max(0, offset ?? 0),
+      limit: Math.min(Math.max(1, limit ?? 100), 1000),
+    });
     return results.map(EventLog.from);
   }
 

@@ -12,7 +12,14 @@ export class EventLog {
   @Field(() => DateTime) occurredAt!: string;
 
   static from(e: EventLogView): EventLog {
-    return Object.assign(new EventLog(), { id: e.id, event: e.event, type: e.type, metadata: e.metadata, userId: e.user_id, occurredAt: e.occurred_at });
+    return Object.assign(new EventLog(), {
+      id: e.id,
+      event: e.event,
+      type: e.type,
+      metadata: e.metadata,
+      userId: e.user_id,
+      occurredAt: e.occurred_at,
+    });
   }
 }
 

@@ -2,12 +2,22 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subs
 import { withIdempotency } from '../../commands/shared/idempotency.js';
 import { createThread, deleteThread, renameThread } from '../../commands/workspaces/threads.js';
 import {
-  addWorkspaceMember, createWorkspace, deleteWorkspace, removeWorkspaceMember, updateWorkspace,
+  addWorkspaceMember,
+  createWorkspace,
+  deleteWorkspace,
+  removeWorkspaceMember,
+  updateWorkspace,
 } from '../../commands/workspaces/workspaces.js';
 import { notFound } from '../../domain/shared/errors.js';
 import { containsAny } from '../../projections/shared/search.js';
 import { findThread, threadsOfWorkspace } from '../../projections/threads/queries.js';
-import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces, seenBy, workspaceAfter } from '../../projections/workspaces/queries.js';
+import {
+  findWorkspaceById,
+  findWorkspaceBySlug,
+  listWorkspaces,
+  seenBy,
+  workspaceAfter,
+} from '../../projections/workspaces/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { User } from '../identity/types.js';
 import { listComplexity, searchListComplexity } from '../limits.js';
@@ -63,11 +73,18 @@ export class WorkspaceResolver {
   }
 
   @Mutation(() => Workspace)
-  async createWorkspace(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateWorkspaceInput) input: CreateWorkspaceInput): Promise<Workspace> {
+  async createWorkspace(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => CreateWorkspaceInput) input: CreateWorkspaceInput,
+  ): Promise<Workspace> {
     const cmd = commandContextOf(ctx);
     const wire = toWireInput(input);
-    const { workspaceId, position } = await withIdempotency(ctx.deps.store, cmd, `create-workspace|${JSON.stringify(wire)}`, () =>
-      createWorkspace(ctx.deps.store, wire, cmd));
+    const { workspaceId, position } = await withIdempotency(
+      ctx.deps.store,
+      cmd,
+      `create-workspace|${JSON.stringify(wire)}`,
+      () => createWorkspace(ctx.deps.store, wire, cmd),
+    );
     return this.byId(ctx, workspaceId, position);
   }
 
@@ -77,7 +94,12 @@ export class WorkspaceResolver {
     @Arg('slug') slug: string,
     @Arg('input', () => UpdateWorkspaceInput) input: UpdateWorkspaceInput,
   ): Promise<Workspace> {
-    const { workspaceId, position } = await updateWorkspace(ctx.deps.store, slug, toWireInput(input), commandContextOf(ctx));
+    const { workspaceId, position } = await updateWorkspace(
+      ctx.deps.store,
+      slug,
+      toWireInput(input),
+      commandContextOf(ctx),
+    );
     return this.byId(ctx, workspaceId, position);
   }
 
@@ -89,14 +111,32 @@ export class WorkspaceResolver {
   }
 
   @Mutation(() => Workspace)
-  async addWorkspaceUser(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string, @Arg('userId', () => ID) userId: string): Promise<Workspace> {
-    const { workspaceId, position } = await addWorkspaceMember(ctx.deps.store, slug, { user_id: Number(userId) }, commandContextOf(ctx));
+  async addWorkspaceUser(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('slug') slug: string,
+    @Arg('userId', () => ID) userId: string,
+  ): Promise<Workspace> {
+    const { workspaceId, position } = await addWorkspaceMember(
+      ctx.deps.store,
+      slug,
+      { user_id: Number(userId) },
+      commandContextOf(ctx),
+    );
     return this.byId(ctx, workspaceId, position);
   }
 
   @Mutation(() => Workspace)
-  async removeWorkspaceUser(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string, @Arg('userId', () => ID) userId: string): Promise<Workspace> {
-    const { workspaceId, position } = await removeWorkspaceMember(ctx.deps.store, slug, { user_id: Number(userId) }, commandContextOf(ctx));
+  async removeWorkspaceUser(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('slug') slug: string,
+    @Arg('userId', () => ID) userId: string,
+  ): Promise<Workspace> {
+    const { workspaceId, position } = await removeWorkspaceMember(
+      ctx.deps.store,
+      slug,
+      { user_id: Number(userId) },
+      commandContextOf(ctx),
+    );
     return this.byId(ctx, workspaceId, position);
   }
 
@@ -113,7 +153,12 @@ export class WorkspaceResolver {
     @Arg('workspaceSlug') workspaceSlug: string,
     @Arg('name', () => String, { nullable: true }) name?: string,
   ): Promise<Thread> {
-    const { threadId, position } = await createThread(ctx.deps.store, workspaceSlug, name === undefined ? {} : { name }, commandContextOf(ctx));
+    const { threadId, position } = await createThread(
+      ctx.deps.store,
+      workspaceSlug,
+      name === undefined ? {} : { name },
+      commandContextOf(ctx),
+    );
     return this.thread(ctx, threadId, position);
   }
 
@@ -124,12 +169,22 @@ export class WorkspaceResolver {
     @Arg('id', () => ID) id: string,
     @Arg('name') name: string,
   ): Promise<Thread> {
-    const { threadId, position } = await renameThread(ctx.deps.store, workspaceSlug, Number(id), { name }, commandContextOf(ctx));
+    const { threadId, position } = await renameThread(
+      ctx.deps.store,
+      workspaceSlug,
+      Number(id),
+      { name },
+      commandContextOf(ctx),
+    );
     return this.thread(ctx, threadId, position);
   }
 
   @Mutation(() => Boolean)
-  async deleteThread(@Ctx() ctx: GraphQLContext, @Arg('workspaceSlug') workspaceSlug: string, @Arg('id', () => ID) id: string): Promise<boolean> {
+  async deleteThread(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('workspaceSlug') workspaceSlug: string,
+    @Arg('id', () => ID) id: string,
+  ): Promise<boolean> {
     const { position } = await deleteThread(ctx.deps.store, workspaceSlug, Number(id), commandContextOf(ctx));
     await ctx.deps.progress.settle(position);
     return true;
@@ -156,12 +211,19 @@ export class WorkspaceResolver {
         // Someone removed from the workspace hears nothing more about it, except that it is gone.
         if (!now && event.type !== 'WorkspaceDeleted') return null;
         return workspaceEventFor(event.position, now, () => ({
-          type: event.type, position: event.position, occurredAt: event.occurredAt, workspace: now && Workspace.from(now),
+          type: event.type,
+          position: event.position,
+          occurredAt: event.occurredAt,
+          workspace: now && Workspace.from(now),
         }));
       });
     },
   })
-  workspaceEvents(@Root() event: WorkspaceEvent, @Arg('slug') _slug: string, @Ctx() ctx: GraphQLContext): WorkspaceEvent {
+  workspaceEvents(
+    @Root() event: WorkspaceEvent,
+    @Arg('slug') _slug: string,
+    @Ctx() ctx: GraphQLContext,
+  ): WorkspaceEvent {
     // A subscription's context lives as long as it does: each pushed event is read afresh, not from the last one's cache.
     ctx.loaders = createLoaders(ctx.deps.db);
     return event;

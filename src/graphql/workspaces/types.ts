@@ -13,7 +13,14 @@ export class Thread {
   @Field(() => DateTime) createdAt!: string;
 
   static from(t: ThreadView): Thread {
-    return Object.assign(new Thread(), { id: t.id, name: t.name, slug: t.slug, workspaceId: t.workspace, userId: t.user, createdAt: t.created_at });
+    return Object.assign(new Thread(), {
+      id: t.id,
+      name: t.name,
+      slug: t.slug,
+      workspaceId: t.workspace,
+      userId: t.user,
+      createdAt: t.created_at,
+    });
   }
 }
 
@@ -40,10 +47,23 @@ export class Workspace {
 
   static from(w: WorkspaceView): Workspace {
     return Object.assign(new Workspace(), {
-      id: w.id, slug: w.slug, name: w.name, chatMode: w.chat_mode, chatProvider: w.chat_provider, chatModel: w.chat_model,
-      openaiTemp: w.openai_temp, openaiPrompt: w.openai_prompt, topN: w.top_n, similarityThreshold: w.similarity_threshold,
-      chatHistory: w.chat_history, queryRefusalResponse: w.query_refusal_response, userCount: w.user_count,
-      documentCount: w.document_count, createdAt: w.created_at, updatedAt: w.updated_at, memberIds: w.members,
+      id: w.id,
+      slug: w.slug,
+      name: w.name,
+      chatMode: w.chat_mode,
+      chatProvider: w.chat_provider,
+      chatModel: w.chat_model,
+      openaiTemp: w.openai_temp,
+      openaiPrompt: w.openai_prompt,
+      topN: w.top_n,
+      similarityThreshold: w.similarity_threshold,
+      chatHistory: w.chat_history,
+      queryRefusalResponse: w.query_refusal_response,
+      userCount: w.user_count,
+      documentCount: w.document_count,
+      createdAt: w.created_at,
+      updatedAt: w.updated_at,
+      memberIds: w.members,
     });
   }
 }
@@ -74,9 +94,16 @@ export class UpdateWorkspaceInput extends WorkspaceSettingsInput {
 /** The API's snake_case body for the same command REST takes; fields left out stay out. */
 export function toWireInput(input: Partial<CreateWorkspaceInput>): Record<string, unknown> {
   const wire: Record<string, unknown> = {
-    name: input.name, chat_mode: input.chatMode, chat_provider: input.chatProvider, chat_model: input.chatModel,
-    openai_prompt: input.openaiPrompt, openai_temp: input.openaiTemp, top_n: input.topN,
-    similarity_threshold: input.similarityThreshold, chat_history: input.chatHistory, query_refusal_response: input.queryRefusalResponse,
+    name: input.name,
+    chat_mode: input.chatMode,
+    chat_provider: input.chatProvider,
+    chat_model: input.chatModel,
+    openai_prompt: input.openaiPrompt,
+    openai_temp: input.openaiTemp,
+    top_n: input.topN,
+    similarity_threshold: input.similarityThreshold,
+    chat_history: input.chatHistory,
+    query_refusal_response: input.queryRefusalResponse,
   };
   for (const k of Object.keys(wire)) if (wire[k] === undefined) delete wire[k];
   return wire;
@@ -87,5 +114,6 @@ export class WorkspaceEvent {
   @Field({ description: 'The event type, e.g. WorkspaceUpdated' }) type!: string;
   @Field(() => Int) position!: number;
   @Field(() => DateTime) occurredAt!: string;
-  @Field(() => Workspace, { nullable: true, description: 'The workspace as it is now; null once deleted' }) workspace!: Workspace | null;
+  @Field(() => Workspace, { nullable: true, description: 'The workspace as it is now; null once deleted' })
+  workspace!: Workspace | null;
 }

@@ -7,7 +7,12 @@ import { ErrorType, isCommandError } from '@eventstore/db-client';
  * (access denied, an invalid argument such as a bad filter, an unsupported feature) stays until someone acts.
  */
 const TRANSIENT = new Set<string>([
-  ErrorType.UNAVAILABLE, ErrorType.NOT_LEADER, ErrorType.TIMEOUT, ErrorType.DEADLINE_EXCEEDED, ErrorType.CANCELLED, ErrorType.UNKNOWN,
+  ErrorType.UNAVAILABLE,
+  ErrorType.NOT_LEADER,
+  ErrorType.TIMEOUT,
+  ErrorType.DEADLINE_EXCEEDED,
+  ErrorType.CANCELLED,
+  ErrorType.UNKNOWN,
 ]);
 
 export function isTransient(err: unknown): boolean {

@@ -136,10 +136,19 @@ export class EsdbEventStore implements EventStore {
   // expected revision as already written. Checked in @eventstore/db-client 6.2's .d.ts files and the server docs.
   // `created` is stamped by the server: EventData has no field for it, so createdAt is not carried over.
   // No retries here: a retry is only safe with the same explicit expected revision, which callers own.
-  async appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  async appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
     assertAppendSize(stream, events);
     const data = events.map((e) =>
-      jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: toStoredMetadata(e.metadata) as JSONType }),
+      jsonEvent({
+        id: e.id,
+        type: e.type,
+        data: e.data as JSONType,
+        metadata: toStoredMetadata(e.metadata) as JSONType,
+      }),
     );
     try {
       const result = await this.client.appendToStream(stream, data, { expectedRevision: toExpected(expectedRevision) });
@@ -218,17 +227,24 @@ export class EsdbEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {
     if (this.closed) throw new Error('EsdbEventStore is closed');
     const key = options.types ? [...options.types].sort().join(',') : '*';
-    const subscription = new EsdbSubscription(this.client, options, handler, onError, () => this.subscriptions.delete(subscription), {
-      retrying: (err, delayMs) => {
-        this.errors.retried++;
-        this.options.onRetry?.(err, delayMs);
+    const subscription = new EsdbSubscription(
+      this.client,
+      options,
+      handler,
+      onError,
+      () => this.subscriptions.delete(subscription),
+      {
+        retrying: (err, delayMs) => {
+          this.errors.retried++;
+          this.options.onRetry?.(err, delayMs);
+        },
+        failed: (err) => {
+          this.errors.failed++;
+          this.failing.set(key, err);
+        },
+        working: () => this.failing.delete(key),
       },
-      failed: (err) => {
-        this.errors.failed++;
-        this.failing.set(key, err);
-      },
-      working: () => this.failing.delete(key),
-    });
+    );
     this.subscriptions.add(subscription);
     return subscription;
   }
@@ -425,11 +441,22 @@ class BatchReader {
       for (;;) {
         const before = batch.length;
         let item: AllStreamResolvedEvent | null;
-        while (batch.length < MAX_BATCH && bytes < MAX_BATCH_BYTES && (item = this.sub.read() as AllStreamResolvedEvent | null) !== null) {
+        while (
+          batch.length < MAX_BATCH &&
+          bytes < MAX_BATCH_BYTES &&
+          (item = this.sub.read() as AllStreamResolvedEvent | null) !== null
+        ) {
           batch.push(item);
           bytes += sizeOf(item.event);
         }
-        if (batch.length === before || batch.length >= MAX_BATCH || bytes >= MAX_BATCH_BYTES || this.error || this.ended) break;
+        if (
+          batch.length === before ||
+          batch.length >= MAX_BATCH ||
+          bytes >= MAX_BATCH_BYTES ||
+          this.error ||
+          this.ended
+        )
+          break;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (batch.length > 0) return batch;
@@ -444,6 +471,7 @@ class BatchReader {
 /** The serialized size of an event's data and metadata, as the server stored them. */
 function sizeOf(event: EsdbRecorded | undefined): number {
   if (!event) return 0;
-  const size = (value: unknown) => (value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value) ?? ''));
+  const size = (value: unknown) =>
+    value instanceof Uint8Array ? value.byteLength : Buffer.byteLength(JSON.stringify(value) ?? '');
   return size(event.data) + size(event.metadata);
 }

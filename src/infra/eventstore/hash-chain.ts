@@ -35,10 +35,25 @@ export function canonicalEvent(e: ChainedFields): string {
 }
 
 const canonicalHeader = (e: ChainedFields) =>
-  JSON.stringify([e.id, e.stream, e.revision, e.type, e.time, Buffer.byteLength(e.data), Buffer.byteLength(e.metadata)]);
+  JSON.stringify([
+    e.id,
+    e.stream,
+    e.revision,
+    e.type,
+    e.time,
+    Buffer.byteLength(e.data),
+    Buffer.byteLength(e.metadata),
+  ]);
 
 /** sha256(previous hash, as its 64 hex characters, then the canonical encoding), in hex. */
 export function chainHash(previous: string, event: ChainedFields): string {
   // Fed in parts: the same bytes as canonicalEvent, without building the whole string.
-  return createHash('sha256').update(previous).update(canonicalHeader(event)).update('\n').update(event.data).update('\n').update(event.metadata).digest('hex');
+  return createHash('sha256')
+    .update(previous)
+    .update(canonicalHeader(event))
+    .update('\n')
+    .update(event.data)
+    .update('\n')
+    .update(event.metadata)
+    .digest('hex');
 }

@@ -87,7 +87,10 @@ export interface Subscription {
 }
 
 /** Subscription errors an adapter has met: those it retried (transient) and those it gave up on. */
-export interface SubscriptionErrors { retried: number; failed: number }
+export interface SubscriptionErrors {
+  retried: number;
+  failed: number;
+}
 
 /**
  * An event as stored, with its link in the hash chain (hash-chain.ts): data and metadata are the stored
@@ -112,7 +115,11 @@ export interface ReadStoredOptions {
 }
 
 export interface EventStore {
-  appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+  appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult>;
   /** Returns [] for a stream that does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
@@ -157,8 +164,13 @@ export const MAX_APPEND_BYTES = 1_048_576;
 
 /** An append over MAX_APPEND_BYTES: nothing of it was written. */
 export class AppendTooLargeError extends Error {
-  constructor(readonly stream: string, readonly bytes: number) {
-    super(`Append to ${stream} refused: ${bytes} bytes of event data and metadata exceed the limit of ${MAX_APPEND_BYTES}`);
+  constructor(
+    readonly stream: string,
+    readonly bytes: number,
+  ) {
+    super(
+      `Append to ${stream} refused: ${bytes} bytes of event data and metadata exceed the limit of ${MAX_APPEND_BYTES}`,
+    );
     this.name = 'AppendTooLargeError';
   }
 }
@@ -166,7 +178,9 @@ export class AppendTooLargeError extends Error {
 /** The bytes an append counts against MAX_APPEND_BYTES. */
 export function appendBytes(events: readonly EventToAppend[]): number {
   let bytes = 0;
-  for (const event of events) bytes += Buffer.byteLength(JSON.stringify(event.data) ?? '') + Buffer.byteLength(JSON.stringify(event.metadata) ?? '');
+  for (const event of events)
+    bytes +=
+      Buffer.byteLength(JSON.stringify(event.data) ?? '') + Buffer.byteLength(JSON.stringify(event.metadata) ?? '');
   return bytes;
 }
 

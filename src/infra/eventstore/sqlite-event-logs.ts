@@ -21,10 +21,12 @@ const USER_ID = `(CASE WHEN ${ACTOR} GLOB '[0-9]*' AND ${ACTOR} NOT GLOB '*[^0-9
  * index: `stream >= 'sequence-' AND stream < 'sequence.'` ('.' follows '-'), so they are counted
  * from that index instead of by reading every row.
  */
-const BOOKKEEPING = `(${[...BOOKKEEPING_CATEGORIES].map((c) => {
-  if (!/^[a-z]+$/.test(c)) throw new Error(`Unexpected bookkeeping category ${c}`);
-  return `(stream >= '${c}-' AND stream < '${c}.')`;
-}).join(' OR ')})`;
+const BOOKKEEPING = `(${[...BOOKKEEPING_CATEGORIES]
+  .map((c) => {
+    if (!/^[a-z]+$/.test(c)) throw new Error(`Unexpected bookkeeping category ${c}`);
+    return `(stream >= '${c}-' AND stream < '${c}.')`;
+  })
+  .join(' OR ')})`;
 const DOMAIN_ONLY = `NOT ${BOOKKEEPING}`;
 
 /**
@@ -61,7 +63,8 @@ function conditions(field: string, cond: unknown): Cond[] {
   return [['$eq', cond]];
 }
 
-const unsupported = (field: string, what: unknown) => new Error(`Event logs cannot be filtered by ${field} ${String(what)}`);
+const unsupported = (field: string, what: unknown) =>
+  new Error(`Event logs cannot be filtered by ${field} ${String(what)}`);
 
 /** Whether a string value satisfies a condition, as the read store's matcher decides it. */
 function holds(value: string, [op, arg]: Cond, field: string): boolean {
@@ -89,7 +92,10 @@ function containsTerm(re: RegExp): string | null {
   return escapeRegex(term) === re.source ? term : null;
 }
 
-interface Query { where: string[]; params: unknown[] }
+interface Query {
+  where: string[];
+  params: unknown[];
+}
 
 /** Columns answered in SQL: the entry's field → its expression over the row and the kind of its values. */
 const COLUMN_OF: Record<string, { expr: string; kind: 'number' | 'string' }> = {
@@ -109,7 +115,10 @@ export class SqliteEventLogReader implements EventLogReader {
   }
 
   private rows(sql: string): Database.Statement<unknown[], EventRow> {
-    return this.cached(`rows:${sql}`, () => eventRows<unknown[]>(this.db, sql)) as Database.Statement<unknown[], EventRow>;
+    return this.cached(`rows:${sql}`, () => eventRows<unknown[]>(this.db, sql)) as Database.Statement<
+      unknown[],
+      EventRow
+    >;
   }
 
   private cached(key: string, prepare: () => Database.Statement): Database.Statement {
@@ -156,7 +165,13 @@ export class SqliteEventLogReader implements EventLogReader {
     return q;
   }
 
-  private condition(q: Query, field: string, column: { expr: string; kind: 'number' | 'string' }, op: string, value: unknown): void {
+  private condition(
+    q: Query,
+    field: string,
+    column: { expr: string; kind: 'number' | 'string' },
+    op: string,
+    value: unknown,
+  ): void {
     const fits = (v: unknown) => (column.kind === 'number' ? typeof v === 'number' : typeof v === 'string');
     if (op === '$eq' && fits(value)) {
       q.where.push(`${column.expr} = ?`);
@@ -185,8 +200,9 @@ export class SqliteEventLogReader implements EventLogReader {
       return terms.length ? ` WHERE ${terms.join(' AND ')}` : '';
     };
     const limit = window.limit ? Math.trunc(window.limit) : -1;
-    const rows = this.rows(`SELECT ${COLUMNS} FROM events${where(DOMAIN_ONLY)} ORDER BY position DESC LIMIT ? OFFSET ?`)
-      .all(...q.params, limit, Math.trunc(window.skip ?? 0));
+    const rows = this.rows(
+      `SELECT ${COLUMNS} FROM events${where(DOMAIN_ONLY)} ORDER BY position DESC LIMIT ? OFFSET ?`,
+    ).all(...q.params, limit, Math.trunc(window.skip ?? 0));
     return { results: rows.map((row) => eventLogEntry(toRecorded(row))), count: this.count(filter, q) };
   }
 

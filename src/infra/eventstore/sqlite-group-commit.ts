@@ -62,8 +62,12 @@ export class GroupCommit {
   ) {
     // Prepared once: better-sqlite3 statements are reusable and compiling them is the costly part.
     this.stmt = {
-      streamHead: db.prepare<[string], { revision: number }>('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
-      byId: db.prepare<[string], { stream: string; revision: number }>('SELECT stream, revision FROM events WHERE id = ?'),
+      streamHead: db.prepare<[string], { revision: number }>(
+        'SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1',
+      ),
+      byId: db.prepare<[string], { stream: string; revision: number }>(
+        'SELECT stream, revision FROM events WHERE id = ?',
+      ),
       idsFrom: db.prepare<[string, number, number], { id: string; revision: number; position: number }>(
         'SELECT id, revision, position FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?',
       ),
@@ -74,8 +78,9 @@ export class GroupCommit {
       // Null for a log written before the chain, and for an empty one: the chain then starts at GENESIS_HASH.
       headHash: db.prepare<[], { hash: string | null }>('SELECT hash FROM events ORDER BY position DESC LIMIT 1'),
     };
-    this.appendTx = db.transaction((stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, written: EventRow[]) =>
-      this.appendInTx(stream, events, expected, written),
+    this.appendTx = db.transaction(
+      (stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, written: EventRow[]) =>
+        this.appendInTx(stream, events, expected, written),
     );
     this.groupTx = db.transaction((group: QueuedAppend[]) => this.appendGroup(group));
   }
@@ -190,7 +195,12 @@ export class GroupCommit {
     return { previous, last: written.length > 0 ? written[written.length - 1]![0] : previous, written };
   }
 
-  private appendInTx(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, written: EventRow[]): AppendResult {
+  private appendInTx(
+    stream: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+    written: EventRow[],
+  ): AppendResult {
     const current = this.stmt.streamHead.get(stream)?.revision;
     const actual = current ?? 'no_stream';
 
@@ -209,7 +219,15 @@ export class GroupCommit {
         const data = JSON.stringify(event.data);
         const metadata = JSON.stringify(event.metadata);
         const at = event.createdAt ? event.createdAt.toISOString() : createdAt; // a copied event keeps its time
-        const hash = chainHash(this.lastHash, { id: event.id, stream, revision, type: event.type, data, metadata, time: at });
+        const hash = chainHash(this.lastHash, {
+          id: event.id,
+          stream,
+          revision,
+          type: event.type,
+          data,
+          metadata,
+          time: at,
+        });
         const info = this.stmt.insert.run(event.id, stream, revision, event.type, data, metadata, at, hash);
         this.lastHash = hash;
         position = Number(info.lastInsertRowid);
@@ -217,7 +235,9 @@ export class GroupCommit {
         written.push([position, event.id, stream, revision, event.type, data, metadata, at]);
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new Error(`Event id ${event.id} already exists; appending it to ${stream} again is not idempotent`, { cause: err });
+          throw new Error(`Event id ${event.id} already exists; appending it to ${stream} again is not idempotent`, {
+            cause: err,
+          });
         }
         throw err;
       }
@@ -227,7 +247,12 @@ export class GroupCommit {
   }
 
   /** Like EventStoreDB: a batch already stored as a whole is answered with its original result. */
-  private idempotentResult(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, actual: number | 'no_stream'): AppendResult | undefined {
+  private idempotentResult(
+    stream: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+    actual: number | 'no_stream',
+  ): AppendResult | undefined {
     const first = this.stmt.byId.get(events[0]!.id);
     if (!first) return undefined;
     if (first.stream !== stream) {

@@ -29,7 +29,11 @@ export interface SubscriptionSource {
    * A page of events after `after` within the limits, and the position up to which it holds every event
    * of those types (the head as it was before the read, or the page's last event when it stopped at a limit).
    */
-  readPageSync(after: number, limits: CatchUpLimits, types: readonly string[] | undefined): { events: RecordedEvent[]; seen: number; full: boolean };
+  readPageSync(
+    after: number,
+    limits: CatchUpLimits,
+    types: readonly string[] | undefined,
+  ): { events: RecordedEvent[]; seen: number; full: boolean };
 }
 
 export class SqliteSubscription implements Subscription {

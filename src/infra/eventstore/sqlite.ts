@@ -8,11 +8,30 @@ import Database from 'better-sqlite3';
 import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   assertAppendSize,
-  type AppendResult, type BatchHandler, type EventStore, type EventToAppend, type ExpectedRevision, type ReadAllOptions,
-  type ReadStoredOptions, type ReadStreamOptions, type RecordedEvent, type StoredEvent, type SubscribeOptions, type Subscription,
+  type AppendResult,
+  type BatchHandler,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStoredOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StoredEvent,
+  type SubscribeOptions,
+  type Subscription,
 } from './port.js';
 import { type AppendedGroup, GroupCommit } from './sqlite-group-commit.js';
-import { COLUMNS, type EventRow, STORED_COLUMNS, ensureSchema, eventRows, rowBytes, toLeanRecorded, toRecorded } from './sqlite-rows.js';
+import {
+  COLUMNS,
+  type EventRow,
+  STORED_COLUMNS,
+  ensureSchema,
+  eventRows,
+  rowBytes,
+  toLeanRecorded,
+  toRecorded,
+} from './sqlite-rows.js';
 import { type CatchUpLimits, SqliteSubscription, type SubscriptionSource } from './sqlite-subscription.js';
 
 // For the event-log reader beside this adapter (sqlite-event-logs.ts), which reads the same table.
@@ -44,13 +63,25 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     readonly catchUp: CatchUpLimits,
   ) {
     this.stmt = {
-      forwards: eventRows<[string, number, number]>(db, `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`),
-      backwards: eventRows<[string, number, number]>(db, `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
-      all: eventRows<[number, number]>(db, `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
-      allOfTypes: eventRows<[number, string, number]>(
-        db, `SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      forwards: eventRows<[string, number, number]>(
+        db,
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
-      stored: db.prepare<[number, number], StoredEvent>(`SELECT ${STORED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      backwards: eventRows<[string, number, number]>(
+        db,
+        `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      ),
+      all: eventRows<[number, number]>(
+        db,
+        `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      ),
+      allOfTypes: eventRows<[number, string, number]>(
+        db,
+        `SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
+      stored: db.prepare<[number, number], StoredEvent>(
+        `SELECT ${STORED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      ),
       storedOfTypes: db.prepare<[number, string, number], StoredEvent>(
         `SELECT ${STORED_COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
       ),
@@ -71,7 +102,11 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return new SqliteEventStore(db, BackgroundCheckpointer.start(db, file), opts.pollIntervalMs ?? 100, catchUp);
   }
 
-  appendToStream(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+  appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+  ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
     try {
       assertAppendSize(stream, events); // refused before it is queued, as EventStoreDB refuses it
@@ -101,8 +136,13 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   /** Rows one at a time, stopping once their data and metadata reach `maxBytes`: the rest is never read. */
-  private readAllWithin(maxBytes: number, { after = 0, maxCount = -1, types, lean = false }: ReadAllOptions): RecordedEvent[] {
-    const rows = types ? this.stmt.allOfTypes.iterate(after, JSON.stringify(types), maxCount) : this.stmt.all.iterate(after, maxCount);
+  private readAllWithin(
+    maxBytes: number,
+    { after = 0, maxCount = -1, types, lean = false }: ReadAllOptions,
+  ): RecordedEvent[] {
+    const rows = types
+      ? this.stmt.allOfTypes.iterate(after, JSON.stringify(types), maxCount)
+      : this.stmt.all.iterate(after, maxCount);
     const events: RecordedEvent[] = [];
     let bytes = 0;
     for (const row of rows) {
@@ -114,9 +154,15 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   /** @internal used by subscriptions (SubscriptionSource). */
-  readPageSync(after: number, limits: CatchUpLimits, types: readonly string[] | undefined): { events: RecordedEvent[]; seen: number; full: boolean } {
+  readPageSync(
+    after: number,
+    limits: CatchUpLimits,
+    types: readonly string[] | undefined,
+  ): { events: RecordedEvent[]; seen: number; full: boolean } {
     const head = this.stmt.head.get()!.head;
-    const rows: Iterable<EventRow> = types ? this.stmt.allOfTypes.iterate(after, JSON.stringify(types), limits.events) : this.stmt.all.iterate(after, limits.events);
+    const rows: Iterable<EventRow> = types
+      ? this.stmt.allOfTypes.iterate(after, JSON.stringify(types), limits.events)
+      : this.stmt.all.iterate(after, limits.events);
     const events: RecordedEvent[] = [];
     let bytes = 0;
     let full = false;
@@ -137,17 +183,23 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
 
   /** @internal */
   readAllSync(after: number, limit: number, types: readonly string[] | undefined, lean = false): RecordedEvent[] {
-    const rows = types ? this.stmt.allOfTypes.all(after, JSON.stringify(types), limit) : this.stmt.all.all(after, limit);
+    const rows = types
+      ? this.stmt.allOfTypes.all(after, JSON.stringify(types), limit)
+      : this.stmt.all.all(after, limit);
     return rows.map(lean ? toLeanRecorded : toRecorded);
   }
 
   async readStored({ after = 0, maxCount, types }: ReadStoredOptions): Promise<StoredEvent[]> {
-    return types ? this.stmt.storedOfTypes.all(after, JSON.stringify(types), maxCount) : this.stmt.stored.all(after, maxCount);
+    return types
+      ? this.stmt.storedOfTypes.all(after, JSON.stringify(types), maxCount)
+      : this.stmt.stored.all(after, maxCount);
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {
     if (this.closed) throw new Error('SqliteEventStore is closed');
-    const subscription = new SqliteSubscription(this, this.appended, options, handler, onError, () => this.subscriptions.delete(subscription));
+    const subscription = new SqliteSubscription(this, this.appended, options, handler, onError, () =>
+      this.subscriptions.delete(subscription),
+    );
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -54,7 +54,11 @@ export class BullMqJobQueue implements JobQueue {
   static async connect(url: string, options: BullMqOptions = {}): Promise<BullMqJobQueue> {
     const onError = options.onError ?? reportError;
     // BullMQ workers need maxRetriesPerRequest: null.
-    return new BullMqJobQueue(await connectRedis(url, onError, { maxRetriesPerRequest: null }), options.prefix ?? 'chronicle', onError);
+    return new BullMqJobQueue(
+      await connectRedis(url, onError, { maxRetriesPerRequest: null }),
+      options.prefix ?? 'chronicle',
+      onError,
+    );
   }
 
   async enqueue(name: string, data: unknown, options: EnqueueOptions): Promise<void> {
@@ -91,7 +95,12 @@ export class BullMqJobQueue implements JobQueue {
       name,
       async (job: BullJob) => {
         // attemptsMade counts finished attempts, so the running one is the next.
-        await handler({ id: fromBullId(job.id ?? ''), name: job.name, data: job.data as T, attempt: job.attemptsMade + 1 });
+        await handler({
+          id: fromBullId(job.id ?? ''),
+          name: job.name,
+          data: job.data as T,
+          attempt: job.attemptsMade + 1,
+        });
       },
       { connection: this.connection, prefix: this.prefix, concurrency: Math.max(1, options.concurrency ?? 1) },
     );
@@ -139,8 +148,14 @@ export class BullMqJobQueue implements JobQueue {
 
   /** Workers first (they finish running jobs, which still need the queues and connection). */
   private async shutdown(): Promise<void> {
-    await this.settle([...this.workers.values()].map((worker) => worker.close()), 'close workers');
-    await this.settle([...this.queues.values()].map((queue) => queue.close()), 'close queues');
+    await this.settle(
+      [...this.workers.values()].map((worker) => worker.close()),
+      'close workers',
+    );
+    await this.settle(
+      [...this.queues.values()].map((queue) => queue.close()),
+      'close queues',
+    );
     await this.connection.quit().catch(() => this.connection.disconnect());
   }
 
@@ -162,7 +177,13 @@ export class BullMqJobQueue implements JobQueue {
   }
 
   private notifyFailed(job: BullJob, err: Error): void {
-    const failure = { id: fromBullId(job.id ?? ''), name: job.name, data: job.data, error: err.message, attempts: job.attemptsMade };
+    const failure = {
+      id: fromBullId(job.id ?? ''),
+      name: job.name,
+      data: job.data,
+      error: err.message,
+      attempts: job.attemptsMade,
+    };
     notifyFailed(this.listeners, failure, (listenerErr, name) => this.onError(listenerErr, name));
   }
 

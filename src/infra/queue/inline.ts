@@ -109,7 +109,13 @@ export class InlineJobQueue implements JobQueue {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
-  private add(name: string, id: string, json: string, attempts = DEFAULT_ATTEMPTS, backoffMs = DEFAULT_BACKOFF_MS): Entry | undefined {
+  private add(
+    name: string,
+    id: string,
+    json: string,
+    attempts = DEFAULT_ATTEMPTS,
+    backoffMs = DEFAULT_BACKOFF_MS,
+  ): Entry | undefined {
     const lane = this.lane(name);
     if (lane.known.has(id)) return undefined;
     const entry: Entry = { id, name, json, attempts: Math.max(1, attempts), backoffMs, started: 0, state: 'waiting' };
@@ -171,16 +177,25 @@ export class InlineJobQueue implements JobQueue {
     if (entry.started < entry.attempts) {
       entry.state = 'waiting';
       if (this.closed) return; // in-process jobs end with the process anyway
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        lane.ready.push(entry);
-        this.pump(lane);
-      }, entry.backoffMs * 2 ** (entry.started - 1));
+      const timer = setTimeout(
+        () => {
+          this.retryTimers.delete(timer);
+          lane.ready.push(entry);
+          this.pump(lane);
+        },
+        entry.backoffMs * 2 ** (entry.started - 1),
+      );
       this.retryTimers.add(timer);
       return;
     }
     entry.state = 'failed';
-    const failure = { id: entry.id, name: entry.name, data: JSON.parse(entry.json), error: messageOf(err), attempts: entry.started };
+    const failure = {
+      id: entry.id,
+      name: entry.name,
+      data: JSON.parse(entry.json),
+      error: messageOf(err),
+      attempts: entry.started,
+    };
     notifyFailed(this.listeners, failure, (listenerErr, name) => this.onError(listenerErr, name));
   }
 

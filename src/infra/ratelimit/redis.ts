@@ -34,7 +34,10 @@ export class RedisRateLimitStore implements Store {
   /** Counters live in Redis, not in this process. */
   readonly localKeys = false;
 
-  constructor(private readonly redis: Redis, readonly prefix = 'chronicle:ratelimit:') {}
+  constructor(
+    private readonly redis: Redis,
+    readonly prefix = 'chronicle:ratelimit:',
+  ) {}
 
   init(options: Options): void {
     this.windowMs = options.windowMs;

@@ -32,7 +32,9 @@ function compile(filter: Filter): (doc: Doc) => boolean {
     // One context with only the operators the port admits: mingo's default one carries every operator of its
     // aggregation language, and copying it into each query cost more than matching (~25 µs a query).
     const options = {
-      context: Context.init().addQueryOps(Object.fromEntries([...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((op) => [op, queryOperators[op]]))),
+      context: Context.init().addQueryOps(
+        Object.fromEntries([...FIELD_OPERATORS, ...LOGICAL_OPERATORS].map((op) => [op, queryOperators[op]])),
+      ),
       scriptEnabled: false,
     };
     compiler = (f) => {
@@ -87,7 +89,8 @@ function plainPairs(filter: Filter, into: [string, unknown][]): [string, unknown
       for (const part of value) if (!isPlainObject(part) || !plainPairs(part as Filter, into)) return null;
       continue;
     }
-    const primitive = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && !Number.isNaN(value));
+    const primitive =
+      typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && !Number.isNaN(value));
     if (!primitive || !PLAIN_FIELD.test(field)) return null;
     into.push([field, value]);
   }
@@ -95,7 +98,9 @@ function plainPairs(filter: Filter, into: [string, unknown][]): [string, unknown
 }
 
 const isPlainObject = (value: unknown) =>
-  value !== null && typeof value === 'object' && (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
+  value !== null &&
+  typeof value === 'object' &&
+  (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null);
 
 function checkFilter(filter: Filter): void {
   for (const [key, cond] of Object.entries(filter)) {
@@ -119,7 +124,13 @@ function checkFilter(filter: Filter): void {
 }
 
 export function isOperatorObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof RegExp || value instanceof Date) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    Array.isArray(value) ||
+    value instanceof RegExp ||
+    value instanceof Date
+  ) {
     return false;
   }
   const keys = Object.keys(value);
@@ -166,7 +177,8 @@ function plainSet(update: Update): Record<string, unknown> | null {
   if (set === null || typeof set !== 'object' || Array.isArray(set)) return null;
   for (const [field, value] of Object.entries(set)) {
     if (field === '_id' || !PLAIN_FIELD.test(field)) return null;
-    if (value !== null && typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number') return null;
+    if (value !== null && typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number')
+      return null;
   }
   return set;
 }
@@ -176,7 +188,8 @@ function checkIncrements(doc: Doc, increments: Record<string, unknown>): void {
   for (const [path, by] of Object.entries(increments)) {
     if (typeof by !== 'number') throw new Error(`$inc needs a number for ${path}`);
     const current = resolve(doc, path);
-    if (current !== undefined && current !== null && typeof current !== 'number') throw new Error(`Cannot $inc the non-numeric field ${path}`);
+    if (current !== undefined && current !== null && typeof current !== 'number')
+      throw new Error(`Cannot $inc the non-numeric field ${path}`);
   }
 }
 
@@ -186,7 +199,9 @@ export const copyOf = <T>(value: T): T => cloneDeep(value);
 /** A comparator for a MongoDB sort document, in MongoDB's order of values (mingo's compare). */
 export const comparator = (sort: Sort) => {
   // A top-level field is the document's own property (mingo's resolve; it refuses `__proto__`).
-  const fields = Object.entries(sort).map(([field, direction]) => [field, direction, PLAIN_FIELD.test(field) && field !== '__proto__'] as const);
+  const fields = Object.entries(sort).map(
+    ([field, direction]) => [field, direction, PLAIN_FIELD.test(field) && field !== '__proto__'] as const,
+  );
   const own = (doc: Doc, field: string) => (Object.hasOwn(doc, field) ? doc[field] : undefined);
   return (a: Doc, b: Doc) => {
     for (const [field, direction, plain] of fields) {

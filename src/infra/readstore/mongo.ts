@@ -1,6 +1,21 @@
 /** Production read store on MongoDB. The port is shaped like MongoDB, so this is a thin mapping. */
-import { MongoBulkWriteError, MongoClient, MongoServerError, type Collection as MongoCollection, type Db } from 'mongodb';
-import { DuplicateKeyError, type Collection, type CollectionOptions, type Doc, type Filter, type FindOptions, type ReadStore, type Update } from './port.js';
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+  type Collection as MongoCollection,
+  type Db,
+} from 'mongodb';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type CollectionOptions,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type ReadStore,
+  type Update,
+} from './port.js';
 import { upsertOf } from './upsert-many.js';
 
 const DUPLICATE_KEY = 11000;
@@ -45,7 +60,10 @@ export class MongoReadStore implements ReadStore {
 
   async listCollections(): Promise<string[]> {
     const infos = await this.db.listCollections({}, { nameOnly: true }).toArray();
-    return infos.map((info) => info.name).filter((name) => !name.startsWith('system.')).sort();
+    return infos
+      .map((info) => info.name)
+      .filter((name) => !name.startsWith('system.'))
+      .sort();
   }
 
   /** Every write is already durable and visible to every process. */

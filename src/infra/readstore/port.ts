@@ -24,7 +24,9 @@ export interface FindOptions {
  * A store remembers the declaration (across processes and renames), so later calls need not repeat it.
  * Every document of an archive holds a string, a number or null under each indexed field.
  */
-export interface CollectionOptions { archive?: boolean }
+export interface CollectionOptions {
+  archive?: boolean;
+}
 
 export interface Collection<T extends Doc = Doc> {
   readonly name: string;
@@ -33,7 +35,11 @@ export interface Collection<T extends Doc = Doc> {
   count(filter: Filter): Promise<number>;
   insertOne(doc: T): Promise<void>;
   /** Returns how many documents matched (0 or 1); with upsert, inserts when none matched. */
-  updateOne(filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<{ matched: number; upserted: boolean }>;
+  updateOne(
+    filter: Filter,
+    update: Update,
+    options?: { upsert?: boolean },
+  ): Promise<{ matched: number; upserted: boolean }>;
   /**
    * Optional, for applyGuarded (projections/shared/projection.ts), which otherwise calls
    * `updateOne({_id: id, _pos: {$lt: position}}, {...update, $set: {...update.$set, _pos: position}}, {upsert})`:

@@ -13,7 +13,11 @@ import { assertStorableFields } from './storable-fields.js';
 
 /** What an archive needs from its store: statements, its indexed fields, and the write-behind queue. */
 export interface ArchiveHost {
-  stmt(sql: string): { get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[]; iterate(...params: unknown[]): IterableIterator<unknown> };
+  stmt(sql: string): {
+    get(...params: unknown[]): unknown;
+    all(...params: unknown[]): unknown[];
+    iterate(...params: unknown[]): IterableIterator<unknown>;
+  };
   tableName(name: string): string;
   ensureTable(name: string): void;
   /** Fields named by the collection's indexes: every document holds a string, a number or null there. */
@@ -28,12 +32,20 @@ export interface ArchiveHost {
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RANGE: Record<string, string> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 
-const scalar = (v: unknown): v is string | number => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const scalar = (v: unknown): v is string | number =>
+  typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 
-interface Plan { where: string[]; params: unknown[]; exact: boolean }
+interface Plan {
+  where: string[];
+  params: unknown[];
+  exact: boolean;
+}
 
 export class ArchiveCollection<T extends Doc> implements Collection<T> {
-  constructor(readonly name: string, private readonly host: ArchiveHost) {}
+  constructor(
+    readonly name: string,
+    private readonly host: ArchiveHost,
+  ) {}
 
   private get table() {
     return `"${this.host.tableName(this.name)}"`;
@@ -52,8 +64,10 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
       const expr = isId ? 'id' : `json_extract(doc, '$.${key}')`;
       // _id is a TEXT column, which would turn a number into text before comparing: only strings go to SQL.
       const fits = (v: unknown) => (isId ? typeof v === 'string' : scalar(v));
-      const ops: [string, unknown][] = cond !== null && typeof cond === 'object' && !Array.isArray(cond) && !(cond instanceof RegExp)
-        ? Object.entries(cond) : [['$eq', cond]];
+      const ops: [string, unknown][] =
+        cond !== null && typeof cond === 'object' && !Array.isArray(cond) && !(cond instanceof RegExp)
+          ? Object.entries(cond)
+          : [['$eq', cond]];
       for (const [op, value] of ops) {
         if (op === '$eq' && fits(value)) {
           plan.where.push(`${expr} = ?`);
@@ -126,11 +140,16 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
     const plan = this.plan(filter);
     if (plan.exact) {
       this.host.ensureTable(this.name);
-      return (this.host.stmt(`SELECT COUNT(*) AS n FROM ${this.table}${this.where(plan)}`).get(...plan.params) as { n: number }).n;
+      return (
+        this.host.stmt(`SELECT COUNT(*) AS n FROM ${this.table}${this.where(plan)}`).get(...plan.params) as {
+          n: number;
+        }
+      ).n;
     }
     const matches = matcher(filter);
     let n = 0;
-    for (const row of this.rows(`SELECT doc FROM ${this.table}${this.where(plan)}`, plan.params)) if (matches(JSON.parse(row.doc))) n++;
+    for (const row of this.rows(`SELECT doc FROM ${this.table}${this.where(plan)}`, plan.params))
+      if (matches(JSON.parse(row.doc))) n++;
     return n;
   }
 
@@ -148,7 +167,8 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
     }
     if (!options.upsert) return { matched: 0, upserted: false };
     const created = applyUpdate(upsertSeed(filter), update);
-    if (typeof created._id !== 'string' || !created._id) throw new Error('An upsert needs a string _id in its filter or update');
+    if (typeof created._id !== 'string' || !created._id)
+      throw new Error('An upsert needs a string _id in its filter or update');
     if (this.exists(created._id)) throw new DuplicateKeyError(`Duplicate _id ${created._id} in ${this.name}`);
     this.write(created);
     return { matched: 0, upserted: true };
@@ -178,14 +198,20 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
 
   async ensureIndex(fields: string[], options: { unique?: boolean } = {}): Promise<void> {
     if (options.unique) throw new Error(`Archive ${this.name} supports no unique index but _id's`);
-    for (const f of fields) if (!FIELD.test(f)) throw new Error(`Archive ${this.name} indexes top-level fields only, not ${f}`);
+    for (const f of fields)
+      if (!FIELD.test(f)) throw new Error(`Archive ${this.name} indexes top-level fields only, not ${f}`);
     if (fields.every((f) => this.host.indexedFields(this.name).has(f))) return;
     this.host.flushNow();
     this.host.ensureTable(this.name);
-    const bad = this.host.stmt(
-      `SELECT id FROM ${this.table} WHERE ${fields.map((f) => `COALESCE(json_type(doc, '$.${f}'), 'missing') NOT IN ('text', 'integer', 'real', 'null')`).join(' OR ')} LIMIT 1`,
-    ).get() as { id: string } | undefined;
-    if (bad) throw new Error(`Archive ${this.name}: document ${bad.id} lacks ${fields.join(',')} or holds a list or object there`);
+    const bad = this.host
+      .stmt(
+        `SELECT id FROM ${this.table} WHERE ${fields.map((f) => `COALESCE(json_type(doc, '$.${f}'), 'missing') NOT IN ('text', 'integer', 'real', 'null')`).join(' OR ')} LIMIT 1`,
+      )
+      .get() as { id: string } | undefined;
+    if (bad)
+      throw new Error(
+        `Archive ${this.name}: document ${bad.id} lacks ${fields.join(',')} or holds a list or object there`,
+      );
     this.host.defineArchiveIndex(this.name, fields);
   }
 
@@ -201,7 +227,8 @@ export class ArchiveCollection<T extends Doc> implements Collection<T> {
     assertStorableFields(doc); // keys MongoDB would refuse are refused here too
     for (const f of this.host.indexedFields(this.name)) {
       const v = doc[f];
-      if (v !== null && !scalar(v)) throw new Error(`Archive ${this.name}: indexed field ${f} must hold a string, a number or null`);
+      if (v !== null && !scalar(v))
+        throw new Error(`Archive ${this.name}: indexed field ${f} must hold a string, a number or null`);
     }
     this.host.archived(this.name, doc._id, JSON.stringify(doc));
   }

@@ -23,7 +23,9 @@ export class ChangeLog {
 
   constructor(private readonly tables: SqliteTables) {
     // id NULL: the whole collection changed (renamed over or dropped).
-    tables.db.exec('CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT)');
+    tables.db.exec(
+      'CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, id TEXT)',
+    );
     this.seen = this.last();
   }
 
@@ -36,7 +38,9 @@ export class ChangeLog {
     if (changed.size > BULK_CHANGE) return this.noteCollection(collection); // readers reload it whole (a replay, for one)
     if (changed.size === 1) return this.note(collection, changed.keys().next().value!);
     // One statement logs all of a collection's changed ids: a statement per id cost ~5 % of a chunk's write.
-    const noted = this.tables.stmt('INSERT INTO changes (collection, id) SELECT ?, value FROM json_each(?)').run(collection, JSON.stringify([...changed.keys()]));
+    const noted = this.tables
+      .stmt('INSERT INTO changes (collection, id) SELECT ?, value FROM json_each(?)')
+      .run(collection, JSON.stringify([...changed.keys()]));
     return Number(noted.lastInsertRowid);
   }
 
@@ -46,13 +50,16 @@ export class ChangeLog {
   }
 
   private note(collection: string, id: string | null): number {
-    return Number(this.tables.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)').run(collection, id).lastInsertRowid);
+    return Number(
+      this.tables.stmt('INSERT INTO changes (collection, id) VALUES (?, ?)').run(collection, id).lastInsertRowid,
+    );
   }
 
   /** Inside the write transaction, after its notes: the view includes them; the log is trimmed now and then. */
   written(last: number): void {
     // Trimmed now and then, not on every write: a reader far behind reloads anyway.
-    if (Math.floor(last / TRIM_EVERY) !== Math.floor(this.seen / TRIM_EVERY)) this.tables.stmt('DELETE FROM changes WHERE seq <= ?').run(last - CHANGES_KEPT);
+    if (Math.floor(last / TRIM_EVERY) !== Math.floor(this.seen / TRIM_EVERY))
+      this.tables.stmt('DELETE FROM changes WHERE seq <= ?').run(last - CHANGES_KEPT);
     this.seen = last;
   }
 
@@ -72,7 +79,9 @@ export class ChangeLog {
       this.caughtUp();
       return null;
     }
-    const rows = this.tables.stmt('SELECT seq, collection, id FROM changes WHERE seq > ? ORDER BY seq').all(this.seen) as ({ seq: number } & Change)[];
+    const rows = this.tables
+      .stmt('SELECT seq, collection, id FROM changes WHERE seq > ? ORDER BY seq')
+      .all(this.seen) as ({ seq: number } & Change)[];
     if (rows.length > 0) this.seen = rows[rows.length - 1].seq;
     return rows;
   }

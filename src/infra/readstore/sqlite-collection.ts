@@ -5,7 +5,15 @@
 import { applyUpdate, comparator, copyOf, isOperatorObject, matcher, upsertSeed } from './mongo-dialect.js';
 import { type Collection, type Doc, DuplicateKeyError, type Filter, type FindOptions, type Update } from './port.js';
 import { guardedUpdate, guardedWrite } from './sqlite-guarded.js';
-import { type MemCollection, deepFreeze, indexAdd, indexKey, indexRemove, keyOf, unchangedFor } from './sqlite-memory.js';
+import {
+  type MemCollection,
+  deepFreeze,
+  indexAdd,
+  indexKey,
+  indexRemove,
+  keyOf,
+  unchangedFor,
+} from './sqlite-memory.js';
 import { upsertOf } from './upsert-many.js';
 import { assertStorableFields, assertStorableUpdate } from './storable-fields.js';
 
@@ -19,7 +27,10 @@ export interface MemoryHost {
 }
 
 export class SqliteCollection<T extends Doc> implements Collection<T> {
-  constructor(readonly name: string, private readonly store: MemoryHost) {}
+  constructor(
+    readonly name: string,
+    private readonly store: MemoryHost,
+  ) {}
 
   private get mem() {
     return this.store.mem(this.name);
@@ -94,7 +105,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     }
     if (!options.upsert) return { matched: 0, upserted: false };
     const created = this.updated(upsertSeed(filter), update);
-    if (typeof created._id !== 'string' || !created._id) throw new Error('An upsert needs a string _id in its filter or update');
+    if (typeof created._id !== 'string' || !created._id)
+      throw new Error('An upsert needs a string _id in its filter or update');
     if (this.mem.docs.has(created._id)) throw new DuplicateKeyError(`Duplicate _id ${created._id} in ${this.name}`);
     this.put(null, created);
     return { matched: 0, upserted: true };
@@ -109,7 +121,11 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   updateGuarded(id: string, position: number, update: Update, upsert: boolean): Promise<unknown> | undefined {
     const write = guardedWrite(this.mem.docs, id, position, update, upsert, position);
     if (write === undefined) {
-      return this.updateOne({ _id: id, _pos: { $lt: position } }, { ...update, $set: { ...update.$set, _pos: position } }, { upsert });
+      return this.updateOne(
+        { _id: id, _pos: { $lt: position } },
+        { ...update, $set: { ...update.$set, _pos: position } },
+        { upsert },
+      );
     }
     if (write) this.put(write.previous, write.next);
     return undefined;
@@ -136,7 +152,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
     for (const doc of docs) {
       const previous = stored.get(doc._id) ?? null;
       // Like the guarded upsert: a stored document without a lower number there is left alone.
-      if (guard !== undefined && previous && !(typeof previous[guard] === 'number' && previous[guard] < doc[guard])) continue;
+      if (guard !== undefined && previous && !(typeof previous[guard] === 'number' && previous[guard] < doc[guard]))
+        continue;
       const next: Doc = previous ? { ...previous } : { _id: doc._id };
       for (const key in doc) {
         const value = doc[key];
@@ -167,7 +184,10 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       const seen = new Set<string>();
       for (const doc of this.mem.docs.values()) {
         for (const key of indexKey(doc, fields)) {
-          if (seen.has(key)) throw new DuplicateKeyError(`Cannot create unique index on ${fields.join(',')} in ${this.name}: duplicate ${key}`);
+          if (seen.has(key))
+            throw new DuplicateKeyError(
+              `Cannot create unique index on ${fields.join(',')} in ${this.name}: duplicate ${key}`,
+            );
           seen.add(key);
         }
       }
@@ -191,7 +211,9 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
       for (const key of indexKey(next, index.fields)) {
         const owners = index.entries.get(key);
         if (owners && [...owners].some((o) => o !== next._id)) {
-          throw new DuplicateKeyError(`Duplicate key ${key} for unique index on ${index.fields.join(',')} in ${this.name}`);
+          throw new DuplicateKeyError(
+            `Duplicate key ${key} for unique index on ${index.fields.join(',')} in ${this.name}`,
+          );
         }
       }
     }

@@ -18,17 +18,24 @@ const isPlainField = (field: string) => {
   }
   return plain;
 };
-const isPrimitive = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const isPrimitive = (v: unknown) =>
+  v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
 /**
  * `updateOne(filter, update, {upsert})` when it has the guarded shape. Answers undefined for anything
  * else (the general path decides), null when the guard does not match, else the document before (null:
  * an upsert creates it) and after.
  */
-export function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Update, upsert: boolean): GuardedWrite | null | undefined {
+export function guardedUpdate(
+  docs: Map<string, Doc>,
+  filter: Filter,
+  update: Update,
+  upsert: boolean,
+): GuardedWrite | null | undefined {
   const id = filter._id;
   const guard = filter._pos;
-  if (typeof id !== 'string' || guard === null || typeof guard !== 'object' || typeof guard.$lt !== 'number') return undefined;
+  if (typeof id !== 'string' || guard === null || typeof guard !== 'object' || typeof guard.$lt !== 'number')
+    return undefined;
   let keys = 0;
   for (const _ in filter) keys++;
   if (keys !== 2) return undefined;
@@ -43,7 +50,12 @@ export function guardedUpdate(docs: Map<string, Doc>, filter: Filter, update: Up
  * kind; `position`, when given, is also set as `_pos` (as applyGuarded adds it to `$set`).
  */
 export function guardedWrite(
-  docs: Map<string, Doc>, id: string, lt: number, update: Update, upsert: boolean, position: number | undefined,
+  docs: Map<string, Doc>,
+  id: string,
+  lt: number,
+  update: Update,
+  upsert: boolean,
+  position: number | undefined,
 ): GuardedWrite | null | undefined {
   const { $set, $inc } = update;
   let keys = 0;
@@ -56,7 +68,13 @@ export function guardedWrite(
   if ($inc !== undefined) {
     if ($inc === null || typeof $inc !== 'object') return undefined;
     for (const field in $inc) {
-      if (!isPlainField(field) || typeof $inc[field] !== 'number' || ($set && field in $set) || (position !== undefined && field === '_pos')) return undefined;
+      if (
+        !isPlainField(field) ||
+        typeof $inc[field] !== 'number' ||
+        ($set && field in $set) ||
+        (position !== undefined && field === '_pos')
+      )
+        return undefined;
     }
   }
   const previous = docs.get(id);

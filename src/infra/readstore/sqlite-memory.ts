@@ -49,7 +49,8 @@ export function indexRemove(index: Index, doc: Doc): void {
 }
 
 /** Index keys keep types apart (1 is not '1'); scalars are the common case and skip JSON. */
-export const keyOf = (v: unknown) => (typeof v === 'string' ? `s${v}` : typeof v === 'number' ? `n${v}` : `j${JSON.stringify(v)}`);
+export const keyOf = (v: unknown) =>
+  typeof v === 'string' ? `s${v}` : typeof v === 'number' ? `n${v}` : `j${JSON.stringify(v)}`;
 
 export function indexKey(doc: Doc, fields: string[]): string[] {
   if (fields.length !== 1) return [keyOf(fields.map((f) => doc[f] ?? null))];
@@ -59,7 +60,8 @@ export function indexKey(doc: Doc, fields: string[]): string[] {
 }
 
 /** The document keeps the very values its index holds (a replaced document carries unchanged fields over). */
-export const unchangedFor = (index: Index, previous: Doc | null, next: Doc) => !!previous && index.fields.every((f) => previous[f] === next[f]);
+export const unchangedFor = (index: Index, previous: Doc | null, next: Doc) =>
+  !!previous && index.fields.every((f) => previous[f] === next[f]);
 
 /** Frozen documents can be shared with every reader: nobody can change one under another. */
 export function deepFreeze<T>(value: T): T {

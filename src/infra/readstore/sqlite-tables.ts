@@ -13,7 +13,9 @@ export class SqliteTables {
 
   constructor(readonly db: Database.Database) {
     // Index definitions outlive the process; the indexes themselves are rebuilt in memory on load.
-    db.exec('CREATE TABLE IF NOT EXISTS indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, fields))');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS indexes (collection TEXT NOT NULL, fields TEXT NOT NULL, is_unique INTEGER NOT NULL, PRIMARY KEY (collection, fields))',
+    );
   }
 
   /** Prepared once: preparing is a large part of a small write's cost. */
@@ -46,7 +48,8 @@ export class SqliteTables {
   /** Every document of a collection, as stored. */
   *documents(name: string): Iterable<string> {
     if (!this.exists(name)) return;
-    for (const row of this.stmt(`SELECT doc FROM "${tableName(name)}"`).iterate() as Iterable<{ doc: string }>) yield row.doc;
+    for (const row of this.stmt(`SELECT doc FROM "${tableName(name)}"`).iterate() as Iterable<{ doc: string }>)
+      yield row.doc;
   }
 
   document(name: string, id: string): string | undefined {
@@ -71,17 +74,26 @@ export class SqliteTables {
   }
 
   defineIndex(name: string, fields: string[], unique: boolean): void {
-    this.stmt('INSERT OR REPLACE INTO indexes (collection, fields, is_unique) VALUES (?, ?, ?)').run(name, JSON.stringify(fields), unique ? 1 : 0);
+    this.stmt('INSERT OR REPLACE INTO indexes (collection, fields, is_unique) VALUES (?, ?, ?)').run(
+      name,
+      JSON.stringify(fields),
+      unique ? 1 : 0,
+    );
   }
 
   indexes(name: string): { fields: string[]; unique: boolean }[] {
-    const rows = this.stmt('SELECT fields, is_unique FROM indexes WHERE collection = ?').all(name) as { fields: string; is_unique: number }[];
+    const rows = this.stmt('SELECT fields, is_unique FROM indexes WHERE collection = ?').all(name) as {
+      fields: string;
+      is_unique: number;
+    }[];
     return rows.map((r) => ({ fields: JSON.parse(r.fields) as string[], unique: r.is_unique === 1 }));
   }
 
   /** Names of every collection that has a table. */
   names(): string[] {
-    const rows = this.stmt(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'doc\\_%' ESCAPE '\\'`).all() as { name: string }[];
+    const rows = this.stmt(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'doc\\_%' ESCAPE '\\'`,
+    ).all() as { name: string }[];
     return rows.map((r) => r.name.slice(4));
   }
 

@@ -84,7 +84,8 @@ export class WriteBehind {
 
   /** Writes everything pending once the checkpointer's gate is open. */
   async flush(): Promise<void> {
-    while (this.checkpointer && !this.checkpointer.beginWrite()) await new Promise<void>((resolve) => this.checkpointer!.whenOpen(resolve));
+    while (this.checkpointer && !this.checkpointer.beginWrite())
+      await new Promise<void>((resolve) => this.checkpointer!.whenOpen(resolve));
     this.flushNow();
   }
 
@@ -134,6 +135,7 @@ export class WriteBehind {
     const pending = this.pendingArchive;
     this.pendingArchive = new Map();
     this.pendingArchivedCount = 0;
-    for (const [name, writes] of pending) this.bytesWritten += this.tables.write(name, writes) + writes.size * ROW_OVERHEAD_BYTES;
+    for (const [name, writes] of pending)
+      this.bytesWritten += this.tables.write(name, writes) + writes.size * ROW_OVERHEAD_BYTES;
   }
 }

@@ -76,7 +76,9 @@ export class SqliteReadStore implements ReadStore {
   }
 
   private loadArchives(): void {
-    this.archives = new Set((this.tables.stmt('SELECT collection FROM archives').all() as { collection: string }[]).map((r) => r.collection));
+    this.archives = new Set(
+      (this.tables.stmt('SELECT collection FROM archives').all() as { collection: string }[]).map((r) => r.collection),
+    );
   }
 
   collection<T extends Doc = Doc>(name: string, options: CollectionOptions = {}): Collection<T> {
@@ -86,7 +88,9 @@ export class SqliteReadStore implements ReadStore {
       this.tables.stmt('INSERT OR IGNORE INTO archives (collection) VALUES (?)').run(name);
       this.archives.add(name);
     }
-    return this.archives.has(name) ? new ArchiveCollection<T>(name, this.archiveHost) : new SqliteCollection<T>(name, this.memoryHost);
+    return this.archives.has(name)
+      ? new ArchiveCollection<T>(name, this.archiveHost)
+      : new SqliteCollection<T>(name, this.memoryHost);
   }
 
   private indexedFields(name: string): ReadonlySet<string> {

@@ -9,7 +9,9 @@
  */
 export class UnstorableFieldError extends Error {
   constructor(readonly path: string) {
-    super(`Field name ${JSON.stringify(path)} cannot be stored: field names may not start with "$" or contain "." or NUL`);
+    super(
+      `Field name ${JSON.stringify(path)} cannot be stored: field names may not start with "$" or contain "." or NUL`,
+    );
     this.name = 'UnstorableFieldError';
   }
 }

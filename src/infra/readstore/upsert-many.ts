@@ -10,11 +10,16 @@ export function upsertOf(doc: Doc, guard?: string): { filter: Filter; update: Up
   const { _id, ...fields } = doc;
   if (guard === undefined) return { filter: { _id }, update: { $set: fields } };
   const position = doc[guard];
-  if (typeof position !== 'number' || !Number.isFinite(position)) throw new Error(`upsertMany needs a number under ${guard} on every document`);
+  if (typeof position !== 'number' || !Number.isFinite(position))
+    throw new Error(`upsertMany needs a number under ${guard} on every document`);
   return { filter: { _id, [guard]: { $lt: position } }, update: { $set: fields } };
 }
 
-export async function upsertOneByOne<T extends Doc>(coll: Collection<T>, docs: readonly T[], guard?: string): Promise<{ written: number }> {
+export async function upsertOneByOne<T extends Doc>(
+  coll: Collection<T>,
+  docs: readonly T[],
+  guard?: string,
+): Promise<{ written: number }> {
   const ops = docs.map((doc) => upsertOf(doc, guard)); // refuse a bad batch before writing any of it
   let written = 0;
   for (const { filter, update } of ops) {

@@ -6,7 +6,11 @@ export type RedisErrorReporter = (err: unknown, context: string) => void;
  * An unreachable Redis fails here with its real error instead of being retried in the background;
  * once connected, drops are retried with backoff (and ioredis resubscribes pub/sub channels).
  */
-export async function connectRedis(url: string, onError: RedisErrorReporter, options: RedisOptions = {}): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  onError: RedisErrorReporter,
+  options: RedisOptions = {},
+): Promise<Redis> {
   let connected = false;
   let startupError: unknown;
   const redis = new Redis(url, {

@@ -26,7 +26,8 @@ export function splitText(text: string, options: ChunkOptions): string[] {
  * non-whitespace character. Same input, same output.
  */
 export function splitSpans(text: string, { chunkSize, chunkOverlap }: ChunkOptions): ChunkSpan[] {
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
   if (!Number.isInteger(chunkOverlap) || chunkOverlap < 0 || chunkOverlap >= chunkSize) {
     throw new RangeError(`chunkOverlap must be an integer from 0 to chunkSize - 1, got ${chunkOverlap}`);
   }

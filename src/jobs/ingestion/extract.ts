@@ -13,7 +13,11 @@ export { normalizeWhitespace } from './normalize-whitespace.js';
  * the extraction budget (extraction-limits.ts). Rejects with an ExtractionError when the bytes cannot
  * be read, are past the budget, or hold no text; with ExtractionAborted when `signal` fires first.
  */
-export async function extractText(format: DocumentFormat, bytes: Buffer, budget: ExtractionBudget = {}): Promise<string> {
+export async function extractText(
+  format: DocumentFormat,
+  bytes: Buffer,
+  budget: ExtractionBudget = {},
+): Promise<string> {
   const result = await runExtraction(format, bytes, budget);
   const text = 'text' in result ? result.text : '';
   if (text === '') throw noText(format);
@@ -22,7 +26,10 @@ export async function extractText(format: DocumentFormat, bytes: Buffer, budget:
 
 /** As extractText, then split by `options` in the same worker: the text's length and its chunks. */
 export async function extractChunks(
-  format: DocumentFormat, bytes: Buffer, options: ChunkOptions, budget: ExtractionBudget = {},
+  format: DocumentFormat,
+  bytes: Buffer,
+  options: ChunkOptions,
+  budget: ExtractionBudget = {},
 ): Promise<{ characters: number; chunks: Chunk[] }> {
   const result = await runExtraction(format, bytes, budget, options);
   if (!('chunks' in result) || result.characters === 0) throw noText(format);

@@ -12,7 +12,11 @@ import type { DocumentFormat } from '../../commands/documents/formats.js';
 import { normalizeWhitespace } from './normalize-whitespace.js';
 import { readFormat } from './read-formats.js';
 
-interface Task { format: DocumentFormat; bytes: Uint8Array; chunking?: ChunkOptions }
+interface Task {
+  format: DocumentFormat;
+  bytes: Uint8Array;
+  chunking?: ChunkOptions;
+}
 
 async function main(task: Task): Promise<void> {
   const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length);

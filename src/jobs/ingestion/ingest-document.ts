@@ -1,5 +1,10 @@
 import {
-  contentHashOf, documentState, type IngestionRef, markFailed, markProcessed, recordChunks,
+  contentHashOf,
+  documentState,
+  type IngestionRef,
+  markFailed,
+  markProcessed,
+  recordChunks,
 } from '../../commands/documents/ingestion.js';
 import type { Chunk } from '../../domain/documents/events.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
@@ -70,11 +75,18 @@ export async function ingestDocument(deps: IngestDeps, job: Job<IngestJobData>):
   let extracted: { characters: number; chunks: Chunk[] };
   const cancel = whenNoLongerUnderWay(deps.store, ref, deps.cancelCheckMs ?? CANCEL_CHECK_MS);
   try {
-    extracted = await (deps.extract ?? extractChunks)(format, bytes, await chunkOptions(deps.db), { signal: cancel.signal });
+    extracted = await (deps.extract ?? extractChunks)(format, bytes, await chunkOptions(deps.db), {
+      signal: cancel.signal,
+    });
   } catch (err) {
     if (err instanceof ExtractionAborted) return; // deleted or superseded: its worker is stopped, nothing to record
     deps.log?.(err, `document ${documentId}: text extraction failed`);
-    await markFailed(deps.store, ref, err instanceof ExtractionError ? err.reason : 'Could not extract text from this file.', now());
+    await markFailed(
+      deps.store,
+      ref,
+      err instanceof ExtractionError ? err.reason : 'Could not extract text from this file.',
+      now(),
+    );
     return;
   } finally {
     cancel.stop();
@@ -82,7 +94,12 @@ export async function ingestDocument(deps: IngestDeps, job: Job<IngestJobData>):
 
   const { characters, chunks } = extracted;
   await recordChunks(deps.store, ref, chunks, now());
-  await markProcessed(deps.store, ref, { chunkCount: chunks.length, characters, contentHash: contentHashOf(bytes) }, now());
+  await markProcessed(
+    deps.store,
+    ref,
+    { chunkCount: chunks.length, characters, contentHash: contentHashOf(bytes) },
+    now(),
+  );
 }
 
 const CANCEL_CHECK_MS = 250;
@@ -92,7 +109,11 @@ const CANCEL_CHECK_MS = 250;
  * ingestion started): read from the document's stream, so it works whichever process the delete came
  * through. A failed look is left for the next one.
  */
-function whenNoLongerUnderWay(store: EventStore, ref: IngestionRef, everyMs: number): { signal: AbortSignal; stop: () => void } {
+function whenNoLongerUnderWay(
+  store: EventStore,
+  ref: IngestionRef,
+  everyMs: number,
+): { signal: AbortSignal; stop: () => void } {
   const controller = new AbortController();
   let looking = false;
   const timer = setInterval(() => {
@@ -103,7 +124,9 @@ function whenNoLongerUnderWay(store: EventStore, ref: IngestionRef, everyMs: num
         if (state.status !== 'processing' || state.ingestion !== ref.ingestion) controller.abort();
       })
       .catch(() => {})
-      .finally(() => { looking = false; });
+      .finally(() => {
+        looking = false;
+      });
   }, everyMs);
   timer.unref();
   return { signal: controller.signal, stop: () => clearInterval(timer) };
@@ -114,7 +137,10 @@ function whenNoLongerUnderWay(store: EventStore, ref: IngestionRef, everyMs: num
  * a driver's message) goes to the log; the document says only that it could not be processed.
  */
 export async function onIngestionFailed(
-  store: EventStore, failure: FailedJob, log: (err: unknown, what: string) => void, now = new Date(),
+  store: EventStore,
+  failure: FailedJob,
+  log: (err: unknown, what: string) => void,
+  now = new Date(),
 ): Promise<void> {
   if (failure.name !== INGEST_DOCUMENT) return;
   const { documentId, ingestion } = failure.data as IngestJobData;

@@ -10,15 +10,17 @@ const RARE_CHARACTERS = /[\r\f\v\u2028\u2029\u0000-\u0008\u000e-\u001f\u007f\u20
 export function normalizeWhitespace(text: string): string {
   const plain = RARE_CHARACTERS.test(text)
     ? text
-      .replace(/\r\n?/g, '\n')
-      .replace(/[\f\v\u2028\u2029]/g, '\n\n')
-      .replace(/[\u0000-\u0008\u000e-\u001f\u007f\u200b\u2060\ufeff]/g, '')
+        .replace(/\r\n?/g, '\n')
+        .replace(/[\f\v\u2028\u2029]/g, '\n\n')
+        .replace(/[\u0000-\u0008\u000e-\u001f\u007f\u200b\u2060\ufeff]/g, '')
     : text;
-  return plain
-    // Only runs that change: a lone space or a bare line break matches nothing, so ordinary prose is
-    // scanned without being rebuilt (replacing every space with itself cost ~7x more on plain text).
-    .replace(/[^\S\n ][^\S\n]*| [^\S\n]+/g, ' ')
-    .replace(/ +\n *|\n +/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return (
+    plain
+      // Only runs that change: a lone space or a bare line break matches nothing, so ordinary prose is
+      // scanned without being rebuilt (replacing every space with itself cost ~7x more on plain text).
+      .replace(/[^\S\n ][^\S\n]*| [^\S\n]+/g, ' ')
+      .replace(/ +\n *|\n +/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()
+  );
 }

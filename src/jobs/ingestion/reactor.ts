@@ -20,7 +20,13 @@ export interface RetryPolicy {
  * event's id: after a restart the reactor re-enqueues what followed its checkpoint and the queue
  * drops the ids it already holds, so nothing is lost or run twice.
  */
-export function ingestionReactor(store: EventStore, checkpoints: Collection, queue: JobQueue, retry: RetryPolicy, onError: (err: Error) => void) {
+export function ingestionReactor(
+  store: EventStore,
+  checkpoints: Collection,
+  queue: JobQueue,
+  retry: RetryPolicy,
+  onError: (err: Error) => void,
+) {
   return new CheckpointedSubscriber({
     name: 'reactor-ingestion',
     store,
@@ -33,7 +39,13 @@ export function ingestionReactor(store: EventStore, checkpoints: Collection, que
   });
 }
 
-export async function enqueueIngestion(store: EventStore, queue: JobQueue, event: RecordedEvent, retry: RetryPolicy, rerunIfFailed = false): Promise<void> {
+export async function enqueueIngestion(
+  store: EventStore,
+  queue: JobQueue,
+  event: RecordedEvent,
+  retry: RetryPolicy,
+  rerunIfFailed = false,
+): Promise<void> {
   const data = await jobData(store, event);
   if (data) await queue.enqueue(INGEST_DOCUMENT, data, { jobId: event.id, ...retry, rerunIfFailed });
 }
@@ -60,7 +72,12 @@ function fromUpload(upload: DocumentUploaded['data']): IngestJobData {
  * started its current ingestion: a failed one runs again (its document then ends one way or the
  * other), one waiting, running or done is left alone, so this revives only what was lost.
  */
-export async function resumeUnfinished(store: EventStore, db: ReadStore, queue: JobQueue, retry: RetryPolicy): Promise<number> {
+export async function resumeUnfinished(
+  store: EventStore,
+  db: ReadStore,
+  queue: JobQueue,
+  retry: RetryPolicy,
+): Promise<number> {
   const unfinished = await db.collection(DOCUMENTS).find({ status: 'processing' });
   let resumed = 0;
   for (const doc of unfinished) {
@@ -78,9 +95,14 @@ const PAGE = 100;
 async function ingestionStart(store: EventStore, stream: string, ingestion: number): Promise<RecordedEvent | null> {
   let fromRevision: number | undefined;
   for (;;) {
-    const page = await store.readStream(stream, { direction: 'backwards', maxCount: PAGE, ...(fromRevision !== undefined ? { fromRevision } : {}) });
+    const page = await store.readStream(stream, {
+      direction: 'backwards',
+      maxCount: PAGE,
+      ...(fromRevision !== undefined ? { fromRevision } : {}),
+    });
     for (const event of page) {
-      if ((INGESTION_STARTS as readonly string[]).includes(event.type) && event.data.ingestion === ingestion) return event;
+      if ((INGESTION_STARTS as readonly string[]).includes(event.type) && event.data.ingestion === ingestion)
+        return event;
     }
     const last = page.at(-1);
     if (page.length < PAGE || !last || last.revision === 0) return null;

@@ -5,7 +5,12 @@
 import type JSZip from 'jszip';
 import { couldNotExtract, ExtractionError, overBudget } from './extraction-error.js';
 import {
-  MAX_DOCX_TAGS, MAX_HTML_TAGS, MAX_JSON_VALUES, MAX_PDF_PAGES, MAX_TEXT_CHARS, MAX_UNPACKED_BYTES,
+  MAX_DOCX_TAGS,
+  MAX_HTML_TAGS,
+  MAX_JSON_VALUES,
+  MAX_PDF_PAGES,
+  MAX_TEXT_CHARS,
+  MAX_UNPACKED_BYTES,
 } from './extraction-limits.js';
 import { type DocumentFormat, stripBom } from '../../commands/documents/formats.js';
 
@@ -14,17 +19,25 @@ export async function readFormat(format: DocumentFormat, bytes: Buffer): Promise
     throw overBudget(format, `it is larger than ${mib(MAX_UNPACKED_BYTES)}`);
   }
   const text = await readRaw(format, bytes);
-  if (text.length > MAX_TEXT_CHARS) throw overBudget(format, `it holds more than ${MAX_TEXT_CHARS.toLocaleString('en')} characters of text`);
+  if (text.length > MAX_TEXT_CHARS)
+    throw overBudget(format, `it holds more than ${MAX_TEXT_CHARS.toLocaleString('en')} characters of text`);
   return text;
 }
 
 async function readRaw(format: DocumentFormat, bytes: Buffer): Promise<string> {
   switch (format) {
-    case 'txt': case 'md': case 'csv': return utf8(bytes);
-    case 'json': return jsonToText(bytes);
-    case 'html': return htmlToText(bytes);
-    case 'pdf': return pdfToText(bytes);
-    case 'docx': return docxToText(bytes);
+    case 'txt':
+    case 'md':
+    case 'csv':
+      return utf8(bytes);
+    case 'json':
+      return jsonToText(bytes);
+    case 'html':
+      return htmlToText(bytes);
+    case 'pdf':
+      return pdfToText(bytes);
+    case 'docx':
+      return docxToText(bytes);
   }
 }
 
@@ -51,12 +64,16 @@ function countTags(bytes: Uint8Array): number {
  */
 function jsonToText(bytes: Buffer): string {
   const values = countJsonValues(stripBom(bytes));
-  if (values > MAX_JSON_VALUES) throw overBudget('json', `it holds more than ${MAX_JSON_VALUES.toLocaleString('en')} values`);
+  if (values > MAX_JSON_VALUES)
+    throw overBudget('json', `it holds more than ${MAX_JSON_VALUES.toLocaleString('en')} values`);
   let value: unknown;
   try {
     value = JSON.parse(utf8(bytes));
   } catch (err) {
-    throw new ExtractionError(`Could not read JSON: ${(err as Error).message}`, couldNotExtract('json', 'it is not valid JSON'));
+    throw new ExtractionError(
+      `Could not read JSON: ${(err as Error).message}`,
+      couldNotExtract('json', 'it is not valid JSON'),
+    );
   }
   const lines: string[] = [];
   flatten(value, '', 0, lines);
@@ -98,12 +115,14 @@ function flatten(value: unknown, path: string, depth: number, lines: string[]): 
     lines.push(label(leafValues(value).join(' ')));
   } else if (Array.isArray(value)) {
     if (value.length === 0) lines.push(label('[]'));
-    else if (value.every((item) => item === null || typeof item !== 'object')) lines.push(label(value.map(String).join(', ')));
+    else if (value.every((item) => item === null || typeof item !== 'object'))
+      lines.push(label(value.map(String).join(', ')));
     else value.forEach((item, i) => flatten(item, `${path}[${i}]`, depth + 1, lines));
   } else {
     const keys = Object.keys(value);
     if (keys.length === 0) lines.push(label('{}'));
-    for (const key of keys) flatten((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1, lines);
+    for (const key of keys)
+      flatten((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1, lines);
   }
 }
 
@@ -123,14 +142,28 @@ function leafValues(root: object): string[] {
 
 /** Visible text only: scripts, styles, navigation and embedded objects go, links keep their words but not their URLs. */
 async function htmlToText(bytes: Buffer): Promise<string> {
-  if (countTags(bytes) > MAX_HTML_TAGS) throw overBudget('html', `it holds more than ${MAX_HTML_TAGS.toLocaleString('en')} tags`);
+  if (countTags(bytes) > MAX_HTML_TAGS)
+    throw overBudget('html', `it holds more than ${MAX_HTML_TAGS.toLocaleString('en')} tags`);
   const skip = (selector: string) => ({ selector, format: 'skip' });
   const { convert } = await import('html-to-text'); // each parser is loaded only by the workers that need it
   return convert(utf8(bytes), {
     wordwrap: false,
     limits: { maxInputLength: Number.MAX_SAFE_INTEGER }, // the default silently truncates past 16 MiB
     selectors: [
-      ...['script', 'style', 'noscript', 'template', 'nav', 'svg', 'canvas', 'iframe', 'object', 'embed', 'head', 'img'].map(skip),
+      ...[
+        'script',
+        'style',
+        'noscript',
+        'template',
+        'nav',
+        'svg',
+        'canvas',
+        'iframe',
+        'object',
+        'embed',
+        'head',
+        'img',
+      ].map(skip),
       { selector: 'a', options: { ignoreHref: true } },
       ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({ selector, options: { uppercase: false } })),
     ],
@@ -156,20 +189,29 @@ async function pdfToText(bytes: Buffer): Promise<string> {
   });
   try {
     const info = await parser.getInfo();
-    if (info.total > MAX_PDF_PAGES) throw overBudget('pdf', `it has more than ${MAX_PDF_PAGES.toLocaleString('en')} pages`);
+    if (info.total > MAX_PDF_PAGES)
+      throw overBudget('pdf', `it has more than ${MAX_PDF_PAGES.toLocaleString('en')} pages`);
     const result = await parser.getText({ pageJoiner: '' }); // no "-- 1 of 3 --" page markers
     return result.text;
   } catch (err) {
     if (err instanceof ExtractionError) throw err;
     const detail = (err as Error)?.message || String(err);
-    if ((err as Error)?.name === 'PasswordException') throw new ExtractionError(`Could not read PDF: ${PASSWORD_PROTECTED}`, couldNotExtract('pdf', PASSWORD_PROTECTED));
+    if ((err as Error)?.name === 'PasswordException')
+      throw new ExtractionError(
+        `Could not read PDF: ${PASSWORD_PROTECTED}`,
+        couldNotExtract('pdf', PASSWORD_PROTECTED),
+      );
     throw new ExtractionError(`Could not read PDF: ${detail}`, couldNotExtract('pdf'));
   } finally {
     await parser.destroy();
   }
 }
 
-const notAPackage = () => new ExtractionError('Could not read DOCX: not a valid ZIP archive', couldNotExtract('docx', 'it is not a valid DOCX package'));
+const notAPackage = () =>
+  new ExtractionError(
+    'Could not read DOCX: not a valid ZIP archive',
+    couldNotExtract('docx', 'it is not a valid DOCX package'),
+  );
 
 /**
  * The package is opened with jszip and every XML part inflated as a stream and measured (bytes and
@@ -194,7 +236,10 @@ async function docxToText(bytes: Buffer): Promise<string> {
     const result = await mammoth.extractRawText({ buffer: bytes });
     return result.value;
   } catch (err) {
-    throw new ExtractionError(`Could not read DOCX: ${(err as Error)?.message || String(err)}`, couldNotExtract('docx'));
+    throw new ExtractionError(
+      `Could not read DOCX: ${(err as Error)?.message || String(err)}`,
+      couldNotExtract('docx'),
+    );
   }
 }
 
@@ -210,10 +255,19 @@ function measurePart(entry: JSZip.JSZipObject, budget: { bytes: number; tags: nu
     stream.on('data', (chunk: Buffer) => {
       budget.bytes += chunk.length;
       budget.tags += countTags(chunk);
-      if (budget.bytes > MAX_UNPACKED_BYTES) stop(overBudget('docx', `its content is larger than ${mib(MAX_UNPACKED_BYTES)} once unpacked`));
-      else if (budget.tags > MAX_DOCX_TAGS) stop(overBudget('docx', `it holds more than ${MAX_DOCX_TAGS.toLocaleString('en')} XML elements`));
+      if (budget.bytes > MAX_UNPACKED_BYTES)
+        stop(overBudget('docx', `its content is larger than ${mib(MAX_UNPACKED_BYTES)} once unpacked`));
+      else if (budget.tags > MAX_DOCX_TAGS)
+        stop(overBudget('docx', `it holds more than ${MAX_DOCX_TAGS.toLocaleString('en')} XML elements`));
     });
     stream.on('end', () => resolve());
-    stream.on('error', (err: Error) => reject(new ExtractionError(`Could not read DOCX: ${err.message}`, couldNotExtract('docx', 'it is not a valid DOCX package'))));
+    stream.on('error', (err: Error) =>
+      reject(
+        new ExtractionError(
+          `Could not read DOCX: ${err.message}`,
+          couldNotExtract('docx', 'it is not a valid DOCX package'),
+        ),
+      ),
+    );
   });
 }

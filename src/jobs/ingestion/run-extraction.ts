@@ -32,7 +32,10 @@ export type ExtractionResult = { text: string } | { characters: number; chunks: 
 type Reply = ExtractionResult | { error: { message: string; reason: string | null } };
 
 export async function runExtraction(
-  format: DocumentFormat, bytes: Buffer, budget: ExtractionBudget = {}, chunking?: ChunkOptions,
+  format: DocumentFormat,
+  bytes: Buffer,
+  budget: ExtractionBudget = {},
+  chunking?: ChunkOptions,
 ): Promise<ExtractionResult> {
   if (budget.signal?.aborted) throw new ExtractionAborted();
   const data = new Uint8Array(bytes); // a copy, moved to the worker: the caller keeps its buffer
@@ -43,20 +46,44 @@ export async function runExtraction(
   let onAbort = () => {};
   try {
     const reply = await new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ExtractionError(
-        `Extraction took longer than ${timeoutMs} ms`, couldNotExtract(format, `reading it took longer than ${Math.round(timeoutMs / 1000)} s`),
-      )), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new ExtractionError(
+              `Extraction took longer than ${timeoutMs} ms`,
+              couldNotExtract(format, `reading it took longer than ${Math.round(timeoutMs / 1000)} s`),
+            ),
+          ),
+        timeoutMs,
+      );
       const settle = () => clearTimeout(timer);
-      onAbort = () => { settle(); reject(new ExtractionAborted()); };
+      onAbort = () => {
+        settle();
+        reject(new ExtractionAborted());
+      };
       budget.signal?.addEventListener('abort', onAbort, { once: true });
-      worker.once('message', (message: Reply) => { settle(); resolve(message); });
+      worker.once('message', (message: Reply) => {
+        settle();
+        resolve(message);
+      });
       worker.once('error', (err: Error & { code?: string }) => {
         settle();
-        reject(err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? new ExtractionError(`Extraction ran out of memory: ${err.message}`, couldNotExtract(format, `reading it needs more than ${budget.heapMb ?? EXTRACTION_HEAP_MB} MB of memory`))
-          : err);
+        reject(
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? new ExtractionError(
+                `Extraction ran out of memory: ${err.message}`,
+                couldNotExtract(
+                  format,
+                  `reading it needs more than ${budget.heapMb ?? EXTRACTION_HEAP_MB} MB of memory`,
+                ),
+              )
+            : err,
+        );
       });
-      worker.once('exit', (code) => { settle(); reject(new Error(`the extraction worker stopped unexpectedly (exit code ${code})`)); });
+      worker.once('exit', (code) => {
+        settle();
+        reject(new Error(`the extraction worker stopped unexpectedly (exit code ${code})`));
+      });
     });
     if ('error' in reply) throw new ExtractionError(reply.error.message, reply.error.reason ?? couldNotExtract(format));
     return reply;
@@ -72,7 +99,13 @@ export async function runExtraction(
  * compiler the test runner uses, as they load.
  */
 function startWorker(workerData: unknown, transferList: ArrayBuffer[], heapMb: number): Worker {
-  const options = { workerData, transferList, resourceLimits: { maxOldGenerationSizeMb: heapMb }, stdout: true, stderr: true };
+  const options = {
+    workerData,
+    transferList,
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    stdout: true,
+    stderr: true,
+  };
   const compiled = path.join(__dirname, 'extraction-worker.js');
   if (fs.existsSync(compiled)) return new Worker(compiled, options);
   const source = `${TYPESCRIPT_BOOTSTRAP}\nrequire(${JSON.stringify(path.join(__dirname, 'extraction-worker.ts'))});`;

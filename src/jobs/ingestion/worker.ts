@@ -33,20 +33,29 @@ export async function startIngestionWorker(options: IngestionWorkerOptions): Pro
   const stopListening = queue.onFailed((failure) => {
     onIngestionFailed(store, failure, onError).catch((err) => onError(err, 'could not mark a failed ingestion'));
   });
-  await queue.process<IngestJobData>(INGEST_DOCUMENT, (job) => ingestDocument({ store, db, files, log: onError }, job), { concurrency: options.concurrency });
+  await queue.process<IngestJobData>(
+    INGEST_DOCUMENT,
+    (job) => ingestDocument({ store, db, files, log: onError }, job),
+    { concurrency: options.concurrency },
+  );
   await queue.process(WATCH_DOCUMENTS, async () => {
     await syncWatchedDocuments({ store, db, files });
   });
   await queue.repeat(WATCH_DOCUMENTS, options.watchIntervalMs);
 
-  const reactor = ingestionReactor(store, db.collection(CHECKPOINTS), queue, retry, (err) => onError(err, 'ingestion reactor failed; retrying'));
+  const reactor = ingestionReactor(store, db.collection(CHECKPOINTS), queue, retry, (err) =>
+    onError(err, 'ingestion reactor failed; retrying'),
+  );
   await reactor.start();
 
   let stopped = false;
   let resuming: Promise<unknown> = Promise.resolve();
   const head = await store.headPosition();
   void progress.waitFor(head, RESUME_WAIT_MS).then((caughtUp) => {
-    if (caughtUp && !stopped) resuming = resumeUnfinished(store, db, queue, retry).catch((err) => onError(err, 'could not resume unfinished ingestions'));
+    if (caughtUp && !stopped)
+      resuming = resumeUnfinished(store, db, queue, retry).catch((err) =>
+        onError(err, 'could not resume unfinished ingestions'),
+      );
   });
 
   return async () => {

@@ -17,7 +17,9 @@ export const apiKeysProjection: Projection<ApiKeyEvent> = {
     switch (event.type) {
       case 'ApiKeyCreated': {
         const { keyId, kind, userId, masked, at } = event.data;
-        return applyGuarded(keys, id, event.position, { $set: { id: keyId, kind, user: userId, key: masked, created_at: at } });
+        return applyGuarded(keys, id, event.position, {
+          $set: { id: keyId, kind, user: userId, key: masked, created_at: at },
+        });
       }
       case 'ApiKeyRevoked':
         return deleteGuarded(keys, id, event.position);

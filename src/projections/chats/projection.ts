@@ -27,21 +27,54 @@ export const chatsProjection: Projection<ChatEvent | ThreadDeleted | WorkspaceDe
         const d = event.data;
         return applyGuarded(chats, String(d.chatId), pos, {
           $set: {
-            id: d.chatId, prompt: d.prompt, response: '', workspace: d.workspaceId, thread: d.threadId, user: d.userId, mode: d.mode,
-            feedback: null, comment: null, sources: [], status: 'requested', created_at: d.at,
+            id: d.chatId,
+            prompt: d.prompt,
+            response: '',
+            workspace: d.workspaceId,
+            thread: d.threadId,
+            user: d.userId,
+            mode: d.mode,
+            feedback: null,
+            comment: null,
+            sources: [],
+            status: 'requested',
+            created_at: d.at,
           },
         });
       }
       case 'ChatCompleted': {
-        const sources = event.data.sources.map((s) => ({ document_id: s.documentId, filename: s.filename, chunk: s.chunk, score: s.score }));
-        return applyGuarded(chats, String(event.data.chatId), pos, {
-          $set: { response: event.data.response, sources, status: 'completed', completed_at: event.data.at },
-        }, false);
+        const sources = event.data.sources.map((s) => ({
+          document_id: s.documentId,
+          filename: s.filename,
+          chunk: s.chunk,
+          score: s.score,
+        }));
+        return applyGuarded(
+          chats,
+          String(event.data.chatId),
+          pos,
+          {
+            $set: { response: event.data.response, sources, status: 'completed', completed_at: event.data.at },
+          },
+          false,
+        );
       }
       case 'ChatFailed':
-        return applyGuarded(chats, String(event.data.chatId), pos, { $set: { status: 'failed', error: event.data.reason } }, false);
+        return applyGuarded(
+          chats,
+          String(event.data.chatId),
+          pos,
+          { $set: { status: 'failed', error: event.data.reason } },
+          false,
+        );
       case 'ChatFeedbackGiven':
-        return applyGuarded(chats, String(event.data.chatId), pos, { $set: { feedback: event.data.feedback, comment: event.data.comment } }, false);
+        return applyGuarded(
+          chats,
+          String(event.data.chatId),
+          pos,
+          { $set: { feedback: event.data.feedback, comment: event.data.comment } },
+          false,
+        );
       case 'ThreadDeleted':
         await chats.deleteMany({ thread: event.data.threadId });
         return;

@@ -8,7 +8,12 @@ import { WORKSPACES } from '../workspaces/projection.js';
 import { findWorkspaceById } from '../workspaces/queries.js';
 import { CHATS } from './projection.js';
 
-export interface ChatSourceView { document_id: number; filename: string; chunk: number | null; score: number }
+export interface ChatSourceView {
+  document_id: number;
+  filename: string;
+  chunk: number | null;
+  score: number;
+}
 
 export interface ChatView {
   _id: string;
@@ -47,10 +52,18 @@ export async function findVisibleChat(db: ReadStore, actor: Actor, id: number) {
  * default conversation. Oldest first. The prompt's history and the history endpoint both read this.
  */
 export function conversationFilter(workspaceId: number, threadId: number | null, userId: number): Filter {
-  return threadId === null ? { ...ANSWERED, workspace: workspaceId, thread: null, user: userId } : { ...ANSWERED, workspace: workspaceId, thread: threadId };
+  return threadId === null
+    ? { ...ANSWERED, workspace: workspaceId, thread: null, user: userId }
+    : { ...ANSWERED, workspace: workspaceId, thread: threadId };
 }
 
-export async function conversation(db: ReadStore, workspaceId: number, threadId: number | null, userId: number, window: FindOptions) {
+export async function conversation(
+  db: ReadStore,
+  workspaceId: number,
+  threadId: number | null,
+  userId: number,
+  window: FindOptions,
+) {
   const chats = db.collection<ChatView>(CHATS);
   const filter = conversationFilter(workspaceId, threadId, userId);
   const [results, count] = await Promise.all([chats.find(filter, { sort: { id: 1 }, ...window }), chats.count(filter)]);
@@ -58,9 +71,17 @@ export async function conversation(db: ReadStore, workspaceId: number, threadId:
 }
 
 /** The last `n` exchanges of a conversation, oldest first, for the prompt. */
-export async function lastExchanges(db: ReadStore, workspaceId: number, threadId: number | null, userId: number, n: number) {
+export async function lastExchanges(
+  db: ReadStore,
+  workspaceId: number,
+  threadId: number | null,
+  userId: number,
+  n: number,
+) {
   if (n <= 0) return [];
-  const latest = await db.collection<ChatView>(CHATS).find(conversationFilter(workspaceId, threadId, userId), { sort: { id: -1 }, limit: n });
+  const latest = await db
+    .collection<ChatView>(CHATS)
+    .find(conversationFilter(workspaceId, threadId, userId), { sort: { id: -1 }, limit: n });
   return latest.reverse().map((c) => ({ prompt: c.prompt, response: c.response }));
 }
 
@@ -68,14 +89,26 @@ export async function lastExchanges(db: ReadStore, workspaceId: number, threadId
 export async function listChats(db: ReadStore, actor: Actor, filter: Filter, window: FindOptions, sort: 1 | -1 = -1) {
   const chats = db.collection<ChatView>(CHATS);
   const scoped = { $and: [await visibleChats(db, actor), filter] };
-  const [results, count] = await Promise.all([chats.find(scoped, { sort: { id: sort }, ...window }), chats.count(scoped)]);
+  const [results, count] = await Promise.all([
+    chats.find(scoped, { sort: { id: sort }, ...window }),
+    chats.count(scoped),
+  ]);
   return { results, count };
 }
 
 /** The chat as the API shows it. */
 export const publicChat = (c: ChatView) => ({
-  id: c.id, prompt: c.prompt, response: c.response, workspace: c.workspace, thread: c.thread, user: c.user, mode: c.mode,
-  feedback: c.feedback, comment: c.comment, sources: c.sources, created_at: c.created_at,
+  id: c.id,
+  prompt: c.prompt,
+  response: c.response,
+  workspace: c.workspace,
+  thread: c.thread,
+  user: c.user,
+  mode: c.mode,
+  feedback: c.feedback,
+  comment: c.comment,
+  sources: c.sources,
+  created_at: c.created_at,
 });
 
 export type PublicChat = ReturnType<typeof publicChat>;
@@ -87,7 +120,12 @@ async function requireVisibleWorkspace(db: ReadStore, actor: Actor, workspaceId:
 }
 
 /** The history endpoint: a thread, or (without one) the actor's default conversation in the workspace. */
-export async function chatHistory(db: ReadStore, actor: Actor, q: { workspaceId: number; threadId: number | null }, window: FindOptions) {
+export async function chatHistory(
+  db: ReadStore,
+  actor: Actor,
+  q: { workspaceId: number; threadId: number | null },
+  window: FindOptions,
+) {
   await requireVisibleWorkspace(db, actor, q.workspaceId);
   return conversation(db, q.workspaceId, q.threadId, actor.userId, window);
 }
@@ -97,7 +135,10 @@ export type SearchField = (typeof SEARCH_FIELDS)[number];
 
 /** Chats whose prompt and/or response contain the words asked for (case-insensitive), newest first. */
 export async function searchChats(
-  db: ReadStore, actor: Actor, q: { query: string; param?: string; workspaceId: number | null; searchIn: readonly SearchField[] }, window: FindOptions,
+  db: ReadStore,
+  actor: Actor,
+  q: { query: string; param?: string; workspaceId: number | null; searchIn: readonly SearchField[] },
+  window: FindOptions,
 ) {
   const text = containsAny(q.query, q.param ?? 'query', q.searchIn);
   if (q.workspaceId !== null) await requireVisibleWorkspace(db, actor, q.workspaceId);
@@ -112,7 +153,11 @@ export async function searchChats(
  * The chats of a period an actor may see, oldest first, as the API shows them: what an export holds.
  * Bounds are inclusive; a workspace asked for by id must be visible (404 otherwise).
  */
-export async function chatsOfPeriod(db: ReadStore, actor: Actor, q: { workspaceId: number | null; from: Date | null; to: Date | null; limit: number }) {
+export async function chatsOfPeriod(
+  db: ReadStore,
+  actor: Actor,
+  q: { workspaceId: number | null; from: Date | null; to: Date | null; limit: number },
+) {
   if (q.workspaceId !== null) await requireVisibleWorkspace(db, actor, q.workspaceId);
   const created: Record<string, string> = {};
   if (q.from) created.$gte = q.from.toISOString();

@@ -8,8 +8,16 @@ export const DOCUMENTS = 'documents';
 export const DOCUMENT_CHUNKS = 'document_chunks';
 
 export const DOCUMENT_EVENT_TYPES = [
-  'DocumentUploaded', 'DocumentChunksAdded', 'DocumentProcessed', 'DocumentFailed', 'DocumentSourceChanged',
-  'DocumentPinned', 'DocumentUnpinned', 'DocumentWatched', 'DocumentUnwatched', 'DocumentDeleted',
+  'DocumentUploaded',
+  'DocumentChunksAdded',
+  'DocumentProcessed',
+  'DocumentFailed',
+  'DocumentSourceChanged',
+  'DocumentPinned',
+  'DocumentUnpinned',
+  'DocumentWatched',
+  'DocumentUnwatched',
+  'DocumentDeleted',
 ] as const satisfies readonly DocumentEvent['type'][];
 
 export const chunkId = (documentId: number, index: number) => `${documentId}:${index}`;
@@ -52,9 +60,25 @@ export const documentsProjection: Projection<DocumentEvent | WorkspaceDeleted> =
         const d = event.data;
         return applyGuarded(documents, id, pos, {
           $set: {
-            id: documentId, filename: d.filename, workspaceId: d.workspaceId, status: 'processing', pinned: false, watched: false,
-            metadata: storedUserObject(d.metadata), size: d.size, mimeType: d.mimeType, format: d.format, storedName: d.storedName, chunkCount: 0,
-            characters: 0, contentHash: null, ingestion: d.ingestion, error: null, uploadedBy: d.uploadedBy, createdAt: d.at, updatedAt: d.at,
+            id: documentId,
+            filename: d.filename,
+            workspaceId: d.workspaceId,
+            status: 'processing',
+            pinned: false,
+            watched: false,
+            metadata: storedUserObject(d.metadata),
+            size: d.size,
+            mimeType: d.mimeType,
+            format: d.format,
+            storedName: d.storedName,
+            chunkCount: 0,
+            characters: 0,
+            contentHash: null,
+            ingestion: d.ingestion,
+            error: null,
+            uploadedBy: d.uploadedBy,
+            createdAt: d.at,
+            updatedAt: d.at,
           },
         });
       }
@@ -64,35 +88,87 @@ export const documentsProjection: Projection<DocumentEvent | WorkspaceDeleted> =
         if (d.from === 0) await dropOlderIngestions(chunks, documentId, d.ingestion);
         const filename = doc?.filename ?? null;
         // One bulk write for the batch, guarded by position per chunk as applyGuarded would be.
-        await chunks.upsertMany(d.chunks.map((chunk, i) => {
-          const index = d.from + i;
-          return {
-            _id: chunkId(documentId, index), documentId, workspaceId: d.workspaceId, ingestion: d.ingestion, index, text: chunk.text,
-            start: chunk.start, filename, _pos: pos,
-          };
-        }), { guard: '_pos' });
+        await chunks.upsertMany(
+          d.chunks.map((chunk, i) => {
+            const index = d.from + i;
+            return {
+              _id: chunkId(documentId, index),
+              documentId,
+              workspaceId: d.workspaceId,
+              ingestion: d.ingestion,
+              index,
+              text: chunk.text,
+              start: chunk.start,
+              filename,
+              _pos: pos,
+            };
+          }),
+          { guard: '_pos' },
+        );
         return;
       }
       case 'DocumentProcessed': {
         const d = event.data;
         await dropOlderIngestions(chunks, documentId, d.ingestion);
-        return applyGuarded(documents, id, pos, {
-          $set: {
-            status: 'ready', chunkCount: d.chunkCount, characters: d.characters, contentHash: d.contentHash, ingestion: d.ingestion,
-            error: null, updatedAt: d.at,
+        return applyGuarded(
+          documents,
+          id,
+          pos,
+          {
+            $set: {
+              status: 'ready',
+              chunkCount: d.chunkCount,
+              characters: d.characters,
+              contentHash: d.contentHash,
+              ingestion: d.ingestion,
+              error: null,
+              updatedAt: d.at,
+            },
           },
-        }, false);
+          false,
+        );
       }
       case 'DocumentFailed':
-        return applyGuarded(documents, id, pos, { $set: { status: 'failed', error: event.data.reason, ingestion: event.data.ingestion, updatedAt: event.data.at } }, false);
+        return applyGuarded(
+          documents,
+          id,
+          pos,
+          {
+            $set: {
+              status: 'failed',
+              error: event.data.reason,
+              ingestion: event.data.ingestion,
+              updatedAt: event.data.at,
+            },
+          },
+          false,
+        );
       case 'DocumentSourceChanged':
-        return applyGuarded(documents, id, pos, { $set: { status: 'processing', error: null, ingestion: event.data.ingestion, updatedAt: event.data.at } }, false);
+        return applyGuarded(
+          documents,
+          id,
+          pos,
+          { $set: { status: 'processing', error: null, ingestion: event.data.ingestion, updatedAt: event.data.at } },
+          false,
+        );
       case 'DocumentPinned':
       case 'DocumentUnpinned':
-        return applyGuarded(documents, id, pos, { $set: { pinned: event.type === 'DocumentPinned', updatedAt: event.data.at } }, false);
+        return applyGuarded(
+          documents,
+          id,
+          pos,
+          { $set: { pinned: event.type === 'DocumentPinned', updatedAt: event.data.at } },
+          false,
+        );
       case 'DocumentWatched':
       case 'DocumentUnwatched':
-        return applyGuarded(documents, id, pos, { $set: { watched: event.type === 'DocumentWatched', updatedAt: event.data.at } }, false);
+        return applyGuarded(
+          documents,
+          id,
+          pos,
+          { $set: { watched: event.type === 'DocumentWatched', updatedAt: event.data.at } },
+          false,
+        );
       case 'DocumentDeleted':
         await deleteGuarded(documents, id, pos);
         await chunks.deleteMany({ documentId });

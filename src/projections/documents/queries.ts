@@ -72,8 +72,17 @@ export const chunksOfDocument = (db: ReadStore, documentId: number) =>
 /** The document as the API shows it; `error` only when it failed. */
 export function publicDocument(d: DocumentView) {
   return {
-    id: d.id, filename: d.filename, workspace: d.workspaceId, status: d.status, pinned: d.pinned, watched: d.watched,
-    metadata: servedUserObject(d.metadata), size: d.size, mime_type: d.mimeType, chunk_count: d.chunkCount, created_at: d.createdAt,
+    id: d.id,
+    filename: d.filename,
+    workspace: d.workspaceId,
+    status: d.status,
+    pinned: d.pinned,
+    watched: d.watched,
+    metadata: servedUserObject(d.metadata),
+    size: d.size,
+    mime_type: d.mimeType,
+    chunk_count: d.chunkCount,
+    created_at: d.createdAt,
     ...(d.status === 'failed' ? { error: d.error } : {}),
   };
 }

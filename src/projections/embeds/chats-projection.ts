@@ -31,7 +31,14 @@ export const embedChatsProjection: Projection<EmbedChatCompleted | EmbedConfigDe
     try {
       // Keyed by position: a redelivered event is refused as a duplicate.
       await db.collection(EMBED_CHATS).insertOne({
-        _id: String(event.position), id: event.position, embed_uuid: embedUuid, session_id: sessionId, session, prompt, response, created_at: at,
+        _id: String(event.position),
+        id: event.position,
+        embed_uuid: embedUuid,
+        session_id: sessionId,
+        session,
+        prompt,
+        response,
+        created_at: at,
       });
     } catch (err) {
       if (!(err instanceof DuplicateKeyError)) throw err;

@@ -15,7 +15,8 @@ export const EVENT_LOGS = 'event_logs';
  * Only for event stores that cannot answer event logs themselves (EventStoreDB): the embedded SQLite
  * event store serves them straight from its events table (infra/eventstore/sqlite-event-logs.ts).
  */
-export const eventLogCollection = <T extends Doc = Doc>(db: ReadStore) => db.collection<T>(EVENT_LOGS, { archive: true });
+export const eventLogCollection = <T extends Doc = Doc>(db: ReadStore) =>
+  db.collection<T>(EVENT_LOGS, { archive: true });
 const INDEXED = ['id', 'event', 'user_id', 'occurred_at'];
 
 /** Every domain event, under its AnythingLLM name, with who did it and from where. */

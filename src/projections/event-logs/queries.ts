@@ -14,7 +14,10 @@ export function projectedEventLogs(db: ReadStore): EventLogReader {
   return {
     async list(filter, window) {
       const logs = eventLogCollection<EventLogView>(db);
-      const [results, count] = await Promise.all([logs.find(filter, { sort: { id: -1 }, ...window }), logs.count(filter)]);
+      const [results, count] = await Promise.all([
+        logs.find(filter, { sort: { id: -1 }, ...window }),
+        logs.count(filter),
+      ]);
       return { results: results.map(served), count };
     },
     find: async (id) => {
@@ -24,4 +27,10 @@ export function projectedEventLogs(db: ReadStore): EventLogReader {
   };
 }
 
-export const publicEventLog = (e: EventLogView) => ({ id: e.id, event: e.event, metadata: e.metadata, user_id: e.user_id, occurred_at: e.occurred_at });
+export const publicEventLog = (e: EventLogView) => ({
+  id: e.id,
+  event: e.event,
+  metadata: e.metadata,
+  user_id: e.user_id,
+  occurred_at: e.occurred_at,
+});

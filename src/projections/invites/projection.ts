@@ -16,13 +16,25 @@ export const invitesProjection: Projection<InviteEvent> = {
         const d = event.data;
         return applyGuarded(invites, id, pos, {
           $set: {
-            id: d.inviteId, code: d.code, status: 'pending', workspace_ids: d.workspaceIds, created_by: d.createdBy,
-            claimed_by: null, created_at: d.at, claimed_at: null,
+            id: d.inviteId,
+            code: d.code,
+            status: 'pending',
+            workspace_ids: d.workspaceIds,
+            created_by: d.createdBy,
+            claimed_by: null,
+            created_at: d.at,
+            claimed_at: null,
           },
         });
       }
       case 'InviteAccepted':
-        return applyGuarded(invites, id, pos, { $set: { status: 'claimed', claimed_by: event.data.userId, claimed_at: event.data.at } }, false);
+        return applyGuarded(
+          invites,
+          id,
+          pos,
+          { $set: { status: 'claimed', claimed_by: event.data.userId, claimed_at: event.data.at } },
+          false,
+        );
       case 'InviteDisabled':
         return applyGuarded(invites, id, pos, { $set: { status: 'disabled' } }, false);
     }

@@ -15,13 +15,23 @@ export interface InviteView {
 
 export async function listInvites(db: ReadStore, filter: Filter, options: FindOptions) {
   const invites = db.collection<InviteView>(INVITES);
-  const [results, count] = await Promise.all([invites.find(filter, { sort: { id: 1 }, ...options }), invites.count(filter)]);
+  const [results, count] = await Promise.all([
+    invites.find(filter, { sort: { id: 1 }, ...options }),
+    invites.count(filter),
+  ]);
   return { results, count };
 }
 
-export const findInvite = (db: ReadStore, id: number) => db.collection<InviteView>(INVITES).findOne({ _id: String(id) });
+export const findInvite = (db: ReadStore, id: number) =>
+  db.collection<InviteView>(INVITES).findOne({ _id: String(id) });
 
 export const publicInvite = (i: InviteView) => ({
-  id: i.id, code: i.code, status: i.status, workspace_ids: i.workspace_ids, created_by: i.created_by,
-  claimed_by: i.claimed_by, created_at: i.created_at, claimed_at: i.claimed_at,
+  id: i.id,
+  code: i.code,
+  status: i.status,
+  workspace_ids: i.workspace_ids,
+  created_by: i.created_by,
+  claimed_by: i.claimed_by,
+  created_at: i.created_at,
+  claimed_at: i.claimed_at,
 });

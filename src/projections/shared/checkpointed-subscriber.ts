@@ -48,7 +48,11 @@ export class CheckpointedSubscriber {
     this.stopped = false;
     const after = await this.checkpoint();
     const { store, types } = this.options;
-    this.subscription = store.subscribeToAll({ after, types }, (events) => this.handleBatch(events), (err) => this.restartAfter(err));
+    this.subscription = store.subscribeToAll(
+      { after, types },
+      (events) => this.handleBatch(events),
+      (err) => this.restartAfter(err),
+    );
   }
 
   async stop(): Promise<void> {

@@ -27,7 +27,11 @@ export interface Health {
 /** Read models further behind than this are not ready to serve: a request would wait out its read-your-writes timeout. */
 export const READY_MAX_LAG_MS = 15_000;
 
-const probe = (check: () => Promise<unknown>) => check().then(() => 'healthy' as const, () => 'unavailable' as const);
+const probe = (check: () => Promise<unknown>) =>
+  check().then(
+    () => 'healthy' as const,
+    () => 'unavailable' as const,
+  );
 
 /** When the first event after `projected` was written (null: none); one event is read, however far behind the read models are. */
 async function oldestUnapplied(store: EventStore, headPosition: number, projected: number): Promise<number | null> {
@@ -36,7 +40,12 @@ async function oldestUnapplied(store: EventStore, headPosition: number, projecte
   return oldest ? oldest.createdAt.getTime() : null;
 }
 
-export async function health(store: EventStore, db: ReadStore, progress: ProjectionProgress, now = Date.now()): Promise<Health> {
+export async function health(
+  store: EventStore,
+  db: ReadStore,
+  progress: ProjectionProgress,
+  now = Date.now(),
+): Promise<Health> {
   const projectedPosition = progress.position;
   const [eventStore, readStore, headPosition, stored] = await Promise.all([
     probe(() => store.ping()),
@@ -44,17 +53,31 @@ export async function health(store: EventStore, db: ReadStore, progress: Project
     store.headPosition().catch(() => null),
     storedFailures(db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT).catch(() => null),
   ]);
-  const oldest = headPosition === null ? undefined : await oldestUnapplied(store, headPosition, projectedPosition).catch(() => undefined);
+  const oldest =
+    headPosition === null
+      ? undefined
+      : await oldestUnapplied(store, headPosition, projectedPosition).catch(() => undefined);
   const projectionLagMs = oldest === undefined ? null : oldest === null ? 0 : Math.max(0, now - oldest);
   const catchingUp = oldest !== undefined && oldest !== null && oldest < progress.since;
   const failure = stored?.failure;
   return {
-    eventStore, readStore, headPosition, projectedPosition, projectionLagMs, catchingUp,
-    projectionFailure: failure ? { projection: failure.projection, position: failure.position, eventType: failure.event_type } : null,
+    eventStore,
+    readStore,
+    headPosition,
+    projectedPosition,
+    projectionLagMs,
+    catchingUp,
+    projectionFailure: failure
+      ? { projection: failure.projection, position: failure.position, eventType: failure.event_type }
+      : null,
   };
 }
 
 /** Stores reachable, no projection stuck on an event, and read models caught up. */
 export const isReady = (h: Health): boolean =>
-  h.eventStore === 'healthy' && h.readStore === 'healthy' && !h.projectionFailure && !h.catchingUp
-  && h.projectionLagMs !== null && h.projectionLagMs <= READY_MAX_LAG_MS;
+  h.eventStore === 'healthy' &&
+  h.readStore === 'healthy' &&
+  !h.projectionFailure &&
+  !h.catchingUp &&
+  h.projectionLagMs !== null &&
+  h.projectionLagMs <= READY_MAX_LAG_MS;

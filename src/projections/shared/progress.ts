@@ -22,7 +22,10 @@ export class ProjectionProgress {
    * @param waitMs how long read-your-writes waits for the read models by default.
    * @param since when this process began following the log: unapplied events older than this are a catch-up still under way.
    */
-  constructor(private readonly waitMs = 5000, readonly since = Date.now()) {}
+  constructor(
+    private readonly waitMs = 5000,
+    readonly since = Date.now(),
+  ) {}
 
   get position(): number {
     return this.current;

@@ -13,7 +13,9 @@ export class ProjectionFailure extends Error {
     /** The last position of the batch fully applied before this event, or null: none of it was. */
     readonly appliedThrough: number | null,
   ) {
-    super(`Projection ${projection} failed on event ${event.position} (${event.type}): ${reason instanceof Error ? reason.message : String(reason)}`);
+    super(
+      `Projection ${projection} failed on event ${event.position} (${event.type}): ${reason instanceof Error ? reason.message : String(reason)}`,
+    );
     this.name = 'ProjectionFailure';
     this.position = event.position;
     this.eventType = event.type;
@@ -35,12 +37,24 @@ export interface StoredFailure {
  * one's /readyz and /metrics, `chronicle projections status`) sees it, and a restart remembers it.
  * `failures.<projection>` counts every failed attempt, for the metric, and is never reset.
  */
-export async function recordFailure(checkpoints: Collection, name: string, failure: ProjectionFailure, since: string): Promise<void> {
+export async function recordFailure(
+  checkpoints: Collection,
+  name: string,
+  failure: ProjectionFailure,
+  since: string,
+): Promise<void> {
   const stored: StoredFailure = {
-    projection: failure.projection, position: failure.position, event_type: failure.eventType,
-    error: failure.reason instanceof Error ? failure.reason.message : String(failure.reason), since,
+    projection: failure.projection,
+    position: failure.position,
+    event_type: failure.eventType,
+    error: failure.reason instanceof Error ? failure.reason.message : String(failure.reason),
+    since,
   };
-  await checkpoints.updateOne({ _id: name }, { $set: { failure: stored }, $inc: { [`failures.${failure.projection}`]: 1 } }, { upsert: true });
+  await checkpoints.updateOne(
+    { _id: name },
+    { $set: { failure: stored }, $inc: { [`failures.${failure.projection}`]: 1 } },
+    { upsert: true },
+  );
 }
 
 export async function clearFailure(checkpoints: Collection, name: string): Promise<void> {
@@ -48,7 +62,13 @@ export async function clearFailure(checkpoints: Collection, name: string): Promi
 }
 
 /** The failure the read side is stuck on, if any, and the failed attempts per projection so far. */
-export async function storedFailures(checkpoints: Collection, name: string): Promise<{ failure: StoredFailure | null; counts: Record<string, number> }> {
+export async function storedFailures(
+  checkpoints: Collection,
+  name: string,
+): Promise<{ failure: StoredFailure | null; counts: Record<string, number> }> {
   const doc = await checkpoints.findOne({ _id: name });
-  return { failure: (doc?.failure as StoredFailure | undefined) ?? null, counts: (doc?.failures as Record<string, number> | undefined) ?? {} };
+  return {
+    failure: (doc?.failure as StoredFailure | undefined) ?? null,
+    counts: (doc?.failures as Record<string, number> | undefined) ?? {},
+  };
 }

@@ -1,6 +1,12 @@
 import type { DomainEvent } from '../../domain/shared/decider.js';
 import type { RecordedEvent } from '../../infra/eventstore/port.js';
-import { type Collection, DuplicateKeyError, type Filter, type ReadStore, type Update } from '../../infra/readstore/port.js';
+import {
+  type Collection,
+  DuplicateKeyError,
+  type Filter,
+  type ReadStore,
+  type Update,
+} from '../../infra/readstore/port.js';
 
 /** A recorded event of the union E, discriminated by `type` as E is. */
 export type Recorded<E extends DomainEvent> = E extends DomainEvent ? RecordedEvent<E['type'], E['data']> : never;
@@ -24,7 +30,14 @@ export interface Projection<E extends DomainEvent = DomainEvent> {
  * Every document remembers the position of the last event applied to it (`_pos`); an update only
  * lands on a document that has not seen this event yet, so redelivery after a crash is harmless.
  */
-export async function applyGuarded(coll: Collection, id: string, position: number, update: Update, upsert = true, when?: Filter): Promise<void> {
+export async function applyGuarded(
+  coll: Collection,
+  id: string,
+  position: number,
+  update: Update,
+  upsert = true,
+  when?: Filter,
+): Promise<void> {
   try {
     if (!when && coll.updateGuarded) {
       // The store's direct form, where it has one: no filter and update objects built per event.

@@ -16,7 +16,10 @@ const LEASE_REFRESH_MS = 1000;
 export const LEASE_SEEN_WITHIN_MS = 2 * LEASE_REFRESH_MS;
 
 export class ReplayLeaseHeld extends Error {
-  constructor(readonly holder: string, readonly expiresAt: Date) {
+  constructor(
+    readonly holder: string,
+    readonly expiresAt: Date,
+  ) {
     super(`Another replay (${holder}) holds the read models until ${expiresAt.toISOString()}`);
     this.name = 'ReplayLeaseHeld';
   }
@@ -30,14 +33,21 @@ export interface ReplayLease {
 const leases = (db: ReadStore) => db.collection(LEASES);
 
 /** Takes the lease, or a lapsed one; renews it until released. Throws ReplayLeaseHeld while another replay holds it. */
-export async function acquireReplayLease(db: ReadStore, ttlMs = REPLAY_LEASE_MS, now = () => Date.now()): Promise<ReplayLease> {
+export async function acquireReplayLease(
+  db: ReadStore,
+  ttlMs = REPLAY_LEASE_MS,
+  now = () => Date.now(),
+): Promise<ReplayLease> {
   const holder = `${process.pid}-${randomUUID()}`;
   const expiry = () => now() + ttlMs;
   try {
     await leases(db).insertOne({ _id: REPLAY, holder, expiresAt: expiry() });
   } catch (err) {
     if (!(err instanceof DuplicateKeyError)) throw err;
-    const taken = await leases(db).updateOne({ _id: REPLAY, expiresAt: { $lt: now() } }, { $set: { holder, expiresAt: expiry() } });
+    const taken = await leases(db).updateOne(
+      { _id: REPLAY, expiresAt: { $lt: now() } },
+      { $set: { holder, expiresAt: expiry() } },
+    );
     if (taken.matched === 0) {
       const current = await leases(db).findOne({ _id: REPLAY });
       throw new ReplayLeaseHeld(String(current?.holder ?? 'unknown'), new Date(Number(current?.expiresAt ?? 0)));
@@ -45,7 +55,10 @@ export async function acquireReplayLease(db: ReadStore, ttlMs = REPLAY_LEASE_MS,
   }
   await db.flush(); // other processes must see it before the replay writes anything
   const renewal = setInterval(() => {
-    leases(db).updateOne({ _id: REPLAY, holder }, { $set: { expiresAt: expiry() } }).then(() => db.flush()).catch(() => {});
+    leases(db)
+      .updateOne({ _id: REPLAY, holder }, { $set: { expiresAt: expiry() } })
+      .then(() => db.flush())
+      .catch(() => {});
   }, ttlMs / 3);
   renewal.unref();
   return {

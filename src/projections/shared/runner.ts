@@ -68,7 +68,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 async function announceInTurns(progress: ProjectionProgress, pubsub: PubSub, notice: ProgressNotice): Promise<void> {
   const { events } = notice;
-  const cuts = events.length > 1 && progress.followed ? progress.awaitedBetween(events[0]!.position - 1, events[events.length - 2]!.position) : [];
+  const cuts =
+    events.length > 1 && progress.followed
+      ? progress.awaitedBetween(events[0]!.position - 1, events[events.length - 2]!.position)
+      : [];
   let from = 0;
   for (const cut of cuts) {
     let to = from;
@@ -80,7 +83,10 @@ async function announceInTurns(progress: ProjectionProgress, pubsub: PubSub, not
     await nextTurn();
   }
   progress.advance(notice.position);
-  await pubsub.publish(PROJECTIONS_CHANNEL, from === 0 ? notice : { position: notice.position, events: events.slice(from) });
+  await pubsub.publish(
+    PROJECTIONS_CHANNEL,
+    from === 0 ? notice : { position: notice.position, events: events.slice(from) },
+  );
 }
 
 /** Keeps the read models up to date, then tells this process and the others (pub/sub) how far they got. */
@@ -122,7 +128,11 @@ export class ProjectionRunner {
         const notice: ProgressNotice = {
           position,
           events: events.map((e) => ({
-            position: e.position, type: e.type, stream: e.streamName, actorId: e.metadata.actorId, occurredAt: e.createdAt.toISOString(),
+            position: e.position,
+            type: e.type,
+            stream: e.streamName,
+            actorId: e.metadata.actorId,
+            occurredAt: e.createdAt.toISOString(),
           })),
         };
         if (this.announceAfterMs <= 0) {
@@ -165,16 +175,20 @@ export class ProjectionRunner {
     if (first) this.onError(err);
     this.logged = where;
     const { since } = this.stuck;
-    this.statusWrites = this.statusWrites.then(() => recordFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT, err, since)).catch((e) => {
-      if (first) this.onError(e instanceof Error ? e : new Error(String(e)));
-    });
+    this.statusWrites = this.statusWrites
+      .then(() => recordFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT, err, since))
+      .catch((e) => {
+        if (first) this.onError(e instanceof Error ? e : new Error(String(e)));
+      });
   }
 
   private async recovered(): Promise<void> {
     this.stuck = null;
     this.logged = null;
     // After any failure still being stored: the clearing must land last.
-    const clearing = this.statusWrites.then(() => clearFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT));
+    const clearing = this.statusWrites.then(() =>
+      clearFailure(this.db.collection(CHECKPOINTS), PROJECTIONS_CHECKPOINT),
+    );
     this.statusWrites = clearing.catch(() => {});
     await clearing;
   }

@@ -13,7 +13,9 @@ export const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 /** A case-insensitive "contains" pattern for `term`, or a 400 naming `param` when the term is too long. */
 export function containsPattern(term: string, param: string): RegExp {
   if (term.length > MAX_SEARCH_LENGTH) {
-    throw invalid('Validation failed.', { [param]: [`Ensure this field has at most ${MAX_SEARCH_LENGTH} characters.`] });
+    throw invalid('Validation failed.', {
+      [param]: [`Ensure this field has at most ${MAX_SEARCH_LENGTH} characters.`],
+    });
   }
   return new RegExp(escapeRegex(term), 'i');
 }

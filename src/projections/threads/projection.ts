@@ -17,7 +17,14 @@ export const threadsProjection: Projection<ThreadEvent | WorkspaceDeleted> = {
       case 'ThreadCreated': {
         const d = event.data;
         return applyGuarded(threads, String(d.threadId), pos, {
-          $set: { id: d.threadId, name: d.name, slug: d.slug, workspace: d.workspaceId, user: d.userId, created_at: d.at },
+          $set: {
+            id: d.threadId,
+            name: d.name,
+            slug: d.slug,
+            workspace: d.workspaceId,
+            user: d.userId,
+            created_at: d.at,
+          },
         });
       }
       case 'ThreadRenamed':

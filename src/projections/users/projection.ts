@@ -20,8 +20,15 @@ export const usersProjection: Projection<UserEvent> = {
         const d = event.data;
         return applyGuarded(users, id, pos, {
           $set: {
-            id: d.userId, username: d.username, email: d.email, role: d.role, suspended: false,
-            daily_message_limit: null, token_version: 0, created_at: d.registeredAt, last_login_at: null,
+            id: d.userId,
+            username: d.username,
+            email: d.email,
+            role: d.role,
+            suspended: false,
+            daily_message_limit: null,
+            token_version: 0,
+            created_at: d.registeredAt,
+            last_login_at: null,
           },
         });
       }

@@ -39,7 +39,7 @@ export const findWorkspaceBySlug = (db: ReadStore, actor: Actor, slug: string) =
 
 /** `ws` if the actor may see it (the same rule as `visibleTo`, checked on a document in hand). */
 export const seenBy = (actor: Actor, ws: WorkspaceView | null) =>
-  (ws && (isPrivileged(actor.role) || ws.members.includes(actor.userId)) ? ws : null);
+  ws && (isPrivileged(actor.role) || ws.members.includes(actor.userId)) ? ws : null;
 
 /** By key, then the visibility rule in memory: a scoped filter would test membership document by document. */
 export const findWorkspaceById = async (db: ReadStore, actor: Actor, id: number) =>
@@ -72,8 +72,20 @@ export const workspacesByIds = (db: ReadStore, ids: readonly number[]) =>
 
 /** The workspace as the API shows it: every setting, no internal bookkeeping. */
 export const publicWorkspace = (w: WorkspaceView) => ({
-  id: w.id, name: w.name, slug: w.slug, chat_mode: w.chat_mode, chat_provider: w.chat_provider, chat_model: w.chat_model,
-  openai_prompt: w.openai_prompt, openai_temp: w.openai_temp, top_n: w.top_n, similarity_threshold: w.similarity_threshold,
-  chat_history: w.chat_history, query_refusal_response: w.query_refusal_response, user_count: w.user_count,
-  document_count: w.document_count, created_at: w.created_at, updated_at: w.updated_at,
+  id: w.id,
+  name: w.name,
+  slug: w.slug,
+  chat_mode: w.chat_mode,
+  chat_provider: w.chat_provider,
+  chat_model: w.chat_model,
+  openai_prompt: w.openai_prompt,
+  openai_temp: w.openai_temp,
+  top_n: w.top_n,
+  similarity_threshold: w.similarity_threshold,
+  chat_history: w.chat_history,
+  query_refusal_response: w.query_refusal_response,
+  user_count: w.user_count,
+  document_count: w.document_count,
+  created_at: w.created_at,
+  updated_at: w.updated_at,
 });

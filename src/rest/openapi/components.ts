@@ -5,8 +5,9 @@ import type { Content, Parameter, Reference, RequestBody, Response, Schema } fro
 
 export const ref = (schema: string): Schema => ({ $ref: `#/components/schemas/${schema}` });
 
-export const json = (schema: Schema, example?: unknown): Content =>
-  ({ 'application/json': { schema, ...(example !== undefined ? { example } : {}) } });
+export const json = (schema: Schema, example?: unknown): Content => ({
+  'application/json': { schema, ...(example !== undefined ? { example } : {}) },
+});
 
 /**
  * The JSON Schema of a command's zod input, as the request body it validates: the document states
@@ -18,16 +19,25 @@ export function fromZod(input: z.ZodType): Schema {
   return schema;
 }
 
-export const jsonBody = (schema: Schema, example?: unknown, required = true): RequestBody =>
-  ({ required, content: json(schema, example) });
+export const jsonBody = (schema: Schema, example?: unknown, required = true): RequestBody => ({
+  required,
+  content: json(schema, example),
+});
 
 export const ok = (description: string, schema: Schema): Response => ({ description, content: json(schema) });
 
 export const noContent: Response = { description: 'Done; no body.' };
 
 const ERROR_RESPONSES = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict',
-  413: 'PayloadTooLarge', 415: 'UnsupportedMediaType', 429: 'TooManyRequests', 500: 'InternalError',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
+  500: 'InternalError',
   503: 'NotYetReadable',
 } as const;
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
@@ -36,24 +46,47 @@ export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 export const errors = (...statuses: ErrorStatus[]): Record<string, Reference> =>
   Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/${ERROR_RESPONSES[s]}` }]));
 
-export const pathParam = (name: string, schema: Schema, description: string): Parameter =>
-  ({ name, in: 'path', required: true, description, schema });
+export const pathParam = (name: string, schema: Schema, description: string): Parameter => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema,
+});
 
-export const queryParam = (name: string, schema: Schema, description: string, required = false): Parameter =>
-  ({ name, in: 'query', ...(required ? { required } : {}), description, schema });
+export const queryParam = (name: string, schema: Schema, description: string, required = false): Parameter => ({
+  name,
+  in: 'query',
+  ...(required ? { required } : {}),
+  description,
+  schema,
+});
 
-export const idPath = (what: string): Parameter => pathParam('id', { type: 'integer', minimum: 1 }, `The ${what}'s id.`);
+export const idPath = (what: string): Parameter =>
+  pathParam('id', { type: 'integer', minimum: 1 }, `The ${what}'s id.`);
 
 /** `limit` and `offset`: with `limit` a list answers a page envelope instead of a plain array. */
-export const PAGINATION: Reference[] = [{ $ref: '#/components/parameters/limit' }, { $ref: '#/components/parameters/offset' }];
+export const PAGINATION: Reference[] = [
+  { $ref: '#/components/parameters/limit' },
+  { $ref: '#/components/parameters/offset' },
+];
 
 /** `search`, `q` and `query`: one case-insensitive text match. */
-export const TEXT_SEARCH = (fields: string): Parameter[] => ['search', 'q', 'query'].map((name) =>
-  queryParam(name, { type: 'string' }, `Case-insensitive text match in ${fields}${name === 'search' ? '' : ` (same as \`search\`)`}.`));
+export const TEXT_SEARCH = (fields: string): Parameter[] =>
+  ['search', 'q', 'query'].map((name) =>
+    queryParam(
+      name,
+      { type: 'string' },
+      `Case-insensitive text match in ${fields}${name === 'search' ? '' : ` (same as \`search\`)`}.`,
+    ),
+  );
 
 type FieldType = 'integer' | 'number' | 'string' | 'boolean' | 'date';
 const FIELD_SCHEMA: Record<FieldType, Schema> = {
-  integer: { type: 'integer' }, number: { type: 'number' }, string: { type: 'string' }, boolean: { type: 'boolean' },
+  integer: { type: 'integer' },
+  number: { type: 'number' },
+  string: { type: 'string' },
+  boolean: { type: 'boolean' },
   date: { type: 'string', format: 'date-time' },
 };
 
@@ -62,8 +95,14 @@ const FIELD_SCHEMA: Record<FieldType, Schema> = {
  * (`<field>__gte`, `__lte`, `__gt`, `__lt`, `__in` comma list, `__icontains`) are accepted too;
  * OpenAPI cannot name a family of parameters, so they are said in the description.
  */
-export const filters = (fields: Record<string, FieldType>): Parameter[] => Object.entries(fields).map(([field, type]) =>
-  queryParam(field, FIELD_SCHEMA[type], `Exact match. Lookups: \`${field}__gte\`, \`__lte\`, \`__gt\`, \`__lt\`, \`__in\` (comma list), \`__icontains\`.`));
+export const filters = (fields: Record<string, FieldType>): Parameter[] =>
+  Object.entries(fields).map(([field, type]) =>
+    queryParam(
+      field,
+      FIELD_SCHEMA[type],
+      `Exact match. Lookups: \`${field}__gte\`, \`__lte\`, \`__gt\`, \`__lt\`, \`__in\` (comma list), \`__icontains\`.`,
+    ),
+  );
 
 /** A list answer: a plain array without `limit`, the DRF page envelope with it. */
 export const listOf = (schema: string, description: string): Response => ({
@@ -84,15 +123,20 @@ export const pageOf = (schema: string): Schema => ({
 
 /** Server-Sent Events frames, as stream_chat and the embed widget's stream-chat send them. */
 export const sseResponse: Response = {
-  description: 'A `text/event-stream`: one `data: <json>` line per frame, `start`, then `stream` frames with tokens, '
-    + 'then `complete` with the stored chat id, or an `error` frame if the answer fails after the stream opened. '
-    + 'Refusals before the stream opens (validation, permission, limits) are plain JSON errors instead.',
+  description:
+    'A `text/event-stream`: one `data: <json>` line per frame, `start`, then `stream` frames with tokens, ' +
+    'then `complete` with the stored chat id, or an `error` frame if the answer fails after the stream opened. ' +
+    'Refusals before the stream opens (validation, permission, limits) are plain JSON errors instead.',
   content: {
     'text/event-stream': {
-      schema: { type: 'string', description: 'Frames as `data: <ChatStreamFrame JSON>\\n\\n`; each frame is a ChatStreamFrame.' },
-      example: 'data: {"id":"5f0c…","type":"start","message":"Processing..."}\n\n'
-        + 'data: {"id":"5f0c…","type":"stream","token":"The "}\n\n'
-        + 'data: {"id":"5f0c…","type":"complete","chat_id":123}\n\n',
+      schema: {
+        type: 'string',
+        description: 'Frames as `data: <ChatStreamFrame JSON>\\n\\n`; each frame is a ChatStreamFrame.',
+      },
+      example:
+        'data: {"id":"5f0c…","type":"start","message":"Processing..."}\n\n' +
+        'data: {"id":"5f0c…","type":"stream","token":"The "}\n\n' +
+        'data: {"id":"5f0c…","type":"complete","chat_id":123}\n\n',
     },
   },
 };
@@ -104,28 +148,40 @@ export const NULLABLE_TIMESTAMP: Schema = { type: ['string', 'null'], format: 'd
 export const sharedComponents = {
   securitySchemes: {
     jwt: {
-      type: 'http', scheme: 'bearer', bearerFormat: 'JWT',
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
       description: 'An access token from `POST /api/auth/login/` (short-lived; renew with `/api/auth/refresh/`).',
     },
     apiKey: {
-      type: 'http', scheme: 'bearer', bearerFormat: 'sk_live_…',
-      description: 'An API key from `POST /api/keys/api-keys/generate/`, sent as `Authorization: Bearer sk_live_…`; it acts as the user who created it.',
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'sk_live_…',
+      description:
+        'An API key from `POST /api/keys/api-keys/generate/`, sent as `Authorization: Bearer sk_live_…`; it acts as the user who created it.',
     },
   },
   parameters: {
     limit: {
-      name: 'limit', in: 'query', description: 'Page size (1..1000). With it, the answer is a page envelope.',
+      name: 'limit',
+      in: 'query',
+      description: 'Page size (1..1000). With it, the answer is a page envelope.',
       schema: { type: 'integer', minimum: 1, maximum: 1000 },
     },
     offset: {
-      name: 'offset', in: 'query', description: 'Items to skip before the page (with `limit`).',
+      name: 'offset',
+      in: 'query',
+      description: 'Items to skip before the page (with `limit`).',
       schema: { type: 'integer', minimum: 0, default: 0 },
     },
   },
   responses: {
     BadRequest: {
       description: 'Invalid input (including malformed JSON); nothing was changed.',
-      content: json(ref('ValidationError'), { error: 'Validation failed.', field_errors: { name: ['This field is required.'] } }),
+      content: json(ref('ValidationError'), {
+        error: 'Validation failed.',
+        field_errors: { name: ['This field is required.'] },
+      }),
     },
     Unauthorized: {
       description: 'No credentials, or a token that is not valid (expired, revoked, for a suspended user).',
@@ -135,16 +191,30 @@ export const sharedComponents = {
       description: 'Authenticated, but not allowed to do this.',
       content: json(ref('Detail'), { detail: 'You do not have permission to perform this action.' }),
     },
-    NotFound: { description: 'No such resource (or not visible to you).', content: json(ref('Detail'), { detail: 'Not found.' }) },
-    Conflict: { description: 'A concurrent change won; retry.', content: json(ref('Error'), { error: 'Conflict. Please retry.' }) },
-    PayloadTooLarge: { description: 'The request body or file is too large.', content: json(ref('Error'), { error: 'Request body is too large.' }) },
+    NotFound: {
+      description: 'No such resource (or not visible to you).',
+      content: json(ref('Detail'), { detail: 'Not found.' }),
+    },
+    Conflict: {
+      description: 'A concurrent change won; retry.',
+      content: json(ref('Error'), { error: 'Conflict. Please retry.' }),
+    },
+    PayloadTooLarge: {
+      description: 'The request body or file is too large.',
+      content: json(ref('Error'), { error: 'Request body is too large.' }),
+    },
     UnsupportedMediaType: {
       description: 'A body that is not JSON (text/plain, a form, XML, or no Content-Type); nothing was changed.',
-      content: json(ref('Error'), { error: 'Unsupported media type "text/plain" in request. Send JSON with Content-Type: application/json.' }),
+      content: json(ref('Error'), {
+        error: 'Unsupported media type "text/plain" in request. Send JSON with Content-Type: application/json.',
+      }),
     },
     NotYetReadable: {
-      description: 'The write was recorded, but the read models did not include it within the wait (a projection is behind or stuck): read it again later.',
-      content: json(ref('Error'), { error: 'The write was recorded but is not yet readable: the read models are behind. Read it again later.' }),
+      description:
+        'The write was recorded, but the read models did not include it within the wait (a projection is behind or stuck): read it again later.',
+      content: json(ref('Error'), {
+        error: 'The write was recorded but is not yet readable: the read models are behind. Read it again later.',
+      }),
     },
     TooManyRequests: {
       description: 'A rate limit or a daily message limit was reached.',
@@ -157,10 +227,15 @@ export const sharedComponents = {
   },
   schemas: {
     ValidationError: {
-      type: 'object', required: ['error', 'field_errors'],
+      type: 'object',
+      required: ['error', 'field_errors'],
       properties: {
         error: { type: 'string' },
-        field_errors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'Messages by field name.' },
+        field_errors: {
+          type: 'object',
+          additionalProperties: { type: 'array', items: { type: 'string' } },
+          description: 'Messages by field name.',
+        },
       },
     },
     Detail: { type: 'object', required: ['detail'], properties: { detail: { type: 'string' } } },
@@ -180,7 +255,12 @@ export const sharedComponents = {
 
 function frame(type: string, properties: Record<string, Schema>): Schema {
   return {
-    type: 'object', required: ['id', 'type', ...Object.keys(properties)],
-    properties: { id: { type: 'string', description: 'One id per answer, the same in all its frames.' }, type: { const: type }, ...properties },
+    type: 'object',
+    required: ['id', 'type', ...Object.keys(properties)],
+    properties: {
+      id: { type: 'string', description: 'One id per answer, the same in all its frames.' },
+      type: { const: type },
+      ...properties,
+    },
   };
 }

@@ -13,7 +13,15 @@ import { workspacesSection } from './workspaces.js';
 
 /** One section per spec app, in the spec's order, then the operational endpoints. */
 export const API_SECTIONS: readonly ApiSection[] = [
-  authenticationSection, workspacesSection, documentsSection, chatsSection, embeddingsSection, systemSection, auditSection, keysSection, operationsSection,
+  authenticationSection,
+  workspacesSection,
+  documentsSection,
+  chatsSection,
+  embeddingsSection,
+  systemSection,
+  auditSection,
+  keysSection,
+  operationsSection,
 ];
 
 /** Mounted before the general rate limit (see http-app.ts), so it never answers 429. */
@@ -30,7 +38,9 @@ const DESCRIPTION = `Chronicle's REST API: AnythingLLM's API over an event-sourc
 - **Rate limits**: auth endpoints and uploads per minute, every \`/api\` request per user or client, chats per user per day.`;
 
 const IDEMPOTENCY_KEY = {
-  name: 'Idempotency-Key', in: 'header', required: false,
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
   description: 'Retrying a write with the same key appends nothing new and answers the first result.',
   schema: { type: 'string', maxLength: 255 },
 } as const;
@@ -53,7 +63,10 @@ function withCommonResponses(path: string, method: string, op: Operation): Opera
   return {
     ...op,
     ...(writes ? { parameters: [...(op.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }] } : {}),
-    responses: { ...op.responses, ...Object.fromEntries(Object.entries(common).filter(([status]) => !(status in op.responses))) },
+    responses: {
+      ...op.responses,
+      ...Object.fromEntries(Object.entries(common).filter(([status]) => !(status in op.responses))),
+    },
   };
 }
 
@@ -77,7 +90,12 @@ function assemble(): Record<string, unknown> {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Chronicle API', version: APP_VERSION, description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
+    info: {
+      title: 'Chronicle API',
+      version: APP_VERSION,
+      description: DESCRIPTION,
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     servers: [],
     security: [{ jwt: [] }, { apiKey: [] }],

@@ -3,16 +3,37 @@ import type { ApiSection, Schema } from './types.js';
 
 const TAG = 'Documents';
 const flagBody = (name: string): Schema => ({
-  type: 'object', required: [name], additionalProperties: false, properties: { [name]: { type: 'boolean' } },
+  type: 'object',
+  required: [name],
+  additionalProperties: false,
+  properties: { [name]: { type: 'boolean' } },
 });
 
 /** The spec's Documents App, with DESIGN.md's document shape, GET/DELETE by id and the upload rules. */
 export const documentsSection: ApiSection = {
-  tags: [{ name: TAG, description: 'Upload documents into a workspace; they are chunked and indexed in the background (`processing` → `ready` or `failed`).' }],
+  tags: [
+    {
+      name: TAG,
+      description:
+        'Upload documents into a workspace; they are chunked and indexed in the background (`processing` → `ready` or `failed`).',
+    },
+  ],
   schemas: {
     Document: {
       type: 'object',
-      required: ['id', 'filename', 'workspace', 'status', 'pinned', 'watched', 'metadata', 'size', 'mime_type', 'chunk_count', 'created_at'],
+      required: [
+        'id',
+        'filename',
+        'workspace',
+        'status',
+        'pinned',
+        'watched',
+        'metadata',
+        'size',
+        'mime_type',
+        'chunk_count',
+        'created_at',
+      ],
       properties: {
         id: { type: 'integer' },
         filename: { type: 'string', description: 'Sanitised file name.' },
@@ -29,30 +50,43 @@ export const documentsSection: ApiSection = {
       },
     },
     BulkActionResult: {
-      type: 'object', required: ['action', 'succeeded', 'failed'],
+      type: 'object',
+      required: ['action', 'succeeded', 'failed'],
       properties: {
         action: { type: 'string', enum: ['pin', 'unpin', 'watch', 'unwatch', 'delete'] },
         succeeded: { type: 'array', items: { type: 'integer' }, description: 'Ids the action applied to.' },
-        failed: { type: 'object', additionalProperties: { type: 'string' }, description: 'Reason by id, for the others.' },
+        failed: {
+          type: 'object',
+          additionalProperties: { type: 'string' },
+          description: 'Reason by id, for the others.',
+        },
       },
     },
   },
   paths: {
     '/api/documents/upload/': {
       post: {
-        operationId: 'uploadDocument', tags: [TAG], summary: 'Upload a document into a workspace',
-        description: 'txt, md, csv, json, html, pdf or docx, up to `UPLOAD_MAX_MB` (default 25; larger is a 413); other types are a 400. '
-          + 'Rate-limited per user (`RATE_LIMIT_UPLOAD_PER_MIN`). Answers at once with `status: processing`.',
+        operationId: 'uploadDocument',
+        tags: [TAG],
+        summary: 'Upload a document into a workspace',
+        description:
+          'txt, md, csv, json, html, pdf or docx, up to `UPLOAD_MAX_MB` (default 25; larger is a 413); other types are a 400. ' +
+          'Rate-limited per user (`RATE_LIMIT_UPLOAD_PER_MIN`). Answers at once with `status: processing`.',
         requestBody: {
           required: true,
           content: {
             'multipart/form-data': {
               schema: {
-                type: 'object', required: ['file', 'workspace_id'],
+                type: 'object',
+                required: ['file', 'workspace_id'],
                 properties: {
                   file: { type: 'string', format: 'binary', contentMediaType: 'application/octet-stream' },
                   workspace_id: { type: 'integer', minimum: 1 },
-                  metadata: { type: 'string', description: 'A JSON object, as text.', example: '{"source": "manual_upload"}' },
+                  metadata: {
+                    type: 'string',
+                    description: 'A JSON object, as text.',
+                    example: '{"source": "manual_upload"}',
+                  },
                 },
               },
             },
@@ -63,12 +97,22 @@ export const documentsSection: ApiSection = {
     },
     '/api/documents/': {
       get: {
-        operationId: 'listDocuments', tags: [TAG], summary: 'List documents in the workspaces you can see',
+        operationId: 'listDocuments',
+        tags: [TAG],
+        summary: 'List documents in the workspaces you can see',
         parameters: [
           ...PAGINATION,
           ...filters({
-            id: 'integer', workspace: 'integer', pinned: 'boolean', watched: 'boolean', status: 'string', filename: 'string',
-            mime_type: 'string', size: 'integer', chunk_count: 'integer', created_at: 'date',
+            id: 'integer',
+            workspace: 'integer',
+            pinned: 'boolean',
+            watched: 'boolean',
+            status: 'string',
+            filename: 'string',
+            mime_type: 'string',
+            size: 'integer',
+            chunk_count: 'integer',
+            created_at: 'date',
           }),
         ],
         responses: { 200: listOf('Document', 'Documents.'), ...errors(400) },
@@ -76,39 +120,60 @@ export const documentsSection: ApiSection = {
     },
     '/api/documents/{id}/': {
       get: {
-        operationId: 'getDocument', tags: [TAG], summary: 'A document', parameters: [idPath('document')],
+        operationId: 'getDocument',
+        tags: [TAG],
+        summary: 'A document',
+        parameters: [idPath('document')],
         responses: { 200: ok('The document.', ref('Document')), ...errors(404) },
       },
       delete: {
-        operationId: 'deleteDocument', tags: [TAG], summary: 'Delete a document (and its chunks)', parameters: [idPath('document')],
+        operationId: 'deleteDocument',
+        tags: [TAG],
+        summary: 'Delete a document (and its chunks)',
+        parameters: [idPath('document')],
         responses: { 204: noContent, ...errors(403, 404, 409) },
       },
     },
     '/api/documents/{id}/pin/': {
       post: {
-        operationId: 'pinDocument', tags: [TAG], summary: 'Pin or unpin a document', parameters: [idPath('document')],
+        operationId: 'pinDocument',
+        tags: [TAG],
+        summary: 'Pin or unpin a document',
+        parameters: [idPath('document')],
         requestBody: jsonBody(flagBody('pin'), { pin: true }),
         responses: { 200: ok('The document.', ref('Document')), ...errors(400, 403, 404, 409) },
       },
     },
     '/api/documents/{id}/watch/': {
       post: {
-        operationId: 'watchDocument', tags: [TAG], summary: 'Watch or unwatch a document', parameters: [idPath('document')],
+        operationId: 'watchDocument',
+        tags: [TAG],
+        summary: 'Watch or unwatch a document',
+        parameters: [idPath('document')],
         requestBody: jsonBody(flagBody('watch'), { watch: true }),
         responses: { 200: ok('The document.', ref('Document')), ...errors(400, 403, 404, 409) },
       },
     },
     '/api/documents/bulk_action/': {
       post: {
-        operationId: 'bulkDocumentAction', tags: [TAG], summary: 'Pin, unpin, watch, unwatch or delete many documents',
-        requestBody: jsonBody({
-          type: 'object', required: ['document_ids', 'action'],
-          properties: {
-            document_ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: 1000 },
-            action: { type: 'string', enum: ['pin', 'unpin', 'watch', 'unwatch', 'delete'] },
+        operationId: 'bulkDocumentAction',
+        tags: [TAG],
+        summary: 'Pin, unpin, watch, unwatch or delete many documents',
+        requestBody: jsonBody(
+          {
+            type: 'object',
+            required: ['document_ids', 'action'],
+            properties: {
+              document_ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: 1000 },
+              action: { type: 'string', enum: ['pin', 'unpin', 'watch', 'unwatch', 'delete'] },
+            },
           },
-        }, { document_ids: [1, 2, 3], action: 'pin' }),
-        responses: { 200: ok('What succeeded and what failed, by id.', ref('BulkActionResult')), ...errors(400, 403, 409) },
+          { document_ids: [1, 2, 3], action: 'pin' },
+        ),
+        responses: {
+          200: ok('What succeeded and what failed, by id.', ref('BulkActionResult')),
+          ...errors(400, 403, 409),
+        },
       },
     },
   },

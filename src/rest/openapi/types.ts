@@ -4,7 +4,9 @@ export type Schema = Record<string, unknown>;
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 
-export interface Reference { $ref: string }
+export interface Reference {
+  $ref: string;
+}
 
 export interface Parameter {
   name: string;
@@ -14,10 +16,17 @@ export interface Parameter {
   schema: Schema;
 }
 
-export interface MediaType { schema: Schema; example?: unknown }
+export interface MediaType {
+  schema: Schema;
+  example?: unknown;
+}
 export type Content = Record<string, MediaType>;
 
-export interface RequestBody { required?: boolean; description?: string; content: Content }
+export interface RequestBody {
+  required?: boolean;
+  description?: string;
+  content: Content;
+}
 
 export interface Response {
   description: string;

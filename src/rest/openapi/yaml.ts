@@ -8,7 +8,10 @@ const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Words YAML 1.1 readers take for booleans or null even as keys.
 const RESERVED = /^(?:y|n|yes|no|on|off|true|false|null)$/i;
 
-const quote = (s: string) => JSON.stringify(s).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const quote = (s: string) =>
+  JSON.stringify(s)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 const key = (k: string) => (PLAIN_KEY.test(k) && !RESERVED.test(k) ? k : quote(k));
 
 function scalar(value: unknown): string {

@@ -1,12 +1,21 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Request, type RequestHandler, Router } from 'express';
-import { EXPORT_FORMATS, type ExportFilter, type ExportFormat, exportLines, parseBound } from '../../audit/event-export.js';
+import {
+  EXPORT_FORMATS,
+  type ExportFilter,
+  type ExportFormat,
+  exportLines,
+  parseBound,
+} from '../../audit/event-export.js';
 import { invalid } from '../../domain/shared/errors.js';
 import { requireRole } from '../auth.js';
 import type { RestDeps } from '../deps.js';
 
-const CONTENT_TYPES: Record<ExportFormat, string> = { ndjson: 'application/x-ndjson; charset=utf-8', csv: 'text/csv; charset=utf-8' };
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+};
 
 /** The auditor's endpoints under /api/system: the signed head of the hash chain, its public key, and exports. */
 export function auditRoutes(deps: RestDeps): Router {
@@ -15,7 +24,9 @@ export function auditRoutes(deps: RestDeps): Router {
   // EventStoreDB's adapter keeps no chain yet: say so plainly rather than fail as an internal error.
   const chained: RequestHandler = (_req, res, next) => {
     if (deps.store.readStored) return next();
-    res.status(501).json({ error: 'This event store keeps no hash chain: audit heads and exports need the embedded (SQLite) event store.' });
+    res.status(501).json({
+      error: 'This event store keeps no hash chain: audit heads and exports need the embedded (SQLite) event store.',
+    });
   };
 
   router.get('/audit/head/', requireRole('admin'), chained, async (_req, res) => {
@@ -29,7 +40,10 @@ export function auditRoutes(deps: RestDeps): Router {
   // Streamed: each page of events is read only once the client has taken the previous lines.
   router.get('/events/export/', requireRole('admin'), chained, async (req, res) => {
     const { format, filter } = exportQuery(req);
-    res.status(200).type(CONTENT_TYPES[format]).setHeader('Content-Disposition', `attachment; filename="events.${format}"`);
+    res
+      .status(200)
+      .type(CONTENT_TYPES[format])
+      .setHeader('Content-Disposition', `attachment; filename="events.${format}"`);
     try {
       await pipeline(Readable.from(exportLines(deps.store, filter, format)), res);
     } catch (err) {

@@ -3,7 +3,13 @@ import { giveFeedback } from '../../commands/chats/feedback.js';
 import { ChatFailure, startChat } from '../../commands/chats/send.js';
 import { invalid, notFound } from '../../domain/shared/errors.js';
 import {
-  chatHistory, findVisibleChat, listChats, publicChat, SEARCH_FIELDS, type SearchField, searchChats,
+  chatHistory,
+  findVisibleChat,
+  listChats,
+  publicChat,
+  SEARCH_FIELDS,
+  type SearchField,
+  searchChats,
 } from '../../projections/chats/queries.js';
 import { exportChats } from '../../transport/chat-export/export-chats.js';
 import { requireAuth } from '../auth.js';
@@ -15,8 +21,18 @@ import { findWindow, pageOf, sendPage } from '../pagination.js';
 import { streamChatFrames } from '../sse.js';
 
 const CHAT_FILTERS = {
-  id: 'number', workspace: 'number', workspace_id: 'number', thread: 'number', thread_id: 'number', user: 'number', user_id: 'number',
-  mode: 'string', feedback: 'boolean', prompt: 'string', response: 'string', created_at: 'date',
+  id: 'number',
+  workspace: 'number',
+  workspace_id: 'number',
+  thread: 'number',
+  thread_id: 'number',
+  user: 'number',
+  user_id: 'number',
+  mode: 'string',
+  feedback: 'boolean',
+  prompt: 'string',
+  response: 'string',
+  created_at: 'date',
 } as const;
 const RENAMED = { workspace_id: 'workspace', thread_id: 'thread', user_id: 'user' };
 
@@ -28,7 +44,8 @@ function intParam(req: Request, name: string, required = false): number | null {
     if (required) throw invalid('Validation failed.', { [name]: ['This field is required.'] });
     return null;
   }
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw invalid('Validation failed.', { [name]: ['A valid integer is required.'] });
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw))
+    throw invalid('Validation failed.', { [name]: ['A valid integer is required.'] });
   return Number(raw);
 }
 
@@ -55,9 +72,12 @@ export function chatRoutes(deps: RestDeps): Router {
       answer: chat.answer,
       settled: (position) => settled(deps, position),
       // A chat recorded but not yet readable is no failure to log: the stuck projection is logged where it fails.
-      failure: (err) => (err instanceof ChatFailure ? err
-        : err instanceof NotYetReadableError ? new ChatFailure(err.message, chat.chatId)
-          : new ChatFailure('The answer could not be completed. Please try again later.', chat.chatId, err)),
+      failure: (err) =>
+        err instanceof ChatFailure
+          ? err
+          : err instanceof NotYetReadableError
+            ? new ChatFailure(err.message, chat.chatId)
+            : new ChatFailure('The answer could not be completed. Please try again later.', chat.chatId, err),
       log: (cause) => req.log.warn({ err: cause, chatId: chat.chatId }, 'chat failed'),
     });
   });
@@ -65,18 +85,35 @@ export function chatRoutes(deps: RestDeps): Router {
   router.get('/history/', async (req, res) => {
     const page = pageOf(req);
     const workspaceId = intParam(req, 'workspace_id', true);
-    const { results, count } = await chatHistory(deps.db, req.actor!, { workspaceId, threadId: intParam(req, 'thread_id') }, findWindow(page));
+    const { results, count } = await chatHistory(
+      deps.db,
+      req.actor!,
+      { workspaceId, threadId: intParam(req, 'thread_id') },
+      findWindow(page),
+    );
     sendPage(req, res, page, results.map(publicChat), count);
   });
 
   router.get('/search/', async (req, res) => {
-    const found = (['query', 'q', 'search'] as const).map((param) => ({ param, term: req.query[param] }))
-      .find((p): p is { param: 'query' | 'q' | 'search'; term: string } => typeof p.term === 'string' && p.term.trim() !== '');
+    const found = (['query', 'q', 'search'] as const)
+      .map((param) => ({ param, term: req.query[param] }))
+      .find(
+        (p): p is { param: 'query' | 'q' | 'search'; term: string } =>
+          typeof p.term === 'string' && p.term.trim() !== '',
+      );
     if (!found) throw invalid('Validation failed.', { query: ['This field is required.'] });
     const page = pageOf(req);
-    const { results, count } = await searchChats(deps.db, req.actor!, {
-      query: found.term.trim(), param: found.param, workspaceId: intParam(req, 'workspace_id'), searchIn: searchFields(req),
-    }, findWindow(page));
+    const { results, count } = await searchChats(
+      deps.db,
+      req.actor!,
+      {
+        query: found.term.trim(),
+        param: found.param,
+        workspaceId: intParam(req, 'workspace_id'),
+        searchIn: searchFields(req),
+      },
+      findWindow(page),
+    );
     sendPage(req, res, page, results.map(publicChat), count);
   });
 

@@ -2,7 +2,11 @@ import { createHash } from 'node:crypto';
 import { type ErrorRequestHandler, type Request, type RequestHandler, Router } from 'express';
 import multer from 'multer';
 import {
-  bulkDocumentAction, deleteDocument, pinDocument, uploadDocument, watchDocument,
+  bulkDocumentAction,
+  deleteDocument,
+  pinDocument,
+  uploadDocument,
+  watchDocument,
 } from '../../commands/documents/documents.js';
 import { withIdempotency } from '../../commands/shared/idempotency.js';
 import { invalid, notFound } from '../../domain/shared/errors.js';
@@ -16,10 +20,23 @@ import { idParam } from '../params.js';
 
 /** List filters: the spec's `workspace`, `pinned`, `watched`, `status`, and Django lookups on the rest. */
 const DOCUMENT_FILTERS = {
-  id: 'number', workspace: 'number', pinned: 'boolean', watched: 'boolean', status: 'string', filename: 'string',
-  mime_type: 'string', size: 'number', chunk_count: 'number', created_at: 'date',
+  id: 'number',
+  workspace: 'number',
+  pinned: 'boolean',
+  watched: 'boolean',
+  status: 'string',
+  filename: 'string',
+  mime_type: 'string',
+  size: 'number',
+  chunk_count: 'number',
+  created_at: 'date',
 } as const;
-const FILTER_FIELDS = { workspace: 'workspaceId', mime_type: 'mimeType', chunk_count: 'chunkCount', created_at: 'createdAt' };
+const FILTER_FIELDS = {
+  workspace: 'workspaceId',
+  mime_type: 'mimeType',
+  chunk_count: 'chunkCount',
+  created_at: 'createdAt',
+};
 
 const MAX_FORM_FIELD_BYTES = 64 * 1024;
 
@@ -41,13 +58,20 @@ function multipartUpload(maxBytes: number): RequestHandler[] {
         res.status(413).json({ error: tooLarge });
         return;
       }
-      const field = err.code === 'LIMIT_UNEXPECTED_FILE' || err.code === 'LIMIT_FILE_COUNT' ? 'file' : err.field ?? 'non_field_errors';
+      const field =
+        err.code === 'LIMIT_UNEXPECTED_FILE' || err.code === 'LIMIT_FILE_COUNT'
+          ? 'file'
+          : (err.field ?? 'non_field_errors');
       const message = field === 'file' ? 'Send exactly one file, in the field "file".' : err.message;
       next(invalid('Validation failed.', { [field]: [message] }));
       return;
     }
     // busboy's complaints about the body itself (truncated form, bad boundary) are the client's.
-    if (err instanceof Error && !('status' in err) && /multipart|boundary|unexpected end of form|malformed/i.test(err.message)) {
+    if (
+      err instanceof Error &&
+      !('status' in err) &&
+      /multipart|boundary|unexpected end of form|malformed/i.test(err.message)
+    ) {
       next(invalid('Malformed multipart body.', {}));
       return;
     }
@@ -71,13 +95,15 @@ export function documentRoutes(deps: RestDeps): Router {
   }
 
   router.post('/upload/', deps.uploads.rateLimit, ...multipartUpload(deps.uploads.maxBytes), async (req, res) => {
-    if (!req.is('multipart/form-data')) throw invalid('Validation failed.', { file: ['Upload the file as multipart/form-data, in the field "file".'] });
+    if (!req.is('multipart/form-data'))
+      throw invalid('Validation failed.', { file: ['Upload the file as multipart/form-data, in the field "file".'] });
     const ctx = commandContext(req);
     const fields = req.body ?? {};
     const file = req.file ? { name: req.file.originalname, bytes: req.file.buffer } : null;
     const fingerprint = `upload-document|${JSON.stringify(fields)}|${file?.name}|${file ? fileHash(file.bytes) : ''}`;
     const { documentId, position } = await withIdempotency(deps.store, ctx, fingerprint, () =>
-      uploadDocument({ store: deps.store, files: deps.files }, { fields, file }, ctx));
+      uploadDocument({ store: deps.store, files: deps.files }, { fields, file }, ctx),
+    );
     res.status(201).json(await documentById(req, documentId, position));
   });
 
@@ -96,8 +122,12 @@ export function documentRoutes(deps: RestDeps): Router {
 
   router.post('/bulk_action/', async (req, res) => {
     const ctx = commandContext(req);
-    const { position, ...result } = await withIdempotency(deps.store, ctx, `bulk-documents|${JSON.stringify(req.body)}`, () =>
-      bulkDocumentAction({ store: deps.store, files: deps.files }, req.body, ctx));
+    const { position, ...result } = await withIdempotency(
+      deps.store,
+      ctx,
+      `bulk-documents|${JSON.stringify(req.body)}`,
+      () => bulkDocumentAction({ store: deps.store, files: deps.files }, req.body, ctx),
+    );
     await settled(deps, position);
     res.json(result);
   });
@@ -113,7 +143,11 @@ export function documentRoutes(deps: RestDeps): Router {
   });
 
   router.delete('/:id/', async (req, res) => {
-    const { position } = await deleteDocument({ store: deps.store, files: deps.files }, idParam(req), commandContext(req));
+    const { position } = await deleteDocument(
+      { store: deps.store, files: deps.files },
+      idParam(req),
+      commandContext(req),
+    );
     await settled(deps, position);
     res.status(204).end();
   });

@@ -1,7 +1,12 @@
 import path from 'node:path';
 import { type Request, type RequestHandler, Router } from 'express';
 import {
-  EmbedChatFailure, embedOriginAllowed, INTERNAL_FAILURE, startEmbedChat, usableEmbedConfig, usableEmbedSession,
+  EmbedChatFailure,
+  embedOriginAllowed,
+  INTERNAL_FAILURE,
+  startEmbedChat,
+  usableEmbedConfig,
+  usableEmbedSession,
 } from '../../commands/embeds/public-chat.js';
 import { chatsOfSession, type EmbedChatView } from '../../projections/embeds/queries.js';
 import { NotYetReadableError } from '../../projections/shared/progress.js';
@@ -27,7 +32,7 @@ function embedCors(deps: RestDeps): RequestHandler {
   return async (req, res, next) => {
     res.vary('Origin');
     const origin = originOf(req);
-    if (origin && await embedOriginAllowed(deps.store, req.params.uuid, origin)) {
+    if (origin && (await embedOriginAllowed(deps.store, req.params.uuid, origin))) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
@@ -39,7 +44,13 @@ function embedCors(deps: RestDeps): RequestHandler {
   };
 }
 
-const publicEmbedChat = (c: EmbedChatView) => ({ id: c.id, session_id: c.session_id, prompt: c.prompt, response: c.response, created_at: c.created_at });
+const publicEmbedChat = (c: EmbedChatView) => ({
+  id: c.id,
+  session_id: c.session_id,
+  prompt: c.prompt,
+  response: c.response,
+  created_at: c.created_at,
+});
 
 /** The Embeddings App's public side: what the widget on a customer's page calls, unauthenticated. */
 export function embedPublicRoutes(deps: RestDeps): Router {
@@ -58,8 +69,12 @@ export function embedPublicRoutes(deps: RestDeps): Router {
     await streamChatFrames(res, {
       answer: chat.answer,
       settled: (position) => deps.progress.settle(position),
-      failure: (err) => (err instanceof EmbedChatFailure ? err
-        : err instanceof NotYetReadableError ? new EmbedChatFailure(err.message) : new EmbedChatFailure(INTERNAL_FAILURE, err)),
+      failure: (err) =>
+        err instanceof EmbedChatFailure
+          ? err
+          : err instanceof NotYetReadableError
+            ? new EmbedChatFailure(err.message)
+            : new EmbedChatFailure(INTERNAL_FAILURE, err),
       log: (cause) => req.log?.warn({ err: cause }, 'embed chat failed'),
     });
   });
@@ -81,9 +96,13 @@ export function embedWidgetRoutes(): Router {
   router.get('/embed/chronicle-chat-widget.js', (_req, res, next) => {
     // helmet's same-origin resource policy would stop other sites' <script> tags from loading it.
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
-    res.sendFile(WIDGET_FILE, { maxAge: 5 * 60 * 1000, headers: { 'Content-Type': 'text/javascript; charset=utf-8' } }, (err) => {
-      if (err) next(err);
-    });
+    res.sendFile(
+      WIDGET_FILE,
+      { maxAge: 5 * 60 * 1000, headers: { 'Content-Type': 'text/javascript; charset=utf-8' } },
+      (err) => {
+        if (err) next(err);
+      },
+    );
   });
   return router;
 }

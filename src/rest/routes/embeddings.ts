@@ -1,11 +1,21 @@
 import { type Request, Router } from 'express';
 import {
-  createEmbedConfig, deleteEmbedConfig, embedUuid, toggleEmbedConfig, updateEmbedConfig,
+  createEmbedConfig,
+  deleteEmbedConfig,
+  embedUuid,
+  toggleEmbedConfig,
+  updateEmbedConfig,
 } from '../../commands/embeds/embed-configs.js';
 import { withIdempotency } from '../../commands/shared/idempotency.js';
 import { embedSnippet } from '../../domain/embeds/snippet.js';
 import { invalid, notFound } from '../../domain/shared/errors.js';
-import { findEmbedConfig, listEmbedConfigs, publicEmbedConfig, publicSession, sessionsOf } from '../../projections/embeds/queries.js';
+import {
+  findEmbedConfig,
+  listEmbedConfigs,
+  publicEmbedConfig,
+  publicSession,
+  sessionsOf,
+} from '../../projections/embeds/queries.js';
 import { findWorkspaceById } from '../../projections/workspaces/queries.js';
 import { requireRole } from '../auth.js';
 import { commandContext } from '../context.js';
@@ -37,7 +47,8 @@ export function embeddingRoutes(deps: RestDeps): Router {
   router.post('/configs/', async (req, res) => {
     const ctx = commandContext(req);
     const { uuid, position } = await withIdempotency(deps.store, ctx, `create-embed|${JSON.stringify(req.body)}`, () =>
-      createEmbedConfig(deps.store, req.body, ctx));
+      createEmbedConfig(deps.store, req.body, ctx),
+    );
     res.status(201).json(publicEmbedConfig(await config(uuid, position)));
   });
 
@@ -66,7 +77,11 @@ export function embeddingRoutes(deps: RestDeps): Router {
   router.get('/configs/:uuid/embed_code/', async (req, res) => {
     const found = await config(embedUuid(req.params.uuid));
     const workspace = await findWorkspaceById(deps.db, req.actor!, found.workspace);
-    res.json({ embed_code: embedSnippet(req.publicBaseUrl ?? baseUrlOf(req), found.uuid), uuid: found.uuid, workspace: workspace?.name ?? null });
+    res.json({
+      embed_code: embedSnippet(req.publicBaseUrl ?? baseUrlOf(req), found.uuid),
+      uuid: found.uuid,
+      workspace: workspace?.name ?? null,
+    });
   });
 
   router.get('/chats/sessions/', async (req, res) => {

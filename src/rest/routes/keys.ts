@@ -14,7 +14,13 @@ import { lookupFilter } from '../filters.js';
 import { findWindow, pageOf, sendPage } from '../pagination.js';
 import { idParam } from '../params.js';
 
-const INVITE_FILTERS = { id: 'number', status: 'string', created_by: 'number', claimed_by: 'number', created_at: 'date' } as const;
+const INVITE_FILTERS = {
+  id: 'number',
+  status: 'string',
+  created_by: 'number',
+  claimed_by: 'number',
+  created_at: 'date',
+} as const;
 
 /** The spec's API Keys App: API keys (admin), browser-extension keys (each user's own) and invites. */
 export function keyRoutes(deps: RestDeps): Router {
@@ -59,8 +65,12 @@ export function keyRoutes(deps: RestDeps): Router {
 
   router.post('/invites/generate/', requireRole('admin', 'manager'), async (req, res) => {
     const ctx = commandContext(req);
-    const { inviteId, position } = await withIdempotency(deps.store, ctx, `create-invite|${JSON.stringify(req.body)}`, () =>
-      createInvite(deps.store, req.body, ctx));
+    const { inviteId, position } = await withIdempotency(
+      deps.store,
+      ctx,
+      `create-invite|${JSON.stringify(req.body)}`,
+      () => createInvite(deps.store, req.body, ctx),
+    );
     res.status(201).json(await inviteResponse(inviteId, position));
   });
 
@@ -77,8 +87,12 @@ export function keyRoutes(deps: RestDeps): Router {
 
   router.post('/invites/claim/', async (req, res) => {
     const ctx = commandContext(req);
-    const { userId, position } = await withIdempotency(deps.store, ctx, requestFingerprint('claim-invite', req.body), () =>
-      claimInvite(deps.store, req.body, ctx));
+    const { userId, position } = await withIdempotency(
+      deps.store,
+      ctx,
+      requestFingerprint('claim-invite', req.body),
+      () => claimInvite(deps.store, req.body, ctx),
+    );
     await settled(deps, position);
     const user = await findUser(deps.db, userId);
     if (!user) throw notFound();

@@ -23,7 +23,9 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
 
   router.get('/status/', requireRole('admin'), async (_req, res) => {
     const [h, system, llmProvider] = await Promise.all([
-      health(deps.store, deps.db, deps.progress), hostFigures(), currentSetting(deps.store, 'llm_provider'),
+      health(deps.store, deps.db, deps.progress),
+      hostFigures(),
+      currentSetting(deps.store, 'llm_provider'),
     ]);
     const healthy = h.eventStore === 'healthy' && h.readStore === 'healthy';
     res.json({
@@ -32,16 +34,27 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
       environment,
       system,
       database: { status: healthy ? 'healthy' : 'unhealthy', event_store: h.eventStore, read_store: h.readStore },
-      projections: { head_position: h.headPosition, projected_position: h.projectedPosition, lag_ms: h.projectionLagMs },
+      projections: {
+        head_position: h.headPosition,
+        projected_position: h.projectedPosition,
+        lag_ms: h.projectionLagMs,
+      },
       settings: { multi_user_mode: true, llm_provider: deps.llm.serverWide(llmProvider) },
     });
   });
 
   router.get('/setup-complete/', async (_req, res) => {
     const [users, allowRegistration, appName] = await Promise.all([
-      countUsers(deps.db), currentSetting(deps.store, 'allow_registration'), currentSetting(deps.store, 'custom_app_name'),
+      countUsers(deps.db),
+      currentSetting(deps.store, 'allow_registration'),
+      currentSetting(deps.store, 'custom_app_name'),
     ]);
-    res.json({ setup_complete: users > 0, multi_user_mode: true, allow_registration: allowRegistration, custom_app_name: appName });
+    res.json({
+      setup_complete: users > 0,
+      multi_user_mode: true,
+      allow_registration: allowRegistration,
+      custom_app_name: appName,
+    });
   });
 
   router.get('/settings/', requireRole('admin'), async (_req, res) => {
@@ -64,8 +77,17 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
 
   router.get('/event-logs/', requireRole('admin'), async (req, res) => {
     const page = pageOf(req);
-    const filter = lookupFilter(req, { event: 'string', type: 'string', user_id: 'number', occurred_at: 'date', id: 'number' });
-    for (const [param, op] of [['from_date', '$gte'], ['to_date', '$lte']] as const) {
+    const filter = lookupFilter(req, {
+      event: 'string',
+      type: 'string',
+      user_id: 'number',
+      occurred_at: 'date',
+      id: 'number',
+    });
+    for (const [param, op] of [
+      ['from_date', '$gte'],
+      ['to_date', '$lte'],
+    ] as const) {
       const raw = req.query[param];
       if (raw === undefined) continue;
       const date = new Date(String(raw));

@@ -13,7 +13,14 @@ import { lookupFilter, textSearch } from '../filters.js';
 import { findWindow, pageOf, sendPage } from '../pagination.js';
 import { idParam } from '../params.js';
 
-const USER_FILTERS = { id: 'number', username: 'string', email: 'string', role: 'string', suspended: 'boolean', created_at: 'date' } as const;
+const USER_FILTERS = {
+  id: 'number',
+  username: 'string',
+  email: 'string',
+  role: 'string',
+  suspended: 'boolean',
+  created_at: 'date',
+} as const;
 
 /** The spec's Authentication App plus user administration (list, update, delete). */
 export function userRoutes(deps: RestDeps): Router {
@@ -30,7 +37,8 @@ export function userRoutes(deps: RestDeps): Router {
   router.post('/', async (req, res) => {
     const ctx = commandContext(req);
     const { userId, position } = await withIdempotency(deps.store, ctx, requestFingerprint('register', req.body), () =>
-      registerUser(deps.store, req.body, ctx));
+      registerUser(deps.store, req.body, ctx),
+    );
     res.status(201).json(await userResponse(userId, position));
   });
 
@@ -54,7 +62,9 @@ export function userRoutes(deps: RestDeps): Router {
   router.post('/request_password_reset/', limit, async (req, res) => {
     const { position } = await requestPasswordReset(deps.store, deps.tokens, req.body, commandContext(req));
     await settled(deps, position);
-    res.json({ detail: 'If an account with that username exists, a password reset token has been sent to its email address.' });
+    res.json({
+      detail: 'If an account with that username exists, a password reset token has been sent to its email address.',
+    });
   });
 
   router.post('/reset_password/', limit, async (req, res) => {

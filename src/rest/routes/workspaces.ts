@@ -2,11 +2,20 @@ import { Router } from 'express';
 import { withIdempotency } from '../../commands/shared/idempotency.js';
 import { createThread, deleteThread, renameThread } from '../../commands/workspaces/threads.js';
 import {
-  addWorkspaceMember, createWorkspace, deleteWorkspace, removeWorkspaceMember, updateWorkspace,
+  addWorkspaceMember,
+  createWorkspace,
+  deleteWorkspace,
+  removeWorkspaceMember,
+  updateWorkspace,
 } from '../../commands/workspaces/workspaces.js';
 import { notFound } from '../../domain/shared/errors.js';
 import { findThread, publicThread, threadsOfWorkspace } from '../../projections/threads/queries.js';
-import { findWorkspaceById, findWorkspaceBySlug, listWorkspaces, publicWorkspace } from '../../projections/workspaces/queries.js';
+import {
+  findWorkspaceById,
+  findWorkspaceBySlug,
+  listWorkspaces,
+  publicWorkspace,
+} from '../../projections/workspaces/queries.js';
 import { requireAuth } from '../auth.js';
 import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
@@ -15,8 +24,15 @@ import { findWindow, pageOf, sendPage } from '../pagination.js';
 import { idParam } from '../params.js';
 
 const WORKSPACE_FILTERS = {
-  id: 'number', name: 'string', slug: 'string', chat_mode: 'string', chat_provider: 'string', chat_model: 'string',
-  user_count: 'number', document_count: 'number', created_at: 'date',
+  id: 'number',
+  name: 'string',
+  slug: 'string',
+  chat_mode: 'string',
+  chat_provider: 'string',
+  chat_model: 'string',
+  user_count: 'number',
+  document_count: 'number',
+  created_at: 'date',
 } as const;
 
 /** The spec's Workspaces App: workspaces, their members and threads. */
@@ -46,8 +62,12 @@ export function workspaceRoutes(deps: RestDeps): Router {
 
   router.post('/', async (req, res) => {
     const ctx = commandContext(req);
-    const { workspaceId, position } = await withIdempotency(deps.store, ctx, `create-workspace|${JSON.stringify(req.body)}`, () =>
-      createWorkspace(deps.store, req.body, ctx));
+    const { workspaceId, position } = await withIdempotency(
+      deps.store,
+      ctx,
+      `create-workspace|${JSON.stringify(req.body)}`,
+      () => createWorkspace(deps.store, req.body, ctx),
+    );
     res.status(201).json(await workspaceById(req, workspaceId, position));
   });
 
@@ -67,12 +87,22 @@ export function workspaceRoutes(deps: RestDeps): Router {
   });
 
   router.post('/:slug/add_user/', async (req, res) => {
-    const { workspaceId, position } = await addWorkspaceMember(deps.store, req.params.slug, req.body, commandContext(req));
+    const { workspaceId, position } = await addWorkspaceMember(
+      deps.store,
+      req.params.slug,
+      req.body,
+      commandContext(req),
+    );
     res.json(await workspaceById(req, workspaceId, position));
   });
 
   router.post('/:slug/remove_user/', async (req, res) => {
-    const { workspaceId, position } = await removeWorkspaceMember(deps.store, req.params.slug, req.body, commandContext(req));
+    const { workspaceId, position } = await removeWorkspaceMember(
+      deps.store,
+      req.params.slug,
+      req.body,
+      commandContext(req),
+    );
     res.json(await workspaceById(req, workspaceId, position));
   });
 
@@ -86,8 +116,12 @@ export function workspaceRoutes(deps: RestDeps): Router {
 
   router.post('/:slug/threads/', async (req, res) => {
     const ctx = commandContext(req);
-    const { threadId, position } = await withIdempotency(deps.store, ctx, `create-thread|${req.params.slug}|${JSON.stringify(req.body)}`, () =>
-      createThread(deps.store, req.params.slug, req.body, ctx));
+    const { threadId, position } = await withIdempotency(
+      deps.store,
+      ctx,
+      `create-thread|${req.params.slug}|${JSON.stringify(req.body)}`,
+      () => createThread(deps.store, req.params.slug, req.body, ctx),
+    );
     await settled(deps, position);
     const thread = await findThread(deps.db, threadId);
     if (!thread) throw notFound();
@@ -95,7 +129,13 @@ export function workspaceRoutes(deps: RestDeps): Router {
   });
 
   router.patch('/:slug/threads/:id/', async (req, res) => {
-    const { threadId, position } = await renameThread(deps.store, req.params.slug, idParam(req), req.body, commandContext(req));
+    const { threadId, position } = await renameThread(
+      deps.store,
+      req.params.slug,
+      idParam(req),
+      req.body,
+      commandContext(req),
+    );
     await settled(deps, position);
     const thread = await findThread(deps.db, threadId);
     if (!thread) throw notFound();

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { EXPORT_FORMATS } from './render.js';
 
-const id = z.number({ error: 'A valid integer is required.' }).int('A valid integer is required.').positive('A valid integer is required.');
-const isoDate = z.string({ error: 'Enter a valid date/time.' }).refine((s) => !Number.isNaN(Date.parse(s)), 'Enter a valid date/time.');
+const id = z
+  .number({ error: 'A valid integer is required.' })
+  .int('A valid integer is required.')
+  .positive('A valid integer is required.');
+const isoDate = z
+  .string({ error: 'Enter a valid date/time.' })
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'Enter a valid date/time.');
 
 export const exportInput = z.object({
   workspace_id: id.optional(),

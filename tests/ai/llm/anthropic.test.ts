@@ -6,7 +6,15 @@ import { collect, failure } from '../../support/llm-streams.js';
 const KEY = 'sk-ant-test-0123456789abcdefghij';
 
 function provider(baseUrl: string, overrides: Partial<ConstructorParameters<typeof AnthropicProvider>[0]> = {}) {
-  return new AnthropicProvider({ apiKey: KEY, baseUrl, model: 'claude-default', maxTokens: 1024, timeoutMs: 5_000, maxRetries: 0, ...overrides });
+  return new AnthropicProvider({
+    apiKey: KEY,
+    baseUrl,
+    model: 'claude-default',
+    maxTokens: 1024,
+    timeoutMs: 5_000,
+    maxRetries: 0,
+    ...overrides,
+  });
 }
 
 function request(overrides: Partial<CompletionRequest> = {}): CompletionRequest {
@@ -73,7 +81,11 @@ describe('Anthropic provider against a local Messages API server', () => {
 
   it.each([
     [401, 'invalid x-api-key', 'The Anthropic API rejected the API key (HTTP 401).'],
-    [429, 'Number of request tokens has exceeded your rate limit', 'The Anthropic API is rate limiting requests or is out of quota (HTTP 429); try again later.'],
+    [
+      429,
+      'Number of request tokens has exceeded your rate limit',
+      'The Anthropic API is rate limiting requests or is out of quota (HTTP 429); try again later.',
+    ],
     [529, 'Overloaded', 'The Anthropic API failed (HTTP 529); try again later.'],
   ])('maps HTTP %i to a clean LlmError', async (status, upstream, expected) => {
     server.set({ status, errorMessage: upstream });
@@ -86,7 +98,9 @@ describe('Anthropic provider against a local Messages API server', () => {
   it('names the model a 404 did not find', async () => {
     server.set({ models: ['claude-sonnet-4-5'] });
     const error = await failure(provider(server.url).stream(request({ model: 'claude-imaginary' })));
-    expect(error.message).toBe('Model "claude-imaginary" was not found at the Anthropic API (HTTP 404): check the model name and the base URL.');
+    expect(error.message).toBe(
+      'Model "claude-imaginary" was not found at the Anthropic API (HTTP 404): check the model name and the base URL.',
+    );
   });
 
   it('reports an error event in the middle of the stream', async () => {
@@ -114,16 +128,18 @@ describe('Anthropic provider against a local Messages API server', () => {
 
 describe('toMessagesApi', () => {
   it('joins system messages, merges same-role turns, drops empty ones and starts with the user', () => {
-    expect(toMessagesApi([
-      { role: 'system', content: 'Be brief.' },
-      { role: 'assistant', content: 'Stray greeting' },
-      { role: 'user', content: 'First' },
-      { role: 'user', content: 'Second' },
-      { role: 'assistant', content: '' },
-      { role: 'system', content: 'Context: none.' },
-      { role: 'assistant', content: 'Answer' },
-      { role: 'user', content: 'Next' },
-    ])).toEqual({
+    expect(
+      toMessagesApi([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'assistant', content: 'Stray greeting' },
+        { role: 'user', content: 'First' },
+        { role: 'user', content: 'Second' },
+        { role: 'assistant', content: '' },
+        { role: 'system', content: 'Context: none.' },
+        { role: 'assistant', content: 'Answer' },
+        { role: 'user', content: 'Next' },
+      ]),
+    ).toEqual({
       system: 'Be brief.\n\nContext: none.',
       turns: [
         { role: 'user', content: 'First\n\nSecond' },

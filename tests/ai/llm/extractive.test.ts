@@ -3,16 +3,35 @@ import type { CompletionRequest, ContextPassage } from '../../../src/ai/llm/port
 import { collect } from '../../support/llm-streams.js';
 
 const HANDBOOK: ContextPassage = {
-  documentId: 1, filename: 'handbook.md', chunk: 2, score: 0.8,
+  documentId: 1,
+  filename: 'handbook.md',
+  chunk: 2,
+  score: 0.8,
   text: 'Our office opens at nine. Refunds are paid within 14 days of the return. A refund needs the original receipt. Parking is free on weekends.',
 };
 const MENU: ContextPassage = {
-  documentId: 2, filename: 'menu.txt', chunk: 0, score: 0.3,
+  documentId: 2,
+  filename: 'menu.txt',
+  chunk: 0,
+  score: 0.3,
   text: 'The canteen serves soup on Mondays.\nDesserts change weekly.',
 };
 
-function request(question: string, context: ContextPassage[], signal = new AbortController().signal): CompletionRequest {
-  return { model: null, temperature: 0, messages: [{ role: 'system', content: 'sys' }, { role: 'user', content: question }], context, signal };
+function request(
+  question: string,
+  context: ContextPassage[],
+  signal = new AbortController().signal,
+): CompletionRequest {
+  return {
+    model: null,
+    temperature: 0,
+    messages: [
+      { role: 'system', content: 'sys' },
+      { role: 'user', content: question },
+    ],
+    context,
+    signal,
+  };
 }
 
 describe('extractive answerer', () => {
@@ -24,7 +43,9 @@ describe('extractive answerer', () => {
 
   it('quotes several documents, the best matching first', () => {
     const answer = composeAnswer('soup on Mondays, and refunds?', [HANDBOOK, MENU]);
-    expect(answer).toMatch(/^From menu\.txt:\nThe canteen serves soup on Mondays\.\n\nFrom handbook\.md:\nRefunds are paid/);
+    expect(answer).toMatch(
+      /^From menu\.txt:\nThe canteen serves soup on Mondays\.\n\nFrom handbook\.md:\nRefunds are paid/,
+    );
     expect(answer).not.toContain('Desserts');
   });
 
@@ -35,8 +56,8 @@ describe('extractive answerer', () => {
   it("says when the passages it was given do not use the question's words", () => {
     const answer = composeAnswer('zebra migration', [HANDBOOK]);
     expect(answer).toBe(
-      "None of the workspace's documents use the words of your question; these are the passages it was given:\n\n"
-      + 'From handbook.md:\nOur office opens at nine. Refunds are paid within 14 days of the return.',
+      "None of the workspace's documents use the words of your question; these are the passages it was given:\n\n" +
+        'From handbook.md:\nOur office opens at nine. Refunds are paid within 14 days of the return.',
     );
   });
 
@@ -48,7 +69,10 @@ describe('extractive answerer', () => {
   });
 
   it('stops when the signal aborts', async () => {
-    const long: ContextPassage = { ...HANDBOOK, text: Array.from({ length: 50 }, (_, i) => `Refund rule ${i} applies to every refund.`).join(' ') };
+    const long: ContextPassage = {
+      ...HANDBOOK,
+      text: Array.from({ length: 50 }, (_, i) => `Refund rule ${i} applies to every refund.`).join(' '),
+    };
     const controller = new AbortController();
     const tokens: string[] = [];
     for await (const token of new ExtractiveAnswerer().stream(request('refund rule', [long], controller.signal))) {

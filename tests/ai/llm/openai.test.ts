@@ -6,7 +6,14 @@ import { collect, failure } from '../../support/llm-streams.js';
 const KEY = 'sk-test-0123456789abcdefghijklmnop';
 
 function provider(baseUrl: string, overrides: Partial<ConstructorParameters<typeof OpenAiProvider>[0]> = {}) {
-  return new OpenAiProvider({ apiKey: KEY, baseUrl, model: 'default-model', timeoutMs: 5_000, maxRetries: 0, ...overrides });
+  return new OpenAiProvider({
+    apiKey: KEY,
+    baseUrl,
+    model: 'default-model',
+    timeoutMs: 5_000,
+    maxRetries: 0,
+    ...overrides,
+  });
 }
 
 function request(overrides: Partial<CompletionRequest> = {}): CompletionRequest {
@@ -14,7 +21,11 @@ function request(overrides: Partial<CompletionRequest> = {}): CompletionRequest 
     model: null,
     temperature: 0.3,
     messages: [
-      { role: 'system', content: 'You answer from the handbook.\n\nContext:\n[CONTEXT 0] handbook.md (pinned document)\nRefunds take 14 days.\n[END CONTEXT 0]' },
+      {
+        role: 'system',
+        content:
+          'You answer from the handbook.\n\nContext:\n[CONTEXT 0] handbook.md (pinned document)\nRefunds take 14 days.\n[END CONTEXT 0]',
+      },
       { role: 'user', content: 'Hi' },
       { role: 'assistant', content: 'Hello! How can I help?' },
       { role: 'user', content: 'How long do refunds take?' },
@@ -45,11 +56,16 @@ describe('OpenAI-compatible provider against a local chat-completions server', (
     const [sent] = server.requests;
     expect(sent.path).toBe('/v1/chat/completions');
     expect(sent.headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(sent.body).toMatchObject({ model: 'llama3.1:8b', temperature: 0.3, stream: true, messages: request().messages });
+    expect(sent.body).toMatchObject({
+      model: 'llama3.1:8b',
+      temperature: 0.3,
+      stream: true,
+      messages: request().messages,
+    });
     expect(sent.body.messages[0].content).toContain('Refunds take 14 days.');
   });
 
-  it("uses the configured default model when the workspace names none", async () => {
+  it('uses the configured default model when the workspace names none', async () => {
     await collect(provider(server.url).stream(request()));
     expect(server.requests[0].body.model).toBe('default-model');
   });
@@ -102,9 +118,21 @@ describe('OpenAI-compatible provider against a local chat-completions server', (
   });
 
   it.each([
-    [401, 'Incorrect API key provided: sk-test-0123456789abcdefghijklmnop.', 'The OpenAI-compatible endpoint rejected the API key (HTTP 401).'],
-    [429, 'Rate limit reached for requests', 'The OpenAI-compatible endpoint is rate limiting requests or is out of quota (HTTP 429); try again later.'],
-    [500, 'The server had an error while processing your request.', 'The OpenAI-compatible endpoint failed (HTTP 500); try again later.'],
+    [
+      401,
+      'Incorrect API key provided: sk-test-0123456789abcdefghijklmnop.',
+      'The OpenAI-compatible endpoint rejected the API key (HTTP 401).',
+    ],
+    [
+      429,
+      'Rate limit reached for requests',
+      'The OpenAI-compatible endpoint is rate limiting requests or is out of quota (HTTP 429); try again later.',
+    ],
+    [
+      500,
+      'The server had an error while processing your request.',
+      'The OpenAI-compatible endpoint failed (HTTP 500); try again later.',
+    ],
     [503, 'Service unavailable', 'The OpenAI-compatible endpoint failed (HTTP 503); try again later.'],
   ])('maps HTTP %i to a clean LlmError', async (status, upstream, expected) => {
     server.set({ status, errorMessage: upstream });
@@ -117,22 +145,31 @@ describe('OpenAI-compatible provider against a local chat-completions server', (
   it('names the model a 404 did not find', async () => {
     server.set({ models: ['gpt-4o'] });
     const error = await failure(provider(server.url).stream(request({ model: 'gpt-5-imaginary' })));
-    expect(error.message).toBe('Model "gpt-5-imaginary" was not found at the OpenAI-compatible endpoint (HTTP 404): check the model name and the base URL.');
+    expect(error.message).toBe(
+      'Model "gpt-5-imaginary" was not found at the OpenAI-compatible endpoint (HTTP 404): check the model name and the base URL.',
+    );
   });
 
-  it("passes on a short upstream explanation of a 400, with key-like strings blanked", async () => {
-    server.set({ status: 400, errorMessage: "This model's maximum context length is 8192 tokens (key sk-live-abcdefgh1234)." });
+  it('passes on a short upstream explanation of a 400, with key-like strings blanked', async () => {
+    server.set({
+      status: 400,
+      errorMessage: "This model's maximum context length is 8192 tokens (key sk-live-abcdefgh1234).",
+    });
     const error = await failure(provider(server.url).stream(request()));
-    expect(error.message).toBe("The OpenAI-compatible endpoint rejected the request (HTTP 400): This model's maximum context length is 8192 tokens (key [redacted]).");
+    expect(error.message).toBe(
+      "The OpenAI-compatible endpoint rejected the request (HTTP 400): This model's maximum context length is 8192 tokens (key [redacted]).",
+    );
   });
 
   it('reports an error event in the middle of the stream', async () => {
     server.set({ errorAfter: 2, errorMessage: 'The model crashed' });
     const stream = provider(server.url).stream(request());
     const tokens: string[] = [];
-    await expect((async () => {
-      for await (const token of stream) tokens.push(token);
-    })()).rejects.toThrow('The OpenAI-compatible endpoint reported an error mid-answer: The model crashed');
+    await expect(
+      (async () => {
+        for await (const token of stream) tokens.push(token);
+      })(),
+    ).rejects.toThrow('The OpenAI-compatible endpoint reported an error mid-answer: The model crashed');
     expect(tokens).toEqual(['Refunds', ' take']);
   });
 
@@ -160,7 +197,9 @@ describe('OpenAI-compatible provider against a local chat-completions server', (
     const url = server.url;
     await server.close();
     const error = await failure(provider(`${url}?api-key=secret`).stream(request()));
-    expect(error.message).toBe(`Could not connect to the OpenAI-compatible endpoint at ${new URL(url).origin} (connection refused).`);
+    expect(error.message).toBe(
+      `Could not connect to the OpenAI-compatible endpoint at ${new URL(url).origin} (connection refused).`,
+    );
     expect(error.message).not.toContain('secret');
     server = await startFakeOpenAi(); // for afterEach
   });

@@ -10,15 +10,35 @@ const FILLER = [
 ];
 
 function chunksOf(documentId: number, filename: string, texts: string[]): IndexedChunk[] {
-  return texts.map((text, chunkIndex) => ({ id: `${documentId}:${chunkIndex}`, documentId, filename, chunkIndex, text }));
+  return texts.map((text, chunkIndex) => ({
+    id: `${documentId}:${chunkIndex}`,
+    documentId,
+    filename,
+    chunkIndex,
+    text,
+  }));
 }
 
 /** A workspace with three documents; one chunk of doc 2 holds the phrase. */
 function seeded(): RetrievalIndex {
   const index = new RetrievalIndex();
   index.add(1, chunksOf(10, 'report.pdf', FILLER));
-  index.add(1, chunksOf(11, 'notes.docx', [...FILLER.slice(2), 'The lighthouse keeper logs every passing freighter at midnight.', ...FILLER.slice(0, 2)]));
-  index.add(1, chunksOf(12, 'faq.md', FILLER.map((t) => t.replace('The', 'A'))));
+  index.add(
+    1,
+    chunksOf(11, 'notes.docx', [
+      ...FILLER.slice(2),
+      'The lighthouse keeper logs every passing freighter at midnight.',
+      ...FILLER.slice(0, 2),
+    ]),
+  );
+  index.add(
+    1,
+    chunksOf(
+      12,
+      'faq.md',
+      FILLER.map((t) => t.replace('The', 'A')),
+    ),
+  );
   return index;
 }
 
@@ -28,8 +48,12 @@ describe('RetrievalIndex', () => {
   it('ranks the chunk holding the phrase first, with its metadata', () => {
     const [best, ...rest] = seeded().search(1, 'Who logs the passing freighters at midnight?', ALL);
     expect(best).toEqual({
-      chunkId: '11:4', documentId: 11, filename: 'notes.docx', chunkIndex: 4,
-      text: 'The lighthouse keeper logs every passing freighter at midnight.', score: expect.any(Number),
+      chunkId: '11:4',
+      documentId: 11,
+      filename: 'notes.docx',
+      chunkIndex: 4,
+      text: 'The lighthouse keeper logs every passing freighter at midnight.',
+      score: expect.any(Number),
     });
     for (const hit of rest) expect(hit.score).toBeLessThan(best!.score);
   });
@@ -47,7 +71,15 @@ describe('RetrievalIndex', () => {
 
   it('gives a chunk matching the whole query a higher score than one matching part of it', () => {
     const index = new RetrievalIndex();
-    index.add(1, chunksOf(1, 'a.txt', ['zebra migration across the savanna', 'zebra stripes', 'savanna grass', 'unrelated words here']));
+    index.add(
+      1,
+      chunksOf(1, 'a.txt', [
+        'zebra migration across the savanna',
+        'zebra stripes',
+        'savanna grass',
+        'unrelated words here',
+      ]),
+    );
     const hits = index.search(1, 'zebra migration savanna', ALL);
     expect(hits[0]!.chunkIndex).toBe(0);
     expect(hits[0]!.score).toBeGreaterThan(0.4);
@@ -131,7 +163,10 @@ describe('RetrievalIndex', () => {
 
   it('finds words regardless of case, accents and plural', () => {
     const index = new RetrievalIndex();
-    index.add(1, chunksOf(1, 'a.txt', ['Send your RÉSUMÉ to the office', 'Refund policies changed', 'nothing relevant']));
+    index.add(
+      1,
+      chunksOf(1, 'a.txt', ['Send your RÉSUMÉ to the office', 'Refund policies changed', 'nothing relevant']),
+    );
     expect(index.search(1, 'resume', ALL).map((h) => h.chunkIndex)).toEqual([0]);
     expect(index.search(1, 'refund policy', ALL).map((h) => h.chunkIndex)).toEqual([1]);
   });
@@ -139,9 +174,15 @@ describe('RetrievalIndex', () => {
   it('scores the commoner query terms for the chunks holding the rarest ones only, as plain BM25+ would', () => {
     const budgeted = new RetrievalIndex({ candidates: 2, scored: 100 });
     const unbudgeted = new RetrievalIndex({ candidates: Infinity, scored: Infinity });
-    const texts = ['narwhal tusk ocean', 'narwhal tusk sighting', ...Array.from({ length: 8 }, (_, i) => `ocean tide ${i}`), 'ocean ocean ocean'];
+    const texts = [
+      'narwhal tusk ocean',
+      'narwhal tusk sighting',
+      ...Array.from({ length: 8 }, (_, i) => `ocean tide ${i}`),
+      'ocean ocean ocean',
+    ];
     for (const index of [budgeted, unbudgeted]) index.add(1, chunksOf(1, 'a.txt', texts));
-    const scores = (hits: { chunkIndex: number; score: number }[]) => hits.map((h) => [h.chunkIndex, Number(h.score.toFixed(12))]);
+    const scores = (hits: { chunkIndex: number; score: number }[]) =>
+      hits.map((h) => [h.chunkIndex, Number(h.score.toFixed(12))]);
     // 'narwhal' (2 chunks, within the candidates' budget) chooses; 'ocean' (10 chunks) only adds to their scores.
     const hits = budgeted.search(1, 'Narwhals in the ocean?', ALL);
     const full = unbudgeted.search(1, 'Narwhals in the ocean?', ALL);
@@ -155,7 +196,14 @@ describe('RetrievalIndex', () => {
 
   it('sets aside the commonest query terms beyond the scored budget, keeping the rarest', () => {
     const index = new RetrievalIndex({ candidates: 2, scored: 5 });
-    index.add(1, chunksOf(1, 'a.txt', ['narwhal ocean', 'narwhal tusk', ...Array.from({ length: 8 }, (_, i) => `ocean tide ${i}`)]));
+    index.add(
+      1,
+      chunksOf(1, 'a.txt', [
+        'narwhal ocean',
+        'narwhal tusk',
+        ...Array.from({ length: 8 }, (_, i) => `ocean tide ${i}`),
+      ]),
+    );
     // 'ocean' is in 9 chunks: 2 + 9 postings are over the budget, so it neither chooses nor scores.
     expect(index.search(1, 'narwhal ocean', ALL)).toEqual(index.search(1, 'narwhal', ALL));
     expect(index.search(1, 'narwhal ocean', ALL)).toHaveLength(2);

@@ -41,7 +41,9 @@ describe('KnowledgeService', () => {
     db = SqliteReadStore.open(':memory:');
     pubsub = new MemoryPubSub();
     progress = new ProjectionProgress();
-    runner = new ProjectionRunner(store, db, [documentsProjection, settingsProjection], progress, pubsub, (err) => { throw err; });
+    runner = new ProjectionRunner(store, db, [documentsProjection, settingsProjection], progress, pubsub, (err) => {
+      throw err;
+    });
     await runner.start();
     services = [];
     files.clear();
@@ -55,7 +57,14 @@ describe('KnowledgeService', () => {
   });
 
   const start = async (embedder: OpenAIEmbedder | null = null) => {
-    const service = await KnowledgeService.start({ db, pubsub, embedder, onError: (err) => { throw err; } });
+    const service = await KnowledgeService.start({
+      db,
+      pubsub,
+      embedder,
+      onError: (err) => {
+        throw err;
+      },
+    });
     services.push(service);
     return service;
   };
@@ -64,23 +73,51 @@ describe('KnowledgeService', () => {
   async function ingested(documentId: number, text: string, workspaceId = WS) {
     const storedName = `${documentId}-doc.txt`;
     files.set(storedName, Buffer.from(text));
-    await handleCommand(store, `document-${documentId}`, documentDecider, {
-      type: 'UploadDocument', actor: admin, now: new Date(), documentId, workspaceId, filename: `doc${documentId}.txt`, storedName,
-      mimeType: 'text/plain', format: 'txt', size: text.length, metadata: {},
-    }, commandCtx());
+    await handleCommand(
+      store,
+      `document-${documentId}`,
+      documentDecider,
+      {
+        type: 'UploadDocument',
+        actor: admin,
+        now: new Date(),
+        documentId,
+        workspaceId,
+        filename: `doc${documentId}.txt`,
+        storedName,
+        mimeType: 'text/plain',
+        format: 'txt',
+        size: text.length,
+        metadata: {},
+      },
+      commandCtx(),
+    );
     await ingest(documentId, 1, `upload-${documentId}`, workspaceId);
   }
 
   async function ingest(documentId: number, ingestion: number, jobId: string, workspaceId = WS) {
-    await ingestDocument({ store, db, files: fileStore }, {
-      id: jobId, name: INGEST_DOCUMENT, attempt: 1,
-      data: { documentId, workspaceId, ingestion, storedName: `${documentId}-doc.txt`, format: 'txt', filename: `doc${documentId}.txt` },
-    });
+    await ingestDocument(
+      { store, db, files: fileStore },
+      {
+        id: jobId,
+        name: INGEST_DOCUMENT,
+        attempt: 1,
+        data: {
+          documentId,
+          workspaceId,
+          ingestion,
+          storedName: `${documentId}-doc.txt`,
+          format: 'txt',
+          filename: `doc${documentId}.txt`,
+        },
+      },
+    );
     expect(await progress.waitFor(await store.headPosition())).toBe(true);
   }
 
-  const documentsFound = async (service: KnowledgeService, query: string, workspaceId = WS) =>
-    [...new Set((await service.search(workspaceId, query, options)).map((hit) => hit.documentId))];
+  const documentsFound = async (service: KnowledgeService, query: string, workspaceId = WS) => [
+    ...new Set((await service.search(workspaceId, query, options)).map((hit) => hit.documentId)),
+  ];
 
   it('given documents ingested before it started, then the first search builds the index from the read model', async () => {
     await ingested(1, 'The lighthouse keeper logged every passing ship in a leather ledger.');
@@ -104,7 +141,13 @@ describe('KnowledgeService', () => {
     expect(await documentsFound(service, 'magma chambers')).toEqual([2]);
 
     // Document 2 is watched and its source changes: while the new ingestion runs, its old text is not searched; after it, the new text is.
-    await handleCommand(store, 'document-2', documentDecider, { type: 'WatchDocument', actor: admin, watch: true, now: new Date() }, commandCtx());
+    await handleCommand(
+      store,
+      'document-2',
+      documentDecider,
+      { type: 'WatchDocument', actor: admin, watch: true, now: new Date() },
+      commandCtx(),
+    );
     files.set('2-doc.txt', Buffer.from('Glaciers carve fjords over thousands of years.'));
     await recordSourceChange(store, 2, 1, contentHashOf(files.get('2-doc.txt')!), new Date());
     expect(await service.caughtUp(await store.headPosition())).toBe(true);
@@ -114,26 +157,42 @@ describe('KnowledgeService', () => {
     expect(await documentsFound(service, 'glaciers fjords')).toEqual([2]);
     expect(await documentsFound(service, 'magma chambers')).toEqual([]);
 
-    await handleCommand(store, 'document-1', documentDecider, { type: 'DeleteDocument', actor: admin, now: new Date() }, commandCtx());
+    await handleCommand(
+      store,
+      'document-1',
+      documentDecider,
+      { type: 'DeleteDocument', actor: admin, now: new Date() },
+      commandCtx(),
+    );
     expect(await service.caughtUp(await store.headPosition())).toBe(true);
     expect(await documentsFound(service, 'penguins')).toEqual([]);
   });
 
   it('given pinned documents, then pinned() gives each ready one whole, overlaps removed', async () => {
-    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} says something about item ${i * 7} in plain words, and then some more words follow.`);
+    const paragraphs = Array.from(
+      { length: 40 },
+      (_, i) => `Paragraph ${i} says something about item ${i * 7} in plain words, and then some more words follow.`,
+    );
     const text = paragraphs.join('\n\n');
     await ingested(1, text);
     await ingested(2, 'Not pinned.');
-    await handleCommand(store, 'document-1', documentDecider, { type: 'PinDocument', actor: admin, pin: true, now: new Date() }, commandCtx());
+    await handleCommand(
+      store,
+      'document-1',
+      documentDecider,
+      { type: 'PinDocument', actor: admin, pin: true, now: new Date() },
+      commandCtx(),
+    );
     expect(await progress.waitFor(await store.headPosition())).toBe(true);
-    const chunks = (await db.collection('document_chunks').find({ documentId: 1 }));
+    const chunks = await db.collection('document_chunks').find({ documentId: 1 });
     expect(chunks.length).toBeGreaterThan(3); // several overlapping chunks to join
     const service = await start();
     expect(await service.pinned(WS)).toEqual([{ documentId: 1, filename: 'doc1.txt', text }]);
   });
 
   it('joins overlapping chunk spans back into the text they came from', () => {
-    const text = 'One sentence here. Another sentence there.\n\nA new paragraph starts. It goes on for a while, with words.';
+    const text =
+      'One sentence here. Another sentence there.\n\nA new paragraph starts. It goes on for a while, with words.';
     const spans = splitSpans(text, { chunkSize: 40, chunkOverlap: 15 });
     expect(spans.length).toBeGreaterThan(2);
     expect(joinChunks(spans)).toBe(text);
@@ -170,10 +229,20 @@ describe('KnowledgeService', () => {
       await restarted.search(WS, 'warm up', options);
       await restarted.settled();
       expect(await documentsFound(restarted, 'automobile')).toEqual([1]);
-      expect(server.requests.slice(embeddedTexts).every((r) => r.input.length === 1 && ['warm up', 'automobile'].includes(r.input[0]!))).toBe(true);
+      expect(
+        server.requests
+          .slice(embeddedTexts)
+          .every((r) => r.input.length === 1 && ['warm up', 'automobile'].includes(r.input[0]!)),
+      ).toBe(true);
 
       // A deleted document's cached vectors go with it.
-      await handleCommand(store, 'document-1', documentDecider, { type: 'DeleteDocument', actor: admin, now: new Date() }, commandCtx());
+      await handleCommand(
+        store,
+        'document-1',
+        documentDecider,
+        { type: 'DeleteDocument', actor: admin, now: new Date() },
+        commandCtx(),
+      );
       expect(await restarted.caughtUp(await store.headPosition())).toBe(true);
       expect(await documentsFound(restarted, 'automobile')).toEqual([]);
       expect(await db.collection(CHUNK_EMBEDDINGS).count({ documentId: 1 })).toBe(0);
@@ -182,7 +251,12 @@ describe('KnowledgeService', () => {
     it('answers from BM25 alone when the endpoint is down', async () => {
       await ingested(1, 'Our car broke down near the old mill.');
       const errors: string[] = [];
-      const service = await KnowledgeService.start({ db, pubsub, embedder: embedder(), onError: (_err, what) => errors.push(what) });
+      const service = await KnowledgeService.start({
+        db,
+        pubsub,
+        embedder: embedder(),
+        onError: (_err, what) => errors.push(what),
+      });
       services.push(service);
       await service.search(WS, 'warm up', options);
       await service.settled();

@@ -56,9 +56,12 @@ describe('detectFormat', () => {
     expect(detectFormat('image.csv', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))).toBeNull();
   });
 
-  it.each(['program.exe', 'archive.zip', 'sheet.xlsx', 'old.doc', 'script.js', 'photo.png'])('refuses unknown type %s', (name) => {
-    expect(detectFormat(name, text('anything'))).toBeNull();
-  });
+  it.each(['program.exe', 'archive.zip', 'sheet.xlsx', 'old.doc', 'script.js', 'photo.png'])(
+    'refuses unknown type %s',
+    (name) => {
+      expect(detectFormat(name, text('anything'))).toBeNull();
+    },
+  );
 
   it('judges a name without extension by signature only', async () => {
     expect(detectFormat('upload', text('%PDF-1.5'))).toBe('pdf');
@@ -115,7 +118,18 @@ describe('sanitizeFilename', () => {
   });
 
   it('is idempotent and never yields a dangerous name', () => {
-    const nasty = ['../x', 'a/../../b', '..\\..', ' . . ', '\u0000', 'a\nb.txt', 'x'.repeat(1000), '😀😀.md', 'NUL', 'com1.pdf'];
+    const nasty = [
+      '../x',
+      'a/../../b',
+      '..\\..',
+      ' . . ',
+      '\u0000',
+      'a\nb.txt',
+      'x'.repeat(1000),
+      '😀😀.md',
+      'NUL',
+      'com1.pdf',
+    ];
     for (const name of nasty) {
       const once = sanitizeFilename(name);
       expect(sanitizeFilename(once)).toBe(once);

@@ -9,27 +9,39 @@ const admin = { userId: 1, role: 'admin' as const };
 const manager = { userId: 2, role: 'manager' as const };
 const member = { userId: 3, role: 'default' as const };
 
-const created: InviteEvent = { type: 'InviteCreated', data: { inviteId: 5, code: 'CODE', workspaceIds: [1, 2], createdBy: 2, at } };
+const created: InviteEvent = {
+  type: 'InviteCreated',
+  data: { inviteId: 5, code: 'CODE', workspaceIds: [1, 2], createdBy: 2, at },
+};
 const accepted: InviteEvent = { type: 'InviteAccepted', data: { inviteId: 5, userId: 9, username: 'newbie', at } };
 const disabled: InviteEvent = { type: 'InviteDisabled', data: { inviteId: 5, disabledBy: 1, at } };
 
 describe('invite decider', () => {
   it('lets an admin or a manager create an invite, each workspace once', () => {
-    given([]).when({ type: 'CreateInvite', actor: manager, inviteId: 5, code: 'CODE', workspaceIds: [1, 2, 1], now }).then([created]);
-    given([]).when({ type: 'CreateInvite', actor: admin, inviteId: 5, code: 'CODE', workspaceIds: [], now })
+    given([])
+      .when({ type: 'CreateInvite', actor: manager, inviteId: 5, code: 'CODE', workspaceIds: [1, 2, 1], now })
+      .then([created]);
+    given([])
+      .when({ type: 'CreateInvite', actor: admin, inviteId: 5, code: 'CODE', workspaceIds: [], now })
       .then([{ type: 'InviteCreated', data: { inviteId: 5, code: 'CODE', workspaceIds: [], createdBy: 1, at } }]);
   });
 
   it('refuses invites from default users', () =>
-    given([]).when({ type: 'CreateInvite', actor: member, inviteId: 5, code: 'CODE', workspaceIds: [], now }).thenThrows('forbidden'));
+    given([])
+      .when({ type: 'CreateInvite', actor: member, inviteId: 5, code: 'CODE', workspaceIds: [], now })
+      .thenThrows('forbidden'));
 
   it('accepts a pending invite once', () => {
     given([created]).when({ type: 'AcceptInvite', userId: 9, username: 'newbie', now }).then([accepted]);
-    given([created, accepted]).when({ type: 'AcceptInvite', userId: 10, username: 'other', now }).thenThrows('validation', 'code');
+    given([created, accepted])
+      .when({ type: 'AcceptInvite', userId: 10, username: 'other', now })
+      .thenThrows('validation', 'code');
   });
 
   it('refuses a disabled or unknown invite with the same answer', () => {
-    given([created, disabled]).when({ type: 'AcceptInvite', userId: 9, username: 'newbie', now }).thenThrows('validation', 'code');
+    given([created, disabled])
+      .when({ type: 'AcceptInvite', userId: 9, username: 'newbie', now })
+      .thenThrows('validation', 'code');
     given([]).when({ type: 'AcceptInvite', userId: 9, username: 'newbie', now }).thenThrows('validation', 'code');
   });
 

@@ -12,8 +12,25 @@ function rng(seed: number): () => number {
   };
 }
 
-const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima',
-  'überweisung', '東京', '🎉', 'x', 'supercalifragilisticexpialidocious'];
+const WORDS = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+  'überweisung',
+  '東京',
+  '🎉',
+  'x',
+  'supercalifragilisticexpialidocious',
+];
 
 function generatedText(seed: number): string {
   const next = rng(seed);
@@ -75,7 +92,11 @@ describe('splitText', () => {
   });
 
   it('cuts inside a word only when the word is longer than a chunk, and never splits a surrogate pair', () => {
-    expect(splitText('a'.repeat(250), { chunkSize: 100, chunkOverlap: 0 })).toEqual(['a'.repeat(100), 'a'.repeat(100), 'a'.repeat(50)]);
+    expect(splitText('a'.repeat(250), { chunkSize: 100, chunkOverlap: 0 })).toEqual([
+      'a'.repeat(100),
+      'a'.repeat(100),
+      'a'.repeat(50),
+    ]);
     const emoji = '😀'.repeat(60); // 120 UTF-16 units
     for (const chunk of splitText(emoji, { chunkSize: 25, chunkOverlap: 5 })) {
       expect(chunk.length).toBeLessThanOrEqual(25);

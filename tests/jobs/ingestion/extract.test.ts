@@ -18,7 +18,7 @@ describe('extractText', () => {
     expect(text).not.toMatch(/-- \d+ of \d+ --/);
   });
 
-  it('leaves the caller\'s buffer usable after reading a PDF', async () => {
+  it("leaves the caller's buffer usable after reading a PDF", async () => {
     const pdf = await makePdf(PDF_PHRASE);
     await extractText('pdf', pdf);
     expect(pdf.length).toBeGreaterThan(0);
@@ -27,7 +27,9 @@ describe('extractText', () => {
 
   it('rejects a truncated PDF with a readable reason', async () => {
     const pdf = await makePdf(PDF_PHRASE);
-    await expect(extractText('pdf', pdf.subarray(0, Math.floor(pdf.length / 3)))).rejects.toThrow(/^Could not read PDF: /);
+    await expect(extractText('pdf', pdf.subarray(0, Math.floor(pdf.length / 3)))).rejects.toThrow(
+      /^Could not read PDF: /,
+    );
   });
 
   it('rejects a PDF without any text', async () => {
@@ -66,7 +68,8 @@ describe('extractText', () => {
       <p>Second&nbsp;paragraph &amp; more.</p></body></html>`;
     const text = await extractText('html', Buffer.from(html));
     expect(text).toBe('Main Heading\n\nFirst paragraph with a useful link.\n\nSecond paragraph & more.');
-    for (const hidden of ['secret', 'color', 'NavigationLink', 'example.com', 'http']) expect(text).not.toContain(hidden);
+    for (const hidden of ['secret', 'color', 'NavigationLink', 'example.com', 'http'])
+      expect(text).not.toContain(hidden);
   });
 
   it('reads txt, md and csv as UTF-8 without the BOM', async () => {
@@ -76,10 +79,27 @@ describe('extractText', () => {
   });
 
   it('flattens JSON into key path lines', async () => {
-    const json = { title: 'Plan', owner: { name: 'Ada', tags: ['x', 'y'] }, steps: [{ n: 1, done: true }, { n: 2, done: null }], empty: {} };
-    expect(await extractText('json', Buffer.from(JSON.stringify(json)))).toBe([
-      'title: Plan', 'owner.name: Ada', 'owner.tags: x, y', 'steps[0].n: 1', 'steps[0].done: true', 'steps[1].n: 2', 'steps[1].done: null', 'empty: {}',
-    ].join('\n'));
+    const json = {
+      title: 'Plan',
+      owner: { name: 'Ada', tags: ['x', 'y'] },
+      steps: [
+        { n: 1, done: true },
+        { n: 2, done: null },
+      ],
+      empty: {},
+    };
+    expect(await extractText('json', Buffer.from(JSON.stringify(json)))).toBe(
+      [
+        'title: Plan',
+        'owner.name: Ada',
+        'owner.tags: x, y',
+        'steps[0].n: 1',
+        'steps[0].done: true',
+        'steps[1].n: 2',
+        'steps[1].done: null',
+        'empty: {}',
+      ].join('\n'),
+    );
     expect(await extractText('json', Buffer.from('"just a string"'))).toBe('just a string');
   });
 
@@ -91,19 +111,40 @@ describe('extractText', () => {
   });
 
   it('rejects documents with no text', async () => {
-    await expect(extractText('txt', Buffer.from(' \n\t '))).rejects.toThrow('The TXT file contains no extractable text');
+    await expect(extractText('txt', Buffer.from(' \n\t '))).rejects.toThrow(
+      'The TXT file contains no extractable text',
+    );
     await expect(extractText('html', Buffer.from('<script>only()</script>'))).rejects.toThrow(/no extractable text/);
   });
 });
 
 describe('extract → split → index', () => {
   it('finds a phrase from inside a PDF and a DOCX by retrieval', async () => {
-    const filler = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} of ordinary filler about meetings, budgets and plans.`);
-    const docx = await makeDocx([...filler.slice(0, 20), `Somewhere in the middle the ${DOCX_PHRASE} twice.`, ...filler.slice(20)]);
+    const filler = Array.from(
+      { length: 40 },
+      (_, i) => `Paragraph ${i} of ordinary filler about meetings, budgets and plans.`,
+    );
+    const docx = await makeDocx([
+      ...filler.slice(0, 20),
+      `Somewhere in the middle the ${DOCX_PHRASE} twice.`,
+      ...filler.slice(20),
+    ]);
     const index = new RetrievalIndex();
-    for (const [documentId, filename, format, bytes] of [[1, 'a.pdf', 'pdf', await makePdf(PDF_PHRASE)], [2, 'b.docx', 'docx', docx]] as const) {
+    for (const [documentId, filename, format, bytes] of [
+      [1, 'a.pdf', 'pdf', await makePdf(PDF_PHRASE)],
+      [2, 'b.docx', 'docx', docx],
+    ] as const) {
       const chunks = splitText(await extractText(format, bytes), { chunkSize: 300, chunkOverlap: 30 });
-      index.add(7, chunks.map((text, chunkIndex) => ({ id: `${documentId}:${chunkIndex}`, documentId, filename, chunkIndex, text })));
+      index.add(
+        7,
+        chunks.map((text, chunkIndex) => ({
+          id: `${documentId}:${chunkIndex}`,
+          documentId,
+          filename,
+          chunkIndex,
+          text,
+        })),
+      );
     }
     const [pdfHit] = index.search(7, 'How many lanterns does the heron count?', { topN: 4, threshold: 0.25 });
     expect(pdfHit).toMatchObject({ documentId: 1, filename: 'a.pdf' });

@@ -26,7 +26,9 @@ describe('extraction budget', () => {
 
   it('given a DOCX that inflates past the unpacked limit in few elements, when read, then it is refused by size', async () => {
     const docx = makeDocxBomb(1, `<w:p><w:r><w:t>${'a'.repeat(65 * 1024 * 1024)}</w:t></w:r></w:p>`);
-    expect(await refusal(extractText('docx', docx))).toMatch(/^Could not extract text from this DOCX file: its content is larger than 64 MB once unpacked\.$/);
+    expect(await refusal(extractText('docx', docx))).toMatch(
+      /^Could not extract text from this DOCX file: its content is larger than 64 MB once unpacked\.$/,
+    );
   });
 
   it('given a parser that needs more memory than the worker has, when read, then the worker is stopped and the reason says so', async () => {
@@ -46,12 +48,16 @@ describe('extraction budget', () => {
 
   it('given HTML with more tags than the limit, when read, then it is refused', async () => {
     const html = Buffer.from(`<html><body>${'<b></b>'.repeat(MAX_HTML_TAGS / 2 + 1)}</body></html>`);
-    expect(await refusal(extractText('html', html))).toBe(`Could not extract text from this HTML file: it holds more than ${MAX_HTML_TAGS.toLocaleString('en')} tags.`);
+    expect(await refusal(extractText('html', html))).toBe(
+      `Could not extract text from this HTML file: it holds more than ${MAX_HTML_TAGS.toLocaleString('en')} tags.`,
+    );
   });
 
   it('given JSON with more values than the limit, when read, then it is refused before parsing', async () => {
     const json = Buffer.from(`[${'0,'.repeat(MAX_JSON_VALUES)}0]`);
-    expect(await refusal(extractText('json', json))).toBe(`Could not extract text from this JSON file: it holds more than ${MAX_JSON_VALUES.toLocaleString('en')} values.`);
+    expect(await refusal(extractText('json', json))).toBe(
+      `Could not extract text from this JSON file: it holds more than ${MAX_JSON_VALUES.toLocaleString('en')} values.`,
+    );
   });
 
   it('given JSON whose commas and brackets sit inside strings, when read, then they are not counted as values', async () => {
@@ -59,7 +65,7 @@ describe('extraction budget', () => {
     await expect(extractText('json', json)).resolves.toMatch(/^note: ,\[\{/);
   });
 
-  it('given text of millions of one-letter words, when split, then the splitting runs under the worker\'s heap cap too', async () => {
+  it("given text of millions of one-letter words, when split, then the splitting runs under the worker's heap cap too", async () => {
     // The splitter keeps a piece per word while it works: 5,000,000 of them do not fit in 32 MB.
     const words = Buffer.from('a '.repeat(5_000_000));
     const options = { chunkSize: 100, chunkOverlap: 0 };

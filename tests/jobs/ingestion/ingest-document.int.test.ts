@@ -3,12 +3,22 @@ import { batches, CHUNK_BATCH_BYTES, recordSourceChange } from '../../../src/com
 import { handleCommand } from '../../../src/commands/shared/handle.js';
 import { documentDecider } from '../../../src/domain/documents/document.js';
 import type { DocumentFormat } from '../../../src/commands/documents/formats.js';
-import { appendBytes, type EventStore, MAX_APPEND_BYTES, type RecordedEvent } from '../../../src/infra/eventstore/port.js';
+import {
+  appendBytes,
+  type EventStore,
+  MAX_APPEND_BYTES,
+  type RecordedEvent,
+} from '../../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../../src/infra/eventstore/sqlite.js';
 import { FileNotFoundError } from '../../../src/infra/files/port.js';
 import { SqliteReadStore } from '../../../src/infra/readstore/sqlite.js';
 import { ExtractionAborted } from '../../../src/jobs/ingestion/extract.js';
-import { INGEST_DOCUMENT, type IngestJobData, ingestDocument, onIngestionFailed } from '../../../src/jobs/ingestion/ingest-document.js';
+import {
+  INGEST_DOCUMENT,
+  type IngestJobData,
+  ingestDocument,
+  onIngestionFailed,
+} from '../../../src/jobs/ingestion/ingest-document.js';
 import { SETTINGS } from '../../../src/projections/settings/projection.js';
 import { commandCtx } from '../../support/context.js';
 import { makeDocxBomb } from '../../support/docx-bomb.js';
@@ -47,10 +57,28 @@ describe('ingestion job', () => {
     const documentId = ++nextDocument;
     const storedName = `${documentId}-${filename}`;
     files.bytes.set(storedName, bytes);
-    const upload = { documentId, workspaceId: 7, filename, storedName, mimeType: 'text/plain', format, size: bytes.length, metadata: {} };
-    const result = await handleCommand(store, `document-${documentId}`, documentDecider, {
-      type: 'UploadDocument', actor: { userId: 1, role: 'admin' }, now: new Date(), ...upload,
-    }, commandCtx());
+    const upload = {
+      documentId,
+      workspaceId: 7,
+      filename,
+      storedName,
+      mimeType: 'text/plain',
+      format,
+      size: bytes.length,
+      metadata: {},
+    };
+    const result = await handleCommand(
+      store,
+      `document-${documentId}`,
+      documentDecider,
+      {
+        type: 'UploadDocument',
+        actor: { userId: 1, role: 'admin' },
+        now: new Date(),
+        ...upload,
+      },
+      commandCtx(),
+    );
     const [event] = await store.readStream(`document-${documentId}`);
     const data: IngestJobData = { documentId, workspaceId: 7, ingestion: 1, storedName, format, filename };
     expect(result.events).toHaveLength(1);
@@ -62,7 +90,9 @@ describe('ingestion job', () => {
   const deps = () => ({ store: store as EventStore, db, files });
 
   it('given a text file, when ingested, then its chunks cover the text and it is processed with count, characters and hash', async () => {
-    const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} talks about the migration of geese.`).join(' ');
+    const text = Array.from({ length: 60 }, (_, i) => `Sentence number ${i} talks about the migration of geese.`).join(
+      ' ',
+    );
     const job = await uploaded(Buffer.from(text));
     await ingestDocument(deps(), job);
 
@@ -71,14 +101,23 @@ describe('ingestion job', () => {
     const chunks = events[1]!.data.chunks as { text: string; start: number }[];
     expect(chunks.length).toBeGreaterThan(2); // default chunk size 1,000 characters
     for (const chunk of chunks) expect(text.slice(chunk.start, chunk.start + chunk.text.length)).toBe(chunk.text);
-    expect(events[2]!.data).toMatchObject({ ingestion: 1, chunkCount: chunks.length, characters: text.length, contentHash: sha256(Buffer.from(text)) });
+    expect(events[2]!.data).toMatchObject({
+      ingestion: 1,
+      chunkCount: chunks.length,
+      characters: text.length,
+      contentHash: sha256(Buffer.from(text)),
+    });
     expect(events.slice(1).every((e) => e.metadata.actorType === 'system' && e.metadata.actorId === null)).toBe(true);
     expect(events.slice(1).every((e) => e.metadata.correlationId === job.id)).toBe(true);
   });
 
   it('given the settings read model, when ingested, then chunks follow text_splitter_chunk_size', async () => {
-    await db.collection(SETTINGS).insertOne({ _id: 'text_splitter_chunk_size', label: 'text_splitter_chunk_size', value: 200 });
-    await db.collection(SETTINGS).insertOne({ _id: 'text_splitter_chunk_overlap', label: 'text_splitter_chunk_overlap', value: 0 });
+    await db
+      .collection(SETTINGS)
+      .insertOne({ _id: 'text_splitter_chunk_size', label: 'text_splitter_chunk_size', value: 200 });
+    await db
+      .collection(SETTINGS)
+      .insertOne({ _id: 'text_splitter_chunk_overlap', label: 'text_splitter_chunk_overlap', value: 0 });
     const text = 'word '.repeat(2000).trim();
     const job = await uploaded(Buffer.from(text));
     await ingestDocument(deps(), job);
@@ -117,7 +156,8 @@ describe('ingestion job', () => {
     const added = events.filter((e) => e.type === 'DocumentChunksAdded');
     expect(added.length).toBe(batches(added.flatMap((e) => e.data.chunks)).length);
     expect(added.length).toBeGreaterThan(2);
-    for (const event of added) expect(Buffer.byteLength(JSON.stringify(event.data.chunks))).toBeLessThanOrEqual(CHUNK_BATCH_BYTES);
+    for (const event of added)
+      expect(Buffer.byteLength(JSON.stringify(event.data.chunks))).toBeLessThanOrEqual(CHUNK_BATCH_BYTES);
     const froms = added.map((e) => e.data.from as number);
     const total = added.reduce((n, e) => n + e.data.chunks.length, 0);
     expect(froms[0]).toBe(0);
@@ -126,7 +166,7 @@ describe('ingestion job', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
-  it('given a corrupt PDF, then the document fails at once with a public reason (no retry needed), the library\'s words going to the log only', async () => {
+  it("given a corrupt PDF, then the document fails at once with a public reason (no retry needed), the library's words going to the log only", async () => {
     const job = await uploaded(corruptPdf(), 'pdf');
     const logged: [unknown, string][] = [];
     await ingestDocument({ ...deps(), log: (err, what) => logged.push([err, what]) }, job);
@@ -140,13 +180,17 @@ describe('ingestion job', () => {
   it('given a JSON file that does not parse, then the reason names no parser message', async () => {
     const job = await uploaded(Buffer.from('{"a": [1, 2,'), 'json');
     await ingestDocument(deps(), job);
-    expect((await eventsOf(job.data.documentId)).at(-1)!.data.reason).toBe('Could not extract text from this JSON file: it is not valid JSON.');
+    expect((await eventsOf(job.data.documentId)).at(-1)!.data.reason).toBe(
+      'Could not extract text from this JSON file: it is not valid JSON.',
+    );
   });
 
   it('given a file with no text, then the reason says so', async () => {
     const job = await uploaded(Buffer.from(' \n\t '), 'txt');
     await ingestDocument(deps(), job);
-    expect((await eventsOf(job.data.documentId)).at(-1)!.data.reason).toBe('The TXT file contains no extractable text.');
+    expect((await eventsOf(job.data.documentId)).at(-1)!.data.reason).toBe(
+      'The TXT file contains no extractable text.',
+    );
   });
 
   it('given a real PDF, then its text is extracted into chunks', async () => {
@@ -154,7 +198,9 @@ describe('ingestion job', () => {
     await ingestDocument(deps(), job);
     const events = await eventsOf(job.data.documentId);
     expect(events.at(-1)!.type).toBe('DocumentProcessed');
-    expect(events[1]!.data.chunks.map((c: { text: string }) => c.text).join(' ')).toContain('the heron counts seventeen lanterns');
+    expect(events[1]!.data.chunks.map((c: { text: string }) => c.text).join(' ')).toContain(
+      'the heron counts seventeen lanterns',
+    );
   }, 60_000);
 
   it('given a stored file that is gone, then the document fails saying so', async () => {
@@ -166,14 +212,24 @@ describe('ingestion job', () => {
 
   it('given a file store that errors, then the job throws (the queue retries) and records nothing', async () => {
     const job = await uploaded(Buffer.from('text'));
-    const flaky = { get: async () => { throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }); } };
+    const flaky = {
+      get: async () => {
+        throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      },
+    };
     await expect(ingestDocument({ store, db, files: flaky }, job)).rejects.toThrow('EIO');
     expect(await types(job.data.documentId)).toEqual(['DocumentUploaded']);
   });
 
   it('given a job out of attempts, then onFailed marks the document failed with a public reason, once, and logs the last error', async () => {
     const job = await uploaded(Buffer.from('text'));
-    const failure = { id: job.id, name: INGEST_DOCUMENT, data: job.data, error: "EACCES: permission denied, open '/srv/chronicle/data/files/1-notes.txt'", attempts: 3 };
+    const failure = {
+      id: job.id,
+      name: INGEST_DOCUMENT,
+      data: job.data,
+      error: "EACCES: permission denied, open '/srv/chronicle/data/files/1-notes.txt'",
+      attempts: 3,
+    };
     const logged: string[] = [];
     const log = (err: unknown) => logged.push(String(err));
     await onIngestionFailed(store, failure, log);
@@ -188,11 +244,26 @@ describe('ingestion job', () => {
   it('given a job of an ingestion that a newer one replaced, then it changes nothing', async () => {
     const job = await uploaded(Buffer.from('first version'));
     await ingestDocument(deps(), job);
-    await handleCommand(store, `document-${job.data.documentId}`, documentDecider, {
-      type: 'WatchDocument', actor: { userId: 1, role: 'admin' }, watch: true, now: new Date(),
-    }, commandCtx());
+    await handleCommand(
+      store,
+      `document-${job.data.documentId}`,
+      documentDecider,
+      {
+        type: 'WatchDocument',
+        actor: { userId: 1, role: 'admin' },
+        watch: true,
+        now: new Date(),
+      },
+      commandCtx(),
+    );
     files.bytes.set(job.data.storedName, Buffer.from('second version'));
-    const changed = await recordSourceChange(store, job.data.documentId, 1, sha256(Buffer.from('second version')), new Date());
+    const changed = await recordSourceChange(
+      store,
+      job.data.documentId,
+      1,
+      sha256(Buffer.from('second version')),
+      new Date(),
+    );
     expect(changed.events.map((e) => e.type)).toEqual(['DocumentSourceChanged']);
     const head = await store.headPosition();
     await ingestDocument(deps(), { ...job, attempt: 2 }); // the first ingestion's job, late
@@ -205,9 +276,17 @@ describe('ingestion job', () => {
 
   it('given a deleted document, then its job does nothing', async () => {
     const job = await uploaded(Buffer.from('text'));
-    await handleCommand(store, `document-${job.data.documentId}`, documentDecider, {
-      type: 'DeleteDocument', actor: { userId: 1, role: 'admin' }, now: new Date(),
-    }, commandCtx());
+    await handleCommand(
+      store,
+      `document-${job.data.documentId}`,
+      documentDecider,
+      {
+        type: 'DeleteDocument',
+        actor: { userId: 1, role: 'admin' },
+        now: new Date(),
+      },
+      commandCtx(),
+    );
     const head = await store.headPosition();
     await ingestDocument(deps(), job);
     expect(await store.headPosition()).toBe(head);
@@ -219,18 +298,32 @@ describe('ingestion job', () => {
     const started = new Promise<void>((resolve) => (extracting = resolve));
     let aborted = false;
     // An extraction that runs until it is told to stop, as a worker reading a huge file would.
-    const extract = (_format: DocumentFormat, _bytes: Buffer, _options: unknown, budget: { signal?: AbortSignal } = {}) => new Promise<never>((_resolve, reject) => {
-      extracting();
-      budget.signal!.addEventListener('abort', () => {
-        aborted = true;
-        reject(new ExtractionAborted());
+    const extract = (
+      _format: DocumentFormat,
+      _bytes: Buffer,
+      _options: unknown,
+      budget: { signal?: AbortSignal } = {},
+    ) =>
+      new Promise<never>((_resolve, reject) => {
+        extracting();
+        budget.signal!.addEventListener('abort', () => {
+          aborted = true;
+          reject(new ExtractionAborted());
+        });
       });
-    });
     const running = ingestDocument({ ...deps(), extract, cancelCheckMs: 10 }, job);
     await started;
-    await handleCommand(store, `document-${job.data.documentId}`, documentDecider, {
-      type: 'DeleteDocument', actor: { userId: 1, role: 'admin' }, now: new Date(),
-    }, commandCtx());
+    await handleCommand(
+      store,
+      `document-${job.data.documentId}`,
+      documentDecider,
+      {
+        type: 'DeleteDocument',
+        actor: { userId: 1, role: 'admin' },
+        now: new Date(),
+      },
+      commandCtx(),
+    );
     const head = await store.headPosition();
 
     await running;
@@ -242,23 +335,32 @@ describe('ingestion job', () => {
   it.each([
     ['Cyrillic', 'Мороз и солнце; день чудесный! Ещё ты дремлешь, друг прелестный. '],
     ['CJK', '春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。'],
-])('given 3 MB of %s text, when ingested on the embedded store, then it is processed and no stored event passes MAX_APPEND_BYTES', async (_script, line) => {
-    const text = line.repeat(Math.ceil(3 * 1024 * 1024 / Buffer.byteLength(line)));
-    const job = await uploaded(Buffer.from(text));
-    await ingestDocument(deps(), job);
+  ])(
+    'given 3 MB of %s text, when ingested on the embedded store, then it is processed and no stored event passes MAX_APPEND_BYTES',
+    async (_script, line) => {
+      const text = line.repeat(Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(line)));
+      const job = await uploaded(Buffer.from(text));
+      await ingestDocument(deps(), job);
 
-    const events = await eventsOf(job.data.documentId);
-    expect(events.at(-1)).toMatchObject({ type: 'DocumentProcessed', data: { characters: text.trim().length } });
-    for (const event of events) expect(appendBytes([event])).toBeLessThanOrEqual(MAX_APPEND_BYTES);
-    const chunks = events.filter((e) => e.type === 'DocumentChunksAdded').flatMap((e) => e.data.chunks as { text: string }[]);
-    expect(chunks.map((c) => c.text).join('').length).toBeGreaterThanOrEqual(text.trim().length);
-  });
+      const events = await eventsOf(job.data.documentId);
+      expect(events.at(-1)).toMatchObject({ type: 'DocumentProcessed', data: { characters: text.trim().length } });
+      for (const event of events) expect(appendBytes([event])).toBeLessThanOrEqual(MAX_APPEND_BYTES);
+      const chunks = events
+        .filter((e) => e.type === 'DocumentChunksAdded')
+        .flatMap((e) => e.data.chunks as { text: string }[]);
+      expect(chunks.map((c) => c.text).join('').length).toBeGreaterThanOrEqual(text.trim().length);
+    },
+  );
 
   it('given the smallest chunk size (100), when 3 MB of CJK text is ingested, then every batch stays under the limit', async () => {
-    await db.collection(SETTINGS).insertOne({ _id: 'text_splitter_chunk_size', label: 'text_splitter_chunk_size', value: 100 });
-    await db.collection(SETTINGS).insertOne({ _id: 'text_splitter_chunk_overlap', label: 'text_splitter_chunk_overlap', value: 0 });
+    await db
+      .collection(SETTINGS)
+      .insertOne({ _id: 'text_splitter_chunk_size', label: 'text_splitter_chunk_size', value: 100 });
+    await db
+      .collection(SETTINGS)
+      .insertOne({ _id: 'text_splitter_chunk_overlap', label: 'text_splitter_chunk_overlap', value: 0 });
     const line = '春眠不觉晓，处处闻啼鸟。';
-    const job = await uploaded(Buffer.from(line.repeat(Math.ceil(3 * 1024 * 1024 / Buffer.byteLength(line)))));
+    const job = await uploaded(Buffer.from(line.repeat(Math.ceil((3 * 1024 * 1024) / Buffer.byteLength(line)))));
     await ingestDocument(deps(), job);
 
     const events = await eventsOf(job.data.documentId);
@@ -271,7 +373,9 @@ describe('ingestion job', () => {
     await ingestDocument(deps(), job);
     const events = await eventsOf(job.data.documentId);
     expect(events.map((e) => e.type)).toEqual(['DocumentUploaded', 'DocumentFailed']);
-    expect(events[1]!.data.reason).toMatch(/^Could not extract text from this DOCX file: it holds more than [\d,]+ XML elements\.$/);
+    expect(events[1]!.data.reason).toMatch(
+      /^Could not extract text from this DOCX file: it holds more than [\d,]+ XML elements\.$/,
+    );
   });
 });
 
@@ -288,11 +392,20 @@ describe('chunk batches', () => {
   });
 
   it('cuts before the chunk that would pass the limit, numbering each batch by its first chunk', () => {
-    expect(batches([chunk(4), chunk(4), chunk(4)], 2 * bytes(4)).map((b) => [b.from, b.chunks.length])).toEqual([[0, 2], [2, 1]]);
+    expect(batches([chunk(4), chunk(4), chunk(4)], 2 * bytes(4)).map((b) => [b.from, b.chunks.length])).toEqual([
+      [0, 2],
+      [2, 1],
+    ]);
   });
 
   it('sends a chunk larger than the limit alone, and nothing for no chunks', () => {
-    expect(batches([chunk(2), chunk(20), chunk(2)], bytes(2) + bytes(2) - 1).map((b) => [b.from, b.chunks.length])).toEqual([[0, 1], [1, 1], [2, 1]]);
+    expect(
+      batches([chunk(2), chunk(20), chunk(2)], bytes(2) + bytes(2) - 1).map((b) => [b.from, b.chunks.length]),
+    ).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
     expect(batches([], 8)).toEqual([]);
   });
 });

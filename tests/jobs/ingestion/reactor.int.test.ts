@@ -57,10 +57,25 @@ describe('ingestion reactor, resumption and watched sources', () => {
   async function upload(documentId: number, text: string) {
     const storedName = `${documentId}-notes.txt`;
     files.set(storedName, Buffer.from(text));
-    await handleCommand(store, `document-${documentId}`, documentDecider, {
-      type: 'UploadDocument', actor: admin, now: new Date(), documentId, workspaceId: 3, filename: 'notes.txt', storedName,
-      mimeType: 'text/plain', format: 'txt', size: text.length, metadata: {},
-    }, commandCtx());
+    await handleCommand(
+      store,
+      `document-${documentId}`,
+      documentDecider,
+      {
+        type: 'UploadDocument',
+        actor: admin,
+        now: new Date(),
+        documentId,
+        workspaceId: 3,
+        filename: 'notes.txt',
+        storedName,
+        mimeType: 'text/plain',
+        format: 'txt',
+        size: text.length,
+        metadata: {},
+      },
+      commandCtx(),
+    );
   }
 
   /** The documents read model, projected from the whole log. */
@@ -72,12 +87,24 @@ describe('ingestion reactor, resumption and watched sources', () => {
   it('given uploads, then one job each with the event id as job id; a restarted reactor enqueues none again', async () => {
     await upload(1, 'one');
     await upload(2, 'two');
-    const reactor = ingestionReactor(store, db.collection('checkpoints'), queue, retry, (err) => { throw err; });
+    const reactor = ingestionReactor(store, db.collection('checkpoints'), queue, retry, (err) => {
+      throw err;
+    });
     await reactor.start();
-    await eventually(() => jobs.length >= 2, () => JSON.stringify(jobs));
+    await eventually(
+      () => jobs.length >= 2,
+      () => JSON.stringify(jobs),
+    );
     const uploads = (await store.readAll()).filter((e) => e.type === 'DocumentUploaded');
     expect(jobs.map((j) => j.id)).toEqual(uploads.map((e) => e.id));
-    expect(jobs[0]!.data).toEqual({ documentId: 1, workspaceId: 3, ingestion: 1, storedName: '1-notes.txt', format: 'txt', filename: 'notes.txt' });
+    expect(jobs[0]!.data).toEqual({
+      documentId: 1,
+      workspaceId: 3,
+      ingestion: 1,
+      storedName: '1-notes.txt',
+      format: 'txt',
+      filename: 'notes.txt',
+    });
     await reactor.stop();
 
     // A fresh queue (as after a restart of an embedded server) and a fresh reactor from the stored checkpoint.
@@ -85,10 +112,15 @@ describe('ingestion reactor, resumption and watched sources', () => {
     queue = new InlineJobQueue();
     const after: Job[] = [];
     await queue.process(INGEST_DOCUMENT, async (job) => void after.push(job));
-    const again = ingestionReactor(store, db.collection('checkpoints'), queue, retry, (err) => { throw err; });
+    const again = ingestionReactor(store, db.collection('checkpoints'), queue, retry, (err) => {
+      throw err;
+    });
     await again.start();
     await upload(3, 'three');
-    await eventually(() => after.length >= 1, () => 'no job for the third upload');
+    await eventually(
+      () => after.length >= 1,
+      () => 'no job for the third upload',
+    );
     await again.stop();
     expect(after.map((j) => (j.data as { documentId: number }).documentId)).toEqual([3]);
   });
@@ -96,13 +128,28 @@ describe('ingestion reactor, resumption and watched sources', () => {
   it('given a job lost with the process, then resumeUnfinished enqueues it again under the same id, and finished ones not', async () => {
     await upload(1, 'finished');
     await upload(2, 'lost in the crash');
-    await ingestDocument({ store, db, files: fileStore }, {
-      id: 'job-1', name: INGEST_DOCUMENT, attempt: 1,
-      data: { documentId: 1, workspaceId: 3, ingestion: 1, storedName: '1-notes.txt', format: 'txt', filename: 'notes.txt' },
-    });
+    await ingestDocument(
+      { store, db, files: fileStore },
+      {
+        id: 'job-1',
+        name: INGEST_DOCUMENT,
+        attempt: 1,
+        data: {
+          documentId: 1,
+          workspaceId: 3,
+          ingestion: 1,
+          storedName: '1-notes.txt',
+          format: 'txt',
+          filename: 'notes.txt',
+        },
+      },
+    );
     await project();
     expect(await resumeUnfinished(store, db, queue, retry)).toBe(1);
-    await eventually(() => jobs.length >= 1, () => 'not resumed');
+    await eventually(
+      () => jobs.length >= 1,
+      () => 'not resumed',
+    );
     const [, second] = (await store.readAll()).filter((e) => e.type === 'DocumentUploaded');
     expect(jobs.map((j) => j.id)).toEqual([second!.id]);
   });
@@ -120,7 +167,10 @@ describe('ingestion reactor, resumption and watched sources', () => {
       throw new Error('worker lost its disk');
     });
     await enqueueIngestion(store, before, uploadedEvent!, { attempts: 1, backoffMs: 10 });
-    await eventually(() => failedAttempts >= 1, () => 'the job did not run');
+    await eventually(
+      () => failedAttempts >= 1,
+      () => 'the job did not run',
+    );
     await before.close();
     await project();
     expect(await db.collection('documents').find({ status: 'processing' })).toHaveLength(1);
@@ -128,7 +178,9 @@ describe('ingestion reactor, resumption and watched sources', () => {
     // After the restart: the same id is failed in Redis; resuming must not be stopped by it.
     const after = await BullMqJobQueue.connect(redisUrl(), { prefix });
     try {
-      await after.process(INGEST_DOCUMENT, (job) => ingestDocument({ store, db, files: fileStore }, job as Job<IngestJobData>));
+      await after.process(INGEST_DOCUMENT, (job) =>
+        ingestDocument({ store, db, files: fileStore }, job as Job<IngestJobData>),
+      );
       expect(await resumeUnfinished(store, db, after, retry)).toBe(1);
       const deadline = Date.now() + 15_000;
       let last = (await store.readStream('document-1')).at(-1)?.type;
@@ -144,13 +196,34 @@ describe('ingestion reactor, resumption and watched sources', () => {
 
   it('given a watched document whose stored file changed, then the sync records a source change once, and the reactor enqueues a re-ingestion', async () => {
     await upload(1, 'version one');
-    await handleCommand(store, 'document-1', documentDecider, { type: 'WatchDocument', actor: admin, watch: true, now: new Date() }, commandCtx());
+    await handleCommand(
+      store,
+      'document-1',
+      documentDecider,
+      { type: 'WatchDocument', actor: admin, watch: true, now: new Date() },
+      commandCtx(),
+    );
     await upload(2, 'not watched');
-    for (const [id, text] of [[1, 'version one'], [2, 'not watched']] as const) {
-      await ingestDocument({ store, db, files: fileStore }, {
-        id: `job-${id}`, name: INGEST_DOCUMENT, attempt: 1,
-        data: { documentId: id, workspaceId: 3, ingestion: 1, storedName: `${id}-notes.txt`, format: 'txt', filename: 'notes.txt' },
-      });
+    for (const [id, text] of [
+      [1, 'version one'],
+      [2, 'not watched'],
+    ] as const) {
+      await ingestDocument(
+        { store, db, files: fileStore },
+        {
+          id: `job-${id}`,
+          name: INGEST_DOCUMENT,
+          attempt: 1,
+          data: {
+            documentId: id,
+            workspaceId: 3,
+            ingestion: 1,
+            storedName: `${id}-notes.txt`,
+            format: 'txt',
+            filename: 'notes.txt',
+          },
+        },
+      );
       expect(text).toBeTruthy();
     }
     await project();
@@ -161,24 +234,52 @@ describe('ingestion reactor, resumption and watched sources', () => {
     expect(await syncWatchedDocuments({ store, db, files: fileStore })).toEqual([1]);
     expect(await syncWatchedDocuments({ store, db, files: fileStore })).toEqual([]); // the decider: already under way
     const changes = (await store.readStream('document-1')).filter((e) => e.type === 'DocumentSourceChanged');
-    expect(changes.map((e) => e.data)).toEqual([expect.objectContaining({ ingestion: 2, contentHash: sha256('version two') })]);
+    expect(changes.map((e) => e.data)).toEqual([
+      expect.objectContaining({ ingestion: 2, contentHash: sha256('version two') }),
+    ]);
     expect(changes[0]!.metadata.actorType).toBe('system');
 
-    const reactor = ingestionReactor(store, db.collection('checkpoints'), queue, retry, (err) => { throw err; });
+    const reactor = ingestionReactor(store, db.collection('checkpoints'), queue, retry, (err) => {
+      throw err;
+    });
     await reactor.start();
-    await eventually(() => jobs.length >= 3, () => JSON.stringify(jobs));
+    await eventually(
+      () => jobs.length >= 3,
+      () => JSON.stringify(jobs),
+    );
     await reactor.stop();
-    expect(jobs.at(-1)).toMatchObject({ id: changes[0]!.id, data: { documentId: 1, ingestion: 2, storedName: '1-notes.txt', format: 'txt' } });
+    expect(jobs.at(-1)).toMatchObject({
+      id: changes[0]!.id,
+      data: { documentId: 1, ingestion: 2, storedName: '1-notes.txt', format: 'txt' },
+    });
   });
 
   it('given a watched document that failed, then an unchanged source is not re-ingested every interval, a changed one is', async () => {
     await upload(1, '');
     files.set('1-notes.txt', Buffer.from('   ')); // no text: the ingestion fails
-    await handleCommand(store, 'document-1', documentDecider, { type: 'WatchDocument', actor: admin, watch: true, now: new Date() }, commandCtx());
-    await ingestDocument({ store, db, files: fileStore }, {
-      id: 'job-1', name: INGEST_DOCUMENT, attempt: 1,
-      data: { documentId: 1, workspaceId: 3, ingestion: 1, storedName: '1-notes.txt', format: 'txt', filename: 'notes.txt' },
-    });
+    await handleCommand(
+      store,
+      'document-1',
+      documentDecider,
+      { type: 'WatchDocument', actor: admin, watch: true, now: new Date() },
+      commandCtx(),
+    );
+    await ingestDocument(
+      { store, db, files: fileStore },
+      {
+        id: 'job-1',
+        name: INGEST_DOCUMENT,
+        attempt: 1,
+        data: {
+          documentId: 1,
+          workspaceId: 3,
+          ingestion: 1,
+          storedName: '1-notes.txt',
+          format: 'txt',
+          filename: 'notes.txt',
+        },
+      },
+    );
     await project();
     expect((await db.collection('documents').findOne({ _id: '1' }))!.status).toBe('failed');
     expect(await syncWatchedDocuments({ store, db, files: fileStore })).toEqual([]);
