@@ -2,6 +2,10 @@
  * Event store on EventStoreDB / KurrentDB through @eventstore/db-client 6.x.
  * Global positions are the events' commit positions in $all. System events and streams
  * (names starting with `$`) are invisible through this port.
+ *
+ * Longer than our other modules (~480 lines) on purpose: it is the one place that reads the client's
+ * semantics (positions, revisions, error kinds, streaming reads), and the store, its subscription and
+ * the batch reader share those conversions; split, each part would need the others to be understood.
  */
 import {
   ANY,
