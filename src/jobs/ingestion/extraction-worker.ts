@@ -7,10 +7,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ExtractionError } from './extraction-error.js';
-import { type ChunkOptions, splitSpans } from './chunk.js';
+import type { ChunkOptions } from './chunk.js';
 import type { DocumentFormat } from '../../commands/documents/formats.js';
-import { normalizeWhitespace } from './normalize-whitespace.js';
-import { readFormat } from './read-formats.js';
+import { extractTask } from './extract-task.js';
 
 interface Task {
   format: DocumentFormat;
@@ -21,12 +20,7 @@ interface Task {
 async function main(task: Task): Promise<void> {
   const bytes = Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.length);
   try {
-    const text = normalizeWhitespace(await readFormat(task.format, bytes));
-    if (!task.chunking) parentPort!.postMessage({ text });
-    else {
-      const chunks = splitSpans(text, task.chunking).map(({ text: chunk, start }) => ({ text: chunk, start }));
-      parentPort!.postMessage({ characters: text.length, chunks });
-    }
+    parentPort!.postMessage(await extractTask(task.format, bytes, task.chunking));
   } catch (err) {
     const message = (err as Error)?.message || String(err);
     parentPort!.postMessage({ error: { message, reason: err instanceof ExtractionError ? err.reason : null } });

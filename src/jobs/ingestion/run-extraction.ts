@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { couldNotExtract, ExtractionError } from './extraction-error.js';
+import { extractTask, type ExtractionResult } from './extract-task.js';
 import { EXTRACTION_HEAP_MB, EXTRACTION_TIMEOUT_MS } from './extraction-limits.js';
 import type { ChunkOptions } from './chunk.js';
 import type { DocumentFormat } from '../../commands/documents/formats.js';
@@ -26,8 +27,15 @@ export class ExtractionAborted extends Error {
   }
 }
 
-/** The normalised text, or with chunking asked for, its length and its chunks. */
-export type ExtractionResult = { text: string } | { characters: number; chunks: { text: string; start: number }[] };
+export type { ExtractionResult } from './extract-task.js';
+
+/**
+ * Plain text up to this size is read on the server's own thread: decoding and splitting it takes a
+ * few times its size in memory, far inside any heap, while starting a worker (a fresh isolate that
+ * loads the parsers) costs some 50 ms of CPU, more than the work itself.
+ */
+export const INLINE_TEXT_BYTES = 1024 * 1024;
+const PLAIN_TEXT: ReadonlySet<DocumentFormat> = new Set(['txt', 'md', 'csv']);
 
 type Reply = ExtractionResult | { error: { message: string; reason: string | null } };
 
@@ -38,6 +46,12 @@ export async function runExtraction(
   chunking?: ChunkOptions,
 ): Promise<ExtractionResult> {
   if (budget.signal?.aborted) throw new ExtractionAborted();
+  if (PLAIN_TEXT.has(format) && bytes.length <= INLINE_TEXT_BYTES) {
+    return extractTask(format, bytes, chunking).catch((err: unknown) => {
+      if (err instanceof ExtractionError) throw err;
+      throw new ExtractionError((err as Error)?.message || String(err), couldNotExtract(format));
+    });
+  }
   const data = new Uint8Array(bytes); // a copy, moved to the worker: the caller keeps its buffer
   const worker = startWorker({ format, bytes: data, chunking }, [data.buffer], budget.heapMb ?? EXTRACTION_HEAP_MB);
   worker.stdout.resume(); // parsers may print; none of it belongs in our logs
