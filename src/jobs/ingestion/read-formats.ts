@@ -1,6 +1,7 @@
 /**
  * Turns the bytes of each format into raw text, within the limits of extraction-limits.ts. Runs in
- * the extraction worker thread (see extraction-worker.ts), never on the server's event loop.
+ * the extraction worker thread (see extraction-worker.ts); only small plain text, which is decoded and
+ * nothing more, is read on the server's own thread (run-extraction.ts, INLINE_TEXT_BYTES).
  */
 import type JSZip from 'jszip';
 import { couldNotExtract, ExtractionError, overBudget } from './extraction-error.js';
