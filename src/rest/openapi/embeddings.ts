@@ -29,7 +29,7 @@ const sessionId = pathParam(
 const PRIVILEGED = 'Admins and managers only.';
 const ORIGIN_RULES =
   'Refused in this order: unknown or disabled config 404; an `Origin` outside a non-empty allowlist 403; ' +
-  'over `max_chats_per_day` for the config (rolling 24 h) 429; over `message_limit` messages in the session 429. ' +
+  'over `max_chats_per_day` for the config (rolling 24 h) 429; over `message_limit` messages in one session, 429. ' +
   'CORS: an allowed `Origin` is echoed back in `Access-Control-Allow-Origin`.';
 
 const updateConfig = (operationId: string, summary: string): Operation => ({
