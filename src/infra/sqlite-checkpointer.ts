@@ -209,7 +209,7 @@ let retry = null;
 function later(ms) {
   retry ??= setTimeout(() => {
     retry = null;
-    try { checkpoint(); } catch {}
+    try { checkpoint(); } catch { later(retryMs); } // busy or failing: again shortly, not at the next write
     parentPort.postMessage({ done: stats }); // as after a request: the writer's stats say what happened
   }, ms);
 }
@@ -267,7 +267,9 @@ parentPort.on('message', (message) => {
   try {
     checkpoint();
   } catch {
-    // busy or failing: the writer's own threshold still bounds the WAL
+    // Busy or failing: tried again shortly (the next write may never come); meanwhile the writer's own
+    // threshold still bounds the WAL.
+    later(retryMs);
   }
   parentPort.postMessage({ done: stats });
 });

@@ -53,7 +53,7 @@ describe('background WAL checkpoints', () => {
       checkpointer.endWrite(body.length);
       await new Promise((resolve) => setImmediate(resolve)); // lets the worker's messages in
     }
-    await until(() => (checkpointer.stats?.restarts ?? 0) >= 1);
+    await until(() => (checkpointer.stats?.restarts ?? 0) >= 1, 30_000);
     expect(checkpointer.stats!.restarts).toBeGreaterThanOrEqual(1);
     // Started over: the WAL now holds fewer frames than its file once did (the writer's own checkpoint is off).
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
