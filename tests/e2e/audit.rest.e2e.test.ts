@@ -4,8 +4,9 @@
  */
 import { createPublicKey, randomUUID, verify } from 'node:crypto';
 import { signedHeadMessage } from '../../src/audit/signed-head.js';
-import { type EventToAppend, GENESIS_HASH, chainHash } from '../../src/infra/eventstore/port.js';
+import { GENESIS_HASH, chainHash } from '../../src/infra/eventstore/port.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';
+import { systemEvent } from '../support/events.js';
 
 const NO_CREDENTIALS = { detail: 'Authentication credentials were not provided.' };
 const FORBIDDEN = { detail: 'You do not have permission to perform this action.' };
@@ -14,20 +15,7 @@ let server: TestServer;
 let admin: string;
 let member: string;
 
-const event = (type: string, data: Record<string, unknown>): EventToAppend => ({
-  id: randomUUID(),
-  type,
-  data,
-  metadata: {
-    actorId: null,
-    actorType: 'system',
-    correlationId: randomUUID(),
-    causationId: null,
-    ip: null,
-    userAgent: null,
-    schemaVersion: 1,
-  },
-});
+const event = systemEvent;
 
 async function exported(query: string, token = admin) {
   const res = await fetch(`${server.url}/api/system/events/export/${query}`, { headers: bearer(token) });

@@ -10,32 +10,19 @@ import Database from 'better-sqlite3';
 import { verifyLog } from '../../src/audit/verify-log.js';
 import {
   ConcurrencyError,
-  type EventToAppend,
   GENESIS_HASH,
   type StoredEvent,
   canonicalEvent,
   chainHash,
 } from '../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
+import { systemEvent } from '../support/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronicle-hash-chain-'));
 const newFile = () => join(dir, `${randomUUID()}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const event = (type: string, data: Record<string, unknown> = {}): EventToAppend => ({
-  id: randomUUID(),
-  type,
-  data,
-  metadata: {
-    actorId: null,
-    actorType: 'system',
-    correlationId: randomUUID(),
-    causationId: null,
-    ip: null,
-    userAgent: null,
-    schemaVersion: 1,
-  },
-});
+const event = systemEvent;
 
 async function stored(store: SqliteEventStore): Promise<StoredEvent[]> {
   return store.readStored({ maxCount: 1000 });

@@ -8,28 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { EsdbEventStore } from '../../src/infra/eventstore/esdb.js';
-import { ConcurrencyError, type EventToAppend, type RecordedEvent } from '../../src/infra/eventstore/port.js';
+import { ConcurrencyError, type RecordedEvent } from '../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { describeEventStoreContract } from './eventstore.contract.js';
+import { systemEvent } from '../support/events.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chronicle-eventstore-'));
 const newFile = () => join(dir, `${randomUUID()}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const event = (type: string, data: Record<string, unknown> = {}): EventToAppend => ({
-  id: randomUUID(),
-  type,
-  data,
-  metadata: {
-    actorId: null,
-    actorType: 'system',
-    correlationId: randomUUID(),
-    causationId: null,
-    ip: null,
-    userAgent: null,
-    schemaVersion: 1,
-  },
-});
+const event = systemEvent;
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
