@@ -15,6 +15,8 @@ const ANYTHINGLLM_NAMES: Record<string, string> = {
   DocumentUploaded: 'document_uploaded',
   DocumentProcessed: 'document_embedded',
   SettingUpdated: 'update_system_setting',
+  // The agent's events log as `agent_<what>`; only this one's snake_case would differ.
+  AgentMessageSent: 'agent_message',
 };
 
 /** Memoised: the same few names come back for every event, and replay converts millions. */
