@@ -24,6 +24,19 @@ export interface FakeLlmOptions {
   errorAfter: number | null;
   /** Model names served; another name gets a 404 as the real APIs give. Null: any name. */
   models: string[] | null;
+  /**
+   * The streamed answer as whole SSE frames, chosen from the request body, instead of `tokens`
+   * (tool-calling answers; see fake-agent-providers.ts). stallAfter, dropAfter and errorAfter count
+   * `pieces`.
+   */
+  frames: ((body: any) => StreamFrames) | null;
+}
+
+/** One streamed answer: what comes before the pieces, the pieces (each may be delayed), what comes after. */
+export interface StreamFrames {
+  opening: string;
+  pieces: string[];
+  closing: string;
 }
 
 export interface RecordedRequest {
@@ -76,6 +89,7 @@ export async function startFakeLlmServer(
     dropAfter: null,
     errorAfter: null,
     models: null,
+    frames: null,
     ...initial,
   };
   const requests: RecordedRequest[] = [];
@@ -146,19 +160,29 @@ async function answer(
     const { status, body: payload } = protocol.modelNotFound(String(body?.model));
     return json(status, payload);
   }
-  const tokens = typeof o.tokens === 'function' ? o.tokens(body) : o.tokens;
-  if (body?.stream !== true) return json(200, protocol.complete(tokens.join(''), body));
+  let frames: StreamFrames;
+  if (o.frames) frames = o.frames(body);
+  else {
+    const tokens = typeof o.tokens === 'function' ? o.tokens(body) : o.tokens;
+    if (body?.stream !== true) return json(200, protocol.complete(tokens.join(''), body));
+    frames = {
+      opening: protocol.opening(body),
+      pieces: tokens.map((token) => protocol.token(token, body)),
+      closing: protocol.closing(body),
+    };
+  }
 
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  res.write(protocol.opening(body));
-  for (let i = 0; i < tokens.length; i++) {
+  res.write(frames.opening);
+  const { pieces } = frames;
+  for (let i = 0; i < pieces.length; i++) {
     if (res.destroyed) return;
     if (i === o.stallAfter) return; // silent until the client gives up
     if (i === o.dropAfter) return void res.socket?.destroy();
     if (i === o.errorAfter) return void res.end(protocol.streamError(o.errorMessage));
     if (o.delayMs > 0) await sleep(o.delayMs);
-    res.write(protocol.token(tokens[i], body));
+    res.write(pieces[i]);
   }
-  if (tokens.length === o.stallAfter) return;
-  res.end(protocol.closing(body));
+  if (pieces.length === o.stallAfter) return;
+  res.end(frames.closing);
 }

@@ -1,6 +1,8 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { AnthropicConfig } from './config.js';
 import { originOf, toLlmError, type UpstreamDescription } from './errors.js';
+import type { AgentModel, AgentTurn, AgentTurnRequest } from './agent-port.js';
+import { EventAssembler, toAgentMessagesApi, toAnthropicTools } from './anthropic-agent.js';
 import { UpstreamGuard } from './guard.js';
 import type { ChatMessage, CompletionRequest, LlmProvider } from './port.js';
 
@@ -39,10 +41,11 @@ export function toMessagesApi(messages: readonly ChatMessage[]): { system: strin
 }
 
 /**
- * Anthropic's Messages API, streamed through the official client. The workspace's temperature is not
- * sent: API version 2026-10-21 (SDK 1.x) dropped the sampling parameters from the Messages API.
+ * Anthropic's Messages API, streamed through the official client, for chats and for agent turns
+ * (`tool_use` / `tool_result` blocks). The workspace's temperature is not sent: API version
+ * 2026-10-21 (SDK 1.x) dropped the sampling parameters from the Messages API.
  */
-export class AnthropicProvider implements LlmProvider {
+export class AnthropicProvider implements LlmProvider, AgentModel {
   readonly name = 'anthropic';
   private readonly client: Anthropic;
   private readonly baseUrl: string;
@@ -58,15 +61,14 @@ export class AnthropicProvider implements LlmProvider {
     });
   }
 
+  private upstream(model: string): UpstreamDescription {
+    return { label: 'The Anthropic API', origin: originOf(this.baseUrl), model, timeoutMs: this.options.timeoutMs };
+  }
+
   async *stream(request: CompletionRequest): AsyncIterable<string> {
     if (request.signal.aborted) return;
     const model = request.model || this.options.model;
-    const upstream: UpstreamDescription = {
-      label: 'The Anthropic API',
-      origin: originOf(this.baseUrl),
-      model,
-      timeoutMs: this.options.timeoutMs,
-    };
+    const upstream = this.upstream(model);
     const { system, turns } = toMessagesApi(request.messages);
     const guard = new UpstreamGuard(request.signal, this.options.timeoutMs);
     let streaming = false;
@@ -92,6 +94,48 @@ export class AnthropicProvider implements LlmProvider {
     } catch (err) {
       if (guard.callerAborted) return;
       throw toLlmError(guard.timedOut ? new APIConnectionTimeoutError() : err, SDK_ERRORS, upstream, streaming);
+    } finally {
+      guard.close();
+    }
+  }
+
+  /** One agent turn, streamed so that a stall between events times out as a chat's does. */
+  async turn(request: AgentTurnRequest): Promise<AgentTurn> {
+    const empty: AgentTurn = { text: '', toolCalls: [], usage: null };
+    if (request.signal.aborted) return empty;
+    const model = request.model || this.options.model;
+    const { system, turns } = toAgentMessagesApi(request.messages);
+    const guard = new UpstreamGuard(request.signal, this.options.timeoutMs);
+    const assembler = new EventAssembler();
+    let streaming = false;
+    try {
+      const events = await this.client.messages.create(
+        {
+          model,
+          max_tokens: this.options.maxTokens,
+          ...(system ? { system } : {}),
+          messages: turns,
+          ...(request.tools.length > 0 ? { tools: toAnthropicTools(request.tools) } : {}),
+          stream: true,
+        },
+        { signal: guard.signal },
+      );
+      streaming = true;
+      for await (const event of events) {
+        guard.touch();
+        assembler.add(event);
+      }
+      if (guard.timedOut) throw new APIConnectionTimeoutError();
+      if (request.signal.aborted) return empty;
+      return assembler.turn();
+    } catch (err) {
+      if (guard.callerAborted) return empty;
+      throw toLlmError(
+        guard.timedOut ? new APIConnectionTimeoutError() : err,
+        SDK_ERRORS,
+        this.upstream(model),
+        streaming,
+      );
     } finally {
       guard.close();
     }

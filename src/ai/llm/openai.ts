@@ -1,7 +1,9 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { OpenAiConfig } from './config.js';
 import { originOf, toLlmError, type UpstreamDescription } from './errors.js';
+import type { AgentModel, AgentTurn, AgentTurnRequest } from './agent-port.js';
 import { UpstreamGuard } from './guard.js';
+import { ChunkAssembler, toChatCompletions, toFunctionTools } from './openai-agent.js';
 import type { CompletionRequest, LlmProvider } from './port.js';
 
 const OPENAI_API = 'https://api.openai.com/v1';
@@ -14,10 +16,11 @@ export interface OpenAiProviderOptions extends OpenAiConfig {
 
 /**
  * Any endpoint speaking OpenAI's chat completions (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio,
- * LocalAI...), streamed through the official client. Retries, when configured, happen only before
- * the response starts: once tokens flow a failure is reported, never replayed.
+ * LocalAI...), streamed through the official client, for chats and for agent turns (function tools).
+ * Retries, when configured, happen only before the response starts: once tokens flow a failure is
+ * reported, never replayed.
  */
-export class OpenAiProvider implements LlmProvider {
+export class OpenAiProvider implements LlmProvider, AgentModel {
   readonly name = 'openai';
   private readonly client: OpenAI;
   private readonly baseUrl: string;
@@ -35,15 +38,19 @@ export class OpenAiProvider implements LlmProvider {
     });
   }
 
-  async *stream(request: CompletionRequest): AsyncIterable<string> {
-    if (request.signal.aborted) return;
-    const model = request.model || this.options.model;
-    const upstream: UpstreamDescription = {
+  private upstream(model: string): UpstreamDescription {
+    return {
       label: 'The OpenAI-compatible endpoint',
       origin: originOf(this.baseUrl),
       model,
       timeoutMs: this.options.timeoutMs,
     };
+  }
+
+  async *stream(request: CompletionRequest): AsyncIterable<string> {
+    if (request.signal.aborted) return;
+    const model = request.model || this.options.model;
+    const upstream = this.upstream(model);
     const guard = new UpstreamGuard(request.signal, this.options.timeoutMs);
     let streaming = false;
     try {
@@ -63,6 +70,49 @@ export class OpenAiProvider implements LlmProvider {
     } catch (err) {
       if (guard.callerAborted) return;
       throw toLlmError(guard.timedOut ? new APIConnectionTimeoutError() : err, SDK_ERRORS, upstream, streaming);
+    } finally {
+      guard.close();
+    }
+  }
+
+  /** One agent turn, streamed so that a stall between chunks times out as a chat's does. */
+  async turn(request: AgentTurnRequest): Promise<AgentTurn> {
+    const empty: AgentTurn = { text: '', toolCalls: [], usage: null };
+    if (request.signal.aborted) return empty;
+    const model = request.model || this.options.model;
+    const guard = new UpstreamGuard(request.signal, this.options.timeoutMs);
+    const assembler = new ChunkAssembler();
+    let streaming = false;
+    try {
+      const completion = await this.client.chat.completions.create(
+        {
+          model,
+          temperature: request.temperature,
+          messages: toChatCompletions(request.messages),
+          // An empty tools list is refused by the API: a turn without tools sends none.
+          ...(request.tools.length > 0 ? { tools: toFunctionTools(request.tools) } : {}),
+          stream: true,
+          // Endpoints that know it add a last chunk with the token counts; the others ignore it.
+          stream_options: { include_usage: true },
+        },
+        { signal: guard.signal },
+      );
+      streaming = true;
+      for await (const chunk of completion) {
+        guard.touch();
+        assembler.add(chunk);
+      }
+      if (guard.timedOut) throw new APIConnectionTimeoutError();
+      if (request.signal.aborted) return empty;
+      return assembler.turn();
+    } catch (err) {
+      if (guard.callerAborted) return empty;
+      throw toLlmError(
+        guard.timedOut ? new APIConnectionTimeoutError() : err,
+        SDK_ERRORS,
+        this.upstream(model),
+        streaming,
+      );
     } finally {
       guard.close();
     }

@@ -1,16 +1,20 @@
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import { LLM_PROVIDERS } from '../../domain/system/settings.js';
+import type { AgentModel, AgentModelChoice, AgentModelSelector } from './agent-port.js';
 import { isConfigured, type LlmConfig, type LlmProviderName, missingConfiguration } from './config.js';
-import { ExtractiveAnswerer } from './extractive.js';
+import { ExtractiveAgent } from './extractive-agent.js';
 import { LlmError, type LlmProvider, type LlmSelector, type ProviderChoice } from './port.js';
 
+/** Each provider answers chats and takes agent turns with one instance. */
+type Provider = LlmProvider & AgentModel;
+
 /**
- * Which provider answers a workspace's chats: its chat_provider, else the admins' llm_provider
- * setting, else the server's LLM_PROVIDER.
+ * Which provider answers a workspace's chats and runs its agents: its chat_provider, else the
+ * admins' llm_provider setting, else the server's LLM_PROVIDER.
  * One instance per provider for the process (each holds an HTTP client with its connection pool).
  */
-export class LlmProviders implements LlmSelector {
-  private readonly instances = new Map<LlmProviderName, LlmProvider>();
+export class LlmProviders implements LlmSelector, AgentModelSelector {
+  private readonly instances = new Map<LlmProviderName, Provider>();
 
   constructor(readonly config: LlmConfig) {}
 
@@ -24,6 +28,23 @@ export class LlmProviders implements LlmSelector {
     settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>,
     providerSetting: unknown = null,
   ): ProviderChoice {
+    const { provider, model } = this.choose(settings, providerSetting);
+    return { provider, model };
+  }
+
+  /** The same choice as select(), as an agent model. Throws LlmError likewise. */
+  selectAgent(
+    settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>,
+    providerSetting: unknown = null,
+  ): AgentModelChoice {
+    const { provider, model } = this.choose(settings, providerSetting);
+    return { agent: provider, model };
+  }
+
+  private choose(
+    settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>,
+    providerSetting: unknown,
+  ): { provider: Provider; model: string | null } {
     const wanted = settings.chatProvider?.trim().toLowerCase() || this.serverWide(providerSetting);
     if (!(LLM_PROVIDERS as readonly string[]).includes(wanted)) {
       throw new LlmError(`Unknown LLM provider "${wanted}": use one of ${LLM_PROVIDERS.join(', ')}.`);
@@ -33,7 +54,7 @@ export class LlmProviders implements LlmSelector {
     return { provider: this.instance(name), model: settings.chatModel?.trim() || null };
   }
 
-  private instance(name: LlmProviderName): LlmProvider {
+  private instance(name: LlmProviderName): Provider {
     let provider = this.instances.get(name);
     if (!provider) {
       provider = this.create(name);
@@ -47,7 +68,7 @@ export class LlmProviders implements LlmSelector {
    * it: not before the server listens, and not at all for a provider nobody uses.
    */
   /* eslint-disable @typescript-eslint/no-require-imports */
-  private create(name: LlmProviderName): LlmProvider {
+  private create(name: LlmProviderName): Provider {
     const { timeoutMs, maxRetries } = this.config;
     switch (name) {
       case 'openai': {
@@ -59,7 +80,7 @@ export class LlmProviders implements LlmSelector {
         return new AnthropicProvider({ ...this.config.anthropic, timeoutMs, maxRetries });
       }
       case 'extractive':
-        return new ExtractiveAnswerer();
+        return new ExtractiveAgent();
     }
   }
   /* eslint-enable @typescript-eslint/no-require-imports */

@@ -76,6 +76,33 @@ describe('provider selection', () => {
     expect(() => providers.select(workspace('openai'))).toThrow(LlmError);
   });
 
+  it('picks the agent model by the same rules, sharing the chat provider instance', () => {
+    const providers = new LlmProviders(
+      loadLlmConfig({ LLM_PROVIDER: 'openai', OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'a' }),
+    );
+    expect(providers.selectAgent(workspace(null)).agent.name).toBe('openai');
+    expect(providers.selectAgent(workspace(null), 'anthropic').agent.name).toBe('anthropic');
+    expect(providers.selectAgent(workspace('extractive'), 'anthropic').agent.name).toBe('extractive');
+    expect(providers.selectAgent(workspace('anthropic', ' claude-haiku-4-5 '))).toMatchObject({
+      agent: { name: 'anthropic' },
+      model: 'claude-haiku-4-5',
+    });
+    for (const name of ['openai', 'anthropic', 'extractive']) {
+      expect(providers.selectAgent(workspace(name)).agent).toBe(providers.select(workspace(name)).provider);
+    }
+  });
+
+  it('refuses an unknown or unconfigured agent provider with a clear LlmError', () => {
+    const providers = new LlmProviders(loadLlmConfig({}));
+    expect(providers.selectAgent(workspace(null)).agent.name).toBe('extractive');
+    expect(() => providers.selectAgent(workspace('gemini'))).toThrow(
+      new LlmError('Unknown LLM provider "gemini": use one of extractive, openai, anthropic.'),
+    );
+    expect(() => providers.selectAgent(workspace(null), 'anthropic')).toThrow(
+      new LlmError('The anthropic provider is not configured: set ANTHROPIC_API_KEY.'),
+    );
+  });
+
   describe('with OPENAI_BASE_URL pointing at a local endpoint', () => {
     let server: FakeLlmServer;
     beforeAll(async () => {
