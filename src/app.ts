@@ -36,6 +36,8 @@ import { ProjectionProgress } from './projections/shared/progress.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, ProjectionRunner } from './projections/shared/runner.js';
 import { findUser } from './projections/users/queries.js';
 import { lastExchanges } from './projections/chats/queries.js';
+import { documentsForAgents } from './projections/documents/agent-reads.js';
+import { AgentInvocations } from './commands/agents/invocations.js';
 import { chatsOfSession } from './projections/embeds/queries.js';
 import type { TransportDeps } from './transport/deps.js';
 import { AuditSigner } from './audit/signed-head.js';
@@ -43,6 +45,7 @@ import { httpApp } from './rest/http-app.js';
 import { explorerRouter } from './graphql/explorer.js';
 import { apiRateLimit, authRateLimit, uploadRateLimit } from './transport/rate-limit.js';
 import { chatSocketServer } from './realtime/chat-socket.js';
+import { agentSocketServer } from './realtime/agent-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 import { createHttpServer } from './http-server.js';
@@ -163,6 +166,13 @@ export async function startChronicle(
       ? new RedisRateLimitStore(limiterRedis, config.rateLimitRedisPrefix)
       : undefined;
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
+  const llm = new LlmProviders(config.llm);
+  const promptBudget = { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens };
+  const agentInvocations = new AgentInvocations(
+    { store, knowledge, agents: llm, agentDocuments: documentsForAgents(db), agentLimits: config.agent, promptBudget },
+    (err, what) => logger.error({ err }, what),
+  );
+  stops.push(() => agentInvocations.stop());
   const deps: TransportDeps = {
     store,
     db,
@@ -179,14 +189,15 @@ export async function startChronicle(
     authRateLimit: authRateLimit(config.rateLimitAuthPerMinute, limiterStore()),
     knowledge,
     files,
-    llm: new LlmProviders(config.llm),
-    promptBudget: { pinnedTokens: config.llm.pinnedTokens, contextTokens: config.llm.contextTokens },
+    llm,
+    promptBudget,
     uploads: {
       maxBytes: config.uploadMaxMb * 1024 * 1024,
       rateLimit: uploadRateLimit(config.rateLimitUploadPerMinute, limiterStore()),
     },
     publicOrigin: { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts },
     apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterStore(), config.rateLimitApiWindowSeconds * 1000),
+    agentInvocations,
   };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });
@@ -287,8 +298,10 @@ export async function startChronicle(
     );
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
-    routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });
-    socketServers.push(graphql.ws, chatSocket.wss);
+    const agentSocket = agentSocketServer(deps, (err, what) => logger.error({ err }, what));
+    stops.push(() => agentSocket.close());
+    routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss, '/ws/agent/*': agentSocket.wss });
+    socketServers.push(graphql.ws, chatSocket.wss, agentSocket.wss);
     await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

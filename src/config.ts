@@ -55,6 +55,8 @@ export interface Config {
   /** Tries per ingestion job before its document ends failed, and the wait before the first retry (doubled after). */
   ingestionAttempts: number;
   ingestionBackoffMs: number;
+  /** Agent invocations: model turns each, the wait for a client tool's answer, and the longest run. */
+  agent: { maxSteps: number; toolTimeoutMs: number; invocationTimeoutMs: number };
   /** Vector search beside BM25 when 'openai' (any OpenAI-compatible /v1/embeddings endpoint). */
   embeddingsProvider: 'none' | 'openai';
   embeddingsModel: string;
@@ -176,6 +178,11 @@ export function loadConfig(env: Env = process.env): Config {
     ingestionConcurrency: positive(env, 'INGESTION_CONCURRENCY', 2),
     ingestionAttempts: positive(env, 'INGESTION_ATTEMPTS', 3),
     ingestionBackoffMs: int(env, 'INGESTION_BACKOFF_MS', 2000),
+    agent: {
+      maxSteps: positive(env, 'AGENT_MAX_STEPS', 8),
+      toolTimeoutMs: positive(env, 'AGENT_TOOL_TIMEOUT_MS', 60_000),
+      invocationTimeoutMs: positive(env, 'AGENT_INVOCATION_TIMEOUT_MS', 10 * 60_000),
+    },
     embeddingsProvider: embeddingsProvider(env.EMBEDDINGS_PROVIDER),
     embeddingsModel: env.EMBEDDINGS_MODEL || 'text-embedding-3-small',
     embeddingsBaseUrl: env.EMBEDDINGS_BASE_URL || env.OPENAI_BASE_URL || null,

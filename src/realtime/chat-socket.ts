@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { authenticateSession, type BearerSession } from '../commands/access/authenticate.js';
+import type { BearerSession } from '../commands/access/authenticate.js';
 import { giveFeedback } from '../commands/chats/feedback.js';
 import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send.js';
 import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
-import { findWorkspaceById, findWorkspaceBySlug, seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
+import { seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type TransportDeps, settled } from '../transport/deps.js';
 import { clientAddress } from '../transport/client-address.js';
 import { commandContextFor } from '../transport/command-context.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
+import { stillAllowed, type VerifiedRequest, workspaceHandshake } from './workspace-handshake.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
@@ -39,23 +39,12 @@ interface Connection {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ClientFrame = Record<string, any>;
 
-type Verified = IncomingMessage & { chronicle?: { session: BearerSession; workspace: { id: number; slug: string } } };
-
 /**
  * The chat WebSocket, `/ws/chat/{slug}/?token=<access JWT>`: the same commands as stream_chat and
  * feedback, and typing indicators relayed to the workspace's other members through pub/sub (so they
  * cross processes when Redis is configured). A bad token or a workspace the user may not see is
  * refused at the handshake (401 / 404).
  */
-/** The slug of the path, or null for a malformed escape (`%zz`): no workspace has that name. */
-function decodedSlug(slug: string): string | null {
-  try {
-    return decodeURIComponent(slug);
-  } catch {
-    return null;
-  }
-}
-
 export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: string) => void) {
   /** Per workspace with sockets here: its connections, those still in the handshake, and the typing subscription. */
   const rooms = new Map<
@@ -66,34 +55,12 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
-    verifyClient: (info, done) => {
-      const req = info.req as Verified;
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const slug = PATH.exec(url.pathname)?.[1];
-      const token = url.searchParams.get('token');
-      const decoded = slug && decodedSlug(slug);
-      if (!decoded) return done(false, 404, 'Not Found');
-      if (!token) return done(false, 401, 'Unauthorized');
-      authenticateSession(deps, token, { apiKeys: false })
-        .then(async (session) => {
-          const ws = await findWorkspaceBySlug(deps.db, session.actor, decoded);
-          if (!ws) return done(false, 404, 'Not Found');
-          req.chronicle = { session, workspace: { id: ws.id, slug: ws.slug } };
-          // The typing relay listens before the socket opens, so nothing sent right after "open" is missed.
-          const room = enterRoom(ws.id);
-          room.joining += 1;
-          await room.unsubscribe;
-          done(true);
-        })
-        .catch((err) => {
-          if (!(err instanceof DomainError)) log(err, 'chat socket handshake failed');
-          done(
-            false,
-            err instanceof DomainError ? 401 : 500,
-            err instanceof DomainError ? 'Unauthorized' : 'Internal Server Error',
-          );
-        });
-    },
+    verifyClient: workspaceHandshake(deps, PATH, { apiKeys: false, what: 'chat socket' }, log, async (workspace) => {
+      // The typing relay listens before the socket opens, so nothing sent right after "open" is missed.
+      const room = enterRoom(workspace.id);
+      room.joining += 1;
+      await room.unsubscribe;
+    }),
   });
 
   function enterRoom(workspaceId: number) {
@@ -146,7 +113,7 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
     }
   }
 
-  wss.on('connection', (ws: WebSocket, req: Verified) => {
+  wss.on('connection', (ws: WebSocket, req: VerifiedRequest) => {
     const conn: Connection = {
       ws,
       actor: req.chronicle!.session.actor,
@@ -174,14 +141,9 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
   });
 
   async function handle(conn: Connection, message: ClientFrame) {
-    try {
-      conn.actor = await conn.session.current();
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      conn.ws.close(4401, 'Unauthorized');
-      return;
-    }
-    if (!(await findWorkspaceById(deps.db, conn.actor, conn.workspace.id))) return shutOut(conn);
+    const actor = await stillAllowed(deps, conn.ws, conn.session, conn.workspace);
+    if (!actor) return;
+    conn.actor = actor;
     switch (message?.type) {
       case 'chat':
         return chat(conn, message);

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { AuditSigner } from '../audit/signed-head.js';
+import type { AgentInvocations } from '../commands/agents/invocations.js';
 import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
@@ -27,6 +28,8 @@ export interface TransportDeps extends CommandDeps, ChatDeps {
   audit: AuditSigner;
   /** PUBLIC_URL and ALLOWED_HOSTS: what absolute links in answers are built on. */
   publicOrigin: PublicOrigin;
+  /** The agent invocations running in this process (the Agent WebSocket and GraphQL start and answer them). */
+  agentInvocations: AgentInvocations;
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote (else NotYetReadableError, a 503). */

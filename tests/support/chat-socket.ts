@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 
-/** A real WebSocket client of /ws/chat/{slug}/ that collects every frame and can wait for one. */
+/** A real WebSocket client of /ws/chat/{slug}/ (or /ws/agent/{slug}/) that collects every frame and can wait for one. */
 export class ChatSocketClient {
   readonly frames: any[] = [];
   private waiters: { match: (f: any) => boolean; resolve: (f: any) => void }[] = [];
@@ -15,7 +15,12 @@ export class ChatSocketClient {
 
   /** Resolves once open; rejects with the HTTP status when the handshake is refused. */
   static connect(baseUrl: string, slug: string, token: string | null): Promise<ChatSocketClient> {
-    const url = `${baseUrl.replace(/^http/, 'ws')}/ws/chat/${slug}/${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
+    return ChatSocketClient.connectTo(baseUrl, `/ws/chat/${slug}/`, token);
+  }
+
+  /** The same client on another socket path of the server (`/ws/agent/{slug}/`). */
+  static connectTo(baseUrl: string, path: string, token: string | null): Promise<ChatSocketClient> {
+    const url = `${baseUrl.replace(/^http/, 'ws')}${path}${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
       ws.once('open', () => resolve(new ChatSocketClient(ws)));
