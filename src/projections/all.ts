@@ -1,3 +1,4 @@
+import { agentInvocationsProjection } from './agent-invocations/projection.js';
 import { apiKeysProjection } from './api-keys/projection.js';
 import { embedChatsProjection } from './embeds/chats-projection.js';
 import { embedConfigsProjection } from './embeds/projection.js';
@@ -23,6 +24,7 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   invitesProjection,
   embedConfigsProjection,
   embedChatsProjection,
+  agentInvocationsProjection,
   eventLogsProjection,
 ];
 

@@ -12,6 +12,7 @@ import { refuseDeepJson } from './json-depth.js';
 import { requestLogging } from './request-ids.js';
 import { staticHeaders } from './static-headers.js';
 import { createMetrics } from './metrics.js';
+import { agentRoutes } from './routes/agents.js';
 import { authRoutes } from './routes/auth.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { documentRoutes } from './routes/documents.js';
@@ -67,6 +68,7 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, en
     ['/embeddings', embeddingRoutes(deps)],
     ['/documents', documentRoutes(deps)],
     ['/chats', chatRoutes(deps)],
+    ['/agents', agentRoutes(deps)],
     ['/system', systemRoutes(deps, environment)],
     ['/embed', embedPublicRoutes(deps)],
   ];

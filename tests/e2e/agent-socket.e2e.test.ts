@@ -265,6 +265,76 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
     ]);
   });
 
+  it('shows the invocation with its steps in order over REST: members their own, admins all', async () => {
+    const socket = await connect(server, viaOpenAi.slug, member.access);
+    const id = await invoke(socket, { message: 'Weather for the record?', tools: [weatherTool] });
+    const call = await socket.next((f) => f.type === 'tool_call' && f.invocation_id === id);
+    socket.send({ type: 'tool_response', invocation_id: id, call_id: call.call_id, result: 'snow' });
+    await closedFrame(socket, id);
+
+    let got = await api(server, 'GET', `/api/agents/invocations/${id}/`, undefined, bearer(member.access));
+    for (let i = 0; i < 100 && got.body?.status !== 'closed'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      got = await api(server, 'GET', `/api/agents/invocations/${id}/`, undefined, bearer(member.access));
+    }
+    expect(got.status).toBe(200);
+    expect(got.body).toMatchObject({
+      id,
+      workspace: viaOpenAi.id,
+      user: member.user.id,
+      message: 'Weather for the record?',
+      tools: [weatherTool],
+      status: 'closed',
+      reason: 'completed',
+      step_count: 2,
+      tokens: { input: expect.any(Number), output: expect.any(Number) },
+      error: null,
+    });
+    expect(got.body.steps).toEqual([
+      expect.objectContaining({
+        kind: 'tool_call',
+        call_id: call.call_id,
+        name: 'get_weather',
+        arguments: { city: 'Oslo' },
+        side: 'client',
+        step: 1,
+      }),
+      expect.objectContaining({
+        kind: 'tool_response',
+        call_id: call.call_id,
+        result: 'snow',
+        error: null,
+        truncated: false,
+      }),
+      expect.objectContaining({ kind: 'message', content: 'The weather: snow', final: true, tool: null, step: 2 }),
+    ]);
+
+    const mine = await api(
+      server,
+      'GET',
+      `/api/agents/invocations/?workspace_id=${viaOpenAi.id}`,
+      undefined,
+      bearer(member.access),
+    );
+    expect(mine.status).toBe(200);
+    expect(mine.body.map((i: any) => i.id)).toContain(id);
+    expect(mine.body.every((i: any) => i.user === member.user.id && i.workspace === viaOpenAi.id)).toBe(true);
+    expect(mine.body[0].steps).toBeUndefined();
+    const paged = await api(server, 'GET', `/api/agents/invocations/?limit=1`, undefined, bearer(member.access));
+    expect(paged.body).toMatchObject({ count: expect.any(Number), results: [expect.any(Object)] });
+
+    const theirs = await api(server, 'GET', `/api/agents/invocations/${id}/`, undefined, bearer(colleague.access));
+    expect(theirs).toMatchObject({ status: 404, body: { detail: 'Not found.' } });
+    const colleagueList = await api(server, 'GET', '/api/agents/invocations/', undefined, bearer(colleague.access));
+    expect(colleagueList.body.map((i: any) => i.id)).not.toContain(id);
+    const asAdmin = await api(server, 'GET', `/api/agents/invocations/${id}/`, undefined, bearer(admin.access));
+    expect(asAdmin.status).toBe(200);
+    expect(
+      (await api(server, 'GET', '/api/agents/invocations/not-an-id/', undefined, bearer(admin.access))).status,
+    ).toBe(404);
+    expect((await api(server, 'GET', '/api/agents/invocations/')).status).toBe(401);
+  });
+
   it('shows every step in the event logs under the agent_* names', async () => {
     const socket = await connect(server, viaOpenAi.slug, member.access);
     const id = await invoke(socket, { message: 'Weather for the log?', tools: [weatherTool] });

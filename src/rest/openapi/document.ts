@@ -1,4 +1,5 @@
 import { APP_VERSION } from '../version.js';
+import { agentsSection } from './agents.js';
 import { auditSection } from './audit.js';
 import { authenticationSection } from './authentication.js';
 import { chatsSection } from './chats.js';
@@ -17,6 +18,7 @@ export const API_SECTIONS: readonly ApiSection[] = [
   workspacesSection,
   documentsSection,
   chatsSection,
+  agentsSection,
   embeddingsSection,
   systemSection,
   auditSection,
