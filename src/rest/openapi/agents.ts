@@ -1,7 +1,6 @@
 import {
   errors,
   filters,
-  json,
   listOf,
   NULLABLE_TIMESTAMP,
   ok,
