@@ -131,6 +131,13 @@ describe('Anthropic agent turn against a local server streaming tool_use blocks'
     );
   });
 
+  it('says so when max_tokens cut a tool call short', async () => {
+    server = await startFakeAgentAnthropic([{ toolCalls: [{ name: 'get_weather', arguments: '{"ci' }], cutOff: true }]);
+    await expect(agent(server.url).turn(request(ASKED))).rejects.toEqual(
+      new LlmError('The model reached its output token limit in the middle of its call of the tool "get_weather".'),
+    );
+  });
+
   it('stops the upstream request when the signal aborts mid-stream and resolves empty', async () => {
     server = await startFakeAgentAnthropic([{ text: Array.from({ length: 1000 }, (_, i) => `w${i}`).join(' ') }], {
       delayMs: 5,

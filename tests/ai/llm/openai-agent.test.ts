@@ -135,6 +135,15 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
     expect((await agent(server.url).turn(request(ASKED))).text).toBe('still here');
   });
 
+  it('says so when the token limit cut a tool call short', async () => {
+    server = await startFakeAgentOpenAi([
+      { toolCalls: [{ name: 'get_weather', arguments: '{"city": "Os' }], cutOff: true },
+    ]);
+    await expect(agent(server.url).turn(request(ASKED))).rejects.toEqual(
+      new LlmError('The model reached its output token limit in the middle of its call of the tool "get_weather".'),
+    );
+  });
+
   it('takes empty arguments as an empty object', async () => {
     server = await startFakeAgentOpenAi([{ toolCalls: [{ id: 'c1', name: 'list_documents', arguments: '' }] }]);
     const turn = await agent(server.url).turn(request(ASKED));
