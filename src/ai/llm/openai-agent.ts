@@ -69,6 +69,8 @@ export class ChunkAssembler {
     const delta = choice?.delta;
     if (!delta) return;
     if (delta.content) this.text += delta.content;
+    // A refusal comes instead of content; it is what the model answered.
+    if (delta.refusal) this.text += delta.refusal;
     for (const [position, piece] of (delta.tool_calls ?? []).entries()) {
       // Some compatible servers leave out the index when a chunk holds one whole call.
       const index = piece.index ?? position;

@@ -229,6 +229,21 @@ describe('chat completions chunk assembly', () => {
   });
 });
 
+describe('chat completions refusals', () => {
+  it('answers with the refusal the model streamed instead of content', () => {
+    const assembler = new ChunkAssembler();
+    for (const refusal of ["I can't", ' help with that.'])
+      assembler.add({
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: 'm',
+        choices: [{ index: 0, delta: { content: null, refusal }, finish_reason: null }],
+      });
+    expect(assembler.turn()).toEqual({ text: "I can't help with that.", toolCalls: [], usage: null });
+  });
+});
+
 describe('agent history in chat completions form', () => {
   it('keeps system and user messages, gives a tool-calling assistant null content when it said nothing', () => {
     expect(
