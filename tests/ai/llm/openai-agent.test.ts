@@ -124,6 +124,29 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
     expect(server.requests[0].body).not.toHaveProperty('tools');
   });
 
+  it('stops asking for usage from a gateway that refuses stream_options', async () => {
+    server = await startFakeAgentOpenAi([{ text: 'Fine.' }], {
+      status: (body) => (body.stream_options ? 400 : null),
+      errorMessage: 'Unrecognized request argument supplied: stream_options',
+    });
+    const model = agent(server.url);
+    expect(await model.turn(request(ASKED))).toEqual({ text: 'Fine.', toolCalls: [], usage: null });
+    expect(await model.turn(request(ASKED))).toEqual({ text: 'Fine.', toolCalls: [], usage: null });
+    expect(server.requests.map((r) => 'stream_options' in r.body)).toEqual([true, false, false]);
+  });
+
+  it('does not retry other 400s', async () => {
+    server = await startFakeAgentOpenAi([{ text: 'unused' }], {
+      status: 400,
+      errorMessage: 'Invalid schema for get_weather',
+    });
+    const error = await failure(agent(server.url).turn(request(ASKED)));
+    expect(error.message).toBe(
+      'The OpenAI-compatible endpoint rejected the request (HTTP 400): Invalid schema for get_weather',
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
   it.each([
     ['{"city": "Oslo"', 'The model called the tool "get_weather" with arguments that are not valid JSON.'],
     ['["Oslo"]', 'The model called the tool "get_weather" with arguments that are not a JSON object.'],
