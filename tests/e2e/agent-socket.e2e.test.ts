@@ -351,8 +351,8 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
       const logs = await api(server, 'GET', `/api/system/event-logs/?event=${name}`, undefined, bearer(admin.access));
       expect(logs.status).toBe(200);
       const list = Array.isArray(logs.body) ? logs.body : logs.body.results;
-      expect(list.some((entry: any) => entry.metadata?.invocationId === id || JSON.stringify(entry).includes(id))).toBe(
-        true,
+      expect(list.filter((entry: any) => entry.metadata.invocation_id === id)).toContainEqual(
+        expect.objectContaining({ event: name, user_id: member.user.id }),
       );
     }
   });
