@@ -55,6 +55,8 @@ export class RunningInvocation {
   private readonly waiting = new Map<string, (answer: ToolAnswer) => void>();
   private ending: { reason: CloseReason; error: string | null } | null = null;
   private appended = 0;
+  /** Commands recorded so far, counted as they are queued: each gets its own command id. */
+  private commands = 0;
   private recording: Promise<unknown> = Promise.resolve();
   private startDone!: () => void;
 
@@ -116,7 +118,8 @@ export class RunningInvocation {
 
   /** Appends one step (after the ones before it) and only then hands its frames to the listeners. */
   private record(command: InvocationCommand): Promise<void> {
-    const n = this.appended;
+    // Counted when queued, not when appended: two steps queued together must not share an id (nor their events').
+    const n = this.commands++;
     const next = this.recording.then(async () => {
       const { events } = await handleCommand(
         this.deps.store,

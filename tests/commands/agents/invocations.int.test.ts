@@ -192,6 +192,22 @@ describe('agent invocations (runtime)', () => {
     expect(second).toMatchObject({ callId: 'r2', isError: true, content: 'No ready document 41 in this workspace.' });
   });
 
+  it('records every answer of calls that finish together, each once', async () => {
+    start([
+      calls(['a', 'list_documents', {}], ['b', 'list_documents', {}], ['c', 'read_document', { document_id: 40 }]),
+      says('Done.'),
+    ]);
+    const { invocation } = await invoke({ message: 'Look around' });
+    await invocation.done;
+    const events = await eventsOf(invocation);
+    const answered = events.filter((e) => e.type === 'AgentToolResponded').map((e: any) => e.callId);
+    expect(answered.sort()).toEqual(['a', 'b', 'c']);
+    expect(new Set((await store.readStream(agentStreamName(invocation.invocationId))).map((e) => e.id)).size).toBe(
+      events.length,
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'AgentInvocationClosed', reason: 'completed' });
+  });
+
   it('tells the model a client call failed when it goes unanswered past the tool timeout', async () => {
     limits.toolTimeoutMs = 30;
     start([calls(['c1', 'get_weather', { city: 'Oslo' }]), says('I could not get the weather.')]);
