@@ -51,13 +51,12 @@ export async function followInvocation(
   const lastReplayed = recorded.at(-1)!.revision;
   let closed = false;
   let done = false;
+  let ended = false;
   const finish = () => {
     done = true;
     stopListening?.();
     wake?.();
   };
-  // Not running here (closed, or elsewhere): the replay is all there is.
-  if (!running) queue.length = 0;
 
   const iterator: AsyncIterableIterator<AgentFrame> = {
     async next() {
@@ -78,7 +77,10 @@ export async function followInvocation(
           if (live.frame.type === 'invocation_closed') closed = true;
           return { value: live.frame, done: false };
         }
-        if (done) return { value: undefined, done: true };
+        if (done || ended) {
+          finish();
+          return { value: undefined, done: true };
+        }
         await new Promise<void>((resolve) => (wake = resolve));
         wake = null;
       }
@@ -89,7 +91,10 @@ export async function followInvocation(
     },
     [Symbol.asyncIterator]: () => iterator,
   };
-  // The invocation ending while nothing is queued: wake the reader so it sees the close frame (already queued) or ends.
-  void running?.done.then(() => wake?.());
+  // Its end wakes a waiting reader: the close frame is queued by then (or, if it could not be recorded, nothing more comes).
+  void running?.done.then(() => {
+    ended = true;
+    wake?.();
+  });
   return iterator;
 }
