@@ -2,7 +2,7 @@
  * The architecture, checked by `npm run lint:arch` (dependency-cruiser).
  *
  *   domain          pure rules and events: imports nothing outside itself
- *   ports           infra/<x>/port.ts, ai/<x>/port.ts: interfaces (and their errors) with adapters behind
+ *   ports           infra/<x>/port.ts, ai/<x>/port.ts (and ai/llm/agent-port.ts): interfaces (and their errors) with adapters behind
  *   commands        authorize → load stream → decide → append: domain, ports, prompt assembly
  *   projections     event → read model, and the queries on it: domain and ports
  *   ai              LLM providers, retrieval index (it follows the documents read model), prompt assembly
@@ -17,7 +17,7 @@
  * Type-only imports count: a type is as much a dependency as a value.
  */
 const TRANSPORTS = '^src/(rest|graphql|realtime)/';
-const PORT = '^src/(infra|ai)/.+/port\\.ts$';
+const PORT = '^src/(infra|ai)/.+/(agent-)?port\\.ts$';
 const ENTRY_POINTS = '^src/(app|server|cli|config|server-lock)\\.ts$';
 
 module.exports = {
