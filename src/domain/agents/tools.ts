@@ -11,6 +11,8 @@ const MAX_CLIENT_TOOLS = 64;
 /** A declaration's schema, as JSON: enough for any real tool, and it is recorded in the log. */
 const MAX_SCHEMA_CHARS = 16_000;
 const MAX_SCHEMA_DEPTH = 16;
+/** All of an invocation's declarations together, as JSON: they are recorded in its first event. */
+const MAX_DECLARATIONS_CHARS = 64_000;
 const JSON_TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
 /** Keywords whose value is one subschema, a map of them, or a list of them. */
 const ONE_SCHEMA = ['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames'];
@@ -102,6 +104,10 @@ export function clientToolDeclarations(tools: unknown): ClientToolDeclaration[] 
   if (!Array.isArray(tools)) throw invalid('tools must be a list.', { tools: ['tools must be a list.'] });
   if (tools.length > MAX_CLIENT_TOOLS) {
     const message = `At most ${MAX_CLIENT_TOOLS} tools may be declared.`;
+    throw invalid(message, { tools: [message] });
+  }
+  if (JSON.stringify(tools).length > MAX_DECLARATIONS_CHARS) {
+    const message = `The tools may hold at most ${MAX_DECLARATIONS_CHARS} characters of JSON in all.`;
     throw invalid(message, { tools: [message] });
   }
   const seen = new Set<string>();

@@ -44,5 +44,16 @@ describe('client tool declarations', () => {
     ['an empty anyOf', [tool({ parameters: { type: 'object', anyOf: [] } })], /anyOf/],
     ['a tool that is no object', ['get_weather'], /must be an object/],
     ['tools that are no list', { name: 'x' }, /must be a list/],
+    [
+      'more than 64,000 characters of declarations in all',
+      Array.from({ length: 10 }, (_, i) =>
+        tool({
+          name: `t${i}`,
+          description: 'x'.repeat(1900),
+          parameters: { type: 'object', description: 'y'.repeat(5000) },
+        }),
+      ),
+      /in all/,
+    ],
   ])('refuses %s', (_what, tools, message) => expect(refusal(tools)).toMatch(message));
 });
