@@ -303,6 +303,41 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
     ]);
   });
 
+  it('cuts off a user suspended while connected: the next frame closes the socket (4401), its invocation closed', async () => {
+    const user = await registerAndLogin(server, { prefix: 'agent_suspended' });
+    await api(
+      server,
+      'POST',
+      `/api/workspaces/${viaOpenAi.slug}/add_user/`,
+      { user_id: user.user.id },
+      bearer(admin.access),
+    );
+    const socket = await connect(server, viaOpenAi.slug, user.access);
+    const id = await invoke(socket, { message: 'Weather?', tools: [weatherTool] });
+    const call = await socket.next((f) => f.type === 'tool_call' && f.invocation_id === id);
+    const closed = new Promise<number>((resolve) => socket.ws.once('close', (code) => resolve(code)));
+    const suspended = await api(
+      server,
+      'PATCH',
+      `/api/users/${user.user.id}/`,
+      { suspended: true },
+      bearer(admin.access),
+    );
+    expect(suspended.status).toBe(200);
+    socket.send({ type: 'tool_response', invocation_id: id, call_id: call.call_id, result: 'sunny' });
+    expect(await closed).toBe(4401);
+    let events: any[] = [];
+    for (let i = 0; i < 200 && events.at(-1)?.type !== 'AgentInvocationClosed'; i++) {
+      events = await server.deps.store.readStream(`agent-${id}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    // The answer sent after the suspension was not taken: the call ends cancelled with the invocation.
+    expect(events.slice(-2).map((e) => [e.type, e.data.result ?? e.data.error ?? e.data.reason])).toEqual([
+      ['AgentToolResponded', 'Cancelled: the invocation closed before this call was answered.'],
+      ['AgentInvocationClosed', 'closed'],
+    ]);
+  });
+
   it('shows the invocation with its steps in order over REST: members their own, admins all', async () => {
     const socket = await connect(server, viaOpenAi.slug, member.access);
     const id = await invoke(socket, { message: 'Weather for the record?', tools: [weatherTool] });
