@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import type { PubSub } from '../infra/pubsub/port.js';
 import { AccessResolver } from './access/resolver.js';
+import { AgentResolver } from './agents/resolver.js';
 import { EmbedResolver } from './embeds/resolver.js';
 import { typeGraphqlPubSub } from './shared/channel-iterator.js';
 import { DocumentResolver, WorkspaceDocumentsResolver } from './documents/resolver.js';
@@ -24,6 +25,7 @@ export function buildChronicleSchema(pubsub: PubSub): Promise<GraphQLSchema> {
       DocumentResolver,
       WorkspaceDocumentsResolver,
       ChatResolver,
+      AgentResolver,
     ],
     validate: false,
     pubSub: typeGraphqlPubSub(pubsub),

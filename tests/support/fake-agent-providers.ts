@@ -47,6 +47,8 @@ export interface AgentReply {
   toolCalls?: ScriptedToolCall[];
   /** Token counts to report; default: about a token per 4 characters. OpenAI only: null reports none. */
   usage?: { inputTokens: number; outputTokens: number } | null;
+  /** Ends the turn as cut off at the token limit (finish_reason `length`, stop_reason `max_tokens`). */
+  cutOff?: boolean;
 }
 
 /** One request as the scripted model sees it, whichever the wire format. */
@@ -190,7 +192,7 @@ function openAiFrames(body: any, r: AgentReply): StreamFrames {
   return {
     opening: chunk({ role: 'assistant', content: p.calls.length > 0 && !p.text ? null : '' }),
     pieces,
-    closing: `${chunk({}, p.calls.length > 0 ? 'tool_calls' : 'stop')}${usage}data: [DONE]\n\n`,
+    closing: `${chunk({}, r.cutOff ? 'length' : p.calls.length > 0 ? 'tool_calls' : 'stop')}${usage}data: [DONE]\n\n`,
   };
 }
 
@@ -232,7 +234,10 @@ function anthropicFrames(body: any, r: AgentReply): StreamFrames {
     closing:
       event({
         type: 'message_delta',
-        delta: { stop_reason: p.calls.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null },
+        delta: {
+          stop_reason: r.cutOff ? 'max_tokens' : p.calls.length > 0 ? 'tool_use' : 'end_turn',
+          stop_sequence: null,
+        },
         usage: { output_tokens: usage.outputTokens },
       }) + event({ type: 'message_stop' }),
   };

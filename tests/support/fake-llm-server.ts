@@ -10,8 +10,8 @@ export interface FakeLlmOptions {
   tokens: string[] | ((body: any) => string[]);
   /** Pause before each token, in ms (0: write them all at once, as fast as the socket takes them). */
   delayMs: number;
-  /** Answer this HTTP status with the protocol's error body instead of streaming. */
-  status: number | null;
+  /** Answer this HTTP status with the protocol's error body instead of streaming (a function: per request). */
+  status: number | null | ((body: any) => number | null);
   /** The error body's message (for status or errorAfter). */
   errorMessage: string;
   /** Accept the request and send nothing (not even headers) until the client goes away. */
@@ -155,7 +155,8 @@ async function answer(
   if (req.method !== 'POST' || req.url?.split('?')[0] !== protocol.path)
     return json(404, { error: { message: `No route ${req.method} ${req.url}` } });
   if (o.hang) return; // the client's abort (or close()) ends it
-  if (o.status !== null) return json(o.status, protocol.errorBody(o.status, o.errorMessage, body));
+  const status = typeof o.status === 'function' ? o.status(body) : o.status;
+  if (status !== null) return json(status, protocol.errorBody(status, o.errorMessage, body));
   if (o.models && !o.models.includes(body?.model)) {
     const { status, body: payload } = protocol.modelNotFound(String(body?.model));
     return json(status, payload);

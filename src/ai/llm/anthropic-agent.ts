@@ -93,6 +93,7 @@ export class EventAssembler {
   private readonly toolUses = new Map<number, PartialToolUse>();
   private inputTokens: number | null = null;
   private outputTokens: number | null = null;
+  private cutOff = false;
 
   add(event: RawMessageStreamEvent): void {
     switch (event.type) {
@@ -118,6 +119,7 @@ export class EventAssembler {
         }
         break;
       case 'message_delta':
+        if (event.delta?.stop_reason === 'max_tokens') this.cutOff = true;
         // Its counts are cumulative: they replace those of message_start.
         if (event.usage?.input_tokens != null) this.inputTokens = inputOf(event.usage);
         if (event.usage?.output_tokens != null) this.outputTokens = event.usage.output_tokens;
@@ -132,7 +134,8 @@ export class EventAssembler {
       .map(([, use]): AgentToolCall => ({
         id: use.id,
         name: use.name,
-        arguments: use.json === '' && isObject(use.initial) ? use.initial : parseToolArguments(use.name, use.json),
+        arguments:
+          use.json === '' && isObject(use.initial) ? use.initial : parseToolArguments(use.name, use.json, this.cutOff),
       }));
     const usage =
       this.inputTokens !== null || this.outputTokens !== null

@@ -57,15 +57,20 @@ export class ChunkAssembler {
   private text = '';
   private readonly calls = new Map<number, PartialCall>();
   private usage: AgentTurn['usage'] = null;
+  private cutOff = false;
 
   add(chunk: ChatCompletionChunk): void {
     // With stream_options.include_usage the last chunk carries the usage and no choice.
     if (chunk.usage) {
       this.usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
     }
-    const delta = chunk.choices?.[0]?.delta;
+    const choice = chunk.choices?.[0];
+    if (choice?.finish_reason === 'length') this.cutOff = true;
+    const delta = choice?.delta;
     if (!delta) return;
     if (delta.content) this.text += delta.content;
+    // A refusal comes instead of content; it is what the model answered.
+    if (delta.refusal) this.text += delta.refusal;
     for (const [position, piece] of (delta.tool_calls ?? []).entries()) {
       // Some compatible servers leave out the index when a chunk holds one whole call.
       const index = piece.index ?? position;
@@ -88,7 +93,7 @@ export class ChunkAssembler {
       .map(([index, call]): AgentToolCall => ({
         id: call.id || `call_${index}`,
         name: call.name,
-        arguments: parseToolArguments(call.name, call.arguments),
+        arguments: parseToolArguments(call.name, call.arguments, this.cutOff),
       }));
     return { text: this.text, toolCalls, usage: this.usage };
   }

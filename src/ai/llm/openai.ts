@@ -24,6 +24,7 @@ export class OpenAiProvider implements LlmProvider, AgentModel {
   readonly name = 'openai';
   private readonly client: OpenAI;
   private readonly baseUrl: string;
+  private sendsStreamOptions = true;
 
   constructor(private readonly options: OpenAiProviderOptions) {
     this.baseUrl = options.baseUrl ?? OPENAI_API;
@@ -84,19 +85,7 @@ export class OpenAiProvider implements LlmProvider, AgentModel {
     const assembler = new ChunkAssembler();
     let streaming = false;
     try {
-      const completion = await this.client.chat.completions.create(
-        {
-          model,
-          temperature: request.temperature,
-          messages: toChatCompletions(request.messages),
-          // An empty tools list is refused by the API: a turn without tools sends none.
-          ...(request.tools.length > 0 ? { tools: toFunctionTools(request.tools) } : {}),
-          stream: true,
-          // Endpoints that know it add a last chunk with the token counts; the others ignore it.
-          stream_options: { include_usage: true },
-        },
-        { signal: guard.signal },
-      );
+      const completion = await this.startTurn(model, request, guard.signal);
       streaming = true;
       for await (const chunk of completion) {
         guard.touch();
@@ -116,5 +105,33 @@ export class OpenAiProvider implements LlmProvider, AgentModel {
     } finally {
       guard.close();
     }
+  }
+
+  /**
+   * Opens a turn's stream, asking for the usage chunk (stream_options) unless this endpoint refused
+   * it: some gateways answer 400 to a parameter they do not know, and get turns without it from then on.
+   */
+  private async startTurn(model: string, request: AgentTurnRequest, signal: AbortSignal) {
+    const body = {
+      model,
+      temperature: request.temperature,
+      messages: toChatCompletions(request.messages),
+      // An empty tools list is refused by the API: a turn without tools sends none.
+      ...(request.tools.length > 0 ? { tools: toFunctionTools(request.tools) } : {}),
+      stream: true as const,
+    };
+    if (this.sendsStreamOptions) {
+      try {
+        return await this.client.chat.completions.create(
+          { ...body, stream_options: { include_usage: true } },
+          { signal },
+        );
+      } catch (err) {
+        if (!(err instanceof APIError && err.status === 400 && /stream_options/.test(JSON.stringify(err.error ?? ''))))
+          throw err;
+        this.sendsStreamOptions = false;
+      }
+    }
+    return this.client.chat.completions.create(body, { signal });
   }
 }

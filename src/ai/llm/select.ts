@@ -28,8 +28,7 @@ export class LlmProviders implements LlmSelector, AgentModelSelector {
     settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>,
     providerSetting: unknown = null,
   ): ProviderChoice {
-    const { provider, model } = this.choose(settings, providerSetting);
-    return { provider, model };
+    return this.choose(settings, providerSetting);
   }
 
   /** The same choice as select(), as an agent model. Throws LlmError likewise. */
@@ -44,7 +43,7 @@ export class LlmProviders implements LlmSelector, AgentModelSelector {
   private choose(
     settings: Pick<WorkspaceSettings, 'chatProvider' | 'chatModel'>,
     providerSetting: unknown,
-  ): { provider: Provider; model: string | null } {
+  ): ProviderChoice & { provider: Provider } {
     const wanted = settings.chatProvider?.trim().toLowerCase() || this.serverWide(providerSetting);
     if (!(LLM_PROVIDERS as readonly string[]).includes(wanted)) {
       throw new LlmError(`Unknown LLM provider "${wanted}": use one of ${LLM_PROVIDERS.join(', ')}.`);

@@ -6,13 +6,17 @@ import { LlmError } from './port.js';
  * fails the turn with an LlmError naming the tool, rather than running the tool on a guess.
  * No arguments at all are an empty object, as models send for tools that take none.
  */
-export function parseToolArguments(tool: string, raw: string): Record<string, unknown> {
+export function parseToolArguments(tool: string, raw: string, cutOff = false): Record<string, unknown> {
   if (raw.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new LlmError(`The model called the tool "${tool}" with arguments that are not valid JSON.`);
+    throw new LlmError(
+      cutOff
+        ? `The model reached its output token limit in the middle of its call of the tool "${tool}".`
+        : `The model called the tool "${tool}" with arguments that are not valid JSON.`,
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new LlmError(`The model called the tool "${tool}" with arguments that are not a JSON object.`);

@@ -124,6 +124,29 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
     expect(server.requests[0].body).not.toHaveProperty('tools');
   });
 
+  it('stops asking for usage from a gateway that refuses stream_options', async () => {
+    server = await startFakeAgentOpenAi([{ text: 'Fine.' }], {
+      status: (body) => (body.stream_options ? 400 : null),
+      errorMessage: 'Unrecognized request argument supplied: stream_options',
+    });
+    const model = agent(server.url);
+    expect(await model.turn(request(ASKED))).toEqual({ text: 'Fine.', toolCalls: [], usage: null });
+    expect(await model.turn(request(ASKED))).toEqual({ text: 'Fine.', toolCalls: [], usage: null });
+    expect(server.requests.map((r) => 'stream_options' in r.body)).toEqual([true, false, false]);
+  });
+
+  it('does not retry other 400s', async () => {
+    server = await startFakeAgentOpenAi([{ text: 'unused' }], {
+      status: 400,
+      errorMessage: 'Invalid schema for get_weather',
+    });
+    const error = await failure(agent(server.url).turn(request(ASKED)));
+    expect(error.message).toBe(
+      'The OpenAI-compatible endpoint rejected the request (HTTP 400): Invalid schema for get_weather',
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
   it.each([
     ['{"city": "Oslo"', 'The model called the tool "get_weather" with arguments that are not valid JSON.'],
     ['["Oslo"]', 'The model called the tool "get_weather" with arguments that are not a JSON object.'],
@@ -133,6 +156,15 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
 
     server.set({ frames: null, tokens: ['still', ' here'] });
     expect((await agent(server.url).turn(request(ASKED))).text).toBe('still here');
+  });
+
+  it('says so when the token limit cut a tool call short', async () => {
+    server = await startFakeAgentOpenAi([
+      { toolCalls: [{ name: 'get_weather', arguments: '{"city": "Os' }], cutOff: true },
+    ]);
+    await expect(agent(server.url).turn(request(ASKED))).rejects.toEqual(
+      new LlmError('The model reached its output token limit in the middle of its call of the tool "get_weather".'),
+    );
   });
 
   it('takes empty arguments as an empty object', async () => {
@@ -217,6 +249,21 @@ describe('chat completions chunk assembly', () => {
       ],
       usage: { inputTokens: 9, outputTokens: 4 },
     });
+  });
+});
+
+describe('chat completions refusals', () => {
+  it('answers with the refusal the model streamed instead of content', () => {
+    const assembler = new ChunkAssembler();
+    for (const refusal of ["I can't", ' help with that.'])
+      assembler.add({
+        id: 'c',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model: 'm',
+        choices: [{ index: 0, delta: { content: null, refusal }, finish_reason: null }],
+      });
+    expect(assembler.turn()).toEqual({ text: "I can't help with that.", toolCalls: [], usage: null });
   });
 });
 
