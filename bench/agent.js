@@ -37,6 +37,7 @@ const path = require('node:path');
 const { randomUUID } = require('node:crypto');
 const { fork } = require('node:child_process');
 const WebSocket = require('ws');
+const { environment } = require('./api/setup.js');
 const { snapshotDist, flags, tmpDir, rmrf, summarize, nextMessage, table, procCpuSeconds } = require('./lib/common.js');
 
 const opts = flags();
@@ -359,6 +360,10 @@ const modelTimes = async (model) => {
 
 async function main() {
   snapshotDist();
+  const env = environment();
+  console.log(
+    `node ${env.node}, ${env.cpus} CPUs, CPU pressure ${env.cpuPressure ?? '-'}; ${env.commit}${env.srcDirty.length ? ` + ${env.srcDirty.length} uncommitted src/ paths` : ''}; dist built ${env.distBuiltAt}`,
+  );
   const loadBefore = loadavg();
   const model = fork(path.join(__dirname, 'agent/provider.js'), {
     env: { ...process.env, AGENT_BENCH_MARKER: MARKER },
