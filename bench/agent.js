@@ -25,8 +25,9 @@
  * 4. Concurrency: S sockets × K invocations started at once, every client tool call answered as it
  *    comes; every invocation's frames must be exactly, in order: invocation_started, agent_message
  *    (the text of turn 1), tool_call get_time, agent_message naming search_documents, agent_message
- *    final "done <tag> found=yes", invocation_closed completed. Any frame lost, out of order or
- *    wrong makes the bench exit 1.
+ *    final "done <tag> found=yes", invocation_closed completed; and GET /api/agents/invocations/{id}/
+ *    must then show the same seven steps (tool calls, their answers, messages) in order. Any frame or
+ *    step lost, out of order or wrong makes the bench exit 1.
  *
  * --trace: stage timers inside the server (CHRONICLE_BENCH_TRACE) over the sequential window: where a
  * step's time goes (event appends, the model call, the server tool).
@@ -129,6 +130,39 @@ const EXPECTED = [
   ['agent_message', (f, inv) => f.final === true && f.content === `done ${inv.tag} found=yes`],
   ['invocation_closed', (f) => f.reason === 'completed'],
 ];
+
+/** The steps GET /api/agents/invocations/{id}/ must show for every invocation, in this order. */
+const RECORDED = [
+  (s) => s.kind === 'message' && !s.final && s.content === 'Checking the clock first.',
+  (s) => s.kind === 'tool_call' && s.name === 'get_time' && s.side === 'client',
+  (s) => s.kind === 'tool_response' && s.name === 'get_time' && s.error === null,
+  (s) => s.kind === 'tool_call' && s.name === 'search_documents' && s.side === 'server',
+  (s) => s.kind === 'tool_response' && s.name === 'search_documents' && s.result.includes(MARKER),
+  (s) => s.kind === 'message' && !s.final && s.tool === 'search_documents',
+  (s, inv) => s.kind === 'message' && s.final && s.content === `done ${inv.tag} found=yes`,
+];
+
+/**
+ * What is wrong with an invocation as recorded (the audit read model), or null; waits for the read
+ * model to show it closed, as a client reading after invocation_closed would.
+ */
+async function auditProblem(url, access, inv) {
+  let view;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const res = await json(url, 'GET', `/api/agents/invocations/${inv.id}/`, undefined, {
+      Authorization: `Bearer ${access}`,
+    });
+    view = res.body;
+    if (res.status === 200 && view.status === 'closed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (view?.status !== 'closed') return `not recorded as closed: ${JSON.stringify(view).slice(0, 200)}`;
+  if (view.reason !== 'completed' || view.step_count !== STEPS)
+    return `reason ${view.reason}, ${view.step_count} steps`;
+  if (view.steps.length !== RECORDED.length || !RECORDED.every((check, i) => check(view.steps[i], inv)))
+    return `steps ${view.steps.map((s) => `${s.kind}:${s.name ?? s.content}`).join(', ')}`;
+  return null;
+}
 
 /** Whether `seen` is `all` with some items left out (order kept). */
 function isSubsequence(seen, all) {
@@ -498,6 +532,12 @@ async function main() {
       problems[p.kind]++;
       if (examples.length < 5) examples.push(`${inv.tag}: ${p.kind}: ${p.detail}`);
     }
+    // Every invocation as the audit read model recorded it: the same steps the frames told.
+    const audit = [];
+    for (const inv of all) {
+      const problem = await auditProblem(url, access, inv);
+      if (problem) audit.push(`${inv.tag}: ${problem}`);
+    }
     const strays = sockets.reduce((n, s) => n + s.strays.length, 0);
     const frames = all.reduce((n, inv) => n + inv.frames.length, 0);
     const latency = summarize(all.filter((inv) => inv.closedUs).map((inv) => (inv.closedUs - inv.invokeUs) / 1000));
@@ -509,6 +549,7 @@ async function main() {
       complete,
       problems,
       strays,
+      auditProblems: audit.length,
       timedOut,
       wallMs,
       frames,
@@ -555,11 +596,15 @@ async function main() {
       ]),
     );
     for (const e of examples) console.log(`  ${e}`);
+    console.log(
+      `recorded (GET /api/agents/invocations/{id}/): ${all.length - audit.length}/${all.length} with every step as told`,
+    );
+    for (const a of audit.slice(0, 5)) console.log(`  ${a}`);
     if (strays) console.log(`  stray frames, e.g. ${JSON.stringify(sockets.find((s) => s.strays.length).strays[0])}`);
-    failed = complete !== all.length || strays > 0 || timedOut;
+    failed = complete !== all.length || strays > 0 || audit.length > 0 || timedOut;
     result.loadAfter = loadavg();
     console.log(`\nload average at the start ${loadBefore}, at the end ${result.loadAfter} (2 cores)`);
-    if (failed) console.log('FAILED: frames lost, out of order or wrong (see above).');
+    if (failed) console.log('FAILED: frames or recorded steps lost, out of order or wrong (see above).');
     if (opts.json) require('node:fs').writeFileSync(opts.json, JSON.stringify(result, null, 2));
   } finally {
     model.send({ cmd: 'stop' });
