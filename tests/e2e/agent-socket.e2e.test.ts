@@ -17,10 +17,22 @@ const weatherTool = {
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 };
 /** A model that asks the client for the weather, then answers with what the client said. */
-const weatherScript = (seen: { turn: number; toolResults: { content: string }[] }) =>
-  seen.turn === 0
+const weatherScript = (seen: { turn: number; lastUserMessage: string; toolResults: { content: string }[] }) => {
+  // "Read document N": the server's document tools, then an answer quoting what they gave.
+  const read = /^Read document (\d+)/.exec(seen.lastUserMessage);
+  if (read)
+    return seen.turn === 0
+      ? {
+          toolCalls: [
+            { name: 'list_documents', arguments: {} },
+            { name: 'read_document', arguments: { document_id: Number(read[1]) } },
+          ],
+        }
+      : { text: seen.toolResults.map((r) => r.content).join('\n') };
+  return seen.turn === 0
     ? { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }
     : { text: `The weather: ${seen.toolResults.at(-1)?.content}` };
+};
 
 const sockets: ChatSocketClient[] = [];
 async function connect(server: TestServer, slug: string, token: string | null) {
@@ -64,6 +76,8 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
   let offline: any;
   let viaOpenAi: any;
   let viaAnthropic: any;
+  let shippingInBot: number;
+  let refundsElsewhere: number;
 
   beforeAll(async () => {
     openai = await startFakeAgentOpenAi(weatherScript);
@@ -93,6 +107,8 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
           bearer(admin.access),
         );
     await uploadReadyDocument(server, admin.access, offline.id, 'refunds.md', REFUNDS);
+    shippingInBot = await uploadReadyDocument(server, admin.access, viaOpenAi.id, 'shipping.md', SHIPPING);
+    refundsElsewhere = await uploadReadyDocument(server, admin.access, viaAnthropic.id, 'refunds.md', REFUNDS);
     await uploadReadyDocument(server, admin.access, offline.id, 'shipping.md', SHIPPING);
   }, 60_000);
 
@@ -165,6 +181,28 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
       chunk: 0,
       text: REFUNDS,
       score: expect.any(Number),
+    });
+  });
+
+  it("lists and reads the workspace's documents with the server tools, never another workspace's", async () => {
+    const socket = await connect(server, viaOpenAi.slug, member.access);
+    const id = await invoke(socket, { message: `Read document ${shippingInBot}` });
+    expect((await closedFrame(socket, id)).reason).toBe('completed');
+    const [listed, read] = agentTurnOf(openai.requests.at(-1)!).toolResults.map((r) => JSON.parse(r.content));
+    expect(listed).toEqual({
+      documents: [{ document_id: shippingInBot, filename: 'shipping.md', status: 'ready', chunk_count: 1 }],
+    });
+    expect(read).toEqual({ document_id: shippingInBot, filename: 'shipping.md', text: SHIPPING, truncated: false });
+    expect(
+      framesOf(socket, id)
+        .filter((f) => f.type === 'agent_message' && !f.final)
+        .map((f) => f.content),
+    ).toEqual(['list_documents: 1 document.', 'read_document: read shipping.md.']);
+
+    const elsewhere = await invoke(socket, { message: `Read document ${refundsElsewhere}` });
+    await closedFrame(socket, elsewhere);
+    expect(agentTurnOf(openai.requests.at(-1)!).toolResults[1]).toMatchObject({
+      content: expect.stringContaining(`No ready document ${refundsElsewhere} in this workspace.`),
     });
   });
 
@@ -351,8 +389,8 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
       const logs = await api(server, 'GET', `/api/system/event-logs/?event=${name}`, undefined, bearer(admin.access));
       expect(logs.status).toBe(200);
       const list = Array.isArray(logs.body) ? logs.body : logs.body.results;
-      expect(list.some((entry: any) => entry.metadata?.invocationId === id || JSON.stringify(entry).includes(id))).toBe(
-        true,
+      expect(list.filter((entry: any) => entry.metadata.invocation_id === id)).toContainEqual(
+        expect.objectContaining({ event: name, user_id: member.user.id }),
       );
     }
   });
