@@ -3,7 +3,7 @@
  * Agent invocations over the Agent WebSocket: what Chronicle adds to each model turn, and many
  * invocations at once with every frame checked.
  *
- *   node bench/agent.js [--quick] [--iterations=N] [--sockets=10] [--per-socket=10] [--trace] [--json FILE]
+ *   node bench/agent.js [--quick] [--iterations=N] [--sockets=10] [--per-socket=10] [--trace] [--diagnose] [--json FILE]
  *
  * 1. model (child, agent/provider.js): an OpenAI-compatible endpoint streaming a three-turn agent:
  *    a call of the client's tool get_time, then a call of the server tool search_documents, then the
@@ -30,7 +30,8 @@
  *    step lost, out of order or wrong makes the bench exit 1.
  *
  * --trace: stage timers inside the server (CHRONICLE_BENCH_TRACE) over the sequential window: where a
- * step's time goes (event appends, the model call, the server tool).
+ * step's time goes (event appends, the model call, the server tool). --diagnose: those, and a CPU
+ * profile of the server over that window, by package and function.
  */
 const http = require('node:http');
 const os = require('node:os');
@@ -39,6 +40,7 @@ const { randomUUID } = require('node:crypto');
 const { fork } = require('node:child_process');
 const WebSocket = require('ws');
 const { environment } = require('./api/setup.js');
+const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
 const { snapshotDist, flags, tmpDir, rmrf, summarize, nextMessage, table, procCpuSeconds } = require('./lib/common.js');
 
 const opts = flags();
@@ -408,11 +410,11 @@ async function main() {
     env: {
       ...process.env,
       CHRONICLE_BENCH_LLM_UPSTREAM: modelUrl,
-      ...(opts.trace ? { CHRONICLE_BENCH_TRACE: '1' } : {}),
+      ...(opts.trace || opts.diagnose ? { CHRONICLE_BENCH_TRACE: '1' } : {}),
     },
   });
-  const ask = (cmd, key) => {
-    server.send({ cmd });
+  const ask = (cmd, key, extra = {}) => {
+    server.send({ cmd, ...extra });
     return nextMessage(server, (m) => m[key] !== undefined);
   };
   let failed; // set once the concurrent run is checked (a throw before exits 1 anyway)
@@ -427,7 +429,8 @@ async function main() {
     let cpu0;
     for (let i = 0; i < WARMUP + ITER; i++) {
       if (i === WARMUP) {
-        if (opts.trace) await ask('reset', 'reset');
+        if (opts.trace || opts.diagnose) await ask('reset', 'reset');
+        if (opts.diagnose) await ask('profile-start', 'profiling');
         cpu0 = procCpuSeconds(pid);
       }
       const paths = [
@@ -447,7 +450,9 @@ async function main() {
     }
     // The direct rounds in the window cost the server nothing: this is per Chronicle invocation.
     const sequentialCpuMs = ((procCpuSeconds(pid) - cpu0) * 1000) / ITER;
-    const stages = opts.trace ? (await ask('stats', 'stats')).stats.stages : null;
+    const stages = opts.trace || opts.diagnose ? (await ask('stats', 'stats')).stats.stages : null;
+    const profileFile = path.join(dataDir, 'agent-window.cpuprofile');
+    if (opts.diagnose) await ask('profile-stop', 'profiled', { file: profileFile });
     socket.ws.close();
     const times = await modelTimes(model);
     const chronicle = runs.chronicle.map((inv) => chronicleSteps(inv, times));
@@ -511,6 +516,14 @@ async function main() {
               round(v.totalMs / ITER),
             ]),
         ]),
+      );
+    }
+
+    if (opts.diagnose) {
+      const profile = summarizeProfile(profileFile, { top: 30 });
+      result.profile = profile;
+      console.log(
+        `\nServer CPU profile of the measured window (sampled wall time on the main thread):\n${formatProfile(profile, { cats: 14, fns: 30 })}`,
       );
     }
 
