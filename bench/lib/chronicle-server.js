@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Child process shared by every HTTP bench (roundtrip, reads, fanout, chat): Chronicle from the dist
+ * Child process shared by every HTTP bench (roundtrip, reads, fanout, chat, agent): Chronicle from the dist
  * snapshot (startChronicle) on an ephemeral port with embedded adapters (SQLite event store, SQLite
  * read store, in-process pub/sub), all roles. argv[2] = DATA_DIR (temporary, removed by the parent).
  *
@@ -11,7 +11,7 @@
  *   CHRONICLE_BENCH_TRACE=1          stage timers (see installTrace), read with {cmd: 'stats'}
  *   CHRONICLE_BENCH_CHEAP_ARGON2=1   set-up aid for the fan-out: argon2id at 1 MiB / 1 pass, so seeding
  *                                    a thousand members takes seconds; hashing is on no measured path
- *   CHRONICLE_BENCH_LLM_UPSTREAM=url LLM_PROVIDER=openai at that OpenAI-compatible endpoint (the chat bench)
+ *   CHRONICLE_BENCH_LLM_UPSTREAM=url LLM_PROVIDER=openai at that OpenAI-compatible endpoint (chat, agent)
  *
  * IPC in:  {cmd: 'stats'} | {cmd: 'reset'} | {cmd: 'profile-start'} | {cmd: 'profile-stop', file}
  *          | {cmd: 'stream', name} | {cmd: 'micro-reads', token, userId} | {cmd: 'stop'}
@@ -222,6 +222,16 @@ function installTrace(trace) {
     'pinned',
     '  chat: KnowledgeService.pinned',
   );
+  // The agent path (bench/agent.js --trace).
+  timeAsync(
+    trace,
+    dist('commands/agents/invocations.js').AgentInvocations.prototype,
+    'invoke',
+    'agent: invoke (checks, quota, AgentInvoked)',
+  );
+  timeAsync(trace, dist('ai/llm/openai.js').OpenAiProvider.prototype, 'turn', 'agent: model turn (wall)');
+  timeAsync(trace, dist('commands/agents/server-tools.js'), 'runServerTool', 'agent: runServerTool');
+  timeAsync(trace, dist('commands/shared/handle.js'), 'handleCommand', 'handleCommand (fold, decide, append)');
   // The timeline of one chat, from the SSE request's or the WebSocket message's arrival: where its time to first token goes.
   const markAfter = (obj, key, name) => {
     const orig = obj[key];
