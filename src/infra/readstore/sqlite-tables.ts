@@ -78,8 +78,7 @@ export class SqliteTables {
 
   private hasRowid(name: string): boolean {
     const row = this.stmt(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(tableName(name)) as
-      | { sql: string }
-      | undefined;
+      { sql: string } | undefined;
     return !!row && !/WITHOUT\s+ROWID/i.test(row.sql);
   }
 
