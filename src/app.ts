@@ -46,6 +46,7 @@ import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 import { createHttpServer } from './http-server.js';
+import type { StartingServer } from './startup-server.js';
 
 export interface Stores {
   store: EventStore;
@@ -116,11 +117,28 @@ export interface Chronicle {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * A server already listening (`npm start` listens before loading this module): it is told how the
+   * start goes and then handed the application. Without it, the server is created and listens last.
+   */
+  listening?: StartingServer;
+}
+
 export async function startChronicle(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
+  options: StartOptions = {},
 ): Promise<Chronicle> {
+  const { listening } = options;
+  listening?.report({ phase: 'opening stores' });
   const { store, db, pubsub, eventLogs, projections } = await openStores(config, logger);
+  if (db instanceof SqliteReadStore) {
+    // Into memory before anything reads it, a slice at a time, so a big store does not stall the event loop.
+    await db.loadAll((documentsLoaded, documentsTotal) =>
+      listening?.report({ phase: 'loading read models', documentsLoaded, documentsTotal }),
+    );
+  }
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,
@@ -280,19 +298,24 @@ export async function startChronicle(
   let graphql: GraphQLEndpoint | null = null;
   const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
+    listening?.report({ phase: 'building the API' });
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
-    server = createHttpServer(
-      config.httpTimeouts,
-      httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment),
-    );
+    const app = httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment);
+    if (listening) {
+      server = listening.server;
+      listening.serve(app);
+    } else server = createHttpServer(config.httpTimeouts, app);
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss });
     socketServers.push(graphql.ws, chatSocket.wss);
-    await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    if (listening) url = listening.url;
+    else {
+      await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    }
     logger.info({ url }, 'chronicle listening');
   }
 
