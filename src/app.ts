@@ -46,7 +46,7 @@ import { chatSocketServer } from './realtime/chat-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 import { createHttpServer } from './http-server.js';
-import type { StartingServer } from './startup-server.js';
+import type { StartingServer, StartupProgress } from './startup-server.js';
 
 export interface Stores {
   store: EventStore;
@@ -131,15 +131,22 @@ export async function startChronicle(
   options: StartOptions = {},
 ): Promise<Chronicle> {
   const { listening } = options;
-  listening?.report({ phase: 'opening stores' });
+  // Told to the listening server, then a turn of the event loop for its probes: without one the start
+  // runs as one synchronous stretch (the awaits below mostly find their promises settled).
+  const phase = async (progress: StartupProgress) => {
+    if (!listening) return;
+    listening.report(progress);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await phase({ phase: 'opening stores' });
   const { store, db, pubsub, eventLogs, projections } = await openStores(config, logger);
+  const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   if (db instanceof SqliteReadStore) {
     // Into memory before anything reads it, a slice at a time, so a big store does not stall the event loop.
     await db.loadAll((documentsLoaded, documentsTotal) =>
       listening?.report({ phase: 'loading read models', documentsLoaded, documentsTotal }),
     );
   }
-  const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,
     refreshSeconds: config.refreshTokenTtlSeconds,
@@ -298,7 +305,7 @@ export async function startChronicle(
   let graphql: GraphQLEndpoint | null = null;
   const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
-    listening?.report({ phase: 'building the API' });
+    await phase({ phase: 'building the API' });
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
     const app = httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment);
     if (listening) {
