@@ -5,11 +5,14 @@
  * does), then `node dist/server.js` (the compiled server as `npm start` runs it) started twice on it:
  *   first start  the read models are empty and the whole log is still to be projected;
  *   restart      caught up: what a restart costs with N documents in the read store.
+ * Size 0 is an empty DATA_DIR (both starts then cost the same: module loading, opening, the API).
  * For each: time from spawn to the first /healthz 200 (the port open and answering) and to the first
- * /readyz 200 (caught up), the first /readyz 503 body seen (its progress), and resident memory (VmRSS,
- * and the peak VmHWM) once ready.
+ * /readyz 200 (caught up), the slowest /healthz answer once the port answered and before ready (how
+ * long the event loop stalls while the server loads and catches up), the last /readyz 503 body seen
+ * while starting and the first while catching up (their progress), and resident memory (VmRSS, and
+ * the peak VmHWM) once ready.
  *
- *   node bench/growth.js [--sizes=100000,1000000] [--keep]
+ *   node bench/growth.js [--sizes=0,100000,1000000] [--keep]
  */
 const fs = require('node:fs');
 const http = require('node:http');
@@ -63,15 +66,27 @@ async function startAndFollow(dataDir) {
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const base = `http://127.0.0.1:${port}`;
-  const out = { healthzMs: null, readyzMs: null, notReady: null, rssMiB: null, peakMiB: null };
+  const out = {
+    healthzMs: null,
+    readyzMs: null,
+    slowestHealthzMs: null,
+    starting: null,
+    notReady: null,
+    rssMiB: null,
+    peakMiB: null,
+  };
   try {
     while (performance.now() - started < READY_TIMEOUT_MS) {
       if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-      if (out.healthzMs === null && (await get(`${base}/healthz`))?.status === 200)
-        out.healthzMs = performance.now() - started;
+      const asked = performance.now();
+      const alive = (await get(`${base}/healthz`))?.status === 200;
+      if (alive && out.healthzMs === null) out.healthzMs = performance.now() - started;
+      else if (alive) out.slowestHealthzMs = Math.max(out.slowestHealthzMs ?? 0, performance.now() - asked);
       if (out.healthzMs !== null) {
         const ready = await get(`${base}/readyz`);
-        if (ready?.status === 503 && !out.notReady) out.notReady = JSON.parse(ready.body);
+        const body = ready?.status === 503 ? JSON.parse(ready.body) : null;
+        if (body?.status === 'starting') out.starting = body;
+        else if (body && !out.notReady) out.notReady = body;
         if (ready?.status === 200) {
           out.readyzMs = performance.now() - started;
           const mem = procMem(child.pid);
@@ -90,6 +105,7 @@ async function startAndFollow(dataDir) {
 }
 
 const fmtMs = (ms) => (ms === null ? '–' : `${(ms / 1000).toFixed(2)} s`);
+const fmtLatency = (ms) => (ms === null ? '–' : `${Math.round(ms)} ms`);
 const fmtMiB = (m) => (m === null ? '–' : `${Math.round(m)} MiB`);
 
 async function run(sizes, keep) {
@@ -98,15 +114,15 @@ async function run(sizes, keep) {
     const dir = tmpDir('growth');
     try {
       const t0 = performance.now();
-      await generate(path.join(dir, 'events.sqlite'), { users: n, updates: 0 });
+      if (n > 0) await generate(path.join(dir, 'events.sqlite'), { users: n, updates: 0 });
       console.log(`${n.toLocaleString('en')} events generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const first = await startAndFollow(dir);
       console.log(
-        `  first start: healthz ${fmtMs(first.healthzMs)}, ready ${fmtMs(first.readyzMs)}, ${fmtMiB(first.rssMiB)} (peak ${fmtMiB(first.peakMiB)}); while catching up /readyz said ${JSON.stringify(first.notReady)}`,
+        `  first start: healthz ${fmtMs(first.healthzMs)}, ready ${fmtMs(first.readyzMs)}, slowest healthz ${fmtLatency(first.slowestHealthzMs)}, ${fmtMiB(first.rssMiB)} (peak ${fmtMiB(first.peakMiB)}); starting, /readyz said ${JSON.stringify(first.starting)}; catching up, ${JSON.stringify(first.notReady)}`,
       );
       const restart = await startAndFollow(dir);
       console.log(
-        `  restart:     healthz ${fmtMs(restart.healthzMs)}, ready ${fmtMs(restart.readyzMs)}, ${fmtMiB(restart.rssMiB)} (peak ${fmtMiB(restart.peakMiB)})`,
+        `  restart:     healthz ${fmtMs(restart.healthzMs)}, ready ${fmtMs(restart.readyzMs)}, slowest healthz ${fmtLatency(restart.slowestHealthzMs)}, ${fmtMiB(restart.rssMiB)} (peak ${fmtMiB(restart.peakMiB)}); starting, /readyz said ${JSON.stringify(restart.starting)}`,
       );
       const files = Object.fromEntries(
         fs
@@ -125,13 +141,13 @@ async function run(sizes, keep) {
 
 function report(rows) {
   const lines = [
-    '| read-model documents | first start: /healthz | first start: caught up | restart: /healthz | restart: ready | RSS when ready (restart) | peak RSS | files |',
-    '|---|---|---|---|---|---|---|---|',
+    '| read-model documents | first start (all events unprojected): /healthz | first start: caught up | first start: slowest /healthz | restart: /healthz | restart: ready | restart: slowest /healthz | RSS when ready (restart) | peak RSS | files |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const mib = (b) => `${Math.round(b / 1048576)} MiB`;
     lines.push(
-      `| ${r.documents.toLocaleString('en')} | ${fmtMs(r.first.healthzMs)} | ${fmtMs(r.first.readyzMs)} | ${fmtMs(r.restart.healthzMs)} | ${fmtMs(r.restart.readyzMs)} | ${fmtMiB(r.restart.rssMiB)} | ${fmtMiB(Math.max(r.first.peakMiB ?? 0, r.restart.peakMiB ?? 0))} | ${Object.entries(
+      `| ${r.documents.toLocaleString('en')} | ${fmtMs(r.first.healthzMs)} | ${fmtMs(r.first.readyzMs)} | ${fmtLatency(r.first.slowestHealthzMs)} | ${fmtMs(r.restart.healthzMs)} | ${fmtMs(r.restart.readyzMs)} | ${fmtLatency(r.restart.slowestHealthzMs)} | ${fmtMiB(r.restart.rssMiB)} | ${fmtMiB(Math.max(r.first.peakMiB ?? 0, r.restart.peakMiB ?? 0))} | ${Object.entries(
         r.files,
       )
         .map(([f, b]) => `${f} ${mib(b)}`)
@@ -146,7 +162,7 @@ module.exports = { run, report };
 if (require.main === module) {
   snapshotDist();
   const f = flags();
-  const sizes = String(f.sizes ?? (f.quick ? '100000' : '100000,1000000'))
+  const sizes = String(f.sizes ?? (f.quick ? '0,100000' : '0,100000,1000000'))
     .split(',')
     .map(Number);
   const os = require('node:os');

@@ -191,7 +191,9 @@ async function startServer(dataDir, profile) {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 400; i++) {
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url };
+      // /healthz answers before the application is loaded; /readyz says `starting` until it is.
+      const res = await fetch(`${url}/readyz`);
+      if ((await res.json()).status !== 'starting') return { child, url };
     } catch {
       /* not yet */
     }

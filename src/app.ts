@@ -49,6 +49,7 @@ import { agentSocketServer } from './realtime/agent-socket.js';
 import { routeUpgrades } from './realtime/upgrades.js';
 import { holdServerLock } from './server-lock.js';
 import { createHttpServer } from './http-server.js';
+import type { StartingServer, StartupProgress } from './startup-server.js';
 
 export interface Stores {
   store: EventStore;
@@ -119,12 +120,36 @@ export interface Chronicle {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * A server already listening (`npm start` listens before loading this module): it is told how the
+   * start goes and then handed the application. Without it, the server is created and listens last.
+   */
+  listening?: StartingServer;
+}
+
 export async function startChronicle(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
+  options: StartOptions = {},
 ): Promise<Chronicle> {
+  const { listening } = options;
+  // Told to the listening server, then a turn of the event loop for its probes: without one the start
+  // runs as one synchronous stretch (the awaits below mostly find their promises settled).
+  const phase = async (progress: StartupProgress) => {
+    if (!listening) return;
+    listening.report(progress);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await phase({ phase: 'opening stores' });
   const { store, db, pubsub, eventLogs, projections } = await openStores(config, logger);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
+  if (db instanceof SqliteReadStore) {
+    // Into memory before anything reads it, a slice at a time, so a big store does not stall the event loop.
+    await db.loadAll((documentsLoaded, documentsTotal) =>
+      listening?.report({ phase: 'loading read models', documentsLoaded, documentsTotal }),
+    );
+  }
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,
     refreshSeconds: config.refreshTokenTtlSeconds,
@@ -291,21 +316,26 @@ export async function startChronicle(
   let graphql: GraphQLEndpoint | null = null;
   const socketServers: WebSocketServer[] = [];
   if (config.roles.has('api')) {
+    await phase({ phase: 'building the API' });
     graphql = await graphqlEndpoint(await buildChronicleSchema(pubsub), deps, logError('graphql resolver failed'));
-    server = createHttpServer(
-      config.httpTimeouts,
-      httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment),
-    );
+    const app = httpApp(deps, logger, { explorer: explorerRouter(), api: graphql.http }, config.environment);
+    if (listening) {
+      server = listening.server;
+      listening.serve(app);
+    } else server = createHttpServer(config.httpTimeouts, app);
     const chatSocket = chatSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => chatSocket.close());
     const agentSocket = agentSocketServer(deps, (err, what) => logger.error({ err }, what));
     stops.push(() => agentSocket.close());
     routeUpgrades(server, { '/graphql': graphql.ws, '/ws/chat/*': chatSocket.wss, '/ws/agent/*': agentSocket.wss });
     socketServers.push(graphql.ws, chatSocket.wss, agentSocket.wss);
-    await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    if (listening) url = listening.url;
+    else {
+      await new Promise<void>((resolve) => server!.listen(config.port, config.host, resolve));
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+    }
     logger.info({ url }, 'chronicle listening');
   }
 

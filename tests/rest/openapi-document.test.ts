@@ -248,6 +248,19 @@ describe('OpenAPI document: the REST contract', () => {
     );
   });
 
+  it('answers 503 everywhere while starting, but /healthz (200) and /readyz (its progress)', () => {
+    for (const { path, method, op } of operations) {
+      const where = `${method} ${path}`;
+      if (path === '/healthz') expect({ where, has503: '503' in op.responses }).toEqual({ where, has503: false });
+      else expect({ where, has503: '503' in op.responses }).toEqual({ where, has503: true });
+    }
+    expect(doc.paths['/api/workspaces/'].get.responses['503']).toEqual({ $ref: '#/components/responses/Starting' });
+    expect(doc.components.responses.Starting.headers['Retry-After']).toBeDefined();
+    expect(doc.paths['/readyz'].get.responses['503'].content['application/json'].schema.oneOf).toContainEqual({
+      $ref: '#/components/schemas/Starting',
+    });
+  });
+
   it('secures by a bearer JWT or an sk_live_ API key, and leaves the public endpoints open', () => {
     expect(doc.security).toEqual([{ jwt: [] }, { apiKey: [] }]);
     expect(doc.components.securitySchemes.jwt).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

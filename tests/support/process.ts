@@ -29,10 +29,41 @@ function redisPrefixes(dataDir: string | undefined) {
 }
 
 /**
- * `node dist/server.js` as its own process, resolved once /healthz answers. It uses Redis only when
- * the test passes REDIS_URL (the jest global setup's is in process.env, but not every test wants it).
+ * Whether the server answers with the application: it listens before loading it, and until then
+ * /readyz says `starting` (and every other path but /healthz answers 503).
+ */
+export async function serving(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/readyz`);
+    return ((await res.json()) as { status?: string }).status !== 'starting';
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/**
+ * `node dist/server.js` as its own process, resolved once the application answers (not merely /healthz,
+ * which the server answers while it is still starting). It may still be catching up with its log. It
+ * uses Redis only when the test passes REDIS_URL (the jest global setup's is in process.env, but not
+ * every test wants it).
  */
 export async function spawnServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const { child, url, output } = await spawnServerProcess(env);
+  // Generous: on a loaded 2-core machine a bare start (module loading, tokenizer warm-up) has taken ~9 s.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output()}`);
+    if (await serving(url)) return { child, url, output };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start:\n${output()}`);
+}
+
+/** `node dist/server.js` just spawned, as spawnServer starts it: the caller waits for what it wants. */
+export async function spawnServerProcess(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const port = await freePort();
@@ -55,20 +86,7 @@ export async function spawnServer(
   });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  // Generous: on a loaded 2-core machine a bare start (module loading, tokenizer warm-up) has taken ~9 s.
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { child, url, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${output}`);
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
 }
 
 export function exited(child: ChildProcess): Promise<void> {

@@ -52,6 +52,36 @@ export class SqliteTables {
       yield row.doc;
   }
 
+  /** How many documents a collection holds. */
+  count(name: string): number {
+    if (!this.exists(name)) return 0;
+    return (this.stmt(`SELECT COUNT(*) AS n FROM "${tableName(name)}"`).get() as { n: number }).n;
+  }
+
+  /**
+   * The documents after `after` (a key this method answered, or null for the first page), at most
+   * `limit`, in table order, with the key of the next page (null after the last). Rowid tables are
+   * paged by rowid (their storage order); tables an older version made WITHOUT ROWID by their id.
+   */
+  page(name: string, after: number | string | null, limit: number): { docs: string[]; next: number | string | null } {
+    if (!this.exists(name)) return { docs: [], next: null };
+    const key = this.hasRowid(name) ? 'rowid' : 'id';
+    // Two statements rather than `? IS NULL OR key > ?`, which SQLite cannot answer with a range seek.
+    const select = `SELECT ${key} AS k, doc FROM "${tableName(name)}"`;
+    const rows = (
+      after === null
+        ? this.stmt(`${select} ORDER BY ${key} LIMIT ?`).all(limit)
+        : this.stmt(`${select} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`).all(after, limit)
+    ) as { k: number | string; doc: string }[];
+    return { docs: rows.map((r) => r.doc), next: rows.length < limit ? null : rows[rows.length - 1].k };
+  }
+
+  private hasRowid(name: string): boolean {
+    const row = this.stmt(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(tableName(name)) as
+      { sql: string } | undefined;
+    return !!row && !/WITHOUT\s+ROWID/i.test(row.sql);
+  }
+
   document(name: string, id: string): string | undefined {
     if (!this.exists(name)) return undefined;
     return (this.stmt(`SELECT doc FROM "${tableName(name)}" WHERE id = ?`).get(id) as { doc: string } | undefined)?.doc;

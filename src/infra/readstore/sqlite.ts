@@ -18,6 +18,8 @@ import { SqliteTables, tableName } from './sqlite-tables.js';
 import { WriteBehind } from './sqlite-write-behind.js';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,100}$/;
+/** Documents loadAll reads between two turns of the event loop: a few milliseconds of parsing. */
+const LOAD_PAGE = 2000;
 
 export interface SqliteReadStoreOptions {
   synchronous?: 'NORMAL' | 'FULL';
@@ -27,6 +29,8 @@ export interface SqliteReadStoreOptions {
 
 export class SqliteReadStore implements ReadStore {
   private readonly collections = new Map<string, MemCollection>();
+  /** Collections loadAll is reading into memory, not yet served. */
+  private readonly loading = new Map<string, MemCollection>();
   /** Names of archive collections (kept on disk only), as recorded in the file. */
   private archives = new Set<string>();
   private readonly archiveFields = new Map<string, Set<string>>();
@@ -128,6 +132,39 @@ export class SqliteReadStore implements ReadStore {
     return coll;
   }
 
+  /**
+   * Reads every collection (archives aside) into memory a page at a time, letting the event loop run
+   * between pages: loaded on first use instead, a collection of a million documents is one synchronous
+   * stretch of seconds. Collections already in memory are left as they are; one first used meanwhile
+   * is loaded whole by that use.
+   */
+  async loadAll(onProgress?: (loaded: number, total: number) => void): Promise<void> {
+    const names = this.tables.names().filter((n) => !this.archives.has(n) && !this.collections.has(n));
+    const total = names.reduce((sum, name) => sum + this.tables.count(name), 0);
+    let loaded = 0;
+    onProgress?.(loaded, total);
+    for (const name of names) {
+      const coll = new MemCollection();
+      for (const index of this.tables.indexes(name)) coll.addIndex(index.fields, index.unique);
+      this.loading.set(name, coll);
+      let after: number | string | null = null;
+      do {
+        const page = this.tables.page(name, after, LOAD_PAGE);
+        for (const json of page.docs) {
+          const doc = JSON.parse(json) as Doc;
+          coll.replace(doc._id, doc);
+        }
+        loaded += page.docs.length;
+        onProgress?.(loaded, total);
+        after = page.next;
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (after !== null && this.loading.get(name) === coll && !this.collections.has(name));
+      // Unless used meanwhile (mem loaded it) or replaced whole by another process (sync dropped it).
+      if (this.loading.get(name) === coll && !this.collections.has(name)) this.collections.set(name, coll);
+      this.loading.delete(name);
+    }
+  }
+
   async flush(): Promise<void> {
     await this.writes.flush();
   }
@@ -138,13 +175,15 @@ export class SqliteReadStore implements ReadStore {
     const changes = this.changes.since();
     if (!changes) {
       this.collections.clear(); // too far behind for the log: reload lazily from the tables
+      this.loading.clear();
       return;
     }
     for (const { collection, id } of changes) {
-      const cached = this.collections.get(collection);
+      const cached = this.collections.get(collection) ?? this.loading.get(collection);
       if (!cached) continue;
       if (id === null) {
         this.collections.delete(collection);
+        this.loading.delete(collection);
         continue;
       }
       const json = this.tables.document(collection, id);
@@ -166,6 +205,7 @@ export class SqliteReadStore implements ReadStore {
       this.changes.caughtUp();
     })();
     this.collections.delete(name);
+    this.loading.delete(name);
     this.archives.delete(name);
   }
 
@@ -181,6 +221,8 @@ export class SqliteReadStore implements ReadStore {
       this.tables.stmt('UPDATE archives SET collection = ? WHERE collection = ?').run(to, from);
       this.changes.caughtUp();
     })();
+    this.loading.delete(from);
+    this.loading.delete(to);
     if (this.archives.delete(from)) {
       this.archives.add(to);
       this.collections.delete(to);

@@ -42,6 +42,9 @@ const ERROR_RESPONSES = {
 } as const;
 export type ErrorStatus = keyof typeof ERROR_RESPONSES;
 
+/** The 503 every operation answers while the server starts (a write's NotYetReadable says so too). */
+export const starting: Record<string, Reference> = { 503: { $ref: '#/components/responses/Starting' } };
+
 /** References to the shared error responses, by status. */
 export const errors = (...statuses: ErrorStatus[]): Record<string, Reference> =>
   Object.fromEntries(statuses.map((s) => [String(s), { $ref: `#/components/responses/${ERROR_RESPONSES[s]}` }]));
@@ -211,10 +214,16 @@ export const sharedComponents = {
     },
     NotYetReadable: {
       description:
-        'The write was recorded, but the read models did not include it within the wait (a projection is behind or stuck): read it again later.',
+        'The write was recorded, but the read models did not include it within the wait (a projection is behind or stuck): read it again later. Also answered, with `Retry-After` and nothing recorded, while the server is still starting.',
       content: json(ref('Error'), {
         error: 'The write was recorded but is not yet readable: the read models are behind. Read it again later.',
       }),
+    },
+    Starting: {
+      description:
+        'The server is still starting (it listens before its stores are open): nothing was done; ask again after `Retry-After` seconds.',
+      headers: { 'Retry-After': { description: 'Seconds to wait before asking again.', schema: { type: 'integer' } } },
+      content: json(ref('Error'), { error: 'The server is starting. Try again shortly.' }),
     },
     TooManyRequests: {
       description: 'A rate limit or a daily message limit was reached.',

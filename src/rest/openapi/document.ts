@@ -3,7 +3,7 @@ import { agentsSection } from './agents.js';
 import { auditSection } from './audit.js';
 import { authenticationSection } from './authentication.js';
 import { chatsSection } from './chats.js';
-import { errors, sharedComponents } from './components.js';
+import { errors, sharedComponents, starting } from './components.js';
 import { documentsSection } from './documents.js';
 import { embeddingsSection } from './embeddings.js';
 import { keysSection } from './keys.js';
@@ -29,13 +29,16 @@ export const API_SECTIONS: readonly ApiSection[] = [
 /** Mounted before the general rate limit (see http-app.ts), so it never answers 429. */
 const OUTSIDE_RATE_LIMIT = new Set(['/api/schema/']);
 
+/** Answered by the starting server itself (startup-server.ts): /healthz 200, /readyz its progress. */
+const ANSWERED_WHILE_STARTING = new Set(['/healthz', '/readyz']);
+
 const DESCRIPTION = `Chronicle's REST API: AnythingLLM's API over an event-sourced store. GraphQL is at \`/graphql\`.
 
 - **Auth**: \`Authorization: Bearer <access JWT>\` (from \`POST /api/auth/login/\`) or \`Bearer sk_live_…\` (an API key, acting as its creator). Public operations (no security requirement) ignore a bad or expired token as they ignore none.
 - **Versions**: every \`/api/…\` path is also served under \`/api/v1/…\`. Paths end with \`/\`.
 - **Lists**: without \`limit\`, a plain JSON array; with \`limit\` (and \`offset\`), \`{count, next, previous, results}\`.
 - **Filters**: \`field=value\` and Django lookups \`__gte\`, \`__lte\`, \`__gt\`, \`__lt\`, \`__in\`, \`__icontains\`; \`search\`/\`q\`/\`query\` for text.
-- **Errors**: 400 \`{error, field_errors}\`; 401/403/404 \`{detail}\`; 409, 413, 415, 429, 500, 503 \`{error}\`. A refused request changes nothing; a 503 on a write means it was recorded but is not yet readable.
+- **Errors**: 400 \`{error, field_errors}\`; 401/403/404 \`{detail}\`; 409, 413, 415, 429, 500, 503 \`{error}\`. A refused request changes nothing; a 503 on a write means it was recorded but is not yet readable, except while the server is starting (then every operation answers 503 with \`Retry-After\`, and \`/readyz\` says \`starting\`).
 - **Idempotency**: send \`Idempotency-Key\` on a write to make retries safe.
 - **Rate limits**: auth endpoints and uploads per minute, every \`/api\` request per user or client, chats per user per day.`;
 
@@ -60,8 +63,10 @@ function withCommonResponses(path: string, method: string, op: Operation): Opera
   // Every REST write but the multipart upload reads JSON only: another body is a 415, malformed JSON a 400.
   const readsJson = writes && !op.requestBody?.content?.['multipart/form-data'];
   if (readsJson) Object.assign(common, errors(400, 415));
-  // A write answers once the read models include it (read-your-writes), or 503 after the bounded wait.
+  // A write answers once the read models include it (read-your-writes), or 503 after the bounded wait;
+  // and any operation a 503 while the server starts, but the two probes, which say so themselves.
   if (writes) Object.assign(common, errors(503));
+  else if (!ANSWERED_WHILE_STARTING.has(path)) Object.assign(common, starting);
   return {
     ...op,
     ...(writes ? { parameters: [...(op.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }] } : {}),

@@ -8,6 +8,17 @@ const PUBLIC: never[] = [];
 export const operationsSection: ApiSection = {
   tags: [{ name: TAG, description: 'Liveness, readiness, metrics, and this API description.' }],
   schemas: {
+    Starting: {
+      type: 'object',
+      required: ['status', 'phase'],
+      description: 'The server listens but has not yet loaded its application: what it is doing meanwhile.',
+      properties: {
+        status: { const: 'starting' },
+        phase: { type: 'string', enum: ['loading', 'opening stores', 'loading read models', 'building the API'] },
+        documentsLoaded: { type: 'integer', description: 'Read-model documents loaded into memory so far.' },
+        documentsTotal: { type: 'integer', description: 'Read-model documents to load.' },
+      },
+    },
     Readiness: {
       type: 'object',
       required: [
@@ -65,9 +76,10 @@ export const operationsSection: ApiSection = {
         summary: 'Stores reachable and read models caught up',
         responses: {
           200: ok('Ready.', { $ref: '#/components/schemas/Readiness' }),
-          503: ok('Not ready (a store is unreachable, projections lag, or a projection fails on an event).', {
-            $ref: '#/components/schemas/Readiness',
-          }),
+          503: ok(
+            'Not ready (a store is unreachable, projections lag, or a projection fails on an event), or still starting.',
+            { oneOf: [{ $ref: '#/components/schemas/Readiness' }, { $ref: '#/components/schemas/Starting' }] },
+          ),
         },
       },
     },
