@@ -11,6 +11,10 @@ import { type GraphQLEndpoint, graphqlEndpoint } from './graphql/server.js';
 import type { EventStore } from './infra/eventstore/port.js';
 import { SqliteEventStore } from './infra/eventstore/sqlite.js';
 import { SqliteEventLogReader } from './infra/eventstore/sqlite-event-logs.js';
+import { EncryptingEventStore } from './infra/eventstore/encrypting.js';
+import { CachedKeyStore } from './infra/keystore/cached.js';
+import type { KeyStore } from './infra/keystore/port.js';
+import { SqliteKeyStore } from './infra/keystore/sqlite.js';
 import { OutboxMailer } from './infra/mail/outbox.js';
 import type { Mailer } from './infra/mail/port.js';
 import { SmtpMailer } from './infra/mail/smtp.js';
@@ -48,7 +52,10 @@ import { holdServerLock } from './server-lock.js';
 import { createHttpServer } from './http-server.js';
 
 export interface Stores {
+  /** Personal data sealed on append and opened on read (infra/eventstore/encrypting.ts). */
   store: EventStore;
+  /** The subjects' keys the store seals with; erasure destroys one. */
+  keys: KeyStore;
   db: ReadStore;
   pubsub: PubSub;
   /** Where event logs are read, which follows from the event store: the embedded one answers them from its own table. */
@@ -64,6 +71,7 @@ export interface Stores {
 const production = {
   esdb: () => import('./infra/eventstore/esdb.js'),
   mongo: () => import('./infra/readstore/mongo.js'),
+  mongoKeys: () => import('./infra/keystore/mongo.js'),
   redisPubSub: () => import('./infra/pubsub/redis.js'),
   redis: () => import('./infra/redis/connect.js'),
   redisRateLimit: () => import('./infra/ratelimit/redis.js'),
@@ -73,7 +81,7 @@ const production = {
 /** The only place that knows which adapters are in use: production ones when their URLs are set. */
 export async function openStores(config: Config, logger?: Logger): Promise<Stores> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const store = config.esdbUrl
+  const stored = config.esdbUrl
     ? (await production.esdb()).EsdbEventStore.connect(config.esdbUrl, {
         onRetry: (err, delayMs) => logger?.warn({ err, delayMs }, 'event store subscription dropped; resubscribing'),
       })
@@ -87,10 +95,17 @@ export async function openStores(config: Config, logger?: Logger): Promise<Store
   const pubsub = config.redisUrl
     ? await (await production.redisPubSub()).RedisPubSub.connect(config.redisUrl)
     : new MemoryPubSub();
+  const keys = new CachedKeyStore(
+    config.mongodbUrl
+      ? await (await production.mongoKeys()).MongoKeyStore.connect(config.mongodbUrl)
+      : SqliteKeyStore.open(config.keysPath),
+  );
+  const store = new EncryptingEventStore(stored, keys);
   // An event_logs archive an older version projected into an embedded DATA_DIR is simply no longer read.
-  const eventLogs = store instanceof SqliteEventStore ? SqliteEventLogReader.over(store) : projectedEventLogs(db);
-  const projections = projectionsFor(store instanceof SqliteEventStore ? 'event-store' : 'projection');
-  return { store, db, pubsub, eventLogs, projections };
+  const eventLogs =
+    stored instanceof SqliteEventStore ? SqliteEventLogReader.over(stored, store.cipher) : projectedEventLogs(db);
+  const projections = projectionsFor(stored instanceof SqliteEventStore ? 'event-store' : 'projection');
+  return { store, keys, db, pubsub, eventLogs, projections };
 }
 
 /**
@@ -120,7 +135,7 @@ export async function startChronicle(
   config: Config,
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<Chronicle> {
-  const { store, db, pubsub, eventLogs, projections } = await openStores(config, logger);
+  const { store, keys, db, pubsub, eventLogs, projections } = await openStores(config, logger);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   const tokens = new TokenService(config.jwtSecret, {
     accessSeconds: config.accessTokenTtlSeconds,
@@ -165,6 +180,7 @@ export async function startChronicle(
   if (limiterRedis) stops.push(async () => limiterRedis.quit());
   const deps: TransportDeps = {
     store,
+    keys,
     db,
     tokens,
     progress,
@@ -313,6 +329,7 @@ export async function startChronicle(
       await pubsub.close();
       await db.close();
       await store.close();
+      await keys.close();
       releaseLock();
     },
   };

@@ -16,7 +16,7 @@ program
   .action(async () => {
     const config = loadConfig();
     if (!config.mongodbUrl) assertServerStopped(config.dataDir);
-    const { store, db, pubsub, projections } = await openStores(config);
+    const { store, keys, db, pubsub, projections } = await openStores(config);
     const bar = new SingleBar(
       { format: 'replay [{bar}] {percentage}% | position {value}/{total} | {eta_formatted} left' },
       Presets.shades_classic,
@@ -35,6 +35,7 @@ program
     await pubsub.close();
     await db.close();
     await store.close();
+    await keys.close();
   });
 
 const projections = program
@@ -48,7 +49,7 @@ projections
   )
   .option('--json', 'print JSON instead of a table')
   .action(async (options: { json?: boolean }) => {
-    const { store, db, pubsub, projections: all } = await openStores(loadConfig());
+    const { store, keys, db, pubsub, projections: all } = await openStores(loadConfig());
     try {
       const rows = await subscribersStatus(store, db, all);
       if (options.json) console.log(JSON.stringify(rows, null, 2));
@@ -58,17 +59,19 @@ projections
       await pubsub.close();
       await db.close();
       await store.close();
+      await keys.close();
     }
   });
 
 auditCommands(program, async () => {
-  const { store, db, pubsub } = await openStores(loadConfig());
+  const { store, keys, db, pubsub } = await openStores(loadConfig());
   return {
     store,
     close: async () => {
       await pubsub.close();
       await db.close();
       await store.close();
+      await keys.close();
     },
   };
 });
