@@ -95,17 +95,23 @@ export async function openStores(config: Config, logger?: Logger): Promise<Store
   const pubsub = config.redisUrl
     ? await (await production.redisPubSub()).RedisPubSub.connect(config.redisUrl)
     : new MemoryPubSub();
-  const keys = new CachedKeyStore(
-    config.mongodbUrl
-      ? await (await production.mongoKeys()).MongoKeyStore.connect(config.mongodbUrl)
-      : SqliteKeyStore.open(config.keysPath),
-  );
+  const keys = await openKeyStore(config);
   const store = new EncryptingEventStore(stored, keys);
   // An event_logs archive an older version projected into an embedded DATA_DIR is simply no longer read.
   const eventLogs =
     stored instanceof SqliteEventStore ? SqliteEventLogReader.over(stored, store.cipher) : projectedEventLogs(db);
   const projections = projectionsFor(stored instanceof SqliteEventStore ? 'event-store' : 'projection');
   return { store, keys, db, pubsub, eventLogs, projections };
+}
+
+/** The key store beside the event store: a MongoDB collection when MongoDB is configured, else a file in DATA_DIR. */
+export async function openKeyStore(config: Config): Promise<KeyStore> {
+  fs.mkdirSync(path.dirname(config.keysPath), { recursive: true });
+  return new CachedKeyStore(
+    config.mongodbUrl
+      ? await (await production.mongoKeys()).MongoKeyStore.connect(config.mongodbUrl)
+      : SqliteKeyStore.open(config.keysPath),
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import { auditCommands } from './audit/cli-commands.js';
 import { openEventStoreAt, openStores } from './app.js';
 import { loadConfig } from './config.js';
 import { assertOtherStore, migrateWithProgress, parseBatchSize } from './migrate/command.js';
+import { eraseLegacyCommand } from './migrate/erase-legacy-command.js';
 import { rebuildReadModels } from './projections/replay.js';
 import { type SubscriberStatus, subscribersStatus } from './projections/status.js';
 import { assertServerStopped } from './server-lock.js';
@@ -113,6 +114,8 @@ program
       await source.close();
     }
   });
+
+eraseLegacyCommand(program);
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -11,7 +11,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { KeyStore } from '../keystore/port.js';
-import { PersonalDataCipher } from './personal-data-cipher.js';
+import { PersonalDataCipher, type SealCounts } from './personal-data-cipher.js';
 import type {
   AppendResult,
   BatchHandler,
@@ -35,12 +35,18 @@ export const STREAM_NAMES_KEY = 'stream-names';
 /** Starts a digested name: '~' is in no valid username or email, so a digest is never digested again. */
 const DIGEST_MARK = '~';
 
+/** What a store's appends sealed (a tool that rewrites a log reports it): values, and streams renamed. */
+export interface EncryptionCounts extends SealCounts {
+  renamedStreams: Set<string>;
+}
+
 export class EncryptingEventStore implements EventStore {
   readonly cipher: PersonalDataCipher;
 
   constructor(
     readonly inner: EventStore,
     private readonly keys: KeyStore,
+    private readonly counts?: EncryptionCounts,
   ) {
     this.cipher = new PersonalDataCipher(keys);
   }
@@ -72,8 +78,10 @@ export class EncryptingEventStore implements EventStore {
     events: readonly EventToAppend[],
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
-    const sealed = await Promise.all(events.map((e) => this.cipher.sealEvent(e)));
-    return this.inner.appendToStream(await this.resolveStream(stream), sealed, expectedRevision);
+    const sealed = await Promise.all(events.map((e) => this.cipher.sealEvent(e, this.counts)));
+    const stored = await this.resolveStream(stream);
+    if (stored !== stream) this.counts?.renamedStreams.add(stream);
+    return this.inner.appendToStream(stored, sealed, expectedRevision);
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
