@@ -42,6 +42,10 @@ export interface EncryptionCounts extends SealCounts {
 
 export class EncryptingEventStore implements EventStore {
   readonly cipher: PersonalDataCipher;
+  /** As stored: sealed values, which the hash chain covers (where the adapter keeps a chain). */
+  readStored?: (options: ReadStoredOptions) => Promise<StoredEvent[]>;
+  /** The adapter's counts, where it keeps them. */
+  subscriptionErrors?: () => SubscriptionErrors;
 
   constructor(
     readonly inner: EventStore,
@@ -49,6 +53,8 @@ export class EncryptingEventStore implements EventStore {
     private readonly counts?: EncryptionCounts,
   ) {
     this.cipher = new PersonalDataCipher(keys);
+    if (inner.readStored) this.readStored = inner.readStored.bind(inner);
+    if (inner.subscriptionErrors) this.subscriptionErrors = inner.subscriptionErrors.bind(inner);
   }
 
   /** The stored name of a stream whose name is personal (else the name itself). */
@@ -94,15 +100,6 @@ export class EncryptingEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {
     return this.inner.subscribeToAll(options, async (events) => handler(await this.cipher.openEvents(events)), onError);
-  }
-
-  subscriptionErrors(): SubscriptionErrors {
-    return this.inner.subscriptionErrors?.() ?? { retried: 0, failed: 0 };
-  }
-
-  /** As stored: sealed values, which the hash chain covers. */
-  get readStored(): ((options: ReadStoredOptions) => Promise<StoredEvent[]>) | undefined {
-    return this.inner.readStored?.bind(this.inner);
   }
 
   headPosition(): Promise<number> {
