@@ -9,7 +9,7 @@
  * none exists, and bson's Binary#value() answers the stored bytes.
  */
 import { randomBytes } from 'node:crypto';
-import { Binary, type Collection, MongoClient } from 'mongodb';
+import { Binary, type Collection, MongoClient, MongoServerError } from 'mongodb';
 import { KEY_BYTES, type KeyStore } from './port.js';
 
 interface KeyDoc {
@@ -19,6 +19,7 @@ interface KeyDoc {
 }
 
 export const KEYS_COLLECTION = 'subject_keys';
+const DUPLICATE_KEY = 11000;
 
 const bytesOf = (doc: KeyDoc | null): Buffer | null => (doc?.key ? Buffer.from(doc.key.value()) : null);
 
@@ -35,12 +36,18 @@ export class MongoKeyStore implements KeyStore {
   }
 
   async keyFor(subject: string): Promise<Buffer | null> {
-    const doc = await this.keys.findOneAndUpdate(
-      { _id: subject },
-      { $setOnInsert: { key: new Binary(randomBytes(KEY_BYTES)), destroyedAt: null } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    return bytesOf(doc);
+    try {
+      const doc = await this.keys.findOneAndUpdate(
+        { _id: subject },
+        { $setOnInsert: { key: new Binary(randomBytes(KEY_BYTES)), destroyedAt: null } },
+        { upsert: true, returnDocument: 'after' },
+      );
+      return bytesOf(doc);
+    } catch (err) {
+      // Two first uses at once: the other upsert inserted it, and its key is the one kept.
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) return this.find(subject);
+      throw err;
+    }
   }
 
   async find(subject: string): Promise<Buffer | null> {
