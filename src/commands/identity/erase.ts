@@ -18,7 +18,9 @@ export interface ErasureDeps {
 /**
  * Erases a user by crypto-shredding: records UserErased, frees the username and email, then destroys
  * the user's key, after which their personal data in every event reads "[erased]". The key goes last:
- * the reservations to release are named by the username and email, read from the user's events.
+ * the reservations to release are named by the username and email, read from the user's events. Asked
+ * again for an erased user, it records nothing and redoes the rest (each step is idempotent), so an
+ * erasure interrupted before its key was destroyed is finished by asking again.
  */
 export async function eraseUser(deps: ErasureDeps, userId: number, ctx: CommandContext) {
   const actor = requireActor(ctx);

@@ -174,7 +174,9 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
 /** Admins erase users, deleted ones too; the last admin stays, or no one could administer. */
 function decideErasure(command: Extract<UserCommand, { type: 'EraseUser' }>, state: UserState): UserEvent[] {
   if (command.actorRole !== 'admin') throw forbidden();
-  if (state.status === 'none' || state.status === 'erased') throw notFound();
+  if (state.status === 'none') throw notFound();
+  // Asked again (say after a crash before the key was destroyed): nothing new to record, the rest is redone.
+  if (state.status === 'erased') return [];
   if (state.status === 'active' && state.role === 'admin' && command.otherAdmins < 1) throw conflict(LAST_ADMIN);
   return [{ type: 'UserErased', data: { userId: state.userId, at: command.now.toISOString() } }];
 }
