@@ -11,7 +11,8 @@ import { type GraphQLEndpoint, graphqlEndpoint } from './graphql/server.js';
 import type { EventStore } from './infra/eventstore/port.js';
 import { SqliteEventStore } from './infra/eventstore/sqlite.js';
 import { SqliteEventLogReader } from './infra/eventstore/sqlite-event-logs.js';
-import { EncryptingEventStore } from './infra/eventstore/encrypting.js';
+import { type EncryptionCounts, EncryptingEventStore } from './infra/eventstore/encrypting.js';
+import type { SealingCopy } from './migrate/erase-legacy.js';
 import { CachedKeyStore } from './infra/keystore/cached.js';
 import type { KeyStore } from './infra/keystore/port.js';
 import { SqliteKeyStore } from './infra/keystore/sqlite.js';
@@ -112,6 +113,31 @@ export async function openKeyStore(config: Config): Promise<KeyStore> {
       ? await (await production.mongoKeys()).MongoKeyStore.connect(config.mongodbUrl)
       : SqliteKeyStore.open(config.keysPath),
   );
+}
+
+/**
+ * `chronicle erase-legacy`'s stores: the embedded log as stored (only read), and a new file written
+ * through the encrypting store with the keys of this DATA_DIR's key store.
+ */
+export async function openSealingCopy(config: Config, file: string): Promise<SealingCopy> {
+  if (config.esdbUrl) throw new Error('erase-legacy rewrites the embedded SQLite log; ESDB_URL is set');
+  if (!fs.existsSync(config.sqlitePath)) throw new Error(`No event log at ${config.sqlitePath}`);
+  // A new file only: never the original, never a half-written copy of another run.
+  if (fs.existsSync(file)) throw new Error(`${file} exists: erase-legacy writes a new file, give another --out`);
+  const keys = await openKeyStore(config);
+  const counts: EncryptionCounts = { sealed: 0, erased: 0, renamedStreams: new Set() };
+  const source = SqliteEventStore.open(config.sqlitePath);
+  const target = new EncryptingEventStore(SqliteEventStore.open(file), keys, counts);
+  return {
+    source,
+    target,
+    counts,
+    async close() {
+      await target.close();
+      await source.close();
+      await keys.close();
+    },
+  };
 }
 
 /**

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { auditCommands } from './audit/cli-commands.js';
-import { openEventStoreAt, openStores } from './app.js';
+import { openEventStoreAt, openSealingCopy, openStores } from './app.js';
 import { loadConfig } from './config.js';
 import { assertOtherStore, migrateWithProgress, parseBatchSize } from './migrate/command.js';
 import { eraseLegacyCommand } from './migrate/erase-legacy-command.js';
@@ -115,7 +116,15 @@ program
     }
   });
 
-eraseLegacyCommand(program);
+eraseLegacyCommand(program, async (out) => {
+  const config = loadConfig();
+  assertServerStopped(config.dataDir); // events appended during the copy would be left out of it
+  const outFile = path.resolve(
+    out ??
+      path.join(path.dirname(config.sqlitePath), `events.sealed-${new Date().toISOString().replace(/\W/g, '')}.sqlite`),
+  );
+  return { logFile: config.sqlitePath, outFile, copy: await openSealingCopy(config, outFile) };
+});
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -4,14 +4,19 @@
  * copy holds the same events (ids, streams, revisions, times, order) with their personal values sealed,
  * "[erased]" where the subject's key is already destroyed, and username/email reservation streams under
  * their digests; its hash chain is computed afresh. Events already sealed are copied as they are. The
- * original file is only read.
+ * original is only read. The composition root opens the stores (app.ts, openSealingCopy).
  */
-import fs from 'node:fs';
 import { verifyLog } from '../audit/verify-log.js';
-import { type EncryptionCounts, EncryptingEventStore } from '../infra/eventstore/encrypting.js';
-import { SqliteEventStore } from '../infra/eventstore/sqlite.js';
-import type { KeyStore } from '../infra/keystore/port.js';
+import type { EventStore } from '../infra/eventstore/port.js';
 import { type CopyProgress, copyEventLog } from './copy-event-log.js';
+
+/** The log as stored, and a new, empty one that seals what is appended, counting what it did. */
+export interface SealingCopy {
+  source: EventStore;
+  target: EventStore;
+  counts: { sealed: number; erased: number; renamedStreams: Set<string> };
+  close(): Promise<void>;
+}
 
 export interface EraseLegacyResult {
   events: number;
@@ -26,31 +31,19 @@ export interface EraseLegacyResult {
 }
 
 export async function eraseLegacy(
-  source: string,
-  target: string,
-  keys: KeyStore,
+  { source, target, counts }: SealingCopy,
   onProgress?: (progress: CopyProgress) => void,
 ): Promise<EraseLegacyResult> {
-  if (!fs.existsSync(source)) throw new Error(`No event log at ${source}`);
-  // A new file only: never the original, never a half-written copy of another run.
-  if (fs.existsSync(target)) throw new Error(`${target} exists: erase-legacy writes a new file, give another --out`);
-  const from = SqliteEventStore.open(source);
-  const counts: EncryptionCounts = { sealed: 0, erased: 0, renamedStreams: new Set() };
-  const to = new EncryptingEventStore(SqliteEventStore.open(target), keys, counts);
-  try {
-    const copy = await copyEventLog(from, to, { onProgress });
-    const verdict = await verifyLog(to);
-    if (!verdict.ok) throw new Error(`The copy does not verify at position ${verdict.failure.position}`);
-    return {
-      events: copy.copied,
-      sealed: counts.sealed,
-      erased: counts.erased,
-      renamedStreams: counts.renamedStreams.size,
-      headPosition: await to.headPosition(),
-      headHash: verdict.verifier.headHash,
-    };
-  } finally {
-    await to.close();
-    await from.close();
-  }
+  if ((await target.headPosition()) !== 0) throw new Error('erase-legacy writes into a new, empty log only');
+  const copy = await copyEventLog(source, target, { onProgress });
+  const verdict = await verifyLog(target);
+  if (!verdict.ok) throw new Error(`The copy does not verify at position ${verdict.failure.position}`);
+  return {
+    events: copy.copied,
+    sealed: counts.sealed,
+    erased: counts.erased,
+    renamedStreams: counts.renamedStreams.size,
+    headPosition: await target.headPosition(),
+    headHash: verdict.verifier.headHash,
+  };
 }

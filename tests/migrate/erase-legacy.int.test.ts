@@ -17,6 +17,8 @@ import type { EventMetadata, EventToAppend } from '../../src/infra/eventstore/po
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { CachedKeyStore } from '../../src/infra/keystore/cached.js';
 import { SqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
+import { openSealingCopy } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
 import { eraseLegacy } from '../../src/migrate/erase-legacy.js';
 
 const run = promisify(execFile);
@@ -48,6 +50,16 @@ const registered = (userId: number, username: string) =>
     role: 'default',
     registeredAt: '2025-01-01T00:00:00.000Z',
   });
+
+/** What the command does, in process: the stores as the composition root opens them for DATA_DIR. */
+async function sealInto(dataDir: string, out: string) {
+  const copy = await openSealingCopy(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }), out);
+  try {
+    return await eraseLegacy(copy);
+  } finally {
+    await copy.close();
+  }
+}
 
 const fileHash = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const plaintextIn = (file: string, needle: string) => {
@@ -103,7 +115,7 @@ describe('erase-legacy', () => {
       .get()!.data;
     const out = path.join(dataDir, 'events.sealed.sqlite');
 
-    const result = await eraseLegacy(file, out, keys);
+    const result = await sealInto(dataDir, out);
 
     expect(result).toMatchObject({ events: 5, erased: 4, renamedStreams: 1 });
     // Sealed: the reservation's ip and agent (2), lena's name, email, ip, agent (4), the prompt, ip, agent (3);
@@ -130,7 +142,7 @@ describe('erase-legacy', () => {
     const sealedAfter = (await copy.readStored!({ maxCount: 10 })).find((e) => e.stream === 'user-3')!.data;
     expect(sealedAfter).toBe(sealedBefore); // already sealed: copied byte for byte
     await copy.close();
-    await expect(eraseLegacy(file, out, keys)).rejects.toThrow(/exists/);
+    await expect(sealInto(dataDir, out)).rejects.toThrow(/exists/);
     await keys.close();
   });
 
