@@ -11,6 +11,11 @@ import { type GraphQLEndpoint, graphqlEndpoint } from './graphql/server.js';
 import type { EventStore } from './infra/eventstore/port.js';
 import { SqliteEventStore } from './infra/eventstore/sqlite.js';
 import { SqliteEventLogReader } from './infra/eventstore/sqlite-event-logs.js';
+import { type EncryptionCounts, EncryptingEventStore } from './infra/eventstore/encrypting.js';
+import type { SealingCopy } from './migrate/erase-legacy.js';
+import { CachedKeyStore } from './infra/keystore/cached.js';
+import type { KeyStore } from './infra/keystore/port.js';
+import { SqliteKeyStore } from './infra/keystore/sqlite.js';
 import { OutboxMailer } from './infra/mail/outbox.js';
 import type { Mailer } from './infra/mail/port.js';
 import { SmtpMailer } from './infra/mail/smtp.js';
@@ -52,7 +57,10 @@ import { createHttpServer } from './http-server.js';
 import type { StartingServer, StartupProgress } from './startup-server.js';
 
 export interface Stores {
+  /** Personal data sealed on append and opened on read (infra/eventstore/encrypting.ts). */
   store: EventStore;
+  /** The subjects' keys the store seals with; erasure destroys one. */
+  keys: KeyStore;
   db: ReadStore;
   pubsub: PubSub;
   /** Where event logs are read, which follows from the event store: the embedded one answers them from its own table. */
@@ -68,6 +76,7 @@ export interface Stores {
 const production = {
   esdb: () => import('./infra/eventstore/esdb.js'),
   mongo: () => import('./infra/readstore/mongo.js'),
+  mongoKeys: () => import('./infra/keystore/mongo.js'),
   redisPubSub: () => import('./infra/pubsub/redis.js'),
   redis: () => import('./infra/redis/connect.js'),
   redisRateLimit: () => import('./infra/ratelimit/redis.js'),
@@ -77,7 +86,7 @@ const production = {
 /** The only place that knows which adapters are in use: production ones when their URLs are set. */
 export async function openStores(config: Config, logger?: Logger): Promise<Stores> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const store = config.esdbUrl
+  const stored = config.esdbUrl
     ? (await production.esdb()).EsdbEventStore.connect(config.esdbUrl, {
         onRetry: (err, delayMs) => logger?.warn({ err, delayMs }, 'event store subscription dropped; resubscribing'),
       })
@@ -91,10 +100,48 @@ export async function openStores(config: Config, logger?: Logger): Promise<Store
   const pubsub = config.redisUrl
     ? await (await production.redisPubSub()).RedisPubSub.connect(config.redisUrl)
     : new MemoryPubSub();
+  const keys = await openKeyStore(config);
+  const store = new EncryptingEventStore(stored, keys);
   // An event_logs archive an older version projected into an embedded DATA_DIR is simply no longer read.
-  const eventLogs = store instanceof SqliteEventStore ? SqliteEventLogReader.over(store) : projectedEventLogs(db);
-  const projections = projectionsFor(store instanceof SqliteEventStore ? 'event-store' : 'projection');
-  return { store, db, pubsub, eventLogs, projections };
+  const eventLogs =
+    stored instanceof SqliteEventStore ? SqliteEventLogReader.over(stored, store.cipher) : projectedEventLogs(db);
+  const projections = projectionsFor(stored instanceof SqliteEventStore ? 'event-store' : 'projection');
+  return { store, keys, db, pubsub, eventLogs, projections };
+}
+
+/** The key store beside the event store: a MongoDB collection when MongoDB is configured, else a file in DATA_DIR. */
+export async function openKeyStore(config: Config): Promise<KeyStore> {
+  fs.mkdirSync(path.dirname(config.keysPath), { recursive: true });
+  return new CachedKeyStore(
+    config.mongodbUrl
+      ? await (await production.mongoKeys()).MongoKeyStore.connect(config.mongodbUrl)
+      : SqliteKeyStore.open(config.keysPath),
+  );
+}
+
+/**
+ * `chronicle erase-legacy`'s stores: the embedded log as stored (only read), and a new file written
+ * through the encrypting store with the keys of this DATA_DIR's key store.
+ */
+export async function openSealingCopy(config: Config, file: string): Promise<SealingCopy> {
+  if (config.esdbUrl) throw new Error('erase-legacy rewrites the embedded SQLite log; ESDB_URL is set');
+  if (!fs.existsSync(config.sqlitePath)) throw new Error(`No event log at ${config.sqlitePath}`);
+  // A new file only: never the original, never a half-written copy of another run.
+  if (fs.existsSync(file)) throw new Error(`${file} exists: erase-legacy writes a new file, give another --out`);
+  const keys = await openKeyStore(config);
+  const counts: EncryptionCounts = { sealed: 0, erased: 0, renamedStreams: new Set() };
+  const source = SqliteEventStore.open(config.sqlitePath);
+  const target = new EncryptingEventStore(SqliteEventStore.open(file), keys, counts);
+  return {
+    source,
+    target,
+    counts,
+    async close() {
+      await target.close();
+      await source.close();
+      await keys.close();
+    },
+  };
 }
 
 /**
@@ -142,7 +189,7 @@ export async function startChronicle(
     await new Promise((resolve) => setImmediate(resolve));
   };
   await phase({ phase: 'opening stores' });
-  const { store, db, pubsub, eventLogs, projections } = await openStores(config, logger);
+  const { store, keys, db, pubsub, eventLogs, projections } = await openStores(config, logger);
   const releaseLock = config.mongodbUrl ? () => {} : holdServerLock(config.dataDir);
   if (db instanceof SqliteReadStore) {
     // Into memory before anything reads it, a slice at a time, so a big store does not stall the event loop.
@@ -200,6 +247,7 @@ export async function startChronicle(
   stops.push(() => agentInvocations.stop());
   const deps: TransportDeps = {
     store,
+    keys,
     db,
     tokens,
     progress,
@@ -356,6 +404,7 @@ export async function startChronicle(
       await pubsub.close();
       await db.close();
       await store.close();
+      await keys.close();
       releaseLock();
     },
   };

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { auditCommands } from './audit/cli-commands.js';
-import { openEventStoreAt, openStores } from './app.js';
+import { openEventStoreAt, openSealingCopy, openStores } from './app.js';
 import { loadConfig } from './config.js';
 import { assertOtherStore, migrateWithProgress, parseBatchSize } from './migrate/command.js';
+import { eraseLegacyCommand } from './migrate/erase-legacy-command.js';
 import { rebuildReadModels } from './projections/replay.js';
 import { type SubscriberStatus, subscribersStatus } from './projections/status.js';
 import { assertServerStopped } from './server-lock.js';
@@ -16,7 +18,7 @@ program
   .action(async () => {
     const config = loadConfig();
     if (!config.mongodbUrl) assertServerStopped(config.dataDir);
-    const { store, db, pubsub, projections } = await openStores(config);
+    const { store, keys, db, pubsub, projections } = await openStores(config);
     const bar = new SingleBar(
       { format: 'replay [{bar}] {percentage}% | position {value}/{total} | {eta_formatted} left' },
       Presets.shades_classic,
@@ -35,6 +37,7 @@ program
     await pubsub.close();
     await db.close();
     await store.close();
+    await keys.close();
   });
 
 const projections = program
@@ -48,7 +51,7 @@ projections
   )
   .option('--json', 'print JSON instead of a table')
   .action(async (options: { json?: boolean }) => {
-    const { store, db, pubsub, projections: all } = await openStores(loadConfig());
+    const { store, keys, db, pubsub, projections: all } = await openStores(loadConfig());
     try {
       const rows = await subscribersStatus(store, db, all);
       if (options.json) console.log(JSON.stringify(rows, null, 2));
@@ -58,17 +61,19 @@ projections
       await pubsub.close();
       await db.close();
       await store.close();
+      await keys.close();
     }
   });
 
 auditCommands(program, async () => {
-  const { store, db, pubsub } = await openStores(loadConfig());
+  const { store, keys, db, pubsub } = await openStores(loadConfig());
   return {
     store,
     close: async () => {
       await pubsub.close();
       await db.close();
       await store.close();
+      await keys.close();
     },
   };
 });
@@ -110,6 +115,16 @@ program
       await source.close();
     }
   });
+
+eraseLegacyCommand(program, async (out) => {
+  const config = loadConfig();
+  assertServerStopped(config.dataDir); // events appended during the copy would be left out of it
+  const outFile = path.resolve(
+    out ??
+      path.join(path.dirname(config.sqlitePath), `events.sealed-${new Date().toISOString().replace(/\W/g, '')}.sqlite`),
+  );
+  return { logFile: config.sqlitePath, outFile, copy: await openSealingCopy(config, outFile) };
+});
 
 program.parseAsync(process.argv).catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -14,6 +14,8 @@ export interface Config {
   sqlitePath: string;
   /** The embedded read store's file; one per process, never shared (it is served from memory). */
   readModelsPath: string;
+  /** The embedded key store (subjects' encryption keys) when no MongoDB holds them. */
+  keysPath: string;
   esdbUrl: string | null;
   mongodbUrl: string | null;
   redisUrl: string | null;
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     sqlitePath: path.resolve(env.SQLITE_PATH || path.join(dataDir, 'events.sqlite')),
     readModelsPath: path.resolve(env.READ_MODELS_PATH || path.join(dataDir, 'readmodels.sqlite')),
+    keysPath: path.resolve(env.KEYS_PATH || path.join(dataDir, 'keys.sqlite')),
     esdbUrl: env.ESDB_URL || null,
     mongodbUrl: env.MONGODB_URL || null,
     redisUrl: env.REDIS_URL || null,

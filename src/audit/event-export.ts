@@ -1,6 +1,11 @@
 /**
  * The event log as files: events as stored, filtered, read page by page (never the whole log in
  * memory), written as one line each, NDJSON or CSV.
+ *
+ * Personal values are exported as stored: their sealed envelopes (`{"$sealed":"aes-256-gcm","kid":…}`),
+ * never plaintext and never opened here. That is what the hash chain covers, so `chronicle verify --file`
+ * checks an export offline from the file alone; and an erased subject's envelopes can no longer be
+ * opened by anyone, export or not. Readers who may see personal data read it through the API.
  */
 import { eventLogName } from '../domain/event-logs/names.js';
 import type { EventStore, StoredEvent } from '../infra/eventstore/port.js';

@@ -21,6 +21,7 @@ function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
     listCollections: () => db.listCollections(),
     flush: () => db.flush(),
     sync: () => db.sync(),
+    purge: () => db.purge(),
     ping: () => db.ping(),
     close: () => db.close(),
   };

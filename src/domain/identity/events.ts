@@ -57,6 +57,8 @@ export type UserUpdated = DomainEvent<
   }
 >;
 export type UserDeleted = DomainEvent<'UserDeleted', { userId: number; username: string; email: string; at: string }>;
+/** The user's key is destroyed with it: their personal data in every event reads "[erased]" from then on. */
+export type UserErased = DomainEvent<'UserErased', { userId: number; at: string }>;
 
 export type UserEvent =
   | UserRegistered
@@ -68,7 +70,8 @@ export type UserEvent =
   | PasswordResetRequested
   | PasswordReset
   | UserUpdated
-  | UserDeleted;
+  | UserDeleted
+  | UserErased;
 
 /** Recorded on a stream of its own: there is no user to hang it on. The name tried is kept only as a keyed digest. */
 export type LoginFailedInvalidUsername = DomainEvent<

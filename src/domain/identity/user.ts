@@ -4,7 +4,7 @@ import type { UserEvent } from './events.js';
 import { canAssignRole, canManageUser, type Role } from './roles.js';
 
 export interface RegisteredUser {
-  status: 'active' | 'deleted';
+  status: 'active' | 'deleted' | 'erased';
   userId: number;
   username: string;
   email: string;
@@ -53,7 +53,11 @@ export type UserCommand =
       changes: { role?: Role; suspended?: boolean; dailyMessageLimit?: number | null };
       now: Date;
     }
-  | { type: 'DeleteUser'; actorRole: Role; actorId: number; now: Date };
+  | { type: 'DeleteUser'; actorRole: Role; actorId: number; now: Date }
+  /** `otherAdmins`: active admins besides this user, as the users read model counts them. */
+  | { type: 'EraseUser'; actorRole: Role; otherAdmins: number; now: Date };
+
+export const LAST_ADMIN = 'The last admin cannot be erased.';
 
 export const INVALID_CREDENTIALS = 'No active account found with the given credentials';
 export const INVALID_TOKEN = 'Given token not valid for any token type';
@@ -70,6 +74,7 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
     const { userId, username, email, passwordHash, role } = command;
     return [{ type: 'UserRegistered', data: { userId, username, email, passwordHash, role, registeredAt: at } }];
   }
+  if (command.type === 'EraseUser') return decideErasure(command, state);
   const user = requireActive(state);
   const { userId } = user;
   switch (command.type) {
@@ -166,6 +171,16 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
   }
 }
 
+/** Admins erase users, deleted ones too; the last admin stays, or no one could administer. */
+function decideErasure(command: Extract<UserCommand, { type: 'EraseUser' }>, state: UserState): UserEvent[] {
+  if (command.actorRole !== 'admin') throw forbidden();
+  if (state.status === 'none') throw notFound();
+  // Asked again (say after a crash before the key was destroyed): nothing new to record, the rest is redone.
+  if (state.status === 'erased') return [];
+  if (state.status === 'active' && state.role === 'admin' && command.otherAdmins < 1) throw conflict(LAST_ADMIN);
+  return [{ type: 'UserErased', data: { userId: state.userId, at: command.now.toISOString() } }];
+}
+
 function changedFields(user: ActiveUser, changes: Extract<UserCommand, { type: 'UpdateUser' }>['changes']) {
   const changed: typeof changes = {};
   if (changes.role !== undefined && changes.role !== user.role) changed.role = changes.role;
@@ -233,6 +248,8 @@ export function evolve(state: UserState, event: UserEvent): UserState {
     }
     case 'UserDeleted':
       return { ...state, status: 'deleted', sessions: {}, resetTokens: {} };
+    case 'UserErased':
+      return { ...state, status: 'erased', sessions: {}, resetTokens: {} };
     default:
       return state;
   }

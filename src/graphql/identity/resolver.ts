@@ -9,6 +9,7 @@ import { forbidden, notFound } from '../../domain/shared/errors.js';
 import { containsAny } from '../../projections/shared/search.js';
 import { findUser, listUsers } from '../../projections/users/queries.js';
 import { searchListComplexity } from '../limits.js';
+import { eraseUserAndPurge } from '../../transport/erase-user.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { AuthPayload, RegisterInput, TokenPair, UpdateUserInput, User } from './types.js';
 
@@ -133,6 +134,15 @@ export class IdentityResolver {
   async deleteUser(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     const { position } = await deleteUser(ctx.deps.store, Number(id), commandContextOf(ctx));
     await ctx.deps.progress.settle(position);
+    return true;
+  }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Erases a user (admins): their personal data in every event reads "[erased]" from then on, their username and email are free again',
+  })
+  async eraseUser(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    await eraseUserAndPurge(ctx.deps, Number(id), commandContextOf(ctx));
     return true;
   }
 }

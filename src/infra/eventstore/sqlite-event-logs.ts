@@ -11,6 +11,7 @@ import { eventLogEntry, type EventLogView } from '../../domain/event-logs/entry.
 import { eventLogName } from '../../domain/event-logs/names.js';
 import type { EventLogReader } from '../event-logs/port.js';
 import type { Filter } from '../readstore/port.js';
+import type { PersonalDataCipher } from './personal-data-cipher.js';
 import { COLUMNS, type EventRow, eventRows, type SqliteEventStore, toRecorded } from './sqlite.js';
 
 const ACTOR = "json_extract(metadata, '$.actorId')";
@@ -107,7 +108,16 @@ const COLUMN_OF: Record<string, { expr: string; kind: 'number' | 'string' }> = {
 export class SqliteEventLogReader implements EventLogReader {
   private readonly statements = new Map<string, Database.Statement>();
 
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly cipher: PersonalDataCipher | null,
+  ) {}
+
+  /** Entries of stored rows, their personal values opened (or "[erased]"), as the event store reads them. */
+  private async entries(rows: EventRow[]): Promise<EventLogView[]> {
+    const events = rows.map(toRecorded);
+    return (this.cipher ? await this.cipher.openEvents(events) : events).map(eventLogEntry);
+  }
 
   /** Statements are prepared once per distinct SQL (a filter's shape), not per request. */
   private stmt(sql: string): Database.Statement {
@@ -132,10 +142,11 @@ export class SqliteEventLogReader implements EventLogReader {
   }
 
   /** The reader over a SQLite event store's table; creates the indexes its filters use (once per file). */
-  static over(store: SqliteEventStore): SqliteEventLogReader {
+  /** Without a cipher, sealed values are shown as stored. */
+  static over(store: SqliteEventStore, cipher: PersonalDataCipher | null = null): SqliteEventLogReader {
     const db = store.connection;
     for (const sql of INDEXES) db.exec(sql);
-    return new SqliteEventLogReader(db);
+    return new SqliteEventLogReader(db, cipher);
   }
 
   /**
@@ -203,7 +214,7 @@ export class SqliteEventLogReader implements EventLogReader {
     const rows = this.rows(
       `SELECT ${COLUMNS} FROM events${where(DOMAIN_ONLY)} ORDER BY position DESC LIMIT ? OFFSET ?`,
     ).all(...q.params, limit, Math.trunc(window.skip ?? 0));
-    return { results: rows.map((row) => eventLogEntry(toRecorded(row))), count: this.count(filter, q) };
+    return { results: await this.entries(rows), count: this.count(filter, q) };
   }
 
   /**
@@ -224,6 +235,6 @@ export class SqliteEventLogReader implements EventLogReader {
 
   async find(id: number): Promise<EventLogView | null> {
     const row = this.rows(`SELECT ${COLUMNS} FROM events WHERE position = ? AND ${DOMAIN_ONLY}`).get(id);
-    return row ? eventLogEntry(toRecorded(row)) : null;
+    return row ? (await this.entries([row]))[0]! : null;
   }
 }

@@ -97,6 +97,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     db.pragma('busy_timeout = 5000'); // wait for another process's write lock instead of failing
+    db.pragma('secure_delete = ON'); // no bytes of a rolled-back or rewritten page linger in free space
     ensureSchema(db);
     const catchUp = { events: opts.catchUp?.events ?? CATCH_UP_EVENTS, bytes: opts.catchUp?.bytes ?? CATCH_UP_BYTES };
     return new SqliteEventStore(db, BackgroundCheckpointer.start(db, file), opts.pollIntervalMs ?? 100, catchUp);

@@ -4,7 +4,7 @@
  * password-reset tokens from `<DATA_DIR>/outbox`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mail, Mailer } from './port.js';
 
@@ -29,12 +29,15 @@ export function formatMail(mail: Mail, date: Date): string {
   ].join('\r\n');
 }
 
+/** Names carry the recipient's user id (`…-u12-….eml`), so an erasure finds their mails without reading any. */
+const recipientTag = (id: number | undefined) => (id === undefined ? '' : `u${id}-`);
+
 export class OutboxMailer implements Mailer {
   constructor(private readonly dir: string) {}
 
   async send(mail: Mail): Promise<void> {
     const date = new Date();
-    const name = `${fileStamp(date)}-${randomBytes(6).toString('hex')}.eml`;
+    const name = `${fileStamp(date)}-${recipientTag(mail.recipientId)}${randomBytes(6).toString('hex')}.eml`;
     const final = path.join(this.dir, name);
     // Dot-prefixed temp name in the same directory: rename is atomic there,
     // and readers globbing *.eml never see a half-written mail.
@@ -48,5 +51,17 @@ export class OutboxMailer implements Mailer {
       await rm(temp, { force: true });
       throw err;
     }
+  }
+
+  async forget(recipientId: number): Promise<void> {
+    const tag = `-${recipientTag(recipientId)}`;
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names) if (name.includes(tag)) await rm(path.join(this.dir, name), { force: true });
   }
 }

@@ -30,4 +30,7 @@ export class SmtpMailer implements Mailer {
   close(): void {
     this.transport.close();
   }
+
+  /** Nothing is kept here: a sent mail is the receiving server's. */
+  async forget(): Promise<void> {}
 }

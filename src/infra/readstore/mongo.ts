@@ -71,6 +71,12 @@ export class MongoReadStore implements ReadStore {
 
   async sync(): Promise<void> {}
 
+  /**
+   * Nothing MongoDB offers from a client: WiredTiger reuses freed space in its own time, and its journal
+   * and any backups keep older versions. docs/operations.md says what a deployment needs for erasure.
+   */
+  async purge(): Promise<void> {}
+
   async ping(): Promise<void> {
     await this.db.command({ ping: 1 });
   }

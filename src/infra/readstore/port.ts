@@ -75,6 +75,11 @@ export interface ReadStore {
   flush(): Promise<void>;
   /** Brings this process's view up to date with what other processes wrote (stores that cache). */
   sync(): Promise<void>;
+  /**
+   * After an erasure: makes what was written so far durable and leaves no bytes of removed or
+   * overwritten documents in the store's own files, where the store can see to that.
+   */
+  purge(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -76,6 +76,8 @@ export class SqliteReadStore implements ReadStore {
     // Archives are read from disk, one point lookup per insert among them: mapped pages spare a read() call each.
     db.pragma('mmap_size = 268435456');
     db.pragma('busy_timeout = 5000'); // an API process declaring an archive waits for the projector's write lock
+    // A removed or rewritten document's bytes are overwritten with zeros, not left in free space (erasure).
+    db.pragma('secure_delete = ON');
     return new SqliteReadStore(db, BackgroundCheckpointer.start(db, file), options.writeBehindMs ?? 0);
   }
 
@@ -167,6 +169,20 @@ export class SqliteReadStore implements ReadStore {
 
   async flush(): Promise<void> {
     await this.writes.flush();
+  }
+
+  /**
+   * Pending writes flushed, then the WAL copied into the file and truncated: the WAL's older frames
+   * still hold the documents as they were before, and secure_delete has zeroed them in the file.
+   */
+  async purge(): Promise<void> {
+    await this.writes.flush();
+    for (let attempt = 0; ; attempt++) {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (!result?.busy) return;
+      if (attempt >= 50) throw new Error('The read store WAL could not be truncated: it stays busy');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Reloads what other processes changed since this view was last brought up to date. */

@@ -1,4 +1,6 @@
 import type { ChatEvent } from '../../domain/chats/events.js';
+import type { UserErased } from '../../domain/identity/events.js';
+import { ERASED } from '../../domain/shared/personal-data.js';
 import type { ThreadDeleted, WorkspaceDeleted } from '../../domain/workspaces/events.js';
 import { applyGuarded, type Projection } from '../shared/projection.js';
 
@@ -9,10 +11,18 @@ export const CHATS = 'chats';
  * `requested`) and shown once it has an answer; a failed one stays out of sight. Chats leave with
  * their thread or workspace, as AnythingLLM deletes them.
  */
-export const chatsProjection: Projection<ChatEvent | ThreadDeleted | WorkspaceDeleted> = {
+export const chatsProjection: Projection<ChatEvent | ThreadDeleted | WorkspaceDeleted | UserErased> = {
   name: 'chats',
   collections: [CHATS],
-  handles: ['ChatRequested', 'ChatCompleted', 'ChatFailed', 'ChatFeedbackGiven', 'ThreadDeleted', 'WorkspaceDeleted'],
+  handles: [
+    'ChatRequested',
+    'ChatCompleted',
+    'ChatFailed',
+    'ChatFeedbackGiven',
+    'ThreadDeleted',
+    'WorkspaceDeleted',
+    'UserErased',
+  ],
   async setup(db) {
     const chats = db.collection(CHATS);
     await chats.ensureIndex(['workspace']);
@@ -80,6 +90,13 @@ export const chatsProjection: Projection<ChatEvent | ThreadDeleted | WorkspaceDe
         return;
       case 'WorkspaceDeleted':
         await chats.deleteMany({ workspace: event.data.workspaceId });
+        return;
+      case 'UserErased': {
+        // What the user wrote and was answered, as a replay after the erasure would show it.
+        const user = event.data.userId;
+        await chats.updateMany({ user }, { $set: { prompt: ERASED, response: ERASED } });
+        await chats.updateMany({ user, comment: { $ne: null } }, { $set: { comment: ERASED } });
+      }
     }
   },
 };

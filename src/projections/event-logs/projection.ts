@@ -4,6 +4,8 @@ import { type Doc, DuplicateKeyError, type ReadStore } from '../../infra/readsto
 import type { Projection } from '../shared/projection.js';
 import { storedUserObject } from '../shared/user-object.js';
 import { eventLogEntry } from '../../domain/event-logs/entry.js';
+import { snakeCase } from '../../domain/event-logs/names.js';
+import { ERASED, personalFields } from '../../domain/shared/personal-data.js';
 
 export const EVENT_LOGS = 'event_logs';
 
@@ -30,6 +32,7 @@ export const eventLogsProjection: Projection = {
   },
   async apply(event: RecordedEvent, db: ReadStore) {
     if (isBookkeepingStream(event.streamName)) return;
+    if (event.type === 'UserErased') await scrubEntriesOf(db, (event.data as { userId: number }).userId);
     try {
       // One entry per event, never changed: the position is the key, so redelivery is refused as a duplicate.
       const entry = eventLogEntry(event);
@@ -39,3 +42,23 @@ export const eventLogsProjection: Projection = {
     }
   },
 };
+
+/** Metadata keys of an entry that held personal data: the event type's personal fields, and where from. */
+const personalKeys = (type: string) => [...personalFields(type).map(snakeCase), 'ip', 'user_agent'];
+
+/**
+ * An erased user's entries, as a replay after the erasure would write them: those they acted in and those
+ * about them (`user_id` in the event's data), personal values "[erased]". Entries are never otherwise
+ * changed; this runs again harmlessly on redelivery.
+ */
+async function scrubEntriesOf(db: ReadStore, userId: number): Promise<void> {
+  const logs = eventLogCollection(db);
+  for (const filter of [{ user_id: userId }, { 'metadata.user_id': userId }]) {
+    for (const entry of await logs.find(filter)) {
+      const metadata = { ...(entry.metadata as Record<string, unknown>) };
+      for (const key of personalKeys(entry.type as string))
+        if (metadata[key] !== null && metadata[key] !== undefined) metadata[key] = ERASED;
+      await logs.updateOne({ _id: entry._id }, { $set: { metadata } });
+    }
+  }
+}

@@ -7,7 +7,15 @@ export const USERS = 'users';
 export const usersProjection: Projection<UserEvent> = {
   name: 'users',
   collections: [USERS],
-  handles: ['UserRegistered', 'UserLoggedIn', 'PasswordChanged', 'PasswordReset', 'UserUpdated', 'UserDeleted'],
+  handles: [
+    'UserRegistered',
+    'UserLoggedIn',
+    'PasswordChanged',
+    'PasswordReset',
+    'UserUpdated',
+    'UserDeleted',
+    'UserErased',
+  ],
   async setup(db) {
     await db.collection(USERS).ensureIndex(['username']);
   },
@@ -46,6 +54,7 @@ export const usersProjection: Projection<UserEvent> = {
         return applyGuarded(users, id, pos, { $set }, false);
       }
       case 'UserDeleted':
+      case 'UserErased': // an erased user is gone, and so is everything the read model knew of them
         return deleteGuarded(users, id, pos);
     }
   },

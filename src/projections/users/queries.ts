@@ -43,3 +43,7 @@ export const publicUser = (u: UserView) => ({
 });
 
 export const countUsers = (db: ReadStore) => db.collection(USERS).count({});
+
+/** Active admins other than `userId` (the last admin may not be erased). */
+export const otherAdmins = (db: ReadStore, userId: number) =>
+  db.collection(USERS).count({ role: 'admin', suspended: false, id: { $ne: userId } });

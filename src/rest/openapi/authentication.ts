@@ -203,5 +203,19 @@ export const authenticationSection: ApiSection = {
         responses: { 204: noContent, ...errors(403, 404, 409) },
       },
     },
+    '/api/users/{id}/erase/': {
+      post: {
+        operationId: 'eraseUser',
+        tags: [TAG],
+        summary: 'Erase a user (crypto-shredding)',
+        description:
+          "Admins only. Records `UserErased` (event log `user_erased`) and destroys the user's encryption key: " +
+          'their username, email, chat prompts and responses and request addresses in every event read `"[erased]"` ' +
+          'from then on, in answers, replays, exports and event logs; the log still verifies. The username and email ' +
+          'become free again. A deleted user can be erased too. The last admin cannot be erased (409).',
+        parameters: [idPath('user')],
+        responses: { 204: noContent, ...errors(401, 403, 404, 409) },
+      },
+    },
   },
 };

@@ -11,6 +11,7 @@ import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
 import { lookupFilter, textSearch } from '../filters.js';
 import { findWindow, pageOf, sendPage } from '../pagination.js';
+import { eraseUserAndPurge } from '../../transport/erase-user.js';
 import { idParam } from '../params.js';
 
 const USER_FILTERS = {
@@ -88,6 +89,11 @@ export function userRoutes(deps: RestDeps): Router {
   router.delete('/:id/', requireAuth, async (req, res) => {
     const { position } = await deleteUser(deps.store, idParam(req), commandContext(req));
     await settled(deps, position);
+    res.status(204).end();
+  });
+
+  router.post('/:id/erase/', requireAuth, async (req, res) => {
+    await eraseUserAndPurge(deps, idParam(req), commandContext(req));
     res.status(204).end();
   });
 
