@@ -43,7 +43,7 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, en
   app.use(metrics.timer);
   app.use(staticHeaders(helmet({ contentSecurityPolicy: false })));
   app.use(jsonBodiesOnly);
-  app.use(publicBaseUrls(deps.publicOrigin));
+  publicBaseUrls(app, deps.publicOrigin);
   app.use(express.json({ limit: '1mb' }), refuseDeepJson);
   app.use(healthRoutes(deps, metrics.registry));
   // Public and before authentication: the API description and Swagger UI need no token.
