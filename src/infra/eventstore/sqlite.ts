@@ -156,6 +156,11 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   /** @internal used by subscriptions (SubscriptionSource). */
+  headPositionSync(): number {
+    return this.stmt.head.get()!.head;
+  }
+
+  /** @internal used by subscriptions (SubscriptionSource). */
   readPageSync(
     after: number,
     limits: CatchUpLimits,
@@ -207,7 +212,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   async headPosition(): Promise<number> {
-    return this.stmt.head.get()!.head;
+    return this.headPositionSync();
   }
 
   async ping(): Promise<void> {
