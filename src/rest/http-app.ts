@@ -6,6 +6,7 @@ import { authenticator } from './auth.js';
 import { TRUST_PROXY } from '../transport/client-address.js';
 import type { RestDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { inSeries } from './in-series.js';
 import { jsonBodiesOnly } from './json-bodies.js';
 import { publicBaseUrls } from '../transport/public-base-url.js';
 import { refuseDeepJson } from './json-depth.js';
@@ -18,7 +19,7 @@ import { embeddingRoutes } from './routes/embeddings.js';
 import { documentRoutes } from './routes/documents.js';
 import { chatRoutes } from './routes/chats.js';
 import { embedPublicRoutes, embedWidgetRoutes } from './routes/embed-public.js';
-import { healthRoutes } from './routes/health.js';
+import { HEALTH_PATHS, healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { systemRoutes } from './routes/system.js';
 import { userRoutes } from './routes/users.js';
@@ -40,13 +41,19 @@ export function httpApp(deps: RestDeps, logger: Logger, graphql: GraphQLHttp, en
   // client revalidating with If-None-Match could get (it now gets the answer itself). Static files keep theirs.
   app.set('etag', false);
 
-  app.use(requestLogging(logger));
-  app.use(metrics.timer);
-  app.use(staticHeaders(helmet({ contentSecurityPolicy: false })));
-  app.use(jsonBodiesOnly);
-  app.use(publicBaseUrls(deps.publicOrigin));
-  app.use(express.json({ limit: '1mb' }), refuseDeepJson);
-  app.use(healthRoutes(deps, metrics.registry));
+  publicBaseUrls(app, deps.publicOrigin);
+  app.use(
+    inSeries(
+      requestLogging(logger),
+      metrics.timer,
+      staticHeaders(helmet({ contentSecurityPolicy: false })),
+      jsonBodiesOnly,
+      express.json({ limit: '1mb' }),
+      refuseDeepJson,
+    ),
+  );
+  // Entered by their GETs alone: every other request skipped a whole router's walk here.
+  app.get(HEALTH_PATHS, healthRoutes(deps, metrics.registry));
   // Public and before authentication: the API description and Swagger UI need no token.
   const apiDocs = apiDocsRouters();
   app.use(['/api/v1/schema', '/api/schema'], metrics.routeBase, apiDocs.schema);

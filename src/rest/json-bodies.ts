@@ -5,6 +5,9 @@ const MULTIPART_ROUTE = /^\/api(?:\/v1)?\/documents\/upload\/?$/;
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** What JSON clients send as Content-Type, recognised as is: anything else is parsed (req.is) before it passes. */
+const PLAIN_JSON = new Set(['application/json', 'application/json; charset=utf-8']);
+
 /** A body with at least one byte is coming (a chunked one, or a Content-Length above zero). */
 const hasBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
@@ -16,6 +19,7 @@ const hasBody = (req: Request) =>
  */
 export const jsonBodiesOnly: RequestHandler = (req, res, next) => {
   if (
+    PLAIN_JSON.has(req.headers['content-type'] ?? '') ||
     !WRITES.has(req.method) ||
     !req.path.startsWith('/api/') ||
     MULTIPART_ROUTE.test(req.path) ||

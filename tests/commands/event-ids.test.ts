@@ -11,6 +11,8 @@ describe('event ids', () => {
       ['clé-ünïcødé', 'setting-日本語', 0],
       ['😀 key', 'workspace-1', 12],
       ['', '', 0],
+      ['k'.repeat(2000), 'user-1', 0], // longer than the buffer short names are hashed from
+      ['ü'.repeat(341), 'x', 1], // as long as that buffer in UTF-8, give or take a few bytes
     ];
     for (const [commandId, stream, index] of names) {
       expect(eventId(commandId, stream, index)).toBe(uuidv5(`${commandId}|${stream}|${index}`, NAMESPACE));

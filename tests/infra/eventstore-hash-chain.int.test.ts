@@ -170,6 +170,15 @@ describe('the canonical encoding', () => {
     );
   });
 
+  it('is the same hash of the same encoding for a large event (hashed in parts) as for a small one', () => {
+    const large = { ...fields, data: JSON.stringify({ text: 'ü'.repeat(40_000) }) };
+    expect(chainHash(GENESIS_HASH, large)).toBe(
+      createHash('sha256')
+        .update(GENESIS_HASH + canonicalEvent(large))
+        .digest('hex'),
+    );
+  });
+
   it('tells apart events whose data and metadata would join into the same text', () => {
     const shifted = { ...fields, data: '{"a":"é"}\n{"m":1}', metadata: '' };
     expect(canonicalEvent(shifted)).not.toBe(canonicalEvent(fields));

@@ -325,6 +325,35 @@ describe('SqliteEventStore subscriptions after local appends', () => {
   });
 });
 
+describe('SqliteEventStore subscriptions polling for other processes', () => {
+  it('given nothing appended since what it has seen, when it polls, then it reads no page; once another connection appends, it reads and gets it', async () => {
+    const file = newFile();
+    const store = SqliteEventStore.open(file, { pollIntervalMs: 5 });
+    const other = SqliteEventStore.open(file, { pollIntervalMs: 60_000 });
+    try {
+      await store.appendToStream('thing-1', [event('ThingCreated')], 'no_stream');
+      const received: RecordedEvent[] = [];
+      const subscription = store.subscribeToAll({ types: ['ThingCreated'] }, async (events) => {
+        received.push(...events);
+      });
+      await waitFor(() => received.length === 1, 'the catch-up');
+      const reads = jest.spyOn(store, 'readPageSync');
+      const heads = jest.spyOn(store, 'headPositionSync');
+      await waitFor(() => heads.mock.calls.length >= 3, 'a few polls');
+      expect(reads).not.toHaveBeenCalled();
+
+      await other.appendToStream('thing-2', [event('ThingCreated')], 'no_stream');
+      await waitFor(() => received.length === 2, "the other connection's append");
+      expect(reads).toHaveBeenCalled();
+      expect(received).toEqual(await store.readAll({ types: ['ThingCreated'] }));
+      await subscription.close();
+    } finally {
+      await other.close();
+      await store.close();
+    }
+  });
+});
+
 describe('SqliteEventStore subscriptions: batches bounded in bytes', () => {
   const LIMIT = 50_000;
   const sizeOf = (e: RecordedEvent) => JSON.stringify(e.data).length + JSON.stringify(e.metadata).length;

@@ -29,8 +29,33 @@ describe('which filters the embedded read store compiles', () => {
     expect(compiled).toEqual([]);
   });
 
+  it('given a checkpoint filter with $exists on a top-level field, then it is answered as mingo answers it, uncompiled', () => {
+    const docs = [
+      { _id: 'projections', position: 3 },
+      { _id: 'projections', position: 3, fenced: 'lease-1' },
+      { _id: 'projections', fenced: null },
+      { _id: 'projections', fenced: undefined },
+      { _id: 'other' },
+    ];
+    const filters: Filter[] = [
+      { _id: 'projections', fenced: { $exists: false } },
+      { _id: 'projections', fenced: { $exists: true } },
+      { $and: [{ position: 3 }, { fenced: { $exists: false } }] },
+    ];
+    const plain = filters.map((f) => docs.map(matcher(f)));
+    expect(compiled).toEqual([]);
+    const { Query } = jest.requireActual('mingo'); // its main module: every operator loaded
+    expect(plain).toEqual(filters.map((f) => docs.map((d) => new Query(f).test(d))));
+  });
+
   it('given operators or an empty $and, then the filter is compiled', () => {
-    const filters: Filter[] = [{ $and: [{ n: { $gt: 1 } }, { kind: 'x' }] }, { $or: [{ kind: 'x' }] }, { $and: [] }]; // the last left to mingo to answer
+    const filters: Filter[] = [
+      { $and: [{ n: { $gt: 1 } }, { kind: 'x' }] },
+      { $or: [{ kind: 'x' }] },
+      { $and: [] },
+      { a: { $exists: 1 } },
+      { a: { $exists: true, $ne: 2 } },
+    ]; // the last left to mingo to answer
     for (const filter of filters) matcher(filter);
     expect(compiled).toEqual(expect.arrayContaining(filters));
   });

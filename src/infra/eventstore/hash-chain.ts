@@ -4,7 +4,7 @@
  * from it on. Every adapter that writes hashes and every verifier (the log walk, an export file)
  * computes them here, and only here.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** What the first hashed event chains from: 64 zeros. A log written before hashing existed chains from
  * its first hashed event, whose previous hash is this one. */
@@ -45,9 +45,15 @@ const canonicalHeader = (e: ChainedFields) =>
     Buffer.byteLength(e.metadata),
   ]);
 
+/** Below this many characters of data and metadata, the encoding is hashed as one string. */
+const ONE_SHOT_CHARS = 16 * 1024;
+
 /** sha256(previous hash, as its 64 hex characters, then the canonical encoding), in hex. */
 export function chainHash(previous: string, event: ChainedFields): string {
-  // Fed in parts: the same bytes as canonicalEvent, without building the whole string.
+  // A small event in one call: a Hash object fed in six parts cost about three times as much.
+  if (event.data.length + event.metadata.length < ONE_SHOT_CHARS)
+    return hash('sha256', `${previous}${canonicalHeader(event)}\n${event.data}\n${event.metadata}`, 'hex');
+  // A large one in parts: the same bytes as canonicalEvent, without building the whole string.
   return createHash('sha256')
     .update(previous)
     .update(canonicalHeader(event))

@@ -175,6 +175,28 @@ export class AppendTooLargeError extends Error {
   }
 }
 
+/** An event's data and metadata as the JSON an adapter stores. */
+export interface EventJson {
+  data: string;
+  metadata: string;
+}
+
+/**
+ * The events' data and metadata as JSON, once their UTF-8 bytes are known to fit MAX_APPEND_BYTES (else
+ * AppendTooLargeError): an adapter that stores the JSON writes these strings instead of serialising twice.
+ */
+export function jsonWithinAppendSize(stream: string, events: readonly EventToAppend[]): EventJson[] {
+  let bytes = 0;
+  const json = events.map((event) => {
+    const data = JSON.stringify(event.data);
+    const metadata = JSON.stringify(event.metadata);
+    bytes += Buffer.byteLength(data ?? '') + Buffer.byteLength(metadata ?? '');
+    return { data, metadata };
+  });
+  if (bytes > MAX_APPEND_BYTES) throw new AppendTooLargeError(stream, bytes);
+  return json;
+}
+
 /** The bytes an append counts against MAX_APPEND_BYTES. */
 export function appendBytes(events: readonly EventToAppend[]): number {
   let bytes = 0;
@@ -184,7 +206,7 @@ export function appendBytes(events: readonly EventToAppend[]): number {
   return bytes;
 }
 
-/** Throws AppendTooLargeError for an append over MAX_APPEND_BYTES; every adapter calls it before writing. */
+/** Throws AppendTooLargeError for an append over MAX_APPEND_BYTES; every adapter calls it (or jsonWithinAppendSize) before writing. */
 export function assertAppendSize(stream: string, events: readonly EventToAppend[]): void {
   const bytes = appendBytes(events);
   if (bytes > MAX_APPEND_BYTES) throw new AppendTooLargeError(stream, bytes);

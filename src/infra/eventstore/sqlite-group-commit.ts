@@ -9,7 +9,13 @@
 import type Database from 'better-sqlite3';
 import type { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import { GENESIS_HASH, chainHash } from './hash-chain.js';
-import { type AppendResult, ConcurrencyError, type EventToAppend, type ExpectedRevision } from './port.js';
+import {
+  type AppendResult,
+  ConcurrencyError,
+  type EventJson,
+  type EventToAppend,
+  type ExpectedRevision,
+} from './port.js';
 import type { EventRow } from './sqlite-rows.js';
 
 /**
@@ -26,6 +32,8 @@ export interface AppendedGroup {
 interface QueuedAppend {
   stream: string;
   events: readonly EventToAppend[];
+  /** Their data and metadata as the JSON to store, serialised once by the caller's size check. */
+  json: readonly EventJson[];
   expected: ExpectedRevision;
   resolve: (result: AppendResult) => void;
   reject: (err: unknown) => void;
@@ -74,20 +82,34 @@ export class GroupCommit {
       insert: db.prepare<[string, string, number, string, string, string, string, string]>(
         'INSERT INTO events (id, stream, revision, type, data, metadata, created_at, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      head: db.prepare<[], { head: number }>('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
-      // Null for a log written before the chain, and for an empty one: the chain then starts at GENESIS_HASH.
-      headHash: db.prepare<[], { hash: string | null }>('SELECT hash FROM events ORDER BY position DESC LIMIT 1'),
+      // The newest event's position and hash, none in an empty log. Its hash is null in a log written before
+      // the chain: the chain then starts at GENESIS_HASH.
+      head: db.prepare<[], { position: number; hash: string | null }>(
+        'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1',
+      ),
     };
-    this.appendTx = db.transaction(
-      (stream: string, events: readonly EventToAppend[], expected: ExpectedRevision, written: EventRow[]) =>
-        this.appendInTx(stream, events, expected, written),
-    );
+    this.appendTx = db.transaction((append: QueuedAppend) => this.appendInTx(append));
     this.groupTx = db.transaction((group: QueuedAppend[]) => this.appendGroup(group));
   }
 
-  append(stream: string, events: readonly EventToAppend[], expected: ExpectedRevision): Promise<AppendResult> {
+  append(
+    stream: string,
+    events: readonly EventToAppend[],
+    json: readonly EventJson[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ stream, events, expected, resolve, reject, result: undefined, error: undefined, written: [] });
+      this.queue.push({
+        stream,
+        events,
+        json,
+        expected,
+        resolve,
+        reject,
+        result: undefined,
+        error: undefined,
+        written: [],
+      });
       this.scheduleGroup();
     });
   }
@@ -167,13 +189,14 @@ export class GroupCommit {
   /** Inside the group's transaction: each append in its own savepoint (a nested better-sqlite3 transaction). */
   private appendGroup(group: QueuedAppend[]): AppendedGroup {
     // The head before this group, under the write lock: no other connection can add events after it until the commit.
-    const previous = this.stmt.head.get()!.head;
-    // Read under the write lock too: appenders in other processes chain in commit order, never from the same hash.
-    this.lastHash = this.stmt.headHash.get()?.hash ?? GENESIS_HASH;
+    // Its hash too: appenders in other processes chain in commit order, never from the same hash.
+    const head = this.stmt.head.get();
+    const previous = head?.position ?? 0;
+    this.lastHash = head?.hash ?? GENESIS_HASH;
     if (group.length === 1) {
       // Alone: its error can roll the whole transaction back, no savepoint needed (~10 µs less).
       const append = group[0]!;
-      append.result = this.appendInTx(append.stream, append.events, append.expected, append.written);
+      append.result = this.appendInTx(append);
       const written = append.written;
       return { previous, last: written.length > 0 ? written[written.length - 1]![0] : previous, written };
     }
@@ -181,7 +204,7 @@ export class GroupCommit {
     for (const append of group) {
       const hashBefore = this.lastHash;
       try {
-        append.result = this.appendTx(append.stream, append.events, append.expected, append.written);
+        append.result = this.appendTx(append);
       } catch (err) {
         // An error SQLite answered by rolling back the whole transaction (not just the savepoint) fails the group.
         if (!this.db.inTransaction) throw err;
@@ -195,12 +218,7 @@ export class GroupCommit {
     return { previous, last: written.length > 0 ? written[written.length - 1]![0] : previous, written };
   }
 
-  private appendInTx(
-    stream: string,
-    events: readonly EventToAppend[],
-    expected: ExpectedRevision,
-    written: EventRow[],
-  ): AppendResult {
+  private appendInTx({ stream, events, json, expected, written }: QueuedAppend): AppendResult {
     const current = this.stmt.streamHead.get(stream)?.revision;
     const actual = current ?? 'no_stream';
 
@@ -213,11 +231,11 @@ export class GroupCommit {
     const createdAt = new Date().toISOString();
     let revision = current ?? -1;
     let position = 0;
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const { data, metadata } = json[i]!;
       revision += 1;
       try {
-        const data = JSON.stringify(event.data);
-        const metadata = JSON.stringify(event.metadata);
         const at = event.createdAt ? event.createdAt.toISOString() : createdAt; // a copied event keeps its time
         const hash = chainHash(this.lastHash, {
           id: event.id,

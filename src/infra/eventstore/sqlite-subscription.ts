@@ -25,6 +25,8 @@ export interface CatchUpLimits {
 export interface SubscriptionSource {
   readonly pollIntervalMs: number;
   readonly catchUp: CatchUpLimits;
+  /** The newest event's position (0 for an empty log), read now. */
+  headPositionSync(): number;
   /**
    * A page of events after `after` within the limits, and the position up to which it holds every event
    * of those types (the head as it was before the read, or the page's last event when it stopped at a limit).
@@ -117,11 +119,17 @@ export class SqliteSubscription implements Subscription {
         this.dropHandedOver();
       } else {
         try {
-          const page = this.source.readPageSync(after, this.source.catchUp, this.options.types);
-          batch = page.events;
-          fullPage = page.full;
-          this.seen = page.seen;
-          this.dropHandedOver(); // the read found them
+          if (this.seen !== null && this.source.headPositionSync() <= this.seen) {
+            // A poll with nothing appended since what it has seen (no other process wrote): no page to read.
+            // A typed page read costs far more than the head's (an index search per type, then a sort).
+            batch = [];
+          } else {
+            const page = this.source.readPageSync(after, this.source.catchUp, this.options.types);
+            batch = page.events;
+            fullPage = page.full;
+            this.seen = page.seen;
+            this.dropHandedOver(); // the read found them
+          }
           failures = 0;
         } catch {
           // A read can fail transiently (e.g. the file is locked too long): retry with backoff.

@@ -7,12 +7,13 @@ import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
-  assertAppendSize,
   type AppendResult,
   type BatchHandler,
   type EventStore,
+  type EventJson,
   type EventToAppend,
   type ExpectedRevision,
+  jsonWithinAppendSize,
   type ReadAllOptions,
   type ReadStoredOptions,
   type ReadStreamOptions,
@@ -109,12 +110,13 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     expectedRevision: ExpectedRevision,
   ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
+    let json: EventJson[];
     try {
-      assertAppendSize(stream, events); // refused before it is queued, as EventStoreDB refuses it
+      json = jsonWithinAppendSize(stream, events); // refused before it is queued, as EventStoreDB refuses it
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.groups.append(stream, events, expectedRevision);
+    return this.groups.append(stream, events, json, expectedRevision);
   }
 
   /**
@@ -152,6 +154,11 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
       if (bytes >= maxBytes) break; // leaving the loop ends the iteration and resets the statement
     }
     return events;
+  }
+
+  /** @internal used by subscriptions (SubscriptionSource). */
+  headPositionSync(): number {
+    return this.stmt.head.get()!.head;
   }
 
   /** @internal used by subscriptions (SubscriptionSource). */
@@ -206,7 +213,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   async headPosition(): Promise<number> {
-    return this.stmt.head.get()!.head;
+    return this.headPositionSync();
   }
 
   async ping(): Promise<void> {

@@ -26,6 +26,13 @@ export interface MemoryHost {
   defineIndex(name: string, fields: string[], unique: boolean): void;
 }
 
+/** A filter of one string `_id` and nothing else. */
+function isIdOnly(filter: Filter): filter is { _id: string } {
+  if (typeof filter._id !== 'string') return false;
+  for (const key in filter) if (key !== '_id') return false;
+  return true;
+}
+
 export class SqliteCollection<T extends Doc> implements Collection<T> {
   constructor(
     readonly name: string,
@@ -55,6 +62,11 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   private matching(filter: Filter, first = false): Doc[] {
+    if (isIdOnly(filter)) {
+      // `{_id: '12'}` (every lookup of one document): the document under that key is the answer, no matcher.
+      const doc = this.mem.docs.get(filter._id);
+      return doc ? [doc] : [];
+    }
     const matches = matcher(filter);
     const out: Doc[] = [];
     for (const doc of this.candidates(filter)) {

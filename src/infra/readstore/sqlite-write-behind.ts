@@ -42,7 +42,21 @@ export class WriteBehind {
     private readonly changes: ChangeLog,
     private readonly checkpointer: BackgroundCheckpointer | null,
     private readonly writeBehindMs: number,
-  ) {}
+  ) {
+    // Made once: better-sqlite3 builds a transaction function's wrappers each time one is made.
+    this.flushTx = db.transaction((pending: Map<string, Map<string, Doc | null>>) => {
+      this.writeArchives();
+      let last: number | undefined;
+      for (const [name, writes] of pending) {
+        this.bytesWritten += this.tables.write(name, writes) + writes.size * ROW_OVERHEAD_BYTES;
+        last = this.changes.noteDocuments(name, writes);
+      }
+      if (last !== undefined) this.changes.written(last);
+    });
+  }
+
+  /** Writes the pending documents, the archives' and the change log's entries in one transaction. */
+  private readonly flushTx: (pending: Map<string, Map<string, Doc | null>>) => void;
 
   /** Records a write of an in-memory collection to persist; `doc` null deletes. */
   written(name: string, id: string, doc: Doc | null): void {
@@ -100,15 +114,7 @@ export class WriteBehind {
     this.pendingCount = 0;
     this.checkpointer?.beginWrite(); // a flush that cannot wait (or already began) writes anyway: SQLite's locks order it
     try {
-      this.db.transaction(() => {
-        this.writeArchives();
-        let last: number | undefined;
-        for (const [name, writes] of pending) {
-          this.bytesWritten += this.tables.write(name, writes) + writes.size * ROW_OVERHEAD_BYTES;
-          last = this.changes.noteDocuments(name, writes);
-        }
-        if (last !== undefined) this.changes.written(last);
-      })();
+      this.flushTx(pending);
     } finally {
       this.noteWritten();
     }

@@ -16,7 +16,13 @@ export class NotYetReadableError extends Error {
 export class ProjectionProgress {
   private current = 0;
   private followers = 0;
-  private waiters: { position: number; resolve: (caughtUp: boolean) => void }[] = [];
+  private waiters: { position: number; deadline: number; resolve: (caughtUp: boolean) => void }[] = [];
+  /**
+   * One timer for every wait, due at the earliest deadline, instead of a timer per wait: a command's answer
+   * waits here once per request, and a wait almost always ends by `advance`, long before its timeout.
+   */
+  private expiry: NodeJS.Timeout | null = null;
+  private expiryAt = Infinity;
 
   /**
    * @param waitMs how long read-your-writes waits for the read models by default.
@@ -69,20 +75,31 @@ export class ProjectionProgress {
   waitFor(position: number, timeoutMs = this.waitMs): Promise<boolean> {
     if (position <= this.current) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve: (caughtUp: boolean) => {
-          clearTimeout(timer);
-          resolve(caughtUp);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      timer.unref(); // a wait (the worker's can be minutes long) never keeps a closed server's process alive
-      this.waiters.push(waiter);
+      const deadline = performance.now() + timeoutMs;
+      this.waiters.push({ position, deadline, resolve });
+      if (deadline < this.expiryAt) this.expireAt(deadline);
     });
+  }
+
+  /** (Re)arms the one expiry timer for `at` (performance.now() time). */
+  private expireAt(at: number): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiryAt = at;
+    this.expiry = setTimeout(() => this.expire(), Math.max(0, at - performance.now()));
+    this.expiry.unref(); // a wait (the worker's can be minutes long) never keeps a closed server's process alive
+  }
+
+  /** Answers false to the waits past their deadline, then arms the timer for the earliest left. */
+  private expire(): void {
+    this.expiry = null;
+    this.expiryAt = Infinity;
+    const now = performance.now();
+    const expired = this.waiters.filter((w) => w.deadline <= now);
+    if (expired.length) this.waiters = this.waiters.filter((w) => w.deadline > now);
+    for (const w of expired) w.resolve(false);
+    let next = Infinity;
+    for (const w of this.waiters) next = Math.min(next, w.deadline);
+    if (next < Infinity) this.expireAt(next);
   }
 
   /** Read-your-writes: resolves once the read models include `position`; throws NotYetReadableError after the wait. */

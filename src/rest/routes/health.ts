@@ -4,6 +4,9 @@ import { health, isReady } from '../../projections/shared/health.js';
 import type { RestDeps } from '../deps.js';
 import { projectionFailureMetric } from '../projection-metrics.js';
 
+/** The paths healthRoutes serves (GET), for mounting it on them alone. */
+export const HEALTH_PATHS = ['/healthz', '/readyz', '/metrics'];
+
 /** /healthz (the process answers), /readyz (stores reachable, read models caught up), /metrics. */
 export function healthRoutes(deps: RestDeps, registry: Registry): Router {
   const router = Router();
