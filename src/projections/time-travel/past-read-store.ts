@@ -65,12 +65,11 @@ export async function pastReadStore(
   let after = snapshot?.position ?? 0;
   let replayed = 0;
   while (after < position) {
-    const batch = await deps.store.readAll({ after, maxCount: BATCH, types, lean: true });
-    const upTo = batch.filter((e) => e.position <= position);
-    if (upTo.length) await apply(upTo, scratch);
-    replayed += upTo.length;
-    if (upTo.length < BATCH) break;
-    after = upTo[upTo.length - 1]!.position;
+    const batch = await deps.store.readAll({ after, upTo: position, maxCount: BATCH, types, lean: true });
+    if (batch.length) await apply(batch, scratch);
+    replayed += batch.length;
+    if (batch.length < BATCH) break;
+    after = batch[batch.length - 1]!.position;
   }
   stats?.({ snapshot: snapshot?.position ?? null, replayed });
   return scratch;
