@@ -4,7 +4,7 @@
  * by the nearest snapshot at or before the position: only the events after it are replayed, and only
  * those of the types the read's projections handle.
  */
-import type { EventStore } from '../../infra/eventstore/port.js';
+import type { EventStore, RecordedEvent } from '../../infra/eventstore/port.js';
 import type { Filter, ReadStore } from '../../infra/readstore/port.js';
 import type { Projection } from '../shared/projection.js';
 import { projectionApplier } from '../shared/runner.js';
@@ -20,6 +20,11 @@ export interface PastRead {
    * null: the read never looks at the collection (its projection writes it all the same), so it starts empty.
    */
   seeds?: Readonly<Record<string, Filter | null>>;
+  /**
+   * Which replayed events can change what the read shows, decided per rebuild from the seeded store;
+   * the others are not applied. Without it every event of the projections' types is.
+   */
+  relevant?: (seeded: ReadStore) => Promise<(event: RecordedEvent) => boolean>;
 }
 
 export interface PastReadDeps {
@@ -33,6 +38,8 @@ export interface PastReadDeps {
 /** What a rebuild started from and replayed (for tests and benches). */
 export interface PastReadStats {
   snapshot: number | null;
+  /** Events read after the snapshot, and of those the events applied. */
+  read: number;
   replayed: number;
 }
 
@@ -62,15 +69,19 @@ export async function pastReadStore(
     ? undefined
     : [...new Set(read.projections.flatMap((p) => p.handles as readonly string[]))];
   const apply = projectionApplier(read.projections);
+  const relevant = await read.relevant?.(scratch);
   let after = snapshot?.position ?? 0;
   let replayed = 0;
+  let scanned = 0;
   while (after < position) {
     const batch = await deps.store.readAll({ after, upTo: position, maxCount: BATCH, types, lean: true });
-    if (batch.length) await apply(batch, scratch);
-    replayed += batch.length;
+    const applied = relevant ? batch.filter(relevant) : batch;
+    if (applied.length) await apply(applied, scratch);
+    scanned += batch.length;
+    replayed += applied.length;
     if (batch.length < BATCH) break;
     after = batch[batch.length - 1]!.position;
   }
-  stats?.({ snapshot: snapshot?.position ?? null, replayed });
+  stats?.({ snapshot: snapshot?.position ?? null, read: scanned, replayed });
   return scratch;
 }
