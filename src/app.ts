@@ -211,7 +211,7 @@ export async function startChronicle(
       {
         announceAfterMs,
         inProcessNotices: !config.redisUrl,
-        snapshots: new Snapshotter(db, SNAPSHOT_COLLECTIONS, config.snapshotEvery),
+        snapshots: new Snapshotter(db, SNAPSHOT_COLLECTIONS, config.snapshotEvery, logError('snapshot failed')),
       },
     );
     await runner.start();

@@ -27,23 +27,50 @@ export const SNAPSHOT_INDEXES: Readonly<Record<string, readonly string[]>> = {
 export const snapshotCollection = (position: number, collection: string) => `snap_${position}_${collection}`;
 
 const COPY_BATCH = 1000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Copies `collections` as `db` holds them now, the state after `position`. */
-export async function takeSnapshot(db: ReadStore, collections: readonly string[], position: number): Promise<void> {
-  for (const name of collections) {
+/** The documents of `collections` as `db` holds them now, the state after `position`, to be written by `writeSnapshot`. */
+export type SnapshotContents = { position: number; collections: Map<string, Doc[]> };
+
+/**
+ * Reads what a snapshot holds. The read models must not change meanwhile (between two batches); the
+ * documents answered are then a copy, or frozen ones that a later write replaces instead of changing
+ * (the embedded store), so the snapshot can be written while projection goes on.
+ */
+export async function readSnapshot(
+  db: ReadStore,
+  collections: readonly string[],
+  position: number,
+): Promise<SnapshotContents> {
+  const contents = new Map<string, Doc[]>();
+  for (const name of collections) contents.set(name, await db.collection(name).find({}));
+  return { position, collections: contents };
+}
+
+/**
+ * Writes a snapshot's copies, then its record. It yields to the event loop between batches of
+ * documents: a copy of half a million chats would otherwise hold every request for its whole length.
+ */
+export async function writeSnapshot(db: ReadStore, { position, collections }: SnapshotContents): Promise<void> {
+  for (const [name, docs] of collections) {
     const copyName = snapshotCollection(position, name);
     await db.drop(copyName);
     const copy = db.collection(copyName, { archive: true });
     for (const field of SNAPSHOT_INDEXES[name] ?? []) await copy.ensureIndex([field]);
-    const docs = await db.collection(name).find({});
     for (let i = 0; i < docs.length; i += COPY_BATCH) {
       for (const doc of docs.slice(i, i + COPY_BATCH)) await copy.insertOne(doc);
+      await nextTurn();
     }
   }
   await db.flush(); // the copies are durable before the record says they are there
-  const record = { position, collections: [...collections], taken_at: new Date().toISOString() };
+  const record = { position, collections: [...collections.keys()], taken_at: new Date().toISOString() };
   await db.collection(SNAPSHOTS).updateOne({ _id: String(position) }, { $set: record }, { upsert: true });
   await db.flush();
+}
+
+/** Copies `collections` as `db` holds them now, the state after `position`. */
+export async function takeSnapshot(db: ReadStore, collections: readonly string[], position: number): Promise<void> {
+  await writeSnapshot(db, await readSnapshot(db, collections, position));
 }
 
 /** The latest snapshot at or before `position` that holds every one of `collections`, if any. */
