@@ -23,6 +23,7 @@ import { MemoryPubSub } from './infra/pubsub/memory.js';
 import type { PubSub } from './infra/pubsub/port.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import type { ReadStore } from './infra/readstore/port.js';
+import { MemoryReadStore } from './infra/readstore/memory.js';
 import { fileCleanupReactor, STORED_FILES } from './jobs/file-cleanup-reactor.js';
 import { mailReactor } from './jobs/mail-reactor.js';
 import { startIngestionWorker } from './jobs/ingestion/worker.js';
@@ -44,6 +45,9 @@ import { lastExchanges } from './projections/chats/queries.js';
 import { documentsForAgents } from './projections/documents/agent-reads.js';
 import { AgentInvocations } from './commands/agents/invocations.js';
 import { chatsOfSession } from './projections/embeds/queries.js';
+import { SNAPSHOT_COLLECTIONS } from './projections/time-travel/reads.js';
+import { Snapshotter } from './projections/time-travel/snapshotter.js';
+import { TimeTravel } from './projections/time-travel/time-travel.js';
 import type { TransportDeps } from './transport/deps.js';
 import { AuditSigner } from './audit/signed-head.js';
 import { httpApp } from './rest/http-app.js';
@@ -254,6 +258,7 @@ export async function startChronicle(
     pubsub,
     eventLogs,
     audit: new AuditSigner(config.dataDir),
+    timeTravel: new TimeTravel(store, db, () => new MemoryReadStore()),
     readUser: (userId) => findUser(db, userId),
     history: {
       lastExchanges: (workspaceId, threadId, userId, n) => lastExchanges(db, workspaceId, threadId, userId, n),
@@ -290,6 +295,7 @@ export async function startChronicle(
       {
         announceAfterMs,
         inProcessNotices: !config.redisUrl,
+        snapshots: new Snapshotter(db, SNAPSHOT_COLLECTIONS, config.snapshotEvery, logError('snapshot failed')),
       },
     );
     await runner.start();

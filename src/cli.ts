@@ -7,6 +7,7 @@ import { loadConfig } from './config.js';
 import { assertOtherStore, migrateWithProgress, parseBatchSize } from './migrate/command.js';
 import { eraseLegacyCommand } from './migrate/erase-legacy-command.js';
 import { rebuildReadModels } from './projections/replay.js';
+import { SNAPSHOT_COLLECTIONS } from './projections/time-travel/reads.js';
 import { type SubscriberStatus, subscribersStatus } from './projections/status.js';
 import { assertServerStopped } from './server-lock.js';
 
@@ -25,10 +26,16 @@ program
     );
     const started = Date.now();
     bar.start(Math.max(1, await store.headPosition()), 0);
-    const { events, position } = await rebuildReadModels(store, db, projections, (p, head) => {
-      bar.setTotal(head);
-      bar.update(p);
-    });
+    const { events, position } = await rebuildReadModels(
+      store,
+      db,
+      projections,
+      (p, head) => {
+        bar.setTotal(head);
+        bar.update(p);
+      },
+      { every: config.snapshotEvery, collections: SNAPSHOT_COLLECTIONS },
+    );
     bar.stop();
     const seconds = (Date.now() - started) / 1000;
     console.log(

@@ -46,6 +46,8 @@ export interface Config {
    * notices of their batches to be published after it). Readers in the process never wait for it.
    */
   readModelsFlushMs: number;
+  /** Events between two snapshots of the read models (time travel); 0 takes none. */
+  snapshotEvery: number;
   /** How long a request waits for the read models to include its write before answering 503 (read-your-writes). */
   readYourWritesTimeoutMs: number;
   logLevel: string;
@@ -174,6 +176,7 @@ export function loadConfig(env: Env = process.env): Config {
     mailOutboxDir: path.resolve(env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox')),
     sqliteSynchronous: synchronous,
     readModelsFlushMs: int(env, 'READ_MODELS_FLUSH_MS', 5),
+    snapshotEvery: int(env, 'SNAPSHOT_EVERY', 100_000),
     readYourWritesTimeoutMs: positive(env, 'READ_YOUR_WRITES_TIMEOUT_MS', 5000),
     logLevel: env.LOG_LEVEL || 'info',
     environment: env.NODE_ENV || 'development',

@@ -4,6 +4,8 @@ import type { Projection } from './shared/projection.js';
 import { acquireReplayLease, LEASE_SEEN_WITHIN_MS } from './shared/replay-lease.js';
 import { CHECKPOINTS, PROJECTIONS_CHECKPOINT, projectionApplier } from './shared/runner.js';
 import { switchOver } from './switch-over.js';
+import { SNAPSHOT_PROGRESS } from './time-travel/snapshotter.js';
+import { dropSnapshots, takeSnapshot } from './time-travel/snapshots.js';
 
 const BATCH = 5000;
 /** A batch also ends at this many bytes of events: chunk events are up to ~1 MB, and 5,000 of them would be gigabytes. */
@@ -27,6 +29,12 @@ function renamed(db: ReadStore, names: Map<string, string>): ReadStore {
   };
 }
 
+/** Snapshots a replay takes as it goes (time travel), in place of those taken before. */
+export interface ReplaySnapshots {
+  every: number;
+  collections: readonly string[];
+}
+
 export interface ReplayResult {
   events: number;
   position: number;
@@ -43,6 +51,7 @@ export async function rebuildReadModels(
   db: ReadStore,
   projections: readonly Projection[],
   onProgress: (position: number, head: number) => void = () => {},
+  snapshots?: ReplaySnapshots,
 ): Promise<ReplayResult> {
   // Projectors pause while the lease is held; the fence keeps a batch they began before it from moving the checkpoint.
   const lease = await acquireReplayLease(db);
@@ -53,7 +62,7 @@ export async function rebuildReadModels(
     // Every projector must have seen the lease before the switch-over replaces what it writes; the rebuild
     // itself writes only its own `__rebuild` collections, so it runs meanwhile instead of after the wait.
     const leaseSeen = new Promise<void>((resolve) => (seenTimer = setTimeout(resolve, LEASE_SEEN_WITHIN_MS)));
-    return await rebuild(store, db, projections, onProgress, leaseSeen);
+    return await rebuild(store, db, projections, onProgress, leaseSeen, snapshots);
   } finally {
     clearTimeout(seenTimer);
     // Switched or not, projectors take up from the checkpoint there is now.
@@ -68,6 +77,7 @@ async function rebuild(
   projections: readonly Projection[],
   onProgress: (position: number, head: number) => void,
   leaseSeen: Promise<void>,
+  snapshots: ReplaySnapshots | undefined,
 ): Promise<ReplayResult> {
   const head = await store.headPosition();
   const names = new Map(projections.flatMap((p) => p.collections).map((c) => [c, `${c}${REBUILD_SUFFIX}`]));
@@ -83,6 +93,9 @@ async function rebuild(
   const apply = projectionApplier(projections);
   let position = 0;
   let events = 0;
+  // Taken by other projection code, maybe: the replay takes them anew from what it rebuilds.
+  if (snapshots) await dropSnapshots(db);
+  let sinceSnapshot = 0;
   for (;;) {
     // Lean: projections read events' fields only, so the adapter may leave metadata and createdAt unparsed until read.
     const batch = await store.readAll({ after: position, maxCount: BATCH, maxBytes: BATCH_BYTES, lean: true });
@@ -90,6 +103,11 @@ async function rebuild(
     await apply(batch, target);
     position = batch[batch.length - 1].position;
     events += batch.length;
+    sinceSnapshot += batch.length;
+    if (snapshots && snapshots.every > 0 && sinceSnapshot >= snapshots.every) {
+      await takeSnapshot(target, snapshots.collections, position);
+      sinceSnapshot = 0;
+    }
     onProgress(position, Math.max(head, position));
   }
 
@@ -104,6 +122,10 @@ async function rebuild(
         { $set: { position }, $unset: { fenced: '', failure: '' } },
         { upsert: true },
       );
+    if (snapshots)
+      await db
+        .collection(CHECKPOINTS)
+        .updateOne({ _id: SNAPSHOT_PROGRESS }, { $set: { events: sinceSnapshot } }, { upsert: true });
   });
   return { events, position };
 }

@@ -7,6 +7,7 @@ import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
 import type { EventLogReader } from '../infra/event-logs/port.js';
 import type { ProjectionProgress } from '../projections/shared/progress.js';
+import type { TimeTravel } from '../projections/time-travel/time-travel.js';
 import type { PublicOrigin } from './public-base-url.js';
 import type { AuthRateLimit, UserRateLimit } from './rate-limit.js';
 
@@ -26,6 +27,8 @@ export interface TransportDeps extends CommandDeps, ChatDeps {
   uploads: { maxBytes: number; rateLimit: RequestHandler };
   /** Signs the head of the event log's hash chain with the key kept in DATA_DIR. */
   audit: AuditSigner;
+  /** Reads as of a past moment (`as_of`), rebuilt from snapshots and the log. */
+  timeTravel: TimeTravel;
   /** PUBLIC_URL and ALLOWED_HOSTS: what absolute links in answers are built on. */
   publicOrigin: PublicOrigin;
   /** The agent invocations running in this process (the Agent WebSocket and GraphQL start and answer them). */

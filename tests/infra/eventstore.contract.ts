@@ -354,6 +354,24 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         ]);
       });
 
+      it('given upTo, when reading, then no event after that position comes back, with or without types', async () => {
+        const type = newType('Bounded');
+        const other = newType('Unbounded');
+        const head = await store.headPosition();
+        await store.appendToStream(newStream(), [event(type, { n: 1 }), event(other, { n: 2 })], 'no_stream');
+        const { position: middle } = await store.appendToStream(newStream(), [event(type, { n: 3 })], 'no_stream');
+        await store.appendToStream(newStream(), [event(type, { n: 4 })], 'no_stream');
+
+        const all = (await store.readAll({ after: head, upTo: middle })).filter(
+          (e) => e.type === type || e.type === other,
+        );
+        const typed = await store.readAll({ after: head, upTo: middle, types: [type] });
+
+        expect(all.map((e) => e.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+        expect(typed.map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }]);
+        expect(await store.readAll({ after: middle, upTo: middle })).toEqual([]);
+      });
+
       it('given more events than maxCount, when reading, then the first maxCount come back', async () => {
         const type = newType('Counted');
         const stream = newStream();

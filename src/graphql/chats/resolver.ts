@@ -21,6 +21,8 @@ import { CHAT_COMPLEXITY, EXPORT_COMPLEXITY, listComplexity, searchListComplexit
 import { DateTime } from '../shared/scalars.js';
 import { type ChatStreamMessage, chatStreamChannel, openChatStream } from './channel.js';
 import { Chat, ChatExport, ChatStreamEvent, SendChatInput } from './types.js';
+import { AS_OF_DESCRIPTION, AsOf, readsAsOf } from '../shared/as-of.js';
+import { pastChatsOf } from '../../projections/time-travel/reads.js';
 
 const window = (limit?: number | null, offset?: number | null) => ({
   skip: Math.max(0, offset ?? 0),
@@ -130,9 +132,10 @@ export class ChatResolver {
     @Arg('threadId', () => ID, { nullable: true }) threadId?: string | null,
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
   ): Promise<Chat[]> {
     const { results } = await chatHistory(
-      ctx.deps.db,
+      await readsAsOf(ctx, asOf, pastChatsOf(Number(workspaceId))),
       requireActor(ctx),
       {
         workspaceId: Number(workspaceId),

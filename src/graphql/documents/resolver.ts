@@ -10,6 +10,8 @@ import { createLoaders } from '../shared/loaders.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { Workspace } from '../workspaces/types.js';
 import { BulkDocumentResult, Document } from './types.js';
+import { AS_OF_DESCRIPTION, AsOf, loadersOf, readsAsOf } from '../shared/as-of.js';
+import { PAST_DOCUMENTS } from '../../projections/time-travel/reads.js';
 
 /** An ID argument as the integer it holds; anything else names nothing. */
 function idOf(raw: unknown): number {
@@ -53,24 +55,31 @@ export class DocumentResolver {
     @Arg('status', () => String, { nullable: true }) status?: string,
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
   ): Promise<Document[]> {
     const actor = requireActor(ctx);
     const id = idOf(workspaceId);
-    if (!(await findWorkspaceById(ctx.deps.db, actor, id))) throw notFound();
+    const db = await readsAsOf(ctx, asOf, PAST_DOCUMENTS);
+    if (!(await findWorkspaceById(db, actor, id))) throw notFound();
     const filter: Record<string, unknown> = { workspaceId: id };
     if (pinned != null) filter.pinned = pinned;
     if (watched != null) filter.watched = watched;
     if (status != null) filter.status = status;
     const window = { skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}) };
-    const { results } = await listDocuments(ctx.deps.db, actor, filter, window);
+    const { results } = await listDocuments(db, actor, filter, window);
     return results.map(Document.from);
   }
 
   @Query(() => Document, { nullable: true })
-  async document(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Document | null> {
+  async document(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
+  ): Promise<Document | null> {
     const actor = requireActor(ctx);
+    const db = await readsAsOf(ctx, asOf, PAST_DOCUMENTS);
     if (!/^\d{1,15}$/.test(id)) return null;
-    const doc = await findDocument(ctx.deps.db, actor, Number(id));
+    const doc = await findDocument(db, actor, Number(id));
     return doc && Document.from(doc);
   }
 
@@ -177,6 +186,6 @@ export class DocumentResolver {
 export class WorkspaceDocumentsResolver {
   @FieldResolver(() => [Document], { complexity: listComplexity(20) })
   async documents(@Root() ws: Workspace, @Ctx() ctx: GraphQLContext): Promise<Document[]> {
-    return (await ctx.loaders.documentsByWorkspace.load(ws.id)).map(Document.from);
+    return (await loadersOf(ctx, ws).documentsByWorkspace.load(ws.id)).map(Document.from);
   }
 }

@@ -12,6 +12,8 @@ import { searchListComplexity } from '../limits.js';
 import { eraseUserAndPurge } from '../../transport/erase-user.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { AuthPayload, RegisterInput, TokenPair, UpdateUserInput, User } from './types.js';
+import { AS_OF_DESCRIPTION, AsOf, readsAsOf } from '../shared/as-of.js';
+import { PAST_USERS } from '../../projections/time-travel/reads.js';
 
 /** GraphQL twin of the Authentication App and user administration; same commands, same rules. */
 @Resolver()
@@ -34,10 +36,11 @@ export class IdentityResolver {
     @Arg('search', () => String, { nullable: true }) search?: string,
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
   ): Promise<User[]> {
     if (!isPrivileged(requireActor(ctx).role)) throw forbidden();
     const filter = search ? containsAny(search, 'search', ['username', 'email']) : {};
-    const { results } = await listUsers(ctx.deps.db, filter, {
+    const { results } = await listUsers(await readsAsOf(ctx, asOf, PAST_USERS), filter, {
       skip: offset ?? 0,
       ...(limit ? { limit: Math.min(limit, 1000) } : {}),
     });

@@ -10,6 +10,8 @@ import { DateTime, JSON } from '../shared/scalars.js';
 import { listComplexity } from '../limits.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { AuditEvent, EventLog, Setting, SetupState } from './types.js';
+import { AS_OF_DESCRIPTION, AsOf, readsAsOf } from '../shared/as-of.js';
+import { PAST_SETTINGS } from '../../projections/time-travel/reads.js';
 
 function requireAdmin(ctx: GraphQLContext) {
   if (requireActor(ctx).role !== 'admin') throw forbidden();
@@ -36,9 +38,12 @@ export class SystemResolver {
   }
 
   @Query(() => [Setting])
-  async settings(@Ctx() ctx: GraphQLContext): Promise<Setting[]> {
+  async settings(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
+  ): Promise<Setting[]> {
     requireAdmin(ctx);
-    return (await listSettings(ctx.deps.db)).map(toSetting);
+    return (await listSettings(await readsAsOf(ctx, asOf, PAST_SETTINGS))).map(toSetting);
   }
 
   @Mutation(() => Setting)

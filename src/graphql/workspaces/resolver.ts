@@ -22,6 +22,8 @@ import { commandContextOf, type GraphQLContext, requireActor } from '../context.
 import { User } from '../identity/types.js';
 import { listComplexity, searchListComplexity } from '../limits.js';
 import { createLoaders } from '../shared/loaders.js';
+import { AS_OF_DESCRIPTION, AsOf, fromStore, loadersOf, readsAsOf } from '../shared/as-of.js';
+import { PAST_WORKSPACES, PAST_WORKSPACES_NESTED } from '../../projections/time-travel/reads.js';
 import { noticeStream } from '../shared/notice-stream.js';
 import { sharedEvents } from '../shared/shared-execution.js';
 import { CreateWorkspaceInput, Thread, toWireInput, UpdateWorkspaceInput, Workspace, WorkspaceEvent } from './types.js';
@@ -48,27 +50,34 @@ export class WorkspaceResolver {
     @Arg('search', () => String, { nullable: true }) search?: string,
     @Arg('limit', () => Int, { nullable: true }) limit?: number,
     @Arg('offset', () => Int, { nullable: true }) offset?: number,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
   ): Promise<Workspace[]> {
     const filter = search ? containsAny(search, 'search', ['name', 'slug']) : {};
     const window = { skip: Math.max(0, offset ?? 0), ...(limit ? { limit: Math.min(Math.max(1, limit), 1000) } : {}) };
-    const { results } = await listWorkspaces(ctx.deps.db, requireActor(ctx), filter, window);
-    return results.map(Workspace.from);
+    const db = await readsAsOf(ctx, asOf, PAST_WORKSPACES_NESTED);
+    const { results } = await listWorkspaces(db, requireActor(ctx), filter, window);
+    return fromStore(ctx, db, results.map(Workspace.from));
   }
 
   @Query(() => Workspace, { nullable: true })
-  async workspace(@Ctx() ctx: GraphQLContext, @Arg('slug') slug: string): Promise<Workspace | null> {
-    const ws = await findWorkspaceBySlug(ctx.deps.db, requireActor(ctx), slug);
-    return ws && Workspace.from(ws);
+  async workspace(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('slug') slug: string,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
+  ): Promise<Workspace | null> {
+    const db = await readsAsOf(ctx, asOf, PAST_WORKSPACES_NESTED);
+    const ws = await findWorkspaceBySlug(db, requireActor(ctx), slug);
+    return ws && fromStore(ctx, db, [Workspace.from(ws)])[0]!;
   }
 
   @FieldResolver(() => [Thread], { complexity: listComplexity(20) })
   async threads(@Root() ws: Workspace, @Ctx() ctx: GraphQLContext): Promise<Thread[]> {
-    return (await ctx.loaders.threadsByWorkspace.load(ws.id)).map(Thread.from);
+    return (await loadersOf(ctx, ws).threadsByWorkspace.load(ws.id)).map(Thread.from);
   }
 
   @FieldResolver(() => [User], { complexity: listComplexity(20) })
   async users(@Root() ws: Workspace, @Ctx() ctx: GraphQLContext): Promise<User[]> {
-    const users = await ctx.loaders.users.loadMany(ws.memberIds);
+    const users = await loadersOf(ctx, ws).users.loadMany(ws.memberIds);
     return users.flatMap((u) => (u && !(u instanceof Error) ? [User.from(u)] : []));
   }
 
@@ -141,10 +150,15 @@ export class WorkspaceResolver {
   }
 
   @Query(() => [Thread], { name: 'threads' })
-  async workspaceThreads(@Ctx() ctx: GraphQLContext, @Arg('workspaceSlug') workspaceSlug: string): Promise<Thread[]> {
-    const ws = await findWorkspaceBySlug(ctx.deps.db, requireActor(ctx), workspaceSlug);
+  async workspaceThreads(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('workspaceSlug') workspaceSlug: string,
+    @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
+  ): Promise<Thread[]> {
+    const db = await readsAsOf(ctx, asOf, PAST_WORKSPACES);
+    const ws = await findWorkspaceBySlug(db, requireActor(ctx), workspaceSlug);
     if (!ws) throw notFound();
-    return (await threadsOfWorkspace(ctx.deps.db, ws.id)).map(Thread.from);
+    return (await threadsOfWorkspace(db, ws.id)).map(Thread.from);
   }
 
   @Mutation(() => Thread)

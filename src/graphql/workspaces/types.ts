@@ -2,6 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import type { ThreadView } from '../../projections/threads/queries.js';
 import type { WorkspaceView } from '../../projections/workspaces/queries.js';
 import { DateTime } from '../shared/scalars.js';
+import type { Loaders } from '../shared/loaders.js';
 
 @ObjectType()
 export class Thread {
@@ -44,6 +45,8 @@ export class Workspace {
   @Field(() => DateTime) updatedAt!: string;
   /** Member ids, resolved to users by a batched field resolver. */
   memberIds!: number[];
+  /** Set when read as of a past moment: nested fields read that past too. */
+  pastLoaders?: Loaders;
 
   static from(w: WorkspaceView): Workspace {
     return Object.assign(new Workspace(), {

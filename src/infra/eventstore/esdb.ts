@@ -217,6 +217,7 @@ export class EsdbEventStore implements EventStore {
         if (!event || (bound && !isAfter(event.position, bound))) continue; // `after` and page starts are exclusive
         last = event.position;
         const recorded = toRecorded(event);
+        if (recorded && options.upTo !== undefined && recorded.position > options.upTo) return cancelled(read, out);
         if (recorded && (!types || types.has(recorded.type))) {
           out.push(recorded);
           if (maxBytes !== Infinity) bytes += sizeOf(event);

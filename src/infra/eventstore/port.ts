@@ -59,6 +59,11 @@ export interface ReadStreamOptions {
 
 export interface ReadAllOptions {
   after?: number; // exclusive; 0 or absent reads from the beginning
+  /**
+   * Inclusive: no event after this position is answered, and the read stops there (a past state
+   * rebuilt up to a position); with `types`, rows past it are not scanned for the next match.
+   */
+  upTo?: number;
   maxCount?: number;
   types?: readonly string[]; // only these event types
   /**

@@ -80,6 +80,14 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
         db,
         `SELECT ${COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
       ),
+      range: eventRows<[number, number, number]>(
+        db,
+        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
+      ),
+      rangeOfTypes: eventRows<[number, number, string, number]>(
+        db,
+        `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
+      ),
       stored: db.prepare<[number, number], StoredEvent>(
         `SELECT ${STORED_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
       ),
@@ -134,8 +142,25 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    if (options.upTo !== undefined) return this.readRange(options.upTo, options);
     if (options.maxBytes !== undefined) return this.readAllWithin(options.maxBytes, options);
     return this.readAllSync(options.after ?? 0, options.maxCount ?? -1, options.types, options.lean);
+  }
+
+  /** Events up to a position: read whole (a past state's replay reads small batches). */
+  private readRange(upTo: number, { after = 0, maxCount = -1, types, lean = false, maxBytes }: ReadAllOptions) {
+    const rows = types
+      ? this.stmt.rangeOfTypes.iterate(after, upTo, JSON.stringify(types), maxCount)
+      : this.stmt.range.iterate(after, upTo, maxCount);
+    const events: RecordedEvent[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      events.push(lean ? toLeanRecorded(row) : toRecorded(row));
+      if (maxBytes === undefined) continue;
+      bytes += Buffer.byteLength(row[5]) + Buffer.byteLength(row[6]);
+      if (bytes >= maxBytes) break;
+    }
+    return events;
   }
 
   /** Rows one at a time, stopping once their data and metadata reach `maxBytes`: the rest is never read. */

@@ -50,6 +50,8 @@ export interface RunnerOptions {
    * with none (what listens here, such as the retrieval index, reads memory too), and only the flush waits.
    */
   inProcessNotices?: boolean;
+  /** Told of every applied batch, before it is announced: takes the read models' snapshots (time travel). */
+  snapshots?: { applied(position: number, events: number): Promise<void> };
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -125,6 +127,7 @@ export class ProjectionRunner {
       paused: replayLeaseWatch(db),
       afterBatch: async (position, events) => {
         if (this.stuck && position >= this.stuck.position) await this.recovered();
+        await options.snapshots?.applied(position, events.length);
         const notice: ProgressNotice = {
           position,
           events: events.map((e) => ({

@@ -8,6 +8,7 @@ import {
   updateUserInput,
 } from '../../commands/identity/inputs.js';
 import {
+  AS_OF,
   errors,
   filters,
   fromZod,
@@ -104,6 +105,7 @@ export const authenticationSection: ApiSection = {
         tags: [TAG],
         summary: 'List users (admin, manager)',
         parameters: [
+          AS_OF,
           ...PAGINATION,
           ...TEXT_SEARCH('username and email'),
           ...filters({
@@ -178,8 +180,8 @@ export const authenticationSection: ApiSection = {
         operationId: 'getUser',
         tags: [TAG],
         summary: 'A user (yourself, or anyone for admins and managers)',
-        parameters: [idPath('user')],
-        responses: { 200: ok('The user.', ref('User')), ...errors(403, 404) },
+        parameters: [idPath('user'), AS_OF],
+        responses: { 200: ok('The user.', ref('User')), ...errors(400, 403, 404) },
       },
       patch: {
         operationId: 'updateUser',

@@ -1,4 +1,5 @@
 import {
+  AS_OF,
   errors,
   filters,
   idPath,
@@ -165,9 +166,10 @@ export const chatsSection: ApiSection = {
         parameters: [
           workspaceId(true),
           queryParam('thread_id', { type: 'integer', minimum: 1 }, 'Thread id; omit for the default conversation.'),
+          AS_OF,
           ...PAGINATION,
         ],
-        responses: { 200: listOf('Chat', 'Chats.'), ...errors(400, 404) },
+        responses: { 200: listOf('Chat', 'Chats.'), ...errors(400, 403, 404) },
       },
     },
     '/api/chats/search/': {

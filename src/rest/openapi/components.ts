@@ -68,6 +68,9 @@ export const queryParam = (name: string, schema: Schema, description: string, re
 export const idPath = (what: string): Parameter =>
   pathParam('id', { type: 'integer', minimum: 1 }, `The ${what}'s id.`);
 
+/** `as_of`: the read answered as it was at a past moment (admins only). */
+export const AS_OF: Reference = { $ref: '#/components/parameters/as_of' };
+
 /** `limit` and `offset`: with `limit` a list answers a page envelope instead of a plain array. */
 export const PAGINATION: Reference[] = [
   { $ref: '#/components/parameters/limit' },
@@ -165,6 +168,13 @@ export const sharedComponents = {
     },
   },
   parameters: {
+    as_of: {
+      name: 'as_of',
+      in: 'query',
+      description:
+        'Answer as this read answered at a past moment: an ISO 8601 instant with a time zone, or `position:<n>` (a global position of the event log). The state after the last event at or before it; an instant before the first event answers the empty state, one in the future the present. Admins only (others get 403); a malformed value is a 400.',
+      schema: { type: 'string', example: '2024-05-01T12:00:00Z' },
+    },
     limit: {
       name: 'limit',
       in: 'query',

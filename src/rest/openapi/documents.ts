@@ -1,4 +1,16 @@
-import { errors, filters, idPath, jsonBody, listOf, noContent, ok, PAGINATION, ref, TIMESTAMP } from './components.js';
+import {
+  AS_OF,
+  errors,
+  filters,
+  idPath,
+  jsonBody,
+  listOf,
+  noContent,
+  ok,
+  PAGINATION,
+  ref,
+  TIMESTAMP,
+} from './components.js';
 import type { ApiSection, Schema } from './types.js';
 
 const TAG = 'Documents';
@@ -101,6 +113,7 @@ export const documentsSection: ApiSection = {
         tags: [TAG],
         summary: 'List documents in the workspaces you can see',
         parameters: [
+          AS_OF,
           ...PAGINATION,
           ...filters({
             id: 'integer',
@@ -115,7 +128,7 @@ export const documentsSection: ApiSection = {
             created_at: 'date',
           }),
         ],
-        responses: { 200: listOf('Document', 'Documents.'), ...errors(400) },
+        responses: { 200: listOf('Document', 'Documents.'), ...errors(400, 403) },
       },
     },
     '/api/documents/{id}/': {
@@ -123,8 +136,8 @@ export const documentsSection: ApiSection = {
         operationId: 'getDocument',
         tags: [TAG],
         summary: 'A document',
-        parameters: [idPath('document')],
-        responses: { 200: ok('The document.', ref('Document')), ...errors(404) },
+        parameters: [idPath('document'), AS_OF],
+        responses: { 200: ok('The document.', ref('Document')), ...errors(400, 403, 404) },
       },
       delete: {
         operationId: 'deleteDocument',

@@ -1,5 +1,6 @@
 import { SETTING_LABELS } from '../../domain/system/settings.js';
 import {
+  AS_OF,
   errors,
   filters,
   jsonBody,
@@ -136,9 +137,10 @@ export const systemSection: ApiSection = {
         tags: [TAG],
         summary: 'Every setting with its current value',
         description: ADMIN,
+        parameters: [AS_OF],
         responses: {
           200: ok('Settings (defaults for those never changed).', { type: 'array', items: ref('Setting') }),
-          ...errors(403),
+          ...errors(400, 403),
         },
       },
     },
@@ -148,8 +150,8 @@ export const systemSection: ApiSection = {
         tags: [TAG],
         summary: 'One setting',
         description: ADMIN,
-        parameters: [label],
-        responses: { 200: ok('The setting.', ref('Setting')), ...errors(403, 404) },
+        parameters: [label, AS_OF],
+        responses: { 200: ok('The setting.', ref('Setting')), ...errors(400, 403, 404) },
       },
       patch: {
         operationId: 'updateSetting',

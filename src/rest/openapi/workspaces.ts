@@ -6,6 +6,7 @@ import {
   updateWorkspaceInput,
 } from '../../commands/workspaces/inputs.js';
 import {
+  AS_OF,
   errors,
   filters,
   fromZod,
@@ -81,6 +82,7 @@ export const workspacesSection: ApiSection = {
         tags: [TAG],
         summary: 'List the workspaces you can see',
         parameters: [
+          AS_OF,
           ...PAGINATION,
           ...TEXT_SEARCH('name and slug'),
           ...filters({
@@ -95,7 +97,7 @@ export const workspacesSection: ApiSection = {
             created_at: 'date',
           }),
         ],
-        responses: { 200: listOf('Workspace', 'Workspaces.'), ...errors(400) },
+        responses: { 200: listOf('Workspace', 'Workspaces.'), ...errors(400, 403) },
       },
       post: {
         operationId: 'createWorkspace',
@@ -115,8 +117,8 @@ export const workspacesSection: ApiSection = {
         operationId: 'getWorkspace',
         tags: [TAG],
         summary: 'A workspace',
-        parameters: [slug],
-        responses: { 200: ok('The workspace.', ref('Workspace')), ...errors(404) },
+        parameters: [slug, AS_OF],
+        responses: { 200: ok('The workspace.', ref('Workspace')), ...errors(400, 403, 404) },
       },
       patch: {
         operationId: 'updateWorkspace',
@@ -163,8 +165,8 @@ export const workspacesSection: ApiSection = {
         operationId: 'listThreads',
         tags: [TAG],
         summary: "A workspace's threads",
-        parameters: [slug, ...PAGINATION],
-        responses: { 200: listOf('Thread', 'Threads.'), ...errors(400, 404) },
+        parameters: [slug, AS_OF, ...PAGINATION],
+        responses: { 200: listOf('Thread', 'Threads.'), ...errors(400, 403, 404) },
       },
       post: {
         operationId: 'createThread',

@@ -13,6 +13,8 @@ import {
 } from '../../projections/chats/queries.js';
 import { exportChats } from '../../transport/chat-export/export-chats.js';
 import { requireAuth } from '../auth.js';
+import { pastChatsOf } from '../../projections/time-travel/reads.js';
+import { readsOf } from '../as-of.js';
 import { commandContext } from '../context.js';
 import { NotYetReadableError } from '../../projections/shared/progress.js';
 import { type RestDeps, settled } from '../deps.js';
@@ -86,7 +88,7 @@ export function chatRoutes(deps: RestDeps): Router {
     const page = pageOf(req);
     const workspaceId = intParam(req, 'workspace_id', true);
     const { results, count } = await chatHistory(
-      deps.db,
+      await readsOf(req, deps, pastChatsOf(workspaceId)),
       req.actor!,
       { workspaceId, threadId: intParam(req, 'thread_id') },
       findWindow(page),

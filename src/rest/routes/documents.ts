@@ -11,6 +11,8 @@ import {
 import { withIdempotency } from '../../commands/shared/idempotency.js';
 import { invalid, notFound } from '../../domain/shared/errors.js';
 import { findDocument, listDocuments, publicDocument } from '../../projections/documents/queries.js';
+import { PAST_DOCUMENTS } from '../../projections/time-travel/reads.js';
+import { readsOf } from '../as-of.js';
 import { requireAuth } from '../auth.js';
 import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
@@ -110,12 +112,14 @@ export function documentRoutes(deps: RestDeps): Router {
   router.get('/', async (req, res) => {
     const page = pageOf(req);
     const filter = lookupFilter(req, DOCUMENT_FILTERS, FILTER_FIELDS);
-    const { results, count } = await listDocuments(deps.db, req.actor!, filter, findWindow(page));
+    const db = await readsOf(req, deps, PAST_DOCUMENTS);
+    const { results, count } = await listDocuments(db, req.actor!, filter, findWindow(page));
     sendPage(req, res, page, results.map(publicDocument), count);
   });
 
   router.get('/:id/', async (req, res) => {
-    const doc = await findDocument(deps.db, req.actor!, idParam(req));
+    const id = idParam(req);
+    const doc = await findDocument(await readsOf(req, deps, PAST_DOCUMENTS), req.actor!, id);
     if (!doc) throw notFound();
     res.json(publicDocument(doc));
   });

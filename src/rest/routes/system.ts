@@ -6,6 +6,8 @@ import { publicEventLog } from '../../projections/event-logs/queries.js';
 import { listSettings } from '../../projections/settings/queries.js';
 import { health } from '../../projections/shared/health.js';
 import { countUsers } from '../../projections/users/queries.js';
+import { PAST_SETTINGS } from '../../projections/time-travel/reads.js';
+import { readsOf } from '../as-of.js';
 import { requireRole } from '../auth.js';
 import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
@@ -57,12 +59,14 @@ export function systemRoutes(deps: RestDeps, environment: string): Router {
     });
   });
 
-  router.get('/settings/', requireRole('admin'), async (_req, res) => {
-    res.json(await listSettings(deps.db));
+  router.get('/settings/', requireRole('admin'), async (req, res) => {
+    res.json(await listSettings(await readsOf(req, deps, PAST_SETTINGS)));
   });
 
   router.get('/settings/:label/', requireRole('admin'), async (req, res) => {
-    const setting = (await listSettings(deps.db)).find((s) => s.label === req.params.label);
+    const setting = (await listSettings(await readsOf(req, deps, PAST_SETTINGS))).find(
+      (s) => s.label === req.params.label,
+    );
     if (!setting) throw notFound();
     res.json(setting);
   });

@@ -6,6 +6,8 @@ import { requestFingerprint, withIdempotency } from '../../commands/shared/idemp
 import { isPrivileged } from '../../domain/identity/roles.js';
 import { forbidden, notFound } from '../../domain/shared/errors.js';
 import { findUser, listUsers, publicUser } from '../../projections/users/queries.js';
+import { PAST_USERS } from '../../projections/time-travel/reads.js';
+import { readsOf } from '../as-of.js';
 import { requireAuth, requireRole } from '../auth.js';
 import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
@@ -28,9 +30,9 @@ export function userRoutes(deps: RestDeps): Router {
   const router = Router();
   const limit = deps.authRateLimit.middleware;
 
-  async function userResponse(userId: number, position: number) {
+  async function userResponse(userId: number, position: number, db = deps.db) {
     await settled(deps, position);
-    const user = await findUser(deps.db, userId);
+    const user = await findUser(db, userId);
     if (!user) throw notFound();
     return publicUser(user);
   }
@@ -46,7 +48,8 @@ export function userRoutes(deps: RestDeps): Router {
   router.get('/', requireRole('admin', 'manager'), async (req, res) => {
     const page = pageOf(req);
     const filter = { ...lookupFilter(req, USER_FILTERS), ...textSearch(req, ['username', 'email']) };
-    const { results, count } = await listUsers(deps.db, filter, findWindow(page));
+    const db = await readsOf(req, deps, PAST_USERS);
+    const { results, count } = await listUsers(db, filter, findWindow(page));
     sendPage(req, res, page, results.map(publicUser), count);
   });
 
@@ -77,7 +80,7 @@ export function userRoutes(deps: RestDeps): Router {
   router.get('/:id/', requireAuth, async (req, res) => {
     const id = idParam(req);
     if (id !== req.actor!.userId && !isPrivileged(req.actor!.role)) throw forbidden();
-    res.json(await userResponse(id, 0));
+    res.json(await userResponse(id, 0, await readsOf(req, deps, PAST_USERS)));
   });
 
   router.patch('/:id/', requireAuth, async (req, res) => {

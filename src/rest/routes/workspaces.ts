@@ -16,6 +16,8 @@ import {
   listWorkspaces,
   publicWorkspace,
 } from '../../projections/workspaces/queries.js';
+import { PAST_WORKSPACES } from '../../projections/time-travel/reads.js';
+import { readsOf } from '../as-of.js';
 import { requireAuth } from '../auth.js';
 import { commandContext } from '../context.js';
 import { type RestDeps, settled } from '../deps.js';
@@ -47,8 +49,8 @@ export function workspaceRoutes(deps: RestDeps): Router {
     return publicWorkspace(ws);
   }
 
-  async function visibleWorkspace(req: Parameters<typeof commandContext>[0]) {
-    const ws = await findWorkspaceBySlug(deps.db, req.actor!, req.params.slug as string);
+  async function visibleWorkspace(req: Parameters<typeof commandContext>[0], db = deps.db) {
+    const ws = await findWorkspaceBySlug(db, req.actor!, req.params.slug as string);
     if (!ws) throw notFound();
     return ws;
   }
@@ -56,7 +58,8 @@ export function workspaceRoutes(deps: RestDeps): Router {
   router.get('/', async (req, res) => {
     const page = pageOf(req);
     const filter = { ...lookupFilter(req, WORKSPACE_FILTERS), ...textSearch(req, ['name', 'slug']) };
-    const { results, count } = await listWorkspaces(deps.db, req.actor!, filter, findWindow(page));
+    const db = await readsOf(req, deps, PAST_WORKSPACES);
+    const { results, count } = await listWorkspaces(db, req.actor!, filter, findWindow(page));
     sendPage(req, res, page, results.map(publicWorkspace), count);
   });
 
@@ -72,7 +75,7 @@ export function workspaceRoutes(deps: RestDeps): Router {
   });
 
   router.get('/:slug/', async (req, res) => {
-    res.json(publicWorkspace(await visibleWorkspace(req)));
+    res.json(publicWorkspace(await visibleWorkspace(req, await readsOf(req, deps, PAST_WORKSPACES))));
   });
 
   router.patch('/:slug/', async (req, res) => {
@@ -107,9 +110,10 @@ export function workspaceRoutes(deps: RestDeps): Router {
   });
 
   router.get('/:slug/threads/', async (req, res) => {
-    const ws = await visibleWorkspace(req);
+    const db = await readsOf(req, deps, PAST_WORKSPACES);
+    const ws = await visibleWorkspace(req, db);
     const page = pageOf(req);
-    const threads = (await threadsOfWorkspace(deps.db, ws.id)).map(publicThread);
+    const threads = (await threadsOfWorkspace(db, ws.id)).map(publicThread);
     const window = page.limit === undefined ? threads : threads.slice(page.offset, page.offset + page.limit);
     sendPage(req, res, page, window, threads.length);
   });
