@@ -67,7 +67,8 @@ describe('POST /api/users/{id}/erase/ and eraseUser', () => {
   let chatId: number;
 
   beforeAll(async () => {
-    server = await startTestServer({}, dataDir);
+    // Snapshots every few events: copies of the read models holding the user's data before the erasure.
+    server = await startTestServer({ SNAPSHOT_EVERY: '5' }, dataDir);
     admin = await registerAndLogin(server, 'erasure_admin');
     workspace = (await api(server, 'POST', '/api/workspaces/', { name: 'Lighthouses' }, bearer(admin.access))).body;
     const reg = await api(

@@ -45,6 +45,8 @@ export class MemoryReadStore implements ReadStore {
 
   async flush(): Promise<void> {}
   async sync(): Promise<void> {}
+  /** Nothing of it is on disk. */
+  async purge(): Promise<void> {}
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

@@ -51,7 +51,7 @@ export interface RunnerOptions {
    */
   inProcessNotices?: boolean;
   /** Told of every applied batch, before it is announced: takes the read models' snapshots (time travel). */
-  snapshots?: { applied(position: number, events: number): Promise<void> };
+  snapshots?: { applied(position: number, events: readonly RecordedEvent[]): Promise<void> };
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -127,7 +127,7 @@ export class ProjectionRunner {
       paused: replayLeaseWatch(db),
       afterBatch: async (position, events) => {
         if (this.stuck && position >= this.stuck.position) await this.recovered();
-        await options.snapshots?.applied(position, events.length);
+        await options.snapshots?.applied(position, events);
         const notice: ProgressNotice = {
           position,
           events: events.map((e) => ({
