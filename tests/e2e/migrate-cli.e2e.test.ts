@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type { RecordedEvent } from '../../src/infra/eventstore/port.js';
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
+import { SNAPSHOTS } from '../../src/projections/time-travel/snapshots.js';
 import { SqliteReadStore } from '../../src/infra/readstore/sqlite.js';
 import { allEvents, generateWorkspaceLog } from '../support/event-log.js';
 import { exited } from '../support/process.js';
@@ -60,7 +61,9 @@ async function readModels(dataDir: string): Promise<Record<string, unknown[]>> {
   try {
     const out: Record<string, unknown[]> = {};
     for (const name of (await db.listCollections()).sort()) {
-      out[name] = (await db.collection(name).find({})).sort((a, b) => String(a._id).localeCompare(String(b._id)));
+      const docs = (await db.collection(name).find({})).sort((a, b) => String(a._id).localeCompare(String(b._id)));
+      // A snapshot's record says when it was taken: the same snapshot, taken by two replays at two moments.
+      out[name] = name === SNAPSHOTS ? docs.map(({ taken_at: _takenAt, ...record }) => record) : docs;
     }
     return out;
   } finally {
