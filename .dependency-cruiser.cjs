@@ -12,13 +12,13 @@
  *                   thin faces over commands and projection queries; none imports another
  *   jobs            reactors and workers: commands, queries, ports
  *   infra adapters  import only infra and domain
- *   app.ts          the composition root, with the entry points, alone picks adapters
+ *   app.ts, stores.ts  the composition root (stores.ts opens the adapters), with the entry points, alone picks them
  *
  * Type-only imports count: a type is as much a dependency as a value.
  */
 const TRANSPORTS = '^src/(rest|graphql|realtime)/';
 const PORT = '^src/(infra|ai)/.+/(agent-)?port\\.ts$';
-const ENTRY_POINTS = '^src/(app|server|cli|config|server-lock)\\.ts$';
+const ENTRY_POINTS = '^src/(app|stores|server|cli|config|server-lock)\\.ts$';
 
 module.exports = {
   forbidden: [

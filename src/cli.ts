@@ -2,7 +2,7 @@ import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { auditCommands } from './audit/cli-commands.js';
-import { openEventStoreAt, openSealingCopy, openStores } from './app.js';
+import { openEventStoreAt, openSealingCopy, openStores } from './stores.js';
 import { loadConfig } from './config.js';
 import { assertOtherStore, migrateWithProgress, parseBatchSize } from './migrate/command.js';
 import { eraseLegacyCommand } from './migrate/erase-legacy-command.js';

@@ -1,4 +1,4 @@
-import { openStores } from '../../src/app.js';
+import { openStores } from '../../src/stores.js';
 import { loadConfig } from '../../src/config.js';
 import { rebuildReadModels } from '../../src/projections/replay.js';
 import { api, bearer, registerAndLogin, startTestServer, type TestServer } from '../support/server.js';

@@ -17,7 +17,7 @@ import type { EventMetadata, EventToAppend } from '../../src/infra/eventstore/po
 import { SqliteEventStore } from '../../src/infra/eventstore/sqlite.js';
 import { CachedKeyStore } from '../../src/infra/keystore/cached.js';
 import { SqliteKeyStore } from '../../src/infra/keystore/sqlite.js';
-import { openSealingCopy } from '../../src/app.js';
+import { openSealingCopy } from '../../src/stores.js';
 import { loadConfig } from '../../src/config.js';
 import { eraseLegacy } from '../../src/migrate/erase-legacy.js';
 
