@@ -1,14 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { BearerSession } from '../commands/access/authenticate.js';
 import type { AgentFrame } from '../commands/agents/frames.js';
-import type { Actor, CommandContext } from '../commands/shared/context.js';
+import type { Actor } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { clientAddress } from '../transport/client-address.js';
-import { commandContextFor } from '../transport/command-context.js';
 import type { TransportDeps } from '../transport/deps.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
-import { type SocketWorkspace, stillAllowed, type VerifiedRequest, workspaceHandshake } from './workspace-handshake.js';
+import {
+  type SocketWorkspace,
+  socketCommandContext,
+  stillAllowed,
+  type VerifiedRequest,
+  workspaceHandshake,
+} from './workspace-handshake.js';
 
 const PATH = /^\/ws\/agent\/([^/]+)\/?$/;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -97,8 +101,11 @@ export function agentSocketServer(deps: TransportDeps, log: (err: unknown, what:
 
   async function invoke(conn: Connection, message: ClientFrame) {
     const { type: _type, ...input } = message;
-    const invocation = await deps.agentInvocations.invoke(input, conn.workspace.slug, contextOf(conn), (frame) =>
-      send(conn, frame),
+    const invocation = await deps.agentInvocations.invoke(
+      input,
+      conn.workspace.slug,
+      socketCommandContext(conn),
+      (frame) => send(conn, frame),
     );
     conn.invocations.add(invocation.invocationId);
     void invocation.done.then(() => conn.invocations.delete(invocation.invocationId));
@@ -124,16 +131,6 @@ export function agentSocketServer(deps: TransportDeps, log: (err: unknown, what:
       return send(conn, { type: 'error', ...about, error: INTERNAL_ERROR });
     }
     send(conn, { type: 'error', ...about, error: describe(err) });
-  }
-
-  function contextOf(conn: Connection): CommandContext {
-    return commandContextFor({
-      actor: conn.actor,
-      requestId: `ws-${randomUUID()}`,
-      idempotencyKey: null,
-      ip: conn.ip,
-      userAgent: conn.userAgent,
-    });
   }
 
   return {

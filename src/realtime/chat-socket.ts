@@ -3,15 +3,14 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { BearerSession } from '../commands/access/authenticate.js';
 import { giveFeedback } from '../commands/chats/feedback.js';
 import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send.js';
-import type { Actor, CommandContext } from '../commands/shared/context.js';
+import type { Actor } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
 import { seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type TransportDeps, settled } from '../transport/deps.js';
 import { clientAddress } from '../transport/client-address.js';
-import { commandContextFor } from '../transport/command-context.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
-import { stillAllowed, type VerifiedRequest, workspaceHandshake } from './workspace-handshake.js';
+import { socketCommandContext, stillAllowed, type VerifiedRequest, workspaceHandshake } from './workspace-handshake.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
@@ -159,7 +158,7 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
           const { chatId, position } = await giveFeedback(
             deps.store,
             { chat_id: message.chat_id, feedback: message.feedback, comment: message.comment },
-            contextOf(conn),
+            socketCommandContext(conn),
           );
           await settled(deps, position);
           return send(conn, {
@@ -193,7 +192,7 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
           thread_id: message.thread_id,
           attachments: message.attachments,
         },
-        contextOf(conn),
+        socketCommandContext(conn),
       );
     } catch (err) {
       conn.running.delete(controller);
@@ -231,16 +230,6 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
       ...(id ? { id } : {}),
       error: err.message,
       ...(err.fieldErrors ? { field_errors: err.fieldErrors } : {}),
-    });
-  }
-
-  function contextOf(conn: Connection): CommandContext {
-    return commandContextFor({
-      actor: conn.actor,
-      requestId: `ws-${randomUUID()}`,
-      idempotencyKey: null,
-      ip: conn.ip,
-      userAgent: conn.userAgent,
     });
   }
 

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync } from 'ws';
 import { authenticateSession, type BearerSession } from '../commands/access/authenticate.js';
-import type { Actor } from '../commands/shared/context.js';
+import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { findWorkspaceById, findWorkspaceBySlug } from '../projections/workspaces/queries.js';
+import { commandContextFor } from '../transport/command-context.js';
 import type { TransportDeps } from '../transport/deps.js';
 
 export interface SocketWorkspace {
@@ -89,4 +91,19 @@ export async function stillAllowed(
     return null;
   }
   return actor;
+}
+
+/** The command context of one message on a workspace socket: its own request id, the socket's client. */
+export function socketCommandContext(conn: {
+  actor: Actor;
+  ip: string | null;
+  userAgent: string | null;
+}): CommandContext {
+  return commandContextFor({
+    actor: conn.actor,
+    requestId: `ws-${randomUUID()}`,
+    idempotencyKey: null,
+    ip: conn.ip,
+    userAgent: conn.userAgent,
+  });
 }
