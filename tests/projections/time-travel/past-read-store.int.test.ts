@@ -57,11 +57,26 @@ it('given chats of two workspaces and a snapshot every 4 events, then each past 
       const answered = asked.shift()!;
       await store.appendToStream(
         `chat-${answered}`,
-        [systemEvent('ChatCompleted', { chatId: answered, response: `a${answered}`, sources: [], at })],
+        [
+          systemEvent('ChatCompleted', {
+            chatId: answered,
+            workspaceId: 1 + (answered % 2),
+            response: `a${answered}`,
+            sources: [],
+            at,
+          }),
+        ],
         0,
       );
     }
   }
+  // Feedback on early chats long after they were answered (after several snapshots).
+  for (const chatId of [1, 2])
+    await store.appendToStream(
+      `chat-${chatId}`,
+      [systemEvent('ChatFeedbackGiven', { chatId, workspaceId: 1 + (chatId % 2), feedback: true, comment: null, at })],
+      1,
+    );
   // Projected event by event, as a projector would, with a snapshot after every fourth.
   const projections = projectionsFor('event-store');
   for (const p of projections) await p.setup?.(db);
