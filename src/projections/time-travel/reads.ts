@@ -31,12 +31,15 @@ export const PAST_DOCUMENTS: PastRead = {
 const CHAT_EVENTS: readonly ChatEvent['type'][] = ['ChatRequested', 'ChatCompleted', 'ChatFailed', 'ChatFeedbackGiven'];
 
 /**
- * One workspace's chats (history reads filter by workspace), with the workspaces that scope them. Of
- * the chat events, the event store answers only this workspace's.
+ * One workspace's chats (history reads filter by workspace), with the workspaces that scope them; given
+ * a thread (null: the default conversation), only that thread's chats are copied from the snapshot, as
+ * its history filters by thread too. Of the chat events, the event store answers only this workspace's.
  */
-export const pastChatsOf = (workspaceId: number): PastRead => ({
+export const pastChatsOf = (workspaceId: number, threadId?: number | null): PastRead => ({
   projections: [workspacesProjection, chatsProjection],
-  seeds: { [CHATS]: { workspace: workspaceId } },
+  seeds: {
+    [CHATS]: threadId === undefined ? { workspace: workspaceId } : { workspace: workspaceId, thread: threadId },
+  },
   scope: { types: CHAT_EVENTS, where: { field: 'workspaceId', value: workspaceId } },
 });
 
