@@ -111,7 +111,7 @@ async function main() {
         const w = random(workspaceCount);
         const thread = log.threadIds[w][random(log.threadIds[w].length)];
         return {
-          read: reads.pastChatsOf(w + 1),
+          read: reads.pastChatsOf(w + 1, thread),
           query: (s) => chatHistory(s, admin, { workspaceId: w + 1, threadId: thread }, {}).catch(() => null),
         };
       },

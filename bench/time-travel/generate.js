@@ -145,6 +145,7 @@ async function generate(
         'ChatCompleted',
         {
           chatId,
+          workspaceId: w + 1,
           response: `Answer ${chatId}: refunds are paid within 14 days of the return reaching us.`,
           sources: [],
           at: at(i),

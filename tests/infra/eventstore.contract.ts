@@ -372,6 +372,49 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
         expect(await store.readAll({ after: middle, upTo: middle })).toEqual([]);
       });
 
+      it('given dataEquals, when reading, then only events whose data field has that value come back, within the other bounds', async () => {
+        const type = newType('Scoped');
+        const other = newType('Unscoped');
+        const stream = newStream();
+        const head = await store.headPosition();
+        await store.appendToStream(
+          stream,
+          [
+            event(type, { workspaceId: 7, n: 1 }),
+            event(type, { workspaceId: 8, n: 2 }),
+            event(other, { workspaceId: 7, n: 3 }),
+            event(type, { n: 4 }),
+            event(type, { workspaceId: '7', n: 5 }),
+            event(type, { workspaceId: 7, n: 6 }),
+            event(type, { workspaceId: 7, n: 7 }),
+          ],
+          'no_stream',
+        );
+        const written = (await store.readAll({ after: head })).filter((e) => e.streamName === stream);
+        const ofSeven = { field: 'workspaceId', value: 7 };
+
+        const any = (await store.readAll({ after: head, dataEquals: ofSeven })).filter((e) => e.streamName === stream);
+        const typed = await store.readAll({ after: head, types: [type], dataEquals: ofSeven });
+        const bounded = await store.readAll({
+          after: written[0]!.position,
+          upTo: written[5]!.position,
+          types: [type],
+          dataEquals: ofSeven,
+        });
+        const counted = await store.readAll({ after: head, types: [type], dataEquals: ofSeven, maxCount: 2 });
+        const text = await store.readAll({
+          after: head,
+          types: [type],
+          dataEquals: { field: 'workspaceId', value: '7' },
+        });
+
+        expect(any.map((e) => e.data.n)).toEqual([1, 3, 6, 7]);
+        expect(typed.map((e) => e.data.n)).toEqual([1, 6, 7]);
+        expect(bounded.map((e) => e.data.n)).toEqual([6]);
+        expect(counted.map((e) => e.data.n)).toEqual([1, 6]);
+        expect(text.map((e) => e.data.n)).toEqual([5]);
+      });
+
       it('given more events than maxCount, when reading, then the first maxCount come back', async () => {
         const type = newType('Counted');
         const stream = newStream();

@@ -135,7 +135,7 @@ export class ChatResolver {
     @Arg('asOf', () => AsOf, { nullable: true, description: AS_OF_DESCRIPTION }) asOf?: Date | null,
   ): Promise<Chat[]> {
     const { results } = await chatHistory(
-      await readsAsOf(ctx, asOf, pastChatsOf(Number(workspaceId))),
+      await readsAsOf(ctx, asOf, pastChatsOf(Number(workspaceId), optionalId(threadId) ?? null)),
       requireActor(ctx),
       {
         workspaceId: Number(workspaceId),

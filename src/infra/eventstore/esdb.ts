@@ -38,6 +38,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  matchesData,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -205,7 +206,8 @@ export class EsdbEventStore implements EventStore {
     let bytes = 0;
     const out: RecordedEvent[] = [];
     if (maxCount <= 0) return out;
-    // readAll has no server-side filter in this client: page through $all and filter here.
+    // readAll has no server-side filter in this client: page through $all and filter here (types and
+    // dataEquals alike; the server's $all filters match stream names and event types only).
     let bound: Position | undefined = options.after ? fromNumber(options.after) : undefined;
     for (;;) {
       let raw = 0;
@@ -218,7 +220,7 @@ export class EsdbEventStore implements EventStore {
         last = event.position;
         const recorded = toRecorded(event);
         if (recorded && options.upTo !== undefined && recorded.position > options.upTo) return cancelled(read, out);
-        if (recorded && (!types || types.has(recorded.type))) {
+        if (recorded && (!types || types.has(recorded.type)) && matchesData(recorded.data, options.dataEquals)) {
           out.push(recorded);
           if (maxBytes !== Infinity) bytes += sizeOf(event);
           if (out.length >= maxCount || bytes >= maxBytes) return cancelled(read, out);

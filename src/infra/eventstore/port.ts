@@ -67,6 +67,12 @@ export interface ReadAllOptions {
   maxCount?: number;
   types?: readonly string[]; // only these event types
   /**
+   * Only events whose data has this top-level field with this value (one workspace's chat events, which
+   * all name their `workspaceId`); events without the field are left out. Counts (maxCount, maxBytes)
+   * apply to the events answered. The field must be one a sealed (personal) value never stands in.
+   */
+  dataEquals?: DataEquals;
+  /**
    * Stop once the events read hold this many bytes of serialized data and metadata (at least one event
    * is answered): a batch of large events (document chunks, up to ~1 MB each) stays bounded in memory.
    */
@@ -78,6 +84,16 @@ export interface ReadAllOptions {
    */
   lean?: boolean;
 }
+
+export interface DataEquals {
+  field: string; // a top-level field of the event's data, [A-Za-z_][A-Za-z0-9_]*
+  value: string | number;
+}
+
+/** Whether an event's data matches a `dataEquals` filter (for adapters that filter as they read). */
+export const matchesData = (data: unknown, filter: DataEquals | undefined): boolean =>
+  !filter ||
+  (typeof data === 'object' && data !== null && (data as Record<string, unknown>)[filter.field] === filter.value);
 
 export interface SubscribeOptions {
   after?: number; // exclusive

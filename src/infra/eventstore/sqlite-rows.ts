@@ -34,7 +34,20 @@ export const SCHEMA = `
     UNIQUE (stream, revision)
   );
   CREATE INDEX IF NOT EXISTS events_type_position ON events (type, position);
+  CREATE INDEX IF NOT EXISTS events_workspace_position ON events (json_extract(data, '$.workspaceId'), position)
+    WHERE json_extract(data, '$.workspaceId') IS NOT NULL;
 `;
+
+/**
+ * Data fields indexed (events_workspace_position above) for reads filtered by `dataEquals`: a past read
+ * of one workspace's chats finds its few hundred events among a range of tens of thousands without
+ * parsing the others. A filter on another field scans the range. The SQL text must stay the same as
+ * the index's for SQLite to use it (dataFieldSql).
+ */
+export const dataFieldSql = (field: string): string => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new Error(`Not a data field name: ${field}`);
+  return `json_extract(data, '$.${field}')`;
+};
 
 export const COLUMNS = 'position, id, stream, revision, type, data, metadata, created_at';
 

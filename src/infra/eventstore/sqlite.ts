@@ -9,6 +9,7 @@ import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   type AppendResult,
   type BatchHandler,
+  type DataEquals,
   type EventStore,
   type EventJson,
   type EventToAppend,
@@ -27,6 +28,7 @@ import {
   COLUMNS,
   type EventRow,
   STORED_COLUMNS,
+  dataFieldSql,
   ensureSchema,
   eventRows,
   rowBytes,
@@ -56,6 +58,8 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   private closed = false;
   private readonly stmt;
   private readonly groups: GroupCommit;
+  /** Statements of reads filtered by a data field, one per field (and with or without types). */
+  private readonly matching = new Map<string, Database.Statement<unknown[], EventRow>>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -142,6 +146,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    if (options.dataEquals) return this.readMatching(options.dataEquals, options);
     if (options.upTo !== undefined) return this.readRange(options.upTo, options);
     if (options.maxBytes !== undefined) return this.readAllWithin(options.maxBytes, options);
     return this.readAllSync(options.after ?? 0, options.maxCount ?? -1, options.types, options.lean);
@@ -152,15 +157,24 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     const rows = types
       ? this.stmt.rangeOfTypes.iterate(after, upTo, JSON.stringify(types), maxCount)
       : this.stmt.range.iterate(after, upTo, maxCount);
-    const events: RecordedEvent[] = [];
-    let bytes = 0;
-    for (const row of rows) {
-      events.push(lean ? toLeanRecorded(row) : toRecorded(row));
-      if (maxBytes === undefined) continue;
-      bytes += Buffer.byteLength(row[5]) + Buffer.byteLength(row[6]);
-      if (bytes >= maxBytes) break;
-    }
-    return events;
+    return collect(rows, lean, maxBytes);
+  }
+
+  /** Events whose data matches `filter`, filtered in SQL: the rows of other values never reach JS. */
+  private readMatching(
+    filter: DataEquals,
+    { after = 0, upTo = Number.MAX_SAFE_INTEGER, maxCount = -1, types, lean = false, maxBytes }: ReadAllOptions,
+  ) {
+    const sql =
+      `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?` +
+      (types ? ' AND type IN (SELECT value FROM json_each(?))' : '') +
+      ` AND ${dataFieldSql(filter.field)} = ? ORDER BY position LIMIT ?`;
+    let stmt = this.matching.get(sql);
+    if (!stmt) this.matching.set(sql, (stmt = eventRows<unknown[]>(this.db, sql)));
+    const params = types
+      ? [after, upTo, JSON.stringify(types), filter.value, maxCount]
+      : [after, upTo, filter.value, maxCount];
+    return collect(stmt.iterate(...params), lean, maxBytes);
   }
 
   /** Rows one at a time, stopping once their data and metadata reach `maxBytes`: the rest is never read. */
@@ -258,4 +272,17 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     await this.checkpointer?.stop();
     this.db.close();
   }
+}
+
+/** Rows as events, stopping once their data and metadata reach `maxBytes` (at least one is answered). */
+function collect(rows: Iterable<EventRow>, lean: boolean, maxBytes: number | undefined): RecordedEvent[] {
+  const events: RecordedEvent[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    events.push(lean ? toLeanRecorded(row) : toRecorded(row));
+    if (maxBytes === undefined) continue;
+    bytes += Buffer.byteLength(row[5]) + Buffer.byteLength(row[6]);
+    if (bytes >= maxBytes) break; // leaving the loop ends the iteration and resets the statement
+  }
+  return events;
 }

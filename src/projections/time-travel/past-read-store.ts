@@ -2,9 +2,9 @@
  * The read models as they stood after a past position, rebuilt for one read: by the same projections
  * the live read models come from, into a scratch store the same queries then read. The work is bound
  * by the nearest snapshot at or before the position: only the events after it are replayed, and only
- * those of the types the read's projections handle.
+ * those of the types the read's projections handle (of a scoped read's types, only those of its scope).
  */
-import type { EventStore, RecordedEvent } from '../../infra/eventstore/port.js';
+import type { DataEquals, EventStore, ReadAllOptions, RecordedEvent } from '../../infra/eventstore/port.js';
 import type { Filter, ReadStore } from '../../infra/readstore/port.js';
 import type { Projection } from '../shared/projection.js';
 import { projectionApplier } from '../shared/runner.js';
@@ -21,10 +21,11 @@ export interface PastRead {
    */
   seeds?: Readonly<Record<string, Filter | null>>;
   /**
-   * Which replayed events can change what the read shows, decided per rebuild from the seeded store;
-   * the others are not applied. Without it every event of the projections' types is.
+   * Events of these types change what the read shows only where their data names this value (every
+   * chat event names its workspace): the event store answers only those, so the events of other
+   * workspaces are neither read nor applied. Events of the projections' other types are all applied.
    */
-  relevant?: (seeded: ReadStore) => Promise<(event: RecordedEvent) => boolean>;
+  scope?: { types: readonly string[]; where: DataEquals };
 }
 
 export interface PastReadDeps {
@@ -38,8 +39,7 @@ export interface PastReadDeps {
 /** What a rebuild started from and replayed (for tests and benches). */
 export interface PastReadStats {
   snapshot: number | null;
-  /** Events read after the snapshot, and of those the events applied. */
-  read: number;
+  /** Events read and applied after the snapshot. */
   replayed: number;
 }
 
@@ -65,23 +65,50 @@ export async function pastReadStore(
       if (docs.length) await scratch.collection(name).upsertMany(docs);
     }
   }
-  const types = read.projections.some((p) => p.handles === 'all')
+  const apply = projectionApplier(read.projections);
+  let replayed = 0;
+  for await (const batch of eventsBetween(deps.store, read, snapshot?.position ?? 0, position)) {
+    await apply(batch, scratch);
+    replayed += batch.length;
+  }
+  stats?.({ snapshot: snapshot?.position ?? null, replayed });
+  return scratch;
+}
+
+/** Reads of the log the replay merges: one of every type handled, or an unscoped one and a scoped one. */
+function readsOf(read: PastRead): ReadAllOptions[] {
+  const all = read.projections.some((p) => p.handles === 'all')
     ? undefined
     : [...new Set(read.projections.flatMap((p) => p.handles as readonly string[]))];
-  const apply = projectionApplier(read.projections);
-  const relevant = await read.relevant?.(scratch);
-  let after = snapshot?.position ?? 0;
-  let replayed = 0;
-  let scanned = 0;
-  while (after < position) {
-    const batch = await deps.store.readAll({ after, upTo: position, maxCount: BATCH, types, lean: true });
-    const applied = relevant ? batch.filter(relevant) : batch;
-    if (applied.length) await apply(applied, scratch);
-    scanned += batch.length;
-    replayed += applied.length;
-    if (batch.length < BATCH) break;
-    after = batch[batch.length - 1]!.position;
+  if (!read.scope) return [{ types: all }];
+  const scoped = new Set(read.scope.types);
+  if (!all) throw new Error('A scoped past read needs projections that name the types they handle');
+  return [{ types: all.filter((t) => !scoped.has(t)) }, { types: [...scoped], dataEquals: read.scope.where }].filter(
+    (r) => r.types.length > 0,
+  );
+}
+
+/**
+ * The read's events after `after` up to `upTo`, in position order, in batches: each read answers at
+ * most BATCH events, and a batch ends where the first full read ended (what lies beyond is read again
+ * next time), so the merged order is the log's.
+ */
+async function* eventsBetween(
+  store: EventStore,
+  read: PastRead,
+  after: number,
+  upTo: number,
+): AsyncGenerator<RecordedEvent[]> {
+  const reads = readsOf(read);
+  while (after < upTo) {
+    const batches = await Promise.all(
+      reads.map((r) => store.readAll({ ...r, after, upTo, maxCount: BATCH, lean: true })),
+    );
+    let until = upTo;
+    for (const b of batches) if (b.length === BATCH) until = Math.min(until, b[b.length - 1]!.position);
+    const events = batches.flat().filter((e) => e.position <= until);
+    if (batches.length > 1) events.sort((a, b) => a.position - b.position);
+    if (events.length) yield events;
+    after = until;
   }
-  stats?.({ snapshot: snapshot?.position ?? null, read: scanned, replayed });
-  return scratch;
 }

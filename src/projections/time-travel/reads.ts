@@ -1,4 +1,5 @@
 /** What each read that can be asked as of a past moment depends on (past-read-store.ts). */
+import type { ChatEvent } from '../../domain/chats/events.js';
 import { CHATS, chatsProjection } from '../chats/projection.js';
 import { DOCUMENT_CHUNKS, documentsProjection } from '../documents/projection.js';
 import { settingsProjection } from '../settings/projection.js';
@@ -26,27 +27,20 @@ export const PAST_DOCUMENTS: PastRead = {
   seeds: { [DOCUMENT_CHUNKS]: null },
 };
 
-const CHAT_EVENTS: ReadonlySet<string> = new Set(['ChatCompleted', 'ChatFailed', 'ChatFeedbackGiven']);
+/** The chat events: each names the chat's workspace. */
+const CHAT_EVENTS: readonly ChatEvent['type'][] = ['ChatRequested', 'ChatCompleted', 'ChatFailed', 'ChatFeedbackGiven'];
 
 /**
- * One workspace's chats (history reads filter by workspace), with the workspaces that scope them.
- * Of the chat events only those of this workspace's chats are applied: a chat's later events name only
- * the chat, so the ids are those seeded and those asked here since, as the replay goes.
+ * One workspace's chats (history reads filter by workspace), with the workspaces that scope them; given
+ * a thread (null: the default conversation), only that thread's chats are copied from the snapshot, as
+ * its history filters by thread too. Of the chat events, the event store answers only this workspace's.
  */
-export const pastChatsOf = (workspaceId: number): PastRead => ({
+export const pastChatsOf = (workspaceId: number, threadId?: number | null): PastRead => ({
   projections: [workspacesProjection, chatsProjection],
-  seeds: { chats: { workspace: workspaceId } },
-  async relevant(seeded) {
-    const chats = new Set((await seeded.collection(CHATS).find({})).map((c) => c.id as number));
-    return (event) => {
-      if (event.type === 'ChatRequested') {
-        if (event.data.workspaceId !== workspaceId) return false;
-        chats.add(event.data.chatId);
-        return true;
-      }
-      return !CHAT_EVENTS.has(event.type) || chats.has(event.data.chatId);
-    };
+  seeds: {
+    [CHATS]: threadId === undefined ? { workspace: workspaceId } : { workspace: workspaceId, thread: threadId },
   },
+  scope: { types: CHAT_EVENTS, where: { field: 'workspaceId', value: workspaceId } },
 });
 
 /** What the projector snapshots: every collection a past read starts from. */

@@ -87,10 +87,11 @@ export function chatRoutes(deps: RestDeps): Router {
   router.get('/history/', async (req, res) => {
     const page = pageOf(req);
     const workspaceId = intParam(req, 'workspace_id', true);
+    const threadId = intParam(req, 'thread_id');
     const { results, count } = await chatHistory(
-      await readsOf(req, deps, pastChatsOf(workspaceId)),
+      await readsOf(req, deps, pastChatsOf(workspaceId, threadId)),
       req.actor!,
-      { workspaceId, threadId: intParam(req, 'thread_id') },
+      { workspaceId, threadId },
       findWindow(page),
     );
     sendPage(req, res, page, results.map(publicChat), count);
