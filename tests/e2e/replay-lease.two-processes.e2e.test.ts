@@ -26,6 +26,10 @@ describe('replay lease across two processes (embedded store)', () => {
 
       const lease = await acquireReplayLease(replayer);
       await new Promise((r) => setTimeout(r, LEASE_SEEN_WITHIN_MS)); // as a replay waits before it rebuilds
+      // A server just started may have held its event loop meanwhile (loading the tokenizer on a loaded
+      // machine), and with it the timer that looks for leases: once it answers again, give that timer its period.
+      await api(server, 'GET', '/healthz');
+      await new Promise((r) => setTimeout(r, LEASE_SEEN_WITHIN_MS));
       // Appended while the lease is held: the projector sees the lease before applying the batch.
       // (Its answer comes once the read-your-writes wait runs out: the read model does not hold the user.)
       await api(server, 'POST', '/api/users/', {
