@@ -3,7 +3,7 @@ import type { AnthropicConfig } from './config.js';
 import { originOf, toLlmError, type UpstreamDescription } from './errors.js';
 import type { AgentModel, AgentTurn, AgentTurnRequest } from './agent-port.js';
 import { EventAssembler, toAgentMessagesApi, toAnthropicTools } from './anthropic-agent.js';
-import { UpstreamGuard } from './guard.js';
+import { guardedTurn, UpstreamGuard } from './guard.js';
 import type { ChatMessage, CompletionRequest, LlmProvider } from './port.js';
 
 const ANTHROPIC_API = 'https://api.anthropic.com';
@@ -100,44 +100,25 @@ export class AnthropicProvider implements LlmProvider, AgentModel {
   }
 
   /** One agent turn, streamed so that a stall between events times out as a chat's does. */
-  async turn(request: AgentTurnRequest): Promise<AgentTurn> {
-    const empty: AgentTurn = { text: '', toolCalls: [], usage: null };
-    if (request.signal.aborted) return empty;
+  turn(request: AgentTurnRequest): Promise<AgentTurn> {
     const model = request.model || this.options.model;
     const { system, turns } = toAgentMessagesApi(request.messages);
-    const guard = new UpstreamGuard(request.signal, this.options.timeoutMs);
-    const assembler = new EventAssembler();
-    let streaming = false;
-    try {
-      const events = await this.client.messages.create(
-        {
-          model,
-          max_tokens: this.options.maxTokens,
-          ...(system ? { system } : {}),
-          messages: turns,
-          ...(request.tools.length > 0 ? { tools: toAnthropicTools(request.tools) } : {}),
-          stream: true,
-        },
-        { signal: guard.signal },
-      );
-      streaming = true;
-      for await (const event of events) {
-        guard.touch();
-        assembler.add(event);
-      }
-      if (guard.timedOut) throw new APIConnectionTimeoutError();
-      if (request.signal.aborted) return empty;
-      return assembler.turn();
-    } catch (err) {
-      if (guard.callerAborted) return empty;
-      throw toLlmError(
-        guard.timedOut ? new APIConnectionTimeoutError() : err,
-        SDK_ERRORS,
-        this.upstream(model),
-        streaming,
-      );
-    } finally {
-      guard.close();
-    }
+    return guardedTurn(request, this.options.timeoutMs, {
+      open: (signal) =>
+        this.client.messages.create(
+          {
+            model,
+            max_tokens: this.options.maxTokens,
+            ...(system ? { system } : {}),
+            messages: turns,
+            ...(request.tools.length > 0 ? { tools: toAnthropicTools(request.tools) } : {}),
+            stream: true,
+          },
+          { signal },
+        ),
+      assembler: new EventAssembler(),
+      timeout: () => new APIConnectionTimeoutError(),
+      failure: (err, streaming) => toLlmError(err, SDK_ERRORS, this.upstream(model), streaming),
+    });
   }
 }

@@ -1,3 +1,5 @@
+import type { AgentTurn, AgentTurnRequest } from './agent-port.js';
+
 /**
  * One upstream call's abort controller: aborted when the caller's signal aborts, when no byte has
  * arrived for `idleMs` (before the first token or between two), or when the call is over. The SDKs'
@@ -45,5 +47,47 @@ export class UpstreamGuard {
     if (this.timer) clearTimeout(this.timer);
     this.caller.removeEventListener('abort', this.onCallerAbort);
     this.controller.abort();
+  }
+}
+
+/** How one provider streams an agent turn: the stream, what assembles it, and its SDK's errors. */
+export interface TurnStream<C> {
+  open(signal: AbortSignal): Promise<AsyncIterable<C>>;
+  assembler: { add(chunk: C): void; turn(): AgentTurn };
+  /** The SDK's own timeout error, for a stream that went idle. */
+  timeout(): Error;
+  /** The client-fit error for a failure, before or after the stream started. */
+  failure(err: unknown, streaming: boolean): Error;
+}
+
+/**
+ * One agent turn, streamed under a guard so that a stall between chunks times out as a chat's does.
+ * The caller's abort is no failure: the turn then comes back empty.
+ */
+export async function guardedTurn<C>(
+  request: AgentTurnRequest,
+  idleMs: number,
+  stream: TurnStream<C>,
+): Promise<AgentTurn> {
+  const empty: AgentTurn = { text: '', toolCalls: [], usage: null };
+  if (request.signal.aborted) return empty;
+  const guard = new UpstreamGuard(request.signal, idleMs);
+  let streaming = false;
+  try {
+    const chunks = await stream.open(guard.signal);
+    streaming = true;
+    for await (const chunk of chunks) {
+      guard.touch();
+      stream.assembler.add(chunk);
+    }
+    // The clients end quietly when their request is aborted: tell a stall from a finished turn.
+    if (guard.timedOut) throw stream.timeout();
+    if (request.signal.aborted) return empty;
+    return stream.assembler.turn();
+  } catch (err) {
+    if (guard.callerAborted) return empty;
+    throw stream.failure(guard.timedOut ? stream.timeout() : err, streaming);
+  } finally {
+    guard.close();
   }
 }

@@ -2,7 +2,7 @@ import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 
 import type { OpenAiConfig } from './config.js';
 import { originOf, toLlmError, type UpstreamDescription } from './errors.js';
 import type { AgentModel, AgentTurn, AgentTurnRequest } from './agent-port.js';
-import { UpstreamGuard } from './guard.js';
+import { guardedTurn, UpstreamGuard } from './guard.js';
 import { ChunkAssembler, toChatCompletions, toFunctionTools } from './openai-agent.js';
 import type { CompletionRequest, LlmProvider } from './port.js';
 
@@ -77,34 +77,14 @@ export class OpenAiProvider implements LlmProvider, AgentModel {
   }
 
   /** One agent turn, streamed so that a stall between chunks times out as a chat's does. */
-  async turn(request: AgentTurnRequest): Promise<AgentTurn> {
-    const empty: AgentTurn = { text: '', toolCalls: [], usage: null };
-    if (request.signal.aborted) return empty;
+  turn(request: AgentTurnRequest): Promise<AgentTurn> {
     const model = request.model || this.options.model;
-    const guard = new UpstreamGuard(request.signal, this.options.timeoutMs);
-    const assembler = new ChunkAssembler();
-    let streaming = false;
-    try {
-      const completion = await this.startTurn(model, request, guard.signal);
-      streaming = true;
-      for await (const chunk of completion) {
-        guard.touch();
-        assembler.add(chunk);
-      }
-      if (guard.timedOut) throw new APIConnectionTimeoutError();
-      if (request.signal.aborted) return empty;
-      return assembler.turn();
-    } catch (err) {
-      if (guard.callerAborted) return empty;
-      throw toLlmError(
-        guard.timedOut ? new APIConnectionTimeoutError() : err,
-        SDK_ERRORS,
-        this.upstream(model),
-        streaming,
-      );
-    } finally {
-      guard.close();
-    }
+    return guardedTurn(request, this.options.timeoutMs, {
+      open: (signal) => this.startTurn(model, request, signal),
+      assembler: new ChunkAssembler(),
+      timeout: () => new APIConnectionTimeoutError(),
+      failure: (err, streaming) => toLlmError(err, SDK_ERRORS, this.upstream(model), streaming),
+    });
   }
 
   /**
