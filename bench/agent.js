@@ -41,7 +41,17 @@ const { fork } = require('node:child_process');
 const WebSocket = require('ws');
 const { environment } = require('./api/setup.js');
 const { summarizeProfile, formatProfile } = require('./lib/cpuprofile.js');
-const { snapshotDist, flags, tmpDir, rmrf, summarize, nextMessage, table, procCpuSeconds } = require('./lib/common.js');
+const {
+  dist,
+  snapshotDist,
+  flags,
+  tmpDir,
+  rmrf,
+  summarize,
+  nextMessage,
+  table,
+  procCpuSeconds,
+} = require('./lib/common.js');
 
 const opts = flags();
 const ITER = Number(opts.iterations || (opts.quick ? 20 : 200));
@@ -245,38 +255,13 @@ function openAgentSocket(url, access) {
 
 // ---- The baseline: the same three turns straight to the model ----
 
-/** The tools Chronicle offers the model in these invocations (its three server tools and get_time), as the model sees them. */
-const DIRECT_TOOLS = [
-  {
-    name: 'search_documents',
-    description:
-      "Searches the workspace's documents and returns the passages most relevant to the query, best first, as JSON {results: [{document_id, filename, chunk, text, score}]}.",
-    parameters: {
-      type: 'object',
-      properties: {
-        query: { type: 'string', description: 'What to look for, in words.' },
-        top_n: { type: 'integer', minimum: 1, maximum: 20, description: 'How many passages at most.' },
-      },
-      required: ['query'],
-    },
-  },
-  {
-    name: 'list_documents',
-    description: "Lists the workspace's documents as JSON {documents: [{document_id, filename, status, chunk_count}]}.",
-    parameters: { type: 'object', properties: {} },
-  },
-  {
-    name: 'read_document',
-    description:
-      'Returns the text of one document of the workspace as JSON {document_id, filename, text, truncated}; long documents are cut.',
-    parameters: {
-      type: 'object',
-      properties: { document_id: { type: 'integer', description: 'The id list_documents or search_documents gave.' } },
-      required: ['document_id'],
-    },
-  },
-  ...CLIENT_TOOLS,
-].map((t) => ({ type: 'function', function: t }));
+/** The tools Chronicle offers the model in these invocations (its server tools and get_time), as the model sees them. */
+let directTools = null;
+const DIRECT_TOOLS = () =>
+  (directTools ??= [...dist('commands/agents/server-tools.js').SERVER_TOOLS, ...CLIENT_TOOLS].map((t) => ({
+    type: 'function',
+    function: t,
+  })));
 
 /** One streamed turn: answers {text, calls, writtenUs, endUs}. */
 function directTurn(modelUrl, messages) {
@@ -288,7 +273,7 @@ function directTurn(modelUrl, messages) {
         stream: true,
         stream_options: { include_usage: true },
         messages,
-        tools: DIRECT_TOOLS,
+        tools: DIRECT_TOOLS(),
       }),
     );
     const turn = { text: '', calls: [], writtenUs: nowUs() };
