@@ -6,6 +6,7 @@ import { DomainError } from '../domain/shared/errors.js';
 import { clientAddress } from '../transport/client-address.js';
 import type { TransportDeps } from '../transport/deps.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
+import { type ClientFrame, onClientFrames } from './client-frames.js';
 import {
   type SocketWorkspace,
   socketCommandContext,
@@ -28,10 +29,6 @@ interface Connection {
   /** The invocations started on this socket (only these may be answered or closed here). */
   invocations: Set<string>;
 }
-
-/** A frame as the client sent it: each handler checks the fields it reads before using them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ClientFrame = Record<string, any>;
 
 /**
  * The Agent WebSocket, `/ws/agent/{slug}/?token=<access JWT or API key>`: `invoke` starts an invocation
@@ -58,19 +55,12 @@ export function agentSocketServer(deps: TransportDeps, log: (err: unknown, what:
     };
     ws.on('close', () => cancelAll(conn));
     ws.on('error', () => ws.terminate());
-    ws.on('message', (data, isBinary) => {
-      let message: ClientFrame;
-      try {
-        message = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString() : data.toString());
-      } catch {
-        return send(conn, { type: 'error', error: 'Messages must be JSON objects.' });
-      }
-      if (typeof message !== 'object' || message === null || Array.isArray(message))
-        return send(conn, { type: 'error', error: 'Messages must be JSON objects.' });
-      handle(conn, message).catch((err) => {
-        log(err, 'agent socket message failed');
-        send(conn, { type: 'error', error: INTERNAL_ERROR });
-      });
+    onClientFrames(ws, {
+      objectsOnly: true,
+      what: 'agent socket',
+      handle: (message) => handle(conn, message),
+      sendError: (error) => send(conn, { type: 'error', error }),
+      log,
     });
   });
 

@@ -10,6 +10,7 @@ import { seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type TransportDeps, settled } from '../transport/deps.js';
 import { clientAddress } from '../transport/client-address.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
+import { type ClientFrame, onClientFrames } from './client-frames.js';
 import { socketCommandContext, stillAllowed, type VerifiedRequest, workspaceHandshake } from './workspace-handshake.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
@@ -33,10 +34,6 @@ interface Connection {
   /** Answers still streaming on this socket: closing it cancels them. */
   running: Set<AbortController>;
 }
-
-/** A frame as the client sent it: each handler checks the fields it reads before using them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ClientFrame = Record<string, any>;
 
 /**
  * The chat WebSocket, `/ws/chat/{slug}/?token=<access JWT>`: the same commands as stream_chat and
@@ -125,17 +122,13 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
     join(conn);
     ws.on('close', () => leave(conn));
     ws.on('error', () => ws.terminate());
-    ws.on('message', (data, isBinary) => {
-      let message: ClientFrame;
-      try {
-        message = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString() : data.toString());
-      } catch {
-        return send(conn, { type: 'error', error: 'Messages must be JSON objects.' });
-      }
-      handle(conn, message).catch((err) => {
-        log(err, 'chat socket message failed');
-        send(conn, { type: 'error', error: INTERNAL_ERROR });
-      });
+    // Non-object JSON reaches handle(), which answers it as an unknown message type.
+    onClientFrames(ws, {
+      objectsOnly: false,
+      what: 'chat socket',
+      handle: (message) => handle(conn, message),
+      sendError: (error) => send(conn, { type: 'error', error }),
+      log,
     });
   });
 

@@ -227,6 +227,7 @@ describe('Agent WebSocket /ws/agent/{slug}/', () => {
     };
     expect(await errorAfter('not json')).toBe('Messages must be JSON objects.');
     expect(await errorAfter([1, 2])).toBe('Messages must be JSON objects.');
+    expect(await errorAfter('null')).toBe('Messages must be JSON objects.');
     expect(await errorAfter({ type: 'dance' })).toMatch(/Unknown message type/);
     expect(await errorAfter({ type: 'invoke' })).toMatch(/message/);
     expect(await errorAfter({ type: 'invoke', message: 'x', tools: [{ ...weatherTool, name: 'bad name' }] })).toMatch(

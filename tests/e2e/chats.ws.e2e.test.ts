@@ -148,6 +148,8 @@ describe('Chat WebSocket /ws/chat/{slug}/', () => {
     });
     socket.ws.send('{not json');
     expect(await socket.next((f) => f.type === 'error' && /JSON/.test(f.error))).toBeTruthy();
+    socket.ws.send('[1, 2]');
+    expect(await socket.next((f) => f.type === 'error' && /Unknown message type/.test(f.error))).toBeTruthy();
     expect(await appendedSince(server, before)).toEqual([]);
   });
 
