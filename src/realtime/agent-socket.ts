@@ -1,31 +1,17 @@
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { BearerSession } from '../commands/access/authenticate.js';
 import type { AgentFrame } from '../commands/agents/frames.js';
-import type { Actor } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
-import { clientAddress } from '../transport/client-address.js';
 import type { TransportDeps } from '../transport/deps.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
 import { type ClientFrame, onClientFrames } from './client-frames.js';
-import {
-  type SocketWorkspace,
-  socketCommandContext,
-  stillAllowed,
-  type VerifiedRequest,
-  workspaceHandshake,
-} from './workspace-handshake.js';
+import type { SocketClient, VerifiedRequest } from './workspace-handshake.js';
+import { socketClient, socketCommandContext, workspaceHandshake } from './workspace-handshake.js';
 
 const PATH = /^\/ws\/agent\/([^/]+)\/?$/;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 const NOT_THIS_SOCKETS = 'No invocation of this socket has this id.';
 
-interface Connection {
-  ws: WebSocket;
-  actor: Actor;
-  session: BearerSession;
-  workspace: SocketWorkspace;
-  ip: string | null;
-  userAgent: string | null;
+interface Connection extends SocketClient {
   /** The invocations started on this socket (only these may be answered or closed here). */
   invocations: Set<string>;
 }
@@ -44,30 +30,13 @@ export function agentSocketServer(deps: TransportDeps, log: (err: unknown, what:
   });
 
   wss.on('connection', (ws: WebSocket, req: VerifiedRequest) => {
-    const conn: Connection = {
-      ws,
-      actor: req.chronicle!.session.actor,
-      session: req.chronicle!.session,
-      workspace: req.chronicle!.workspace,
-      ip: clientAddress(req),
-      userAgent: req.headers['user-agent'] ?? null,
-      invocations: new Set(),
-    };
+    const conn: Connection = { ...socketClient(ws, req), invocations: new Set() };
     ws.on('close', () => cancelAll(conn));
     ws.on('error', () => ws.terminate());
-    onClientFrames(ws, {
-      objectsOnly: true,
-      what: 'agent socket',
-      handle: (message) => handle(conn, message),
-      sendError: (error) => send(conn, { type: 'error', error }),
-      log,
-    });
+    onClientFrames(deps, conn, { objectsOnly: true, what: 'agent socket', log }, handle);
   });
 
   async function handle(conn: Connection, message: ClientFrame) {
-    const actor = await stillAllowed(deps, conn.ws, conn.session, conn.workspace);
-    if (!actor) return;
-    conn.actor = actor;
     const id = typeof message.invocation_id === 'string' ? message.invocation_id : undefined;
     try {
       switch (message.type) {
@@ -75,11 +44,11 @@ export function agentSocketServer(deps: TransportDeps, log: (err: unknown, what:
           return await invoke(conn, message);
         case 'tool_response':
           if (!id || !conn.invocations.has(id)) throw refusal(NOT_THIS_SOCKETS);
-          return deps.agentInvocations.respond(actor, message);
+          return deps.agentInvocations.respond(conn.actor, message);
         case 'close':
           if (message.invocation_id === undefined) return cancelAll(conn);
           if (!id || !conn.invocations.has(id)) throw refusal(NOT_THIS_SOCKETS);
-          deps.agentInvocations.close(actor, id);
+          deps.agentInvocations.close(conn.actor, id);
           return;
         default:
           return send(conn, { type: 'error', error: 'Unknown message type: use invoke, tool_response or close.' });

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { BearerSession } from '../commands/access/authenticate.js';
 import { giveFeedback } from '../commands/chats/feedback.js';
 import { ChatFailure, INTERNAL_FAILURE, startChat } from '../commands/chats/send.js';
-import type { Actor } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { NotYetReadableError } from '../projections/shared/progress.js';
 import { seenBy, workspaceAfter } from '../projections/workspaces/queries.js';
 import { type TransportDeps, settled } from '../transport/deps.js';
-import { clientAddress } from '../transport/client-address.js';
 import { INTERNAL_ERROR } from '../transport/errors.js';
 import { type ClientFrame, onClientFrames } from './client-frames.js';
-import { socketCommandContext, stillAllowed, type VerifiedRequest, workspaceHandshake } from './workspace-handshake.js';
+import type { SocketClient, VerifiedRequest } from './workspace-handshake.js';
+import { socketClient, socketCommandContext, workspaceHandshake } from './workspace-handshake.js';
 
 export const CHAT_SOCKET_PREFIX = '/ws/chat/';
 const PATH = /^\/ws\/chat\/([^/]+)\/?$/;
@@ -23,14 +21,7 @@ interface TypingNotice {
   typing: boolean;
 }
 
-interface Connection {
-  ws: WebSocket;
-  actor: Actor;
-  /** Asked again before each message: a user suspended (or re-passworded) since the handshake is cut off. */
-  session: BearerSession;
-  workspace: { id: number; slug: string };
-  ip: string | null;
-  userAgent: string | null;
+interface Connection extends SocketClient {
   /** Answers still streaming on this socket: closing it cancels them. */
   running: Set<AbortController>;
 }
@@ -110,32 +101,15 @@ export function chatSocketServer(deps: TransportDeps, log: (err: unknown, what: 
   }
 
   wss.on('connection', (ws: WebSocket, req: VerifiedRequest) => {
-    const conn: Connection = {
-      ws,
-      actor: req.chronicle!.session.actor,
-      session: req.chronicle!.session,
-      workspace: req.chronicle!.workspace,
-      ip: clientAddress(req),
-      userAgent: req.headers['user-agent'] ?? null,
-      running: new Set(),
-    };
+    const conn: Connection = { ...socketClient(ws, req), running: new Set() };
     join(conn);
     ws.on('close', () => leave(conn));
     ws.on('error', () => ws.terminate());
-    // Non-object JSON reaches handle(), which answers it as an unknown message type.
-    onClientFrames(ws, {
-      objectsOnly: false,
-      what: 'chat socket',
-      handle: (message) => handle(conn, message),
-      sendError: (error) => send(conn, { type: 'error', error }),
-      log,
-    });
+    // JSON that is not an object reaches handle(), which answers it as an unknown message type.
+    onClientFrames(deps, conn, { objectsOnly: false, what: 'chat socket', log }, handle);
   });
 
   async function handle(conn: Connection, message: ClientFrame) {
-    const actor = await stillAllowed(deps, conn.ws, conn.session, conn.workspace);
-    if (!actor) return;
-    conn.actor = actor;
     switch (message?.type) {
       case 'chat':
         return chat(conn, message);

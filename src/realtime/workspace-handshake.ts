@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { VerifyClientCallbackAsync } from 'ws';
+import type { VerifyClientCallbackAsync, WebSocket } from 'ws';
 import { authenticateSession, type BearerSession } from '../commands/access/authenticate.js';
 import type { Actor, CommandContext } from '../commands/shared/context.js';
 import { DomainError } from '../domain/shared/errors.js';
 import { findWorkspaceById, findWorkspaceBySlug } from '../projections/workspaces/queries.js';
+import { clientAddress } from '../transport/client-address.js';
 import { commandContextFor } from '../transport/command-context.js';
 import type { TransportDeps } from '../transport/deps.js';
 
@@ -17,6 +18,30 @@ export interface SocketWorkspace {
 export type VerifiedRequest = IncomingMessage & {
   chronicle?: { session: BearerSession; workspace: SocketWorkspace };
 };
+
+/** What a workspace socket keeps of its client: who, in which workspace, from where. */
+export interface SocketClient {
+  ws: WebSocket;
+  actor: Actor;
+  /** Asked again before each message: a user suspended (or re-passworded) since the handshake is cut off. */
+  session: BearerSession;
+  workspace: SocketWorkspace;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** The client of a socket whose request the handshake verified. */
+export function socketClient(ws: WebSocket, req: VerifiedRequest): SocketClient {
+  const { session, workspace } = req.chronicle!;
+  return {
+    ws,
+    actor: session.actor,
+    session,
+    workspace,
+    ip: clientAddress(req),
+    userAgent: req.headers['user-agent'] ?? null,
+  };
+}
 
 /** The slug of the path, or null for a malformed escape (`%zz`): no workspace has that name. */
 function decodedSlug(slug: string): string | null {
@@ -73,7 +98,7 @@ export function workspaceHandshake(
  * no longer see the workspace, as its handshake would now be refused).
  */
 export async function stillAllowed(
-  deps: TransportDeps,
+  deps: Pick<TransportDeps, 'db'>,
   socket: { close(code: number, reason: string): void },
   session: BearerSession,
   workspace: SocketWorkspace,
