@@ -1,7 +1,8 @@
-import type { AgentMessage, AgentModelChoice, AgentToolSpec } from '../../../src/ai/llm/agent-port.js';
+import type { AgentMessage, AgentModelChoice } from '../../../src/ai/llm/agent-port.js';
 import { loadLlmConfig } from '../../../src/ai/llm/config.js';
 import { LlmProviders } from '../../../src/ai/llm/select.js';
 import { DEFAULT_WORKSPACE_SETTINGS } from '../../../src/domain/workspaces/settings.js';
+import { WEATHER_TOOL } from '../../support/agent-turns.js';
 import {
   type AgentScript,
   agentTurnOf,
@@ -14,12 +15,6 @@ import {
  * The loop an agent runtime runs, against each provider chosen by selectAgent: a turn asks for a
  * tool, the tool's result goes back as a `tool` message with the call's id, the next turn answers.
  */
-const WEATHER: AgentToolSpec = {
-  name: 'get_weather',
-  description: 'The weather of a city.',
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-};
-
 const script: AgentScript = (seen) =>
   seen.toolResults.length === 0
     ? { toolCalls: [{ name: 'get_weather', arguments: { city: seen.lastUserMessage.split(' ').at(-1) } }] }
@@ -32,7 +27,7 @@ async function runAgent({ agent, model }: AgentModelChoice, question: string) {
       model,
       temperature: 0,
       messages,
-      tools: [WEATHER],
+      tools: [WEATHER_TOOL],
       signal: new AbortController().signal,
     });
     messages.push({ role: 'assistant', content: turn.text, toolCalls: turn.toolCalls });

@@ -1,16 +1,12 @@
-import type { AgentMessage, AgentToolSpec, AgentTurnRequest } from '../../../src/ai/llm/agent-port.js';
+import type { AgentMessage, AgentTurnRequest } from '../../../src/ai/llm/agent-port.js';
 import { AnthropicProvider } from '../../../src/ai/llm/anthropic.js';
 import { EventAssembler, toAgentMessagesApi } from '../../../src/ai/llm/anthropic-agent.js';
 import { LlmError } from '../../../src/ai/llm/port.js';
+import { abortedMidTurn, turnFailure, turnRequest, WEATHER_TOOL } from '../../support/agent-turns.js';
 import { agentTurnOf, type FakeLlmServer, startFakeAgentAnthropic } from '../../support/fake-agent-providers.js';
 
 const KEY = 'sk-ant-test-0123456789abcdefghij';
 
-const WEATHER: AgentToolSpec = {
-  name: 'get_weather',
-  description: 'The weather of a city.',
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-};
 const ASKED: AgentMessage[] = [
   { role: 'system', content: 'You are a helpful agent.' },
   { role: 'user', content: 'What is the weather in Oslo and Bergen?' },
@@ -39,16 +35,8 @@ function agent(baseUrl: string, timeoutMs = 5_000) {
   });
 }
 
-function request(messages: AgentMessage[], overrides: Partial<AgentTurnRequest> = {}): AgentTurnRequest {
-  return {
-    model: null,
-    temperature: 0.2,
-    messages,
-    tools: [WEATHER],
-    signal: new AbortController().signal,
-    ...overrides,
-  };
-}
+const request = (messages: AgentMessage[], overrides: Partial<AgentTurnRequest> = {}) =>
+  turnRequest(messages, [WEATHER_TOOL], overrides);
 
 describe('Anthropic agent turn against a local server streaming tool_use blocks', () => {
   let server: FakeLlmServer;
@@ -81,7 +69,7 @@ describe('Anthropic agent turn against a local server streaming tool_use blocks'
       stream: true,
       system: 'You are a helpful agent.',
       messages: [{ role: 'user', content: [{ type: 'text', text: 'What is the weather in Oslo and Bergen?' }] }],
-      tools: [{ name: 'get_weather', description: WEATHER.description, input_schema: WEATHER.parameters }],
+      tools: [{ name: 'get_weather', description: WEATHER_TOOL.description, input_schema: WEATHER_TOOL.parameters }],
     });
   });
 
@@ -142,14 +130,9 @@ describe('Anthropic agent turn against a local server streaming tool_use blocks'
     server = await startFakeAgentAnthropic([{ text: Array.from({ length: 1000 }, (_, i) => `w${i}`).join(' ') }], {
       delayMs: 5,
     });
-    const controller = new AbortController();
-    const pending = agent(server.url).turn(request(ASKED, { signal: controller.signal }));
-    await waitFor(() => server.requests.length === 1);
-    controller.abort();
-
-    await expect(pending).resolves.toEqual({ text: '', toolCalls: [], usage: null });
-    await server.requests[0].finished;
-    expect(server.requests[0].aborted).toBe(true);
+    const { turn, upstreamAborted } = await abortedMidTurn(agent(server.url), server, request(ASKED));
+    expect(turn).toEqual({ text: '', toolCalls: [], usage: null });
+    expect(upstreamAborted).toBe(true);
   });
 
   it('maps an upstream 500 to a clean LlmError, without stack or body', async () => {
@@ -157,7 +140,7 @@ describe('Anthropic agent turn against a local server streaming tool_use blocks'
       status: 500,
       errorMessage: `Internal error for key ${KEY}`,
     });
-    const error = await failure(agent(server.url).turn(request(ASKED)));
+    const error = await turnFailure(agent(server.url).turn(request(ASKED)));
     expect(error.message).toBe('The Anthropic API failed (HTTP 500); try again later.');
     expect(error.message).not.toMatch(/Internal error|sk-ant|\bat .+:\d+:\d+/);
   });
@@ -167,7 +150,7 @@ describe('Anthropic agent turn against a local server streaming tool_use blocks'
       errorAfter: 2,
       errorMessage: 'Overloaded',
     });
-    const error = await failure(agent(server.url).turn(request(ASKED)));
+    const error = await turnFailure(agent(server.url).turn(request(ASKED)));
     expect(error.message).toBe('The Anthropic API reported an error mid-answer: Overloaded');
   });
 
@@ -175,7 +158,7 @@ describe('Anthropic agent turn against a local server streaming tool_use blocks'
     server = await startFakeAgentAnthropic([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }], {
       stallAfter: 2,
     });
-    const error = await failure(agent(server.url, 300).turn(request(ASKED)));
+    const error = await turnFailure(agent(server.url, 300).turn(request(ASKED)));
     expect(error.message).toBe('The Anthropic API did not answer within 0.3 s.');
     await server.requests[0].finished;
     expect(server.requests[0].aborted).toBe(true);
@@ -241,18 +224,3 @@ describe('agent history in Messages API form', () => {
     });
   });
 });
-
-async function failure(turn: Promise<unknown>): Promise<LlmError> {
-  try {
-    await turn;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlmError);
-    return err as LlmError;
-  }
-  throw new Error('expected the turn to fail');
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error('condition not met');
-}

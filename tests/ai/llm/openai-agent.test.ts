@@ -2,15 +2,11 @@ import type { AgentMessage, AgentToolSpec, AgentTurnRequest } from '../../../src
 import { OpenAiProvider } from '../../../src/ai/llm/openai.js';
 import { ChunkAssembler, toChatCompletions } from '../../../src/ai/llm/openai-agent.js';
 import { LlmError } from '../../../src/ai/llm/port.js';
+import { abortedMidTurn, turnFailure, turnRequest, WEATHER_TOOL } from '../../support/agent-turns.js';
 import { agentTurnOf, type FakeLlmServer, startFakeAgentOpenAi } from '../../support/fake-agent-providers.js';
 
 const KEY = 'sk-test-0123456789abcdefghijklmnop';
 
-const WEATHER: AgentToolSpec = {
-  name: 'get_weather',
-  description: 'The weather of a city.',
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
-};
 const SEARCH: AgentToolSpec = {
   name: 'search_documents',
   description: "Searches the workspace's documents.",
@@ -38,16 +34,8 @@ function agent(baseUrl: string, timeoutMs = 5_000) {
   return new OpenAiProvider({ apiKey: KEY, baseUrl, model: 'default-model', timeoutMs, maxRetries: 0 });
 }
 
-function request(messages: AgentMessage[], overrides: Partial<AgentTurnRequest> = {}): AgentTurnRequest {
-  return {
-    model: null,
-    temperature: 0.2,
-    messages,
-    tools: [WEATHER, SEARCH],
-    signal: new AbortController().signal,
-    ...overrides,
-  };
-}
+const request = (messages: AgentMessage[], overrides: Partial<AgentTurnRequest> = {}) =>
+  turnRequest(messages, [WEATHER_TOOL, SEARCH], overrides);
 
 describe('OpenAI-compatible agent turn against a local server streaming tool_calls deltas', () => {
   let server: FakeLlmServer;
@@ -83,7 +71,7 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
       tools: [
         {
           type: 'function',
-          function: { name: 'get_weather', description: WEATHER.description, parameters: WEATHER.parameters },
+          function: { name: 'get_weather', description: WEATHER_TOOL.description, parameters: WEATHER_TOOL.parameters },
         },
         {
           type: 'function',
@@ -140,7 +128,7 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
       status: 400,
       errorMessage: 'Invalid schema for get_weather',
     });
-    const error = await failure(agent(server.url).turn(request(ASKED)));
+    const error = await turnFailure(agent(server.url).turn(request(ASKED)));
     expect(error.message).toBe(
       'The OpenAI-compatible endpoint rejected the request (HTTP 400): Invalid schema for get_weather',
     );
@@ -177,14 +165,9 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
     server = await startFakeAgentOpenAi([{ text: Array.from({ length: 1000 }, (_, i) => `w${i}`).join(' ') }], {
       delayMs: 5,
     });
-    const controller = new AbortController();
-    const pending = agent(server.url).turn(request(ASKED, { signal: controller.signal }));
-    await waitFor(() => server.requests.length === 1);
-    controller.abort();
-
-    await expect(pending).resolves.toEqual({ text: '', toolCalls: [], usage: null });
-    await server.requests[0].finished;
-    expect(server.requests[0].aborted).toBe(true);
+    const { turn, upstreamAborted } = await abortedMidTurn(agent(server.url), server, request(ASKED));
+    expect(turn).toEqual({ text: '', toolCalls: [], usage: null });
+    expect(upstreamAborted).toBe(true);
   });
 
   it('maps an upstream 500 to a clean LlmError, without stack or body', async () => {
@@ -192,7 +175,7 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
       status: 500,
       errorMessage: `Traceback (most recent call last): key ${KEY}`,
     });
-    const error = await failure(agent(server.url).turn(request(ASKED)));
+    const error = await turnFailure(agent(server.url).turn(request(ASKED)));
     expect(error.message).toBe('The OpenAI-compatible endpoint failed (HTTP 500); try again later.');
     expect(error.message).not.toMatch(/Traceback|sk-test|\bat .+:\d+:\d+/);
   });
@@ -201,7 +184,7 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
     server = await startFakeAgentOpenAi([{ toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }], {
       stallAfter: 2,
     });
-    const error = await failure(agent(server.url, 300).turn(request(ASKED)));
+    const error = await turnFailure(agent(server.url, 300).turn(request(ASKED)));
     expect(error.message).toBe('The OpenAI-compatible endpoint did not answer within 0.3 s.');
     await server.requests[0].finished;
     expect(server.requests[0].aborted).toBe(true);
@@ -212,7 +195,7 @@ describe('OpenAI-compatible agent turn against a local server streaming tool_cal
       dropAfter: 2,
       delayMs: 5, // the headers reach the client before the connection drops
     });
-    const error = await failure(agent(server.url).turn(request(ASKED)));
+    const error = await turnFailure(agent(server.url).turn(request(ASKED)));
     expect(error.message).toBe('The connection to the OpenAI-compatible endpoint was lost mid-answer.');
   });
 });
@@ -287,18 +270,3 @@ describe('agent history in chat completions form', () => {
     ]);
   });
 });
-
-async function failure(turn: Promise<unknown>): Promise<LlmError> {
-  try {
-    await turn;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LlmError);
-    return err as LlmError;
-  }
-  throw new Error('expected the turn to fail');
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error('condition not met');
-}
