@@ -181,6 +181,9 @@ export async function startChronicle(
     );
     await runner.start();
     stops.push(() => runner.stop());
+    // Where the store chains events after their append (EventStoreDB), the projector's process seals them.
+    const chain = store.keepChain?.(logError('chain sealing failed; retrying'));
+    if (chain) stops.push(() => chain.stop());
   } else {
     // Without a projector of its own, this process shares the projector's read store and learns how
     // far it got from its notices, and from its checkpoint should a notice be missed.

@@ -28,6 +28,8 @@ export interface OpenedEventStore {
 }
 
 const HASH = /^[0-9a-f]{64}$/;
+/** How often `events tail` looks for new events. */
+const TAIL_POLL_MS = 200;
 
 export function auditCommands(program: Command, open: () => Promise<OpenedEventStore>): void {
   program
@@ -38,7 +40,7 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
     .option('--file <file>', 'an NDJSON export to check instead of the log')
     .option(
       '--previous-hash <hash>',
-      "with --file: the hash of the event before the file's first (for an export not from position 1)",
+      "with --file: the hash of the event before the file's first (for an export not from the start of the log)",
     )
     .action(async (options: { file?: string; previousHash?: string }) => {
       if (options.previousHash !== undefined && !HASH.test(options.previousHash))
@@ -48,6 +50,7 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
         Presets.shades_classic,
       );
       let verdict;
+      let written = 0; // the log's newest event, which may not be chained yet (EventStoreDB)
       if (options.file) {
         bar.start(Math.max(1, fs.statSync(options.file).size), 0);
         verdict = await verifyExportFile(options.file, options.previousHash, (bytes) => bar.update(bytes));
@@ -56,6 +59,7 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
         try {
           bar.start(Math.max(1, await store.headPosition()), 0);
           verdict = await verifyLog(store, (position) => bar.update(position));
+          written = await store.headPosition();
         } finally {
           await close();
         }
@@ -65,8 +69,12 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
       if (!verdict.ok) return fail(verdict.failure, verifier.count);
       const unhashed =
         verifier.unhashed > 0 ? ` (${verifier.unhashed} written before the chain began carry no hash)` : '';
+      const unchained =
+        written > verifier.lastPosition
+          ? `; events after position ${verifier.lastPosition} are not chained yet (the projector's chain sealer chains them)`
+          : '';
       console.log(
-        `OK: ${verifier.count} events${unhashed}; head position ${verifier.lastPosition}, hash ${verifier.headHash ?? 'none'}`,
+        `OK: ${verifier.count} events${unhashed}; head position ${verifier.lastPosition}, hash ${verifier.headHash ?? 'none'}${unchained}`,
       );
     });
 
@@ -117,33 +125,31 @@ export function auditCommands(program: Command, open: () => Promise<OpenedEventS
     .option('--type <type...>', 'only these event types')
     .action(async (options: { type?: string[] }) => {
       const { store, close } = await open();
+      const types = options.type ? new Set(options.type) : undefined;
+      let stopping = false;
+      let wake = () => {};
+      void Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => {
+        stopping = true;
+        wake();
+      });
+      // Polled as stored, with their hashes: on a store that chains events just after their append
+      // (EventStoreDB) they appear once chained. Every event read moves the cursor, printed or not.
       let after = await store.headPosition();
-      // Each batch is read back as stored, with its hashes; a slow terminal holds the next batch back.
-      const subscription = store.subscribeToAll(
-        { after, types: options.type },
-        async (batch) => {
-          const last = batch[batch.length - 1]!.position;
-          for await (const event of storedEvents(store, {
-            from: { position: after + 1 },
-            to: { position: last },
-            types: options.type,
-          })) {
+      try {
+        while (!stopping) {
+          for await (const event of storedEvents(store, { from: { position: after + 1 } })) {
+            after = event.position;
+            if (types && !types.has(event.type)) continue;
             if (!process.stdout.write(exportLine(event, 'ndjson'))) await once(process.stdout, 'drain');
           }
-          after = last;
-        },
-        (err) => {
-          console.error(err.message);
-          process.exitCode = 1;
-          void stop();
-        },
-      );
-      const stop = async () => {
-        await subscription.close();
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, TAIL_POLL_MS);
+          });
+        }
+      } finally {
         await close();
-      };
-      await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-      await stop();
+      }
     });
 }
 

@@ -32,9 +32,7 @@ export class AuditSigner {
   }
 
   async signedHead(store: EventStore): Promise<SignedHead> {
-    if (!store.readStored) throw new Error('This event store keeps no hash chain');
-    const position = await store.headPosition();
-    const [head] = position === 0 ? [] : await store.readStored({ after: position - 1, maxCount: 1 });
+    const head = await store.chainHead();
     const hash = head?.hash ?? null;
     const at = head?.position ?? 0;
     const signedAt = new Date().toISOString();

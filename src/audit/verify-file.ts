@@ -1,6 +1,6 @@
 /**
- * Checks an NDJSON export against the hash chain from the file alone: a full export (from position 1),
- * or one from a later position given the hash of the event before it.
+ * Checks an NDJSON export against the hash chain from the file alone: a full export (its first link
+ * chains from the start of the log), or one from a later position given the hash of the event before it.
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
@@ -57,17 +57,11 @@ export async function verifyExportFile(
           failure: { position, reason: `line ${lineNo} is not an exported event: ${(err as Error).message}` },
         };
       }
-      if (verifier.count === 0 && previousHash === undefined && event.position !== 1) {
-        return {
-          ok: false,
-          verifier,
-          failure: {
-            position: event.position,
-            reason: 'the file does not start at position 1: give the hash of the event before it (--previous-hash)',
-          },
-        };
-      }
       const failure = verifier.check(event);
+      if (failure && verifier.headHash === null && event.hash !== null) {
+        // The file's first link does not chain from the start of the log: cut at its head, or a partial export.
+        failure.reason += ': a file not from the start of the log needs the hash before it (--previous-hash)';
+      }
       if (failure) return { ok: false, verifier, failure };
       onEvent?.(input.bytesRead);
     }

@@ -7,11 +7,17 @@ export type LogVerdict =
   { ok: true; verifier: ChainVerifier } | { ok: false; verifier: ChainVerifier; failure: ChainBreak };
 
 export async function verifyLog(store: EventStore, onEvent?: (position: number) => void): Promise<LogVerdict> {
+  // Where the chain ended before the walk: a walk that stops short of it lost the newest chained events.
+  const head = await store.chainHead();
   const verifier = new ChainVerifier();
   for await (const event of storedEvents(store)) {
     const failure = verifier.check(event);
     if (failure) return { ok: false, verifier, failure };
     onEvent?.(event.position);
+  }
+  if (head && verifier.lastPosition < head.position) {
+    const reason = `the chain's head is missing: the log ends at position ${verifier.lastPosition}`;
+    return { ok: false, verifier, failure: { position: head.position, reason } };
   }
   return { ok: true, verifier };
 }

@@ -4,9 +4,11 @@
  * other runs: reads of $all are always bounded by `after` and filtered to this test's streams.
  */
 import { randomUUID } from 'node:crypto';
+import { verifyLog } from '../../src/audit/verify-log.js';
 import {
   AppendTooLargeError,
   appendBytes,
+  chainHash,
   ConcurrencyError,
   MAX_APPEND_BYTES,
   type EventMetadata,
@@ -597,6 +599,37 @@ export function describeEventStoreContract(name: string, open: () => Promise<Eve
 
         expect(errors).toEqual([failure]);
         expect(calls).toBe(1);
+      });
+    });
+
+    describe('hash chain', () => {
+      it('given events appended, when the chain is kept, then they are read back as stored, linked, and the log verifies', async () => {
+        const errors: Error[] = [];
+        const keeper = store.keepChain?.((err) => errors.push(err)); // where the adapter chains after appending
+        try {
+          const stream = newStream();
+          const created = event('ThingCreated', { name: 'ä ✓' });
+          const { position } = await store.appendToStream(stream, [created, event('ThingRenamed')], 'no_stream');
+          const deadline = Date.now() + 10_000;
+          while (((await store.chainHead())?.position ?? 0) < position) {
+            if (Date.now() > deadline) throw new Error('timed out waiting for the chain to reach the append');
+            await pause(20);
+          }
+
+          const [first] = await store.readStream(stream);
+          const stored = await store.readStored({ after: first!.position - 1, maxCount: 2 });
+          expect(stored.map((e) => [e.position, e.id, e.stream, e.revision, e.type])).toEqual([
+            [first!.position, created.id, stream, 0, 'ThingCreated'],
+            [position, expect.any(String), stream, 1, 'ThingRenamed'],
+          ]);
+          expect(JSON.parse(stored[0]!.data)).toEqual({ name: 'ä ✓' });
+          expect(stored[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+          expect(stored[1]!.hash).toBe(chainHash(stored[0]!.hash!, stored[1]!));
+          expect(await verifyLog(store)).toMatchObject({ ok: true });
+          expect(errors).toEqual([]);
+        } finally {
+          await keeper?.stop();
+        }
       });
     });
   });

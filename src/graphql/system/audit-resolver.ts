@@ -8,7 +8,8 @@ import { DateTime } from '../shared/scalars.js';
     'The head of the hash chain, signed: `signature` (base64 Ed25519) covers `chronicle-audit-head\\n<position>\\n<hash>\\n<signedAt>`.',
 })
 export class AuditHead {
-  @Field(() => Int, { description: 'Global position of the newest event (0 for an empty log)' }) position!: number;
+  @Field(() => Int, { description: 'Global position of the newest chained event (0 before the first)' })
+  position!: number;
   @Field(() => String, { nullable: true, description: "That event's chain hash; null when it predates the chain" })
   hash!: string | null;
   @Field() signature!: string;
@@ -22,7 +23,7 @@ function requireAdmin(ctx: GraphQLContext) {
 /** GraphQL twins of GET /api/system/audit/head/ and /public-key/. */
 @Resolver()
 export class AuditResolver {
-  @Query(() => AuditHead, { description: 'Admins only. Needs the embedded event store, which keeps the hash chain.' })
+  @Query(() => AuditHead, { description: 'Admins only. The newest chained event, signed.' })
   async auditHead(@Ctx() ctx: GraphQLContext): Promise<AuditHead> {
     requireAdmin(ctx);
     const head = await ctx.deps.audit.signedHead(ctx.deps.store);

@@ -15,6 +15,8 @@ import { PersonalDataCipher, type SealCounts } from './personal-data-cipher.js';
 import type {
   AppendResult,
   BatchHandler,
+  ChainHead,
+  ChainKeeper,
   EventStore,
   EventToAppend,
   ExpectedRevision,
@@ -42,8 +44,8 @@ export interface EncryptionCounts extends SealCounts {
 
 export class EncryptingEventStore implements EventStore {
   readonly cipher: PersonalDataCipher;
-  /** As stored: sealed values, which the hash chain covers (where the adapter keeps a chain). */
-  readStored?: (options: ReadStoredOptions) => Promise<StoredEvent[]>;
+  /** Where the adapter chains events after their append (EventStoreDB). */
+  keepChain?: (onError: (err: Error) => void) => ChainKeeper;
   /** The adapter's counts, where it keeps them. */
   subscriptionErrors?: () => SubscriptionErrors;
 
@@ -53,7 +55,7 @@ export class EncryptingEventStore implements EventStore {
     private readonly counts?: EncryptionCounts,
   ) {
     this.cipher = new PersonalDataCipher(keys);
-    if (inner.readStored) this.readStored = inner.readStored.bind(inner);
+    if (inner.keepChain) this.keepChain = inner.keepChain.bind(inner);
     if (inner.subscriptionErrors) this.subscriptionErrors = inner.subscriptionErrors.bind(inner);
   }
 
@@ -100,6 +102,15 @@ export class EncryptingEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {
     return this.inner.subscribeToAll(options, async (events) => handler(await this.cipher.openEvents(events)), onError);
+  }
+
+  /** As stored: sealed values, which the hash chain covers. */
+  readStored(options: ReadStoredOptions): Promise<StoredEvent[]> {
+    return this.inner.readStored(options);
+  }
+
+  chainHead(): Promise<ChainHead | null> {
+    return this.inner.chainHead();
   }
 
   headPosition(): Promise<number> {

@@ -1,4 +1,5 @@
-import { ErrorType, isCommandError } from '@eventstore/db-client';
+import { ErrorType, NO_STREAM, WrongExpectedVersionError, isCommandError } from '@eventstore/db-client';
+import { ConcurrencyError, type ExpectedRevision } from './port.js';
 
 /**
  * What a retry can cure: the server or the connection went away (unavailable, reset, timeout), the
@@ -18,4 +19,15 @@ const TRANSIENT = new Set<string>([
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof Error) || !isCommandError(err)) return true;
   return TRANSIENT.has(err.type);
+}
+
+/** The port's ConcurrencyError for the client's WrongExpectedVersionError; undefined for any other error. */
+export function concurrencyErrorOf(
+  err: unknown,
+  stream: string,
+  expected: ExpectedRevision,
+): ConcurrencyError | undefined {
+  if (!(err instanceof WrongExpectedVersionError)) return undefined;
+  const actual = err.actualVersion === NO_STREAM ? 'no_stream' : Number(err.actualVersion);
+  return new ConcurrencyError(stream, expected, actual);
 }

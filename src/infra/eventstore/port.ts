@@ -129,6 +129,17 @@ export interface StoredEvent {
   hash: string | null;
 }
 
+/** The newest chained event: its position, and its hash (null when it was written before the chain began). */
+export interface ChainHead {
+  position: number;
+  hash: string | null;
+}
+
+/** What keeps a chain current, until stopped. */
+export interface ChainKeeper {
+  stop(): Promise<void>;
+}
+
 export interface ReadStoredOptions {
   after?: number; // exclusive
   maxCount: number;
@@ -151,8 +162,18 @@ export interface EventStore {
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription;
   /** For metrics, where the adapter counts them. */
   subscriptionErrors?(): SubscriptionErrors;
-  /** Events as stored with their chain hashes, in position order; adapters that keep no chain lack it. */
-  readStored?(options: ReadStoredOptions): Promise<StoredEvent[]>;
+  /**
+   * Events as stored with their chain hashes, in position order, up to the chain's head: an adapter that
+   * chains events after they are written (EventStoreDB) answers the newest ones once they are chained.
+   */
+  readStored(options: ReadStoredOptions): Promise<StoredEvent[]>;
+  /** The newest chained event (null before the first). */
+  chainHead(): Promise<ChainHead | null>;
+  /**
+   * Starts what chains new events, where that is not done with each append (EventStoreDB's sealer): the
+   * process that runs the projections calls it. Adapters that chain as they append lack it.
+   */
+  keepChain?(onError: (err: Error) => void): ChainKeeper;
   /** Global position of the newest event (0 when empty). */
   headPosition(): Promise<number>;
   ping(): Promise<void>;

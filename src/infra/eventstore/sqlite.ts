@@ -9,6 +9,7 @@ import { BackgroundCheckpointer } from '../sqlite-checkpointer.js';
 import {
   type AppendResult,
   type BatchHandler,
+  type ChainHead,
   type DataEquals,
   type EventStore,
   type EventJson,
@@ -99,6 +100,7 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
         `SELECT ${STORED_COLUMNS} FROM events WHERE position > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY position LIMIT ?`,
       ),
       head: db.prepare<[], { head: number }>('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
+      chainHead: db.prepare<[], ChainHead>('SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'),
       ping: db.prepare('SELECT 1'),
     };
     this.groups = new GroupCommit(db, checkpointer, (group: AppendedGroup) => this.appended.emit('appended', group));
@@ -240,6 +242,11 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
     return types
       ? this.stmt.storedOfTypes.all(after, JSON.stringify(types), maxCount)
       : this.stmt.stored.all(after, maxCount);
+  }
+
+  /** Each event is chained in its own transaction: the newest event is the chain's head. */
+  async chainHead(): Promise<ChainHead | null> {
+    return this.stmt.chainHead.get() ?? null;
   }
 
   subscribeToAll(options: SubscribeOptions, handler: BatchHandler, onError?: (err: Error) => void): Subscription {

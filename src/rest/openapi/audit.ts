@@ -1,14 +1,8 @@
 import { errors, ok, queryParam, ref } from './components.js';
-import type { ApiSection, Response } from './types.js';
+import type { ApiSection } from './types.js';
 
 const TAG = 'Audit';
 const ADMIN = 'Admins only.';
-const NO_CHAIN: Response = {
-  description: 'The event store keeps no hash chain (EventStoreDB): audit heads and exports need the embedded store.',
-  content: {
-    'application/json': { schema: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } },
-  },
-};
 const BOUND = 'A global position (digits) or an ISO 8601 date-time, inclusive.';
 
 /** The tamper-evident log: its signed head, the signing key, and exports an auditor can verify offline. */
@@ -22,7 +16,7 @@ export const auditSection: ApiSection = {
         'Ed25519 `signature` (base64) over the UTF-8 text `chronicle-audit-head\\n<position>\\n<hash>\\n<signed_at>` ' +
         '(hash empty when null); check it with the key from `/api/system/audit/public-key/`.',
       properties: {
-        position: { type: 'integer', description: 'Global position of the newest event (0 for an empty log).' },
+        position: { type: 'integer', description: 'Global position of the newest chained event (0 before the first).' },
         hash: {
           type: ['string', 'null'],
           description: "That event's chain hash (64 hex); null when it predates the chain.",
@@ -59,7 +53,7 @@ export const auditSection: ApiSection = {
         tags: [TAG],
         summary: 'The head of the hash chain, signed',
         description: `${ADMIN} Keep it as a receipt.`,
-        responses: { 200: ok('The signed head.', ref('AuditHead')), ...errors(403), 501: NO_CHAIN },
+        responses: { 200: ok('The signed head.', ref('AuditHead')), ...errors(403) },
       },
     },
     '/api/system/audit/public-key/': {
@@ -82,7 +76,7 @@ export const auditSection: ApiSection = {
         operationId: 'exportEvents',
         tags: [TAG],
         summary: 'The event log as a file, streamed',
-        description: `${ADMIN} Events as stored, in position order, with their chain hashes. A full NDJSON export verifies offline with \`chronicle verify --file\`.`,
+        description: `${ADMIN} Events as stored, in position order, with their chain hashes. A full NDJSON export verifies offline with \`chronicle verify --file\`. On EventStoreDB, events are chained a moment after they are written: an export ends at the chain's head.`,
         parameters: [
           queryParam(
             'format',
@@ -103,7 +97,6 @@ export const auditSection: ApiSection = {
             },
           },
           ...errors(400, 403),
-          501: NO_CHAIN,
         },
       },
     },
