@@ -9,7 +9,7 @@ import { settled, type TransportDeps } from './deps.js';
  */
 export async function eraseUserAndPurge(deps: TransportDeps, userId: number, ctx: CommandContext): Promise<void> {
   const { position } = await eraseUser(
-    { store: deps.store, keys: deps.keys, otherAdmins: (id) => otherAdmins(deps.db, id) },
+    { store: deps.store, keys: deps.keys, otherAdmins: (id, excluding) => otherAdmins(deps.db, id, excluding) },
     userId,
     ctx,
   );

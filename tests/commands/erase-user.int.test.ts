@@ -4,7 +4,8 @@
  * finished by asking again.
  */
 import { randomUUID } from 'node:crypto';
-import { eraseUser } from '../../src/commands/identity/erase.js';
+import { ADMIN_ERASURES, eraseUser } from '../../src/commands/identity/erase.js';
+import { LAST_ADMIN } from '../../src/domain/identity/user.js';
 import { openAccount } from '../../src/commands/identity/register.js';
 import { ownerOf } from '../../src/commands/shared/reservation.js';
 import { emailStream, usernameStream } from '../../src/commands/identity/register.js';
@@ -70,6 +71,43 @@ describe('eraseUser', () => {
     expect(await keys.find(userSubject(userId))).toBeNull();
     const appended = await store.readAll({ after: head });
     expect(appended.filter((e) => e.type === 'UserErased')).toEqual([]); // recorded once
+    await store.close();
+    await keys.close();
+  });
+
+  it('given two admins erasing each other at once, while the read model still counts both, then only one erasure passes', async () => {
+    const { keys, store } = stores();
+    const a = await openAccount(store, account(), commandCtx(), { role: 'admin' });
+    const b = await openAccount(store, account(), commandCtx(), { role: 'admin' });
+    // A read model that has not caught up with either erasure: it still counts both admins.
+    const otherAdmins = async (id: number, excluding: readonly number[]) =>
+      [a.userId, b.userId].filter((admin) => admin !== id && !excluding.includes(admin)).length;
+    const actor = (userId: number) => commandCtx({ type: 'user', userId, role: 'admin' });
+
+    const outcomes = await Promise.allSettled([
+      eraseUser({ store, keys, otherAdmins }, b.userId, actor(a.userId)),
+      eraseUser({ store, keys, otherAdmins }, a.userId, actor(b.userId)),
+    ]);
+
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason.message).toBe(LAST_ADMIN);
+    const erased = (await store.readAll()).filter((e) => e.type === 'UserErased');
+    expect(erased).toHaveLength(1);
+    await store.close();
+    await keys.close();
+  });
+
+  it('given a user who is not an admin, when erased, then no admin is counted and nothing is recorded for admins', async () => {
+    const { keys, store } = stores();
+    const { userId } = await openAccount(store, account(), commandCtx(), { role: 'default' });
+    const counted: number[] = [];
+    const otherAdmins = async (id: number) => (counted.push(id), 0);
+
+    await eraseUser({ store, keys, otherAdmins }, userId, commandCtx(admin));
+
+    expect(counted).toEqual([]);
+    expect(await store.readStream(ADMIN_ERASURES)).toEqual([]);
     await store.close();
     await keys.close();
   });

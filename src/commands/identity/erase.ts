@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { userSubject } from '../../domain/shared/personal-data.js';
-import { userDecider } from '../../domain/identity/user.js';
+import { type UserState, userDecider } from '../../domain/identity/user.js';
 import { forbidden } from '../../domain/shared/errors.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { KeyStore } from '../../infra/keystore/port.js';
-import { type CommandContext, requireActor } from '../shared/context.js';
+import { type CommandContext, metadataFor, requireActor } from '../shared/context.js';
 import { handleCommand } from '../shared/handle.js';
 import { release } from '../shared/reservation.js';
 import { emailStream, userStream, usernameStream } from './register.js';
@@ -11,9 +12,16 @@ import { emailStream, userStream, usernameStream } from './register.js';
 export interface ErasureDeps {
   store: EventStore;
   keys: KeyStore;
-  /** Active admins other than `userId`, as the users read model counts them. */
-  otherAdmins: (userId: number) => Promise<number>;
+  /** Active admins other than `userId` and those `excluding`, as the users read model counts them. */
+  otherAdmins: (userId: number, excluding: readonly number[]) => Promise<number>;
 }
+
+/**
+ * Every erasure of an admin is recorded here first, at the exact revision read, before the user's own
+ * UserErased: of two erasures decided at once (two admins erasing each other), the second one's record
+ * is refused, and it decides again counting the first one's admin as gone, before the read model shows it.
+ */
+export const ADMIN_ERASURES = 'admin-erasures';
 
 /**
  * Erases a user by crypto-shredding: records UserErased, frees the username and email, then destroys
@@ -25,12 +33,16 @@ export interface ErasureDeps {
 export async function eraseUser(deps: ErasureDeps, userId: number, ctx: CommandContext) {
   const actor = requireActor(ctx);
   if (actor.role !== 'admin') throw forbidden();
-  const otherAdmins = await deps.otherAdmins(userId);
   const result = await handleCommand(
     deps.store,
     userStream(userId),
     userDecider,
-    { type: 'EraseUser', actorRole: actor.role, otherAdmins, now: ctx.now },
+    async (target: UserState) => ({
+      type: 'EraseUser' as const,
+      actorRole: actor.role,
+      otherAdmins: await otherAdminsFor(deps, target, ctx),
+      now: ctx.now,
+    }),
     ctx,
   );
   const { state } = result;
@@ -40,4 +52,27 @@ export async function eraseUser(deps: ErasureDeps, userId: number, ctx: CommandC
   }
   await deps.keys.destroy(userSubject(userId));
   return result;
+}
+
+/**
+ * The other admins that erasing `target` leaves; for an admin about to be erased, its erasure is recorded
+ * in ADMIN_ERASURES at the revision the count was made on (a ConcurrencyError has the command decided
+ * again). Only the erasure of an active admin needs another admin: others are not counted.
+ */
+async function otherAdminsFor(deps: ErasureDeps, target: UserState, ctx: CommandContext): Promise<number> {
+  if (target.status !== 'active' || target.role !== 'admin') return 0;
+  const recorded = await deps.store.readStream(ADMIN_ERASURES);
+  const others = await deps.otherAdmins(
+    target.userId,
+    recorded.map((e) => e.data.userId as number),
+  );
+  if (others < 1) return others; // refused by the decider: nothing to record
+  const event = {
+    id: randomUUID(),
+    type: 'AdminErasureDecided',
+    data: { userId: target.userId },
+    metadata: metadataFor(ctx),
+  };
+  await deps.store.appendToStream(ADMIN_ERASURES, [event], recorded.at(-1)?.revision ?? 'no_stream');
+  return others;
 }

@@ -44,6 +44,6 @@ export const publicUser = (u: UserView) => ({
 
 export const countUsers = (db: ReadStore) => db.collection(USERS).count({});
 
-/** Active admins other than `userId` (the last admin may not be erased). */
-export const otherAdmins = (db: ReadStore, userId: number) =>
-  db.collection(USERS).count({ role: 'admin', suspended: false, id: { $ne: userId } });
+/** Active admins other than `userId` and those `excluding` (the last admin may not be erased). */
+export const otherAdmins = (db: ReadStore, userId: number, excluding: readonly number[] = []) =>
+  db.collection(USERS).count({ role: 'admin', suspended: false, id: { $nin: [userId, ...excluding] } });
