@@ -2,13 +2,16 @@
  * The GraphQL twin of the Agent WebSocket: invokeAgent over HTTP returns the invocation id, the
  * agentInvocation subscription (graphql-ws) replays the frames recorded before it subscribed (a pending
  * tool_call included) and follows live; respondToToolCall and closeAgentInvocation act on one's own.
+ * A retried invokeAgent with the same Idempotency-Key answers the first id and starts nothing.
  */
+import { randomUUID } from 'node:crypto';
 import {
   agentTurnOf,
   type FakeLlmServer,
   startFakeAgentAnthropic,
   startFakeAgentOpenAi,
 } from '../support/fake-agent-providers.js';
+import { expectAppendsNothing } from '../support/e2e.js';
 import { closeGraphqlWsClients, connectGraphqlWs, subscribe } from '../support/graphql-ws.js';
 import { api, bearer, registerAndLogin, type Session, startTestServer, type TestServer } from '../support/server.js';
 
@@ -29,12 +32,30 @@ describe('Agents over GraphQL', () => {
   let workspace: any;
   const gql = (who: Session, query: string, variables?: Record<string, unknown>) =>
     api(server, 'POST', '/graphql', { query, variables }, bearer(who.access));
+  const invokeRequest = (who: Session, message: string, headers: Record<string, string> = {}) =>
+    api(
+      server,
+      'POST',
+      '/graphql',
+      {
+        query: 'mutation($input: InvokeAgentInput!) { invokeAgent(input: $input) }',
+        variables: { input: { workspaceSlug: workspace.slug, message, tools: [weatherTool] } },
+      },
+      { ...bearer(who.access), ...headers },
+    );
   const invoke = async (who: Session, message: string, slug: string = workspace.slug) => {
     const res = await gql(who, 'mutation($input: InvokeAgentInput!) { invokeAgent(input: $input) }', {
       input: { workspaceSlug: slug, message, tools: [weatherTool] },
     });
     expect(res.body.errors).toBeUndefined();
     return res.body.data.invokeAgent as string;
+  };
+  const invokedIds = async () =>
+    (await server.deps.store.readAll({ types: ['AgentInvoked'] })).map((e) => e.data.invocationId as string);
+  const untilToolCall = async (who: Session, id: string) => {
+    const sub = follow(who, id);
+    await sub.until(() => sub.results.some((r) => r.data?.agentInvocation.type === 'tool_call'), 'the tool_call');
+    return sub;
   };
   const follow = (who: Session, id: string) =>
     subscribe(
@@ -171,5 +192,69 @@ describe('Agents over GraphQL', () => {
     });
     await sub.until(() => sub.state.completed, 'the close');
     expect(sub.results.at(-1).data.agentInvocation).toMatchObject({ type: 'invocation_closed', reason: 'closed' });
+  });
+
+  describe('with an Idempotency-Key', () => {
+    it('given invokeAgent sent twice with one key, then both answer the same id and one invocation is started', async () => {
+      const key = randomUUID();
+      const first = await invokeRequest(owner, 'Weather in Bergen?', { 'Idempotency-Key': key });
+      expect(first.body.errors).toBeUndefined();
+      const id = first.body.data.invokeAgent as string;
+      // Waiting on the client's tool, the first invocation appends nothing more of its own.
+      const sub = await untilToolCall(owner, id);
+
+      const again = await expectAppendsNothing(server, () =>
+        invokeRequest(owner, 'Weather in Bergen?', { 'Idempotency-Key': key }),
+      );
+      expect(again.body).toEqual({ data: { invokeAgent: id } });
+      expect((await invokedIds()).filter((i) => i === id)).toHaveLength(1);
+
+      await gql(owner, 'mutation($i: ID!) { closeAgentInvocation(invocationId: $i) }', { i: id });
+      await sub.until(() => sub.state.completed, 'the close');
+      const afterClose = await expectAppendsNothing(server, () =>
+        invokeRequest(owner, 'Weather in Bergen?', { 'Idempotency-Key': key }),
+      );
+      expect(afterClose.body).toEqual({ data: { invokeAgent: id } });
+    });
+
+    it('given the key reused with another message, then a validation error and no new invocation', async () => {
+      const key = randomUUID();
+      const first = await invokeRequest(owner, 'Weather in Tromso?', { 'Idempotency-Key': key });
+      const id = first.body.data.invokeAgent as string;
+      const sub = await untilToolCall(owner, id);
+      const invoked = await invokedIds();
+
+      const reused = await expectAppendsNothing(server, () =>
+        invokeRequest(owner, 'Weather in Stavanger?', { 'Idempotency-Key': key }),
+      );
+      expect(reused.body.data).toBeNull();
+      expect(reused.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'This Idempotency-Key was already used for a different request.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        }),
+      ]);
+      expect(await invokedIds()).toEqual(invoked);
+
+      await gql(owner, 'mutation($i: ID!) { closeAgentInvocation(invocationId: $i) }', { i: id });
+      await sub.until(() => sub.state.completed, 'the close');
+    });
+
+    it('given the same key from another member, then that member starts an invocation of their own', async () => {
+      const key = randomUUID();
+      const mine = (await invokeRequest(owner, 'Weather in Oslo?', { 'Idempotency-Key': key })).body.data.invokeAgent;
+      const theirs = await invokeRequest(other, 'Weather in Oslo?', { 'Idempotency-Key': key });
+      expect(theirs.body.errors).toBeUndefined();
+      expect(theirs.body.data.invokeAgent).not.toBe(mine);
+      expect(await invokedIds()).toEqual(expect.arrayContaining([mine, theirs.body.data.invokeAgent]));
+      for (const [who, id] of [
+        [owner, mine],
+        [other, theirs.body.data.invokeAgent],
+      ] as const) {
+        const sub = await untilToolCall(who, id);
+        await gql(who, 'mutation($i: ID!) { closeAgentInvocation(invocationId: $i) }', { i: id });
+        await sub.until(() => sub.state.completed, 'the close');
+      }
+    });
   });
 });

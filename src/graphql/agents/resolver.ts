@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { AgentFrame } from '../../commands/agents/frames.js';
 import { followInvocation } from '../../commands/agents/follow.js';
+import { requestFingerprint, withIdempotency } from '../../commands/shared/idempotency.js';
 import { findAgentInvocation, listAgentInvocations } from '../../projections/agent-invocations/queries.js';
 import { commandContextOf, type GraphQLContext, requireActor } from '../context.js';
 import { CHAT_COMPLEXITY, listComplexity } from '../limits.js';
@@ -14,23 +15,29 @@ import { AgentFrameEvent, AgentInvocation, InvokeAgentInput } from './types.js';
  */
 @Resolver()
 export class AgentResolver {
-  @Mutation(() => ID, { complexity: CHAT_COMPLEXITY, description: 'Starts an agent invocation; returns its id.' })
+  @Mutation(() => ID, {
+    complexity: CHAT_COMPLEXITY,
+    description:
+      'Starts an agent invocation; returns its id. Sent again with the same Idempotency-Key header, it ' +
+      'answers the first id and starts nothing.',
+  })
   async invokeAgent(
     @Ctx() ctx: GraphQLContext,
     @Arg('input', () => InvokeAgentInput) input: InvokeAgentInput,
   ): Promise<string> {
     requireActor(ctx);
-    const invocation = await ctx.deps.agentInvocations.invoke(
-      {
-        message: input.message,
-        tools: input.tools?.map((t) => ({ ...t })),
-        ...(input.invocationId ? { invocation_id: input.invocationId } : {}),
-      },
-      input.workspaceSlug,
-      commandContextOf(ctx),
-      () => {},
-    );
-    return invocation.invocationId;
+    const cmd = commandContextOf(ctx);
+    const wire = {
+      message: input.message,
+      tools: input.tools?.map((t) => ({ ...t })),
+      ...(input.invocationId ? { invocation_id: input.invocationId } : {}),
+    };
+    const fingerprint = requestFingerprint('invoke-agent', { workspace_slug: input.workspaceSlug, ...wire });
+    // Only the id is recorded: a retry answers it while the first run goes on, or after it closed.
+    return withIdempotency(ctx.deps.store, cmd, fingerprint, async () => {
+      const invocation = await ctx.deps.agentInvocations.invoke(wire, input.workspaceSlug, cmd, () => {});
+      return invocation.invocationId;
+    });
   }
 
   @Mutation(() => Boolean, { description: "Answers one of your invocation's tool calls with a result or an error." })
