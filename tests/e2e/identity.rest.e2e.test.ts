@@ -1055,6 +1055,17 @@ describe('Idempotency-Key on registration', () => {
     );
     expect(res.status).toBe(400);
   });
+
+  it.each([
+    ['empty', ''],
+    ['over 255 characters', 'k'.repeat(256)],
+  ])('given a key that is %s, then 400 naming the header, and nothing appended', async (_, key) => {
+    const res = await expectAppendsNothing(server, () =>
+      http.call('POST', '/api/users/', registration(uniqueName('idem')), { 'Idempotency-Key': key }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.field_errors).toEqual({ 'Idempotency-Key': ['Must be 1 to 255 characters.'] });
+  });
 });
 
 describe('login rate limit', () => {

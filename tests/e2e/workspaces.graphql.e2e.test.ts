@@ -193,6 +193,22 @@ describe('workspaces over HTTP POST /graphql', () => {
       const list = await gql(WORKSPACES, { search: input.input.name }, as(admin));
       expect(list.body.data.workspaces).toHaveLength(1);
     });
+
+    it.each([
+      ['empty', ''],
+      ['over 255 characters', 'k'.repeat(256)],
+    ])('given an Idempotency-Key that is %s, then a validation error and nothing appended', async (_, key) => {
+      const input = { input: { name: `Keyed ${uniqueName('k')}` } };
+      const res = await expectAppendsNothing(server, () =>
+        gql(CREATE, input, { ...as(admin), 'Idempotency-Key': key }),
+      );
+      expect(res.body.data).toBeNull();
+      expect(res.body.errors[0]).toMatchObject({
+        message: 'Validation failed.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      expect(Object.values(res.body.errors[0].extensions.fieldErrors)).toEqual([['Must be 1 to 255 characters.']]);
+    });
   });
 
   describe('workspaces and workspace', () => {
