@@ -12,7 +12,7 @@ import { currentSetting } from '../system/settings.js';
 import { loadWorkspace } from '../workspaces/workspaces.js';
 import type { AgentDeps } from './deps.js';
 import { invokeAgentInput, toolResponseInput } from './inputs.js';
-import { type FrameListener, RunningInvocation } from './run-invocation.js';
+import { type FrameListener, RunningInvocation, agentStreamName } from './run-invocation.js';
 
 const AGENT_GUIDANCE =
   "You can call tools. search_documents, list_documents and read_document read this workspace's documents; " +
@@ -60,7 +60,9 @@ export class AgentInvocations {
       throw err;
     }
     const invocationId = input.invocation_id ?? randomUUID();
-    if (this.running.has(invocationId)) throw conflict('An invocation with this id already exists.');
+    // A client-chosen id already used is refused before the daily limit counts this invocation.
+    if (this.running.has(invocationId) || (input.invocation_id && (await this.invoked(invocationId))))
+      throw conflict('An invocation with this id already exists.');
     await useChatQuota(this.deps.store, actor, {
       ...ctx,
       commandId: scopedId(ctx.commandId, 'agent-quota'),
@@ -93,6 +95,11 @@ export class AgentInvocations {
     }
     void invocation.done.then(() => this.running.delete(invocationId));
     return invocation;
+  }
+
+  private async invoked(invocationId: string): Promise<boolean> {
+    const [first] = await this.deps.store.readStream(agentStreamName(invocationId), { maxCount: 1, readOnly: true });
+    return first !== undefined;
   }
 
   /** The client's answer to a tool_call of one of its own running invocations. */

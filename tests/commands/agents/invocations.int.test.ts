@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AgentModel, AgentTurn, AgentTurnRequest } from '../../../src/ai/llm/agent-port.js';
 import { LlmError } from '../../../src/ai/llm/port.js';
 import type { AgentDeps } from '../../../src/commands/agents/deps.js';
@@ -304,6 +305,19 @@ describe('agent invocations (runtime)', () => {
     await expect(invoke({ message: '' })).rejects.toMatchObject({ kind: 'validation' });
     expect(await store.headPosition()).toBe(head);
     expect(agent.requests).toHaveLength(0);
+  });
+
+  it('refuses an invocation id already used, recording nothing: not even a use of the daily limit', async () => {
+    start([says('Hello.')]);
+    const id = randomUUID();
+    const { invocation } = await invoke({ message: 'One', invocation_id: id });
+    await invocation.done;
+    const head = await store.headPosition();
+    await expect(invoke({ message: 'Again', invocation_id: id })).rejects.toMatchObject({
+      kind: 'conflict',
+      message: 'An invocation with this id already exists.',
+    });
+    expect(await store.headPosition()).toBe(head);
   });
 
   it("refuses an unknown call id and another user's invocation", async () => {
