@@ -6,6 +6,7 @@
  */
 import { type ChainSource, type RevisedSeal, SealBuilder, type SealStream, sealedHead } from './chain-seals.js';
 import { type ChainKeeper, ConcurrencyError } from './port.js';
+import { Sleeper } from '../sleeper.js';
 
 /** Links per seal: about 80 bytes each as JSON, so a seal stays near 160 kB, far below an append's limit. */
 export const SEAL_EVENTS = 2000;
@@ -14,7 +15,7 @@ const MAX_BACKOFF_MS = 5000;
 
 export class ChainSealer implements ChainKeeper {
   private stopped = false;
-  private wake: (() => void) | undefined;
+  private readonly sleeper = new Sleeper();
   private readonly done: Promise<void>;
 
   constructor(
@@ -36,13 +37,13 @@ export class ChainSealer implements ChainKeeper {
         const next = await this.sealNext(last);
         failures = 0;
         if (next) last = next;
-        else await this.sleep(this.idleMs);
+        else await this.sleeper.sleep(this.idleMs);
       } catch (err) {
         synced = false; // another sealer's seal, or an unknown outcome: read the newest again
         if (err instanceof ConcurrencyError) continue;
         failures += 1;
         this.onError(err instanceof Error ? err : new Error(String(err)));
-        await this.sleep(Math.min(100 * 2 ** failures, MAX_BACKOFF_MS));
+        await this.sleeper.sleep(Math.min(100 * 2 ** failures, MAX_BACKOFF_MS));
       }
     }
   }
@@ -60,20 +61,9 @@ export class ChainSealer implements ChainKeeper {
     return { revision: last ? last.revision + 1 : 0, seal };
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.sleeper.wake();
     await this.done;
   }
 }

@@ -13,6 +13,7 @@ import {
 import { isTransient } from './esdb-errors.js';
 import { fromNumber, isAfter, sizeOf, toRecorded } from './esdb-records.js';
 import type { BatchHandler, RecordedEvent, SubscribeOptions, Subscription } from './port.js';
+import { Sleeper } from '../sleeper.js';
 
 const MAX_BATCH = 1000;
 /** A batch is cut once its events' data and metadata reach this many bytes (chunk events are up to ~1 MB each). */
@@ -42,7 +43,7 @@ export interface SubscriptionEvents {
 export class EsdbSubscription implements Subscription {
   private closed = false;
   private current: AllStreamSubscription | undefined;
-  private wake: (() => void) | undefined;
+  private readonly sleeper = new Sleeper();
   private readonly done: Promise<void>;
   private last: Position | undefined;
   private readonly types: Set<string> | undefined;
@@ -109,7 +110,7 @@ export class EsdbSubscription implements Subscription {
       attempt += 1;
       const delayMs = Math.min(100 * 2 ** attempt, MAX_BACKOFF_MS);
       this.events.retrying(error, delayMs);
-      await this.sleep(delayMs);
+      await this.sleeper.sleep(delayMs);
     }
   }
 
@@ -126,20 +127,9 @@ export class EsdbSubscription implements Subscription {
     return { events, last };
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-
   async close(): Promise<void> {
     this.closed = true;
-    this.wake?.();
+    this.sleeper.wake();
     // Destroying the readable ends a pending read; an in-flight handler is awaited through `done`.
     this.current?.destroy();
     await this.done;

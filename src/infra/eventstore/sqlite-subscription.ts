@@ -12,6 +12,7 @@ import type { EventEmitter } from 'node:events';
 import type { BatchHandler, RecordedEvent, SubscribeOptions, Subscription } from './port.js';
 import type { AppendedGroup } from './sqlite-group-commit.js';
 import { rowBytes, toRecorded } from './sqlite-rows.js';
+import { Sleeper } from '../sleeper.js';
 
 const MAX_RETRY_DELAY_MS = 5000;
 
@@ -41,7 +42,7 @@ export interface SubscriptionSource {
 export class SqliteSubscription implements Subscription {
   private closed = false;
   private dirty = false; // a local append of these types since the loop last looked
-  private wake: (() => void) | undefined;
+  private readonly sleeper = new Sleeper();
   private wakeQueued = false;
   private readonly done: Promise<void>;
   /** Types this subscription reads, or null for all. */
@@ -81,7 +82,7 @@ export class SqliteSubscription implements Subscription {
     this.wakeQueued = true;
     setImmediate(() => {
       this.wakeQueued = false;
-      this.wake?.();
+      this.sleeper.wake();
     });
   };
 
@@ -135,7 +136,7 @@ export class SqliteSubscription implements Subscription {
           // A read can fail transiently (e.g. the file is locked too long): retry with backoff.
           this.seen = null;
           failures += 1;
-          await this.sleep(Math.min(this.source.pollIntervalMs * 2 ** failures, MAX_RETRY_DELAY_MS));
+          await this.sleeper.sleep(Math.min(this.source.pollIntervalMs * 2 ** failures, MAX_RETRY_DELAY_MS));
           continue;
         }
       }
@@ -155,28 +156,13 @@ export class SqliteSubscription implements Subscription {
       // the event loop turn, or a long catch-up would keep the server from listening and answering meanwhile.
       if (fullPage) await new Promise<void>((resolve) => setImmediate(resolve));
       if (fullPage || this.closed || this.dirty) continue;
-      await this.sleep(this.source.pollIntervalMs);
+      await this.sleeper.sleep(this.source.pollIntervalMs);
     }
-  }
-
-  /** Resolves after `ms`, on a local append, or on close — whichever comes first. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = () => {
-        this.wake = undefined;
-        done();
-      };
-    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.wake?.();
+    this.sleeper.wake();
     await this.done; // lets an in-flight batch finish
   }
 }
