@@ -1,11 +1,12 @@
 /**
  * Two API processes' agent runtimes over one event store and one pub/sub: an invocation runs in the
  * process that started it (A); a respond or close reaching the other (B) is handed to A, which checks
- * it as its own and replies.
+ * it as its own and replies; a follower on B sees A's frames live from the event store.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentModel, AgentTurn, AgentTurnRequest } from '../../../src/ai/llm/agent-port.js';
 import type { AgentDeps } from '../../../src/commands/agents/deps.js';
+import { followInvocation } from '../../../src/commands/agents/follow.js';
 import type { AgentFrame } from '../../../src/commands/agents/frames.js';
 import { AgentInvocations } from '../../../src/commands/agents/invocations.js';
 import { RemoteInvocations } from '../../../src/commands/agents/remote-invocations.js';
@@ -202,5 +203,23 @@ describe('agent invocations answered from another process', () => {
     await invocation.done;
     expect(await refusal(alone.close(owner, randomUUID()))).toMatchObject({ message: NO_SUCH });
     await alone.stop();
+  });
+
+  it('follows an invocation running on A from B: the recorded frames, then the live ones until closed', async () => {
+    const { invocation } = await invokedOnA();
+    const followed = await followInvocation(store, onB, owner, invocation.invocationId);
+    const frames: AgentFrame[] = [];
+    const reading = (async () => {
+      for await (const frame of followed) frames.push(frame);
+    })();
+    await routedB.respond(owner, { invocation_id: invocation.invocationId, call_id: 'c1', result: 'rain' });
+    await reading;
+    expect(frames.map((f) => f.type)).toEqual([
+      'invocation_started',
+      'tool_call',
+      'agent_message',
+      'invocation_closed',
+    ]);
+    expect(frames[2]).toMatchObject({ content: 'Weather: rain', final: true });
   });
 });
