@@ -146,7 +146,9 @@ function followStored(
     },
     onEnd,
   );
-  const timer = setTimeout(onEnd, forMs);
+  // setTimeout takes at most 2^31-1 ms (longer fires at once); it must not keep a stopping process up.
+  const timer = setTimeout(onEnd, Math.min(forMs, 2 ** 31 - 1));
+  timer.unref();
   return () => {
     clearTimeout(timer);
     void subscription.close();
