@@ -18,6 +18,7 @@ import { SqliteEventStore } from '../../../src/infra/eventstore/sqlite.js';
 import { MemoryPubSub } from '../../../src/infra/pubsub/memory.js';
 import type { PubSub } from '../../../src/infra/pubsub/port.js';
 import { commandCtx } from '../../support/context.js';
+import { systemEvent } from '../../support/events.js';
 
 /** Asks for the weather once, then answers with what the tool returned (or that it failed). */
 class WeatherAgent implements AgentModel {
@@ -221,5 +222,30 @@ describe('agent invocations answered from another process', () => {
       'invocation_closed',
     ]);
     expect(frames[2]).toMatchObject({ content: 'Weather: rain', final: true });
+  });
+
+  it('replays and ends, rather than waiting forever, an invocation left open past its time by a process that is gone', async () => {
+    const invocationId = randomUUID();
+    const longAgo = new Date(Date.now() - 60 * 60_000);
+    await store.appendToStream(
+      `agent-${invocationId}`,
+      [
+        {
+          ...systemEvent('AgentInvoked', {
+            invocationId,
+            workspaceId: 1,
+            userId: owner.userId,
+            message: 'Weather?',
+            clientTools: [],
+            at: longAgo.toISOString(),
+          }),
+          createdAt: longAgo,
+        },
+      ],
+      'no_stream',
+    );
+    const frames: AgentFrame[] = [];
+    for await (const frame of await followInvocation(store, onB, owner, invocationId)) frames.push(frame);
+    expect(frames).toEqual([{ type: 'invocation_started', invocation_id: invocationId }]);
   });
 });
