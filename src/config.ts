@@ -59,7 +59,8 @@ export interface Config {
   /** Tries per ingestion job before its document ends failed, and the wait before the first retry (doubled after). */
   ingestionAttempts: number;
   ingestionBackoffMs: number;
-  /** Agent invocations: model turns each, the wait for a client tool's answer, and the longest run. */
+  /** Agent invocations: model turns each, the wait for a client tool's answer, the longest run, and the wait for
+   * the API process running one to reply to another's respond or close. */
   agent: { maxSteps: number; toolTimeoutMs: number; invocationTimeoutMs: number; remoteReplyTimeoutMs: number };
   /** Vector search beside BM25 when 'openai' (any OpenAI-compatible /v1/embeddings endpoint). */
   embeddingsProvider: 'none' | 'openai';
