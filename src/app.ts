@@ -27,6 +27,7 @@ import { findUser } from './projections/users/queries.js';
 import { lastExchanges } from './projections/chats/queries.js';
 import { documentsForAgents } from './projections/documents/agent-reads.js';
 import { AgentInvocations } from './commands/agents/invocations.js';
+import { RemoteInvocations } from './commands/agents/remote-invocations.js';
 import { chatsOfSession } from './projections/embeds/queries.js';
 import { SNAPSHOT_COLLECTIONS } from './projections/time-travel/reads.js';
 import { Snapshotter } from './projections/time-travel/snapshotter.js';
@@ -130,6 +131,12 @@ export async function startChronicle(
     (err, what) => logger.error({ err }, what),
   );
   stops.push(() => agentInvocations.stop());
+  // Over Redis, a respond or close for an invocation running in another API process is handed to it.
+  const remoteInvocations = await RemoteInvocations.start(agentInvocations, config.redisUrl ? pubsub : null, {
+    replyTimeoutMs: config.agent.remoteReplyTimeoutMs,
+    log: (err, what) => logger.error({ err }, what),
+  });
+  stops.push(() => remoteInvocations.stop());
   const deps: TransportDeps = {
     store,
     keys,
@@ -157,6 +164,7 @@ export async function startChronicle(
     publicOrigin: { publicUrl: config.publicUrl, allowedHosts: config.allowedHosts },
     apiRateLimit: apiRateLimit(config.rateLimitApiPerMinute, limiterStore(), config.rateLimitApiWindowSeconds * 1000),
     agentInvocations,
+    remoteInvocations,
   };
 
   const stored = await db.collection(CHECKPOINTS).findOne({ _id: PROJECTIONS_CHECKPOINT });

@@ -59,8 +59,9 @@ export interface Config {
   /** Tries per ingestion job before its document ends failed, and the wait before the first retry (doubled after). */
   ingestionAttempts: number;
   ingestionBackoffMs: number;
-  /** Agent invocations: model turns each, the wait for a client tool's answer, and the longest run. */
-  agent: { maxSteps: number; toolTimeoutMs: number; invocationTimeoutMs: number };
+  /** Agent invocations: model turns each, the wait for a client tool's answer, the longest run, and the wait for
+   * the API process running one to reply to another's respond or close. */
+  agent: { maxSteps: number; toolTimeoutMs: number; invocationTimeoutMs: number; remoteReplyTimeoutMs: number };
   /** Vector search beside BM25 when 'openai' (any OpenAI-compatible /v1/embeddings endpoint). */
   embeddingsProvider: 'none' | 'openai';
   embeddingsModel: string;
@@ -188,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxSteps: positive(env, 'AGENT_MAX_STEPS', 8),
       toolTimeoutMs: positive(env, 'AGENT_TOOL_TIMEOUT_MS', 60_000),
       invocationTimeoutMs: positive(env, 'AGENT_INVOCATION_TIMEOUT_MS', 10 * 60_000),
+      remoteReplyTimeoutMs: positive(env, 'AGENT_REMOTE_REPLY_TIMEOUT_MS', 1000),
     },
     embeddingsProvider: embeddingsProvider(env.EMBEDDINGS_PROVIDER),
     embeddingsModel: env.EMBEDDINGS_MODEL || 'text-embedding-3-small',

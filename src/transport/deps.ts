@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { WorkspaceKnowledge } from '../ai/retrieval/port.js';
 import type { AuditSigner } from '../audit/signed-head.js';
 import type { AgentInvocations } from '../commands/agents/invocations.js';
+import type { RemoteInvocations } from '../commands/agents/remote-invocations.js';
 import type { ChatDeps } from '../commands/chats/deps.js';
 import type { CommandDeps } from '../commands/shared/deps.js';
 import type { PubSub } from '../infra/pubsub/port.js';
@@ -33,6 +34,8 @@ export interface TransportDeps extends CommandDeps, ChatDeps {
   publicOrigin: PublicOrigin;
   /** The agent invocations running in this process (the Agent WebSocket and GraphQL start and answer them). */
   agentInvocations: AgentInvocations;
+  /** Answers and closes an invocation in whichever API process runs it (GraphQL requests may land anywhere). */
+  remoteInvocations: RemoteInvocations;
 }
 
 /** Read-your-writes: answer only once the read models include what the command wrote (else NotYetReadableError, a 503). */

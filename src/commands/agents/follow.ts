@@ -10,7 +10,8 @@ import { agentStreamName } from './run-invocation.js';
  * An invocation's frames for a subscriber that may come late or come back: first the frames of every
  * event recorded so far (a pending tool_call included), then the live ones, without a gap or a repeat,
  * until invocation_closed. Its owner and admins may follow it; to anyone else it does not exist.
- * Live frames come from this process: an invocation running in another one is replayed as far as recorded.
+ * Live frames come from the invocation when it runs in this process, else from the event store (it may run
+ * in another API process): until it closes, or until its time is up, when no process can still be running it.
  */
 export async function followInvocation(
   store: EventStore,
@@ -20,18 +21,24 @@ export async function followInvocation(
 ): Promise<AsyncIterableIterator<AgentFrame>> {
   const queue: { frame: AgentFrame; revision: number }[] = [];
   let wake: (() => void) | null = null;
+  let ended = false;
   const running = invocations.find(invocationId);
-  // Listening before reading: what is recorded meanwhile arrives live and is skipped if the read saw it.
-  const stopListening = running?.listen((frame, revision) => {
+  const push = (frame: AgentFrame, revision: number) => {
     queue.push({ frame, revision });
     wake?.();
-  });
+  };
+  // Listening before reading: what is recorded meanwhile arrives live and is skipped if the read saw it.
+  let stopListening = running?.listen(push);
   let recorded;
+  let head = 0;
   try {
+    // Not here: the store is followed from its head as it was before the read, for the same reason.
+    if (!running) head = await store.headPosition();
     recorded = (await store.readStream(agentStreamName(invocationId))) as unknown as {
       type: AgentEvent['type'];
       data: AgentEvent['data'];
       revision: number;
+      createdAt: Date;
     }[];
   } catch (err) {
     stopListening?.();
@@ -47,11 +54,19 @@ export async function followInvocation(
     stopListening?.();
     throw notFound();
   }
+  if (!running) {
+    const endsBy = invoked.createdAt.getTime() + invocations.invocationTimeoutMs + CLOSE_GRACE_MS;
+    const isClosed = recorded.some((e) => e.type === 'AgentInvocationClosed');
+    if (!isClosed && endsBy > Date.now())
+      stopListening = followStored(store, agentStreamName(invocationId), head, endsBy - Date.now(), push, () => {
+        ended = true;
+        wake?.();
+      });
+  }
   const replayed = recorded.flatMap((e) => framesOf(e as AgentEvent).map((frame) => ({ frame, revision: e.revision })));
   const lastReplayed = recorded.at(-1)!.revision;
   let closed = false;
   let done = false;
-  let ended = false;
   const finish = () => {
     done = true;
     stopListening?.();
@@ -67,7 +82,7 @@ export async function followInvocation(
           if (item.frame.type === 'invocation_closed') closed = true;
           return { value: item.frame, done: false };
         }
-        if (closed || !running) {
+        if (closed || !stopListening) {
           finish();
           return { value: undefined, done: true };
         }
@@ -97,4 +112,45 @@ export async function followInvocation(
     wake?.();
   });
   return iterator;
+}
+
+/** How long past its timeout an invocation's close may take to be recorded. */
+const CLOSE_GRACE_MS = 30_000;
+
+/** The event types that make frames (a tool's answer makes none). */
+const FRAMED_TYPES = [
+  'AgentInvoked',
+  'AgentToolCalled',
+  'AgentMessageSent',
+  'AgentInvocationClosed',
+] as const satisfies readonly AgentEvent['type'][];
+
+/**
+ * Frames of one invocation's stream as they are appended after `after`, by whichever process runs it;
+ * `onEnd` once `forMs` has passed (the invocation cannot still be running). Answers what stops following.
+ */
+function followStored(
+  store: EventStore,
+  stream: string,
+  after: number,
+  forMs: number,
+  push: (frame: AgentFrame, revision: number) => void,
+  onEnd: () => void,
+): () => void {
+  const subscription = store.subscribeToAll(
+    { after, types: FRAMED_TYPES },
+    async (events) => {
+      for (const event of events)
+        if (event.streamName === stream)
+          for (const frame of framesOf(event as unknown as AgentEvent)) push(frame, event.revision);
+    },
+    onEnd,
+  );
+  // setTimeout takes at most 2^31-1 ms (longer fires at once); it must not keep a stopping process up.
+  const timer = setTimeout(onEnd, Math.min(forMs, 2 ** 31 - 1));
+  timer.unref();
+  return () => {
+    clearTimeout(timer);
+    void subscription.close();
+  };
 }

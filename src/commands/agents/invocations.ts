@@ -20,6 +20,26 @@ const AGENT_GUIDANCE =
 
 const NO_SUCH_INVOCATION = 'No running invocation of yours has this id.';
 
+/** A client's answer to a tool_call, checked: what the running invocation is handed. */
+export interface ToolResponse {
+  invocationId: string;
+  callId: string;
+  answer: { result: string | null; error: string | null };
+}
+
+/** Checks a tool_response's fields and its result's text (bad input is refused before anything looks it up). */
+export function checkToolResponse(rawInput: unknown): ToolResponse {
+  const input = parseInput(toolResponseInput, rawInput);
+  const result =
+    input.error !== undefined ? null : typeof input.result === 'string' ? input.result : JSON.stringify(input.result);
+  const unsafe = result === null ? null : unsafeTextReason(result);
+  if (unsafe) throw invalid(unsafe, { result: [unsafe] });
+  return { invocationId: input.invocation_id, callId: input.call_id, answer: { result, error: input.error ?? null } };
+}
+
+/** The refusal for an invocation that is not the actor's or not running (here, or anywhere when routed). */
+export const noSuchInvocation = () => invalid(NO_SUCH_INVOCATION, { invocation_id: [NO_SUCH_INVOCATION] });
+
 /**
  * The agent invocations running in this process, whichever transport started them: the Agent WebSocket
  * and GraphQL start, answer and close them here, and listen to their frames.
@@ -104,13 +124,12 @@ export class AgentInvocations {
 
   /** The client's answer to a tool_call of one of its own running invocations. */
   respond(actor: Actor, rawInput: unknown): void {
-    const input = parseInput(toolResponseInput, rawInput);
-    const invocation = this.ownRunning(actor, input.invocation_id);
-    const result =
-      input.error !== undefined ? null : typeof input.result === 'string' ? input.result : JSON.stringify(input.result);
-    const unsafe = result === null ? null : unsafeTextReason(result);
-    if (unsafe) throw invalid(unsafe, { result: [unsafe] });
-    invocation.respond(input.call_id, { result, error: input.error ?? null });
+    this.answer(actor, checkToolResponse(rawInput));
+  }
+
+  /** A checked answer (checkToolResponse) to a tool_call of one of the actor's invocations running here. */
+  answer(actor: Actor, response: ToolResponse): void {
+    this.ownRunning(actor, response.invocationId).respond(response.callId, response.answer);
   }
 
   /** Cancels one of the actor's running invocations: it closes with reason `closed`. */
@@ -125,6 +144,11 @@ export class AgentInvocations {
     return this.running.get(invocationId);
   }
 
+  /** How long an invocation may run: one not closed by then no longer runs anywhere. */
+  get invocationTimeoutMs(): number {
+    return this.deps.agentLimits.invocationTimeoutMs;
+  }
+
   /** Shutting down: every invocation closes with reason `closed`, recorded. */
   async stop(): Promise<void> {
     const all = [...this.running.values()];
@@ -134,8 +158,7 @@ export class AgentInvocations {
 
   private ownRunning(actor: Actor, invocationId: string): RunningInvocation {
     const invocation = this.running.get(invocationId);
-    if (!invocation || invocation.userId !== actor.userId)
-      throw invalid(NO_SUCH_INVOCATION, { invocation_id: [NO_SUCH_INVOCATION] });
+    if (!invocation || invocation.userId !== actor.userId) throw noSuchInvocation();
     return invocation;
   }
 }

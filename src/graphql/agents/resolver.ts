@@ -41,14 +41,15 @@ export class AgentResolver {
   }
 
   @Mutation(() => Boolean, { description: "Answers one of your invocation's tool calls with a result or an error." })
-  respondToToolCall(
+  async respondToToolCall(
     @Ctx() ctx: GraphQLContext,
     @Arg('invocationId', () => ID) invocationId: string,
     @Arg('callId') callId: string,
     @Arg('result', () => JSON, { nullable: true }) result?: unknown,
     @Arg('error', () => String, { nullable: true }) error?: string | null,
-  ): boolean {
-    ctx.deps.agentInvocations.respond(requireActor(ctx), {
+  ): Promise<boolean> {
+    // Over HTTP the request may reach another process than the invocation's: it is handed over there.
+    await ctx.deps.remoteInvocations.respond(requireActor(ctx), {
       invocation_id: invocationId,
       call_id: callId,
       ...(result !== undefined && result !== null ? { result } : {}),
@@ -58,8 +59,11 @@ export class AgentResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Cancels one of your running invocations (reason closed).' })
-  closeAgentInvocation(@Ctx() ctx: GraphQLContext, @Arg('invocationId', () => ID) invocationId: string): boolean {
-    ctx.deps.agentInvocations.close(requireActor(ctx), invocationId);
+  async closeAgentInvocation(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('invocationId', () => ID) invocationId: string,
+  ): Promise<boolean> {
+    await ctx.deps.remoteInvocations.close(requireActor(ctx), invocationId);
     return true;
   }
 
