@@ -20,7 +20,10 @@ export class ChainVerifier {
   headHash: string | null;
   private chained: boolean;
 
-  /** `previousHash`: the hash of the event before the first one given (a partial export); every event must then carry one. */
+  /**
+   * `previousHash`: the hash of the event before the first one given (a partial export), or GENESIS_HASH
+   * for a log chained from its first event; every event must then carry one.
+   */
   constructor(previousHash?: string) {
     this.chained = previousHash !== undefined;
     this.headHash = previousHash ?? null;
@@ -34,7 +37,7 @@ export class ChainVerifier {
       };
     }
     if (event.hash === null) {
-      if (this.chained) return { position: event.position, reason: 'has no hash, yet events before it are chained' };
+      if (this.chained) return { position: event.position, reason: 'has no hash, yet it lies inside the chain' };
       this.unhashed += 1;
     } else {
       const previous = this.chained ? this.headHash! : GENESIS_HASH;

@@ -1,5 +1,5 @@
 /** Walks the whole event log against the hash chain, page by page. */
-import type { EventStore } from '../infra/eventstore/port.js';
+import { type EventStore, GENESIS_HASH } from '../infra/eventstore/port.js';
 import { type ChainBreak, ChainVerifier } from './chain-verifier.js';
 import { storedEvents } from './event-export.js';
 
@@ -9,7 +9,8 @@ export type LogVerdict =
 export async function verifyLog(store: EventStore, onEvent?: (position: number) => void): Promise<LogVerdict> {
   // Where the chain ended before the walk: a walk that stops short of it lost the newest chained events.
   const head = await store.chainHead();
-  const verifier = new ChainVerifier();
+  // Only a log that may predate its chain (an embedded one) may begin with events that carry no hash.
+  const verifier = new ChainVerifier(store.chainedFromFirstEvent ? GENESIS_HASH : undefined);
   for await (const event of storedEvents(store)) {
     const failure = verifier.check(event);
     if (failure) return { ok: false, verifier, failure };

@@ -85,6 +85,21 @@ describe('the EventStoreDB hash chain', () => {
     expect(await verifyLog(store)).toMatchObject({ ok: true, verifier: { count: 2500 } });
   });
 
+  it('given many system records after the chain head, then an idle sealer reads past them once, not on every poll', async () => {
+    const server = new EsdbClientDouble();
+    const store = new EsdbEventStore(server.asClient());
+    const head = await appendMany(store, 1, 2);
+    keepChain(store);
+    await chainedUpTo(store, head);
+    for (let i = 0; i < 300; i++) server.systemRecord();
+    const from = server.allReads.length;
+    while (server.allReads.length < from + 4) await new Promise((r) => setTimeout(r, 10)); // four polls
+
+    const polls = server.allReads.slice(from);
+    expect(Math.max(...polls)).toBeGreaterThanOrEqual(300); // the new records, read once
+    expect(polls.slice(-2).every((n) => n <= 1)).toBe(true); // then only where it stopped
+  });
+
   it('given two processes keeping the chain of one log, then it does not fork', async () => {
     const server = new EsdbClientDouble();
     const [a, b] = [new EsdbEventStore(server.asClient()), new EsdbEventStore(server.asClient())];

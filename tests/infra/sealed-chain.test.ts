@@ -96,6 +96,7 @@ function setUp() {
     readStored: (options) => sealed.readStored(options),
     chainHead: () => sealed.head(),
     headPosition: async () => log.events.at(-1)?.position ?? 0,
+    chainedFromFirstEvent: true,
   } as EventStore;
   const chainedUpTo = async (position: number) => {
     while (((await sealed.head())?.position ?? 0) < position) await new Promise((r) => setTimeout(r, 5));
@@ -181,6 +182,43 @@ describe('the sealed hash chain', () => {
     expect(errors.map((e) => e.message)).toEqual(['unavailable', 'unavailable']);
     expect(seals.seals.flatMap((s) => s.positions)).toEqual([10, 20, 30, 40]);
     expect((await verifyLog(store)).ok).toBe(true);
+  });
+
+  it('given seals refused at every revision read, then the sealer pauses between tries and reports it is stuck', async () => {
+    const { log, errors } = setUp();
+    log.append(2);
+    let appends = 0;
+    const refusing: SealStream = {
+      last: async () => null,
+      at: async () => null,
+      append: async () => {
+        appends += 1;
+        throw new ConcurrencyError('$chain', 'no_stream', 4);
+      },
+    };
+    const sealer = new ChainSealer(refusing, log.source, (err) => errors.push(err), 5);
+    while (errors.length === 0) await new Promise((r) => setTimeout(r, 10)); // a busy loop would starve this timer
+    await sealer.stop();
+    expect(appends).toBe(20);
+    expect(errors[0]!.message).toMatch(/keep being refused/);
+  });
+
+  it('given a sealer stopped while an append is failing, then it stops without reporting or retrying after', async () => {
+    const { log } = setUp();
+    log.append(2);
+    const errors: Error[] = [];
+    let fail: ((err: Error) => void) | undefined;
+    const hanging: SealStream = {
+      last: async () => null,
+      at: async () => null,
+      append: () => new Promise((_, reject) => (fail = reject)),
+    };
+    const sealer = new ChainSealer(hanging, log.source, (err) => errors.push(err), 5);
+    while (!fail) await new Promise((r) => setTimeout(r, 5));
+    const stopped = sealer.stop();
+    fail!(new Error('unavailable'));
+    await stopped;
+    expect(errors).toEqual([]);
   });
 
   describe('read back', () => {
@@ -276,6 +314,25 @@ describe('the sealed hash chain', () => {
         ok: false,
         failure: { position: 35, reason: expect.stringContaining('has no hash') },
       });
+    });
+
+    it('given an event slipped in before the first sealed one, then verify fails at it: the chain starts at the first event', async () => {
+      const { log, store } = await sealedLog();
+      log.events.unshift({ ...log.events[0]!, position: 5, id: 'forged' });
+      expect(await verifyLog(store)).toMatchObject({
+        ok: false,
+        failure: { position: 5, reason: expect.stringContaining('has no hash') },
+      });
+    });
+
+    it('given a seal replaced by one that does not chain from the seal before it, then reading the chain fails naming it', async () => {
+      const context = setUp();
+      context.log.append(SEAL_EVENTS + 3);
+      context.startSealer();
+      await context.chainedUpTo(context.log.events.at(-1)!.position);
+      await context.stop();
+      context.seals.seals[1] = { ...context.seals.seals[1]!, previous: GENESIS_HASH };
+      await expect(verifyLog(context.store)).rejects.toThrow(/seal at revision 1 does not follow the one before it/);
     });
 
     it('given two events swapped, then verify fails at the first out of place', async () => {

@@ -53,7 +53,7 @@ const parsed = (text: string): unknown => {
 };
 
 /** A read the way the client gives it: an async iterable of resolved events that can be cancelled. */
-function streamingRead(records: StoredRecord[]) {
+function streamingRead(records: StoredRecord[], onYield: () => void = () => {}) {
   let cancelled = false;
   return {
     cancel: async () => {
@@ -64,6 +64,7 @@ function streamingRead(records: StoredRecord[]) {
         if (cancelled) return;
         await Promise.resolve();
         const event = { ...r, isJson: true, data: parsed(r.data), metadata: parsed(r.metadata) };
+        onYield();
         yield { event, commitPosition: r.position.commit };
       }
     },
@@ -72,6 +73,8 @@ function streamingRead(records: StoredRecord[]) {
 
 export class EsdbClientDouble {
   readonly records: StoredRecord[] = [];
+  /** How many records each read of $all handed out, in the order the reads were asked for. */
+  readonly allReads: number[] = [];
   private nextPosition = 1000n;
 
   /** A record the server writes itself ($stats, scavenges...): in $all, never ours. */
@@ -112,7 +115,10 @@ export class EsdbClientDouble {
       records = records.filter((r) =>
         backwards ? r.position.commit <= from.commit : r.position.commit >= from.commit,
       );
-    return streamingRead(records.slice(0, Number(options.maxCount ?? Number.MAX_SAFE_INTEGER)));
+    const read = this.allReads.push(0) - 1;
+    return streamingRead(records.slice(0, Number(options.maxCount ?? Number.MAX_SAFE_INTEGER)), () => {
+      this.allReads[read]! += 1;
+    });
   }
 
   readStream(stream: string, options: ReadOptions = {}) {

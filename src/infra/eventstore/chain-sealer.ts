@@ -12,6 +12,9 @@ import { Sleeper } from '../sleeper.js';
 export const SEAL_EVENTS = 2000;
 const IDLE_MS = 250;
 const MAX_BACKOFF_MS = 5000;
+/** A conflict means another sealer got there first; this many in a row means something else is wrong. */
+const STUCK_AFTER_CONFLICTS = 20;
+const CONFLICT_PAUSE_MS = 50;
 
 export class ChainSealer implements ChainKeeper {
   private stopped = false;
@@ -31,18 +34,33 @@ export class ChainSealer implements ChainKeeper {
     let last: RevisedSeal | null = null;
     let synced = false;
     let failures = 0;
+    let conflicts = 0;
     while (!this.stopped) {
       try {
         if (!synced) [last, synced] = [await this.seals.last(), true];
         const next = await this.sealNext(last);
-        failures = 0;
+        failures = conflicts = 0;
         if (next) last = next;
-        else await this.sleeper.sleep(this.idleMs);
+        else if (!this.stopped) await this.sleeper.sleep(this.idleMs);
       } catch (err) {
         synced = false; // another sealer's seal, or an unknown outcome: read the newest again
-        if (err instanceof ConcurrencyError) continue;
+        if (this.stopped) return;
+        if (err instanceof ConcurrencyError && ++conflicts < STUCK_AFTER_CONFLICTS) {
+          // Another sealer got there first: go on from its seal, after a pause (never a busy loop).
+          await this.sleeper.sleep(Math.random() * CONFLICT_PAUSE_MS);
+          continue;
+        }
+        conflicts = 0;
         failures += 1;
-        this.onError(err instanceof Error ? err : new Error(String(err)));
+        this.onError(
+          err instanceof ConcurrencyError
+            ? new Error(
+                `Seals keep being refused at the revision read (${STUCK_AFTER_CONFLICTS} times): ${err.message}`,
+              )
+            : err instanceof Error
+              ? err
+              : new Error(String(err)),
+        );
         await this.sleeper.sleep(Math.min(100 * 2 ** failures, MAX_BACKOFF_MS));
       }
     }

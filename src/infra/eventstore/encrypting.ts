@@ -113,6 +113,10 @@ export class EncryptingEventStore implements EventStore {
     return this.inner.chainHead();
   }
 
+  get chainedFromFirstEvent(): boolean {
+    return this.inner.chainedFromFirstEvent;
+  }
+
   headPosition(): Promise<number> {
     return this.inner.headPosition();
   }

@@ -78,6 +78,8 @@ export class EsdbEventStore implements EventStore {
   private readonly seals: EsdbSealStream;
   private readonly chain: SealedLog;
   private readonly keepers = new Set<ChainKeeper>();
+  /** Where the last read of the chain's events after `after` ended without finding one. */
+  private idleScan: { after: number; upTo: Position } | undefined;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -165,8 +167,9 @@ export class EsdbEventStore implements EventStore {
     if (maxCount <= 0) return out;
     // readAll has no server-side filter in this client: types and dataEquals are filtered here (the
     // server's $all filters match stream names and event types only, and only on subscriptions).
-    for await (const event of this.eventsAfter(options.after)) {
-      const recorded = toRecorded(event)!;
+    for await (const event of this.recordsAfter(options.after ? fromNumber(options.after) : undefined)) {
+      const recorded = toRecorded(event);
+      if (!recorded) continue;
       if (options.upTo !== undefined && recorded.position > options.upTo) break;
       if ((!types || types.has(recorded.type)) && matchesData(recorded.data, options.dataEquals)) {
         out.push(recorded);
@@ -178,11 +181,10 @@ export class EsdbEventStore implements EventStore {
   }
 
   /**
-   * Our events in $all after `after` (exclusive), as the client gives them, read page by page; leaving the
-   * loop early cancels the gRPC read.
+   * Every record of $all after `bound` (exclusive), system ones included, as the client gives them, read
+   * page by page; leaving the loop early cancels the gRPC read.
    */
-  private async *eventsAfter(after: number | undefined): AsyncGenerator<AllStreamRecordedEvent> {
-    let bound: Position | undefined = after ? fromNumber(after) : undefined;
+  private async *recordsAfter(bound: Position | undefined): AsyncGenerator<AllStreamRecordedEvent> {
     for (;;) {
       let raw = 0;
       let last: Position | undefined;
@@ -194,7 +196,7 @@ export class EsdbEventStore implements EventStore {
           const event = resolved.event;
           if (!event || (bound && !isAfter(event.position, bound))) continue; // `after` and page starts are exclusive
           last = event.position;
-          if (toRecorded(event)) yield event;
+          yield event;
         }
         finished = true;
       } finally {
@@ -205,9 +207,25 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /**
+   * Our events after `after`, for the chain. When a read after the same position found none, the next
+   * starts where it stopped: an idle sealer does not read the same system records again on every poll.
+   */
   private async *chainEvents(after: number): AsyncGenerator<ChainEvent> {
-    for await (const event of this.eventsAfter(after)) yield chainEventOf(event);
+    const idle = this.idleScan?.after === after ? this.idleScan.upTo : undefined;
+    let scanned: Position | undefined;
+    let found = false;
+    for await (const event of this.recordsAfter(idle ?? (after ? fromNumber(after) : undefined))) {
+      scanned = event.position;
+      if (!toRecorded(event)) continue;
+      found = true;
+      yield chainEventOf(event);
+    }
+    if (!found && scanned) this.idleScan = { after, upTo: scanned };
   }
+
+  /** The sealer chains the log from its first event, whenever that was written. */
+  readonly chainedFromFirstEvent = true;
 
   /** The events as sealed, up to the chain's head: the sealer (keepChain) chains them shortly after they are written. */
   readStored(options: ReadStoredOptions): Promise<StoredEvent[]> {
@@ -220,6 +238,7 @@ export class EsdbEventStore implements EventStore {
 
   /** Seals new events until stopped (or the store is closed); any number of processes may run one. */
   keepChain(onError: (err: Error) => void): ChainKeeper {
+    if (this.closed) throw new Error('EsdbEventStore is closed');
     const sealer = new ChainSealer(this.seals, (after) => this.chainEvents(after), onError);
     this.keepers.add(sealer);
     return {

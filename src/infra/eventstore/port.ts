@@ -170,6 +170,11 @@ export interface EventStore {
   /** The newest chained event (null before the first). */
   chainHead(): Promise<ChainHead | null>;
   /**
+   * Whether every event of the log is chained, from the first (EventStoreDB's seals): an event without a
+   * hash is then a break. False where a log may begin with events written before the chain existed.
+   */
+  readonly chainedFromFirstEvent: boolean;
+  /**
    * Starts what chains new events, where that is not done with each append (EventStoreDB's sealer): the
    * process that runs the projections calls it. Adapters that chain as they append lack it.
    */

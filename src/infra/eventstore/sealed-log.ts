@@ -43,8 +43,18 @@ export class SealedLog {
       if (!link) break; // past the chain's head
       const sealed = position(link) === event.position;
       if (!wanted || wanted.has(event.type)) {
-        const { position: at, id, stream, revision, type, data, metadata, time } = event;
-        out.push({ position: at, id, stream, revision, type, data, metadata, time, hash: sealed ? hash(link) : null });
+        const { id, stream, revision, type, data, metadata, time } = event;
+        out.push({
+          position: event.position,
+          id,
+          stream,
+          revision,
+          type,
+          data,
+          metadata,
+          time,
+          hash: sealed ? hash(link) : null,
+        });
         if (out.length >= maxCount) break;
       }
       if (sealed) link = await this.next(link);
@@ -55,7 +65,7 @@ export class SealedLog {
   /** The first link past `after`, or null when the chain ends at or before it. */
   private async linkAfter(after: number): Promise<Cursor | null> {
     for (const [revision, seal] of this.cache) {
-      if (seal.after <= after && after < lastPosition(seal)) return at(revision, seal, after);
+      if (seal.after <= after && after < lastPosition(seal)) return cursorAfter(revision, seal, after);
       if (after === lastPosition(seal)) return this.first(revision + 1);
     }
     const last = await this.seals.last();
@@ -70,12 +80,16 @@ export class SealedLog {
       if (lastPosition(seal) > after) [high, found] = [middle, { revision: middle, seal }];
       else low = middle + 1;
     }
-    return at(found.revision, found.seal, after);
+    return cursorAfter(found.revision, found.seal, after);
   }
 
   private async next(link: Cursor): Promise<Cursor | null> {
     if (link.index + 1 < link.seal.positions.length) return { ...link, index: link.index + 1 };
-    return this.first(link.revision + 1);
+    const next = await this.first(link.revision + 1);
+    // Each seal names the link it chains from: a seal replaced or removed between two others shows here.
+    if (next && (next.seal.after !== lastPosition(link.seal) || next.seal.previous !== hash(link)))
+      throw new Error(`The chain's seal at revision ${next.revision} does not follow the one before it`);
+    return next;
   }
 
   private async first(revision: number): Promise<Cursor | null> {
@@ -99,7 +113,7 @@ const hash = (link: Cursor) => link.seal.hashes[link.index]!;
 const lastPosition = (seal: Seal) => seal.positions[seal.positions.length - 1]!;
 
 /** The cursor at the seal's first link past `after`. */
-function at(revision: number, seal: Seal, after: number): Cursor {
+function cursorAfter(revision: number, seal: Seal, after: number): Cursor {
   const index = seal.positions.findIndex((p) => p > after);
   return { revision, seal, index };
 }

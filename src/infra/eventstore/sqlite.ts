@@ -244,6 +244,9 @@ export class SqliteEventStore implements EventStore, SubscriptionSource {
       : this.stmt.stored.all(after, maxCount);
   }
 
+  /** A log written before the chain existed keeps its first events without a hash. */
+  readonly chainedFromFirstEvent = false;
+
   /** Each event is chained in its own transaction: the newest event is the chain's head. */
   async chainHead(): Promise<ChainHead | null> {
     return this.stmt.chainHead.get() ?? null;
