@@ -1,4 +1,5 @@
 import type { AgentEvent } from '../../domain/agents/events.js';
+import { CLOSE_GRACE_MS } from '../../domain/agents/invocation.js';
 import { notFound } from '../../domain/shared/errors.js';
 import type { EventStore } from '../../infra/eventstore/port.js';
 import type { Actor } from '../shared/context.js';
@@ -113,9 +114,6 @@ export async function followInvocation(
   });
   return iterator;
 }
-
-/** How long past its timeout an invocation's close may take to be recorded. */
-const CLOSE_GRACE_MS = 30_000;
 
 /** The event types that make frames (a tool's answer makes none). */
 const FRAMED_TYPES = [

@@ -8,6 +8,8 @@ export const TOOL_RESULT_MAX_CHARS = 32_000;
 export const TOOL_ERROR_MAX_CHARS = 2_000;
 /** The error recorded for a call still pending when its invocation closes. */
 export const CALL_CANCELLED = 'Cancelled: the invocation closed before this call was answered.';
+/** How long past its timeout an invocation's own close may take to be recorded. */
+export const CLOSE_GRACE_MS = 30_000;
 
 export interface PendingCall {
   name: string;
@@ -21,6 +23,10 @@ export type InvocationState =
       invocationId: string;
       workspaceId: number;
       userId: number;
+      /** When AgentInvoked was recorded (ISO). */
+      invokedAt: string;
+      /** The highest model turn a step recorded: the turns taken, as far as the log knows. */
+      steps: number;
       /** Calls made and not yet answered, by call id. */
       pending: Record<string, PendingCall>;
       /** Every call id used so far (answered or not): a call id is never reused. */
@@ -54,6 +60,15 @@ export type InvocationCommand =
       steps: number;
       tokens: { input: number; output: number } | null;
       error: string | null;
+      now: Date;
+    }
+  | {
+      /**
+       * Closes an invocation its process left open: one still open `overdueAfterMs` after it was invoked
+       * can run nowhere any more. Anything else (closed, or not yet overdue) decides nothing.
+       */
+      type: 'CloseOverdue';
+      overdueAfterMs: number;
       now: Date;
     };
 
@@ -91,6 +106,12 @@ export function decide(command: InvocationCommand, state: InvocationState): Agen
     return [{ type: 'AgentInvoked', data: { invocationId, workspaceId, userId, message, clientTools, at } }];
   }
   if (state.status === 'none') throw notFound();
+  if (command.type === 'CloseOverdue') {
+    if (state.status === 'closed') return [];
+    if (Date.parse(state.invokedAt) + command.overdueAfterMs > command.now.getTime()) return [];
+    const error = `The invocation was still open ${command.overdueAfterMs} ms after it started: its process had stopped.`;
+    return closing(state, 'timeout', state.steps, null, error, at);
+  }
   if (state.status === 'closed') throw conflict('This invocation is closed.');
   const { invocationId, workspaceId } = state;
   switch (command.type) {
@@ -136,40 +157,41 @@ export function decide(command: InvocationCommand, state: InvocationState): Agen
           },
         },
       ];
-    case 'CloseInvocation': {
-      // Nothing is left half-recorded: a call still pending is answered as cancelled in the same append.
-      const cancelled = Object.entries(state.pending).map(([callId, call]) =>
-        response(state, callId, call.name, null, CALL_CANCELLED, at),
-      );
-      return [
-        ...cancelled,
-        {
-          type: 'AgentInvocationClosed',
-          data: {
-            invocationId,
-            workspaceId,
-            reason: command.reason,
-            steps: command.steps,
-            tokens: command.tokens,
-            error: command.error,
-            at,
-          },
-        },
-      ];
-    }
+    case 'CloseInvocation':
+      return closing(state, command.reason, command.steps, command.tokens, command.error, at);
   }
+}
+
+/** The close; nothing is left half-recorded: a call still pending is answered as cancelled in the same append. */
+function closing(
+  state: Exclude<InvocationState, { status: 'none' }>,
+  reason: CloseReason,
+  steps: number,
+  tokens: { input: number; output: number } | null,
+  error: string | null,
+  at: string,
+): AgentEvent[] {
+  const { invocationId, workspaceId } = state;
+  const cancelled = Object.entries(state.pending).map(([callId, call]) =>
+    response(state, callId, call.name, null, CALL_CANCELLED, at),
+  );
+  return [
+    ...cancelled,
+    { type: 'AgentInvocationClosed', data: { invocationId, workspaceId, reason, steps, tokens, error, at } },
+  ];
 }
 
 export function evolve(state: InvocationState, event: AgentEvent): InvocationState {
   switch (event.type) {
     case 'AgentInvoked': {
-      const { invocationId, workspaceId, userId } = event.data;
-      return { status: 'open', invocationId, workspaceId, userId, pending: {}, callIds: [] };
+      const { invocationId, workspaceId, userId, at } = event.data;
+      return { status: 'open', invocationId, workspaceId, userId, invokedAt: at, steps: 0, pending: {}, callIds: [] };
     }
     case 'AgentToolCalled':
       if (state.status === 'none') return state;
       return {
         ...state,
+        steps: Math.max(state.steps, event.data.step),
         pending: { ...state.pending, [event.data.callId]: { name: event.data.name, side: event.data.side } },
         callIds: [...state.callIds, event.data.callId],
       };
@@ -179,7 +201,7 @@ export function evolve(state: InvocationState, event: AgentEvent): InvocationSta
       return { ...state, pending };
     }
     case 'AgentMessageSent':
-      return state;
+      return state.status === 'none' ? state : { ...state, steps: Math.max(state.steps, event.data.step) };
     case 'AgentInvocationClosed':
       return state.status === 'none' ? state : { ...state, status: 'closed', pending: {} };
   }

@@ -155,4 +155,54 @@ describe('agent invocation decider', () => {
       'agent_message',
       'agent_invocation_closed',
     ]));
+
+  describe('closing an invocation its process left open', () => {
+    const overdueAfterMs = 630_000;
+    const overdue = { type: 'CloseOverdue' as const, overdueAfterMs, now: new Date(now.getTime() + overdueAfterMs) };
+    const saidAtStep2: AgentEvent = {
+      type: 'AgentMessageSent',
+      data: { ...base, content: 'Checking', final: false, tool: null, step: 2, at },
+    };
+    const calledAtStep3: AgentEvent = {
+      type: 'AgentToolCalled',
+      data: { ...base, callId: 'c2', name: 'get_weather', arguments: { city: 'Bergen' }, side: 'client', step: 3, at },
+    };
+    const error = 'The invocation was still open 630000 ms after it started: its process had stopped.';
+    const closedOverdue = (steps: number): AgentEvent => ({
+      type: 'AgentInvocationClosed',
+      data: { ...base, reason: 'timeout', steps, tokens: null, error, at: overdue.now.toISOString() },
+    });
+
+    it('closes it with reason timeout once it is overdue, with the turns its steps recorded', () =>
+      given([invoked, calledWeather, answeredWeather, saidAtStep2]).when(overdue).then([closedOverdue(2)]));
+
+    it('answers its pending calls as cancelled in the same append', () =>
+      given([invoked, calledWeather, answeredWeather, calledAtStep3])
+        .when(overdue)
+        .then([
+          {
+            type: 'AgentToolResponded',
+            data: {
+              ...base,
+              callId: 'c2',
+              name: 'get_weather',
+              result: null,
+              error: CALL_CANCELLED,
+              truncated: false,
+              at: overdue.now.toISOString(),
+            },
+          },
+          closedOverdue(3),
+        ]));
+
+    it('leaves an invocation alone while it may still be running', () =>
+      given([invoked])
+        .when({ ...overdue, now: new Date(now.getTime() + overdueAfterMs - 1) })
+        .then([]));
+
+    it('appends nothing for an invocation already closed (by its process or an earlier sweep)', () =>
+      given([invoked, closed]).when(overdue).then([]));
+
+    it('refuses an invocation that was never invoked', () => given([]).when(overdue).thenThrows('not_found'));
+  });
 });
