@@ -76,3 +76,9 @@ export function publicAgentInvocation(v: AgentInvocationView) {
 
 /** An invocation with its steps in the order they happened. */
 export const agentInvocationWithSteps = (v: AgentInvocationView) => ({ ...publicAgentInvocation(v), steps: v.steps });
+
+/** Invocations the read model still shows running that were invoked before `before`, oldest first. */
+export const runningInvocationsInvokedBefore = (db: ReadStore, before: Date, limit: number) =>
+  db
+    .collection<AgentInvocationView>(AGENT_INVOCATIONS)
+    .find({ status: 'running', created_at: { $lt: before.toISOString() } }, { sort: { created_at: 1 }, limit });
