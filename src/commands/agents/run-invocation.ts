@@ -2,7 +2,7 @@ import type { AgentMessage, AgentModel, AgentToolCall, AgentToolSpec } from '../
 import { LlmError } from '../../ai/llm/port.js';
 import type { AgentEvent, ClientToolDeclaration, CloseReason } from '../../domain/agents/events.js';
 import { type InvocationCommand, invocationDecider } from '../../domain/agents/invocation.js';
-import { fieldError } from '../../domain/shared/errors.js';
+import { DomainError, fieldError } from '../../domain/shared/errors.js';
 import type { WorkspaceSettings } from '../../domain/workspaces/settings.js';
 import type { CommandContext } from '../shared/context.js';
 import { scopedId } from '../shared/event-ids.js';
@@ -163,6 +163,8 @@ export class RunningInvocation {
     try {
       await this.record({ type: 'CloseInvocation', ...outcome, steps, tokens, now: new Date() });
     } catch (err) {
+      // Closed already: a worker closed it as overdue (this process was stalled past its timeout and grace).
+      if (err instanceof DomainError && err.kind === 'conflict') return;
       this.log(err, 'agent invocation close could not be recorded');
     }
   }
