@@ -50,8 +50,7 @@ export function overdueInvocationsSweeper(options: OverdueInvocationsSweeperOpti
     return sweeping;
   }
 
-  const tick = () =>
-    void sweep().catch((err) => onError(err, 'sweeping overdue agent invocations failed; retrying'));
+  const tick = () => void sweep().catch((err) => onError(err, 'sweeping overdue agent invocations failed; retrying'));
 
   return {
     sweep,

@@ -174,7 +174,9 @@ describe('agent invocation decider', () => {
     });
 
     it('closes it with reason timeout once it is overdue, with the turns its steps recorded', () =>
-      given([invoked, calledWeather, answeredWeather, saidAtStep2]).when(overdue).then([closedOverdue(2)]));
+      given([invoked, calledWeather, answeredWeather, saidAtStep2])
+        .when(overdue)
+        .then([closedOverdue(2)]));
 
     it('answers its pending calls as cancelled in the same append', () =>
       given([invoked, calledWeather, answeredWeather, calledAtStep3])
