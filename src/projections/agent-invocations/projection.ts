@@ -23,6 +23,8 @@ export const agentInvocationsProjection: Projection<AgentEvent | WorkspaceDelete
     const coll = db.collection(AGENT_INVOCATIONS);
     await coll.ensureIndex(['workspace']);
     await coll.ensureIndex(['user']);
+    // The worker's sweep of invocations left open looks up the few still running.
+    await coll.ensureIndex(['status']);
   },
   async apply(event, db) {
     const coll = db.collection(AGENT_INVOCATIONS);
