@@ -12,7 +12,7 @@ import { SmtpMailer } from './infra/mail/smtp.js';
 import { SqliteReadStore } from './infra/readstore/sqlite.js';
 import { MemoryReadStore } from './infra/readstore/memory.js';
 import { fileCleanupReactor, STORED_FILES } from './jobs/file-cleanup-reactor.js';
-import { overdueInvocationsSweeper } from './jobs/overdue-invocations-sweeper.js';
+import { overdueInvocationsSweeper, SWEEP_INTERVAL_MS } from './jobs/overdue-invocations-sweeper.js';
 import { mailReactor } from './jobs/mail-reactor.js';
 import { startIngestionWorker } from './jobs/ingestion/worker.js';
 import { OpenAIEmbedder } from './ai/retrieval/embeddings.js';
@@ -236,9 +236,10 @@ export async function startChronicle(
       store,
       db,
       invocationTimeoutMs: config.agent.invocationTimeoutMs,
+      caughtUp: async () => progress.waitFor(await store.headPosition(), SWEEP_INTERVAL_MS),
       onError: (err, what) => logger.error({ err }, what),
     });
-    sweeper.start();
+    void sweeper.start();
     stops.push(() => sweeper.stop());
 
     // Ingestion jobs on BullMQ when Redis is there (they survive restarts, any worker takes them), else in-process.

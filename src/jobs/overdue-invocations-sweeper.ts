@@ -14,7 +14,11 @@ export interface OverdueInvocationsSweeperOptions {
   db: ReadStore;
   /** AGENT_INVOCATION_TIMEOUT_MS: no process runs an invocation longer. */
   invocationTimeoutMs: number;
-  intervalMs?: number;
+  /**
+   * Resolves once the read model has taken in the log as it stood at start (or has waited long enough):
+   * the first sweep waits for it, so invocations a restart has yet to project are closed at start too.
+   */
+  caughtUp?: () => Promise<unknown>;
   onError: (err: unknown, what: string) => void;
 }
 
@@ -28,6 +32,7 @@ export function overdueInvocationsSweeper(options: OverdueInvocationsSweeperOpti
   const overdueAfterMs = options.invocationTimeoutMs + CLOSE_GRACE_MS;
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<number> | null = null;
+  let first: Promise<void> | null = null;
 
   /** One pass; answers how many invocations it closed. */
   async function sweepOnce(): Promise<number> {
@@ -50,18 +55,31 @@ export function overdueInvocationsSweeper(options: OverdueInvocationsSweeperOpti
     return sweeping;
   }
 
-  const tick = () => void sweep().catch((err) => onError(err, 'sweeping overdue agent invocations failed; retrying'));
+  /** A pass whose failure is logged, not thrown: the next one retries. */
+  const tick = () =>
+    sweep().then(
+      () => undefined,
+      (err) => onError(err, 'sweeping overdue agent invocations failed; retrying'),
+    );
 
   return {
     sweep,
-    start() {
-      tick();
-      timer = setInterval(tick, options.intervalMs ?? SWEEP_INTERVAL_MS);
+    /**
+     * Sweeps once the read model has caught up, then every SWEEP_INTERVAL_MS. Answers when that first
+     * sweep is done (or skipped by a stop); the start of the process need not wait for it.
+     */
+    start(): Promise<void> {
+      timer = setInterval(tick, SWEEP_INTERVAL_MS);
       timer.unref();
+      first = Promise.resolve(options.caughtUp?.())
+        .catch(() => {})
+        .then(() => (timer === null ? undefined : tick()));
+      return first;
     },
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
+      await first;
       await sweeping?.catch(() => {});
     },
   };

@@ -38,11 +38,12 @@ describe('overdue agent invocations sweeper', () => {
   let progress: ProjectionProgress;
   const errors: unknown[] = [];
 
-  const sweeper = () =>
+  const sweeper = (caughtUp?: () => Promise<unknown>) =>
     overdueInvocationsSweeper({
       store,
       db,
       invocationTimeoutMs: TIMEOUT_MS,
+      caughtUp,
       onError: (err) => errors.push(err),
     });
   const record = async (id: string, command: InvocationCommand) => {
@@ -190,7 +191,7 @@ describe('overdue agent invocations sweeper', () => {
     expect(await findAgentInvocation(db, admin, id)).toMatchObject({ status: 'running' });
 
     const job = sweeper();
-    job.start();
+    await job.start();
     await job.stop();
 
     expect(await closesOf(id)).toEqual([expect.objectContaining({ reason: 'timeout' })]);
@@ -201,5 +202,31 @@ describe('overdue agent invocations sweeper', () => {
     await running.done;
     expect(await closesOf(id)).toHaveLength(1);
     expect(logged).toEqual([]);
+  });
+
+  it('given an invocation left open that a restart has yet to project, when the worker starts, then it is closed at start', async () => {
+    await runner.stop();
+    const id = randomUUID();
+    const invokedAt = new Date(Date.now() - 2 * HOUR);
+    await handleCommand(
+      store,
+      agentStreamName(id),
+      invocationDecider,
+      { type: 'Invoke', invocationId: id, workspaceId, userId: 1, message: 'Hi', clientTools: [], now: invokedAt },
+      commandCtx(),
+    );
+    expect(await findAgentInvocation(db, admin, id)).toBeNull();
+
+    runner = new ProjectionRunner(store, db, ALL_PROJECTIONS, progress, new MemoryPubSub(), (err) => {
+      throw err;
+    });
+    const job = sweeper(async () => progress.waitFor(await store.headPosition()));
+    const started = job.start();
+    await runner.start();
+    await started;
+    await job.stop();
+
+    expect(await closesOf(id)).toEqual([expect.objectContaining({ reason: 'timeout' })]);
+    expect(errors).toEqual([]);
   });
 });
