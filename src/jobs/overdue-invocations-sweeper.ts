@@ -32,7 +32,6 @@ export function overdueInvocationsSweeper(options: OverdueInvocationsSweeperOpti
   const overdueAfterMs = options.invocationTimeoutMs + CLOSE_GRACE_MS;
   let timer: NodeJS.Timeout | null = null;
   let sweeping: Promise<number> | null = null;
-  let first: Promise<void> | null = null;
 
   /** One pass; answers how many invocations it closed. */
   async function sweepOnce(): Promise<number> {
@@ -71,15 +70,14 @@ export function overdueInvocationsSweeper(options: OverdueInvocationsSweeperOpti
     start(): Promise<void> {
       timer = setInterval(tick, SWEEP_INTERVAL_MS);
       timer.unref();
-      first = Promise.resolve(options.caughtUp?.())
+      return Promise.resolve(options.caughtUp?.())
         .catch(() => {})
         .then(() => (timer === null ? undefined : tick()));
-      return first;
     },
+    /** Stops sweeping and waits for a pass under way (not for the first one's wait for the read model). */
     async stop() {
       if (timer) clearInterval(timer);
       timer = null;
-      await first;
       await sweeping?.catch(() => {});
     },
   };
