@@ -8,7 +8,8 @@ import { BackgroundCheckpointer } from '../../src/infra/sqlite-checkpointer.js';
 const dir = mkdtempSync(join(tmpdir(), 'chronicle-checkpointer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function until(check: () => boolean, ms = 10_000): Promise<boolean> {
+/** Polls until `check` holds; the deadline only turns a hang into a failure (a worker thread starts slowly on a loaded machine). */
+async function until(check: () => boolean, ms = 40_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20)))
     if (check()) return true;
   return check();
@@ -35,7 +36,7 @@ describe('background WAL checkpoints', () => {
     const reader = new Database(file, { readonly: true });
     expect(reader.prepare('SELECT COUNT(*) AS n FROM t').get()).toEqual({ n: 60 });
     reader.close();
-  });
+  }, 60_000);
 
   it("given steady writes that honour its gate, then its worker restarts the WAL before the writer's fallback would, and nothing is lost", async () => {
     const file = join(dir, 'restart.sqlite');
